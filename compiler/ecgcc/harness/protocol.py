@@ -1,0 +1,163 @@
+"""Serial protocol v1, host side: COBS framing, CRC-16/CCITT-FALSE, frame layout.
+
+Decoded frame: version:u8 command:u8 sequence:u8 length:u16le payload crc:u16le; on the wire each frame is
+COBS-encoded and followed by 0x00. The firmware side is firmware/app/protocol.c."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+PROTOCOL_VERSION = 1
+REPLY_FLAG = 0x80
+COMMAND_ERROR = 0xFF
+
+
+class Command:
+    INFO = 0x01
+    INFER = 0x02
+    TRACE = 0x03
+    TRACE_LAYER = 0x04
+    STATUS = 0x05
+    STREAM = 0x06
+
+
+ERROR_NAMES = {
+    1: "BAD_CRC",
+    2: "BAD_LENGTH",
+    3: "UNKNOWN_COMMAND",
+    4: "BAD_VERSION",
+    5: "FRAME_TOO_LONG",
+    6: "BAD_ENCODING",
+    7: "BAD_ARGUMENT",
+    8: "MODEL_FAILED",
+    9: "BUSY",
+}
+
+
+def crc16_ccitt(data: bytes) -> int:
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+def cobs_encode(data: bytes) -> bytes:
+    out = bytearray()
+    block = bytearray()
+    for byte in data:
+        if byte == 0:
+            out.append(len(block) + 1)
+            out += block
+            block.clear()
+        else:
+            block.append(byte)
+            if len(block) == 254:
+                out.append(255)
+                out += block
+                block.clear()
+    out.append(len(block) + 1)
+    out += block
+    return bytes(out)
+
+
+def cobs_decode(data: bytes) -> bytes:
+    out = bytearray()
+    index = 0
+    while index < len(data):
+        code = data[index]
+        if code == 0:
+            raise ValueError("zero byte inside a COBS frame")
+        block = data[index + 1:index + code]
+        if len(block) != code - 1:
+            raise ValueError("COBS block cut short")
+        out += block
+        index += code
+        if code != 255 and index < len(data):
+            out.append(0)
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class Frame:
+    command: int
+    sequence: int
+    payload: bytes
+    version: int = PROTOCOL_VERSION
+
+    def encode(self) -> bytes:
+        """Bytes for the wire, delimiter included."""
+        body = struct.pack("<BBBH", self.version, self.command, self.sequence, len(self.payload)) + self.payload
+        return cobs_encode(body + struct.pack("<H", crc16_ccitt(body))) + b"\x00"
+
+    @property
+    def is_error(self) -> bool:
+        return self.command == COMMAND_ERROR
+
+
+class FrameError(ValueError):
+    """Bytes between two delimiters that are not a valid frame."""
+
+
+def decode_frame(encoded: bytes) -> Frame:
+    """Decodes the bytes between two 0x00 delimiters."""
+    try:
+        body = cobs_decode(encoded)
+    except ValueError as error:
+        raise FrameError(str(error)) from None
+    if len(body) < 7:
+        raise FrameError(f"frame of {len(body)} bytes is shorter than header and CRC")
+    (crc,) = struct.unpack("<H", body[-2:])
+    if crc16_ccitt(body[:-2]) != crc:
+        raise FrameError("CRC mismatch")
+    version, command, sequence, length = struct.unpack("<BBBH", body[:5])
+    if length != len(body) - 7:
+        raise FrameError(f"length field {length} disagrees with frame size {len(body) - 7}")
+    return Frame(command, sequence, bytes(body[5:-2]), version)
+
+
+@dataclass(frozen=True)
+class DeviceError:
+    code: int
+    command: int
+    message: str
+
+    @property
+    def name(self) -> str:
+        return ERROR_NAMES.get(self.code, f"code {self.code}")
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "DeviceError":
+        if len(payload) < 2:
+            return cls(0, 0, "malformed error frame")
+        return cls(payload[0], payload[1], payload[2:].decode("ascii", "replace"))
+
+
+class Reader:
+    """Little-endian field reader for reply payloads."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.offset = 0
+
+    def take(self, fmt: str):
+        values = struct.unpack_from("<" + fmt, self.data, self.offset)
+        self.offset += struct.calcsize("<" + fmt)
+        return values if len(values) > 1 else values[0]
+
+    def text(self) -> str:
+        length = self.take("B")
+        value = self.data[self.offset:self.offset + length].decode("ascii", "replace")
+        self.offset += length
+        return value
+
+    def raw(self, length: int) -> bytes:
+        value = self.data[self.offset:self.offset + length]
+        if len(value) != length:
+            raise FrameError(f"payload ends {length - len(value)} bytes early")
+        self.offset += length
+        return value
+
+    def rest(self) -> bytes:
+        return self.data[self.offset:]

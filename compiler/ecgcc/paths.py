@@ -1,0 +1,28 @@
+"""Where the project's files are: the firmware sources and PlatformIO project live beside the package."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    override = os.environ.get("ECGCC_PROJECT_DIR")
+    if override:
+        return Path(override).resolve()
+    for candidate in Path(__file__).resolve().parents:
+        if (candidate / "platformio.ini").is_file() and (candidate / "firmware").is_dir():
+            return candidate
+    raise RuntimeError("cannot find the ecgcc project (platformio.ini); set ECGCC_PROJECT_DIR")
+
+
+def build_root() -> Path:
+    return Path(os.environ.get("ECGCC_BUILD_DIR", project_root() / ".build")).resolve()
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """MIT-BIH location: --data, then $ECGCC_DATA_DIR, then ../shared/data/mitdb beside the project."""
+    if explicit:
+        return Path(explicit).resolve()
+    if os.environ.get("ECGCC_DATA_DIR"):
+        return Path(os.environ["ECGCC_DATA_DIR"]).resolve()
+    return (project_root().parent / "shared" / "data" / "mitdb").resolve()

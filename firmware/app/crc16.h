@@ -1,0 +1,7 @@
+#ifndef ECGCC_CRC16_H
+#define ECGCC_CRC16_H
+#include <stddef.h>
+#include <stdint.h>
+/* CRC-16/CCITT-FALSE: polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR. */
+uint16_t crc16_ccitt(const uint8_t *data, size_t len);
+#endif

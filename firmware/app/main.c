@@ -1,0 +1,16 @@
+#include "board.h"
+#include "commands.h"
+#include "protocol.h"
+
+int main(void) {
+    board_init();
+    protocol_init(commands_dispatch);
+    for (;;) {
+        int byte = board_uart_getc();
+        if (byte < 0) {
+            board_wait_for_event();
+            continue;
+        }
+        protocol_receive_byte((uint8_t)byte);
+    }
+}
