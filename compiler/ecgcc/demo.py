@@ -1,0 +1,49 @@
+"""The main job end to end: compile the reference ECG model, build the firmware, run it on the
+(emulated) board over serial and compare it with the TFLite Micro reference."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .paths import build_root
+
+REFERENCE_MODEL_DIR = Path(__file__).resolve().parent / "reference_model"
+
+
+def reference_model_file() -> Path:
+    candidates = sorted(REFERENCE_MODEL_DIR.glob("*.tflite"))
+    if not candidates:
+        raise FileNotFoundError(f"no reference model in {REFERENCE_MODEL_DIR}; train one with `ecgcc train`")
+    return candidates[0]
+
+
+def ensure_model(board: str) -> Path:
+    """Compiles the reference model for the board unless an up-to-date compile already exists."""
+    from .compile import compile_model
+
+    source = reference_model_file()
+    out_dir = build_root() / "models" / board / source.stem
+    stamp = out_dir / "source.sha256"
+    import hashlib
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    if not (stamp.is_file() and stamp.read_text() == digest and (out_dir / "model.h").is_file()):
+        compile_model(source, board=board, out_dir=out_dir)
+        stamp.write_text(digest)
+    return out_dir
+
+
+def demo_main(args) -> int:
+    from .harness.hil import format_table, run_hil
+
+    model_dir = ensure_model(args.board)
+    print(f"compiled {reference_model_file().name} for {args.board} -> {model_dir}")
+    result = run_hil(args.board, model_dir, port=args.port, count=args.vectors).to_json()
+    print(format_table(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    if not result["all_exact"]:
+        print(f"FAIL: first mismatch {result['first_mismatch']}", file=sys.stderr)
+        return 1
+    return 0
