@@ -1,0 +1,57 @@
+"""Fixtures shared by the test folders. Models are built by the project's own code at test time."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
+    """A small 1-D CNN shaped like the ECG models (conv, pool, dense, softmax), quantized to int8."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((64, 1))
+    x = keras.layers.Conv1D(6, 5, strides=2, activation="relu")(inputs)
+    x = keras.layers.MaxPooling1D(2)(x)
+    x = keras.layers.Flatten()(x)
+    outputs = keras.layers.Dense(5, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    rng = np.random.default_rng(seed)
+    calibration = rng.normal(size=(64, 64, 1)).astype(np.float32)
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([c[None]] for c in calibration)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+@pytest.fixture(scope="session")
+def small_model_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "small_ecg.tflite"
+    path.write_bytes(small_ecg_classifier_tflite())
+    return path
+
+
+@pytest.fixture(scope="session")
+def compile_for(tmp_path_factory):
+    """compile_for(model_path, board) -> folder with the generated C, compiled once per session."""
+    from ecgcc.compile import compile_model
+
+    done = {}
+
+    def compile_once(model_path, board):
+        key = (str(model_path), board)
+        if key not in done:
+            out = tmp_path_factory.mktemp(f"compiled-{board}")
+            compile_model(model_path, board=board, out_dir=out)
+            done[key] = out
+        return done[key]
+
+    return compile_once
