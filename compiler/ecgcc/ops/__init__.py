@@ -1,0 +1,77 @@
+"""Operator plugins: one module per TFLite builtin operator.
+
+Adding an operator is one module here, named like the C kernel it lowers to: `ops/<op>.py` pairs with
+`firmware/kernels/reference/<op>.c` (and optionally `firmware/kernels/dsp/<op>.c`), whose entry point
+`ecg_<op>(const ecg_<op>_params_t *, inputs..., output)` is declared in `ecg_kernels.h`.
+
+A module defines:
+  KINDS: tuple of TFLite builtin names it handles, e.g. ("CONV_2D",)
+  lower(graph, op) -> Kernel        validate the operator (raise UnsupportedModelError naming the
+                                    operator and tensor) and compute every constant of the C call
+A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
+  view_source(graph, op) -> int     the tensor whose buffer the output aliases
+Modules are found automatically; nothing else needs registering.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+
+@dataclass
+class ConstArray:
+    """A constant array emitted into model_weights.c (flash)."""
+    suffix: str          # the C name is <layer>_<suffix>
+    ctype: str           # "int8_t" or "int32_t"
+    values: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+
+
+@dataclass
+class Kernel:
+    """One call in the generated straight-line code."""
+    function: str                            # C entry point, e.g. "ecg_conv_2d"
+    params_type: str                         # C struct type, e.g. "ecg_conv_2d_params_t"
+    params: dict                             # struct field -> int | list[int] | ConstArray | None
+    inputs: list[int]                        # activation tensors passed after the params, in order
+    output: int
+    macs: int = 0
+    inputs_as_array: bool = False            # pass inputs as one `const int8_t *const[]` (variadic ops)
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def const_bytes(self) -> int:
+        return sum(v.nbytes for v in self.params.values() if isinstance(v, ConstArray))
+
+
+def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int, channels_last: bool) -> np.ndarray:
+    """bias + input_offset * sum(weights of each output channel), in int32 wrap-around arithmetic."""
+    w = weights.astype(np.int64)
+    sums = w.reshape(-1, w.shape[-1]).sum(axis=0) if channels_last else w.reshape(w.shape[0], -1).sum(axis=1)
+    b = np.zeros(len(sums), np.int64) if bias is None else bias.astype(np.int64)
+    return ((b + input_offset * sums + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def _discover() -> dict[str, ModuleType]:
+    registry: dict[str, ModuleType] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for kind in getattr(module, "KINDS", ()):
+            if kind in registry:
+                raise RuntimeError(f"operator {kind} is claimed by both {registry[kind].__name__} and {module.__name__}")
+            registry[kind] = module
+    return registry
+
+
+REGISTRY: dict[str, ModuleType] = _discover()
+
+
+def module_for(kind: str) -> ModuleType | None:
+    return REGISTRY.get(kind)

@@ -1,0 +1,35 @@
+"""Board descriptions (boards/<name>/board.json): memory sizes and the share a model may use."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    flash_bytes: int
+    ram_bytes: int
+    model_flash_bytes: int
+    model_ram_bytes: int
+    info: dict
+
+
+def available_boards() -> list[str]:
+    return sorted(p.parent.name for p in BOARDS_DIR.glob("*/board.json"))
+
+
+def load_board(name: str) -> Board:
+    path = BOARDS_DIR / name / "board.json"
+    if not path.is_file():
+        raise ValueError(f"unknown board '{name}' (no {path}); known boards: {', '.join(available_boards())}")
+    info = json.loads(path.read_text())
+    missing = [k for k in ("flash_bytes", "ram_bytes", "model_flash_bytes", "model_ram_bytes") if k not in info]
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)}")
+    return Board(name=name, flash_bytes=int(info["flash_bytes"]), ram_bytes=int(info["ram_bytes"]),
+                 model_flash_bytes=int(info["model_flash_bytes"]), model_ram_bytes=int(info["model_ram_bytes"]),
+                 info=info)

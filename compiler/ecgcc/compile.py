@@ -1,0 +1,188 @@
+"""compile_model: model file -> int8 graph -> validated kernels -> static memory plan -> C files + report."""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .boards import Board, load_board
+from .codegen import FILES, array_body, c_string, c_value, render
+from .codegen.report import format_table
+from .frontend import Representative, load_int8_tflite, parse_tflite
+from .ir import Graph, UnsupportedModelError
+from .ir.validate import validate
+from .ops import REGISTRY, ConstArray, Kernel
+from .passes.memory import MemoryPlan, plan_memory
+from .passes.views import fold_views, resolve
+
+PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
+
+
+class BudgetError(ValueError):
+    """The model does not fit the board's flash or RAM share."""
+
+
+@dataclass
+class CompileResult:
+    out_dir: Path
+    files: dict[str, Path]
+    report: dict
+    table: str
+    graph: Graph
+    kernels: list[Kernel]
+    plan: MemoryPlan
+    tflite_bytes: bytes
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.arena_bytes
+
+    @property
+    def identity(self) -> str:
+        return self.report["model"]["identity"]
+
+
+@dataclass
+class Lowered:
+    graph: Graph
+    kernels: list[Kernel]
+    layer_ops: list
+    root: dict[int, int]
+    plan: MemoryPlan
+
+
+def lower_graph(graph: Graph) -> Lowered:
+    """Everything that can fail on an unsupported model happens here, before a file is written."""
+    validate(graph, REGISTRY.keys())
+    layer_ops, root = fold_views(graph, REGISTRY)
+    kernels = [REGISTRY[op.kind].lower(graph, op) for op in layer_ops]
+    if not kernels:
+        raise UnsupportedModelError("the model has no computing operator (only reshapes)")
+    steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
+    roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
+    sizes = {t: graph.tensors[t].nbytes for t in roots}
+    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs])
+    return Lowered(graph, kernels, layer_ops, root, plan)
+
+
+def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
+    t = graph.tensors[index]
+    dims = list(t.shape)[:5]
+    return dict(name=c_string(t.name), rank=len(t.shape), dims=dims + [0] * (5 - len(dims)), bytes=t.nbytes,
+                scale_bits=f"{struct.unpack('<I', struct.pack('<f', float(t.scale)))[0]:08X}",
+                zero_point=t.zero_point, offset=offset)
+
+
+def build_report(low: Lowered, name: str, identity: str, board: Board | None) -> dict:
+    g, plan = low.graph, low.plan
+    layers = []
+    for step, (op, k) in enumerate(zip(low.layer_ops, low.kernels)):
+        out = g.tensors[k.output]
+        layers.append(dict(name=f"{op.index}:{op.kind}", kind=op.kind, operator_index=op.index,
+                           output_shape=list(out.shape), output_bytes=out.nbytes, macs=int(k.macs),
+                           weight_bytes=k.const_bytes, params_bytes=len(k.params) * PARAM_FIELD_BYTES,
+                           arena_live_bytes=plan.live_bytes(step),
+                           arena_offset=plan.offset(resolve(low.root, k.output))))
+    weight_bytes = sum(l["weight_bytes"] for l in layers)
+    flash = weight_bytes + sum(l["params_bytes"] for l in layers)
+    buffers = [dict(tensor=b.tensor, name=g.tensors[b.tensor].name, offset=b.offset, bytes=b.size,
+                    first_layer=b.first, last_layer=b.last) for b in sorted(plan.buffers.values(), key=lambda b: b.offset)]
+    report = dict(model=dict(name=name, identity=identity, compiler=f"ecgcc {__version__}"),
+                  layers=layers, memory_plan=dict(arena_bytes=plan.arena_bytes, alignment=16, buffers=buffers),
+                  total=dict(layers=len(layers), macs=sum(l["macs"] for l in layers), weight_bytes=weight_bytes,
+                             flash_bytes=flash, arena_bytes=plan.arena_bytes))
+    if board is not None:
+        report["board"] = dict(name=board.name, model_flash_bytes=board.model_flash_bytes,
+                               model_ram_bytes=board.model_ram_bytes)
+    return report
+
+
+def check_budget(report: dict, board: Board) -> None:
+    total, layers = report["total"], report["layers"]
+    problems = []
+    if total["flash_bytes"] > board.model_flash_bytes:
+        top = sorted(layers, key=lambda l: -l["weight_bytes"])[:3]
+        problems.append(f"flash: the model needs {total['flash_bytes']} bytes of constants but board '{board.name}' "
+                        f"allows model_flash_bytes={board.model_flash_bytes}; largest layers: "
+                        + ", ".join(f"{l['name']} {l['weight_bytes']} B" for l in top))
+    if total["arena_bytes"] > board.model_ram_bytes:
+        top = sorted(layers, key=lambda l: -l["arena_live_bytes"])[:3]
+        problems.append(f"RAM: the model needs an arena of {total['arena_bytes']} bytes but board '{board.name}' "
+                        f"allows model_ram_bytes={board.model_ram_bytes}; largest layers (live arena bytes): "
+                        + ", ".join(f"{l['name']} {l['arena_live_bytes']} B" for l in top))
+    if problems:
+        raise BudgetError("model does not fit: " + "; ".join(problems))
+
+
+def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
+    g, plan, root = low.graph, low.plan, low.root
+    arrays, ids, layers = [], {}, []
+    for op, k in zip(low.layer_ops, low.kernels):
+        cname = f"layer_{op.index}"
+        for field, value in k.params.items():
+            if isinstance(value, ConstArray):
+                ids[id(value)] = f"{cname}_{value.suffix}"
+                arrays.append(dict(layer=f"{op.index}:{op.kind}", suffix=value.suffix, ctype=value.ctype,
+                                   cname=ids[id(value)], count=int(value.values.size),
+                                   body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
+        out = g.tensors[k.output]
+        layers.append(dict(name=f"{op.index}:{op.kind}", cname=cname + "_params", function=k.function,
+                           params_type=k.params_type, inputs_array=k.inputs_as_array,
+                           summary=f"{' + '.join(g.tensors[t].describe() for t in k.inputs)} -> {out.describe()}"
+                                   .replace("*/", "* /"),
+                           fields=[(f, c_value(v, ids)) for f, v in k.params.items()],
+                           inputs=[f"model_arena + {plan.offset(resolve(root, t))}" for t in k.inputs],
+                           output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
+    inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
+    outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.outputs]
+    context = dict(version=__version__, source=c_string(source), name=c_string(name), identity=identity,
+                   inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
+                   input_bytes_total=sum(t["bytes"] for t in inputs),
+                   output_bytes_total=sum(t["bytes"] for t in outputs),
+                   max_layer_output_bytes=max(l["output_bytes"] for l in layers),
+                   weight_bytes=sum(a["count"] * (1 if a["ctype"] == "int8_t" else 4) for a in arrays),
+                   total_macs=sum(k.macs for k in low.kernels))
+    return render(context)
+
+
+def model_identity(tflite_bytes: bytes) -> str:
+    return hashlib.sha256(tflite_bytes).hexdigest()[:16]
+
+
+def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, source: str | None = None) -> CompileResult:
+    """Compile int8 .tflite bytes; nothing is written unless the whole model is supported and fits."""
+    graph = parse_tflite(tflite_bytes, name)
+    low = lower_graph(graph)
+    identity = model_identity(tflite_bytes)
+    board_info = load_board(board) if board else None
+    report = build_report(low, name, identity, board_info)
+    if board_info is not None:
+        check_budget(report, board_info)
+    sources = render_sources(low, name, identity, source or f"{name}.tflite")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for fname in FILES:
+        files[fname] = out / fname
+        files[fname].write_text(sources[fname])
+    files["model.tflite"] = out / "model.tflite"
+    files["model.tflite"].write_bytes(tflite_bytes)
+    table = format_table(report)
+    files["report.json"] = out / "report.json"
+    files["report.json"].write_text(json.dumps(report, indent=2) + "\n")
+    files["report.txt"] = out / "report.txt"
+    files["report.txt"].write_text(table + "\n")
+    return CompileResult(out_dir=out, files=files, report=report, table=table, graph=graph, kernels=low.kernels,
+                         plan=low.plan, tflite_bytes=tflite_bytes)
+
+
+def compile_model(model_path, board: str | None, out_dir, representative: Representative = None) -> CompileResult:
+    """Keras (.keras/.h5), SavedModel folder or int8 .tflite -> C sources, report.json and report.txt in out_dir."""
+    path = Path(model_path)
+    tflite_bytes = load_int8_tflite(path, representative)
+    return compile_tflite(tflite_bytes, path.stem if path.suffix else path.name, board, out_dir, source=path.name)

@@ -1,0 +1,75 @@
+"""Float Keras / SavedModel -> fully int8 .tflite with the TFLite converter."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Union
+
+import numpy as np
+
+Representative = Union[str, os.PathLike, np.ndarray, Callable[[], Iterable], None]
+
+
+def _load_samples(path: Path) -> list[np.ndarray]:
+    """One array per model input; each holds samples along axis 0."""
+    if path.suffix == ".npy":
+        return [np.load(path)]
+    if path.suffix == ".npz":
+        with np.load(path) as archive:
+            return [archive[k] for k in archive.files]
+    raise ValueError(f"representative data must be a .npy or .npz file, got {path}")
+
+
+def representative_dataset(representative: Representative, input_shapes: list[tuple]) -> Callable[[], Iterable]:
+    """Normalise the user's calibration data into the generator the converter wants."""
+    if representative is None:
+        raise ValueError("a float model needs calibration data to be quantized: pass a .npy/.npz file of "
+                         "representative inputs (or a Python callable yielding lists of input arrays)")
+    if callable(representative):
+        return representative
+    arrays = [np.asarray(representative)] if isinstance(representative, np.ndarray) else _load_samples(Path(representative))
+    if len(arrays) != len(input_shapes):
+        raise ValueError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} inputs")
+    count = min(len(a) for a in arrays)
+
+    def samples():
+        for i in range(count):
+            yield [np.asarray(a[i], np.float32).reshape((1,) + tuple(s[1:])) for a, s in zip(arrays, input_shapes)]
+    return samples
+
+
+def _converter(model_path: Path):
+    import tensorflow as tf
+    if model_path.is_dir():
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))
+        loaded = tf.saved_model.load(str(model_path))
+        signature = loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+        specs = signature.structured_input_signature[1]
+        shapes = [tuple(specs[k].shape) for k in sorted(specs)]
+    else:
+        model = tf.keras.models.load_model(str(model_path), compile=False)
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        shapes = [tuple(t.shape) for t in model.inputs]
+    return converter, shapes
+
+
+def quantize_keras_model(model, representative: Representative) -> bytes:
+    """Convert an in-memory Keras model (used by tests and training code)."""
+    import tensorflow as tf
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    return _convert(converter, [tuple(t.shape) for t in model.inputs], representative)
+
+
+def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
+    converter, shapes = _converter(model_path)
+    return _convert(converter, shapes, representative)
+
+
+def _convert(converter, input_shapes, representative) -> bytes:
+    import tensorflow as tf
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset(representative, input_shapes)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return bytes(converter.convert())

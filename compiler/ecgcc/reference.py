@@ -1,0 +1,89 @@
+"""The reference: the pip TFLite Micro interpreter (TFLM reference kernels) on the same int8 .tflite.
+
+Used to prove generated C bit-exact, layer by layer, and to compare memory use with TFLM.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def _interpreter_module():
+    from tflite_micro.python.tflite_micro import runtime
+    return runtime
+
+
+def _capture_native_output(fn) -> str:
+    """Run fn while the process's own stdout/stderr (the C++ side) go to a temporary file."""
+    libc = ctypes.CDLL(None)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        libc.fflush(None)
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            fn()
+            libc.fflush(None)
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+        sink.seek(0)
+        return sink.read().decode(errors="replace")
+
+
+class Reference:
+    def __init__(self, model, keep_all_tensors: bool = False, arena_size: int | None = None):
+        """model: .tflite bytes or path. keep_all_tensors lets tensor() read every intermediate result after
+        run() (TFLM then skips its arena recording, so arena_used_bytes() needs the default mode)."""
+        runtime = _interpreter_module()
+        self.model_bytes = Path(model).read_bytes() if isinstance(model, (str, os.PathLike)) else bytes(model)
+        config = (runtime.InterpreterConfig.kPreserveAllTensors if keep_all_tensors
+                  else runtime.InterpreterConfig.kAllocationRecording)
+        self.keep_all_tensors = keep_all_tensors
+        self._interp = runtime.Interpreter.from_bytes(self.model_bytes, arena_size=arena_size,
+                                                      intrepreter_config=config)
+        self.num_inputs, self.num_outputs = self._count_io()
+
+    def _count_io(self) -> tuple[int, int]:
+        from ecgcc.frontend import parse_tflite
+        graph = parse_tflite(self.model_bytes)
+        return len(graph.inputs), len(graph.outputs)
+
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        if len(inputs) != self.num_inputs:
+            raise ValueError(f"the model has {self.num_inputs} inputs, got {len(inputs)}")
+        for i, x in enumerate(inputs):
+            shape = tuple(self._interp.get_input_details(i)["shape"])
+            self._interp.set_input(np.ascontiguousarray(np.asarray(x, np.int8).reshape(shape)), i)
+        self._interp.invoke()
+        return [np.array(self._interp.get_output(i)) for i in range(self.num_outputs)]
+
+    def tensor(self, index: int) -> np.ndarray:
+        """Any tensor of the model after run(), by its .tflite tensor index (needs keep_all_tensors)."""
+        if not self.keep_all_tensors:
+            raise RuntimeError("construct Reference(..., keep_all_tensors=True) to read intermediate tensors")
+        return np.array(self._interp.GetTensor(index, 0)["tensor_data"])
+
+    def arena_allocations(self) -> dict[str, int]:
+        """TFLM's RecordingMicroAllocator summary: total, head (activations and scratch) and tail bytes."""
+        if self.keep_all_tensors:
+            raise RuntimeError("arena recording is only available without keep_all_tensors")
+        text = _capture_native_output(self._interp.print_allocations)
+        found = dict(re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", text))
+        if "total" not in found:
+            raise RuntimeError(f"could not read TFLM arena usage from: {text[:400]!r}")
+        return {k: int(v) for k, v in found.items()}
+
+    def arena_used_bytes(self) -> int:
+        return self.arena_allocations()["total"]
+
+
+def run_reference(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    return Reference(model).run(inputs)

@@ -1,0 +1,90 @@
+/* Every int8 kernel the generated model code can call.
+ *
+ * One kernel per file, paired by name: compiler/ecgcc/ops/<op>.py lowers the operator to a call of
+ * ecg_<op>(), implemented in firmware/kernels/reference/<op>.c (portable C99, the readable truth,
+ * bit-exact with TFLite Micro's reference kernels) and optionally firmware/kernels/dsp/<op>.c (same
+ * entry point and results, using the Arm DSP extension). Exactly one of the two is compiled.
+ *
+ * Shapes are NHWC. All parameters are computed by the compiler and live in flash. */
+#ifndef ECG_KERNELS_H
+#define ECG_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ecg_fixedpoint.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(ECGCC_REFERENCE_KERNELS)
+#define ECGCC_DSP_KERNELS 1
+#else
+#define ECGCC_DSP_KERNELS 0
+#endif
+
+/* ---- CONV_2D ------------------------------------------------------------------------------ */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t input_offset, output_offset, act_min, act_max;
+  const int8_t *weights;        /* [out_c][k_h][k_w][in_c] */
+  const int32_t *bias;          /* [out_c], or NULL */
+  /* bias + input_offset * (sum of the channel's weights): lets a kernel that pads with the input
+   * zero point accumulate raw int8 products and still match the reference exactly. */
+  const int32_t *folded_bias;
+  const int32_t *multiplier;    /* [out_c] Q0.31 */
+  const int32_t *shift;         /* [out_c] */
+} ecg_conv_2d_params_t;
+void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- DEPTHWISE_CONV_2D -------------------------------------------------------------------- */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, depth_multiplier;
+  int32_t k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t input_offset, output_offset, act_min, act_max;
+  const int8_t *weights;        /* [k_h][k_w][out_c] */
+  const int32_t *bias;          /* [out_c], or NULL */
+  const int32_t *folded_bias;   /* as for CONV_2D */
+  const int32_t *multiplier;
+  const int32_t *shift;
+} ecg_depthwise_conv_2d_params_t;
+void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- FULLY_CONNECTED ---------------------------------------------------------------------- */
+typedef struct {
+  int32_t batches, in_depth, out_depth;
+  int32_t input_offset, output_offset, act_min, act_max;
+  const int8_t *weights;        /* [out_depth][in_depth] */
+  const int32_t *bias;          /* [out_depth], or NULL */
+  const int32_t *folded_bias;   /* bias + input_offset * row sum */
+  const int32_t *multiplier;    /* [out_depth]; per-tensor models repeat one value */
+  const int32_t *shift;
+} ecg_fully_connected_params_t;
+void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- MAX_POOL_2D / AVERAGE_POOL_2D ------------------------------------------------------- */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  int32_t filter_h, filter_w, stride_h, stride_w, pad_h, pad_w;
+  int32_t act_min, act_max;
+} ecg_pool_2d_params_t;
+void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_average_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- SOFTMAX (int8 -> int8, output scale 1/256, zero point -128) -------------------------- */
+typedef struct {
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift, diff_min;
+} ecg_softmax_params_t;
+void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- MEAN over any set of axes of a tensor seen as 4-D ------------------------------------ */
+typedef struct {
+  int32_t dims[4];
+  uint8_t reduce[4];            /* 1 where the axis is averaged away */
+  int32_t count;                /* elements averaged into each output */
+  int32_t requantize;           /* 0 when input and output share scale and zero point */
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;    /* input_scale / output_scale / count, folded */
+} ecg_mean_params_t;
+void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output);
+
+#endif
