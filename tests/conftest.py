@@ -14,7 +14,7 @@ def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    inputs = keras.Input((64, 1))
+    inputs = keras.Input((64, 1), batch_size=1)
     x = keras.layers.Conv1D(6, 5, strides=2, activation="relu")(inputs)
     x = keras.layers.MaxPooling1D(2)(x)
     x = keras.layers.Flatten()(x)

@@ -12,7 +12,8 @@ def _compile(args) -> int:
     from .compile import compile_model
 
     result = compile_model(args.model, board=args.board, out_dir=args.out, representative=args.representative)
-    print(result.summary() if hasattr(result, "summary") else f"wrote {args.out}")
+    print(result.table)
+    print(f"wrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}")
     return 0
 
 

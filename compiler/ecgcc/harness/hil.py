@@ -45,13 +45,22 @@ class CompiledModel:
         return hashlib.sha256(self.tflite).hexdigest()[:16]
 
 
+def tensor_details(model: CompiledModel, which: str) -> list[tuple[tuple[int, ...], float, int]]:
+    """(shape, scale, zero point) of the model's inputs or outputs, from the .tflite itself."""
+    from ..frontend import parse_tflite
+
+    graph = parse_tflite(model.tflite)
+    tensors = [graph.tensors[i] for i in getattr(graph, which)]
+    return [(tuple(t.shape), float(t.scale), int(t.zero_point)) for t in tensors]
+
+
 def check_device_model(info: DeviceInfo, model: CompiledModel, reference) -> None:
     """Refuses to test when the device's INFO does not describe this model."""
     problems = []
     if info.model_identity != model.identity:
         problems.append(f"identity {info.model_identity} on the device, {model.identity} compiled")
-    expected_inputs = reference.input_details()
-    expected_outputs = reference.output_details()
+    expected_inputs = tensor_details(model, "inputs")
+    expected_outputs = tensor_details(model, "outputs")
     for kind, device_tensors, expected in (("input", info.inputs, expected_inputs),
                                            ("output", info.outputs, expected_outputs)):
         if len(device_tensors) != len(expected):
@@ -68,11 +77,12 @@ def check_device_model(info: DeviceInfo, model: CompiledModel, reference) -> Non
                             + ". Flash the firmware built from this model (make flash) and retry.")
 
 
-def random_vectors(reference, count: int, seed: int) -> list[list[np.ndarray]]:
+def random_vectors(model: CompiledModel, count: int, seed: int) -> list[list[np.ndarray]]:
     """Uniform int8 inputs plus the edges of the range: all -128, all 127, all zero point."""
     rng = np.random.default_rng(seed)
-    shapes = [shape for shape, _scale, _zero in reference.input_details()]
-    zeros = [zero for _shape, _scale, zero in reference.input_details()]
+    details = tensor_details(model, "inputs")
+    shapes = [shape for shape, _scale, _zero in details]
+    zeros = [zero for _shape, _scale, zero in details]
     vectors = [[np.full(s, -128, np.int8) for s in shapes],
                [np.full(s, 127, np.int8) for s in shapes],
                [np.full(s, z, np.int8) for s, z in zip(shapes, zeros)]]
@@ -146,11 +156,11 @@ def run_vectors(device: Device, reference, vectors, result: HilResult, progress=
 
 def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count: int = 200, seed: int = 0,
             vectors=None, progress=None) -> HilResult:
-    from ..reference import ReferenceModel
+    from ..reference import Reference
 
     model = CompiledModel.load(model_dir)
-    reference = ReferenceModel(model.tflite)
-    vectors = vectors if vectors is not None else random_vectors(reference, count, seed)
+    reference = Reference(model.tflite)
+    vectors = vectors if vectors is not None else random_vectors(model, count, seed)
     image = None
     started = time.monotonic()
     if port:

@@ -1,0 +1,61 @@
+"""The spine end to end: compiled model -> PlatformIO firmware -> board over serial -> every output byte
+equal to the TFLite Micro reference."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ecgcc import firmware
+from ecgcc.harness.hil import run_hil
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3"])
+def test_make_build_prints_sizes_and_links_no_heap(board, compile_for, small_model_path):
+    model_dir = compile_for(small_model_path, board)
+    done = subprocess.run(["make", "-s", "build", f"BOARD={board}", f"MODEL={model_dir}"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "flash" in done.stdout and "RAM" in done.stdout
+    elf = firmware.build_dir_for(board, Path(model_dir)) / board / "program.elf"
+    assert elf.is_file()
+    assert firmware.heap_symbols(elf) == set(), "the firmware must not link a heap allocator"
+    image = firmware.measure(board, elf)
+    limits = {"qemu-m3": (256 * 1024, 64 * 1024), "qemu-m4": (4 << 20, 4 << 20)}[board]
+    assert 0 < image.flash_bytes <= limits[0] and 0 < image.ram_bytes <= limits[1]
+
+
+@pytest.mark.hil
+@pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3", "host"])
+def test_infer_round_trip_is_bit_exact(board, compile_for, small_model_path, device_port):
+    if device_port:
+        pytest.skip("emulated-board round trip; tests/hil covers an attached board")
+    result = run_hil(board, compile_for(small_model_path, board), count=40, seed=7).to_json()
+    assert result["vectors"] == result["received"] == 40
+    assert result["exact"] == 40, result["first_mismatch"]
+    assert result["device"]["board"] == board
+    ipi = result["instructions_per_inference"]
+    assert 0 < ipi["min"] <= ipi["median"] <= ipi["max"]
+    if board != "host":
+        # Under -icount the count is deterministic: the same input costs the same every time.
+        assert ipi["max"] - ipi["min"] < 0.2 * ipi["median"]
+
+
+def test_hil_command_exits_nonzero_and_names_the_model_when_device_runs_another(compile_for, small_model_path,
+                                                                                 tmp_path):
+    """A device built from one model must not be validated against another."""
+    from tests.conftest import small_ecg_classifier_tflite
+    from ecgcc.harness.emulator import EmulatedBoard
+
+    other = tmp_path / "other.tflite"
+    other.write_bytes(small_ecg_classifier_tflite(seed=3))
+    other_dir = compile_for(other, "host")
+    image = firmware.build("host", compile_for(small_model_path, "host"))
+    with EmulatedBoard("host", image.path) as session:
+        done = subprocess.run([sys.executable, "-m", "ecgcc.cli", "hil", "--board", "host", "--port", session.url,
+                               "--model", str(other_dir), "--random-vectors", "5"],
+                              capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0
+    assert "does not run the compiled model" in done.stderr
