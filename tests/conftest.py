@@ -1,15 +1,16 @@
 """Fixtures shared by the test folders. Models are built by the project's own code at test time."""
 from __future__ import annotations
 
-import numpy as np
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
 import pytest
 
 
 def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
     """A small 1-D CNN shaped like the ECG models (conv, pool, dense, softmax), quantized to int8."""
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
 

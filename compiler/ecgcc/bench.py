@@ -1,0 +1,130 @@
+"""`ecgcc bench`: each benchmark model built for each emulated board, measured on the device.
+
+Instruction counts come from QEMU's deterministic -icount (exact to the SysTick resolution), flash and
+static RAM from the ELF, the stack high-water mark from stack painting on the device. TFLM's figures
+for the same model are its measured arena (pip tflite-micro, RecordingMicroAllocator) and the flatbuffer
+it would keep in flash; its interpreter code is not counted because its sources are not available here."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import firmware
+from .paths import build_root
+
+DEFAULT_BOARDS = ("qemu-m4", "qemu-m3")
+DEFAULT_MODELS = ("ecg_beat_cnn", "ds_cnn_kws", "resnet8", "mobilenet_vww_tiny", "fc_autoencoder")
+
+
+def benchmark_tflite(name: str) -> bytes:
+    """int8 .tflite of a benchmark model, cached: conversion is the slow part."""
+    from .benchmarks import models
+    from .frontend import quantize_keras_model
+
+    cache = build_root() / "bench" / f"{name}.tflite"
+    source = Path(models.__file__).read_bytes()
+    stamp = cache.with_suffix(".source")
+    if cache.is_file() and stamp.is_file() and stamp.read_bytes() == source:
+        return cache.read_bytes()
+    model = getattr(models, name)()
+    rng = np.random.default_rng(0)
+    calibration = [[rng.normal(size=(1,) + tuple(t.shape[1:])).astype(np.float32) for t in model.inputs]
+                   for _ in range(64)]
+    tflite = quantize_keras_model(model, lambda: iter(calibration))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(tflite)
+    stamp.write_bytes(source)
+    return tflite
+
+
+def measure(name: str, board: str, vectors: int = 5) -> dict:
+    from .compile import compile_tflite
+    from .harness.device import Device
+    from .harness.emulator import EmulatedBoard
+    from .harness.hil import CompiledModel, HilResult, random_vectors, run_vectors
+    from .reference import Reference
+
+    tflite = benchmark_tflite(name)
+    out_dir = build_root() / "bench" / board / name
+    compiled = compile_tflite(tflite, name, board, out_dir)
+    image = firmware.build(board, out_dir)
+    model = CompiledModel.load(out_dir)
+    reference = Reference(tflite)
+    with EmulatedBoard(board, image.path) as session, Device(session.url, timeout=60) as device:
+        info = device.info()
+        result = HilResult(board=board, url=session.url, info={})
+        run_vectors(device, reference, random_vectors(model, vectors, seed=1), result)
+        trace = device.trace(random_vectors(model, 4, seed=2)[3])
+    report = compiled.report
+    macs = report["total"]["macs"]
+    median = int(statistics.median(result.instructions))
+    layers = [{"layer": layer["name"], "macs": layer["macs"], "instructions": t.instructions,
+               "instructions_per_mac": (t.instructions / layer["macs"]) if layer["macs"] else None}
+              for layer, t in zip(report["layers"], trace.layers)]
+    return {
+        "model": name, "board": board, "exact": f"{result.exact}/{result.vectors}",
+        "macs": macs, "instructions": {"min": min(result.instructions), "median": median,
+                                       "max": max(result.instructions)},
+        "instructions_resolution": info.counter_resolution,
+        "instructions_per_mac": median / macs if macs else None,
+        "flash": {"code": image.code_bytes, "weights": report["total"]["weight_bytes"],
+                  "other_const": image.const_bytes - report["total"]["weight_bytes"], "total": image.flash_bytes},
+        "ram": {"arena": report["total"]["arena_bytes"], "stack_high_water": result.stack_high_water,
+                "static": image.static_ram_bytes},
+        "tflm": {"arena_used_bytes": Reference(tflite).arena_used_bytes(), "flatbuffer_bytes": len(tflite)},
+        "layers": layers,
+    }
+
+
+def markdown_table(rows: list[dict]) -> str:
+    head = ("| model | board | exact | MACs | instructions/inference | instr/MAC | code B | weights B | arena B "
+            "| stack peak B | static RAM B | TFLM arena B | TFLM flatbuffer B |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['board']} | {r['error']} |" + " |" * 10)
+            continue
+        lines.append(f"| {r['model']} | {r['board']} | {r['exact']} | {r['macs']:,} | {r['instructions']['median']:,} "
+                     f"| {r['instructions_per_mac']:.2f} | {r['flash']['code']:,} | {r['flash']['weights']:,} "
+                     f"| {r['ram']['arena']:,} | {r['ram']['stack_high_water']:,} | {r['ram']['static']:,} "
+                     f"| {r['tflm']['arena_used_bytes']:,} | {r['tflm']['flatbuffer_bytes']:,} |")
+    return "\n".join(lines)
+
+
+def add_bench_arguments(parser) -> None:
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
+    parser.add_argument("--boards", default=",".join(DEFAULT_BOARDS))
+    parser.add_argument("--vectors", type=int, default=5)
+    parser.add_argument("--json", help="write all measurements here (a .md table is written beside it)")
+
+
+def bench_main(args) -> int:
+    rows = []
+    failed = False
+    for name in args.models.split(","):
+        for board in args.boards.split(","):
+            started = time.monotonic()
+            try:
+                row = measure(name, board, args.vectors)
+            except Exception as error:  # a model a board cannot hold is a result, not a crash of the table
+                row = {"model": name, "board": board, "error": f"{type(error).__name__}: {error}"[:300]}
+                failed = True
+            row["seconds"] = round(time.monotonic() - started, 1)
+            rows.append(row)
+            print(f"{name} on {board}: " + (row.get("error") or
+                  f"{row['instructions']['median']:,} instructions, {row['instructions_per_mac']:.2f}/MAC, "
+                  f"exact {row['exact']}"), file=sys.stderr)
+    table = markdown_table(rows)
+    print(table)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).with_suffix(".md").write_text(table + "\n")
+    if any(r.get("exact") and r["exact"].split("/")[0] != r["exact"].split("/")[1] for r in rows):
+        return 1
+    return 1 if failed and not any("error" not in r for r in rows) else 0
