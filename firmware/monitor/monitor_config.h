@@ -1,0 +1,162 @@
+/* Build-time settings of the streaming ECG signal chain.
+ *
+ * Every length and time constant of the chain is derived here from the
+ * sample rate, so building for another rate (-DECG_SAMPLE_RATE_HZ=250) adapts
+ * all filters, windows and limits. The Python twin (compiler/ecgcc/monitor/
+ * config.py) derives the same integers with the same formulas; the host tests
+ * check that both agree for every build variant they use. */
+#ifndef ECG_MONITOR_CONFIG_H
+#define ECG_MONITOR_CONFIG_H
+
+#include <stdint.h>
+
+/* ---- Acquisition ---- */
+#ifndef ECG_SAMPLE_RATE_HZ
+#define ECG_SAMPLE_RATE_HZ 360
+#endif
+/* Mains frequency removed by the notch: 50, 60, or 0 to build without it. */
+#ifndef ECG_MAINS_HZ
+#define ECG_MAINS_HZ 60
+#endif
+/* ADC code of 0 mV, and the rails, in raw sample units (MIT-BIH: 11 bits). */
+#ifndef ECG_ADC_ZERO
+#define ECG_ADC_ZERO 1024
+#endif
+#ifndef ECG_ADC_MIN
+#define ECG_ADC_MIN 0
+#endif
+#ifndef ECG_ADC_MAX
+#define ECG_ADC_MAX 2047
+#endif
+#ifndef ECG_ADC_UNITS_PER_MV
+#define ECG_ADC_UNITS_PER_MV 200
+#endif
+
+/* ---- Filters ---- */
+/* Two cascaded moving averages of this length estimate the baseline. */
+#ifndef ECG_BASELINE_WINDOW_MS
+#define ECG_BASELINE_WINDOW_MS 1000
+#endif
+/* Two cascaded moving averages of this length form the low-pass (~40 Hz). */
+#ifndef ECG_LOWPASS_WINDOW_MS
+#define ECG_LOWPASS_WINDOW_MS 11
+#endif
+/* Notch pole radius in Q14 (0.96): about 4-5 Hz wide at 360 Hz. */
+#ifndef ECG_NOTCH_POLE_Q14
+#define ECG_NOTCH_POLE_Q14 15729
+#endif
+
+/* ---- QRS detection ---- */
+#ifndef ECG_QRS_SMOOTH_MS
+#define ECG_QRS_SMOOTH_MS 30
+#endif
+#ifndef ECG_QRS_HIGHPASS_MS
+#define ECG_QRS_HIGHPASS_MS 160
+#endif
+#ifndef ECG_QRS_DERIV_STEP_MS
+#define ECG_QRS_DERIV_STEP_MS 5
+#endif
+#ifndef ECG_QRS_INTEGRATION_MS
+#define ECG_QRS_INTEGRATION_MS 150
+#endif
+/* A peak of the integrated signal is final once nothing higher follows
+ * for this long; it is also the shortest time between two peaks. */
+#ifndef ECG_QRS_PEAK_HOLD_MS
+#define ECG_QRS_PEAK_HOLD_MS 200
+#endif
+#ifndef ECG_QRS_REFRACTORY_MS
+#define ECG_QRS_REFRACTORY_MS 200
+#endif
+/* Peaks closer than this to the previous QRS must show a steep slope. */
+#ifndef ECG_QRS_TWAVE_MS
+#define ECG_QRS_TWAVE_MS 360
+#endif
+#ifndef ECG_QRS_LEARN_MS
+#define ECG_QRS_LEARN_MS 2000
+#endif
+/* Search-back never waits longer than this for a missed beat. */
+#ifndef ECG_QRS_SEARCHBACK_MAX_MS
+#define ECG_QRS_SEARCHBACK_MAX_MS 2000
+#endif
+/* Extra span either side of the integration window searched for the R peak. */
+#ifndef ECG_QRS_REFINE_MARGIN_MS
+#define ECG_QRS_REFINE_MARGIN_MS 30
+#endif
+/* Detection threshold between the noise and signal levels, in 1/256. */
+#ifndef ECG_QRS_THRESHOLD_Q8
+#define ECG_QRS_THRESHOLD_Q8 64
+#endif
+/* Smallest peak amplitude (square root of the integrated signal) ever
+ * taken as a QRS. */
+#ifndef ECG_QRS_MIN_PEAK
+#define ECG_QRS_MIN_PEAK 20
+#endif
+#ifndef ECG_RR_DEFAULT_MS
+#define ECG_RR_DEFAULT_MS 1000
+#endif
+
+/* ---- Model input window ---- */
+#ifndef ECG_WINDOW_BEFORE_MS
+#define ECG_WINDOW_BEFORE_MS 250
+#endif
+#ifndef ECG_WINDOW_AFTER_MS
+#define ECG_WINDOW_AFTER_MS 400
+#endif
+
+/* ---- Signal quality ---- */
+#ifndef ECG_QUALITY_BLOCK_MS
+#define ECG_QUALITY_BLOCK_MS 500
+#endif
+/* Peak-to-peak below this over a block means a flat line / lead off. */
+#ifndef ECG_FLAT_UV
+#define ECG_FLAT_UV 50
+#endif
+/* Samples on a rail within one block that make it saturated. */
+#ifndef ECG_CLIP_MIN_SAMPLES
+#define ECG_CLIP_MIN_SAMPLES 3
+#endif
+/* A block is noisy when its mean |second difference| exceeds this share
+ * (in 1/1000) of its peak-to-peak amplitude... */
+#ifndef ECG_NOISE_PERMILLE
+#define ECG_NOISE_PERMILLE 60
+#endif
+/* ...and this absolute level, so quantisation alone never counts as noise. */
+#ifndef ECG_NOISE_MIN_UV
+#define ECG_NOISE_MIN_UV 30
+#endif
+
+/* ---- Rhythm alarm defaults (changeable at run time) ---- */
+#ifndef ECG_BRADY_BPM
+#define ECG_BRADY_BPM 40
+#endif
+#ifndef ECG_TACHY_BPM
+#define ECG_TACHY_BPM 150
+#endif
+#ifndef ECG_PAUSE_MS
+#define ECG_PAUSE_MS 3000
+#endif
+#ifndef ECG_VRUN_BEATS
+#define ECG_VRUN_BEATS 3
+#endif
+#ifndef ECG_HR_HYSTERESIS_BPM
+#define ECG_HR_HYSTERESIS_BPM 5
+#endif
+/* Confidence (0..255) below which a classified beat is uncertain. */
+#ifndef ECG_CONFIDENCE_MIN
+#define ECG_CONFIDENCE_MIN 128
+#endif
+
+/* ---- Derived integers ---- */
+#define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)
+#define ECG_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ECG_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define ECG_UV_TO_ADC(uv) (((uv) * ECG_ADC_UNITS_PER_MV + 500) / 1000)
+
+#if ECG_SAMPLE_RATE_HZ < 100 || ECG_SAMPLE_RATE_HZ > 800
+#error "ECG_SAMPLE_RATE_HZ must be within 100..800"
+#endif
+#if ECG_MAINS_HZ != 0 && ECG_MAINS_HZ * 2 >= ECG_SAMPLE_RATE_HZ
+#error "ECG_MAINS_HZ must be below half the sample rate"
+#endif
+
+#endif
