@@ -17,6 +17,7 @@ from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
 from .ops import REGISTRY, ConstArray, Kernel
+from .passes.dilation import fuse_padding_and_dilation
 from .passes.memory import MemoryPlan, plan_memory
 from .passes.views import fold_views, resolve
 
@@ -37,6 +38,18 @@ class CompileResult:
     kernels: list[Kernel]
     plan: MemoryPlan
     tflite_bytes: bytes
+    root: dict
+
+    @property
+    def layer_tensors(self) -> list[int]:
+        """For each layer, a tensor of the original .tflite holding the same bytes as its output (for diffing)."""
+        original = self.report["model"]["tflite_tensors"]
+        found = []
+        for k in self.kernels:
+            root = resolve(self.root, k.output)
+            same = [t for t in range(original) if resolve(self.root, t) == root]
+            found.append(k.output if k.output < original else (same[0] if same else -1))
+        return found
 
     @property
     def arena_bytes(self) -> int:
@@ -58,6 +71,7 @@ class Lowered:
 
 def lower_graph(graph: Graph) -> Lowered:
     """Everything that can fail on an unsupported model happens here, before a file is written."""
+    graph = fuse_padding_and_dilation(graph)
     validate(graph, REGISTRY.keys())
     layer_ops, root = fold_views(graph, REGISTRY)
     kernels = [REGISTRY[op.kind].lower(graph, op) for op in layer_ops]
@@ -161,6 +175,7 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
     identity = model_identity(tflite_bytes)
     board_info = load_board(board) if board else None
     report = build_report(low, name, identity, board_info)
+    report["model"]["tflite_tensors"] = len(graph.tensors)
     if board_info is not None:
         check_budget(report, board_info)
     sources = render_sources(low, name, identity, source or f"{name}.tflite")
@@ -177,8 +192,8 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
     files["report.json"].write_text(json.dumps(report, indent=2) + "\n")
     files["report.txt"] = out / "report.txt"
     files["report.txt"].write_text(table + "\n")
-    return CompileResult(out_dir=out, files=files, report=report, table=table, graph=graph, kernels=low.kernels,
-                         plan=low.plan, tflite_bytes=tflite_bytes)
+    return CompileResult(out_dir=out, files=files, report=report, table=table, graph=low.graph, kernels=low.kernels,
+                         plan=low.plan, tflite_bytes=tflite_bytes, root=low.root)
 
 
 def compile_model(model_path, board: str | None, out_dir, representative: Representative = None) -> CompileResult:

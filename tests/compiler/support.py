@@ -16,7 +16,7 @@ CACHE = Path(os.environ.get("ECGCC_TEST_CACHE", ROOT / ".build" / "test-cache" /
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"]
 
 
-def quantized(key: str, build_model, input_shapes, seed: int = 0, samples: int = 64) -> bytes:
+def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: int = 64) -> bytes:
     """int8 .tflite bytes for the Keras model built by build_model(), cached on disk by key."""
     path = CACHE / (hashlib.sha256(key.encode()).hexdigest()[:20] + ".tflite")
     if path.exists():
@@ -25,6 +25,7 @@ def quantized(key: str, build_model, input_shapes, seed: int = 0, samples: int =
     from ecgcc.frontend import quantize_keras_model
     tf.keras.utils.set_random_seed(seed)
     model = build_model()
+    input_shapes = input_shapes or [tuple(t.shape[1:]) for t in model.inputs]
     rng = np.random.default_rng(seed)
     data = [rng.standard_normal((samples,) + tuple(s)).astype(np.float32) for s in input_shapes]
 
@@ -76,3 +77,39 @@ def random_records(graph, count: int, seed: int) -> list[list[np.ndarray]]:
     records = [[np.full(s, -128, np.int8) for s in shapes], [np.full(s, 127, np.int8) for s in shapes]]
     records += [[rng.integers(-128, 128, s, dtype=np.int8) for s in shapes] for _ in range(count)]
     return records
+
+
+def first_divergence(result, reference_model, record, layer_outputs) -> str:
+    """Name the first layer whose output differs from TFLM's tensor, for a readable failure."""
+    from ecgcc.reference import Reference
+    ref = Reference(reference_model, keep_all_tensors=True)
+    ref.run(record)
+    for layer, tensor, got in zip(result.report["layers"], result.layer_tensors, layer_outputs):
+        want = ref.tensor(tensor).reshape(-1)
+        if not np.array_equal(want, got):
+            bad = np.flatnonzero(want != got)
+            return (f"first diverging layer {layer['name']}: {bad.size} of {want.size} bytes differ, e.g. at "
+                    f"{bad[0]} TFLM={want[bad[0]]} ours={got[bad[0]]}")
+    return "no layer diverges in the traced run"
+
+
+def assert_bit_exact(tflite: bytes, work: Path, count: int = 100, seed: int = 0, defines=((),), board="host"):
+    """Compile, build for the host (once per set of defines), run `count` random inputs (+ extremes) and
+    require byte-identical outputs to the TFLite Micro interpreter."""
+    from ecgcc.compile import compile_tflite
+    from ecgcc.reference import Reference
+    result = compile_tflite(tflite, "model_under_test", board, work / "model")
+    g = result.graph
+    records = random_records(g, count, seed)
+    ref = Reference(tflite)
+    expected = [ref.run(rec) for rec in records]
+    out_sizes = [g.tensors[t].nbytes for t in g.outputs]
+    for n, flags in enumerate(defines):
+        exe = build_host(work / "model", work / f"driver{n}", tuple(flags))
+        for i, (rec, (_, outs)) in enumerate(zip(records, run_host(exe, records, out_sizes))):
+            for o, (want, got) in enumerate(zip(expected[i], outs)):
+                if not np.array_equal(want.reshape(-1), got):
+                    traced = run_host(exe, [rec], out_sizes, [g.tensors[k.output].nbytes for k in result.kernels])
+                    raise AssertionError(f"record {i} output {o} differs from TFLM with {flags or 'default'} kernels: "
+                                         + first_divergence(result, tflite, rec, traced[0][0]))
+    return result

@@ -38,31 +38,37 @@ def representative_dataset(representative: Representative, input_shapes: list[tu
     return samples
 
 
-def _converter(model_path: Path):
+def with_batch_of_one(model):
+    """The same Keras model traced with a static batch of 1.
+
+    With a dynamic batch the converter lowers dilated convolutions to SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
+    chains whose stored shapes assume batch 1, which TFLite Micro (static shapes) then computes only
+    partly. With batch 1 it emits a plain CONV_2D with dilation factors, and every shape is exact."""
     import tensorflow as tf
-    if model_path.is_dir():
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))
-        loaded = tf.saved_model.load(str(model_path))
-        signature = loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
-        specs = signature.structured_input_signature[1]
-        shapes = [tuple(specs[k].shape) for k in sorted(specs)]
-    else:
-        model = tf.keras.models.load_model(str(model_path), compile=False)
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        shapes = [tuple(t.shape) for t in model.inputs]
-    return converter, shapes
+    try:
+        inputs = [tf.keras.Input(tuple(t.shape[1:]), batch_size=1, dtype=t.dtype, name=f"input_{i}")
+                  for i, t in enumerate(model.inputs)]
+        return tf.keras.Model(inputs, model(inputs if len(inputs) > 1 else inputs[0]), name=model.name)
+    except (AttributeError, TypeError, ValueError):
+        return model        # subclassed models without symbolic inputs: convert as they are
 
 
 def quantize_keras_model(model, representative: Representative) -> bytes:
     """Convert an in-memory Keras model (used by tests and training code)."""
     import tensorflow as tf
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    return _convert(converter, [tuple(t.shape) for t in model.inputs], representative)
+    fixed = with_batch_of_one(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(fixed)
+    return _convert(converter, [tuple(t.shape) for t in fixed.inputs], representative)
 
 
 def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
-    converter, shapes = _converter(model_path)
-    return _convert(converter, shapes, representative)
+    import tensorflow as tf
+    if model_path.is_dir():
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))
+        signature = tf.saved_model.load(str(model_path)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+        specs = signature.structured_input_signature[1]
+        return _convert(converter, [tuple(specs[k].shape) for k in sorted(specs)], representative)
+    return quantize_keras_model(tf.keras.models.load_model(str(model_path), compile=False), representative)
 
 
 def _convert(converter, input_shapes, representative) -> bytes:

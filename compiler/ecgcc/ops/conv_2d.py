@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Graph, Operator, UnsupportedModelError
-from ..passes.quant import activation_range, per_channel_multipliers, require_int8_activation, same_or_valid_padding
+from ..passes.quant import (activation_range, conv_geometry, per_channel_multipliers,
+                            require_int8_activation)
 from . import ConstArray, Kernel, folded_bias
 from ._conv_common import const_bias, const_filter
 
@@ -23,8 +24,7 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         raise UnsupportedModelError(f"{op.describe()}: grouped convolution ({w.describe()} on {in_c} channels) "
                                     "is not supported")
     o = op.options
-    out_h, pad_h = same_or_valid_padding(o["Padding"], in_h, k_h, o["StrideH"], o["DilationHFactor"])
-    out_w, pad_w = same_or_valid_padding(o["Padding"], in_w, k_w, o["StrideW"], o["DilationWFactor"])
+    out_h, pad_h, out_w, pad_w = conv_geometry(op, in_h, in_w, k_h, k_w, y.shape)
     if (n, out_h, out_w, out_c) != tuple(y.shape):
         raise UnsupportedModelError(f"{op.describe()}: output {y.describe()} does not match the computed shape "
                                     f"{[n, out_h, out_w, out_c]}")

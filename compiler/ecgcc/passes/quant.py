@@ -79,3 +79,15 @@ def require_int8_activation(graph: Graph, op: Operator, tensor_index: int, what:
     if len(t.scales) != 1:
         raise UnsupportedModelError(f"{op.describe()}: {what} {t.describe()} needs one per-tensor scale")
     return t
+
+
+def conv_geometry(op: Operator, in_h: int, in_w: int, k_h: int, k_w: int, output_shape) -> tuple[int, int, int, int]:
+    """(out_h, pad_h, out_w, pad_w). Fused dilation/padding chains carry explicit leading padding and take
+    their output size from the output tensor; plain TFLite convolutions use SAME/VALID."""
+    o = op.options
+    if "ExplicitPadding" in o:
+        pad_h, pad_w = o["ExplicitPadding"]
+        return int(output_shape[1]), int(pad_h), int(output_shape[2]), int(pad_w)
+    out_h, pad_h = same_or_valid_padding(o["Padding"], in_h, k_h, o["StrideH"], o["DilationHFactor"])
+    out_w, pad_w = same_or_valid_padding(o["Padding"], in_w, k_w, o["StrideW"], o["DilationWFactor"])
+    return out_h, pad_h, out_w, pad_w

@@ -87,4 +87,13 @@ typedef struct {
 } ecg_mean_params_t;
 void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output);
 
+/* ---- RELU -------------------------------------------------------------------------------- */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;    /* input_scale / output_scale */
+  int32_t act_min, act_max;
+} ecg_relu_params_t;
+void ecg_relu(const ecg_relu_params_t *p, const int8_t *input, int8_t *output);
+
 #endif

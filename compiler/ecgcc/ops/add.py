@@ -1,0 +1,1 @@
+"""ADD: lowering in progress."""

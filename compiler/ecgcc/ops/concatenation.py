@@ -1,0 +1,1 @@
+"""CONCATENATION: lowering in progress."""

@@ -1,0 +1,1 @@
+"""DEQUANTIZE: lowering in progress."""

@@ -1,0 +1,1 @@
+"""HARD_SWISH: lowering in progress."""

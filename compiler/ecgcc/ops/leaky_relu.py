@@ -1,0 +1,1 @@
+"""LEAKY_RELU: lowering in progress."""

@@ -1,0 +1,1 @@
+"""LOGISTIC: lowering in progress."""

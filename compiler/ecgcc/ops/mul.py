@@ -1,0 +1,1 @@
+"""MUL: lowering in progress."""

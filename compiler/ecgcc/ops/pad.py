@@ -1,0 +1,1 @@
+"""PAD: lowering in progress."""

@@ -1,0 +1,1 @@
+"""QUANTIZE: lowering in progress."""

@@ -1,0 +1,1 @@
+"""RELU6: lowering in progress."""

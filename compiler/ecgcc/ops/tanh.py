@@ -1,0 +1,1 @@
+"""TANH: lowering in progress."""
