@@ -110,6 +110,8 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
                   layers=layers, memory_plan=dict(arena_bytes=plan.arena_bytes, alignment=16, buffers=buffers),
                   total=dict(layers=len(layers), macs=sum(l["macs"] for l in layers), weight_bytes=weight_bytes,
                              flash_bytes=flash, arena_bytes=plan.arena_bytes))
+    if g.notes:
+        report["notes"] = list(g.notes)
     if board is not None:
         report["board"] = dict(name=board.name, model_flash_bytes=board.model_flash_bytes,
                                model_ram_bytes=board.model_ram_bytes)

@@ -16,13 +16,16 @@ CACHE = Path(os.environ.get("ECGCC_TEST_CACHE", ROOT / ".build" / "test-cache" /
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"]
 
 
-def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: int = 64) -> bytes:
-    """int8 .tflite bytes for the Keras model built by build_model(), cached on disk by key."""
+def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: int = 64,
+              dynamic_batch: bool = False) -> bytes:
+    """int8 .tflite bytes for the Keras model built by build_model(), cached on disk by key.
+    dynamic_batch keeps the Keras batch dimension unknown, as a plain TFLiteConverter run would."""
+    key += "-dynamic" if dynamic_batch else ""
     path = CACHE / (hashlib.sha256(key.encode()).hexdigest()[:20] + ".tflite")
     if path.exists():
         return path.read_bytes()
     import tensorflow as tf
-    from ecgcc.frontend import quantize_keras_model
+    from ecgcc.frontend import quantize
     tf.keras.utils.set_random_seed(seed)
     model = build_model()
     input_shapes = input_shapes or [tuple(t.shape[1:]) for t in model.inputs]
@@ -32,7 +35,11 @@ def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: 
     def representative():
         for i in range(samples):
             yield [d[i:i + 1] for d in data]
-    tflite = quantize_keras_model(model, representative)
+    if dynamic_batch:
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        tflite = quantize._convert(converter, input_shapes, representative)
+    else:
+        tflite = quantize.quantize_keras_model(model, representative)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(tflite)
     return tflite

@@ -65,6 +65,7 @@ class Graph:
     inputs: list[int]
     outputs: list[int]
     name: str = "model"
+    notes: list[str] = field(default_factory=list)   # facts worth telling the user, copied into the report
 
     def tensor(self, index: int) -> Tensor | None:
         return None if index < 0 else self.tensors[index]

@@ -100,6 +100,12 @@ def _fuse_one(rw: _Rewriter, stb: Operator):
         lead = (int(pads[0, 0] - crops[0, 0]), int(pads[1, 0] - crops[1, 0]))
     else:
         return None
+    stored_batch = g.tensors[stb.outputs[0]].shape[0] if g.tensors[stb.outputs[0]].shape else 0
+    if stored_batch != x.shape[0] * int(np.prod(block)):
+        g.notes.append(f"{conv.describe()}: the dilated convolution stored as SPACE_TO_BATCH_ND/BATCH_TO_SPACE_ND has "
+                       f"tensor shapes for batch {stored_batch}; TFLite Micro computes only part of it with these "
+                       "static shapes. ecgcc computes the whole dilated convolution; re-export with a batch size of 1 "
+                       "for a model TFLM runs correctly.")
     fused = copy.deepcopy(conv)
     fused.options.update(DilationHFactor=dilation[0], DilationWFactor=dilation[1], ExplicitPadding=lead)
     x_view = rw.new_tensor(g.tensors[conv.inputs[0]], x4, "/dilated_input")

@@ -96,4 +96,64 @@ typedef struct {
 } ecg_relu_params_t;
 void ecg_relu(const ecg_relu_params_t *p, const int8_t *input, int8_t *output);
 
+/* ---- Unary int8 operators as a 256-entry table computed by the compiler ------------------- */
+/* LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, RELU6, QUANTIZE (int8 -> int8): table[x + 128] is the reference
+ * kernel's output for input byte x. */
+typedef struct {
+  int32_t size;
+  const int8_t *table;          /* [256], indexed by input + 128 */
+} ecg_table_params_t;
+static inline void ecg_apply_table(const ecg_table_params_t *p, const int8_t *input, int8_t *output) {
+  for (int32_t i = 0; i < p->size; ++i) output[i] = p->table[input[i] + 128];
+}
+void ecg_logistic(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+void ecg_tanh(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+void ecg_hard_swish(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+void ecg_leaky_relu(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+void ecg_relu6(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+void ecg_quantize(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- ADD / MUL: two int8 operands, NumPy broadcasting over up to 6 dimensions -------------- */
+/* A constant operand lives in flash (input1_constant / input2_constant non-NULL); the generated call
+ * then passes the other operand's pointer in its place, and the kernel ignores that argument. */
+typedef struct {
+  int32_t size;                 /* output elements */
+  int32_t broadcast;            /* 0: both operands have the output's shape (flat loop) */
+  int32_t out_dims[6];          /* output shape, padded on the left with 1 */
+  int32_t input1_strides[6];    /* element strides, 0 along broadcast axes */
+  int32_t input2_strides[6];
+  const int8_t *input1_constant, *input2_constant;
+  int32_t input1_offset, input2_offset, output_offset, left_shift;
+  int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift, act_min, act_max;
+} ecg_add_params_t;
+void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+typedef struct {
+  int32_t size;                 /* output elements */
+  int32_t broadcast;            /* 0: both operands have the output's shape (flat loop) */
+  int32_t out_dims[6];          /* output shape, padded on the left with 1 */
+  int32_t input1_strides[6];    /* element strides, 0 along broadcast axes */
+  int32_t input2_strides[6];
+  const int8_t *input1_constant, *input2_constant;
+  int32_t input1_offset, input2_offset, output_offset;
+  int32_t output_multiplier, output_shift, act_min, act_max;
+} ecg_mul_params_t;
+void ecg_mul(const ecg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* ---- CONCATENATION: same quantization everywhere, so a byte copy ---------------------------- */
+typedef struct {
+  int32_t outer;                /* product of the dimensions before the axis */
+  int32_t count;                /* number of inputs */
+  const int32_t *chunk_bytes;   /* [count]: bytes each input contributes per outer step */
+} ecg_concatenation_params_t;
+void ecg_concatenation(const ecg_concatenation_params_t *p, const int8_t *const inputs[], int8_t *output);
+
+/* ---- PAD / PADV2 (up to 6-D) ---------------------------------------------------------------- */
+typedef struct {
+  int32_t in_dims[6], out_dims[6], before[6];   /* padded on the left with 1 / 0 */
+  int32_t pad_value;
+} ecg_pad_params_t;
+void ecg_pad(const ecg_pad_params_t *p, const int8_t *input, int8_t *output);
+
 #endif

@@ -1,1 +1,0 @@
-"""DEQUANTIZE: lowering in progress."""

@@ -1,0 +1,35 @@
+/* ADD int8, as TFLite Micro's reference AddFunc: each offset operand is lifted by 2^left_shift, rescaled to
+ * twice the larger input scale, the two are summed and the sum is rescaled to the output. */
+#include "ecg_kernels.h"
+
+static int8_t add_one(const ecg_add_params_t *p, int32_t a, int32_t b) {
+  const int32_t a_scaled = ecg_requantize((p->input1_offset + a) * (1 << p->left_shift), p->input1_multiplier,
+                                          p->input1_shift);
+  const int32_t b_scaled = ecg_requantize((p->input2_offset + b) * (1 << p->left_shift), p->input2_multiplier,
+                                          p->input2_shift);
+  const int32_t sum = ecg_requantize(a_scaled + b_scaled, p->output_multiplier, p->output_shift) + p->output_offset;
+  return (int8_t)ecg_clamp(sum, p->act_min, p->act_max);
+}
+
+void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+  const int8_t *a = p->input1_constant ? p->input1_constant : input1;
+  const int8_t *b = p->input2_constant ? p->input2_constant : input2;
+  if (!p->broadcast) {
+    for (int32_t i = 0; i < p->size; ++i) output[i] = add_one(p, a[i], b[i]);
+    return;
+  }
+  int32_t index[6] = {0, 0, 0, 0, 0, 0};
+  int32_t ia = 0, ib = 0;
+  for (int32_t i = 0; i < p->size; ++i) {
+    output[i] = add_one(p, a[ia], b[ib]);
+    /* Odometer over the output index: step the innermost axis, carry outwards. */
+    for (int d = 5; d >= 0; --d) {
+      ia += p->input1_strides[d];
+      ib += p->input2_strides[d];
+      if (++index[d] < p->out_dims[d]) break;
+      ia -= p->input1_strides[d] * p->out_dims[d];
+      ib -= p->input2_strides[d] * p->out_dims[d];
+      index[d] = 0;
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/* LOGISTIC int8: gemmlowp fixed-point sigmoid.
+ * The compiler evaluates TFLite Micro's integer recipe for all 256 input bytes (ops/logistic.py), so the
+ * device does one table load per element, bit-exact by construction. */
+#include "ecg_kernels.h"
+
+void ecg_logistic(const ecg_table_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_apply_table(p, input, output);
+}

@@ -1,0 +1,8 @@
+/* RELU6 int8: clamp of the input bytes to the quantized [0, 6].
+ * The compiler evaluates TFLite Micro's integer recipe for all 256 input bytes (ops/relu6.py), so the
+ * device does one table load per element, bit-exact by construction. */
+#include "ecg_kernels.h"
+
+void ecg_relu6(const ecg_table_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_apply_table(p, input, output);
+}
