@@ -1,0 +1,1 @@
+"""Model evaluation: AAMI per-class metrics for float, int8 and (later) on-device predictions."""

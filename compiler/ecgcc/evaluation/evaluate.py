@@ -1,0 +1,163 @@
+"""Evaluate the reference model on annotated ECG records (MIT-BIH DS2 by default).
+
+For a WFDB directory that holds MIT-BIH, the default records are DS2 (the patients never
+seen in training); for any other WFDB directory, every record with beat annotations. Each
+record is resampled to 360 Hz, the lead is chosen by name (MLII, else II, else the first),
+and annotation symbols outside the AAMI tables are counted and reported.
+
+The report holds one column per model variant, each made by ``classification_metrics``
+from predicted labels: ``float`` and ``int8`` here; ``add_column`` lets the hardware
+harness append ``device`` predictions to the same report later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ..data import splits
+from ..data.dataset import BeatSet, build_beat_set
+from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
+from ..data.wfdb_reader import list_wfdb_records
+from .metrics import agreement, classification_metrics
+from .model_size import model_footprint
+from .predict import predict_float, predict_int8
+from .report import format_table, save_confusion_png
+
+
+def default_records(data_dir: Path) -> tuple[list[str], str]:
+    available = list_wfdb_records(data_dir)
+    if set(splits.DS1) | set(splits.DS2) <= set(available):
+        return list(splits.DS2), "MIT-BIH DS2 (inter-patient test set)"
+    annotated = [name for name in available if (data_dir / f"{name}.atr").is_file()]
+    return annotated, "all annotated records"
+
+
+def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
+    unknown: Counter = Counter()
+    for report in beat_set.reports:
+        unknown.update(report.unknown_symbols)
+    return {
+        "selection": selection,
+        "records": [report.name for report in beat_set.reports],
+        "beats": len(beat_set),
+        "class_counts": beat_set.class_counts(),
+        "dataset_digest": beat_set.digest,
+        "leads": {report.name: report.lead_reason for report in beat_set.reports},
+        "resampled_from": {
+            report.name: report.original_fs for report in beat_set.reports if report.original_fs != 360
+        },
+        "unknown_symbols": dict(unknown),
+        "unknown_symbol_count": int(sum(unknown.values())),
+    }
+
+
+def new_report(true_labels: np.ndarray, title: str = "") -> dict:
+    return {"title": title, "columns": [], "_true": np.asarray(true_labels)}
+
+
+def add_column(report: dict, name: str, predicted: np.ndarray) -> dict:
+    """Score one more column of predictions (one class index per beat, same beat order)."""
+    metrics = classification_metrics(report["_true"], np.asarray(predicted))
+    report[name] = metrics
+    if name not in report["columns"]:
+        report["columns"].append(name)
+    return metrics
+
+
+def public_report(report: dict) -> dict:
+    return {key: value for key, value in report.items() if not key.startswith("_")}
+
+
+def load_models(model_dir: Path | None):
+    """(float Keras model, int8 flatbuffer, directory) of the reference or a trained folder."""
+    import keras
+
+    from .. import reference_model
+    from ..training.train import FLOAT_MODEL_FILE, INT8_MODEL_FILE
+
+    if model_dir is None:
+        return reference_model.load_float_model(), reference_model.int8_flatbuffer(), reference_model.DIRECTORY
+    return keras.models.load_model(model_dir / FLOAT_MODEL_FILE), (model_dir / INT8_MODEL_FILE).read_bytes(), model_dir
+
+
+def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
+             lead: str | None = None, show_progress: bool = True) -> tuple[dict, BeatSet, dict]:
+    """Returns (report with float/int8 columns, the beats, predictions by column)."""
+    if records:
+        selection = "records given on the command line"
+    else:
+        records, selection = default_records(data_dir)
+    if not records:
+        raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
+    beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress)
+    float_model, flatbuffer, source = load_models(model_dir)
+
+    started = time.monotonic()
+    predictions = {"float": predict_float(float_model, beat_set)}
+    predictions["int8"] = predict_int8(flatbuffer, beat_set, show_progress=show_progress)
+    elapsed = time.monotonic() - started
+
+    report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}")
+    for column, predicted in predictions.items():
+        add_column(report, column, predicted)
+    report["agreement_float_int8"] = agreement(predictions["float"], predictions["int8"])
+    report["dataset"] = dataset_summary(beat_set, selection)
+    report["model"] = {"source": str(source), **model_footprint(flatbuffer)}
+    report["inference_seconds"] = round(elapsed, 1)
+    return report, beat_set, predictions
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="WFDB directory (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
+    parser.add_argument("--download", action="store_true", help="download MIT-BIH from PhysioNet into --data if absent")
+    parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all)")
+    parser.add_argument("--lead", help="lead name to use (default: MLII, else II, else the first lead)")
+    parser.add_argument("--model", help="folder with model.keras + model_int8.tflite (default: the reference model)")
+    parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
+    parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def evaluate_main(args: argparse.Namespace) -> int:
+    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
+    records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
+    report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
+                            show_progress=not args.quiet)
+    json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
+    png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(public_report(report), indent=1) + "\n")
+    save_confusion_png(report, png_path)
+
+    dataset = report["dataset"]
+    print(f"{dataset['selection']}: {len(dataset['records'])} records, {dataset['beats']} beats")
+    leads = Counter(reason for reason in dataset["leads"].values())
+    for reason, count in leads.most_common():
+        print(f"  {count} record(s): {reason}")
+    if dataset["resampled_from"]:
+        print(f"  resampled to 360 Hz: {dataset['resampled_from']}")
+    print(f"  unknown annotation symbols: {dataset['unknown_symbol_count']} {dataset['unknown_symbols'] or ''}")
+    print(format_table(report))
+    same = report["agreement_float_int8"]
+    print(f"float/int8 agreement: {same['same']}/{same['beats']} beats")
+    model = report["model"]
+    print(f"int8 model: weights {model['weights_bytes']} B, arena {model['arena_bytes']} B "
+          f"(activations {model['arena_activation_bytes']} B)")
+    print(f"wrote {json_path} and {png_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ecgcc evaluate", description=__doc__.splitlines()[0])
+    add_evaluate_arguments(parser)
+    return evaluate_main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Training batches: class-weighted samples with light, label-preserving augmentation.
+
+Augmentation changes what differs between patients and electrodes (amplitude, baseline
+drift, noise, the exact R-peak position the detector picks) and never the rhythm features,
+then puts the window back on the int8 grid so the network trains on the values it will get.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..data import beats
+from .model import RR_INPUT, WINDOW_INPUT
+
+
+def class_weights(labels: np.ndarray, n_classes: int, power: float, cap: float) -> np.ndarray:
+    """Per-class weights (count_max / count_c) ** power, capped; absent classes get 0."""
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    weights = np.zeros(n_classes)
+    present = counts > 0
+    weights[present] = np.minimum((counts.max() / counts[present]) ** power, cap)
+    return weights
+
+
+def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """int8 windows -> augmented int8 windows (same shape)."""
+    n, length = windows.shape
+    x = windows.astype(np.float32)
+    x *= rng.uniform(0.75, 1.3, size=(n, 1)).astype(np.float32)
+    ramp = np.linspace(-1.0, 1.0, length, dtype=np.float32)[None, :]
+    x += rng.normal(0.0, 4.0, size=(n, 1)).astype(np.float32) * ramp  # baseline drift, +-0.1 mV
+    x += rng.normal(0.0, 0.8, size=(n, length)).astype(np.float32)  # ~20 uV noise
+    shift = rng.integers(-3, 4, size=n)
+    index = np.clip(np.arange(length)[None, :] + shift[:, None], 0, length - 1)
+    x = np.take_along_axis(x, index, axis=1)
+    x -= x.mean(axis=1, keepdims=True)
+    return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
+
+
+def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augment: bool):
+    import keras
+
+    class BeatBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+            self.order = np.arange(len(labels))
+            self.on_epoch_end()
+
+        def __len__(self):
+            return math.ceil(len(labels) / batch_size)
+
+        def on_epoch_end(self):
+            rng = np.random.default_rng([seed, self.epoch])
+            self.order = rng.permutation(len(labels))
+            self.epoch += 1
+
+        def __getitem__(self, index):
+            chosen = self.order[index * batch_size : (index + 1) * batch_size]
+            batch_windows = windows[chosen]
+            if augment:
+                rng = np.random.default_rng([seed, self.epoch, index])
+                batch_windows = augment_windows(batch_windows, rng)
+            float_w, float_rr = beats.to_float_inputs(batch_windows, rr[chosen])
+            return (
+                {WINDOW_INPUT: float_w, RR_INPUT: float_rr},
+                labels[chosen].astype(np.int32),
+                weights[labels[chosen]].astype(np.float32),
+            )
+
+    return BeatBatches()

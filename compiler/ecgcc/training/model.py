@@ -1,0 +1,60 @@
+"""The reference arrhythmia classifier: a compact 1-D CNN over the beat window, joined by the
+RR features before a small dense head.
+
+Every layer maps onto an int8 TFLite Micro operator the compiler supports: Conv1D ->
+CONV_2D, MaxPool1D -> MAX_POOL_2D, GlobalAveragePooling1D -> MEAN, Dense ->
+FULLY_CONNECTED, Concatenate -> CONCATENATION, softmax -> SOFTMAX, with ReLU fused into
+the layer before it. The RR features pass through their own small Dense layer first so the
+concatenation joins two tensors the converter can quantize freely (a model input joined
+directly would need an extra requantize operator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..data import aami, beats
+
+
+# Input names sort in the order of the model inputs because the TFLite converter orders the
+# flatbuffer's inputs by name: input 0 is the window, input 1 the RR features.
+WINDOW_INPUT = "beat_window"
+RR_INPUT = "rr_features"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    conv_filters: tuple[int, ...] = (8, 16, 16, 24, 32)
+    conv_kernels: tuple[int, ...] = (7, 5, 5, 5, 3)
+    rr_units: int = 8
+    dense_units: int = 32
+    dropout: float = 0.2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_model(config: ModelConfig = ModelConfig()):
+    import keras
+    from keras import layers
+
+    if len(config.conv_filters) != len(config.conv_kernels):
+        raise ValueError("conv_filters and conv_kernels must have the same length")
+    window = keras.Input(shape=(beats.WINDOW_LENGTH, 1), name=WINDOW_INPUT)
+    rr = keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT)
+
+    x = window
+    last = len(config.conv_filters) - 1
+    for depth, (filters, kernel) in enumerate(zip(config.conv_filters, config.conv_kernels)):
+        x = layers.Conv1D(filters, kernel, padding="same", activation="relu", name=f"conv{depth}")(x)
+        if depth < last:
+            x = layers.MaxPool1D(2, name=f"pool{depth}")(x)
+    x = layers.GlobalAveragePooling1D(name="morphology")(x)
+
+    rhythm = layers.Dense(config.rr_units, activation="relu", name="rhythm")(rr)
+    joined = layers.Concatenate(name="join")([x, rhythm])
+    hidden = layers.Dense(config.dense_units, activation="relu", name="head")(joined)
+    if config.dropout:
+        hidden = layers.Dropout(config.dropout, name="dropout")(hidden)
+    output = layers.Dense(len(aami.CLASSES), activation="softmax", name="classes")(hidden)
+    return keras.Model(inputs=[window, rr], outputs=output, name="ecgcc_reference")

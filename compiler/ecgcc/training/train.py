@@ -1,0 +1,252 @@
+"""Train the reference arrhythmia model on DS1 and convert it to int8.
+
+Only DS1 patients are used: most train the network, a few (``splits.VALIDATION_PATIENTS``)
+choose the stopping epoch, and the int8 calibration beats come from the training patients.
+``splits.assert_design_records`` refuses anything else before any data is touched. The
+output folder receives ``model.keras`` (float), ``model_int8.tflite`` and
+``training_record.json`` (data hash, parameters, validation metrics, wall time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..data import aami, splits
+from ..data.dataset import BeatSet, build_beat_set
+from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
+from ..evaluation.metrics import classification_metrics
+from ..evaluation.predict import predict_float, predict_int8
+from .batches import class_weights, make_batches
+from .convert import convert_to_int8, input_details
+from .model import ModelConfig, build_model
+
+FLOAT_MODEL_FILE = "model.keras"
+INT8_MODEL_FILE = "model_int8.tflite"
+RECORD_FILE = "training_record.json"
+MIN_BEATS_FOR_SELECTION = 20
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    patience: int = 8
+    seed: int = 20240
+    augment: bool = True
+    class_weight_power: float = 0.6
+    class_weight_cap: float = 30.0
+    calibration_samples: int = 1000
+    train_records: tuple[str, ...] = splits.training_patients()
+    validation_records: tuple[str, ...] = splits.VALIDATION_PATIENTS
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["model"] = self.model.to_dict()
+        return data
+
+
+@dataclass
+class TrainResult:
+    model: object
+    int8_flatbuffer: bytes
+    record: dict
+
+
+def selection_score(metrics: dict) -> float:
+    """Mean F1 over the classes with enough validation beats to be judged (N, S, V here)."""
+    scores = [
+        metrics[name]["f1"] for name in aami.CLASSES if metrics[name]["count"] >= MIN_BEATS_FOR_SELECTION
+    ]
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _seed_everything(seed: int) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def _selection_callback(model_holder, validation: BeatSet, patience: int, log):
+    import keras
+
+    class SelectOnValidation(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.best_score = -1.0
+            self.best_epoch = -1
+            self.best_weights = None
+            self.history: list[dict] = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            metrics = classification_metrics(validation.labels, predict_float(self.model, validation))
+            score = selection_score(metrics)
+            entry = {
+                "epoch": epoch + 1,
+                "loss": float((logs or {}).get("loss", float("nan"))),
+                "validation_score": score,
+                "validation_se": {c: metrics[c]["se"] for c in aami.CLASSES},
+                "validation_ppv": {c: metrics[c]["ppv"] for c in aami.CLASSES},
+            }
+            self.history.append(entry)
+            if score > self.best_score:
+                self.best_score, self.best_epoch = score, epoch + 1
+                self.best_weights = self.model.get_weights()
+            log(
+                f"epoch {epoch + 1:3d} loss {entry['loss']:.4f} val score {score:.4f} "
+                + " ".join(
+                    f"{c} se {metrics[c]['se'] or 0:.3f} +p {metrics[c]['ppv'] or 0:.3f}"
+                    for c in ("N", "S", "V")
+                )
+                + (" *" if self.best_epoch == epoch + 1 else "")
+            )
+            if epoch + 1 - self.best_epoch >= patience:
+                self.model.stop_training = True
+
+    return SelectOnValidation()
+
+
+def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True, log=print) -> TrainResult:
+    import keras
+    import tensorflow as tf
+
+    splits.assert_design_records(config.train_records, "training")
+    splits.assert_design_records(config.validation_records, "model selection")
+    overlap = set(config.train_records) & set(config.validation_records)
+    if overlap:
+        raise splits.SplitLeakError(f"records {sorted(overlap)} are in both training and validation")
+    started = time.monotonic()
+    _seed_everything(config.seed)
+
+    design = build_beat_set(data_dir, list(config.train_records) + list(config.validation_records),
+                            use_cache=use_cache)
+    train = design.from_records(config.train_records)
+    validation = design.from_records(config.validation_records)
+    log(f"train beats {len(train)} {train.class_counts()}")
+    log(f"validation beats {len(validation)} {validation.class_counts()}")
+
+    weights = class_weights(train.labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
+    batches = make_batches(train.windows, train.rr, train.labels, weights, config.batch_size, config.seed,
+                           config.augment)
+    model = build_model(config.model)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        weighted_metrics=[],
+    )
+    selector = _selection_callback(None, validation, config.patience, log)
+    fit_started = time.monotonic()
+    model.fit(batches, epochs=config.epochs, callbacks=[selector], verbose=0)
+    fit_seconds = time.monotonic() - fit_started
+    if selector.best_weights is not None:
+        model.set_weights(selector.best_weights)
+
+    calibration = train
+    splits.assert_design_records(calibration.record_names(), "int8 calibration")
+    flatbuffer = convert_to_int8(model, calibration, config.calibration_samples, config.seed)
+
+    float_validation = classification_metrics(validation.labels, predict_float(model, validation))
+    int8_validation = classification_metrics(validation.labels, predict_int8(flatbuffer, validation))
+    record = {
+        "format": 1,
+        "data": {
+            "dataset_digest": design.digest,
+            "data_dir": str(data_dir),
+            "train_records": list(config.train_records),
+            "validation_records": list(config.validation_records),
+            "calibration_records": calibration.record_names(),
+            # taken from the beats themselves, not from the requested lists
+            "train_beat_records": train.record_names(),
+            "validation_beat_records": validation.record_names(),
+            "train_class_counts": train.class_counts(),
+            "validation_class_counts": validation.class_counts(),
+        },
+        "parameters": config.to_dict(),
+        "class_weights": {name: float(w) for name, w in zip(aami.CLASSES, weights)},
+        "model": {"parameters": int(model.count_params()), "int8_bytes": len(flatbuffer),
+                  "inputs": input_details(flatbuffer)},
+        "selection": {"best_epoch": selector.best_epoch, "best_score": selector.best_score,
+                      "epochs_run": len(selector.history), "history": selector.history},
+        "validation_metrics": {"float": float_validation, "int8": int8_validation},
+        "wall_time_s": {"fit": round(fit_seconds, 1), "total": round(time.monotonic() - started, 1)},
+        "software": {"python": platform.python_version(), "tensorflow": tf.__version__,
+                     "keras": keras.__version__, "numpy": np.__version__},
+    }
+    return TrainResult(model=model, int8_flatbuffer=flatbuffer, record=record)
+
+
+def save_result(result: TrainResult, output: Path) -> None:
+    output.mkdir(parents=True, exist_ok=True)
+    result.model.save(output / FLOAT_MODEL_FILE)
+    (output / INT8_MODEL_FILE).write_bytes(result.int8_flatbuffer)
+    (output / RECORD_FILE).write_text(json.dumps(result.record, indent=1) + "\n")
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="WFDB directory with MIT-BIH (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
+    parser.add_argument("--download", action="store_true", help="download MIT-BIH from PhysioNet into --data if absent")
+    parser.add_argument("--output", default=None, help="output folder (default: .build/train)")
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--patience", type=int, default=TrainConfig.patience)
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--records", help="comma-separated DS1 training records (default: DS1 minus validation)")
+    parser.add_argument("--validation-records", help="comma-separated DS1 validation records")
+    parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    parser.add_argument("--no-cache", action="store_true", help="rebuild the beat dataset instead of using .build/cache")
+
+
+def _split_list(text: str | None) -> tuple[str, ...] | None:
+    return tuple(item.strip() for item in text.split(",") if item.strip()) if text else None
+
+
+def train_main(args: argparse.Namespace) -> int:
+    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
+    config = TrainConfig()
+    validation = _split_list(args.validation_records) or config.validation_records
+    train_records = _split_list(args.records) or splits.training_patients(validation)
+    config = replace(
+        config,
+        epochs=args.epochs,
+        patience=args.patience,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        augment=not args.no_augment,
+        train_records=train_records,
+        validation_records=validation,
+    )
+    result = train_reference(config, data_dir, use_cache=not args.no_cache)
+    output = Path(args.output) if args.output else build_dir() / "train"
+    save_result(result, output)
+    summary = result.record["validation_metrics"]
+    print(f"wrote {output / FLOAT_MODEL_FILE}, {output / INT8_MODEL_FILE}, {output / RECORD_FILE}")
+    for column in ("float", "int8"):
+        print(
+            f"validation {column:5s} "
+            + " ".join(
+                f"{c}: se {summary[column][c]['se'] or 0:.3f} +p {summary[column][c]['ppv'] or 0:.3f}"
+                for c in ("N", "S", "V")
+            )
+        )
+    print(f"wall time {result.record['wall_time_s']['total']} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ecgcc train", description=__doc__.splitlines()[0])
+    add_train_arguments(parser)
+    return train_main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
