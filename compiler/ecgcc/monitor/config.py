@@ -1,0 +1,240 @@
+"""Build settings of the signal chain and the integers derived from them.
+
+Mirrors firmware/monitor/monitor_config.h, qrs_timing.h and the sizes in the
+module headers: every formula here is the C macro's, in integer arithmetic.
+The host tests compare these values with the ones the C driver prints.
+"""
+
+from __future__ import annotations
+
+# Defaults of the C build settings (monitor_config.h).
+DEFAULTS = {
+    "sample_rate_hz": 360,
+    "mains_hz": 60,
+    "adc_zero": 1024,
+    "adc_min": 0,
+    "adc_max": 2047,
+    "adc_units_per_mv": 200,
+    "baseline_window_ms": 1000,
+    "lowpass_window_ms": 11,
+    "notch_pole_q14": 15729,
+    "qrs_smooth_ms": 30,
+    "qrs_highpass_ms": 160,
+    "qrs_deriv_step_ms": 5,
+    "qrs_integration_ms": 150,
+    "qrs_peak_hold_ms": 200,
+    "qrs_refractory_ms": 200,
+    "qrs_twave_ms": 360,
+    "qrs_learn_ms": 2000,
+    "qrs_searchback_max_ms": 2000,
+    "qrs_refine_margin_ms": 30,
+    "qrs_threshold_q8": 64,
+    "qrs_min_peak": 20,
+    "rr_default_ms": 1000,
+    "window_before_ms": 250,
+    "window_after_ms": 400,
+    "quality_block_ms": 500,
+    "flat_uv": 50,
+    "clip_min_samples": 3,
+    "noise_permille": 60,
+    "noise_min_uv": 30,
+    "brady_bpm": 40,
+    "tachy_bpm": 150,
+    "pause_ms": 3000,
+    "vrun_beats": 3,
+    "hr_hysteresis_bpm": 5,
+    "confidence_min": 128,
+}
+
+# Fixed sizes from the module headers.
+QRS_RR_HISTORY = 8
+QRS_LEARN_PEAKS = 8
+BEAT_WINDOW_QUEUE = 12
+BEAT_WINDOW_RR_LOCAL = 8
+BEAT_WINDOW_RR_LONG_SHIFT = 5
+QUALITY_HISTORY = 16
+RHYTHM_RR_AVERAGE = 4
+MONITOR_MAX_EVENTS = 40
+
+
+class MonitorConfig:
+    """One build of the chain: the C settings as keyword arguments.
+
+    ``MonitorConfig(sample_rate_hz=250, mains_hz=50)`` matches a firmware
+    built with ``-DECG_SAMPLE_RATE_HZ=250 -DECG_MAINS_HZ=50``.
+    """
+
+    def __init__(self, **settings):
+        unknown = set(settings) - set(DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown monitor settings: {sorted(unknown)}")
+        merged = dict(DEFAULTS)
+        merged.update(settings)
+        object.__setattr__(self, "settings", merged)
+        fs = merged["sample_rate_hz"]
+        if not 100 <= fs <= 800:
+            raise ValueError("sample_rate_hz must be within 100..800")
+        if merged["mains_hz"] and merged["mains_hz"] * 2 >= fs:
+            raise ValueError("mains_hz must be below half the sample rate")
+        if self.qrs_integration_len > 127:
+            raise ValueError("the integration window would overflow its 32-bit sum")
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.settings.items() if v != DEFAULTS[k]}
+        return f"MonitorConfig({', '.join(f'{k}={v}' for k, v in changed.items())})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, MonitorConfig) and self.settings == other.settings
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.settings.items())))
+
+    def __getattr__(self, name):
+        settings = object.__getattribute__(self, "settings")
+        if name in settings:
+            return settings[name]
+        raise AttributeError(name)
+
+    def c_defines(self) -> list[str]:
+        """-D flags that build the firmware with these settings."""
+        return [f"-DECG_{k.upper()}={v}" for k, v in self.settings.items() if v != DEFAULTS[k]]
+
+    # ---- helpers mirroring the C macros ----
+    def ms(self, ms: int) -> int:
+        return (ms * self.sample_rate_hz + 500) // 1000
+
+    def uv_to_adc(self, uv: int) -> int:
+        return (uv * self.adc_units_per_mv + 500) // 1000
+
+    # ---- filters.h ----
+    @property
+    def baseline_len(self) -> int:
+        return max(1, self.ms(self.baseline_window_ms))
+
+    @property
+    def lowpass_len(self) -> int:
+        return max(1, self.ms(self.lowpass_window_ms))
+
+    @property
+    def filter_delay(self) -> int:
+        return (self.baseline_len - 1) + (self.lowpass_len - 1)
+
+    @property
+    def notch_cos_q14(self) -> int:
+        """cos(2*pi*mains/fs) in Q14 from the same Taylor series, evaluated in
+        the same order as the C constant expression (IEEE double)."""
+        if self.mains_hz == 0:
+            return 0
+        w = 2.0 * 3.14159265358979323846 * self.mains_hz / self.sample_rate_hz
+        w2 = w * w
+        c = 1.0 - w2 / 2.0 * (
+            1.0 - w2 / 12.0 * (
+                1.0 - w2 / 30.0 * (
+                    1.0 - w2 / 56.0 * (1.0 - w2 / 90.0 * (1.0 - w2 / 132.0 * (1.0 - w2 / 182.0)))
+                )
+            )
+        )
+        return int(c * 16384.0 + (0.5 if c >= 0.0 else -0.5))
+
+    # ---- qrs_timing.h ----
+    @property
+    def qrs_smooth_len(self) -> int:
+        return max(1, self.ms(self.qrs_smooth_ms))
+
+    @property
+    def qrs_highpass_len(self) -> int:
+        return self.ms(self.qrs_highpass_ms) | 1
+
+    @property
+    def qrs_deriv_step(self) -> int:
+        return max(1, self.ms(self.qrs_deriv_step_ms))
+
+    @property
+    def qrs_integration_len(self) -> int:
+        return self.ms(self.qrs_integration_ms)
+
+    @property
+    def qrs_peak_hold(self) -> int:
+        return self.ms(self.qrs_peak_hold_ms)
+
+    @property
+    def qrs_refractory(self) -> int:
+        return self.ms(self.qrs_refractory_ms)
+
+    @property
+    def qrs_twave(self) -> int:
+        return self.ms(self.qrs_twave_ms)
+
+    @property
+    def qrs_learn(self) -> int:
+        return self.ms(self.qrs_learn_ms)
+
+    @property
+    def qrs_searchback_max(self) -> int:
+        return self.ms(self.qrs_searchback_max_ms)
+
+    @property
+    def qrs_refine_margin(self) -> int:
+        return self.ms(self.qrs_refine_margin_ms)
+
+    @property
+    def qrs_signal_delay(self) -> int:
+        return (self.qrs_smooth_len - 1) + (self.qrs_highpass_len - 1) // 2 + 2 * self.qrs_deriv_step
+
+    @property
+    def qrs_detection_lag(self) -> int:
+        return self.qrs_signal_delay + self.qrs_integration_len + self.qrs_refine_margin + self.qrs_peak_hold
+
+    @property
+    def qrs_max_report_lag(self) -> int:
+        return max(self.qrs_searchback_max, self.qrs_learn) + self.qrs_detection_lag + 1
+
+    # ---- history.h / beat window ----
+    @property
+    def window_before(self) -> int:
+        return self.ms(self.window_before_ms)
+
+    @property
+    def window_after(self) -> int:
+        return self.ms(self.window_after_ms)
+
+    @property
+    def window_len(self) -> int:
+        return self.window_before + self.window_after
+
+    @property
+    def history_len(self) -> int:
+        return self.qrs_max_report_lag + self.window_before + 2
+
+    # ---- quality.h ----
+    @property
+    def quality_block_len(self) -> int:
+        return self.ms(self.quality_block_ms)
+
+    # ---- monitor.h ----
+    @property
+    def flush_len(self) -> int:
+        return self.filter_delay + self.qrs_max_report_lag + self.window_after
+
+    def derived(self) -> dict:
+        """The constants the C host driver prints with --config."""
+        return {
+            "sample_rate_hz": self.sample_rate_hz,
+            "mains_hz": self.mains_hz,
+            "filter_delay": self.filter_delay,
+            "baseline_len": self.baseline_len,
+            "lowpass_len": self.lowpass_len,
+            "notch_cos_q14": self.notch_cos_q14,
+            "qrs_smooth_len": self.qrs_smooth_len,
+            "qrs_highpass_len": self.qrs_highpass_len,
+            "qrs_deriv_step": self.qrs_deriv_step,
+            "qrs_integration_len": self.qrs_integration_len,
+            "qrs_signal_delay": self.qrs_signal_delay,
+            "qrs_detection_lag": self.qrs_detection_lag,
+            "qrs_max_report_lag": self.qrs_max_report_lag,
+            "history_len": self.history_len,
+            "window_before": self.window_before,
+            "window_after": self.window_after,
+            "quality_block_len": self.quality_block_len,
+            "flush_len": self.flush_len,
+        }

@@ -1,0 +1,235 @@
+"""Twin of firmware/monitor/monitor.c: the whole chain over a recording.
+
+``run_monitor`` pushes every sample (and, by default, the flush padding) in
+the order the firmware does and returns every event with the index of the
+push that reported it, the per-push stage values, the model windows and the
+counters, so each can be compared with the C host driver one to one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from . import beat_window as bw
+from .beat_window import BeatEntry, BeatWindow
+from .config import MonitorConfig
+from .events import (
+    BEAT,
+    CLASS,
+    CLASS_COUNT,
+    CLASS_Q,
+    FLAG_ACTIVE,
+    FLAG_LOW_CONFIDENCE,
+    FLAG_NO_WINDOW,
+    FLAG_NOT_CLASSIFIED,
+    FLAG_POOR_QUALITY,
+    FLAG_SEARCHBACK,
+    FLAG_UNCERTAIN,
+    ALARM,
+    QUALITY,
+    WINDOW,
+    Event,
+    Events,
+)
+from .filters import run_filters
+from .history import SignalHistory
+from .qrs import QrsDetector, qrs_signals
+from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
+from .rhythm import Rhythm, RhythmLimits, samples_to_ms
+
+# Columns of MonitorResult.trace, as the host driver writes them.
+TRACE_COLUMNS = ("baseline_removed", "notched", "filtered", "bandpass", "derivative", "energy", "integrated")
+
+# classifier(beat, window) -> (class, confidence 0..255), or None if it cannot.
+Classifier = Callable[[BeatEntry, np.ndarray], Optional[tuple]]
+
+
+@dataclass
+class MonitorResult:
+    events: list[Event]
+    trace: np.ndarray
+    windows: list[tuple[BeatEntry, np.ndarray]]
+    counters: dict = field(default_factory=dict)
+
+    def of_type(self, type_: int) -> list[Event]:
+        return [e for e in self.events if e.type == type_]
+
+    @property
+    def beat_positions(self) -> np.ndarray:
+        return np.array([e.position for e in self.events if e.type == BEAT], dtype=np.int64)
+
+
+def softmax_class(scores, zero_point: int) -> tuple[int, int]:
+    """monitor_classify_softmax: argmax (first on ties), confidence = score - zero point."""
+    best = 0
+    for i in range(1, CLASS_COUNT):
+        if scores[i] > scores[best]:
+            best = i
+    return best, min(255, max(0, int(scores[best]) - zero_point))
+
+
+def run_monitor(
+    raw,
+    cfg: MonitorConfig | None = None,
+    limits: RhythmLimits | None = None,
+    classifier: Classifier | None = None,
+    answer: str = "callback",
+    flush: bool = True,
+) -> MonitorResult:
+    """Run the monitor over raw ADC samples.
+
+    answer: "callback" (config.classify is the classifier), "softmax" (the
+    app answers each window through monitor_classify_softmax with scores made
+    from the classifier's class and confidence, zero point -128), or "none"
+    (windows are never answered).
+    """
+    cfg = cfg or MonitorConfig()
+    limits = limits or RhythmLimits.defaults(cfg)
+    raw = np.asarray(raw, dtype=np.int64)
+    n_real = len(raw)
+    n_flush = cfg.flush_len if (flush and n_real > 0) else 0
+    inputs = np.concatenate([raw, np.full(n_flush, raw[-1] if n_real else 0, dtype=np.int64)])
+    total = len(inputs)
+    delay = cfg.filter_delay
+    if total == 0:
+        return MonitorResult([], np.zeros((0, len(TRACE_COLUMNS)), dtype=np.int64), [], {})
+
+    filtered_out = run_filters(inputs, cfg)
+    stream = filtered_out.filtered[delay:]
+    signals = qrs_signals(stream, cfg)
+    trace = np.zeros((total, len(TRACE_COLUMNS)), dtype=np.int64)
+    trace[:, 0] = filtered_out.baseline_removed
+    trace[:, 1] = filtered_out.notched
+    trace[delay:, 2] = stream
+    trace[delay:, 3] = signals.bandpass
+    trace[delay:, 4] = signals.derivative
+    trace[delay:, 5] = signals.energy
+    trace[delay:, 6] = signals.integrated
+
+    levels = block_levels(raw, cfg).tolist()
+    block_len = cfg.quality_block_len
+    integrated = signals.integrated.tolist()
+    energy = signals.energy.tolist()
+    history = SignalHistory(stream.tolist(), cfg.history_len)
+    detector = QrsDetector(cfg)
+    quality = SignalQuality()
+    rhythm = Rhythm(cfg, limits)
+    window = BeatWindow(cfg)
+    lag = cfg.qrs_detection_lag
+    before, after = cfg.window_before, cfg.window_after
+
+    counters = dict.fromkeys(
+        (
+            "samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
+            "windows_ready", "windows_missed", "beats_classified", "beats_uncertain",
+            "alarms_raised", "quality_changes", "events_dropped",
+        ),
+        0,
+    )
+    events: list[Event] = []
+    windows: list[tuple[BeatEntry, np.ndarray]] = []
+    state = {"awaiting": False, "next_id": 0}
+
+    def close_class(ev: Events, beat_class: int, confidence: int, flags: int):
+        beat = window.ready
+        flags |= beat.flags & FLAG_POOR_QUALITY
+        if confidence < cfg.confidence_min:
+            flags |= FLAG_LOW_CONFIDENCE
+        if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED):
+            flags |= FLAG_UNCERTAIN
+        ev.add(CLASS, beat_class, flags, confidence, beat.beat_id, beat.position, 0)
+        if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED):
+            counters["beats_classified"] += 1
+        if flags & FLAG_UNCERTAIN:
+            counters["beats_uncertain"] += 1
+        rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
+        state["awaiting"] = False
+
+    def release_window(ev: Events):
+        status = window.poll(history)
+        if status == bw.NONE:
+            return
+        if status == bw.MISSED:
+            counters["windows_missed"] += 1
+            close_class(ev, CLASS_Q, 0, FLAG_NO_WINDOW)
+            return
+        beat = window.ready
+        counters["windows_ready"] += 1
+        ev.add(WINDOW, 0, beat.flags, 0, beat.beat_id, beat.position, cfg.window_len)
+        windows.append((beat, window.samples))
+        state["awaiting"] = True
+        if answer == "callback":
+            result = classifier(beat, window.samples) if classifier else None
+            if result is None:
+                close_class(ev, CLASS_Q, 0, FLAG_NOT_CLASSIFIED)
+            else:
+                beat_class, confidence = result
+                close_class(ev, beat_class if beat_class < CLASS_COUNT else CLASS_Q, confidence, 0)
+
+    def report_beat(ev: Events, position: int, searchback: bool):
+        flags = FLAG_SEARCHBACK if searchback else 0
+        beat_id = state["next_id"]
+        state["next_id"] += 1
+        rr = samples_to_ms(position - rhythm.last_beat, cfg.sample_rate_hz) if rhythm.has_beat else 0
+        level = quality.worst_between(position - before, position + after - 1, block_len)
+        if level != GOOD:
+            flags |= FLAG_POOR_QUALITY
+        counters["beats"] += 1
+        if searchback:
+            counters["searchback_beats"] += 1
+        ev.add(BEAT, 0, flags, 0, beat_id, position, rr)
+        rhythm.on_beat(position, level != GOOD, ev)
+        if not window.add(beat_id, position, flags):
+            counters["windows_missed"] += 1
+
+    def count(ev: Events, first: int):
+        for e in ev.items[first:]:
+            if e.type == ALARM and e.flags & FLAG_ACTIVE:
+                counters["alarms_raised"] += 1
+            if e.type == QUALITY:
+                counters["quality_changes"] += 1
+
+    for push in range(total):
+        ev = Events(push)
+        if state["awaiting"]:
+            close_class(ev, CLASS_Q, 0, FLAG_NOT_CLASSIFIED)
+        real = push < n_real
+        if real:
+            counters["samples_in"] += 1
+            if (push + 1) % block_len == 0 and quality.finish_block(levels[push // block_len]):
+                ev.add(QUALITY, quality.level, 0, 0, 0, (quality.block_index - 1) * block_len, quality.last_block_level)
+        else:
+            counters["samples_padding"] += 1
+        if push >= delay:
+            index = push - delay
+            history.count = index + 1
+            if index < n_real:
+                counters["samples_processed"] += 1
+            for beat in detector.step(index, integrated[index], energy[index], history):
+                if beat.position < n_real:
+                    report_beat(ev, beat.position, beat.searchback)
+            release_window(ev)
+            if index < n_real:
+                rhythm.check_pause(index - lag, quality.level == LEAD_OFF, ev)
+        count(ev, 0)
+        counters["events_dropped"] += ev.dropped
+        if answer == "softmax":
+            i = 0
+            while i < len(ev.items):
+                e = ev.items[i]
+                i += 1
+                if e.type != WINDOW:
+                    continue
+                result = classifier(window.ready, window.samples) if classifier else (CLASS_Q, 0)
+                scores = [-128] * CLASS_COUNT
+                scores[result[0]] = result[1] - 128
+                first, dropped = len(ev.items), ev.dropped
+                beat_class, confidence = softmax_class(scores, -128)
+                close_class(ev, beat_class, confidence, 0)
+                count(ev, first)
+                counters["events_dropped"] += ev.dropped - dropped
+        events.extend(ev.items)
+    return MonitorResult(events, trace, windows, counters)

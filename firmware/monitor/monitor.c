@@ -1,0 +1,200 @@
+#include "monitor.h"
+
+void monitor_default_config(monitor_config_t *config)
+{
+    rhythm_default_limits(&config->limits);
+    config->confidence_min = ECG_CONFIDENCE_MIN;
+    config->classify = 0;
+    config->classify_context = 0;
+    config->read_instructions = 0;
+}
+
+void monitor_init(monitor_t *m, const monitor_config_t *config)
+{
+    m->config = *config;
+    ecg_filters_init(&m->filters);
+    signal_history_init(&m->history);
+    qrs_init(&m->qrs);
+    quality_init(&m->quality);
+    rhythm_init(&m->rhythm, &config->limits);
+    beat_window_init(&m->window);
+    m->counters.samples_in = m->counters.samples_processed = m->counters.samples_padding = 0;
+    m->counters.beats = m->counters.searchback_beats = 0;
+    m->counters.windows_ready = m->counters.windows_missed = 0;
+    m->counters.beats_classified = m->counters.beats_uncertain = 0;
+    m->counters.alarms_raised = m->counters.quality_changes = m->counters.events_dropped = 0;
+    m->counters.busy_instructions = 0;
+    m->sink = 0;
+    m->next_beat_id = 0;
+    m->last_sample = 0;
+    m->awaiting_class = 0;
+}
+
+const int16_t *monitor_window_samples(const monitor_t *m)
+{
+    return m->window.samples;
+}
+
+const beat_window_entry_t *monitor_window_beat(const monitor_t *m)
+{
+    return &m->window.ready;
+}
+
+static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, uint8_t flags)
+{
+    const beat_window_entry_t *beat = &m->window.ready;
+    flags |= beat->flags & MONITOR_FLAG_POOR_QUALITY;
+    if (confidence < m->config.confidence_min) flags |= MONITOR_FLAG_LOW_CONFIDENCE;
+    if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
+                 MONITOR_FLAG_NOT_CLASSIFIED))
+        flags |= MONITOR_FLAG_UNCERTAIN;
+    monitor_events_add(m->sink, MONITOR_EVENT_CLASS, beat_class, flags, confidence, beat->beat_id,
+                       beat->position, 0);
+    if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED))) m->counters.beats_classified++;
+    if (flags & MONITOR_FLAG_UNCERTAIN) m->counters.beats_uncertain++;
+    rhythm_on_class(&m->rhythm, beat->position, beat_class, (flags & MONITOR_FLAG_UNCERTAIN) != 0, m->sink);
+    m->awaiting_class = 0;
+}
+
+static void release_window(monitor_t *m)
+{
+    beat_window_status_t status = beat_window_poll(&m->window, &m->history);
+    const beat_window_entry_t *beat = &m->window.ready;
+    if (status == BEAT_WINDOW_NONE) return;
+    if (status == BEAT_WINDOW_MISSED) {
+        m->counters.windows_missed++;
+        close_class(m, MONITOR_CLASS_Q, 0, MONITOR_FLAG_NO_WINDOW);
+        return;
+    }
+    m->counters.windows_ready++;
+    monitor_events_add(m->sink, MONITOR_EVENT_WINDOW, 0, beat->flags, 0, beat->beat_id, beat->position,
+                       ECG_WINDOW_LEN);
+    m->awaiting_class = 1;
+    if (m->config.classify) {
+        monitor_classification_t result;
+        if (m->config.classify(m->config.classify_context, beat, m->window.samples, &result) == 0)
+            close_class(m, result.beat_class < MONITOR_CLASS_COUNT ? result.beat_class : MONITOR_CLASS_Q,
+                        result.confidence, 0);
+        else
+            close_class(m, MONITOR_CLASS_Q, 0, MONITOR_FLAG_NOT_CLASSIFIED);
+    }
+}
+
+static void report_beat(monitor_t *m, const qrs_beat_t *beat)
+{
+    uint8_t flags = beat->searchback ? MONITOR_FLAG_SEARCHBACK : 0;
+    uint32_t id = m->next_beat_id++;
+    int32_t rr = m->rhythm.has_beat ? rhythm_samples_to_ms(beat->position - m->rhythm.last_beat) : 0;
+    uint8_t quality = quality_worst_between(&m->quality, beat->position - ECG_WINDOW_BEFORE,
+                                            beat->position + ECG_WINDOW_AFTER - 1);
+    if (quality != MONITOR_QUALITY_GOOD) flags |= MONITOR_FLAG_POOR_QUALITY;
+    m->counters.beats++;
+    if (beat->searchback) m->counters.searchback_beats++;
+    monitor_events_add(m->sink, MONITOR_EVENT_BEAT, 0, flags, 0, id, beat->position, rr);
+    rhythm_on_beat(&m->rhythm, beat->position, quality != MONITOR_QUALITY_GOOD, m->sink);
+    if (beat_window_add(&m->window, id, beat->position, flags) != 0) m->counters.windows_missed++;
+}
+
+/* One sample through the chain; 'real' is 0 for flush padding. */
+static void process(monitor_t *m, int32_t sample, int real)
+{
+    int16_t filtered = ecg_filters_push(&m->filters, sample);
+    uint32_t pushed = m->counters.samples_in + m->counters.samples_padding;
+    int32_t index, count, i;
+    qrs_beat_t beats[QRS_MAX_BEATS_PER_PUSH];
+
+    if (real && quality_push(&m->quality, sample)) {
+        monitor_events_add(m->sink, MONITOR_EVENT_QUALITY, m->quality.level, 0, 0, 0,
+                           (m->quality.block_index - 1) * QUALITY_BLOCK_LEN, m->quality.last_block_level);
+    }
+    if (pushed <= ECG_FILTER_DELAY) return;
+    /* 'filtered' belongs to input sample 'index'. */
+    index = m->history.count;
+    signal_history_push(&m->history, filtered);
+    if ((uint32_t)index < m->counters.samples_in) m->counters.samples_processed++;
+    count = qrs_push(&m->qrs, filtered, &m->history, beats);
+    for (i = 0; i < count; i++) {
+        if ((uint32_t)beats[i].position < m->counters.samples_in) report_beat(m, &beats[i]);
+    }
+    release_window(m);
+    if ((uint32_t)index < m->counters.samples_in)
+        rhythm_check_pause(&m->rhythm, index - QRS_DETECTION_LAG, m->quality.level == MONITOR_QUALITY_LEAD_OFF,
+                           m->sink);
+}
+
+static void count_events(monitor_t *m, const monitor_events_t *events, uint8_t first)
+{
+    uint8_t i;
+    for (i = first; i < events->count; i++) {
+        const monitor_event_t *e = &events->items[i];
+        if (e->type == MONITOR_EVENT_ALARM && (e->flags & MONITOR_FLAG_ACTIVE)) m->counters.alarms_raised++;
+        if (e->type == MONITOR_EVENT_QUALITY) m->counters.quality_changes++;
+    }
+}
+
+static void begin(monitor_t *m, monitor_output_t *out, uint64_t *start)
+{
+    *start = m->config.read_instructions ? m->config.read_instructions() : 0;
+    out->events.count = 0;
+    out->events.dropped = 0;
+    out->counters = &m->counters;
+    m->sink = &out->events;
+    if (m->awaiting_class) close_class(m, MONITOR_CLASS_Q, 0, MONITOR_FLAG_NOT_CLASSIFIED);
+}
+
+static void finish(monitor_t *m, uint64_t start, monitor_output_t *out)
+{
+    count_events(m, &out->events, 0);
+    m->counters.events_dropped += out->events.dropped;
+    m->sink = 0;
+    if (m->config.read_instructions) m->counters.busy_instructions += m->config.read_instructions() - start;
+}
+
+void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out)
+{
+    uint64_t start;
+    begin(m, out, &start);
+    m->counters.samples_in++;
+    m->last_sample = sample;
+    process(m, sample, 1);
+    finish(m, start, out);
+}
+
+int monitor_flush(monitor_t *m, monitor_output_t *out)
+{
+    uint64_t start;
+    int more;
+    begin(m, out, &start);
+    if (m->counters.samples_padding < MONITOR_FLUSH_LEN && m->counters.samples_in > 0) {
+        m->counters.samples_padding++;
+        process(m, m->last_sample, 0);
+    }
+    more = m->counters.samples_padding < MONITOR_FLUSH_LEN && m->counters.samples_in > 0;
+    finish(m, start, out);
+    return more;
+}
+
+int monitor_classify(monitor_t *m, uint32_t beat_id, uint8_t beat_class, uint8_t confidence,
+                     monitor_output_t *out)
+{
+    uint8_t first = out->events.count, dropped = out->events.dropped;
+    if (!m->awaiting_class || m->window.ready.beat_id != beat_id) return -1;
+    m->sink = &out->events;
+    close_class(m, beat_class < MONITOR_CLASS_COUNT ? beat_class : MONITOR_CLASS_Q, confidence, 0);
+    m->sink = 0;
+    count_events(m, &out->events, first);
+    m->counters.events_dropped += (uint8_t)(out->events.dropped - dropped);
+    return 0;
+}
+
+int monitor_classify_softmax(monitor_t *m, uint32_t beat_id, const int8_t *scores, int32_t zero_point,
+                             monitor_output_t *out)
+{
+    int32_t best = 0, i, confidence;
+    for (i = 1; i < MONITOR_CLASS_COUNT; i++)
+        if (scores[i] > scores[best]) best = i;
+    confidence = scores[best] - zero_point;
+    if (confidence < 0) confidence = 0;
+    if (confidence > 255) confidence = 255;
+    return monitor_classify(m, beat_id, (uint8_t)best, (uint8_t)confidence, out);
+}

@@ -1,0 +1,109 @@
+/* Streaming ECG monitor: one raw sample in, events out.
+ *
+ *   monitor_t monitor;                 (static: about 5 KB at 360 Hz)
+ *   monitor_config_t config;
+ *   monitor_default_config(&config);   (then adjust limits, callbacks)
+ *   monitor_init(&monitor, &config);
+ *   for each sample: monitor_push_sample(&monitor, sample, &out);
+ *                    handle out.events.items[0 .. out.events.count-1]
+ *   at the end:      while (monitor_flush(&monitor, &out)) handle out
+ *
+ * Positions in events are input sample indices (0 = first sample pushed):
+ * the filter delay is already taken off. Beats are classified outside the
+ * chain: either set config.classify, which the monitor calls when a window
+ * is ready, or answer each MONITOR_EVENT_WINDOW with monitor_classify() /
+ * monitor_classify_softmax() before pushing the next sample (an unanswered
+ * window is closed as not classified). */
+#ifndef ECG_MONITOR_H
+#define ECG_MONITOR_H
+
+#include <stdint.h>
+#include "beat_window.h"
+#include "events.h"
+#include "filters.h"
+#include "history.h"
+#include "qrs.h"
+#include "quality.h"
+#include "rhythm.h"
+
+typedef struct {
+    uint8_t beat_class; /* monitor_class_t */
+    uint8_t confidence; /* 0..255 */
+} monitor_classification_t;
+
+/* Returns 0 and fills 'result', or non-zero when it cannot classify. */
+typedef int (*monitor_classify_fn)(void *context, const beat_window_entry_t *beat, const int16_t *window,
+                                   monitor_classification_t *result);
+typedef uint64_t (*monitor_instruction_counter_fn)(void);
+
+typedef struct {
+    rhythm_limits_t limits;
+    uint8_t confidence_min;                  /* below: the beat is uncertain */
+    monitor_classify_fn classify;            /* optional */
+    void *classify_context;
+    monitor_instruction_counter_fn read_instructions; /* optional, e.g. board_instructions */
+} monitor_config_t;
+
+typedef struct {
+    uint32_t samples_in;        /* samples pushed */
+    uint32_t samples_processed; /* samples that have passed the whole filter chain */
+    uint32_t samples_padding;   /* padding samples pushed by monitor_flush */
+    uint32_t beats;
+    uint32_t searchback_beats;
+    uint32_t windows_ready;
+    uint32_t windows_missed;
+    uint32_t beats_classified;
+    uint32_t beats_uncertain;
+    uint32_t alarms_raised;
+    uint32_t quality_changes;
+    uint32_t events_dropped;
+    uint64_t busy_instructions; /* spent inside the monitor, by read_instructions */
+} monitor_counters_t;
+
+typedef struct {
+    monitor_events_t events; /* events.items[0 .. events.count-1], in order */
+    const monitor_counters_t *counters;
+} monitor_output_t;
+
+typedef struct {
+    monitor_config_t config;
+    ecg_filters_t filters;
+    signal_history_t history;
+    qrs_detector_t qrs;
+    signal_quality_t quality;
+    rhythm_t rhythm;
+    beat_window_t window;
+    monitor_counters_t counters;
+    monitor_events_t *sink; /* the caller's output during a call */
+    uint32_t next_beat_id;
+    int32_t last_sample;
+    uint8_t awaiting_class; /* window.ready is waiting for its class */
+} monitor_t;
+
+/* Samples between pushing an input sample and it reaching the detector. */
+#define MONITOR_FILTER_DELAY ECG_FILTER_DELAY
+/* Padding samples monitor_flush pushes so every real beat is reported. */
+#define MONITOR_FLUSH_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + ECG_WINDOW_AFTER)
+
+void monitor_default_config(monitor_config_t *config);
+void monitor_init(monitor_t *m, const monitor_config_t *config);
+void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out);
+/* Push one padding sample (the last value again) so the samples still in
+ * the filters get processed; returns 1 while more padding is needed. */
+int monitor_flush(monitor_t *m, monitor_output_t *out);
+
+/* The window announced by the last MONITOR_EVENT_WINDOW: ECG_WINDOW_LEN
+ * filtered samples (ADC units, 0 mV = 0), R peak at index ECG_WINDOW_BEFORE. */
+const int16_t *monitor_window_samples(const monitor_t *m);
+const beat_window_entry_t *monitor_window_beat(const monitor_t *m);
+
+/* Answer the pending window. Events are appended to 'out'. Returns 0, or -1
+ * when 'beat_id' is not the window waiting for a class. */
+int monitor_classify(monitor_t *m, uint32_t beat_id, uint8_t beat_class, uint8_t confidence,
+                     monitor_output_t *out);
+/* Same from the model's int8 softmax output (MONITOR_CLASS_COUNT scores in
+ * class order, scale 1/256): class = argmax, confidence = score - zero_point. */
+int monitor_classify_softmax(monitor_t *m, uint32_t beat_id, const int8_t *scores, int32_t zero_point,
+                             monitor_output_t *out);
+
+#endif
