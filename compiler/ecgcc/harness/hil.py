@@ -1,5 +1,12 @@
-"""Hardware-in-the-loop check: run vectors on a device (emulated or real) and compare every output
-byte with the TFLite Micro reference interpreter on the same inputs."""
+"""Hardware-in-the-loop run: send every test vector to a device (emulated or real), collect every
+reply, and compare each output byte with the TFLite Micro reference.
+
+The runner never drops a vector silently. It counts what it planned, sent (retries included),
+received and had rejected; it survives a lost connection or a device reset by reconnecting,
+checking the device still runs the same model, and re-sending the vector in flight; and it
+records each such event so the report shows it. A reset is recognised when the device's STATUS
+counters go backwards: its count of valid frames is lower than the replies the harness has
+received since the previous STATUS, or its uptime is lower than before."""
 from __future__ import annotations
 
 import hashlib
@@ -11,15 +18,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import serial
 
 from .. import firmware
-from ..paths import build_root
-from .device import Device, DeviceInfo
-from .emulator import EmulatedBoard
+from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
+from .emulator import EmulatedBoard, EmulatorError
+from .model_io import ReferenceRunner, TensorSpec
+
+EXIT_PASS = 0
+EXIT_FAIL = 1  # the run completed and an acceptance criterion failed
+EXIT_ERROR = 2  # the run could not be done: wrong model, no device, device lost
 
 
 class ModelMismatch(RuntimeError):
     """The device runs a different model from the one being checked."""
+
+
+class RunAborted(RuntimeError):
+    """The device was lost beyond recovery; `result` holds everything measured until then."""
+
+    def __init__(self, message: str, result: "HilResult"):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -44,23 +64,27 @@ class CompiledModel:
     def identity(self) -> str:
         return hashlib.sha256(self.tflite).hexdigest()[:16]
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.tflite).hexdigest()
 
-def tensor_details(model: CompiledModel, which: str) -> list[tuple[tuple[int, ...], float, int]]:
-    """(shape, scale, zero point) of the model's inputs or outputs, from the .tflite itself."""
-    from ..frontend import parse_tflite
+    def source_hashes(self) -> dict[str, str]:
+        """SHA-256 of each generated C file, the code that is actually compiled into the firmware."""
+        return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+                for path in sorted(self.folder.glob("*.[ch]"))}
 
-    graph = parse_tflite(model.tflite)
-    tensors = [graph.tensors[i] for i in getattr(graph, which)]
-    return [(tuple(t.shape), float(t.scale), int(t.zero_point)) for t in tensors]
+
+def _specs(reference) -> tuple[list[tuple], list[tuple]]:
+    return reference.input_details(), reference.output_details()
 
 
 def check_device_model(info: DeviceInfo, model: CompiledModel, reference) -> None:
-    """Refuses to test when the device's INFO does not describe this model."""
+    """Refuses to test when the device's INFO does not describe this model: identity, every input and
+    output shape, and their quantization."""
     problems = []
     if info.model_identity != model.identity:
         problems.append(f"identity {info.model_identity} on the device, {model.identity} compiled")
-    expected_inputs = tensor_details(model, "inputs")
-    expected_outputs = tensor_details(model, "outputs")
+    expected_inputs, expected_outputs = _specs(reference)
     for kind, device_tensors, expected in (("input", info.inputs, expected_inputs),
                                            ("output", info.outputs, expected_outputs)):
         if len(device_tensors) != len(expected):
@@ -77,10 +101,19 @@ def check_device_model(info: DeviceInfo, model: CompiledModel, reference) -> Non
                             + ". Flash the firmware built from this model (make flash) and retry.")
 
 
-def random_vectors(model: CompiledModel, count: int, seed: int) -> list[list[np.ndarray]]:
-    """Uniform int8 inputs plus the edges of the range: all -128, all 127, all zero point."""
+def _input_details(model_or_reference) -> list[tuple[tuple[int, ...], float, int]]:
+    if isinstance(model_or_reference, CompiledModel):
+        from .model_io import tensor_specs
+
+        return [(s.shape, s.scale, s.zero_point) for s in tensor_specs(model_or_reference.tflite)[0]]
+    return model_or_reference.input_details()
+
+
+def random_vectors(model_or_reference, count: int, seed: int) -> list[list[np.ndarray]]:
+    """Uniform int8 inputs plus the edges of the range: all -128, all 127, all zero point.
+    Takes a CompiledModel or anything with input_details() -> [(shape, scale, zero point)]."""
     rng = np.random.default_rng(seed)
-    details = tensor_details(model, "inputs")
+    details = _input_details(model_or_reference)
     shapes = [shape for shape, _scale, _zero in details]
     zeros = [zero for _shape, _scale, zero in details]
     vectors = [[np.full(s, -128, np.int8) for s in shapes],
@@ -92,19 +125,60 @@ def random_vectors(model: CompiledModel, count: int, seed: int) -> list[list[np.
 
 
 @dataclass
+class DeviceEvent:
+    vector: int  # the vector in flight, or the last one completed
+    kind: str  # "timeout", "connection_lost", "reconnected", "reset", "rejected", "emulator_restarted"
+    detail: str
+
+    def to_json(self) -> dict:
+        return {"vector": self.vector, "kind": self.kind, "detail": self.detail}
+
+
+def info_to_json(info: DeviceInfo) -> dict:
+    return info.__dict__ | {"inputs": [t.__dict__ for t in info.inputs], "outputs": [t.__dict__ for t in info.outputs]}
+
+
+@dataclass
 class HilResult:
     board: str
     url: str
     info: dict
-    vectors: int = 0
-    received: int = 0
+    planned: int = 0
+    sent: int = 0  # INFER requests written, re-sends included
+    received: int = 0  # replies carrying outputs
+    rejected: int = 0  # vectors the device answered with an ERROR frame
     exact: int = 0
     first_mismatch: dict | None = None
+    mismatched: list[int] = field(default_factory=list)
     instructions: list[int] = field(default_factory=list)
     stack_high_water: int = 0
     image: dict | None = None
     macs: int | None = None
     elapsed_s: float = 0.0
+    events: list[DeviceEvent] = field(default_factory=list)
+    timeouts: int = 0
+    garbage_frames: int = 0
+    stray_frames: int = 0
+    resent: int = 0
+    reference_reproduced: int = 0  # stored expected outputs the host interpreter reproduced
+    reference_checked: int = 0
+    aborted: str | None = None
+    device_outputs: list[np.ndarray] | None = None  # per output: int8 (planned, *shape)
+    received_mask: np.ndarray | None = None
+    instructions_per_vector: np.ndarray | None = None  # int64 (planned,), -1 if not received
+    expected_outputs: list[np.ndarray] | None = None
+
+    @property
+    def vectors(self) -> int:
+        return self.planned
+
+    @property
+    def resets(self) -> int:
+        return sum(1 for event in self.events if event.kind == "reset")
+
+    @property
+    def reconnects(self) -> int:
+        return sum(1 for event in self.events if event.kind == "reconnected")
 
     def to_json(self) -> dict:
         counts = self.instructions
@@ -113,77 +187,289 @@ class HilResult:
         ram = None
         if self.image is not None:
             ram = {"arena": self.info.get("arena_bytes"), "stack_high_water": self.stack_high_water,
-                   "stack_reserved": self.image["stack_bytes"], "static": self.image["static_ram_bytes"]}
+                   "stack_reserved": self.image["stack_bytes"], "static": self.image["static_ram_bytes"],
+                   "total": self.image["ram_bytes"]}
         return {
             "board": self.board, "url": self.url, "device": self.info,
-            "vectors": self.vectors, "received": self.received, "exact": self.exact,
-            "all_exact": self.vectors > 0 and self.exact == self.vectors == self.received,
-            "first_mismatch": self.first_mismatch,
+            "vectors": self.planned, "planned": self.planned, "sent": self.sent, "received": self.received,
+            "rejected": self.rejected, "resent": self.resent, "lost": self.planned - self.received - self.rejected,
+            "exact": self.exact,
+            "all_exact": self.planned > 0 and self.exact == self.planned == self.received and not self.aborted,
+            "first_mismatch": self.first_mismatch, "mismatched_vectors": self.mismatched[:100],
+            "reference_reproduced": self.reference_reproduced, "reference_checked": self.reference_checked,
             "instructions_per_inference": summary,
             "instructions_resolution": self.info.get("counter_resolution"),
             "macs": self.macs,
             "instructions_per_mac": (summary["median"] / self.macs) if summary and self.macs else None,
             "flash_bytes": None if self.image is None else {
                 "total": self.image["flash_bytes"], "code": self.image["code_bytes"],
-                "const": self.image["const_bytes"]},
+                "const": self.image["const_bytes"], "weights": self.image.get("weights_bytes")},
             "ram_bytes": ram,
+            "stack_high_water": self.stack_high_water,
+            "line": {"timeouts": self.timeouts, "garbage_frames": self.garbage_frames,
+                     "stray_frames": self.stray_frames},
+            "resets": self.resets, "reconnects": self.reconnects,
+            "events": [event.to_json() for event in self.events],
+            "aborted": self.aborted,
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
 
+def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray]) -> None:
+    """Files one device reply: outputs, instruction count, and whether every byte equals `expected`."""
+    result.received += 1
+    result.instructions.append(got.instructions)
+    result.stack_high_water = max(result.stack_high_water, got.stack_high_water)
+    if result.received_mask is not None:
+        result.received_mask[index] = True
+        result.instructions_per_vector[index] = got.instructions
+        for store, output in zip(result.device_outputs, got.outputs):
+            store[index] = output.reshape(store.shape[1:])
+    if all(np.array_equal(np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)) for g, e in zip(got.outputs, expected)):
+        result.exact += 1
+        return
+    result.mismatched.append(index)
+    if result.first_mismatch is None:
+        for out_index, (g, e) in enumerate(zip(got.outputs, expected)):
+            g, e = np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)
+            diff = np.flatnonzero(g != e)
+            if diff.size:
+                at = int(diff[0])
+                result.first_mismatch = {"vector": index, "output": out_index, "element": at,
+                                         "device": int(g[at]), "reference": int(e[at]),
+                                         "differing_elements": int(diff.size)}
+                break
+
+
 def run_vectors(device: Device, reference, vectors, result: HilResult, progress=None) -> None:
+    """The plain loop on an open device, no recovery: for tools that only want counts (bench)."""
     for index, inputs in enumerate(vectors):
-        result.vectors += 1
+        result.planned += 1
+        result.sent += 1
         got = device.infer(inputs)
-        result.received += 1
-        expected = reference.run(inputs)
-        result.instructions.append(got.instructions)
-        result.stack_high_water = max(result.stack_high_water, got.stack_high_water)
-        if all(np.array_equal(g.reshape(-1), e.reshape(-1)) for g, e in zip(got.outputs, expected)):
-            result.exact += 1
-        elif result.first_mismatch is None:
-            for out_index, (g, e) in enumerate(zip(got.outputs, expected)):
-                diff = np.flatnonzero(g.reshape(-1) != e.reshape(-1))
-                if diff.size:
-                    at = int(diff[0])
-                    result.first_mismatch = {"vector": index, "output": out_index, "element": at,
-                                             "device": int(g.reshape(-1)[at]), "reference": int(e.reshape(-1)[at]),
-                                             "differing_elements": int(diff.size)}
-                    break
+        record_reply(result, index, got, reference.run(inputs))
         if progress:
             progress(index + 1, len(vectors))
 
 
+class HilRunner:
+    """One run over one list of vectors on one device. `url_of()` gives the device's current URL (an
+    emulated board gets a new port each time it restarts); `before_vector(index, runner)` lets a test
+    act on the device mid-run."""
+
+    def __init__(self, board: str, model: CompiledModel, reference: ReferenceRunner, vectors, *,
+                 expected: list[np.ndarray] | None = None, url_of, session: EmulatedBoard | None = None,
+                 image=None, timeout: float = 10.0, retries: int = 1, max_recoveries: int = 3,
+                 status_every: int = 100, progress=None, before_vector=None):
+        self.board = board
+        self.model = model
+        self.reference = reference
+        self.vectors = vectors
+        self.expected = expected
+        self.url_of = url_of
+        self.session = session
+        self.image = image
+        self.timeout = timeout
+        self.retries = retries
+        self.max_recoveries = max_recoveries
+        self.status_every = status_every
+        self.progress = progress
+        self.before_vector = before_vector
+        self.device: Device | None = None
+        self.recoveries = 0
+        self.last_status: dict | None = None
+        self.replies_since_status = 0
+        self.result = HilResult(board=board, url="", info={})
+
+    # --- connection -------------------------------------------------------------------------------
+    def _close(self) -> None:
+        if self.device is not None:
+            self.result.garbage_frames += self.device.garbage_frames
+            self.result.stray_frames += self.device.stray_frames
+            try:
+                self.device.close()
+            except (serial.SerialException, OSError):
+                pass
+            self.device = None
+
+    def _request_with_retries(self, call, attempts: int = 3):
+        for attempt in range(attempts):
+            try:
+                return call()
+            except DeviceTimeout:
+                self.result.timeouts += 1
+                if attempt == attempts - 1:
+                    raise
+
+    def _connect(self, vector: int) -> None:
+        url = self.url_of()
+        self.device = Device(url, timeout=self.timeout, retries=0)
+        self.result.url = url
+        info = self._request_with_retries(self.device.info)
+        check_device_model(info, self.model, self.reference)
+        self.result.info = info_to_json(info)
+        self.replies_since_status += 1
+        self._check_status(vector)
+
+    def _check_status(self, vector: int) -> None:
+        status = self._request_with_retries(self.device.status)
+        last = self.last_status
+        if last is not None:
+            floor = last["frames_ok"] + self.replies_since_status
+            if status["frames_ok"] < floor or status["uptime_ms"] < last["uptime_ms"]:
+                self.result.events.append(DeviceEvent(vector, "reset", (
+                    f"device reset detected at vector {vector}: valid frames counted {last['frames_ok']} -> "
+                    f"{status['frames_ok']} (at least {floor} expected), uptime {last['uptime_ms']} -> "
+                    f"{status['uptime_ms']} ms")))
+        self.last_status = status
+        self.replies_since_status = 0
+
+    def _recover(self, vector: int, error: Exception) -> None:
+        self.recoveries += 1
+        self.result.events.append(DeviceEvent(vector, "connection_lost", f"{type(error).__name__}: {error}"))
+        self._close()
+        if self.recoveries > self.max_recoveries:
+            raise RunAborted(f"device lost {self.recoveries} times (limit {self.max_recoveries}); last error at "
+                             f"vector {vector}: {error}", self.result)
+        if self.session is not None and (self.session.process is None or self.session.process.poll() is not None):
+            self.session.start()
+            self.result.events.append(DeviceEvent(vector, "emulator_restarted", "the emulated board had stopped"))
+        deadline = time.monotonic() + max(15.0, 2 * self.timeout)
+        while True:
+            try:
+                self._connect(vector)
+                break
+            except ModelMismatch:
+                raise
+            except (DeviceTimeout, DeviceGarbage, DeviceUnavailable, serial.SerialException, OSError) as again:
+                self._close()
+                if time.monotonic() > deadline:
+                    raise RunAborted(f"device did not come back after {type(error).__name__} at vector {vector}: "
+                                     f"{again}", self.result) from again
+                time.sleep(0.5)
+        self.result.events.append(DeviceEvent(vector, "reconnected", f"reconnected to {self.result.url}; the "
+                                              "device still reports the compiled model"))
+
+    # --- vectors ----------------------------------------------------------------------------------
+    def _infer(self, index: int, inputs):
+        attempts_on_connection = 0
+        while True:
+            self.result.sent += 1
+            try:
+                got = self.device.infer(inputs)
+                self.replies_since_status += 1
+                return got
+            except DeviceRejected as rejected:
+                self.replies_since_status += 1
+                self.result.rejected += 1
+                self.result.events.append(DeviceEvent(index, "rejected", str(rejected)))
+                return None
+            except DeviceTimeout as error:
+                self.result.timeouts += 1
+                self.result.events.append(DeviceEvent(index, "timeout", str(error)))
+                attempts_on_connection += 1
+                if attempts_on_connection > self.retries:
+                    self._recover(index, error)
+                    attempts_on_connection = 0
+            except (DeviceGarbage, serial.SerialException, OSError) as error:
+                self._recover(index, error)
+                attempts_on_connection = 0
+            self.result.resent += 1
+
+    def _prepare(self) -> None:
+        n = len(self.vectors)
+        result = self.result
+        result.planned = n
+        result.device_outputs = [np.zeros((n, *spec.shape), np.int8) for spec in self.reference.outputs]
+        result.received_mask = np.zeros(n, bool)
+        result.instructions_per_vector = np.full(n, -1, np.int64)
+        result.image = self.image.summary() if self.image is not None else None
+        result.macs = self.model.report.get("total", {}).get("macs") if self.model.report else None
+
+    def _compare(self, index: int, inputs, got) -> None:
+        result = self.result
+        live = self.reference.run(inputs)
+        if self.expected is not None:
+            expected = [stored[index] for stored in self.expected]
+            result.reference_checked += 1
+            if all(np.array_equal(a.reshape(-1), b.reshape(-1)) for a, b in zip(live, expected)):
+                result.reference_reproduced += 1
+        else:
+            expected = live
+        record_reply(result, index, got, expected)
+
+    def run(self) -> HilResult:
+        started = time.monotonic()
+        self._prepare()
+        try:
+            self._connect(0)
+            for index, inputs in enumerate(self.vectors):
+                if self.before_vector is not None:
+                    self.before_vector(index, self)
+                got = self._infer(index, inputs)
+                if got is not None:
+                    self._compare(index, inputs, got)
+                if self.status_every and (index + 1) % self.status_every == 0:
+                    self._status_with_recovery(index)
+                if self.progress:
+                    self.progress(index + 1, len(self.vectors))
+            self._status_with_recovery(len(self.vectors) - 1)
+        except RunAborted as aborted:
+            self.result.aborted = str(aborted)
+            raise
+        finally:
+            self._close()
+            self.result.elapsed_s = time.monotonic() - started
+        return self.result
+
+    def _status_with_recovery(self, index: int) -> None:
+        try:
+            self._check_status(index)
+        except (DeviceTimeout, DeviceGarbage, serial.SerialException, OSError) as error:
+            self._recover(index, error)
+
+
+def _as_vector_list(vectors) -> tuple[list, list[np.ndarray] | None]:
+    from .vectors import VectorSet
+
+    if isinstance(vectors, VectorSet):
+        return vectors.input_lists(), vectors.reference
+    return list(vectors), None
+
+
 def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count: int = 200, seed: int = 0,
-            vectors=None, progress=None) -> HilResult:
-    from ..reference import Reference
+            vectors=None, progress=None, elf: str | Path | None = None, timeout: float = 10.0,
+            before_vector=None, max_recoveries: int = 3) -> HilResult:
+    """Runs vectors (a VectorSet, a list of input lists, or `count` random vectors) on the board. Without
+    a port the firmware is built and the emulated board started. Raises ModelMismatch when the device
+    runs another model, RunAborted (with the partial result) when the device is lost."""
+    from .vectors import VectorSet
 
     model = CompiledModel.load(model_dir)
-    reference = Reference(model.tflite)
-    vectors = vectors if vectors is not None else random_vectors(model, count, seed)
+    reference = ReferenceRunner(model.tflite)
+    if isinstance(vectors, VectorSet):
+        vectors.check_model(model.tflite)
+    if vectors is None:
+        vectors = random_vectors(reference, count, seed)
+    inputs, expected = _as_vector_list(vectors)
     image = None
-    started = time.monotonic()
+    session = None
     if port:
-        session = None
-        url = port
+        url_of = lambda: port  # noqa: E731 - the attached device keeps its port
+        if elf:
+            image = firmware.measure(board, Path(elf))
     else:
         image = firmware.build(board, model.folder)
         session = EmulatedBoard(board, image.path).start()
-        url = session.url
+        url_of = lambda: session.url  # noqa: E731 - a restarted emulator listens on a new port
+    runner = HilRunner(board, model, reference, inputs, expected=expected, url_of=url_of, session=session,
+                       image=image, timeout=timeout, progress=progress, before_vector=before_vector,
+                       max_recoveries=max_recoveries)
     try:
-        with Device(url) as device:
-            info = device.info()
-            check_device_model(info, model, reference)
-            result = HilResult(board=board, url=url, info=info.__dict__ | {
-                "inputs": [t.__dict__ for t in info.inputs], "outputs": [t.__dict__ for t in info.outputs]})
-            result.image = image.summary() if image else None
-            result.macs = model.report.get("total", {}).get("macs") if model.report else None
-            run_vectors(device, reference, vectors, result, progress)
+        return runner.run()
     finally:
         if session is not None:
             session.stop()
-    result.elapsed_s = time.monotonic() - started
-    return result
 
 
 def add_hil_arguments(parser) -> None:
@@ -191,9 +477,21 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--port", help="serial port or URL of an attached board; without it the emulated board "
                                        "is built and started")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
-    parser.add_argument("--random-vectors", type=int, default=200)
+    parser.add_argument("--vectors", help="vectors file from `ecgcc vectors` (default: made for the model and "
+                                          "cached under .build/vectors)")
+    parser.add_argument("--count", type=int, default=2000,
+                        help="vectors to run: the first N of --vectors, or how many to make (default 2000)")
+    parser.add_argument("--float-model", help="float Keras model, when making vectors for a model other than "
+                                              "the reference")
+    parser.add_argument("--data", help="MIT-BIH directory for making vectors")
+    parser.add_argument("--random-vectors", type=int, default=None,
+                        help="run N uniform random vectors instead of a vectors file (no float comparison)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="write the result here")
+    parser.add_argument("--elf", help="firmware ELF flashed on the attached board, to report its flash and RAM")
+    parser.add_argument("--criteria", help="acceptance criteria, .json or .toml (default: the built-in ones)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
+    parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
+    parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
 
 
 def format_table(result: dict) -> str:
@@ -202,8 +500,9 @@ def format_table(result: dict) -> str:
     ram = result["ram_bytes"] or {}
     rows = [
         ("board", result["board"]),
-        ("model", f"{result['device']['model_name']} ({result['device']['model_identity']})"),
-        ("vectors run", result["vectors"]),
+        ("model", f"{result['device'].get('model_name')} ({result['device'].get('model_identity')})"),
+        ("vectors", f"{result['vectors']} planned, {result.get('sent', result['vectors'])} sent, "
+                    f"{result.get('received', result['vectors'])} received"),
         ("exact matches", f"{result['exact']}/{result['vectors']}"),
         ("instructions/inference", f"min {ipi.get('min')}  median {ipi.get('median')}  max {ipi.get('max')}"
                                    f"  (resolution {result['instructions_resolution']})"),
@@ -215,21 +514,84 @@ def format_table(result: dict) -> str:
     if ram:
         rows.append(("RAM", f"arena {ram['arena']}, stack high-water {ram['stack_high_water']} of "
                             f"{ram['stack_reserved']}, static {ram['static']} bytes"))
+    if result.get("resets") or result.get("reconnects"):
+        rows.append(("device events", f"{result['resets']} resets, {result['reconnects']} reconnects"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
+def _default_report_paths(args) -> tuple[Path, Path]:
+    from ..paths import build_root
+
+    json_path = Path(args.json) if args.json else build_root() / "hil" / args.board / "report.json"
+    html_path = Path(args.html) if args.html else json_path.with_suffix(".html")
+    return json_path, html_path
+
+
+def _progress_printer(label: str):
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
 def hil_main(args) -> int:
     from ..demo import ensure_model
+    from . import report as hil_report
+    from .vectors import VectorFileError, VectorSet, default_vectors
 
-    model_dir = args.model or ensure_model(args.board)
-    result = run_hil(args.board, model_dir, port=args.port, count=args.random_vectors, seed=args.seed).to_json()
-    print(format_table(result))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2))
-    if not result["all_exact"]:
-        print(f"FAIL: {result['vectors'] - result['exact']} vectors differ from the TFLite Micro reference; "
-              f"first: {result['first_mismatch']}", file=sys.stderr)
-        return 1
-    print("PASS: every output byte equals the TFLite Micro reference")
-    return 0
+    try:
+        criteria = hil_report.load_criteria(args.criteria)
+        model_dir = Path(args.model) if args.model else ensure_model(args.board)
+        model = CompiledModel.load(model_dir)
+        if args.random_vectors:
+            vector_set = None
+            vectors = random_vectors(ReferenceRunner(model.tflite), args.random_vectors, args.seed)
+        else:
+            if args.vectors:
+                vector_set = VectorSet.load(args.vectors)
+            else:
+                vector_set = default_vectors(model.tflite, args.count, args.seed, data=args.data,
+                                             float_model=args.float_model,
+                                             progress=_progress_printer("reference outputs"))
+            vector_set.check_model(model.tflite)
+            if args.count and args.count < len(vector_set):
+                vector_set = vector_set.take(args.count)
+            vectors = vector_set
+    except (VectorFileError, FileNotFoundError, ValueError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+    json_path, html_path = _default_report_paths(args)
+    aborted = None
+    try:
+        result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
+                         progress=_progress_printer("vectors"))
+    except ModelMismatch as error:
+        print(f"REFUSED: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except (DeviceUnavailable, DeviceTimeout, DeviceGarbage, EmulatorError, firmware.BuildError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except RunAborted as error:
+        aborted = str(error)
+        result = error.result
+    document = hil_report.build_report(result, model, vector_set, criteria=criteria)
+    hil_report.write_reports(document, json_path, html_path)
+    print(format_table(document["run"]))
+    print(hil_report.format_summary(document))
+    print(f"reports: {json_path}  {html_path}")
+    if aborted:
+        print(f"ERROR: run aborted: {aborted}", file=sys.stderr)
+        return EXIT_ERROR
+    if not document["verdict"]["passed"]:
+        for failure in document["verdict"]["failures"]:
+            print(f"FAIL: {failure}", file=sys.stderr)
+        return EXIT_FAIL
+    print("PASS: every acceptance criterion is met")
+    return EXIT_PASS
