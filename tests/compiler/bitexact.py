@@ -2,11 +2,12 @@
 with the pip TFLite Micro interpreter on the same int8 .tflite."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from .support import build_host, quantized, random_records, run_host
+from support import CACHE, build_host, random_records, run_host
 
 ALL_BYTES = np.arange(-128, 128, dtype=np.int8)
 
@@ -24,8 +25,27 @@ def every_byte_records(graph) -> list[list[np.ndarray]]:
     return records
 
 
-def tflite_model(key: str, build_model, input_shapes, seed: int = 0) -> bytes:
-    return quantized(key, build_model, input_shapes, seed=seed)
+def tflite_model(key: str, build_model, spread: float = 1.0, seed: int = 0, samples: int = 64) -> bytes:
+    """int8 .tflite of build_model(), calibrated on normal samples times `spread` (which sets the input
+    tensors' quantization ranges); cached on disk by key."""
+    path = CACHE / (hashlib.sha256(f"{key}-spread{spread}-seed{seed}".encode()).hexdigest()[:20] + ".tflite")
+    if path.exists():
+        return path.read_bytes()
+    import tensorflow as tf
+    from ecgcc.frontend import quantize_keras_model
+    tf.keras.utils.set_random_seed(seed)
+    model = build_model()
+    rng = np.random.default_rng(seed)
+    data = [(rng.standard_normal((samples,) + tuple(t.shape[1:])) * spread).astype(np.float32)
+            for t in model.inputs]
+
+    def representative():
+        for i in range(samples):
+            yield [d[i:i + 1] for d in data]
+    tflite = quantize_keras_model(model, representative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(tflite)
+    return tflite
 
 
 def compile_and_compare(tflite: bytes, work: Path, vectors: int = 40, seed: int = 1, every_byte: bool = True,
