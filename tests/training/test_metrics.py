@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgcc.evaluation.evaluate import add_column, new_report
+from ecgcc.evaluation.metrics import agreement, classification_metrics, confusion_matrix
+
+
+def test_metrics_from_a_hand_checked_confusion():
+    # truth: 6 N, 3 S, 1 V ; predictions chosen so every count is easy to verify by hand
+    true = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 2])
+    pred = np.array([0, 0, 0, 0, 1, 2, 1, 1, 0, 2])
+    m = classification_metrics(true, pred)
+    assert m["confusion"][0] == [4, 1, 1, 0, 0]
+    assert m["N"]["se"] == pytest.approx(4 / 6)
+    assert m["N"]["ppv"] == pytest.approx(4 / 5)
+    assert m["S"]["se"] == pytest.approx(2 / 3)
+    assert m["S"]["ppv"] == pytest.approx(2 / 3)
+    assert m["S"]["fpr"] == pytest.approx(1 / 7)
+    assert m["S"]["spec"] == pytest.approx(6 / 7)
+    assert m["V"]["se"] == 1.0 and m["V"]["ppv"] == pytest.approx(1 / 2)
+    assert m["V"]["f1"] == pytest.approx(2 / 3)
+    assert m["F"]["count"] == 0 and m["F"]["se"] is None and m["F"]["ppv"] is None
+    assert m["macro_f1"] == pytest.approx(np.mean([8 / 11, 2 / 3, 2 / 3]))
+    assert m["balanced_accuracy"] == pytest.approx(np.mean([4 / 6, 2 / 3, 1.0]))
+    assert m["accuracy"] == pytest.approx(0.7)
+
+
+def test_confusion_rejects_bad_input():
+    with pytest.raises(ValueError):
+        confusion_matrix(np.array([0, 1]), np.array([0]))
+    with pytest.raises(ValueError):
+        confusion_matrix(np.array([0, 7]), np.array([0, 1]))
+
+
+def test_report_columns_can_be_added_later():
+    report = new_report(np.array([0, 1, 2, 2]))
+    add_column(report, "float", np.array([0, 1, 2, 2]))
+    add_column(report, "device", np.array([0, 1, 2, 0]))
+    assert report["columns"] == ["float", "device"]
+    assert report["device"]["V"]["se"] == 0.5
+    assert agreement(np.array([1, 2, 3]), np.array([1, 2, 0]))["same"] == 2
