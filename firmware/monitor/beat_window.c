@@ -1,73 +1,141 @@
 #include "beat_window.h"
-#include "rhythm.h"
 
 void beat_window_init(beat_window_t *w)
 {
     int32_t i;
+    for (i = 0; i < BEAT_WINDOW_POSITIONS; i++) w->positions[i] = 0;
+    w->has_latest = 0;
+    w->latest_cut = 0;
+    w->held_busy = 0;
     w->head = 0;
     w->count = 0;
-    w->has_last = 0;
-    w->rr_slot = 0;
-    w->last_position = 0;
-    for (i = 0; i < BEAT_WINDOW_RR_LOCAL; i++) w->rr_ms[i] = ECG_RR_DEFAULT_MS;
-    w->rr_long_ms = ECG_RR_DEFAULT_MS;
-    w->rr_pre_ms = ECG_RR_DEFAULT_MS;
     w->dropped = 0;
-    w->ready.beat_id = 0;
-    w->ready.position = 0;
-    w->ready.flags = 0;
-    w->ready.features.rr_pre_ms = w->ready.features.rr_previous_ms = 0;
-    w->ready.features.rr_local_ms = w->ready.features.rr_long_ms = 0;
-    for (i = 0; i < ECG_WINDOW_LEN; i++) w->samples[i] = 0;
+    w->latest.beat_id = 0;
+    w->latest.position = 0;
+    w->latest.flags = 0;
+    w->latest.has_rr = 0;
+    w->latest.in_held = 0;
+    for (i = 0; i < ECG_MODEL_RR_FEATURES; i++) w->latest.rr[i] = 0;
+    w->ready = w->latest;
+    for (i = 0; i < ECG_MODEL_WINDOW_LEN; i++) {
+        w->held[i] = 0;
+        w->window[i] = 0;
+    }
 }
 
-static void measure_rr(beat_window_t *w, int32_t position, beat_features_t *features)
+static int32_t position_of(const beat_window_t *w, uint32_t beat_id)
 {
-    int32_t i, sum = 0;
-    features->rr_previous_ms = w->rr_pre_ms;
-    if (w->has_last && position > w->last_position) {
-        int32_t rr = rhythm_samples_to_ms(position - w->last_position);
-        w->rr_pre_ms = rr;
-        w->rr_ms[w->rr_slot] = rr;
-        w->rr_slot = (uint8_t)((w->rr_slot + 1) % BEAT_WINDOW_RR_LOCAL);
-        w->rr_long_ms += (rr - w->rr_long_ms) >> BEAT_WINDOW_RR_LONG_SHIFT;
+    return w->positions[beat_id % BEAT_WINDOW_POSITIONS];
+}
+
+/* round(num / den) for num >= 0, den > 0, clamped to the int8 range used. */
+static int8_t ratio_feature(int64_t num, int64_t den)
+{
+    int64_t v = (2 * num + den) / (2 * den);
+    return (int8_t)(v > 127 ? 127 : v);
+}
+
+static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int32_t next_position)
+{
+    uint32_t i = e->beat_id;
+    int64_t pre = e->position - position_of(w, i - 1);
+    int64_t post = next_position - e->position;
+    uint32_t k = i - 1 < ECG_MODEL_LOCAL_RR_BEATS ? i - 1 : ECG_MODEL_LOCAL_RR_BEATS;
+    int64_t local_num = k > 0 ? position_of(w, i - 1) - position_of(w, i - 1 - k) : pre;
+    int64_t local_den = k > 0 ? (int64_t)k : 1;
+    e->rr[0] = ratio_feature(ECG_MODEL_RR_COUNTS_PER_SECOND * pre, ECG_SAMPLE_RATE_HZ);
+    e->rr[1] = ratio_feature(ECG_MODEL_RR_COUNTS_PER_SECOND * post, ECG_SAMPLE_RATE_HZ);
+    e->rr[2] = ratio_feature(ECG_MODEL_RR_COUNTS_PER_SECOND * local_num, ECG_SAMPLE_RATE_HZ * local_den);
+    e->rr[3] = ratio_feature(ECG_MODEL_RATIO_COUNTS * pre * local_den, local_num);
+    e->rr[4] = ratio_feature(ECG_MODEL_RATIO_COUNTS * post * local_den, local_num);
+}
+
+static void complete_latest(beat_window_t *w, int has_next, int32_t next_position, int *dropped)
+{
+    beat_window_entry_t e = w->latest;
+    e.in_held = w->latest_cut;
+    e.has_rr = has_next && e.beat_id >= 1;
+    if (e.has_rr) measure_rr(w, &e, next_position);
+    w->has_latest = 0;
+    w->latest_cut = 0;
+    if (w->count >= BEAT_WINDOW_QUEUE) {
+        w->dropped++;
+        if (e.in_held) w->held_busy = 0;
+        *dropped = 1;
+        return;
     }
-    w->last_position = position;
-    w->has_last = 1;
-    for (i = 0; i < BEAT_WINDOW_RR_LOCAL; i++) sum += w->rr_ms[i];
-    features->rr_pre_ms = w->rr_pre_ms;
-    features->rr_local_ms = (sum + BEAT_WINDOW_RR_LOCAL / 2) / BEAT_WINDOW_RR_LOCAL;
-    features->rr_long_ms = w->rr_long_ms;
+    w->queue[(w->head + w->count) % BEAT_WINDOW_QUEUE] = e;
+    w->count++;
 }
 
 int beat_window_add(beat_window_t *w, uint32_t beat_id, int32_t position, uint8_t flags)
 {
-    beat_window_entry_t entry;
-    entry.beat_id = beat_id;
-    entry.position = position;
-    entry.flags = flags;
-    measure_rr(w, position, &entry.features);
-    if (w->count >= BEAT_WINDOW_QUEUE) {
-        w->dropped++;
-        return -1;
-    }
-    w->queue[(w->head + w->count) % BEAT_WINDOW_QUEUE] = entry;
-    w->count++;
-    return 0;
+    int dropped = 0;
+    w->positions[beat_id % BEAT_WINDOW_POSITIONS] = position;
+    if (w->has_latest) complete_latest(w, 1, position, &dropped);
+    w->latest.beat_id = beat_id;
+    w->latest.position = position;
+    w->latest.flags = flags;
+    w->latest.has_rr = 0;
+    w->latest.in_held = 0;
+    w->has_latest = 1;
+    w->latest_cut = 0;
+    return dropped ? -1 : 0;
 }
 
-beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *history)
+void beat_window_finish(beat_window_t *w)
 {
-    const beat_window_entry_t *next;
-    int32_t first, i;
-    if (w->count == 0) return BEAT_WINDOW_NONE;
-    next = &w->queue[w->head];
-    if (history->count < next->position + ECG_WINDOW_AFTER) return BEAT_WINDOW_NONE;
-    w->ready = *next;
-    w->head = (uint8_t)((w->head + 1) % BEAT_WINDOW_QUEUE);
-    w->count--;
-    first = w->ready.position - ECG_WINDOW_BEFORE;
-    if (!signal_history_holds(history, first)) return BEAT_WINDOW_MISSED;
-    for (i = 0; i < ECG_WINDOW_LEN; i++) w->samples[i] = signal_history_at(history, first + i);
-    return BEAT_WINDOW_READY;
+    int dropped = 0;
+    if (w->has_latest) complete_latest(w, 0, 0, &dropped);
+}
+
+static int window_available(const signal_history_t *raw, int32_t position)
+{
+    int32_t first = position - ECG_MODEL_R_OFFSET;
+    return signal_history_holds(raw, first) && signal_history_holds(raw, first + ECG_MODEL_WINDOW_LEN - 1);
+}
+
+/* q = clamp(round((a - mean) * counts_per_mv / adc_per_mv)) in exact
+ * integers: floor((2*C*(N*a - S) + N*G) / (2*N*G)). */
+static void quantise(const signal_history_t *raw, int32_t position, int8_t *out)
+{
+    const int64_t n = ECG_MODEL_WINDOW_LEN;
+    const int64_t den = 2 * n * ECG_ADC_UNITS_PER_MV;
+    int32_t first = position - ECG_MODEL_R_OFFSET, k;
+    int64_t sum = 0;
+    for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) sum += signal_history_at(raw, first + k);
+    for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) {
+        int64_t num = 2 * ECG_MODEL_COUNTS_PER_MV * (n * signal_history_at(raw, first + k) - sum) +
+                      n * ECG_ADC_UNITS_PER_MV;
+        int64_t q = num / den;
+        if (num % den != 0 && num < 0) q--;
+        out[k] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+    }
+}
+
+beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *raw)
+{
+    beat_window_status_t status = BEAT_WINDOW_NONE;
+    if (w->count > 0) {
+        w->ready = w->queue[w->head];
+        w->head = (uint8_t)((w->head + 1) % BEAT_WINDOW_QUEUE);
+        w->count--;
+        if (w->ready.in_held) {
+            int32_t k;
+            for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) w->window[k] = w->held[k];
+            w->held_busy = 0;
+            status = w->ready.has_rr ? BEAT_WINDOW_READY : BEAT_WINDOW_MISSED;
+        } else if (w->ready.has_rr && window_available(raw, w->ready.position)) {
+            quantise(raw, w->ready.position, w->window);
+            status = BEAT_WINDOW_READY;
+        } else {
+            status = BEAT_WINDOW_MISSED;
+        }
+    }
+    if (w->has_latest && !w->latest_cut && !w->held_busy && window_available(raw, w->latest.position)) {
+        quantise(raw, w->latest.position, w->held);
+        w->latest_cut = 1;
+        w->held_busy = 1;
+    }
+    return status;
 }

@@ -1,54 +1,56 @@
-/* Model input assembly: for each detected beat, once the samples after its
- * R peak have arrived, copy the window of filtered ECG around it and attach
- * the RR features known at that beat. Beats wait in a small queue and are
- * released one per sample, in order. */
+/* Model inputs per beat, as defined in compiler/ecgcc/data/beats.py: an int8
+ * window of the raw ECG around the R peak and five int8 RR features. The
+ * features need the next RR, so a beat's inputs are complete when the next
+ * beat is detected; complete beats wait in a queue and are released one per
+ * sample, in order. The window of the latest beat is quantised into 'held'
+ * as soon as possible, so it survives however long the next RR is. */
 #ifndef ECG_BEAT_WINDOW_H
 #define ECG_BEAT_WINDOW_H
 
 #include <stdint.h>
 #include "history.h"
+#include "monitor_config.h"
 
 #define BEAT_WINDOW_QUEUE 12
-#define BEAT_WINDOW_RR_LOCAL 8
-/* Weight 1/2^5 of each new interval in the long-term RR average. */
-#define BEAT_WINDOW_RR_LONG_SHIFT 5
-
-typedef struct {
-    int32_t rr_pre_ms;      /* this R peak - previous one */
-    int32_t rr_previous_ms; /* the interval before that */
-    int32_t rr_local_ms;    /* mean of the last BEAT_WINDOW_RR_LOCAL intervals */
-    int32_t rr_long_ms;     /* slow running average of the intervals */
-} beat_features_t;
+/* Beat positions kept: the local RR span, the beat, its neighbours. */
+#define BEAT_WINDOW_POSITIONS (ECG_MODEL_LOCAL_RR_BEATS + 3)
 
 typedef struct {
     uint32_t beat_id;
-    int32_t position; /* R peak, input sample index; window[ECG_WINDOW_BEFORE] is it */
+    int32_t position; /* R peak, input sample index; window[ECG_MODEL_R_OFFSET] is it */
     uint8_t flags;    /* MONITOR_FLAG_* of the beat */
-    beat_features_t features;
+    uint8_t has_rr;   /* 0 for the first and last beat: not classifiable */
+    uint8_t in_held;  /* its window is in 'held' */
+    int8_t rr[ECG_MODEL_RR_FEATURES];
 } beat_window_entry_t;
 
 typedef enum { BEAT_WINDOW_NONE = 0, BEAT_WINDOW_READY = 1, BEAT_WINDOW_MISSED = 2 } beat_window_status_t;
 
 typedef struct {
-    beat_window_entry_t queue[BEAT_WINDOW_QUEUE];
+    int32_t positions[BEAT_WINDOW_POSITIONS]; /* by beat_id modulo */
+    uint8_t has_latest;
+    uint8_t latest_cut;
+    uint8_t held_busy;
     uint8_t head;
     uint8_t count;
-    uint8_t has_last;
-    uint8_t rr_slot;
-    int32_t last_position;
-    int32_t rr_ms[BEAT_WINDOW_RR_LOCAL];
-    int32_t rr_long_ms;
-    int32_t rr_pre_ms;
-    uint32_t dropped; /* beats lost because the queue was full */
-    beat_window_entry_t ready;
-    int16_t samples[ECG_WINDOW_LEN];
+    uint32_t dropped; /* complete beats lost because the queue was full */
+    beat_window_entry_t latest; /* detected, waiting for the next beat */
+    beat_window_entry_t queue[BEAT_WINDOW_QUEUE];
+    int8_t held[ECG_MODEL_WINDOW_LEN];
+    beat_window_entry_t ready; /* the last released beat */
+    int8_t window[ECG_MODEL_WINDOW_LEN];
 } beat_window_t;
 
 void beat_window_init(beat_window_t *w);
-/* Queue a beat; returns 0, or -1 when the queue was full and it was dropped. */
+/* A beat was detected (ids consecutive from 0). Returns -1 when the beat it
+ * completes had to be dropped (queue full), else 0. */
 int beat_window_add(beat_window_t *w, uint32_t beat_id, int32_t position, uint8_t flags);
-/* Release the oldest queued beat if its window is complete: READY fills
- * w->ready and w->samples; MISSED fills w->ready only (samples gone). */
-beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *history);
+/* No more beats will come: the latest beat is released without RR. */
+void beat_window_finish(beat_window_t *w);
+/* Release the oldest complete beat, if any: READY fills 'ready' and
+ * 'window'; MISSED fills 'ready' only (no RR, or its samples are gone). Then
+ * quantise the latest beat's window into 'held' if it can. 'raw' holds the
+ * input samples (ADC units minus ECG_ADC_ZERO). */
+beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *raw);
 
 #endif

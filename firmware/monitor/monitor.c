@@ -1,4 +1,5 @@
 #include "monitor.h"
+#include "fixed_point.h"
 
 void monitor_default_config(monitor_config_t *config)
 {
@@ -13,7 +14,8 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
 {
     m->config = *config;
     ecg_filters_init(&m->filters);
-    signal_history_init(&m->history);
+    signal_history_init(&m->filtered, m->filtered_storage, MONITOR_FILTERED_HISTORY_LEN);
+    signal_history_init(&m->raw, m->raw_storage, MONITOR_RAW_HISTORY_LEN);
     qrs_init(&m->qrs);
     quality_init(&m->quality);
     rhythm_init(&m->rhythm, &config->limits);
@@ -28,11 +30,12 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
     m->next_beat_id = 0;
     m->last_sample = 0;
     m->awaiting_class = 0;
+    m->finished = 0;
 }
 
-const int16_t *monitor_window_samples(const monitor_t *m)
+const int8_t *monitor_window_samples(const monitor_t *m)
 {
-    return m->window.samples;
+    return m->window.window;
 }
 
 const beat_window_entry_t *monitor_window_beat(const monitor_t *m)
@@ -58,7 +61,7 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
 
 static void release_window(monitor_t *m)
 {
-    beat_window_status_t status = beat_window_poll(&m->window, &m->history);
+    beat_window_status_t status = beat_window_poll(&m->window, &m->raw);
     const beat_window_entry_t *beat = &m->window.ready;
     if (status == BEAT_WINDOW_NONE) return;
     if (status == BEAT_WINDOW_MISSED) {
@@ -68,11 +71,11 @@ static void release_window(monitor_t *m)
     }
     m->counters.windows_ready++;
     monitor_events_add(m->sink, MONITOR_EVENT_WINDOW, 0, beat->flags, 0, beat->beat_id, beat->position,
-                       ECG_WINDOW_LEN);
+                       ECG_MODEL_WINDOW_LEN);
     m->awaiting_class = 1;
     if (m->config.classify) {
         monitor_classification_t result;
-        if (m->config.classify(m->config.classify_context, beat, m->window.samples, &result) == 0)
+        if (m->config.classify(m->config.classify_context, beat, m->window.window, &result) == 0)
             close_class(m, result.beat_class < MONITOR_CLASS_COUNT ? result.beat_class : MONITOR_CLASS_Q,
                         result.confidence, 0);
         else
@@ -85,8 +88,8 @@ static void report_beat(monitor_t *m, const qrs_beat_t *beat)
     uint8_t flags = beat->searchback ? MONITOR_FLAG_SEARCHBACK : 0;
     uint32_t id = m->next_beat_id++;
     int32_t rr = m->rhythm.has_beat ? rhythm_samples_to_ms(beat->position - m->rhythm.last_beat) : 0;
-    uint8_t quality = quality_worst_between(&m->quality, beat->position - ECG_WINDOW_BEFORE,
-                                            beat->position + ECG_WINDOW_AFTER - 1);
+    uint8_t quality = quality_worst_between(&m->quality, beat->position - ECG_MODEL_R_OFFSET,
+                                            beat->position - ECG_MODEL_R_OFFSET + ECG_MODEL_WINDOW_LEN - 1);
     if (quality != MONITOR_QUALITY_GOOD) flags |= MONITOR_FLAG_POOR_QUALITY;
     m->counters.beats++;
     if (beat->searchback) m->counters.searchback_beats++;
@@ -103,16 +106,17 @@ static void process(monitor_t *m, int32_t sample, int real)
     int32_t index, count, i;
     qrs_beat_t beats[QRS_MAX_BEATS_PER_PUSH];
 
+    if (real) signal_history_push(&m->raw, fx_sat16(sample - ECG_ADC_ZERO));
     if (real && quality_push(&m->quality, sample)) {
         monitor_events_add(m->sink, MONITOR_EVENT_QUALITY, m->quality.level, 0, 0, 0,
                            (m->quality.block_index - 1) * QUALITY_BLOCK_LEN, m->quality.last_block_level);
     }
     if (pushed <= ECG_FILTER_DELAY) return;
     /* 'filtered' belongs to input sample 'index'. */
-    index = m->history.count;
-    signal_history_push(&m->history, filtered);
+    index = m->filtered.count;
+    signal_history_push(&m->filtered, filtered);
     if ((uint32_t)index < m->counters.samples_in) m->counters.samples_processed++;
-    count = qrs_push(&m->qrs, filtered, &m->history, beats);
+    count = qrs_push(&m->qrs, filtered, &m->filtered, beats);
     for (i = 0; i < count; i++) {
         if ((uint32_t)beats[i].position < m->counters.samples_in) report_beat(m, &beats[i]);
     }
@@ -165,11 +169,20 @@ int monitor_flush(monitor_t *m, monitor_output_t *out)
     uint64_t start;
     int more;
     begin(m, out, &start);
-    if (m->counters.samples_padding < MONITOR_FLUSH_LEN && m->counters.samples_in > 0) {
+    if (m->counters.samples_in == 0) {
+        more = 0;
+    } else if (m->counters.samples_padding < MONITOR_FLUSH_LEN) {
         m->counters.samples_padding++;
         process(m, m->last_sample, 0);
+        more = 1;
+    } else {
+        if (!m->finished) {
+            beat_window_finish(&m->window);
+            m->finished = 1;
+        }
+        release_window(m);
+        more = m->window.count > 0;
     }
-    more = m->counters.samples_padding < MONITOR_FLUSH_LEN && m->counters.samples_in > 0;
     finish(m, start, out);
     return more;
 }

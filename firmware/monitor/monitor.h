@@ -32,9 +32,15 @@ typedef struct {
 } monitor_classification_t;
 
 /* Returns 0 and fills 'result', or non-zero when it cannot classify. */
-typedef int (*monitor_classify_fn)(void *context, const beat_window_entry_t *beat, const int16_t *window,
+typedef int (*monitor_classify_fn)(void *context, const beat_window_entry_t *beat, const int8_t *window,
                                    monitor_classification_t *result);
 typedef uint64_t (*monitor_instruction_counter_fn)(void);
+
+/* Filtered samples the QRS detector looks back over to place R peaks. */
+#define MONITOR_FILTERED_HISTORY_LEN (QRS_DETECTION_LAG + 2)
+/* Raw samples kept for model windows: a beat can be reported this late,
+ * and its window may wait in the queue a few samples more. */
+#define MONITOR_RAW_HISTORY_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + ECG_MODEL_R_OFFSET + BEAT_WINDOW_QUEUE + 4)
 
 typedef struct {
     rhythm_limits_t limits;
@@ -68,7 +74,10 @@ typedef struct {
 typedef struct {
     monitor_config_t config;
     ecg_filters_t filters;
-    signal_history_t history;
+    signal_history_t filtered;
+    signal_history_t raw;
+    int16_t filtered_storage[MONITOR_FILTERED_HISTORY_LEN];
+    int16_t raw_storage[MONITOR_RAW_HISTORY_LEN];
     qrs_detector_t qrs;
     signal_quality_t quality;
     rhythm_t rhythm;
@@ -78,23 +87,26 @@ typedef struct {
     uint32_t next_beat_id;
     int32_t last_sample;
     uint8_t awaiting_class; /* window.ready is waiting for its class */
+    uint8_t finished;       /* flush has closed the last beat */
 } monitor_t;
 
 /* Samples between pushing an input sample and it reaching the detector. */
 #define MONITOR_FILTER_DELAY ECG_FILTER_DELAY
 /* Padding samples monitor_flush pushes so every real beat is reported. */
-#define MONITOR_FLUSH_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + ECG_WINDOW_AFTER)
+#define MONITOR_FLUSH_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + BEAT_WINDOW_QUEUE + 1)
 
 void monitor_default_config(monitor_config_t *config);
 void monitor_init(monitor_t *m, const monitor_config_t *config);
 void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out);
-/* Push one padding sample (the last value again) so the samples still in
- * the filters get processed; returns 1 while more padding is needed. */
+/* End of input: each call pushes one padding sample (the last value again)
+ * so the samples still in the filters get processed, then releases the
+ * remaining beats; returns 1 while there is more to do. */
 int monitor_flush(monitor_t *m, monitor_output_t *out);
 
-/* The window announced by the last MONITOR_EVENT_WINDOW: ECG_WINDOW_LEN
- * filtered samples (ADC units, 0 mV = 0), R peak at index ECG_WINDOW_BEFORE. */
-const int16_t *monitor_window_samples(const monitor_t *m);
+/* The model inputs announced by the last MONITOR_EVENT_WINDOW: the int8
+ * window (ECG_MODEL_WINDOW_LEN samples, R peak at ECG_MODEL_R_OFFSET) and,
+ * in monitor_window_beat(m)->rr, the ECG_MODEL_RR_FEATURES int8 RR features. */
+const int8_t *monitor_window_samples(const monitor_t *m);
 const beat_window_entry_t *monitor_window_beat(const monitor_t *m);
 
 /* Answer the pending window. Events are appended to 'out'. Returns 0, or -1

@@ -95,13 +95,31 @@
 #define ECG_RR_DEFAULT_MS 1000
 #endif
 
-/* ---- Model input window ---- */
-#ifndef ECG_WINDOW_BEFORE_MS
-#define ECG_WINDOW_BEFORE_MS 250
+/* ---- Model input (the contract in compiler/ecgcc/data/beats.py) ----
+ * Window: ECG_MODEL_WINDOW_LEN raw samples with the R peak at index
+ * ECG_MODEL_R_OFFSET, mean removed, ECG_MODEL_COUNTS_PER_MV int8 counts per mV.
+ * RR features: previous, next and local RR in 1/ECG_MODEL_RR_COUNTS_PER_SECOND s,
+ * and next/previous over local in 1/ECG_MODEL_RATIO_COUNTS. The model was
+ * trained at 360 Hz: at another rate the window spans a different time. */
+#ifndef ECG_MODEL_WINDOW_LEN
+#define ECG_MODEL_WINDOW_LEN 256
 #endif
-#ifndef ECG_WINDOW_AFTER_MS
-#define ECG_WINDOW_AFTER_MS 400
+#ifndef ECG_MODEL_R_OFFSET
+#define ECG_MODEL_R_OFFSET 96
 #endif
+#ifndef ECG_MODEL_COUNTS_PER_MV
+#define ECG_MODEL_COUNTS_PER_MV 40
+#endif
+#ifndef ECG_MODEL_RR_COUNTS_PER_SECOND
+#define ECG_MODEL_RR_COUNTS_PER_SECOND 64
+#endif
+#ifndef ECG_MODEL_RATIO_COUNTS
+#define ECG_MODEL_RATIO_COUNTS 64
+#endif
+#ifndef ECG_MODEL_LOCAL_RR_BEATS
+#define ECG_MODEL_LOCAL_RR_BEATS 10
+#endif
+#define ECG_MODEL_RR_FEATURES 5
 
 /* ---- Signal quality ---- */
 #ifndef ECG_QUALITY_BLOCK_MS

@@ -77,7 +77,7 @@ static void lookup(int32_t position, monitor_classification_t *result)
     }
 }
 
-static int classify_callback(void *context, const beat_window_entry_t *beat, const int16_t *window,
+static int classify_callback(void *context, const beat_window_entry_t *beat, const int8_t *window,
                              monitor_classification_t *result)
 {
     (void)context;
@@ -108,9 +108,10 @@ static void print_config(void)
     printf("K qrs_signal_delay %d\n", QRS_SIGNAL_DELAY);
     printf("K qrs_detection_lag %d\n", QRS_DETECTION_LAG);
     printf("K qrs_max_report_lag %d\n", QRS_MAX_REPORT_LAG);
-    printf("K history_len %d\n", ECG_HISTORY_LEN);
-    printf("K window_before %d\n", ECG_WINDOW_BEFORE);
-    printf("K window_after %d\n", ECG_WINDOW_AFTER);
+    printf("K filtered_history_len %d\n", MONITOR_FILTERED_HISTORY_LEN);
+    printf("K raw_history_len %d\n", MONITOR_RAW_HISTORY_LEN);
+    printf("K window_len %d\n", ECG_MODEL_WINDOW_LEN);
+    printf("K r_offset %d\n", ECG_MODEL_R_OFFSET);
     printf("K quality_block_len %d\n", QUALITY_BLOCK_LEN);
     printf("K flush_len %d\n", MONITOR_FLUSH_LEN);
     printf("K sizeof_monitor %lu\n", (unsigned long)sizeof(monitor_t));
@@ -128,18 +129,15 @@ static void handle(uint32_t push_index)
         if (e->type == MONITOR_EVENT_WINDOW) {
             const beat_window_entry_t *beat = monitor_window_beat(&monitor);
             if (window_file) {
-                int32_t row[7 + ECG_WINDOW_LEN];
-                const int16_t *samples = monitor_window_samples(&monitor);
+                int32_t row[3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_LEN];
+                const int8_t *samples = monitor_window_samples(&monitor);
                 int32_t k;
                 row[0] = (int32_t)beat->beat_id;
                 row[1] = beat->position;
                 row[2] = beat->flags;
-                row[3] = beat->features.rr_pre_ms;
-                row[4] = beat->features.rr_previous_ms;
-                row[5] = beat->features.rr_local_ms;
-                row[6] = beat->features.rr_long_ms;
-                for (k = 0; k < ECG_WINDOW_LEN; k++) row[7 + k] = samples[k];
-                fwrite(row, sizeof(int32_t), 7 + ECG_WINDOW_LEN, window_file);
+                for (k = 0; k < ECG_MODEL_RR_FEATURES; k++) row[3 + k] = beat->rr[k];
+                for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) row[3 + ECG_MODEL_RR_FEATURES + k] = samples[k];
+                fwrite(row, sizeof(int32_t), 3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_LEN, window_file);
             }
             if (answer == ANSWER_SOFTMAX) {
                 monitor_classification_t c;
@@ -162,7 +160,7 @@ static void handle(uint32_t push_index)
         int32_t row[7];
         row[0] = monitor.filters.last_baseline_removed;
         row[1] = monitor.filters.last_notched;
-        row[2] = monitor.history.count > 0 ? signal_history_at(&monitor.history, monitor.history.count - 1) : 0;
+        row[2] = monitor.filtered.count > 0 ? signal_history_at(&monitor.filtered, monitor.filtered.count - 1) : 0;
         row[3] = monitor.qrs.last_bandpass;
         row[4] = monitor.qrs.last_derivative;
         row[5] = monitor.qrs.last_energy;

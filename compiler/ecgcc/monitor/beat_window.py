@@ -1,29 +1,18 @@
-"""Twin of firmware/monitor/beat_window.c: RR features per beat and the
-queue that releases one model window per sample once its samples exist."""
+"""Twin of firmware/monitor/beat_window.c: int8 model inputs per beat (the
+contract of ecgcc.data.beats), released one beat late because the RR
+features include the next interval."""
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import BEAT_WINDOW_QUEUE, BEAT_WINDOW_RR_LOCAL, BEAT_WINDOW_RR_LONG_SHIFT, MonitorConfig
+from .config import BEAT_WINDOW_QUEUE, MODEL_RR_FEATURES, MonitorConfig
 from .history import SignalHistory
-from .rhythm import samples_to_ms
 
 NONE, READY, MISSED = 0, 1, 2
-
-
-@dataclass
-class BeatFeatures:
-    rr_pre_ms: int
-    rr_previous_ms: int
-    rr_local_ms: int
-    rr_long_ms: int
-
-    def as_list(self) -> list[int]:
-        return [self.rr_pre_ms, self.rr_previous_ms, self.rr_local_ms, self.rr_long_ms]
 
 
 @dataclass
@@ -31,53 +20,112 @@ class BeatEntry:
     beat_id: int
     position: int
     flags: int
-    features: BeatFeatures
+    has_rr: bool = False
+    in_held: bool = False
+    rr: list = field(default_factory=lambda: [0] * MODEL_RR_FEATURES)
+
+
+def _ratio_feature(num: int, den: int) -> int:
+    return min(127, (2 * num + den) // (2 * den))
+
+
+def quantise_window(raw_counts: np.ndarray, cfg: MonitorConfig) -> np.ndarray:
+    """int8 window from raw counts: floor((2C(N a - S) + N G) / (2 N G)), clamped."""
+    a = np.asarray(raw_counts, dtype=np.int64)
+    n = len(a)
+    g = cfg.adc_units_per_mv
+    num = 2 * cfg.model_counts_per_mv * (n * a - int(a.sum())) + n * g
+    return np.clip(num // (2 * n * g), -128, 127).astype(np.int8)
 
 
 class BeatWindow:
     def __init__(self, cfg: MonitorConfig):
         self.cfg = cfg
+        self.positions: dict[int, int] = {}
+        self.latest: BeatEntry | None = None
+        self.latest_cut = False
+        self.held_busy = False
+        self.held: np.ndarray | None = None
         self.queue: deque[BeatEntry] = deque()
-        self.has_last = False
-        self.last_position = 0
-        self.rr_ms = [cfg.rr_default_ms] * BEAT_WINDOW_RR_LOCAL
-        self.rr_slot = 0
-        self.rr_long_ms = cfg.rr_default_ms
-        self.rr_pre_ms = cfg.rr_default_ms
         self.dropped = 0
         self.ready: BeatEntry | None = None
-        self.samples: np.ndarray | None = None
+        self.window: np.ndarray | None = None
 
-    def _measure(self, position: int) -> BeatFeatures:
-        previous = self.rr_pre_ms
-        if self.has_last and position > self.last_position:
-            rr = samples_to_ms(position - self.last_position, self.cfg.sample_rate_hz)
-            self.rr_pre_ms = rr
-            self.rr_ms[self.rr_slot] = rr
-            self.rr_slot = (self.rr_slot + 1) % BEAT_WINDOW_RR_LOCAL
-            self.rr_long_ms += (rr - self.rr_long_ms) >> BEAT_WINDOW_RR_LONG_SHIFT
-        self.last_position = position
-        self.has_last = True
-        local = (sum(self.rr_ms) + BEAT_WINDOW_RR_LOCAL // 2) // BEAT_WINDOW_RR_LOCAL
-        return BeatFeatures(self.rr_pre_ms, previous, local, self.rr_long_ms)
+    def _measure(self, e: BeatEntry, next_position: int):
+        cfg = self.cfg
+        i = e.beat_id
+        pre = e.position - self.positions[i - 1]
+        post = next_position - e.position
+        k = min(i - 1, cfg.model_local_rr_beats)
+        local_num = self.positions[i - 1] - self.positions[i - 1 - k] if k > 0 else pre
+        local_den = k if k > 0 else 1
+        fs = cfg.sample_rate_hz
+        e.rr = [
+            _ratio_feature(cfg.model_rr_counts_per_second * pre, fs),
+            _ratio_feature(cfg.model_rr_counts_per_second * post, fs),
+            _ratio_feature(cfg.model_rr_counts_per_second * local_num, fs * local_den),
+            _ratio_feature(cfg.model_ratio_counts * pre * local_den, local_num),
+            _ratio_feature(cfg.model_ratio_counts * post * local_den, local_num),
+        ]
 
-    def add(self, beat_id: int, position: int, flags: int) -> bool:
-        entry = BeatEntry(beat_id, position, flags, self._measure(position))
+    def _complete_latest(self, next_position: int | None) -> bool:
+        e = self.latest
+        e.in_held = self.latest_cut
+        e.has_rr = next_position is not None and e.beat_id >= 1
+        if e.has_rr:
+            self._measure(e, next_position)
+        self.latest = None
+        self.latest_cut = False
         if len(self.queue) >= BEAT_WINDOW_QUEUE:
             self.dropped += 1
+            if e.in_held:
+                self.held_busy = False
             return False
-        self.queue.append(entry)
+        self.queue.append(e)
         return True
 
-    def poll(self, history: SignalHistory) -> int:
-        if not self.queue:
-            return NONE
-        nxt = self.queue[0]
-        if history.count < nxt.position + self.cfg.window_after:
-            return NONE
-        self.ready = self.queue.popleft()
-        first = self.ready.position - self.cfg.window_before
-        if not history.holds(first):
-            return MISSED
-        self.samples = np.asarray(history.filtered[first : first + self.cfg.window_len], dtype=np.int16)
-        return READY
+    def add(self, beat_id: int, position: int, flags: int) -> bool:
+        self.positions[beat_id] = position
+        self.positions.pop(beat_id - self.cfg.model_local_rr_beats - 3, None)
+        kept = True
+        if self.latest is not None:
+            kept = self._complete_latest(position)
+        self.latest = BeatEntry(beat_id, position, flags)
+        self.latest_cut = False
+        return kept
+
+    def finish(self):
+        if self.latest is not None:
+            self._complete_latest(None)
+
+    def _available(self, raw: SignalHistory, position: int) -> bool:
+        first = position - self.cfg.model_r_offset
+        return raw.holds(first) and raw.holds(first + self.cfg.model_window_len - 1)
+
+    def _cut(self, raw: SignalHistory, position: int) -> np.ndarray:
+        first = position - self.cfg.model_r_offset
+        return quantise_window(raw.values[first : first + self.cfg.model_window_len], self.cfg)
+
+    def poll(self, raw: SignalHistory) -> int:
+        status = NONE
+        if self.queue:
+            self.ready = self.queue.popleft()
+            if self.ready.in_held:
+                self.window = self.held
+                self.held_busy = False
+                status = READY if self.ready.has_rr else MISSED
+            elif self.ready.has_rr and self._available(raw, self.ready.position):
+                self.window = self._cut(raw, self.ready.position)
+                status = READY
+            else:
+                status = MISSED
+        if (
+            self.latest is not None
+            and not self.latest_cut
+            and not self.held_busy
+            and self._available(raw, self.latest.position)
+        ):
+            self.held = self._cut(raw, self.latest.position)
+            self.latest_cut = True
+            self.held_busy = True
+        return status

@@ -31,8 +31,12 @@ DEFAULTS = {
     "qrs_threshold_q8": 64,
     "qrs_min_peak": 20,
     "rr_default_ms": 1000,
-    "window_before_ms": 250,
-    "window_after_ms": 400,
+    "model_window_len": 256,
+    "model_r_offset": 96,
+    "model_counts_per_mv": 40,
+    "model_rr_counts_per_second": 64,
+    "model_ratio_counts": 64,
+    "model_local_rr_beats": 10,
     "quality_block_ms": 500,
     "flat_uv": 50,
     "clip_min_samples": 3,
@@ -50,8 +54,7 @@ DEFAULTS = {
 QRS_RR_HISTORY = 8
 QRS_LEARN_PEAKS = 8
 BEAT_WINDOW_QUEUE = 12
-BEAT_WINDOW_RR_LOCAL = 8
-BEAT_WINDOW_RR_LONG_SHIFT = 5
+MODEL_RR_FEATURES = 5
 QUALITY_HISTORY = 16
 RHYTHM_RR_AVERAGE = 4
 MONITOR_MAX_EVENTS = 40
@@ -189,22 +192,18 @@ class MonitorConfig:
     def qrs_max_report_lag(self) -> int:
         return max(self.qrs_searchback_max, self.qrs_learn) + self.qrs_detection_lag + 1
 
-    # ---- history.h / beat window ----
+    # ---- monitor.h: history lengths ----
     @property
-    def window_before(self) -> int:
-        return self.ms(self.window_before_ms)
+    def filtered_history_len(self) -> int:
+        return self.qrs_detection_lag + 2
 
     @property
-    def window_after(self) -> int:
-        return self.ms(self.window_after_ms)
+    def raw_history_len(self) -> int:
+        return self.filter_delay + self.qrs_max_report_lag + self.model_r_offset + BEAT_WINDOW_QUEUE + 4
 
     @property
     def window_len(self) -> int:
-        return self.window_before + self.window_after
-
-    @property
-    def history_len(self) -> int:
-        return self.qrs_max_report_lag + self.window_before + 2
+        return self.model_window_len
 
     # ---- quality.h ----
     @property
@@ -214,7 +213,7 @@ class MonitorConfig:
     # ---- monitor.h ----
     @property
     def flush_len(self) -> int:
-        return self.filter_delay + self.qrs_max_report_lag + self.window_after
+        return self.filter_delay + self.qrs_max_report_lag + BEAT_WINDOW_QUEUE + 1
 
     def derived(self) -> dict:
         """The constants the C host driver prints with --config."""
@@ -232,9 +231,10 @@ class MonitorConfig:
             "qrs_signal_delay": self.qrs_signal_delay,
             "qrs_detection_lag": self.qrs_detection_lag,
             "qrs_max_report_lag": self.qrs_max_report_lag,
-            "history_len": self.history_len,
-            "window_before": self.window_before,
-            "window_after": self.window_after,
+            "filtered_history_len": self.filtered_history_len,
+            "raw_history_len": self.raw_history_len,
+            "window_len": self.model_window_len,
+            "r_offset": self.model_r_offset,
             "quality_block_len": self.quality_block_len,
             "flush_len": self.flush_len,
         }

@@ -35,6 +35,7 @@ from .events import (
     Events,
 )
 from .filters import run_filters
+from .fixed_point import sat16
 from .history import SignalHistory
 from .qrs import QrsDetector, qrs_signals
 from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
@@ -51,7 +52,7 @@ Classifier = Callable[[BeatEntry, np.ndarray], Optional[tuple]]
 class MonitorResult:
     events: list[Event]
     trace: np.ndarray
-    windows: list[tuple[BeatEntry, np.ndarray]]
+    windows: list[tuple[BeatEntry, np.ndarray]]  # every released window, in order
     counters: dict = field(default_factory=dict)
 
     def of_type(self, type_: int) -> list[Event]:
@@ -113,13 +114,14 @@ def run_monitor(
     block_len = cfg.quality_block_len
     integrated = signals.integrated.tolist()
     energy = signals.energy.tolist()
-    history = SignalHistory(stream.tolist(), cfg.history_len)
+    history = SignalHistory(stream.tolist(), cfg.filtered_history_len)
+    raw_history = SignalHistory(sat16(raw - cfg.adc_zero).tolist(), cfg.raw_history_len)
     detector = QrsDetector(cfg)
     quality = SignalQuality()
     rhythm = Rhythm(cfg, limits)
     window = BeatWindow(cfg)
     lag = cfg.qrs_detection_lag
-    before, after = cfg.window_before, cfg.window_after
+    before, span = cfg.model_r_offset, cfg.model_window_len
 
     counters = dict.fromkeys(
         (
@@ -131,7 +133,7 @@ def run_monitor(
     )
     events: list[Event] = []
     windows: list[tuple[BeatEntry, np.ndarray]] = []
-    state = {"awaiting": False, "next_id": 0}
+    state = {"awaiting": False, "next_id": 0, "finished": False}
 
     def close_class(ev: Events, beat_class: int, confidence: int, flags: int):
         beat = window.ready
@@ -149,7 +151,7 @@ def run_monitor(
         state["awaiting"] = False
 
     def release_window(ev: Events):
-        status = window.poll(history)
+        status = window.poll(raw_history)
         if status == bw.NONE:
             return
         if status == bw.MISSED:
@@ -159,10 +161,10 @@ def run_monitor(
         beat = window.ready
         counters["windows_ready"] += 1
         ev.add(WINDOW, 0, beat.flags, 0, beat.beat_id, beat.position, cfg.window_len)
-        windows.append((beat, window.samples))
+        windows.append((beat, window.window))
         state["awaiting"] = True
         if answer == "callback":
-            result = classifier(beat, window.samples) if classifier else None
+            result = classifier(beat, window.window) if classifier else None
             if result is None:
                 close_class(ev, CLASS_Q, 0, FLAG_NOT_CLASSIFIED)
             else:
@@ -174,7 +176,7 @@ def run_monitor(
         beat_id = state["next_id"]
         state["next_id"] += 1
         rr = samples_to_ms(position - rhythm.last_beat, cfg.sample_rate_hz) if rhythm.has_beat else 0
-        level = quality.worst_between(position - before, position + after - 1, block_len)
+        level = quality.worst_between(position - before, position - before + span - 1, block_len)
         if level != GOOD:
             flags |= FLAG_POOR_QUALITY
         counters["beats"] += 1
@@ -192,18 +194,29 @@ def run_monitor(
             if e.type == QUALITY:
                 counters["quality_changes"] += 1
 
-    for push in range(total):
+    push = 0
+    while True:
+        if push >= total:
+            # flush calls after the padding: close the last beat, drain the queue
+            if not flush or n_real == 0 or (state["finished"] and not window.queue):
+                break
         ev = Events(push)
         if state["awaiting"]:
             close_class(ev, CLASS_Q, 0, FLAG_NOT_CLASSIFIED)
         real = push < n_real
-        if real:
+        if push >= total:
+            if not state["finished"]:
+                window.finish()
+                state["finished"] = True
+            release_window(ev)
+        elif real:
+            raw_history.count = push + 1
             counters["samples_in"] += 1
             if (push + 1) % block_len == 0 and quality.finish_block(levels[push // block_len]):
                 ev.add(QUALITY, quality.level, 0, 0, 0, (quality.block_index - 1) * block_len, quality.last_block_level)
         else:
             counters["samples_padding"] += 1
-        if push >= delay:
+        if delay <= push < total:
             index = push - delay
             history.count = index + 1
             if index < n_real:
@@ -223,7 +236,7 @@ def run_monitor(
                 i += 1
                 if e.type != WINDOW:
                     continue
-                result = classifier(window.ready, window.samples) if classifier else (CLASS_Q, 0)
+                result = classifier(window.ready, window.window) if classifier else (CLASS_Q, 0)
                 scores = [-128] * CLASS_COUNT
                 scores[result[0]] = result[1] - 128
                 first, dropped = len(ev.items), ev.dropped
@@ -232,4 +245,8 @@ def run_monitor(
                 count(ev, first)
                 counters["events_dropped"] += ev.dropped - dropped
         events.extend(ev.items)
+        push += 1
+    if push > total:
+        # the closing flush calls leave every stage as it was
+        trace = np.concatenate([trace, np.repeat(trace[-1:], push - total, axis=0)])
     return MonitorResult(events, trace, windows, counters)

@@ -207,7 +207,7 @@ def detect_beats(filtered: np.ndarray, cfg: MonitorConfig) -> list[QrsBeat]:
     preparing data, not for comparing timing with the device."""
     signals = qrs_signals(filtered, cfg)
     f = np.asarray(filtered, dtype=np.int64).tolist()
-    history = SignalHistory(f, cfg.history_len)
+    history = SignalHistory(f, cfg.filtered_history_len)
     detector = QrsDetector(cfg)
     beats: list[QrsBeat] = []
     for j, (m, e) in enumerate(zip(signals.integrated.tolist(), signals.energy.tolist())):

@@ -1,0 +1,148 @@
+"""Build and run the C host driver (monitor_host.c), load MIT-BIH records,
+and compare its output with the Python twin (ecgcc.monitor)."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecgcc.monitor import MonitorConfig
+from ecgcc.monitor.config import MODEL_RR_FEATURES
+from ecgcc.monitor.events import CLASS_F, CLASS_N, CLASS_Q, CLASS_S, CLASS_V, Event
+
+REPO = Path(__file__).resolve().parents[2]
+FIRMWARE = REPO / "firmware" / "monitor"
+DRIVER = Path(__file__).resolve().parent / "monitor_host.c"
+
+# MIT-BIH beat annotation symbols (non-beat annotations are left out).
+BEAT_SYMBOLS = set("NLRBAaJSVrFejnE/fQ?")
+AAMI = {
+    **dict.fromkeys("NLRej", CLASS_N),
+    **dict.fromkeys("AaJS", CLASS_S),
+    **dict.fromkeys("VE", CLASS_V),
+    "F": CLASS_F,
+    **dict.fromkeys("/fQ?", CLASS_Q),
+}
+DS2 = [100, 103, 105, 111, 113, 117, 121, 123, 200, 202, 210, 212, 213, 214, 219, 221, 222, 228, 231, 232, 233, 234]
+
+
+def build_driver(out_dir: Path, cfg: MonitorConfig) -> Path:
+    """Compile the host driver with cfg's build settings (cached by flags)."""
+    flags = cfg.c_defines()
+    sources = sorted(FIRMWARE.glob("*.c")) + [DRIVER]
+    digest = hashlib.sha1(" ".join(flags).encode())
+    for path in sources + sorted(FIRMWARE.glob("*.h")):
+        digest.update(path.read_bytes())
+    exe = out_dir / f"monitor_host_{digest.hexdigest()[:12]}"
+    if not exe.exists():
+        subprocess.run(
+            ["gcc", "-std=c99", "-D_POSIX_C_SOURCE=199309L", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic",
+             f"-I{FIRMWARE}", *flags, *map(str, sources), "-o", str(exe)],
+            check=True,
+        )
+    return exe
+
+
+@dataclass
+class DriverResult:
+    events: list[Event]
+    counters: dict
+    trace: np.ndarray | None
+    windows: np.ndarray | None  # rows: beat_id, position, flags, rr[5], window[256]
+
+
+def run_driver(exe: Path, samples: np.ndarray, work: Path, cfg: MonitorConfig, *, trace=False, windows=False,
+               classes: list[tuple[int, int]] | None = None, answer="callback", limits=None) -> DriverResult:
+    args = [str(exe), "--answer", answer]
+    trace_path, window_path = work / "trace.bin", work / "windows.bin"
+    if trace:
+        args += ["--trace", str(trace_path)]
+    if windows:
+        args += ["--windows", str(window_path)]
+    if classes is not None:
+        class_path = work / "classes.txt"
+        class_path.write_text("".join(f"{p} {c}\n" for p, c in classes))
+        args += ["--classes", str(class_path)]
+    for name, value in (limits or {}).items():
+        args += [f"--{name}", str(value)]
+    proc = subprocess.run(args, input=np.asarray(samples, dtype="<i4").tobytes(), capture_output=True, check=True)
+    events, counters = [], {}
+    for line in proc.stdout.decode().splitlines():
+        parts = line.split()
+        if parts[0] == "E":
+            events.append(Event(*map(int, parts[1:])))
+        elif parts[0] == "C":
+            counters[parts[1]] = int(parts[2])
+    tr = np.fromfile(trace_path, dtype="<i4").reshape(-1, 7).astype(np.int64) if trace else None
+    width = 3 + MODEL_RR_FEATURES + cfg.model_window_len
+    win = np.fromfile(window_path, dtype="<i4").reshape(-1, width).astype(np.int64) if windows else None
+    return DriverResult(events, counters, tr, win)
+
+
+def driver_config(exe: Path) -> dict:
+    out = subprocess.run([str(exe), "--config"], capture_output=True, check=True).stdout.decode()
+    return {line.split()[1]: int(line.split()[2]) for line in out.splitlines() if line.startswith("K ")}
+
+
+def twin_windows(result, cfg: MonitorConfig) -> np.ndarray:
+    """The twin's released windows in the driver's row layout."""
+    rows = [[b.beat_id, b.position, b.flags, *b.rr, *w.astype(np.int64).tolist()] for b, w in result.windows]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3 + MODEL_RR_FEATURES + cfg.model_window_len)
+
+
+class OracleClassifier:
+    """Stand-in for the model, identical to the driver's: the class of the
+    nearest listed beat within 150 ms (confidence 230), else N at 100."""
+
+    def __init__(self, classes: list[tuple[int, int]], cfg: MonitorConfig):
+        self.positions = [p for p, _ in classes]
+        self.classes = [c for _, c in classes]
+        self.tolerance = cfg.ms(150)
+
+    def __call__(self, beat, window):
+        i = bisect.bisect_left(self.positions, beat.position)
+        best, best_distance = None, self.tolerance + 1
+        for j in (i - 1, i):
+            if 0 <= j < len(self.positions):
+                d = abs(self.positions[j] - beat.position)
+                if d < best_distance:
+                    best, best_distance = j, d
+        if best is not None and best_distance <= self.tolerance:
+            return self.classes[best], 230
+        return CLASS_N, 100
+
+
+def data_dir() -> Path:
+    from ecgcc.data.location import default_data_dir
+
+    return Path(default_data_dir())
+
+
+def load_record(record: int | str, directory: Path | None = None):
+    """MLII raw ADC samples and beat annotations (positions, AAMI classes)."""
+    import wfdb
+
+    path = str((directory or data_dir()) / str(record))
+    rec = wfdb.rdrecord(path, physical=False)
+    samples = rec.d_signal[:, rec.sig_name.index("MLII")].astype(np.int64)
+    ann = wfdb.rdann(path, "atr")
+    keep = [i for i, s in enumerate(ann.symbol) if s in BEAT_SYMBOLS]
+    positions = np.asarray(ann.sample, dtype=np.int64)[keep]
+    classes = np.array([AAMI[ann.symbol[i]] for i in keep], dtype=np.int64)
+    return samples, positions, classes
+
+
+def detection_scores(reference: np.ndarray, detected: np.ndarray, window: int = 54) -> dict:
+    """Se and +P with wfdb.processing.compare_annotations (150 ms at 360 Hz)."""
+    from wfdb import processing
+
+    c = processing.compare_annotations(reference, detected, window)
+    return {
+        "tp": int(c.tp), "fn": int(c.fn), "fp": int(c.fp),
+        "se": c.tp / max(1, c.tp + c.fn), "ppv": c.tp / max(1, c.tp + c.fp),
+    }
