@@ -19,10 +19,9 @@ def build_root() -> Path:
     return Path(os.environ.get("ECGCC_BUILD_DIR", project_root() / ".build")).resolve()
 
 
+
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """MIT-BIH location: --data, then $ECGCC_DATA_DIR, then ../shared/data/mitdb beside the project."""
-    if explicit:
-        return Path(explicit).resolve()
-    if os.environ.get("ECGCC_DATA_DIR"):
-        return Path(os.environ["ECGCC_DATA_DIR"]).resolve()
-    return (project_root().parent / "shared" / "data" / "mitdb").resolve()
+    """ECG database folder: --data, then $ECGCC_DATA_DIR, then ../shared/data/mitdb beside the project."""
+    from .data.location import resolve_data_dir
+
+    return resolve_data_dir(explicit).resolve()

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app_features.h"
 #include "board.h"
 #include "model.h"
 #include "version.h"

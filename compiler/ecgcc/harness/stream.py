@@ -1,0 +1,266 @@
+"""`ecgcc stream`: whole ECG records through the device's monitor over serial, checked three ways:
+R peaks against the reference annotations (EC57 matching window), every event against the Python
+twin of the signal chain, and every sample accounted for in the device's counters."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .device import Device
+from .protocol import Command, Reader
+
+FLAG_RESTART = 0x01
+FLAG_FLUSH = 0x02
+COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
+                 "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
+                 "quality_changes", "events_dropped")
+CLASS_NAMES = ("N", "S", "V", "F", "Q")
+EVENT_BEAT, EVENT_WINDOW, EVENT_CLASS, EVENT_ALARM, EVENT_QUALITY = 1, 2, 3, 4, 5
+MATCH_WINDOW_S = 0.150  # EC57 beat-matching window
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    type: int
+    code: int
+    flags: int
+    confidence: int
+    beat_id: int
+    position: int
+    value: int
+
+
+@dataclass
+class StreamResult:
+    events: list[DeviceEvent]
+    counters: dict
+    samples_sent: int
+    requests: int
+    wall_seconds: float
+
+
+@dataclass
+class StreamRecord:
+    """A record as the device's front end would deliver it: one lead in ADC units at the monitor's rate."""
+
+    name: str
+    adc: np.ndarray
+    fs: float
+    beat_samples: np.ndarray
+
+
+def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero: int = 1024,
+                       adc_per_mv: int = 200) -> StreamRecord:
+    """Reads a WFDB record, takes the model's lead, resamples to the monitor's rate and scales to the
+    monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged)."""
+    from ..data.aami import is_beat
+    from ..data.location import resolve_data_dir
+    from ..data.records import choose_lead
+    from ..data.resample import resample_record
+    from ..data.wfdb_reader import load_wfdb_record
+
+    record = load_wfdb_record(resolve_data_dir(data_dir), name)
+    if record.fs != fs:
+        record = resample_record(record, fs)
+    lead, _reason = choose_lead(record.lead_names)
+    adc = np.clip(np.round(record.lead(lead) * adc_per_mv) + adc_zero, -32768, 32767).astype(np.int64)
+    annotations = record.annotations
+    beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
+    return StreamRecord(name, adc, fs, beats)
+
+
+def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
+    """Sends a whole record (restart first, flush at the end) and collects every event in order."""
+    samples = np.asarray(samples)
+    if samples.min(initial=0) < -32768 or samples.max(initial=0) > 32767:
+        raise ValueError("samples must fit int16 ADC units")
+    samples = samples.astype("<i2")
+    info = device.info_cache or device.info()
+    if not info.supports_stream:
+        raise RuntimeError(f"the firmware on {device.url} has no ECG monitor (its model is not a beat classifier "
+                           "with window and RR inputs)")
+    chunk = chunk or max(1, min(512, (info.max_payload - 3) // 2))
+    events: list[DeviceEvent] = []
+    counters: dict = {}
+    offset, requests, flags = 0, 0, FLAG_RESTART
+    started = time.monotonic()
+    while True:
+        part = samples[offset:offset + chunk]
+        last = offset + len(part) >= len(samples)
+        request_flags = flags | (FLAG_FLUSH if last else 0)
+        payload = bytes([request_flags]) + len(part).to_bytes(2, "little") + part.tobytes()
+        reply = Reader(device.request(Command.STREAM, payload, timeout=max(device.timeout, 30.0)).payload)
+        requests += 1
+        flags = 0
+        consumed, flushed = reply.take("HB")
+        counters = dict(zip(COUNTER_NAMES, reply.take("I" * len(COUNTER_NAMES))))
+        counters["busy_instructions"] = reply.take("Q")
+        for _ in range(reply.take("H")):
+            events.append(DeviceEvent(*reply.take("BBBBIii")))
+        offset += consumed
+        if last and consumed == len(part) and flushed:
+            break
+    return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
+
+
+def twin_events(samples, classifier) -> tuple[list[DeviceEvent], dict]:
+    """The Python twin's events for the same samples, in the device's event form."""
+    from ..monitor.monitor import run_monitor
+
+    result = run_monitor(np.asarray(samples, dtype=np.int64), classifier=classifier)
+    events = [DeviceEvent(e.type, e.code, e.flags, e.confidence, e.beat_id, e.position, e.value)
+              for e in result.events]
+    return events, result.counters
+
+
+def reference_classifier(tflite: bytes):
+    """Classifies each window with the TFLite Micro reference, as the device does with its own C."""
+    from ..frontend import parse_tflite
+    from ..monitor.monitor import softmax_class
+    from ..reference import Reference
+
+    graph = parse_tflite(tflite)
+    inputs = [graph.tensors[i] for i in graph.inputs]
+    output = graph.tensors[graph.outputs[0]]
+    reference = Reference(tflite)
+
+    def classify(beat, window):
+        by_size = {int(np.prod(t.shape)): t for t in inputs}
+        window_arr = np.asarray(window, np.int8)
+        rr = np.asarray(beat.rr, np.int8)
+        ordered = [window_arr if int(np.prod(t.shape)) == window_arr.size else rr for t in inputs]
+        if window_arr.size not in by_size or rr.size not in by_size:
+            return None
+        scores = reference.run(ordered)[0].reshape(-1)
+        return softmax_class(scores, output.zero_point)
+
+    return classify
+
+
+def qrs_agreement(beat_positions, reference_samples, fs: float) -> dict:
+    """Sensitivity and positive predictivity of detected R peaks, wfdb's matcher, 150 ms window."""
+    from wfdb.processing import compare_annotations
+
+    reference_samples = np.asarray(reference_samples, dtype=np.int64)
+    detected = np.asarray(sorted(beat_positions), dtype=np.int64)
+    if detected.size == 0:
+        return {"tp": 0, "fn": int(reference_samples.size), "fp": 0, "se": 0.0, "ppv": 0.0}
+    comparison = compare_annotations(reference_samples, detected, int(round(MATCH_WINDOW_S * fs)))
+    tp, fn, fp = comparison.tp, comparison.fn, comparison.fp
+    return {"tp": int(tp), "fn": int(fn), "fp": int(fp),
+            "se": tp / (tp + fn) if tp + fn else 0.0, "ppv": tp / (tp + fp) if tp + fp else 0.0}
+
+
+def _pooled(records: list[dict]) -> dict:
+    tp = sum(r["qrs"]["tp"] for r in records)
+    fn = sum(r["qrs"]["fn"] for r in records)
+    fp = sum(r["qrs"]["fp"] for r in records)
+    classes = {name: sum(r["classes"][name] for r in records) for name in CLASS_NAMES}
+    sent = sum(r["samples_sent"] for r in records)
+    seconds = sum(r["wall_seconds"] for r in records)
+    return {"samples_sent": sent, "samples_processed": sum(r["samples_processed"] for r in records),
+            "beats": sum(r["beats"] for r in records), "qrs_tp": tp, "qrs_fn": fn, "qrs_fp": fp,
+            "qrs_se": tp / (tp + fn) if tp + fn else 0.0, "qrs_ppv": tp / (tp + fp) if tp + fp else 0.0,
+            "events_equal_twin": all(r["events_equal_twin"] for r in records),
+            "samples_per_second": sent / seconds if seconds else None,
+            "realtime_factor": (sent / seconds / records[0]["fs"]) if seconds and records else None,
+            "classes": classes}
+
+
+def stream_record(device: Device, record, classifier, *, check_twin: bool = True) -> dict:
+    """One record through the device; record is a ecgcc.data record with raw ADC samples and annotations."""
+    samples = record.adc
+    result = stream_samples(device, samples)
+    beats = [e.position for e in result.events if e.type == EVENT_BEAT]
+    classes = {name: 0 for name in CLASS_NAMES}
+    uncertain = 0
+    for e in result.events:
+        if e.type == EVENT_CLASS and not (e.flags & 0x30):
+            classes[CLASS_NAMES[e.code]] += 1
+            uncertain += bool(e.flags & 0x04)
+    entry = {
+        "record": record.name, "fs": record.fs, "samples_sent": result.samples_sent,
+        "samples_processed": result.counters["samples_processed"],
+        "samples_accounted": result.counters["samples_in"] == result.samples_sent,
+        "beats": result.counters["beats"], "qrs": qrs_agreement(beats, record.beat_samples, record.fs),
+        "classes": classes, "uncertain": uncertain,
+        "alarms": sum(1 for e in result.events if e.type == EVENT_ALARM and e.flags & 0x01),
+        "busy_instructions": result.counters["busy_instructions"],
+        "busy_instructions_per_second_of_ecg": result.counters["busy_instructions"] * record.fs / result.samples_sent,
+        "wall_seconds": result.wall_seconds,
+        "realtime_factor": result.samples_sent / record.fs / result.wall_seconds,
+        "counters": result.counters,
+    }
+    entry["qrs_se"], entry["qrs_ppv"] = entry["qrs"]["se"], entry["qrs"]["ppv"]
+    if check_twin:
+        expected, _ = twin_events(samples, classifier)
+        entry["events_equal_twin"] = expected == result.events
+        if not entry["events_equal_twin"]:
+            first = next((i for i, (a, b) in enumerate(zip(expected, result.events)) if a != b),
+                         min(len(expected), len(result.events)))
+            entry["first_twin_difference"] = {
+                "index": first, "twin": expected[first].__dict__ if first < len(expected) else None,
+                "device": result.events[first].__dict__ if first < len(result.events) else None,
+                "twin_events": len(expected), "device_events": len(result.events)}
+    else:
+        entry["events_equal_twin"] = None
+    return entry
+
+
+def add_stream_arguments(parser) -> None:
+    parser.add_argument("--board", default="qemu-m4")
+    parser.add_argument("--port", help="serial port or URL of an attached board")
+    parser.add_argument("--data", help="WFDB record folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
+    parser.add_argument("--records", help="comma-separated record names (default: MIT-BIH DS2)")
+    parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
+    parser.add_argument("--no-twin", action="store_true", help="skip the Python twin comparison")
+    parser.add_argument("--json", help="write the result here")
+
+
+def stream_main(args) -> int:
+    from .. import firmware
+    from ..data.loader import load_stream_record
+    from ..data.splits import DS2
+    from ..demo import ensure_model
+    from .emulator import EmulatedBoard
+    from .hil import CompiledModel
+
+    model_dir = args.model or ensure_model(args.board)
+    model = CompiledModel.load(model_dir)
+    classifier = reference_classifier(model.tflite)
+    names = args.records.split(",") if args.records else [str(r) for r in DS2]
+    session = None
+    url = args.port
+    if not url:
+        image = firmware.build(args.board, model_dir)
+        session = EmulatedBoard(args.board, image.path).start()
+        url = session.url
+    records = []
+    try:
+        with Device(url, timeout=30) as device:
+            device.info()
+            for name in names:
+                record = load_stream_record(name, args.data)
+                entry = stream_record(device, record, classifier, check_twin=not args.no_twin)
+                records.append(entry)
+                print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, "
+                      f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
+                      f"{entry['realtime_factor']:.1f}x real time", file=sys.stderr)
+    finally:
+        if session is not None:
+            session.stop()
+    result = {"board": args.board, "model": model.identity, "records": records, "total": _pooled(records)}
+    text = json.dumps(result, indent=2)
+    if args.json:
+        Path(args.json).write_text(text)
+    total = result["total"]
+    print(f"total: {total['samples_sent']} samples, {total['beats']} beats, QRS Se {total['qrs_se']:.4f} "
+          f"+P {total['qrs_ppv']:.4f}, events equal twin: {total['events_equal_twin']}, "
+          f"{total['realtime_factor']:.1f}x real time")
+    accounted = all(r["samples_accounted"] for r in records)
+    return 0 if accounted and total["events_equal_twin"] is not False else 1

@@ -1,0 +1,129 @@
+#include "stream_command.h"
+
+#include "app_features.h"
+#ifdef ECGCC_WITH_MONITOR
+
+#include <string.h>
+
+#include "board.h"
+#include "model.h"
+#include "monitor.h"
+#include "wire.h"
+
+static monitor_t monitor;
+static monitor_output_t output;
+static uint8_t monitor_ready;
+
+/* The beat window and the RR features go to whichever model input has their size, so the model's
+ * input order does not matter. */
+static int window_input = -1, rr_input = -1;
+
+static int classify_beat(void *context, const beat_window_entry_t *beat, const int8_t *window,
+                         monitor_classification_t *result) {
+    (void)context;
+    if (window_input < 0 || rr_input < 0) return -1;
+    memcpy(model_input(window_input), window, ECG_MODEL_WINDOW_LEN);
+    memcpy(model_input(rr_input), beat->rr, ECG_MODEL_RR_FEATURES);
+    if (model_invoke() != 0) return -1;
+    const int8_t *scores = model_output(0);
+    int best = 0;
+    for (int c = 1; c < MONITOR_CLASS_COUNT; ++c) {
+        if (scores[c] > scores[best]) best = c;
+    }
+    /* Softmax outputs are quantised with scale 1/256, so score - zero point is the probability in 1/256. */
+    int32_t confidence = (int32_t)scores[best] - model_output_info[0].zero_point;
+    result->beat_class = (uint8_t)best;
+    result->confidence = (uint8_t)(confidence < 0 ? 0 : confidence > 255 ? 255 : confidence);
+    return 0;
+}
+
+static void start_monitor(void) {
+    monitor_config_t config;
+    monitor_default_config(&config);
+    config.classify = classify_beat;
+    config.read_instructions = board_instructions;
+    window_input = rr_input = -1;
+    for (int i = 0; i < MODEL_NUM_INPUTS; ++i) {
+        if (model_input_info[i].bytes == ECG_MODEL_WINDOW_LEN) window_input = i;
+        if (model_input_info[i].bytes == ECG_MODEL_RR_FEATURES) rr_input = i;
+    }
+    monitor_init(&monitor, &config);
+    monitor_ready = 1;
+}
+
+static void write_event(wire_writer_t *w, const monitor_event_t *e) {
+    wire_u8(w, e->type);
+    wire_u8(w, e->code);
+    wire_u8(w, e->flags);
+    wire_u8(w, e->confidence);
+    wire_u32(w, e->beat_id);
+    wire_u32(w, (uint32_t)e->position);
+    wire_u32(w, (uint32_t)e->value);
+}
+
+#define STREAM_HEADER_BYTES 3u
+#define STREAM_COUNTER_BYTES (4u * 12u + 8u)
+#define STREAM_EVENTS_OFFSET (STREAM_HEADER_BYTES + STREAM_COUNTER_BYTES + 2u)
+#define STREAM_EVENT_CAPACITY ((PROTOCOL_MAX_PAYLOAD - STREAM_EVENTS_OFFSET) / STREAM_EVENT_BYTES)
+
+typedef char stream_reply_holds_one_burst[(STREAM_EVENT_CAPACITY >= MONITOR_MAX_EVENTS) ? 1 : -1];
+
+static uint16_t events_written;
+
+static int append_events(wire_writer_t *events) {
+    for (uint8_t i = 0; i < output.events.count; ++i) {
+        write_event(events, &output.events.items[i]);
+        events_written++;
+    }
+    return output.events.count;
+}
+
+int stream_command_handle(const protocol_request_t *request) {
+    if (request->length < 3) return PROTOCOL_ERROR_BAD_ARGUMENT;
+    uint8_t flags = request->payload[0];
+    uint16_t count = wire_read_u16(request->payload + 1);
+    if (request->length != 3u + 2u * count) return PROTOCOL_ERROR_BAD_ARGUMENT;
+    if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) start_monitor();
+
+    uint8_t *payload = protocol_reply_payload();
+    wire_writer_t events = {payload, STREAM_EVENTS_OFFSET};
+    events_written = 0;
+    uint16_t consumed = 0;
+    while (consumed < count && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
+        int16_t sample = (int16_t)wire_read_u16(request->payload + 3 + 2u * consumed);
+        monitor_push_sample(&monitor, sample, &output);
+        append_events(&events);
+        consumed++;
+    }
+    uint8_t flushed = 0;
+    if ((flags & STREAM_FLAG_FLUSH) && consumed == count) {
+        int more = 1;
+        while (more && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
+            more = monitor_flush(&monitor, &output);
+            append_events(&events);
+        }
+        flushed = more ? 0 : 1;
+    }
+
+    const monitor_counters_t *c = &monitor.counters;
+    wire_writer_t head = {payload, 0};
+    wire_u16(&head, consumed);
+    wire_u8(&head, flushed);
+    wire_u32(&head, c->samples_in);
+    wire_u32(&head, c->samples_processed);
+    wire_u32(&head, c->samples_padding);
+    wire_u32(&head, c->beats);
+    wire_u32(&head, c->searchback_beats);
+    wire_u32(&head, c->windows_ready);
+    wire_u32(&head, c->windows_missed);
+    wire_u32(&head, c->beats_classified);
+    wire_u32(&head, c->beats_uncertain);
+    wire_u32(&head, c->alarms_raised);
+    wire_u32(&head, c->quality_changes);
+    wire_u32(&head, c->events_dropped);
+    wire_u64(&head, c->busy_instructions);
+    wire_u16(&head, events_written);
+    protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)events.length);
+    return 0;
+}
+#endif

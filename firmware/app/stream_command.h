@@ -1,0 +1,18 @@
+/* STREAM: raw ECG samples in, monitor events out.
+ *
+ * Request:  flags:u8 (bit0 restart the monitor first, bit1 end of record: flush after the samples)
+ *           count:u16  samples:int16le[count]   (ADC units, as the board's front end delivers them)
+ * Reply:    consumed:u16  flushed:u8  counters  events:u16  event[events]
+ * The device stops consuming early when its reply could not hold the events of one more sample; the
+ * host then sends the rest again, so no sample and no event is ever dropped silently. */
+#ifndef ECGCC_STREAM_COMMAND_H
+#define ECGCC_STREAM_COMMAND_H
+#include "protocol.h"
+
+#define COMMAND_STREAM 0x06
+#define STREAM_FLAG_RESTART 0x01u
+#define STREAM_FLAG_FLUSH 0x02u
+#define STREAM_EVENT_BYTES 16u
+
+int stream_command_handle(const protocol_request_t *request);
+#endif
