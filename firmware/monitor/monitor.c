@@ -121,9 +121,13 @@ static void process(monitor_t *m, int32_t sample, int real)
         if ((uint32_t)beats[i].position < m->counters.samples_in) report_beat(m, &beats[i]);
     }
     release_window(m);
-    if ((uint32_t)index < m->counters.samples_in)
-        rhythm_check_pause(&m->rhythm, index - QRS_DETECTION_LAG, m->quality.level == MONITOR_QUALITY_LEAD_OFF,
-                           m->sink);
+    if ((uint32_t)index < m->counters.samples_in) {
+        /* A gap while the lead was off is a technical problem, not a pause. */
+        int32_t now = index - QRS_DETECTION_LAG;
+        if (rhythm_pause_due(&m->rhythm, now) &&
+            quality_worst_between(&m->quality, now - m->rhythm.pause_samples, now) != MONITOR_QUALITY_LEAD_OFF)
+            rhythm_raise_pause(&m->rhythm, now, m->sink);
+    }
 }
 
 static void count_events(monitor_t *m, const monitor_events_t *events, uint8_t first)

@@ -91,11 +91,13 @@ void rhythm_on_class(rhythm_t *r, int32_t position, uint8_t beat_class, int unce
     r->vrun_length = 0;
 }
 
-void rhythm_check_pause(rhythm_t *r, int32_t now, int lead_off, monitor_events_t *events)
+int rhythm_pause_due(const rhythm_t *r, int32_t now)
 {
-    if (r->pause_active || lead_off) return;
-    if (now - r->last_beat >= r->pause_samples) {
-        r->pause_active = 1;
-        alarm(events, MONITOR_ALARM_PAUSE, 1, r->last_beat, rhythm_samples_to_ms(now - r->last_beat));
-    }
+    return !r->pause_active && now - r->last_beat >= r->pause_samples;
+}
+
+void rhythm_raise_pause(rhythm_t *r, int32_t now, monitor_events_t *events)
+{
+    r->pause_active = 1;
+    alarm(events, MONITOR_ALARM_PAUSE, 1, r->last_beat, rhythm_samples_to_ms(now - r->last_beat));
 }

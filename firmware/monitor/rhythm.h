@@ -39,8 +39,10 @@ void rhythm_init(rhythm_t *r, const rhythm_limits_t *limits);
 void rhythm_on_beat(rhythm_t *r, int32_t position, int poor_quality, monitor_events_t *events);
 /* Classes must arrive in beat order. */
 void rhythm_on_class(rhythm_t *r, int32_t position, uint8_t beat_class, int uncertain, monitor_events_t *events);
-/* 'now' is the latest position up to which every beat has been reported. */
-void rhythm_check_pause(rhythm_t *r, int32_t now, int lead_off, monitor_events_t *events);
+/* 1 when a pause alarm is due: no beat for the pause time up to 'now', the
+ * latest position up to which every beat has been reported. */
+int rhythm_pause_due(const rhythm_t *r, int32_t now);
+void rhythm_raise_pause(rhythm_t *r, int32_t now, monitor_events_t *events);
 /* Milliseconds from samples, rounded. */
 int32_t rhythm_samples_to_ms(int32_t samples);
 

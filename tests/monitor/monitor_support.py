@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgcc.monitor import MonitorConfig
+from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor.monitor import TRACE_COLUMNS
+from ecgcc.monitor.rhythm import RhythmLimits
 from ecgcc.monitor.config import MODEL_RR_FEATURES
 from ecgcc.monitor.events import CLASS_F, CLASS_N, CLASS_Q, CLASS_S, CLASS_V, Event
 
@@ -146,3 +148,28 @@ def detection_scores(reference: np.ndarray, detected: np.ndarray, window: int = 
         "tp": int(c.tp), "fn": int(c.fn), "fp": int(c.fp),
         "se": c.tp / max(1, c.tp + c.fn), "ppv": c.tp / max(1, c.tp + c.fp),
     }
+
+
+def compare(c, py, cfg):
+    assert c.trace.shape == py.trace.shape
+    for i, name in enumerate(TRACE_COLUMNS):
+        mismatch = np.flatnonzero(c.trace[:, i] != py.trace[:, i])
+        assert mismatch.size == 0, f"{name} differs first at push {mismatch[:1]}"
+    for k, (a, b) in enumerate(zip(c.events, py.events)):
+        assert a == b, f"event {k}: C {a} != Python {b}"
+    assert len(c.events) == len(py.events)
+    np.testing.assert_array_equal(c.windows, twin_windows(py, cfg))
+    assert c.counters == py.counters
+
+
+def run_both(samples, cfg, work, classes=None, answer="callback", limits=None):
+    exe = build_driver(work, cfg)
+    c = run_driver(exe, samples, work, cfg, trace=True, windows=True, classes=classes or [], answer=answer,
+                   limits=limits)
+    oracle = OracleClassifier(classes or [], cfg)
+    rl = RhythmLimits.defaults(cfg)
+    for name, value in (limits or {}).items():
+        setattr(rl, {"brady": "brady_bpm", "tachy": "tachy_bpm", "pause": "pause_ms", "vrun": "vrun_beats"}[name],
+                value)
+    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer)
+    return c, py

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from monitor_support import (
-    DS2,
-    OracleClassifier,
-    build_driver,
-    driver_config,
-    load_record,
-    run_driver,
-    twin_windows,
-)
+from monitor_support import DS2, build_driver, compare, driver_config, load_record, run_both
 
-from ecgcc.monitor import MonitorConfig, run_monitor
-from ecgcc.monitor.monitor import TRACE_COLUMNS
+from ecgcc.monitor import MonitorConfig
 
 BUILDS = [
     MonitorConfig(),
@@ -31,33 +22,6 @@ def test_derived_constants_match_the_c_build(cfg, driver_dir):
     exe = build_driver(driver_dir, cfg)
     printed = driver_config(exe)
     assert {k: printed[k] for k in cfg.derived()} == cfg.derived()
-
-
-def compare(c, py, cfg):
-    assert c.trace.shape == py.trace.shape
-    for i, name in enumerate(TRACE_COLUMNS):
-        mismatch = np.flatnonzero(c.trace[:, i] != py.trace[:, i])
-        assert mismatch.size == 0, f"{name} differs first at push {mismatch[:1]}"
-    for k, (a, b) in enumerate(zip(c.events, py.events)):
-        assert a == b, f"event {k}: C {a} != Python {b}"
-    assert len(c.events) == len(py.events)
-    np.testing.assert_array_equal(c.windows, twin_windows(py, cfg))
-    assert c.counters == py.counters
-
-
-def run_both(samples, cfg, work, classes=None, answer="callback", limits=None):
-    exe = build_driver(work, cfg)
-    c = run_driver(exe, samples, work, cfg, trace=True, windows=True, classes=classes or [], answer=answer,
-                   limits=limits)
-    oracle = OracleClassifier(classes or [], cfg)
-    from ecgcc.monitor.rhythm import RhythmLimits
-
-    rl = RhythmLimits.defaults(cfg)
-    for name, value in (limits or {}).items():
-        setattr(rl, {"brady": "brady_bpm", "tachy": "tachy_bpm", "pause": "pause_ms", "vrun": "vrun_beats"}[name],
-                value)
-    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer)
-    return c, py
 
 
 @pytest.mark.parametrize("record", [105, 228])

@@ -226,7 +226,12 @@ def run_monitor(
                     report_beat(ev, beat.position, beat.searchback)
             release_window(ev)
             if index < n_real:
-                rhythm.check_pause(index - lag, quality.level == LEAD_OFF, ev)
+                now = index - lag
+                if (
+                    rhythm.pause_due(now)
+                    and quality.worst_between(now - rhythm.pause_samples, now, block_len) != LEAD_OFF
+                ):
+                    rhythm.raise_pause(now, ev)
         count(ev, 0)
         counters["events_dropped"] += ev.dropped
         if answer == "softmax":

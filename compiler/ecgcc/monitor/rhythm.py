@@ -95,9 +95,9 @@ class Rhythm:
             self._alarm(events, ALARM_VRUN, False, self.vrun_start, self.vrun_length)
         self.vrun_length = 0
 
-    def check_pause(self, now: int, lead_off: bool, events: Events):
-        if self.pause or lead_off:
-            return
-        if now - self.last_beat >= self.pause_samples:
-            self.pause = True
-            self._alarm(events, ALARM_PAUSE, True, self.last_beat, self._ms(now - self.last_beat))
+    def pause_due(self, now: int) -> bool:
+        return not self.pause and now - self.last_beat >= self.pause_samples
+
+    def raise_pause(self, now: int, events: Events):
+        self.pause = True
+        self._alarm(events, ALARM_PAUSE, True, self.last_beat, self._ms(now - self.last_beat))
