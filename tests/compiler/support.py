@@ -120,3 +120,42 @@ def assert_bit_exact(tflite: bytes, work: Path, count: int = 100, seed: int = 0,
                     raise AssertionError(f"record {i} output {o} differs from TFLM with {flags or 'default'} kernels: "
                                          + first_divergence(result, tflite, rec, traced[0][0]))
     return result
+
+
+QEMU_M4_DIR = Path(__file__).with_name("qemu_m4")
+ARM_M4_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+INSTRUCTIONS_PER_SYSTICK_AN386 = 40   # mps2-an386 SysTick under -icount shift=0 (see test_qemu_m4 calibration)
+
+
+def build_qemu_m4(model_dir: Path, records, work: Path, defines=(), opt: str = "-O2",
+                  runner: Path = QEMU_M4_DIR / "runner.c") -> Path:
+    """A bare-metal mps2-an386 image of the generated model with `records` compiled in."""
+    work.mkdir(parents=True, exist_ok=True)
+    flat = b"".join(np.ascontiguousarray(x, np.int8).tobytes() for rec in records for x in rec)
+    body = ",".join(str(v) for v in np.frombuffer(flat, np.int8))
+    (work / "vectors.h").write_text(f"#define VECTOR_COUNT {len(records)}u\n"
+                                    f"static const int8_t vector_inputs[] = {{{body}}};\n")
+    elf = work / "runner.elf"
+    cmd = ["arm-none-eabi-gcc", "-std=c99", opt, "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
+           *[f"-D{d}" for d in defines], "-ffunction-sections", "-fdata-sections", "-nostartfiles",
+           "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections", f"-T{QEMU_M4_DIR / 'link.ld'}",
+           f"-I{KERNELS / 'include'}", f"-I{model_dir}", f"-I{work}", str(runner),
+           str(model_dir / "model.c"), str(model_dir / "model_weights.c"), *map(str, kernel_sources()),
+           "-o", str(elf)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return elf
+
+
+def run_qemu_m4(elf: Path, timeout: int = 120) -> tuple[list[list[np.ndarray]], list[int]]:
+    """(outputs per record, SysTick ticks per inference) printed by the runner."""
+    done = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
+                           "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native",
+                           "-kernel", str(elf)], capture_output=True, text=True, timeout=timeout, check=True)
+    outputs, ticks = [], []
+    for line in (done.stdout + done.stderr).splitlines():   # the semihosting console is stderr
+        if line.startswith("ticks "):
+            ticks.append(int(line.split()[1]))
+            outputs.append([])
+        elif line.startswith("out "):
+            outputs[-1].append(np.frombuffer(bytes.fromhex(line.split()[1]), np.int8))
+    return outputs, ticks

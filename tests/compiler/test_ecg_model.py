@@ -14,7 +14,7 @@ def ecg_tflite():
 
 
 def test_ecg_cnn_is_bit_exact_with_both_kernel_builds(ecg_tflite, tmp_path):
-    result = assert_bit_exact(ecg_tflite, tmp_path, count=300, defines=((), ("ECGCC_REFERENCE_KERNELS",)))
+    result = assert_bit_exact(ecg_tflite, tmp_path, count=300, defines=((), ("ECGCC_REFERENCE_KERNELS",), ("ECGCC_DSP_EMULATE",)))
     params = sum(k.const_bytes for k in result.kernels)
     assert 5000 < result.report["total"]["weight_bytes"] == params
     kinds = {layer["kind"] for layer in result.report["layers"]}

@@ -48,4 +48,4 @@ CASES = {
 def test_operator_bit_exact(name, tmp_path):
     build = CASES[name]
     tflite = quantized(f"op-{name}-v1", build, None, seed=1)
-    assert_bit_exact(tflite, tmp_path, count=60)
+    assert_bit_exact(tflite, tmp_path, count=60, defines=((), ("ECGCC_DSP_EMULATE",)))

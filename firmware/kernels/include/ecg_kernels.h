@@ -14,7 +14,9 @@
 
 #include "ecg_fixedpoint.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(ECGCC_REFERENCE_KERNELS)
+/* The DSP twins are compiled for cores with the DSP extension (or emulated, for host tests) unless
+ * ECGCC_REFERENCE_KERNELS asks for the reference kernels everywhere. */
+#if (defined(__ARM_FEATURE_DSP) || defined(ECGCC_DSP_EMULATE)) && !defined(ECGCC_REFERENCE_KERNELS)
 #define ECGCC_DSP_KERNELS 1
 #else
 #define ECGCC_DSP_KERNELS 0

@@ -1,0 +1,110 @@
+/* Bare-metal runner for QEMU mps2-an386 (Cortex-M4F): runs the generated model on test vectors
+ * compiled in (vectors.h), prints each output as hex and the SysTick count of each inference through
+ * semihosting. Used by the compiler tests to check the DSP kernels on the real instruction set. */
+#include <stdint.h>
+#include <string.h>
+
+#include "model.h"
+#include "vectors.h"
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define CPACR (*(volatile uint32_t *)0xE000ED88u)
+
+static int semihost(int op, const void *arg) {
+  register int r0 __asm__("r0") = op;
+  register const void *r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+
+static char line[2 * 4096 + 64];
+
+static void print(const char *s) { semihost(0x04, s); }
+
+static void print_hex_line(const char *tag, const int8_t *data, uint32_t n) {
+  static const char digits[] = "0123456789abcdef";
+  uint32_t at = 0;
+  while (*tag) line[at++] = *tag++;
+  for (uint32_t i = 0; i < n && at + 3 < sizeof line; ++i) {
+    line[at++] = digits[((uint8_t)data[i]) >> 4];
+    line[at++] = digits[((uint8_t)data[i]) & 15];
+  }
+  line[at++] = '\n';
+  line[at] = 0;
+  print(line);
+}
+
+static void print_u32(const char *tag, uint32_t v) {
+  char buf[16];
+  int n = 0;
+  do { buf[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  uint32_t at = 0;
+  while (*tag) line[at++] = *tag++;
+  while (n) line[at++] = buf[--n];
+  line[at++] = '\n';
+  line[at] = 0;
+  print(line);
+}
+
+static uint32_t layer_start;
+
+static void time_layer(int layer, const int8_t *output, uint32_t bytes, void *context) {
+  (void)output;
+  (void)bytes;
+  (void)context;
+  const uint32_t now = SYST_CVR;
+  char tag[24] = "layer ";
+  tag[6] = (char)('0' + layer / 10);
+  tag[7] = (char)('0' + layer % 10);
+  tag[8] = ' ';
+  tag[9] = 0;
+  print_u32(tag, (layer_start - now) & 0xFFFFFFu);
+  layer_start = SYST_CVR;   /* printing is not counted */
+}
+
+int main(void) {
+  SYST_RVR = 0xFFFFFFu;
+  SYST_CVR = 0;
+  SYST_CSR = 5u;   /* processor clock, no interrupt */
+  {   /* calibration: 4000 iterations of a 2-instruction loop */
+    uint32_t n = 4000u;
+    SYST_CVR = 0;
+    const uint32_t start = SYST_CVR;
+    __asm__ volatile("1: subs %0, %0, #1\n\t bne 1b" : "+r"(n) : : "cc");
+    print_u32("calibration ", (start - SYST_CVR) & 0xFFFFFFu);
+  }
+  SYST_CVR = 0;
+  layer_start = SYST_CVR;
+  model_invoke_traced(time_layer, 0);
+  for (uint32_t r = 0; r < VECTOR_COUNT; ++r) {
+    const int8_t *src = vector_inputs + r * MODEL_INPUT_BYTES_TOTAL;
+    for (int i = 0; i < MODEL_NUM_INPUTS; ++i) {
+      memcpy(model_input(i), src, model_input_info[i].bytes);
+      src += model_input_info[i].bytes;
+    }
+    SYST_CVR = 0;
+    const uint32_t start = SYST_CVR;
+    model_invoke();
+    const uint32_t end = SYST_CVR;
+    print_u32("ticks ", (start - end) & 0xFFFFFFu);
+    for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) print_hex_line("out ", model_output(i), model_output_info[i].bytes);
+  }
+  semihost(0x18, (const void *)0x20026u);   /* SYS_EXIT, ADP_Stopped_ApplicationExit (AArch32 passes it in r1) */
+  for (;;) {}
+}
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+
+void reset_handler(void) {
+  CPACR |= 0xFu << 20;   /* FPU on before any floating point instruction */
+  memcpy(&_sdata, &_sidata, (uint32_t)((char *)&_edata - (char *)&_sdata));
+  memset(&_sbss, 0, (uint32_t)((char *)&_ebss - (char *)&_sbss));
+  main();
+}
+
+static void hang(void) { for (;;) {} }
+
+__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
+    (void (*)(void))&_estack, reset_handler, hang, hang, hang, hang, hang, 0, 0, 0, 0, hang, hang, 0, hang, hang};
