@@ -260,7 +260,7 @@ class HilRunner:
     def __init__(self, board: str, model: CompiledModel, reference: ReferenceRunner, vectors, *,
                  expected: list[np.ndarray] | None = None, url_of, session: EmulatedBoard | None = None,
                  image=None, timeout: float = 10.0, retries: int = 1, max_recoveries: int = 3,
-                 status_every: int = 100, progress=None, before_vector=None):
+                 status_every: int = 100, reconnect_timeout: float = 20.0, progress=None, before_vector=None):
         self.board = board
         self.model = model
         self.reference = reference
@@ -273,6 +273,7 @@ class HilRunner:
         self.retries = retries
         self.max_recoveries = max_recoveries
         self.status_every = status_every
+        self.reconnect_timeout = reconnect_timeout
         self.progress = progress
         self.before_vector = before_vector
         self.device: Device | None = None
@@ -334,7 +335,7 @@ class HilRunner:
         if self.session is not None and (self.session.process is None or self.session.process.poll() is not None):
             self.session.start()
             self.result.events.append(DeviceEvent(vector, "emulator_restarted", "the emulated board had stopped"))
-        deadline = time.monotonic() + max(15.0, 2 * self.timeout)
+        deadline = time.monotonic() + self.reconnect_timeout
         while True:
             try:
                 self._connect(vector)
@@ -364,14 +365,16 @@ class HilRunner:
                 self.result.rejected += 1
                 self.result.events.append(DeviceEvent(index, "rejected", str(rejected)))
                 return None
-            except DeviceTimeout as error:
-                self.result.timeouts += 1
-                self.result.events.append(DeviceEvent(index, "timeout", str(error)))
+            except (DeviceTimeout, DeviceGarbage) as error:
+                # no valid reply: re-request on the same line first, a corrupted reply is a line fault
+                timed_out = isinstance(error, DeviceTimeout)
+                self.result.timeouts += int(timed_out)
+                self.result.events.append(DeviceEvent(index, "timeout" if timed_out else "invalid_reply", str(error)))
                 attempts_on_connection += 1
                 if attempts_on_connection > self.retries:
                     self._recover(index, error)
                     attempts_on_connection = 0
-            except (DeviceGarbage, serial.SerialException, OSError) as error:
+            except (serial.SerialException, OSError) as error:
                 self._recover(index, error)
                 attempts_on_connection = 0
             self.result.resent += 1
@@ -439,7 +442,7 @@ def _as_vector_list(vectors) -> tuple[list, list[np.ndarray] | None]:
 
 def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count: int = 200, seed: int = 0,
             vectors=None, progress=None, elf: str | Path | None = None, timeout: float = 10.0,
-            before_vector=None, max_recoveries: int = 3) -> HilResult:
+            before_vector=None, max_recoveries: int = 3, reconnect_timeout: float = 20.0) -> HilResult:
     """Runs vectors (a VectorSet, a list of input lists, or `count` random vectors) on the board. Without
     a port the firmware is built and the emulated board started. Raises ModelMismatch when the device
     runs another model, RunAborted (with the partial result) when the device is lost."""
@@ -464,7 +467,7 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
         url_of = lambda: session.url  # noqa: E731 - a restarted emulator listens on a new port
     runner = HilRunner(board, model, reference, inputs, expected=expected, url_of=url_of, session=session,
                        image=image, timeout=timeout, progress=progress, before_vector=before_vector,
-                       max_recoveries=max_recoveries)
+                       max_recoveries=max_recoveries, reconnect_timeout=reconnect_timeout)
     try:
         return runner.run()
     finally:
@@ -490,6 +493,8 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--elf", help="firmware ELF flashed on the attached board, to report its flash and RAM")
     parser.add_argument("--criteria", help="acceptance criteria, .json or .toml (default: the built-in ones)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
+    parser.add_argument("--reconnect-timeout", type=float, default=20.0,
+                        help="seconds to wait for a lost device to come back before giving up")
     parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
     parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
 
@@ -571,7 +576,7 @@ def hil_main(args) -> int:
     aborted = None
     try:
         result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
-                         progress=_progress_printer("vectors"))
+                         reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"))
     except ModelMismatch as error:
         print(f"REFUSED: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -319,6 +319,14 @@ def beat_model_inputs(specs: list[TensorSpec], windows: np.ndarray, rr: np.ndarr
     return placed
 
 
+def beat_definition_mismatch(specs: list[TensorSpec]) -> str:
+    from ..data import beats
+
+    return (f"the reference model's inputs {[s.shape for s in specs]} do not match the beat definition in "
+            f"ecgcc.data.beats (window {beats.WINDOW_LENGTH}, {len(beats.RR_FEATURES)} RR features): "
+            "retrain or re-convert the reference model")
+
+
 def is_beat_classifier(specs: list[TensorSpec]) -> bool:
     from ..data import beats
 
@@ -525,6 +533,8 @@ def default_vectors(tflite_bytes: bytes, count: int, seed: int = 0, data: str | 
     from ..paths import build_root
 
     reference = is_reference_model(tflite_bytes)
+    if reference and not is_beat_classifier(tensor_specs(tflite_bytes)[0]):
+        raise VectorFileError(beat_definition_mismatch(tensor_specs(tflite_bytes)[0]))
     float_model = float_model or (reference_float_model() if reference else None)
     digest = sha256_hex(tflite_bytes)[:16]
     float_tag = sha256_hex(Path(float_model).read_bytes())[:8] if float_model else "nofloat"
@@ -575,6 +585,8 @@ def vectors_main(args) -> int:
     beats = None
     if not args.no_beats and is_beat_classifier(specs_in):
         beats = BeatSource.mitdb_ds2(args.data)
+    elif not args.no_beats and is_reference_model(tflite_bytes):
+        raise VectorFileError(beat_definition_mismatch(specs_in))
     edge_total = len(edge_cases(specs_in)) + (1 if beats is not None else 0)
     random_count = args.random if args.random is not None else (0 if beats else max(0, args.count - edge_total))
     beat_count = max(0, args.count - edge_total - random_count) if beats is not None else 0
