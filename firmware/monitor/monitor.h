@@ -1,12 +1,13 @@
 /* Streaming ECG monitor: one raw sample in, events out.
  *
- *   monitor_t monitor;                 (static: about 5 KB at 360 Hz)
+ *   monitor_t monitor;                 (static: about 6.5 KB at 360 Hz)
  *   monitor_config_t config;
  *   monitor_default_config(&config);   (then adjust limits, callbacks)
  *   monitor_init(&monitor, &config);
  *   for each sample: monitor_push_sample(&monitor, sample, &out);
  *                    handle out.events.items[0 .. out.events.count-1]
- *   at the end:      while (monitor_flush(&monitor, &out)) handle out
+ *   at the end:      do { more = monitor_flush(&monitor, &out); handle out }
+ *                    while (more);
  *
  * Positions in events are input sample indices (0 = first sample pushed):
  * the filter delay is already taken off. Beats are classified outside the

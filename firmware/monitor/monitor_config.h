@@ -125,9 +125,11 @@
 #ifndef ECG_QUALITY_BLOCK_MS
 #define ECG_QUALITY_BLOCK_MS 500
 #endif
-/* Peak-to-peak below this over a block means a flat line / lead off. */
+/* Peak-to-peak below this over a block means a flat line / lead off: a
+ * disconnected input reads a constant, while live ECG, even in asystole,
+ * stays above ~45 uV over half a second (MIT-BIH). */
 #ifndef ECG_FLAT_UV
-#define ECG_FLAT_UV 50
+#define ECG_FLAT_UV 20
 #endif
 /* Samples on a rail within one block that make it saturated. */
 #ifndef ECG_CLIP_MIN_SAMPLES

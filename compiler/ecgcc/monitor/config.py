@@ -38,7 +38,7 @@ DEFAULTS = {
     "model_ratio_counts": 64,
     "model_local_rr_beats": 10,
     "quality_block_ms": 500,
-    "flat_uv": 50,
+    "flat_uv": 20,
     "clip_min_samples": 3,
     "noise_permille": 60,
     "noise_min_uv": 30,
