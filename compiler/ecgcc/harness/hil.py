@@ -476,6 +476,9 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
 
 
 def add_hil_arguments(parser) -> None:
+    parser.epilog = ("exit status: 0 every acceptance criterion met; 1 the run completed and a criterion failed; "
+                     "2 no valid run (the device runs another model, cannot be reached, or was lost mid-run). "
+                     "The JSON and HTML reports are written for 0, 1 and a run lost mid-way.")
     parser.add_argument("--board", default="qemu-m4")
     parser.add_argument("--port", help="serial port or URL of an attached board; without it the emulated board "
                                        "is built and started")
