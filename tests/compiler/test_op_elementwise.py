@@ -1,4 +1,4 @@
-"""ADD, MUL and the unary activations (LOGISTIC, TANH, RELU6, LEAKY_RELU, HARD_SWISH, QUANTIZE), each
+"""ADD, SUB, MUL and the unary activations (LOGISTIC, TANH, RELU6, LEAKY_RELU, HARD_SWISH, QUANTIZE), each
 bit-exact with the TFLite Micro interpreter. Unary operators applied straight to the model input see every
 int8 value, so their whole table is checked; `spread` sets the calibrated input range."""
 from __future__ import annotations
@@ -65,6 +65,12 @@ BINARY = {
     "add_broadcast_rows": (broadcast((4, 7), (), (1,), "add"), 1.0, "ADD"),
     "add_broadcast_both": (broadcast((4, 5, 3), (2,), (1,), "add"), 2.0, "ADD"),
     "add_constant": (one_input((3, 5), lambda: _layers().Rescaling(1.0, offset=0.75)), 1.0, "ADD"),
+    "sub_same_shape": (two_inputs((6, 5), (6, 5), lambda: _layers().Subtract()), 1.0, "SUB"),
+    "sub_rescaled_operand": (two_inputs((8, 4), (8, 4), lambda: _layers().Subtract(), dense(4)), 2.5, "SUB"),
+    "sub_broadcast_channels": (broadcast((5, 4, 3), (), (1, 2), "subtract"), 0.7, "SUB"),
+    "sub_broadcast_both": (broadcast((3, 4, 5), (1,), (2,), "subtract"), 1.5, "SUB"),
+    "normalization_sub_mul_constants": (one_input((12, 3), lambda: _layers().Normalization(
+        mean=[0.5, -1.0, 2.0], variance=[2.0, 0.5, 4.0])), 2.0, "SUB"),
     "mul_same_shape": (two_inputs((6, 5), (6, 5), lambda: _layers().Multiply()), 1.0, "MUL"),
     "mul_rescaled_operand": (two_inputs((3, 8), (3, 8), lambda: _layers().Multiply(), dense(8)), 4.0, "MUL"),
     "mul_broadcast_channels": (broadcast((4, 4, 6), (1, 2), (), "multiply"), 1.0, "MUL"),
@@ -117,3 +123,24 @@ def test_unary_operator_bit_exact_on_every_byte(name, tmp_path):
     build, spread, kind = UNARY[name]
     tflite = tflite_model(f"{VERSION}-{name}", build, spread=spread, seed=4)
     compile_and_compare(tflite, tmp_path, vectors=20, every_byte=True, expect_ops=[kind])
+
+
+@pytest.mark.parametrize("layer", ["Add", "Subtract", "Multiply"])
+def test_binary_operator_on_every_pair_of_int8_operands(layer, tmp_path):
+    """One record holding all 65536 (a, b) operand pairs, with the operands on different scales."""
+    import numpy as np
+    from ecgcc.reference import Reference
+    from support import build_host, run_host
+    from ecgcc.compile import compile_model
+
+    build = two_inputs((256, 256), (256, 256), lambda: getattr(_layers(), layer)(), dense(256))
+    tflite = tflite_model(f"{VERSION}-every-pair-{layer}", build, spread=2.0, seed=9)
+    values = np.arange(-128, 128, dtype=np.int8)
+    record = [np.repeat(values, 256).reshape(256, 256), np.tile(values, 256).reshape(256, 256)]
+    (tmp_path / "m.tflite").write_bytes(tflite)
+    result = compile_model(tmp_path / "m.tflite", board=None, out_dir=tmp_path / "generated")
+    assert {"ADD": "Add", "SUB": "Subtract", "MUL": "Multiply"}[result.kernels[-1].function[4:].upper()] == layer
+    exe = build_host(result.out_dir, tmp_path / "host")
+    got = run_host(exe, [record], [256 * 256])[0][1][0]
+    want = np.asarray(Reference(tflite).run(record)[0], np.int8).reshape(-1)
+    assert np.array_equal(got, want), f"{int((got != want).sum())} of 65536 operand pairs differ"

@@ -21,12 +21,16 @@ def add_multipliers(scale1, scale2, output_scale) -> dict:
                 output_multiplier=mo, output_shift=so)
 
 
-def lower(graph: Graph, op: Operator) -> Kernel:
+def add_or_sub_kernel(graph: Graph, op: Operator, subtract: bool, multipliers) -> Kernel:
     o = binary_operands(graph, op)
     a, b, y = o["a"], o["b"], o["y"]
     act_min, act_max = activation_range(op, y)
     params = dict(o["geometry"], input1_offset=-a.zero_point, input2_offset=-b.zero_point,
-                  output_offset=y.zero_point, left_shift=LEFT_SHIFT, **add_multipliers(a.scale, b.scale, y.scale),
-                  act_min=act_min, act_max=act_max)
-    return Kernel(function="ecg_add", params_type="ecg_add_params_t", params=params, inputs=o["inputs"],
-                  output=y.index, macs=y.size)
+                  output_offset=y.zero_point, left_shift=LEFT_SHIFT, **multipliers(a.scale, b.scale, y.scale),
+                  act_min=act_min, act_max=act_max, subtract=int(subtract))
+    return Kernel(function="ecg_sub" if subtract else "ecg_add", params_type="ecg_add_params_t", params=params,
+                  inputs=o["inputs"], output=y.index, macs=y.size)
+
+
+def lower(graph: Graph, op: Operator) -> Kernel:
+    return add_or_sub_kernel(graph, op, False, add_multipliers)

@@ -115,7 +115,7 @@ void ecg_leaky_relu(const ecg_table_params_t *p, const int8_t *input, int8_t *ou
 void ecg_relu6(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
 void ecg_quantize(const ecg_table_params_t *p, const int8_t *input, int8_t *output);
 
-/* ---- ADD / MUL: two int8 operands, NumPy broadcasting over up to 6 dimensions -------------- */
+/* ---- ADD / SUB / MUL: two int8 operands, NumPy broadcasting over up to 6 dimensions -------- */
 /* A constant operand lives in flash (input1_constant / input2_constant non-NULL); the generated call
  * then passes the other operand's pointer in its place, and the kernel ignores that argument. */
 typedef struct {
@@ -128,8 +128,10 @@ typedef struct {
   int32_t input1_offset, input2_offset, output_offset, left_shift;
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
   int32_t output_multiplier, output_shift, act_min, act_max;
+  int32_t subtract;             /* 1 for SUB: the rescaled second operand is subtracted */
 } ecg_add_params_t;
 void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void ecg_sub(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 typedef struct {
   int32_t size;                 /* output elements */

@@ -1,5 +1,6 @@
 /* ADD int8, as TFLite Micro's reference AddFunc: each offset operand is lifted by 2^left_shift, rescaled to
- * twice the larger input scale, the two are summed and the sum is rescaled to the output. */
+ * twice the larger input scale, the two are summed (or subtracted, for SUB) and the result is rescaled to
+ * the output. */
 #include "ecg_kernels.h"
 
 static int8_t add_one(const ecg_add_params_t *p, int32_t a, int32_t b) {
@@ -7,7 +8,8 @@ static int8_t add_one(const ecg_add_params_t *p, int32_t a, int32_t b) {
                                           p->input1_shift);
   const int32_t b_scaled = ecg_requantize((p->input2_offset + b) * (1 << p->left_shift), p->input2_multiplier,
                                           p->input2_shift);
-  const int32_t sum = ecg_requantize(a_scaled + b_scaled, p->output_multiplier, p->output_shift) + p->output_offset;
+  const int32_t raw = p->subtract ? a_scaled - b_scaled : a_scaled + b_scaled;
+  const int32_t sum = ecg_requantize(raw, p->output_multiplier, p->output_shift) + p->output_offset;
   return (int8_t)ecg_clamp(sum, p->act_min, p->act_max);
 }
 
