@@ -78,6 +78,11 @@
 #ifndef ECG_QRS_SEARCHBACK_MAX_MS
 #define ECG_QRS_SEARCHBACK_MAX_MS 2000
 #endif
+/* A search-back candidate needs a squared slope of at least the last QRS's
+ * >> this: missed beats are steep, late T waves in slow rhythms are not. */
+#ifndef ECG_QRS_SEARCHBACK_SLOPE_SHIFT
+#define ECG_QRS_SEARCHBACK_SLOPE_SHIFT 4
+#endif
 /* Extra span either side of the integration window searched for the R peak. */
 #ifndef ECG_QRS_REFINE_MARGIN_MS
 #define ECG_QRS_REFINE_MARGIN_MS 30

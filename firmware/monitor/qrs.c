@@ -253,7 +253,8 @@ int qrs_push(qrs_detector_t *q, int16_t filtered, const signal_history_t *histor
         q->learn_sum += integrated;
         if (q->index == QRS_LEARN - 1) count = finish_learning(q, beats, count);
     } else if (q->has_qrs && q->has_candidate && q->index - q->last_qrs.index > q->missed_limit) {
-        if (q->candidate.amplitude >= q->threshold2 && !is_refractory_or_twave(q, &q->candidate))
+        if (q->candidate.amplitude >= q->threshold2 && !is_refractory_or_twave(q, &q->candidate) &&
+            q->candidate.slope >= (q->last_qrs.slope >> ECG_QRS_SEARCHBACK_SLOPE_SHIFT))
             count = accept(q, &q->candidate, 1, beats, count);
     }
     q->index++;

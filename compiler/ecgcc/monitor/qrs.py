@@ -197,6 +197,7 @@ class QrsDetector:
             and index - self.last_qrs.index > self.missed_limit
             and self.candidate.amplitude >= self.threshold2
             and not self._refractory_or_twave(self.candidate)
+            and self.candidate.slope >= (self.last_qrs.slope >> cfg.qrs_searchback_slope_shift)
         ):
             self._accept(self.candidate, True, beats)
         return beats
