@@ -41,7 +41,9 @@ def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: 
     else:
         tflite = quantize.quantize_keras_model(model, representative)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(tflite)
+    partial = path.with_suffix(f".{os.getpid()}.part")   # atomic: other test processes may read the cache
+    partial.write_bytes(tflite)
+    partial.replace(path)
     return tflite
 
 

@@ -45,17 +45,34 @@ static inline uint32_t ecg_sxtb16_ror8(uint32_t x) {
 #define ecg_sxtb16_ror8(x) ecg_sxtb16((uint32_t)(x) >> 8)
 #endif
 
-/* ecg_requantize() without branches, for the fast kernels. Bit-identical because the multiplier is
- * positive: then SaturatingRoundingDoublingHighMul's two nudges give the same result as adding 2^30
- * before the arithmetic shift (for a negative product p, trunc((p + 1 - 2^30) / 2^31) equals
- * (p + 2^30) >> 31), and the saturating case INT32_MIN * INT32_MIN cannot occur. */
-static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  const int64_t product = (int64_t)(int32_t)((uint32_t)x << left) * multiplier;
+/* ecg_requantize() for a positive multiplier, with the per-channel constants prepared once.
+ * Bit-identical: for a positive multiplier SaturatingRoundingDoublingHighMul's two nudges equal
+ * adding 2^30 before the arithmetic shift (for a negative product p, trunc((p + 1 - 2^30) / 2^31) is
+ * (p + 2^30) >> 31), its saturating case INT32_MIN * INT32_MIN cannot occur, and the rounding right
+ * shift compares the remainder with mask / 2, plus one for negative values. */
+typedef struct {
+  int32_t multiplier, left, right, mask, half;
+} ecg_requant_t;
+
+static inline ecg_requant_t ecg_requant_prepare(int32_t multiplier, int32_t shift) {
+  ecg_requant_t q;
+  q.multiplier = multiplier;
+  q.left = shift > 0 ? shift : 0;
+  q.right = shift > 0 ? 0 : -shift;
+  q.mask = (int32_t)(((int64_t)1 << q.right) - 1);
+  q.half = q.mask >> 1;
+  return q;
+}
+
+static inline int32_t ecg_requant_apply(int32_t x, const ecg_requant_t *q) {
+  const int64_t product = (int64_t)(int32_t)((uint32_t)x << q->left) * q->multiplier;
   const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
-  const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
-  const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
-  return (high >> right) + ((high & mask) > threshold);
+  return (high >> q->right) + ((high & q->mask) > q->half - (high >> 31));
+}
+
+static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
+  const ecg_requant_t q = ecg_requant_prepare(multiplier, shift);
+  return ecg_requant_apply(x, &q);
 }
 
 /* Four int8 values as one word; Cortex-M3/M4/M7 load unaligned words in one instruction. */
