@@ -107,3 +107,25 @@ def random_stack(seed: int, length: int = 128):
     if rng.random() < 0.7:
         plan.append(layer("Softmax"))
     return single((length, channels), *plan), (length, channels)
+
+
+def ecg_beat_rr_cnn(classes: int = 5, beat_len: int = 256, rr_features: int = 4):
+    """The beat CNN with a second input of RR-interval features joined before the classifier."""
+    def build():
+        import tensorflow as tf
+        L = tf.keras.layers
+        beat = tf.keras.Input((beat_len, 1))
+        rr = tf.keras.Input((rr_features,))
+        x = L.Conv1D(16, 7, strides=2, padding="same", activation="relu")(beat)
+        x = L.DepthwiseConv1D(5, padding="same", activation="relu")(x)
+        x = L.Conv1D(32, 1, activation="relu")(x)
+        x = L.MaxPooling1D(2)(x)
+        x = L.Conv1D(32, 5, dilation_rate=2, padding="same", activation="relu")(x)
+        x = L.AveragePooling1D(2)(x)
+        x = L.Conv1D(24, 3, activation="relu6")(x)
+        x = L.GlobalAveragePooling1D()(x)
+        x = L.Concatenate()([x, L.Dense(8, activation="relu")(rr)])
+        x = L.Dense(classes)(x)
+        x = L.Softmax()(x)
+        return tf.keras.Model([beat, rr], x)
+    return build

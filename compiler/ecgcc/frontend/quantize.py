@@ -58,7 +58,8 @@ def quantize_keras_model(model, representative: Representative) -> bytes:
     import tensorflow as tf
     fixed = with_batch_of_one(model)
     converter = tf.lite.TFLiteConverter.from_keras_model(fixed)
-    return _convert(converter, [tuple(t.shape) for t in fixed.inputs], representative)
+    names = [f"input_{i}" for i in range(len(fixed.inputs))] if fixed is not model else None
+    return _convert(converter, [tuple(t.shape) for t in fixed.inputs], representative, names)
 
 
 def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
@@ -71,10 +72,21 @@ def quantize_model_file(model_path: Path, representative: Representative) -> byt
     return quantize_keras_model(tf.keras.models.load_model(str(model_path), compile=False), representative)
 
 
-def _convert(converter, input_shapes, representative) -> bytes:
+def _by_name(samples, names):
+    """The converter may order a multi-input model's inputs differently from Keras; samples given as lists
+    in Keras order are handed over keyed by input name instead."""
+    def keyed():
+        for sample in samples():
+            yield dict(zip(names, sample)) if isinstance(sample, (list, tuple)) else sample
+    return keyed
+
+
+def _convert(converter, input_shapes, representative, input_names=None) -> bytes:
     import tensorflow as tf
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative_dataset(representative, input_shapes)
+    samples = representative_dataset(representative, input_shapes)
+    converter.representative_dataset = _by_name(samples, input_names) if input_names and len(input_names) > 1 \
+        else samples
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
