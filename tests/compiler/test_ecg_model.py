@@ -77,13 +77,15 @@ def test_tflite_desktop_interpreter_agreement_is_informational(ecg_tflite):
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_random_stack_bit_exact(seed, tmp_path):
     build, shape = random_stack(seed)
-    assert_bit_exact(quantized(f"random-stack-{seed}-v1", build, [shape], seed=seed), tmp_path, count=40)
+    assert_bit_exact(quantized(f"random-stack-{seed}-v1", build, [shape], seed=seed), tmp_path, count=40,
+                             defines=((), ("ECGCC_DSP_EMULATE",)))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100, 140))
 def test_random_stack_sweep(seed, tmp_path):
     build, shape = random_stack(seed)
-    result = assert_bit_exact(quantized(f"random-stack-{seed}-v1", build, [shape], seed=seed), tmp_path, count=40)
+    result = assert_bit_exact(quantized(f"random-stack-{seed}-v1", build, [shape], seed=seed), tmp_path, count=40,
+                             defines=((), ("ECGCC_DSP_EMULATE",)))
     from ecgcc.reference import Reference
     assert result.arena_bytes <= Reference(result.tflite_bytes).arena_allocations()["head"]
