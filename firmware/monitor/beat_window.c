@@ -15,12 +15,15 @@ void beat_window_init(beat_window_t *w)
     w->latest.flags = 0;
     w->latest.has_rr = 0;
     w->latest.in_held = 0;
+    w->latest.on_time = 0;
     for (i = 0; i < ECG_MODEL_RR_FEATURES; i++) w->latest.rr[i] = 0;
     w->ready = w->latest;
-    for (i = 0; i < ECG_MODEL_WINDOW_LEN; i++) {
-        w->held[i] = 0;
-        w->window[i] = 0;
-    }
+    for (i = 0; i < ECG_MODEL_WINDOW_LEN; i++) w->held[i] = 0;
+    for (i = 0; i < ECG_MODEL_WINDOW_BYTES; i++) w->window[i] = 0;
+#if ECG_MODEL_WINDOW_CHANNELS == 2
+    w->template_valid = 0;
+    for (i = 0; i < ECG_MODEL_WINDOW_LEN; i++) w->template16[i] = 0;
+#endif
 }
 
 static int32_t position_of(const beat_window_t *w, uint32_t beat_id)
@@ -35,11 +38,13 @@ static int8_t ratio_feature(int64_t num, int64_t den)
     return (int8_t)(v > 127 ? 127 : v);
 }
 
-static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int32_t next_position)
+/* RR features of beat e (index >= 1); without a next beat only those that
+ * do not need it, enough to decide whether it came on time. */
+static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int has_next, int32_t next_position)
 {
     uint32_t i = e->beat_id;
     int64_t pre = e->position - position_of(w, i - 1);
-    int64_t post = next_position - e->position;
+    int64_t post = has_next ? next_position - e->position : 0;
     uint32_t k = i - 1 < ECG_MODEL_LOCAL_RR_BEATS ? i - 1 : ECG_MODEL_LOCAL_RR_BEATS;
     int64_t local_num = k > 0 ? position_of(w, i - 1) - position_of(w, i - 1 - k) : pre;
     int64_t local_den = k > 0 ? (int64_t)k : 1;
@@ -48,6 +53,22 @@ static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int32_t n
     e->rr[2] = ratio_feature(ECG_MODEL_RR_COUNTS_PER_SECOND * local_num, ECG_SAMPLE_RATE_HZ * local_den);
     e->rr[3] = ratio_feature(ECG_MODEL_RATIO_COUNTS * pre * local_den, local_num);
     e->rr[4] = ratio_feature(ECG_MODEL_RATIO_COUNTS * post * local_den, local_num);
+#if ECG_MODEL_RR_FEATURES == 6
+    if (k >= 2) {
+        /* sum of |d[j] - d[j-1]| for j = i-k+1 .. i-1, d[j] = r[j] - r[j-1] */
+        int64_t jumps = 0;
+        uint32_t j;
+        for (j = i - k + 1; j <= i - 1; j++) {
+            int64_t change = (int64_t)(position_of(w, j) - position_of(w, j - 1)) -
+                             (position_of(w, j - 1) - position_of(w, j - 2));
+            jumps += change < 0 ? -change : change;
+        }
+        e->rr[5] = ratio_feature((int64_t)ECG_MODEL_IRREGULARITY_COUNTS * k * jumps, (int64_t)(k - 1) * local_num);
+    } else {
+        e->rr[5] = 0;
+    }
+#endif
+    e->on_time = e->rr[3] >= ECG_MODEL_TEMPLATE_GATE;
 }
 
 static void complete_latest(beat_window_t *w, int has_next, int32_t next_position, int *dropped)
@@ -55,7 +76,8 @@ static void complete_latest(beat_window_t *w, int has_next, int32_t next_positio
     beat_window_entry_t e = w->latest;
     e.in_held = w->latest_cut;
     e.has_rr = has_next && e.beat_id >= 1;
-    if (e.has_rr) measure_rr(w, &e, next_position);
+    e.on_time = 0;
+    if (e.beat_id >= 1) measure_rr(w, &e, has_next, next_position);
     w->has_latest = 0;
     w->latest_cut = 0;
     if (w->count >= BEAT_WINDOW_QUEUE) {
@@ -78,6 +100,7 @@ int beat_window_add(beat_window_t *w, uint32_t beat_id, int32_t position, uint8_
     w->latest.flags = flags;
     w->latest.has_rr = 0;
     w->latest.in_held = 0;
+    w->latest.on_time = 0;
     w->has_latest = 1;
     w->latest_cut = 0;
     return dropped ? -1 : 0;
@@ -113,10 +136,33 @@ static void quantise(const signal_history_t *raw, int32_t position, int8_t *out)
     }
 }
 
+#if ECG_MODEL_WINDOW_CHANNELS == 2
+/* window[0..LEN) holds the beat; spread it to channel 0 and put its
+ * difference from the template in channel 1 (backwards, in place), then let
+ * an on-time beat update the template. */
+static void add_template_channel(beat_window_t *w, int on_time)
+{
+    const int32_t half = 1 << (ECG_MODEL_TEMPLATE_SHIFT - 1);
+    int32_t k;
+    if (!w->template_valid) {
+        for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) w->template16[k] = (int16_t)(w->window[k] * (1 << ECG_MODEL_TEMPLATE_SHIFT));
+        w->template_valid = 1;
+    }
+    for (k = ECG_MODEL_WINDOW_LEN - 1; k >= 0; k--) {
+        int32_t beat = w->window[k];
+        int32_t difference = beat - ((w->template16[k] + half) >> ECG_MODEL_TEMPLATE_SHIFT);
+        w->window[2 * k] = (int8_t)beat;
+        w->window[2 * k + 1] = (int8_t)(difference < -128 ? -128 : (difference > 127 ? 127 : difference));
+        if (on_time) w->template16[k] = (int16_t)(w->template16[k] - (w->template16[k] >> ECG_MODEL_TEMPLATE_SHIFT) + beat);
+    }
+}
+#endif
+
 beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *raw)
 {
     beat_window_status_t status = BEAT_WINDOW_NONE;
     if (w->count > 0) {
+        int have_window = 0;
         w->ready = w->queue[w->head];
         w->head = (uint8_t)((w->head + 1) % BEAT_WINDOW_QUEUE);
         w->count--;
@@ -124,13 +170,15 @@ beat_window_status_t beat_window_poll(beat_window_t *w, const signal_history_t *
             int32_t k;
             for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) w->window[k] = w->held[k];
             w->held_busy = 0;
-            status = w->ready.has_rr ? BEAT_WINDOW_READY : BEAT_WINDOW_MISSED;
-        } else if (w->ready.has_rr && window_available(raw, w->ready.position)) {
+            have_window = 1;
+        } else if (window_available(raw, w->ready.position)) {
             quantise(raw, w->ready.position, w->window);
-            status = BEAT_WINDOW_READY;
-        } else {
-            status = BEAT_WINDOW_MISSED;
+            have_window = 1;
         }
+#if ECG_MODEL_WINDOW_CHANNELS == 2
+        if (have_window) add_template_channel(w, w->ready.on_time);
+#endif
+        status = have_window && w->ready.has_rr ? BEAT_WINDOW_READY : BEAT_WINDOW_MISSED;
     }
     if (w->has_latest && !w->latest_cut && !w->held_busy && window_available(raw, w->latest.position)) {
         quantise(raw, w->latest.position, w->held);

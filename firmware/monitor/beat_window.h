@@ -3,7 +3,8 @@
  * features need the next RR, so a beat's inputs are complete when the next
  * beat is detected; complete beats wait in a queue and are released one per
  * sample, in order. The window of the latest beat is quantised into 'held'
- * as soon as possible, so it survives however long the next RR is. */
+ * as soon as possible, so it survives however long the next RR is. Every
+ * released beat with a window, classifiable or not, steps the template. */
 #ifndef ECG_BEAT_WINDOW_H
 #define ECG_BEAT_WINDOW_H
 
@@ -21,6 +22,7 @@ typedef struct {
     uint8_t flags;    /* MONITOR_FLAG_* of the beat */
     uint8_t has_rr;   /* 0 for the first and last beat: not classifiable */
     uint8_t in_held;  /* its window is in 'held' */
+    uint8_t on_time;  /* may update the template */
     int8_t rr[ECG_MODEL_RR_FEATURES];
 } beat_window_entry_t;
 
@@ -38,7 +40,11 @@ typedef struct {
     beat_window_entry_t queue[BEAT_WINDOW_QUEUE];
     int8_t held[ECG_MODEL_WINDOW_LEN];
     beat_window_entry_t ready; /* the last released beat */
-    int8_t window[ECG_MODEL_WINDOW_LEN];
+    int8_t window[ECG_MODEL_WINDOW_BYTES];
+#if ECG_MODEL_WINDOW_CHANNELS == 2
+    uint8_t template_valid;
+    int16_t template16[ECG_MODEL_WINDOW_LEN]; /* 2^ECG_MODEL_TEMPLATE_SHIFT x the template */
+#endif
 } beat_window_t;
 
 void beat_window_init(beat_window_t *w);

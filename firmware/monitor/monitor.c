@@ -71,7 +71,7 @@ static void release_window(monitor_t *m)
     }
     m->counters.windows_ready++;
     monitor_events_add(m->sink, MONITOR_EVENT_WINDOW, 0, beat->flags, 0, beat->beat_id, beat->position,
-                       ECG_MODEL_WINDOW_LEN);
+                       ECG_MODEL_WINDOW_BYTES);
     m->awaiting_class = 1;
     if (m->config.classify) {
         monitor_classification_t result;

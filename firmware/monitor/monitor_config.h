@@ -124,7 +124,35 @@
 #ifndef ECG_MODEL_LOCAL_RR_BEATS
 #define ECG_MODEL_LOCAL_RR_BEATS 10
 #endif
+/* 1: the window alone. 2: interleaved with its difference from the
+ * recording's running template (window[2k] = beat, window[2k+1] = beat -
+ * template), the template being a 1/2^ECG_MODEL_TEMPLATE_SHIFT average of
+ * the beats that came on time (pre/local ratio >= ECG_MODEL_TEMPLATE_GATE). */
+#ifndef ECG_MODEL_WINDOW_CHANNELS
+#define ECG_MODEL_WINDOW_CHANNELS 1
+#endif
+#ifndef ECG_MODEL_TEMPLATE_SHIFT
+#define ECG_MODEL_TEMPLATE_SHIFT 4
+#endif
+#ifndef ECG_MODEL_TEMPLATE_GATE
+#define ECG_MODEL_TEMPLATE_GATE 56
+#endif
+/* 5, or 6 with the rhythm irregularity (mean successive RR change over the
+ * mean RR, 1/ECG_MODEL_IRREGULARITY_COUNTS). */
+#ifndef ECG_MODEL_RR_FEATURES
 #define ECG_MODEL_RR_FEATURES 5
+#endif
+#ifndef ECG_MODEL_IRREGULARITY_COUNTS
+#define ECG_MODEL_IRREGULARITY_COUNTS 256
+#endif
+#define ECG_MODEL_WINDOW_BYTES (ECG_MODEL_WINDOW_LEN * ECG_MODEL_WINDOW_CHANNELS)
+
+#if ECG_MODEL_WINDOW_CHANNELS != 1 && ECG_MODEL_WINDOW_CHANNELS != 2
+#error "ECG_MODEL_WINDOW_CHANNELS must be 1 or 2"
+#endif
+#if ECG_MODEL_RR_FEATURES != 5 && ECG_MODEL_RR_FEATURES != 6
+#error "ECG_MODEL_RR_FEATURES must be 5 or 6"
+#endif
 
 /* ---- Signal quality ---- */
 #ifndef ECG_QUALITY_BLOCK_MS

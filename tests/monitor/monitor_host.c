@@ -111,6 +111,8 @@ static void print_config(void)
     printf("K filtered_history_len %d\n", MONITOR_FILTERED_HISTORY_LEN);
     printf("K raw_history_len %d\n", MONITOR_RAW_HISTORY_LEN);
     printf("K window_len %d\n", ECG_MODEL_WINDOW_LEN);
+    printf("K window_bytes %d\n", ECG_MODEL_WINDOW_BYTES);
+    printf("K rr_features %d\n", ECG_MODEL_RR_FEATURES);
     printf("K r_offset %d\n", ECG_MODEL_R_OFFSET);
     printf("K quality_block_len %d\n", QUALITY_BLOCK_LEN);
     printf("K flush_len %d\n", MONITOR_FLUSH_LEN);
@@ -129,15 +131,15 @@ static void handle(uint32_t push_index)
         if (e->type == MONITOR_EVENT_WINDOW) {
             const beat_window_entry_t *beat = monitor_window_beat(&monitor);
             if (window_file) {
-                int32_t row[3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_LEN];
+                int32_t row[3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_BYTES];
                 const int8_t *samples = monitor_window_samples(&monitor);
                 int32_t k;
                 row[0] = (int32_t)beat->beat_id;
                 row[1] = beat->position;
                 row[2] = beat->flags;
                 for (k = 0; k < ECG_MODEL_RR_FEATURES; k++) row[3 + k] = beat->rr[k];
-                for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) row[3 + ECG_MODEL_RR_FEATURES + k] = samples[k];
-                fwrite(row, sizeof(int32_t), 3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_LEN, window_file);
+                for (k = 0; k < ECG_MODEL_WINDOW_BYTES; k++) row[3 + ECG_MODEL_RR_FEATURES + k] = samples[k];
+                fwrite(row, sizeof(int32_t), 3 + ECG_MODEL_RR_FEATURES + ECG_MODEL_WINDOW_BYTES, window_file);
             }
             if (answer == ANSWER_SOFTMAX) {
                 monitor_classification_t c;

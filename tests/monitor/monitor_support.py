@@ -14,7 +14,6 @@ import numpy as np
 from ecgcc.monitor import MonitorConfig, run_monitor
 from ecgcc.monitor.monitor import TRACE_COLUMNS
 from ecgcc.monitor.rhythm import RhythmLimits
-from ecgcc.monitor.config import MODEL_RR_FEATURES
 from ecgcc.monitor.events import CLASS_F, CLASS_N, CLASS_Q, CLASS_S, CLASS_V, Event
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,7 +54,7 @@ class DriverResult:
     events: list[Event]
     counters: dict
     trace: np.ndarray | None
-    windows: np.ndarray | None  # rows: beat_id, position, flags, rr[5], window[256]
+    windows: np.ndarray | None  # rows: beat_id, position, flags, rr[...], window bytes
 
 
 def run_driver(exe: Path, samples: np.ndarray, work: Path, cfg: MonitorConfig, *, trace=False, windows=False,
@@ -81,7 +80,7 @@ def run_driver(exe: Path, samples: np.ndarray, work: Path, cfg: MonitorConfig, *
         elif parts[0] == "C":
             counters[parts[1]] = int(parts[2])
     tr = np.fromfile(trace_path, dtype="<i4").reshape(-1, 7).astype(np.int64) if trace else None
-    width = 3 + MODEL_RR_FEATURES + cfg.model_window_len
+    width = 3 + cfg.model_rr_features + cfg.window_bytes
     win = np.fromfile(window_path, dtype="<i4").reshape(-1, width).astype(np.int64) if windows else None
     return DriverResult(events, counters, tr, win)
 
@@ -93,8 +92,8 @@ def driver_config(exe: Path) -> dict:
 
 def twin_windows(result, cfg: MonitorConfig) -> np.ndarray:
     """The twin's released windows in the driver's row layout."""
-    rows = [[b.beat_id, b.position, b.flags, *b.rr, *w.astype(np.int64).tolist()] for b, w in result.windows]
-    return np.array(rows, dtype=np.int64).reshape(-1, 3 + MODEL_RR_FEATURES + cfg.model_window_len)
+    rows = [[b.beat_id, b.position, b.flags, *b.rr, *w.reshape(-1).astype(np.int64).tolist()] for b, w in result.windows]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3 + cfg.model_rr_features + cfg.window_bytes)
 
 
 class OracleClassifier:

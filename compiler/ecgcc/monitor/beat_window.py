@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import BEAT_WINDOW_QUEUE, MODEL_RR_FEATURES, MonitorConfig
+from .config import BEAT_WINDOW_QUEUE, MonitorConfig
 from .history import SignalHistory
 
 NONE, READY, MISSED = 0, 1, 2
@@ -22,7 +22,8 @@ class BeatEntry:
     flags: int
     has_rr: bool = False
     in_held: bool = False
-    rr: list = field(default_factory=lambda: [0] * MODEL_RR_FEATURES)
+    on_time: bool = False
+    rr: list = field(default_factory=list)
 
 
 def _ratio_feature(num: int, den: int) -> int:
@@ -50,14 +51,16 @@ class BeatWindow:
         self.dropped = 0
         self.ready: BeatEntry | None = None
         self.window: np.ndarray | None = None
+        self.template16: np.ndarray | None = None  # 2-channel windows only
 
-    def _measure(self, e: BeatEntry, next_position: int):
+    def _measure(self, e: BeatEntry, next_position: int | None):
         cfg = self.cfg
+        r = self.positions
         i = e.beat_id
-        pre = e.position - self.positions[i - 1]
-        post = next_position - e.position
+        pre = e.position - r[i - 1]
+        post = next_position - e.position if next_position is not None else 0
         k = min(i - 1, cfg.model_local_rr_beats)
-        local_num = self.positions[i - 1] - self.positions[i - 1 - k] if k > 0 else pre
+        local_num = r[i - 1] - r[i - 1 - k] if k > 0 else pre
         local_den = k if k > 0 else 1
         fs = cfg.sample_rate_hz
         e.rr = [
@@ -67,12 +70,21 @@ class BeatWindow:
             _ratio_feature(cfg.model_ratio_counts * pre * local_den, local_num),
             _ratio_feature(cfg.model_ratio_counts * post * local_den, local_num),
         ]
+        if cfg.model_rr_features == 6:
+            if k >= 2:
+                jumps = sum(abs((r[j] - r[j - 1]) - (r[j - 1] - r[j - 2])) for j in range(i - k + 1, i))
+                e.rr.append(_ratio_feature(cfg.model_irregularity_counts * k * jumps, (k - 1) * local_num))
+            else:
+                e.rr.append(0)
+        e.on_time = e.rr[3] >= cfg.model_template_gate
 
     def _complete_latest(self, next_position: int | None) -> bool:
         e = self.latest
         e.in_held = self.latest_cut
         e.has_rr = next_position is not None and e.beat_id >= 1
-        if e.has_rr:
+        e.rr = [0] * self.cfg.model_rr_features
+        e.on_time = False
+        if e.beat_id >= 1:
             self._measure(e, next_position)
         self.latest = None
         self.latest_cut = False
@@ -90,7 +102,7 @@ class BeatWindow:
         kept = True
         if self.latest is not None:
             kept = self._complete_latest(position)
-        self.latest = BeatEntry(beat_id, position, flags)
+        self.latest = BeatEntry(beat_id, position, flags, rr=[0] * self.cfg.model_rr_features)
         self.latest_cut = False
         return kept
 
@@ -106,19 +118,31 @@ class BeatWindow:
         first = position - self.cfg.model_r_offset
         return quantise_window(raw.values[first : first + self.cfg.model_window_len], self.cfg)
 
+    def _add_template_channel(self, beat: np.ndarray, on_time: bool) -> np.ndarray:
+        shift = self.cfg.model_template_shift
+        q = beat.astype(np.int64)
+        if self.template16 is None:
+            self.template16 = q << shift
+        difference = np.clip(q - ((self.template16 + (1 << (shift - 1))) >> shift), -128, 127)
+        if on_time:
+            self.template16 = self.template16 - (self.template16 >> shift) + q
+        return np.stack([q, difference], axis=-1).astype(np.int8)
+
     def poll(self, raw: SignalHistory) -> int:
         status = NONE
         if self.queue:
             self.ready = self.queue.popleft()
+            beat = None
             if self.ready.in_held:
-                self.window = self.held
+                beat = self.held
                 self.held_busy = False
-                status = READY if self.ready.has_rr else MISSED
-            elif self.ready.has_rr and self._available(raw, self.ready.position):
-                self.window = self._cut(raw, self.ready.position)
-                status = READY
-            else:
-                status = MISSED
+            elif self._available(raw, self.ready.position):
+                beat = self._cut(raw, self.ready.position)
+            if beat is not None:
+                if self.cfg.model_window_channels == 2:
+                    beat = self._add_template_channel(beat, self.ready.on_time)
+                self.window = beat
+            status = READY if beat is not None and self.ready.has_rr else MISSED
         if (
             self.latest is not None
             and not self.latest_cut

@@ -38,6 +38,11 @@ DEFAULTS = {
     "model_rr_counts_per_second": 64,
     "model_ratio_counts": 64,
     "model_local_rr_beats": 10,
+    "model_window_channels": 1,
+    "model_template_shift": 4,
+    "model_template_gate": 56,
+    "model_rr_features": 5,
+    "model_irregularity_counts": 256,
     "quality_block_ms": 500,
     "flat_uv": 20,
     "clip_min_samples": 3,
@@ -55,7 +60,6 @@ DEFAULTS = {
 QRS_RR_HISTORY = 8
 QRS_LEARN_PEAKS = 8
 BEAT_WINDOW_QUEUE = 12
-MODEL_RR_FEATURES = 5
 QUALITY_HISTORY = 16
 RHYTHM_RR_AVERAGE = 4
 MONITOR_MAX_EVENTS = 40
@@ -80,6 +84,10 @@ class MonitorConfig:
             raise ValueError("sample_rate_hz must be within 100..800")
         if merged["mains_hz"] and merged["mains_hz"] * 2 >= fs:
             raise ValueError("mains_hz must be below half the sample rate")
+        if merged["model_window_channels"] not in (1, 2):
+            raise ValueError("model_window_channels must be 1 or 2")
+        if merged["model_rr_features"] not in (5, 6):
+            raise ValueError("model_rr_features must be 5 or 6")
         if self.qrs_integration_len > 127:
             raise ValueError("the integration window would overflow its 32-bit sum")
 
@@ -206,6 +214,10 @@ class MonitorConfig:
     def window_len(self) -> int:
         return self.model_window_len
 
+    @property
+    def window_bytes(self) -> int:
+        return self.model_window_len * self.model_window_channels
+
     # ---- quality.h ----
     @property
     def quality_block_len(self) -> int:
@@ -235,6 +247,8 @@ class MonitorConfig:
             "filtered_history_len": self.filtered_history_len,
             "raw_history_len": self.raw_history_len,
             "window_len": self.model_window_len,
+            "window_bytes": self.window_bytes,
+            "rr_features": self.model_rr_features,
             "r_offset": self.model_r_offset,
             "quality_block_len": self.quality_block_len,
             "flush_len": self.flush_len,

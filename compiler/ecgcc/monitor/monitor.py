@@ -160,7 +160,7 @@ def run_monitor(
             return
         beat = window.ready
         counters["windows_ready"] += 1
-        ev.add(WINDOW, 0, beat.flags, 0, beat.beat_id, beat.position, cfg.window_len)
+        ev.add(WINDOW, 0, beat.flags, 0, beat.beat_id, beat.position, cfg.window_bytes)
         windows.append((beat, window.window))
         state["awaiting"] = True
         if answer == "callback":
