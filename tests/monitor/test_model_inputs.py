@@ -9,7 +9,7 @@ import pytest
 from monitor_support import build_driver, load_record, run_driver, twin_windows
 
 from ecgcc.data import beats
-from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor import MonitorConfig, device_beats, run_monitor
 from ecgcc.monitor.events import BEAT
 
 
@@ -50,3 +50,9 @@ def test_device_inputs_equal_the_training_definition(record, mitdb, driver_dir):
     np.testing.assert_array_equal(rr, reference.rr)
     np.testing.assert_array_equal(window, reference.windows.reshape(len(reference.windows), -1))
     assert len(reference.beat_index) == len(peaks) - 2  # all but the first and last beat
+
+    prepared = device_beats(samples, cfg)
+    np.testing.assert_array_equal(prepared.positions, peaks)
+    np.testing.assert_array_equal(prepared.beat_index, reference.beat_index)
+    np.testing.assert_array_equal(prepared.windows, reference.windows)
+    np.testing.assert_array_equal(prepared.rr, reference.rr)

@@ -6,6 +6,6 @@ exactly as the device will cut it.
 """
 
 from .config import MonitorConfig
-from .monitor import MonitorResult, run_monitor
+from .monitor import DeviceBeats, MonitorResult, device_beats, run_monitor
 
-__all__ = ["MonitorConfig", "MonitorResult", "run_monitor"]
+__all__ = ["DeviceBeats", "MonitorConfig", "MonitorResult", "device_beats", "run_monitor"]

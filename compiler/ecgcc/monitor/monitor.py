@@ -255,3 +255,25 @@ def run_monitor(
         # the closing flush calls leave every stage as it was
         trace = np.concatenate([trace, np.repeat(trace[-1:], push - total, axis=0)])
     return MonitorResult(events, trace, windows, counters)
+
+
+@dataclass
+class DeviceBeats:
+    """What the device detects and feeds the model, for preparing training
+    data consistent with it (same layout as ecgcc.data.beats.ExtractedBeats)."""
+
+    positions: np.ndarray  # every detected R peak, input sample index
+    beat_index: np.ndarray  # beats with model inputs, as indices into positions
+    windows: np.ndarray  # int8 (n, window_len) or (n, window_len, 2)
+    rr: np.ndarray  # int8 (n, rr_features)
+
+
+def device_beats(raw, cfg: MonitorConfig | None = None) -> DeviceBeats:
+    """R peaks and model inputs the firmware produces for a recording."""
+    cfg = cfg or MonitorConfig()
+    result = run_monitor(raw, cfg, answer="none")
+    shape = (cfg.model_window_len,) if cfg.model_window_channels == 1 else (cfg.model_window_len, 2)
+    windows = np.array([w for _, w in result.windows], dtype=np.int8).reshape((-1, *shape))
+    rr = np.array([b.rr for b, _ in result.windows], dtype=np.int8).reshape(-1, cfg.model_rr_features)
+    beat_index = np.array([b.beat_id for b, _ in result.windows], dtype=np.int64)
+    return DeviceBeats(result.beat_positions, beat_index, windows, rr)
