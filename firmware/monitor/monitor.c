@@ -163,6 +163,8 @@ void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out)
     uint64_t start;
     begin(m, out, &start);
     m->counters.samples_in++;
+    /* Wider than any ECG front end; keeps every later sum inside 32 bits. */
+    sample = fx_clamp(sample, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
     m->last_sample = sample;
     process(m, sample, 1);
     finish(m, start, out);

@@ -91,6 +91,8 @@ typedef struct {
     uint8_t finished;       /* flush has closed the last beat */
 } monitor_t;
 
+/* Input samples are limited to +-this (24 bits) before anything else. */
+#define MONITOR_SAMPLE_LIMIT (1 << 24)
 /* Samples between pushing an input sample and it reaching the detector. */
 #define MONITOR_FILTER_DELAY ECG_FILTER_DELAY
 /* Padding samples monitor_flush pushes so every real beat is reported. */

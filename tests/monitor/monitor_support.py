@@ -32,9 +32,9 @@ AAMI = {
 DS2 = [100, 103, 105, 111, 113, 117, 121, 123, 200, 202, 210, 212, 213, 214, 219, 221, 222, 228, 231, 232, 233, 234]
 
 
-def build_driver(out_dir: Path, cfg: MonitorConfig) -> Path:
+def build_driver(out_dir: Path, cfg: MonitorConfig, extra_flags: tuple[str, ...] = ()) -> Path:
     """Compile the host driver with cfg's build settings (cached by flags)."""
-    flags = cfg.c_defines()
+    flags = cfg.c_defines() + list(extra_flags)
     sources = sorted(FIRMWARE.glob("*.c")) + [DRIVER]
     digest = hashlib.sha1(" ".join(flags).encode())
     for path in sources + sorted(FIRMWARE.glob("*.h")):

@@ -41,6 +41,9 @@ from .qrs import QrsDetector, qrs_signals
 from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
 from .rhythm import Rhythm, RhythmLimits, samples_to_ms
 
+# Input samples are limited to +-this before anything else (MONITOR_SAMPLE_LIMIT).
+SAMPLE_LIMIT = 1 << 24
+
 # Columns of MonitorResult.trace, as the host driver writes them.
 TRACE_COLUMNS = ("baseline_removed", "notched", "filtered", "bandpass", "derivative", "energy", "integrated")
 
@@ -89,7 +92,7 @@ def run_monitor(
     """
     cfg = cfg or MonitorConfig()
     limits = limits or RhythmLimits.defaults(cfg)
-    raw = np.asarray(raw, dtype=np.int64)
+    raw = np.clip(np.asarray(raw, dtype=np.int64), -SAMPLE_LIMIT, SAMPLE_LIMIT)
     n_real = len(raw)
     n_flush = cfg.flush_len if (flush and n_real > 0) else 0
     inputs = np.concatenate([raw, np.full(n_flush, raw[-1] if n_real else 0, dtype=np.int64)])
