@@ -17,8 +17,10 @@ def tiny_beat_classifier() -> tuple[Path, bytes]:
     """(.keras path, int8 .tflite bytes) with the beat definition's input sizes, scale 1/64, zero point 0."""
     from ecgcc.data import beats
 
-    rr_count = len(beats.RR_FEATURES)  # follows the beat definition, as the reference model must
-    key = hashlib.sha256(f"{RECIPE}-{beats.WINDOW_LENGTH}-{rr_count}".encode()).hexdigest()[:16]
+    # follows the beat definition, as the reference model must
+    rr_count = len(beats.RR_FEATURES)
+    channels = getattr(beats, "WINDOW_CHANNELS", 1)
+    key = hashlib.sha256(f"{RECIPE}-{beats.WINDOW_LENGTH}x{channels}-{rr_count}".encode()).hexdigest()[:16]
     keras_path = CACHE / f"{key}.keras"
     tflite_path = CACHE / f"{key}.tflite"
     if keras_path.is_file() and tflite_path.is_file():
@@ -28,7 +30,7 @@ def tiny_beat_classifier() -> tuple[Path, bytes]:
     import tensorflow as tf
 
     keras.utils.set_random_seed(5)
-    window = keras.Input((beats.WINDOW_LENGTH, 1), batch_size=1, name="beat_window")
+    window = keras.Input((beats.WINDOW_LENGTH, channels), batch_size=1, name="beat_window")
     rr = keras.Input((rr_count,), batch_size=1, name="rr_features")
     x = keras.layers.Conv1D(4, 7, strides=4, activation="relu")(window)
     x = keras.layers.GlobalAveragePooling1D()(x)
@@ -38,8 +40,8 @@ def tiny_beat_classifier() -> tuple[Path, bytes]:
     model = keras.Model([window, rr], outputs)
     rng = np.random.default_rng(0)
     # the int8 range of the beat inputs: the representative set must reach -2 .. 2 (int8 -128 .. 127 at 1/64)
-    windows = np.clip(rng.normal(0, 0.8, (64, beats.WINDOW_LENGTH, 1)), -2, 127 / 64).astype(np.float32)
-    windows[0, :, 0] = np.linspace(-2, 127 / 64, beats.WINDOW_LENGTH)
+    windows = np.clip(rng.normal(0, 0.8, (64, beats.WINDOW_LENGTH, channels)), -2, 127 / 64).astype(np.float32)
+    windows[0] = np.linspace(-2, 127 / 64, beats.WINDOW_LENGTH)[:, None]
     rrs = rng.uniform(0, 127 / 64, (64, rr_count)).astype(np.float32)
     rrs[1] = -2.0  # pins the RR input range to the same [-2, 127/64] so its scale is 1/64 too
     rrs[2] = 127 / 64

@@ -124,7 +124,8 @@ def tiny_model():
 def synthetic_beats(count: int = 80) -> BeatSource:
     rng = np.random.default_rng(3)
     labels = np.concatenate([np.arange(5), rng.integers(0, 3, count - 5)])
-    return BeatSource(windows=rng.integers(-60, 60, (count, beat_definition.WINDOW_LENGTH), dtype=np.int8),
+    window_shape = (beat_definition.WINDOW_LENGTH, getattr(beat_definition, "WINDOW_CHANNELS", 1))
+    return BeatSource(windows=rng.integers(-60, 60, (count, *window_shape), dtype=np.int8),
                       rr=rng.integers(20, 90, (count, len(beat_definition.RR_FEATURES)), dtype=np.int8),
                       labels=labels,
                       records=np.array(["r1"] * count), samples=np.arange(count) * 400 + 1000, fs=360.0,
@@ -147,11 +148,12 @@ def test_generated_vectors_hold_both_references_on_the_same_inputs(tiny_model):
         assert np.array_equal(expected[0], vector_set.reference[0][index])
     # the float model sees the int8 inputs times their scale (1/64), matched to its inputs by shape
     model = keras.models.load_model(keras_path, compile=False)
-    window_length, rr_count = beat_definition.WINDOW_LENGTH, len(beat_definition.RR_FEATURES)
-    window_input = next(i for i, x in enumerate(vector_set.inputs) if x.shape[1:] == (1, window_length, 1))
+    window_shape = (beat_definition.WINDOW_LENGTH, getattr(beat_definition, "WINDOW_CHANNELS", 1))
+    rr_count = len(beat_definition.RR_FEATURES)
+    window_input = next(i for i, x in enumerate(vector_set.inputs) if x.shape[2:] == window_shape)
     rr_input = 1 - window_input
     probe = np.arange(len(vector_set))[::9]
-    direct = model.predict([vector_set.inputs[window_input][probe].reshape(-1, window_length, 1) / 64.0,
+    direct = model.predict([vector_set.inputs[window_input][probe].reshape(-1, *window_shape) / 64.0,
                             vector_set.inputs[rr_input][probe].reshape(-1, rr_count) / 64.0], verbose=0)
     assert np.allclose(direct, vector_set.float_outputs[0][probe].reshape(-1, 5), atol=1e-6)
     meta = vector_set.metadata

@@ -304,34 +304,35 @@ def load_strip_signal(data_dir: str | Path, record: str, start: int, end: int, f
     return signal, ecg.lead_names[lead_index]
 
 
+def _per_beat_elements(array: np.ndarray) -> int:
+    return int(np.prod(array.shape[1:]))
+
+
 def beat_model_inputs(specs: list[TensorSpec], windows: np.ndarray, rr: np.ndarray) -> list[np.ndarray]:
     """Places the beat window and the RR features on the model inputs whose sizes match them."""
     placed = []
     for spec in specs:
-        if spec.elements == windows.shape[1]:
+        if spec.elements == _per_beat_elements(windows):
             source = windows
-        elif spec.elements == rr.shape[1]:
+        elif spec.elements == _per_beat_elements(rr):
             source = rr
         else:
             raise ValueError(f"model input of shape {spec.shape} is neither the beat window "
-                             f"({windows.shape[1]} values) nor the RR features ({rr.shape[1]})")
+                             f"({windows.shape[1:]}) nor the RR features ({rr.shape[1:]})")
         placed.append(source.reshape((len(source), *spec.shape)).astype(np.int8))
     return placed
 
 
-def beat_definition_mismatch(specs: list[TensorSpec]) -> str:
-    from ..data import beats
-
-    return (f"the reference model's inputs {[s.shape for s in specs]} do not match the beat definition in "
-            f"ecgcc.data.beats (window {beats.WINDOW_LENGTH}, {len(beats.RR_FEATURES)} RR features): "
-            "retrain or re-convert the reference model")
+def beat_inputs_match(specs: list[TensorSpec], beats: "BeatSource") -> bool:
+    """The model takes exactly one beat window and one RR feature vector as the data module makes them."""
+    return sorted(spec.elements for spec in specs) == sorted([_per_beat_elements(beats.windows),
+                                                               _per_beat_elements(beats.rr)])
 
 
-def is_beat_classifier(specs: list[TensorSpec]) -> bool:
-    from ..data import beats
-
-    sizes = sorted(spec.elements for spec in specs)
-    return sizes == sorted([beats.WINDOW_LENGTH, len(beats.RR_FEATURES)])
+def beat_definition_mismatch(specs: list[TensorSpec], beats: "BeatSource") -> str:
+    return (f"the model's inputs {[s.shape for s in specs]} do not match the beats of ecgcc.data "
+            f"(window {beats.windows.shape[1:]}, RR features {beats.rr.shape[1:]}): the reference model must be "
+            "retrained or re-converted for the current beat definition")
 
 
 # --- float model -------------------------------------------------------------------------------------
@@ -428,7 +429,7 @@ def generate_vectors(tflite_bytes: bytes, *, float_model: str | Path | None = No
 
     strip = None
     dataset = None
-    if beats is not None and is_beat_classifier(specs_in) and len(beats.labels):
+    if beats is not None and beat_inputs_match(specs_in, beats) and len(beats.labels):
         strip_members = np.zeros(0, np.int64)
         chosen_strip = choose_strip(beats.records, beats.samples, beats.labels, beats.fs) if with_strip else None
         if chosen_strip is not None and beats.data_dir is not None:
@@ -533,12 +534,14 @@ def default_vectors(tflite_bytes: bytes, count: int, seed: int = 0, data: str | 
     from ..paths import build_root
 
     reference = is_reference_model(tflite_bytes)
-    if reference and not is_beat_classifier(tensor_specs(tflite_bytes)[0]):
-        raise VectorFileError(beat_definition_mismatch(tensor_specs(tflite_bytes)[0]))
+    beats = BeatSource.mitdb_ds2(data) if reference else None
+    specs_in, _ = tensor_specs(tflite_bytes)
+    if beats is not None and not beat_inputs_match(specs_in, beats):
+        raise VectorFileError(beat_definition_mismatch(specs_in, beats))
     float_model = float_model or (reference_float_model() if reference else None)
     digest = sha256_hex(tflite_bytes)[:16]
     float_tag = sha256_hex(Path(float_model).read_bytes())[:8] if float_model else "nofloat"
-    kind = "ds2" if reference else "random"
+    kind = f"ds2{beats.digest[:8]}" if beats is not None else "random"
     path = build_root() / "vectors" / f"{digest}-{kind}-{float_tag}-{count}-s{seed}.npz"
     if path.is_file():
         try:
@@ -547,8 +550,6 @@ def default_vectors(tflite_bytes: bytes, count: int, seed: int = 0, data: str | 
             return cached
         except VectorFileError:
             pass
-    beats = BeatSource.mitdb_ds2(data) if reference else None
-    specs_in, _ = tensor_specs(tflite_bytes)
     edge_total = len(edge_cases(specs_in)) + (1 if beats is not None else 0)
     vector_set = generate_vectors(tflite_bytes, float_model=float_model, beats=beats,
                                   beat_count=max(0, count - edge_total) if beats is not None else 0,
@@ -583,10 +584,13 @@ def vectors_main(args) -> int:
     float_model = args.float_model or (reference_float_model() if is_reference_model(tflite_bytes) else None)
     specs_in, _ = tensor_specs(tflite_bytes)
     beats = None
-    if not args.no_beats and is_beat_classifier(specs_in):
+    if not args.no_beats and len(specs_in) == 2:
         beats = BeatSource.mitdb_ds2(args.data)
-    elif not args.no_beats and is_reference_model(tflite_bytes):
-        raise VectorFileError(beat_definition_mismatch(specs_in))
+        if not beat_inputs_match(specs_in, beats):
+            if is_reference_model(tflite_bytes):
+                raise VectorFileError(beat_definition_mismatch(specs_in, beats))
+            print(f"note: {beat_definition_mismatch(specs_in, beats)}; using edge cases and random vectors")
+            beats = None
     edge_total = len(edge_cases(specs_in)) + (1 if beats is not None else 0)
     random_count = args.random if args.random is not None else (0 if beats else max(0, args.count - edge_total))
     beat_count = max(0, args.count - edge_total - random_count) if beats is not None else 0
