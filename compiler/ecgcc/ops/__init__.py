@@ -2,7 +2,8 @@
 
 Adding an operator is one module here, named like the C kernel it lowers to: `ops/<op>.py` pairs with
 `firmware/kernels/reference/<op>.c` (and optionally `firmware/kernels/dsp/<op>.c`), whose entry point
-`ecg_<op>(const ecg_<op>_params_t *, inputs..., output)` is declared in `ecg_kernels.h`.
+`ecg_<op>(const ecg_<op>_params_t *, inputs..., output)` and its params struct are declared in
+`firmware/kernels/include/ecg_kernels.h` (the one shared line-up of every kernel's C interface).
 
 A module defines:
   KINDS: tuple of TFLite builtin names it handles, e.g. ("CONV_2D",)

@@ -21,4 +21,5 @@ def const_bias(graph: Graph, op: Operator, channels: int):
     if not b.is_const or b.dtype != "int32" or b.size != channels:
         raise UnsupportedModelError(f"{op.describe()}: bias {b.describe()} must be a constant int32 vector "
                                     f"of {channels} values")
-    return b.data.reshape(-1).astype("int32")
+    values = b.data.reshape(-1).astype("int32")
+    return values if values.any() else None     # an all-zero bias costs flash and adds nothing
