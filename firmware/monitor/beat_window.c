@@ -119,18 +119,26 @@ static int window_available(const signal_history_t *raw, int32_t position)
 }
 
 /* q = clamp(round((a - mean) * counts_per_mv / adc_per_mv)) in exact
- * integers: floor((2*C*(N*a - S) + N*G) / (2*N*G)). */
+ * integers: floor((2*C*(N*a - S) + N*G) / (2*N*G)). With 16-bit samples the
+ * numerator stays below 2*C*N*65535 + N*G: when that fits in 32 bits the
+ * division is the core's own instead of a 64-bit library call. */
+#if 2LL * ECG_MODEL_COUNTS_PER_MV * ECG_MODEL_WINDOW_LEN * 65535 + ECG_MODEL_WINDOW_LEN * ECG_ADC_UNITS_PER_MV < 2147483647LL
+typedef int32_t quantise_t;
+#else
+typedef int64_t quantise_t;
+#endif
+
 static void quantise(const signal_history_t *raw, int32_t position, int8_t *out)
 {
-    const int64_t n = ECG_MODEL_WINDOW_LEN;
-    const int64_t den = 2 * n * ECG_ADC_UNITS_PER_MV;
+    const quantise_t n = ECG_MODEL_WINDOW_LEN;
+    const quantise_t den = 2 * n * ECG_ADC_UNITS_PER_MV;
     int32_t first = position - ECG_MODEL_R_OFFSET, k;
-    int64_t sum = 0;
+    quantise_t sum = 0;
     for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) sum += signal_history_at(raw, first + k);
     for (k = 0; k < ECG_MODEL_WINDOW_LEN; k++) {
-        int64_t num = 2 * ECG_MODEL_COUNTS_PER_MV * (n * signal_history_at(raw, first + k) - sum) +
-                      n * ECG_ADC_UNITS_PER_MV;
-        int64_t q = num / den;
+        quantise_t num = 2 * ECG_MODEL_COUNTS_PER_MV * (n * signal_history_at(raw, first + k) - sum) +
+                         n * ECG_ADC_UNITS_PER_MV;
+        quantise_t q = num / den;
         if (num % den != 0 && num < 0) q--;
         out[k] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
     }
