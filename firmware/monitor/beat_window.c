@@ -10,7 +10,9 @@ void beat_window_init(beat_window_t *w)
     w->head = 0;
     w->count = 0;
     w->dropped = 0;
+    w->long64 = 0;
     w->latest.beat_id = 0;
+    w->latest.long64 = 0;
     w->latest.position = 0;
     w->latest.flags = 0;
     w->latest.has_rr = 0;
@@ -53,7 +55,7 @@ static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int has_n
     e->rr[2] = ratio_feature(ECG_MODEL_RR_COUNTS_PER_SECOND * local_num, ECG_SAMPLE_RATE_HZ * local_den);
     e->rr[3] = ratio_feature(ECG_MODEL_RATIO_COUNTS * pre * local_den, local_num);
     e->rr[4] = ratio_feature(ECG_MODEL_RATIO_COUNTS * post * local_den, local_num);
-#if ECG_MODEL_RR_FEATURES == 6
+#if ECG_MODEL_RR_FEATURES >= 6
     if (k >= 2) {
         /* sum of |d[j] - d[j-1]| for j = i-k+1 .. i-1, d[j] = r[j] - r[j-1] */
         int64_t jumps = 0;
@@ -67,6 +69,11 @@ static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int has_n
     } else {
         e->rr[5] = 0;
     }
+#endif
+#if ECG_MODEL_RR_FEATURES == 8
+    e->rr[6] = ratio_feature((int64_t)ECG_MODEL_RATIO_COUNTS * (1 << ECG_MODEL_LONG_RR_SHIFT) * pre, e->long64);
+    e->rr[7] = ratio_feature((int64_t)ECG_MODEL_RATIO_COUNTS * (1 << ECG_MODEL_LONG_RR_SHIFT) * local_num,
+                             local_den * e->long64);
 #endif
     e->on_time = e->rr[3] >= ECG_MODEL_TEMPLATE_GATE;
 }
@@ -95,6 +102,14 @@ int beat_window_add(beat_window_t *w, uint32_t beat_id, int32_t position, uint8_
     int dropped = 0;
     w->positions[beat_id % BEAT_WINDOW_POSITIONS] = position;
     if (w->has_latest) complete_latest(w, 1, position, &dropped);
+    /* Every beat from the second on reads the long-term RR, then updates it. */
+    w->latest.long64 = 0;
+    if (beat_id >= 1) {
+        int32_t pre = position - position_of(w, beat_id - 1);
+        if (beat_id == 1) w->long64 = pre * (1 << ECG_MODEL_LONG_RR_SHIFT);
+        w->latest.long64 = w->long64;
+        w->long64 = w->long64 - (w->long64 >> ECG_MODEL_LONG_RR_SHIFT) + pre;
+    }
     w->latest.beat_id = beat_id;
     w->latest.position = position;
     w->latest.flags = flags;

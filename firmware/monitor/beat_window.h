@@ -23,6 +23,7 @@ typedef struct {
     uint8_t has_rr;   /* 0 for the first and last beat: not classifiable */
     uint8_t in_held;  /* its window is in 'held' */
     uint8_t on_time;  /* may update the template */
+    int32_t long64;   /* the long-term RR state this beat sees */
     int8_t rr[ECG_MODEL_RR_FEATURES];
 } beat_window_entry_t;
 
@@ -36,6 +37,7 @@ typedef struct {
     uint8_t head;
     uint8_t count;
     uint32_t dropped; /* complete beats lost because the queue was full */
+    int32_t long64;   /* 2^ECG_MODEL_LONG_RR_SHIFT x the long-term mean RR, in samples */
     beat_window_entry_t latest; /* detected, waiting for the next beat */
     beat_window_entry_t queue[BEAT_WINDOW_QUEUE];
     int8_t held[ECG_MODEL_WINDOW_LEN];

@@ -137,21 +137,26 @@
 #ifndef ECG_MODEL_TEMPLATE_GATE
 #define ECG_MODEL_TEMPLATE_GATE 56
 #endif
-/* 5, or 6 with the rhythm irregularity (mean successive RR change over the
- * mean RR, 1/ECG_MODEL_IRREGULARITY_COUNTS). */
+/* 5; 6 adds the rhythm irregularity (mean successive RR change over the
+ * mean RR, 1/ECG_MODEL_IRREGULARITY_COUNTS); 8 also adds the previous and
+ * the local RR over the long-term RR (a 1/2^ECG_MODEL_LONG_RR_SHIFT running
+ * average of every RR), in 1/ECG_MODEL_RATIO_COUNTS. */
 #ifndef ECG_MODEL_RR_FEATURES
 #define ECG_MODEL_RR_FEATURES 5
 #endif
 #ifndef ECG_MODEL_IRREGULARITY_COUNTS
 #define ECG_MODEL_IRREGULARITY_COUNTS 256
 #endif
+#ifndef ECG_MODEL_LONG_RR_SHIFT
+#define ECG_MODEL_LONG_RR_SHIFT 6
+#endif
 #define ECG_MODEL_WINDOW_BYTES (ECG_MODEL_WINDOW_LEN * ECG_MODEL_WINDOW_CHANNELS)
 
 #if ECG_MODEL_WINDOW_CHANNELS != 1 && ECG_MODEL_WINDOW_CHANNELS != 2
 #error "ECG_MODEL_WINDOW_CHANNELS must be 1 or 2"
 #endif
-#if ECG_MODEL_RR_FEATURES != 5 && ECG_MODEL_RR_FEATURES != 6
-#error "ECG_MODEL_RR_FEATURES must be 5 or 6"
+#if ECG_MODEL_RR_FEATURES != 5 && ECG_MODEL_RR_FEATURES != 6 && ECG_MODEL_RR_FEATURES != 8
+#error "ECG_MODEL_RR_FEATURES must be 5, 6 or 8"
 #endif
 
 /* ---- Signal quality ---- */

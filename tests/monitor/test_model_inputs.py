@@ -26,7 +26,8 @@ def contract_config() -> MonitorConfig:
         "model_window_channels": getattr(beats, "WINDOW_CHANNELS", 1),
     }
     for name, setting in (("TEMPLATE_SHIFT", "model_template_shift"), ("TEMPLATE_GATE", "model_template_gate"),
-                          ("IRREGULARITY_COUNTS", "model_irregularity_counts")):
+                          ("IRREGULARITY_COUNTS", "model_irregularity_counts"),
+                          ("LONG_RR_SHIFT", "model_long_rr_shift")):
         if hasattr(beats, name):
             settings[setting] = getattr(beats, name)
     assert beats.FS == 360

@@ -31,7 +31,7 @@ def test_hostile_input_matches_twin(name, driver_dir):
 
 
 @pytest.mark.parametrize(
-    "cfg", [MonitorConfig(), MonitorConfig(model_window_channels=2, model_rr_features=6)], ids=repr
+    "cfg", [MonitorConfig(), MonitorConfig(model_window_channels=2, model_rr_features=8)], ids=repr
 )
 def test_sanitizers_find_nothing(cfg, driver_dir):
     try:

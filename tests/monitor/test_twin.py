@@ -15,6 +15,7 @@ BUILDS = [
     MonitorConfig(sample_rate_hz=500, mains_hz=0),
     MonitorConfig(mains_hz=50, qrs_threshold_q8=96),
     MonitorConfig(model_window_channels=2, model_rr_features=6),
+    MonitorConfig(model_window_channels=2, model_rr_features=8),
 ]
 
 

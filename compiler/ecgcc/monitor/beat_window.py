@@ -23,6 +23,7 @@ class BeatEntry:
     has_rr: bool = False
     in_held: bool = False
     on_time: bool = False
+    long64: int = 0
     rr: list = field(default_factory=list)
 
 
@@ -52,6 +53,7 @@ class BeatWindow:
         self.ready: BeatEntry | None = None
         self.window: np.ndarray | None = None
         self.template16: np.ndarray | None = None  # 2-channel windows only
+        self.long64 = 0
 
     def _measure(self, e: BeatEntry, next_position: int | None):
         cfg = self.cfg
@@ -70,12 +72,16 @@ class BeatWindow:
             _ratio_feature(cfg.model_ratio_counts * pre * local_den, local_num),
             _ratio_feature(cfg.model_ratio_counts * post * local_den, local_num),
         ]
-        if cfg.model_rr_features == 6:
+        if cfg.model_rr_features >= 6:
             if k >= 2:
                 jumps = sum(abs((r[j] - r[j - 1]) - (r[j - 1] - r[j - 2])) for j in range(i - k + 1, i))
                 e.rr.append(_ratio_feature(cfg.model_irregularity_counts * k * jumps, (k - 1) * local_num))
             else:
                 e.rr.append(0)
+        if cfg.model_rr_features == 8:
+            scale = cfg.model_ratio_counts << cfg.model_long_rr_shift
+            e.rr.append(_ratio_feature(scale * pre, e.long64))
+            e.rr.append(_ratio_feature(scale * local_num, local_den * e.long64))
         e.on_time = e.rr[3] >= cfg.model_template_gate
 
     def _complete_latest(self, next_position: int | None) -> bool:
@@ -103,6 +109,13 @@ class BeatWindow:
         if self.latest is not None:
             kept = self._complete_latest(position)
         self.latest = BeatEntry(beat_id, position, flags, rr=[0] * self.cfg.model_rr_features)
+        if beat_id >= 1:
+            shift = self.cfg.model_long_rr_shift
+            pre = position - self.positions[beat_id - 1]
+            if beat_id == 1:
+                self.long64 = pre << shift
+            self.latest.long64 = self.long64
+            self.long64 = self.long64 - (self.long64 >> shift) + pre
         self.latest_cut = False
         return kept
 

@@ -43,6 +43,7 @@ DEFAULTS = {
     "model_template_gate": 56,
     "model_rr_features": 5,
     "model_irregularity_counts": 256,
+    "model_long_rr_shift": 6,
     "quality_block_ms": 500,
     "flat_uv": 20,
     "clip_min_samples": 3,
@@ -86,8 +87,8 @@ class MonitorConfig:
             raise ValueError("mains_hz must be below half the sample rate")
         if merged["model_window_channels"] not in (1, 2):
             raise ValueError("model_window_channels must be 1 or 2")
-        if merged["model_rr_features"] not in (5, 6):
-            raise ValueError("model_rr_features must be 5 or 6")
+        if merged["model_rr_features"] not in (5, 6, 8):
+            raise ValueError("model_rr_features must be 5, 6 or 8")
         if self.qrs_integration_len > 127:
             raise ValueError("the integration window would overflow its 32-bit sum")
 
