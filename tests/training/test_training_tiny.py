@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ecgcc.data import splits
-from ecgcc.data.beats import INPUT_SCALE
+from ecgcc.data.beats import INPUT_SCALE, RR_FEATURES, WINDOW_CHANNELS
 from ecgcc.evaluation.predict import predict_float, predict_int8
 from ecgcc.training.convert import input_details
 from ecgcc.training.model import ModelConfig
@@ -17,7 +17,7 @@ from ecgcc.training.train import (
     INT8_MODEL_FILE, RECORD_FILE, TrainConfig, add_train_arguments, train_main, train_reference,
 )
 
-from .tflite_ops import SUPPORTED_OPS, operator_names
+from tflite_ops import SUPPORTED_OPS, operator_names
 
 TINY = TrainConfig(epochs=1, patience=1, train_records=("119", "209"), validation_records=("220",),
                    calibration_samples=200, model=ModelConfig())
@@ -41,8 +41,8 @@ def test_training_and_calibration_beats_come_from_ds1_only(tiny_result):
 
 def test_int8_model_has_fixed_input_quantization_and_supported_ops(tiny_result):
     details = input_details(tiny_result.int8_flatbuffer)
-    assert details["window"]["position"] == 0 and details["window"]["shape"] == [1, 256, 1]
-    assert details["rr"]["position"] == 1 and details["rr"]["shape"] == [1, 5]
+    assert details["window"]["position"] == 0 and details["window"]["shape"] == [1, 256, WINDOW_CHANNELS]
+    assert details["rr"]["position"] == 1 and details["rr"]["shape"] == [1, len(RR_FEATURES)]
     for detail in details.values():
         assert detail["scale"] == pytest.approx(INPUT_SCALE, rel=1e-6) and detail["zero_point"] == 0
     assert set(operator_names(tiny_result.int8_flatbuffer)) <= SUPPORTED_OPS

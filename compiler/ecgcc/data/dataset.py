@@ -39,8 +39,8 @@ class RecordReport:
 
 @dataclass
 class BeatSet:
-    windows: np.ndarray  # int8 (n, 256): model input 0
-    rr: np.ndarray  # int8 (n, 5): model input 1
+    windows: np.ndarray  # int8 (n, 256, 2): model input 0
+    rr: np.ndarray  # int8 (n, 8): model input 1
     labels: np.ndarray  # uint8 (n,): index into aami.CLASSES
     records: np.ndarray  # str (n,): source record of every beat
     samples: np.ndarray  # int64 (n,): R-peak position at 360 Hz in its record
@@ -91,7 +91,7 @@ class BeatSet:
 
 def empty_beat_set(digest: str = "") -> BeatSet:
     return BeatSet(
-        windows=np.zeros((0, beats.WINDOW_LENGTH), np.int8),
+        windows=np.zeros((0, beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), np.int8),
         rr=np.zeros((0, len(beats.RR_FEATURES)), np.int8),
         labels=np.zeros(0, np.uint8),
         records=np.zeros(0, dtype="<U32"),
@@ -153,8 +153,10 @@ def dataset_digest(data_dir: Path, names: list[str], lead: str | None) -> str:
     recipe = {
         "feature_version": beats.FEATURE_VERSION,
         "fs": beats.FS,
-        "window": [beats.WINDOW_LENGTH, beats.R_OFFSET, beats.WINDOW_COUNTS_PER_MV],
-        "rr": [list(beats.RR_FEATURES), beats.RR_COUNTS_PER_SECOND, beats.RATIO_COUNTS, beats.LOCAL_RR_BEATS],
+        "window": [beats.WINDOW_LENGTH, beats.R_OFFSET, beats.WINDOW_COUNTS_PER_MV, beats.WINDOW_CHANNELS,
+                   beats.TEMPLATE_SHIFT, beats.TEMPLATE_GATE],
+        "rr": [list(beats.RR_FEATURES), beats.RR_COUNTS_PER_SECOND, beats.RATIO_COUNTS, beats.LOCAL_RR_BEATS,
+               beats.IRREGULARITY_COUNTS, beats.LONG_RR_SHIFT],
         "classes": list(aami.CLASSES),
         "symbols": sorted(aami.SYMBOL_TO_CLASS.items()),
         "lead": lead,

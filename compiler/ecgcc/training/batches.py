@@ -25,17 +25,22 @@ def class_weights(labels: np.ndarray, n_classes: int, power: float, cap: float) 
 
 
 def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """int8 windows -> augmented int8 windows (same shape)."""
-    n, length = windows.shape
+    """int8 windows (n, 256, channels) -> augmented int8 windows (same shape).
+
+    Gain and R-peak jitter act on the whole recording, so they scale and shift both the beat
+    and its difference from the template; drift and noise belong to this beat only and are
+    added to both channels alike (the template itself is an average and stays clean).
+    """
+    n, length, _ = windows.shape
     x = windows.astype(np.float32)
-    x *= rng.uniform(0.75, 1.3, size=(n, 1)).astype(np.float32)
-    ramp = np.linspace(-1.0, 1.0, length, dtype=np.float32)[None, :]
-    x += rng.normal(0.0, 4.0, size=(n, 1)).astype(np.float32) * ramp  # baseline drift, +-0.1 mV
-    x += rng.normal(0.0, 0.8, size=(n, length)).astype(np.float32)  # ~20 uV noise
+    x *= rng.uniform(0.75, 1.3, size=(n, 1, 1)).astype(np.float32)
+    ramp = np.linspace(-1.0, 1.0, length, dtype=np.float32)[None, :, None]
+    disturbance = rng.normal(0.0, 4.0, size=(n, 1, 1)).astype(np.float32) * ramp  # drift, +-0.1 mV
+    disturbance = disturbance + rng.normal(0.0, 0.8, size=(n, length, 1)).astype(np.float32)  # ~20 uV
+    x += disturbance - disturbance.mean(axis=1, keepdims=True)
     shift = rng.integers(-3, 4, size=n)
     index = np.clip(np.arange(length)[None, :] + shift[:, None], 0, length - 1)
-    x = np.take_along_axis(x, index, axis=1)
-    x -= x.mean(axis=1, keepdims=True)
+    x = np.take_along_axis(x, index[:, :, None], axis=1)
     return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
 
 

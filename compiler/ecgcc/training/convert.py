@@ -93,7 +93,7 @@ def input_details(flatbuffer: bytes) -> dict[str, dict]:
     found = {}
     for position in range(2):
         detail = interpreter.get_input_details(position)
-        # the window is (1, 256, 1), the RR features (1, 5)
+        # the window is (1, 256, 2), the RR features (1, 8)
         name = "window" if len(detail["shape"]) == 3 else "rr"
         quantization = detail["quantization_parameters"]
         found[name] = {

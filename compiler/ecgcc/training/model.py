@@ -40,7 +40,7 @@ def build_model(config: ModelConfig = ModelConfig()):
 
     if len(config.conv_filters) != len(config.conv_kernels):
         raise ValueError("conv_filters and conv_kernels must have the same length")
-    window = keras.Input(shape=(beats.WINDOW_LENGTH, 1), name=WINDOW_INPUT)
+    window = keras.Input(shape=(beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), name=WINDOW_INPUT)
     rr = keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT)
 
     x = window

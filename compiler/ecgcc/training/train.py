@@ -38,11 +38,14 @@ class TrainConfig:
     epochs: int = 40
     batch_size: int = 128
     learning_rate: float = 2e-3
+    # judge and keep an exponential average of the weights (~500 steps): single-step weights
+    # swing between patients' decision boundaries from one epoch to the next
+    weight_averaging: float = 0.998
     patience: int = 8
     seed: int = 20240
     augment: bool = True
-    class_weight_power: float = 0.6
-    class_weight_cap: float = 30.0
+    class_weight_power: float = 1.0
+    class_weight_cap: float = 60.0
     calibration_samples: int = 1000
     train_records: tuple[str, ...] = splits.training_patients()
     validation_records: tuple[str, ...] = splits.VALIDATION_PATIENTS
@@ -140,13 +143,21 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
                            config.augment)
     model = build_model(config.model)
     model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
+        optimizer=keras.optimizers.Adam(
+            config.learning_rate,
+            use_ema=config.weight_averaging > 0,
+            ema_momentum=config.weight_averaging or 0.99,
+        ),
         loss="sparse_categorical_crossentropy",
         weighted_metrics=[],
     )
     selector = _selection_callback(None, validation, config.patience, log)
     fit_started = time.monotonic()
-    model.fit(batches, epochs=config.epochs, callbacks=[selector], verbose=0)
+    callbacks = [selector]
+    if config.weight_averaging > 0:
+        # put the averaged weights in place while the selector scores and copies them
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    model.fit(batches, epochs=config.epochs, callbacks=callbacks, verbose=0)
     fit_seconds = time.monotonic() - fit_started
     if selector.best_weights is not None:
         model.set_weights(selector.best_weights)
@@ -186,8 +197,13 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
 
 
 def save_result(result: TrainResult, output: Path) -> None:
+    import keras
+
     output.mkdir(parents=True, exist_ok=True)
-    result.model.save(output / FLOAT_MODEL_FILE)
+    # an uncompiled copy keeps the optimizer state out of the file (six times smaller)
+    inference_copy = keras.models.clone_model(result.model)
+    inference_copy.set_weights(result.model.get_weights())
+    inference_copy.save(output / FLOAT_MODEL_FILE)
     (output / INT8_MODEL_FILE).write_bytes(result.int8_flatbuffer)
     (output / RECORD_FILE).write_text(json.dumps(result.record, indent=1) + "\n")
 

@@ -1,0 +1,117 @@
+"""The committed reference model: fits the constrained board, uses only supported operators,
+matches the documented input definition, was trained on DS1 only, and its int8 version
+agrees with the float one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from ecgcc import reference_model
+from ecgcc.data import splits
+from ecgcc.data.beats import INPUT_SCALE, RR_FEATURES, WINDOW_CHANNELS, WINDOW_LENGTH
+from ecgcc.evaluation.evaluate import add_evaluate_arguments, evaluate_main
+from ecgcc.evaluation.model_size import model_footprint
+from ecgcc.training.convert import input_details
+
+from tflite_ops import SUPPORTED_OPS, operator_names
+
+WEIGHT_BUDGET = 32 * 1024
+ARENA_BUDGET = 16 * 1024
+
+
+@pytest.fixture(scope="module")
+def flatbuffer():
+    return reference_model.int8_flatbuffer()
+
+
+def test_fits_the_constrained_board(flatbuffer):
+    footprint = model_footprint(flatbuffer)
+    assert 2000 < footprint["weights_bytes"] <= WEIGHT_BUDGET
+    assert 1000 < footprint["arena_bytes"] <= ARENA_BUDGET
+
+
+def test_uses_supported_operators_only(flatbuffer):
+    ops = operator_names(flatbuffer)
+    assert "CONV_2D" in ops and "FULLY_CONNECTED" in ops
+    assert set(ops) <= SUPPORTED_OPS
+
+
+def test_inputs_follow_the_beat_definition(flatbuffer):
+    details = input_details(flatbuffer)
+    assert details["window"] == {"position": 0, "shape": [1, WINDOW_LENGTH, WINDOW_CHANNELS], "dtype": "int8",
+                                 "scale": pytest.approx(INPUT_SCALE), "zero_point": 0}
+    assert details["rr"]["position"] == 1 and details["rr"]["shape"] == [1, len(RR_FEATURES)]
+    assert details["rr"]["scale"] == pytest.approx(INPUT_SCALE) and details["rr"]["zero_point"] == 0
+
+
+def test_training_record_shows_ds1_only():
+    record = json.loads(reference_model.TRAINING_RECORD.read_text())
+    data = record["data"]
+    for key in ("train_beat_records", "validation_beat_records", "calibration_records"):
+        assert set(data[key]) <= set(splits.DS1), key
+    assert set(data["train_beat_records"]) | set(data["validation_beat_records"]) == set(splits.DS1)
+    assert record["model"]["int8_bytes"] == len(reference_model.int8_flatbuffer())
+    assert record["wall_time_s"]["total"] > 0
+
+
+def test_evaluate_command_reports_float_and_int8(mitdb_dir, tmp_path):
+    parser = argparse.ArgumentParser()
+    add_evaluate_arguments(parser)
+    out = tmp_path / "report.json"
+    args = parser.parse_args(["--data", str(mitdb_dir), "--records", "100,119", "--json", str(out), "--quiet"])
+    assert evaluate_main(args) == 0
+    report = json.loads(out.read_text())
+    assert report["columns"] == ["float", "int8"]
+    for column in ("float", "int8"):
+        for name in ("N", "S", "V", "F", "Q"):
+            assert set(report[column][name]) >= {"se", "ppv", "fpr", "spec", "f1", "count"}
+        assert np.array(report[column]["confusion"]).sum() == report["dataset"]["beats"]
+        assert report[column]["macro_f1"] is not None and report[column]["balanced_accuracy"] is not None
+    assert report["dataset"]["records"] == ["100", "119"]
+    assert report["model"]["weights_bytes"] <= WEIGHT_BUDGET
+    assert report["model"]["arena_bytes"] <= ARENA_BUDGET
+    # the int8 model must give the float model's answer on nearly every beat
+    assert report["agreement_float_int8"]["rate"] > 0.99
+    assert report["int8"]["V"]["se"] > 0.8  # record 119 has 444 ventricular beats
+    assert (tmp_path / "report.png").stat().st_size > 5000
+
+
+def test_evaluate_any_wfdb_directory_resamples_picks_lead_and_counts_unknown(mitdb_dir, tmp_path):
+    """A foreign database: 250 Hz, lead II second, an annotation symbol outside the AAMI tables."""
+    import wfdb
+    from scipy.signal import resample_poly
+
+    from ecgcc.data.wfdb_reader import load_wfdb_record
+    from ecgcc.evaluation.evaluate import evaluate
+
+    source = load_wfdb_record(mitdb_dir, "119")
+    seconds = 300
+    mlii = source.lead(0)[: 360 * seconds]
+    lead_ii = resample_poly(mlii, 25, 36)
+    other = resample_poly(source.lead(1)[: 360 * seconds], 25, 36)
+    keep = source.annotations.samples < 360 * seconds
+    samples = np.rint(source.annotations.samples[keep] * 250 / 360).astype(int)
+    symbols = list(np.array(source.annotations.symbols)[keep])
+    symbols[5] = "Z"
+    folder = tmp_path / "otherdb"
+    folder.mkdir()
+    wfdb.wrsamp("x1", fs=250, units=["mV", "mV"], sig_name=["V1", "II"],
+                p_signal=np.column_stack([other, lead_ii]), fmt=["16", "16"], write_dir=str(folder))
+    import pandas as pd
+
+    # a database-specific label (WFDB custom label table), unknown to the AAMI mapping
+    custom = pd.DataFrame({"label_store": [42], "symbol": ["Z"], "description": ["local label"]})
+    wfdb.wrann("x1", "atr", samples, symbol=symbols, custom_labels=custom, write_dir=str(folder))
+
+    report, beat_set, _ = evaluate(folder, show_progress=False)
+    dataset = report["dataset"]
+    assert dataset["selection"] == "all annotated records" and dataset["records"] == ["x1"]
+    assert "'II'" in dataset["leads"]["x1"]
+    assert dataset["resampled_from"] == {"x1": 250.0}
+    assert dataset["unknown_symbols"] == {"Z": 1}
+    assert report["int8"]["V"]["count"] > 50
+    assert report["int8"]["V"]["se"] > 0.8
