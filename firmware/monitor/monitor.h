@@ -107,8 +107,9 @@ void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out);
 int monitor_flush(monitor_t *m, monitor_output_t *out);
 
 /* The model inputs announced by the last MONITOR_EVENT_WINDOW: the int8
- * window (ECG_MODEL_WINDOW_LEN samples, R peak at ECG_MODEL_R_OFFSET) and,
- * in monitor_window_beat(m)->rr, the ECG_MODEL_RR_FEATURES int8 RR features. */
+ * window (ECG_MODEL_WINDOW_BYTES: ECG_MODEL_WINDOW_LEN samples, R peak at
+ * ECG_MODEL_R_OFFSET, channels interleaved) and, in monitor_window_beat(m)->rr,
+ * the ECG_MODEL_RR_FEATURES int8 RR features. */
 const int8_t *monitor_window_samples(const monitor_t *m);
 const beat_window_entry_t *monitor_window_beat(const monitor_t *m);
 
