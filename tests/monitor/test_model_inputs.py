@@ -38,7 +38,7 @@ def contract_config() -> MonitorConfig:
 def test_device_inputs_equal_the_training_definition(record, mitdb, driver_dir):
     cfg = contract_config()
     samples, _, _ = load_record(record, mitdb)
-    samples = samples[: 10 * 60 * 360]
+    samples = samples[: 5 * 60 * 360]
     device = run_driver(build_driver(driver_dir, cfg), samples, driver_dir, cfg, windows=True)
     twin = run_monitor(samples, cfg, answer="none")
     np.testing.assert_array_equal(device.windows, twin_windows(twin, cfg))
