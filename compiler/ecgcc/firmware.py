@@ -77,10 +77,37 @@ def build_dir_for(board: str, model_dir: Path) -> Path:
     return build_root() / "firmware" / f"{board}-{key}"
 
 
+def monitor_config_for(model_dir: str | os.PathLike):
+    """The ECG monitor build that feeds this model, or None when the model is not a beat classifier
+    (inputs: a beat window of 1 or 2 channels and 5, 6 or 8 RR features; 5 class scores out)."""
+    from .frontend import parse_tflite
+    from .monitor.config import MonitorConfig
+
+    tflite = Path(model_dir) / "model.tflite"
+    if not tflite.is_file():
+        return None
+    graph = parse_tflite(tflite.read_bytes())
+    shapes = [tuple(graph.tensors[i].shape) for i in graph.inputs]
+    outputs = [tuple(graph.tensors[i].shape) for i in graph.outputs]
+    windows = [s for s in shapes if len(s) in (2, 3) and s[1] >= 64]
+    features = [s for s in shapes if len(s) == 2 and s[1] in (5, 6, 8)]
+    if len(shapes) != 2 or len(windows) != 1 or len(features) != 1 or outputs != [(1, 5)]:
+        return None
+    window = windows[0]
+    channels = window[2] if len(window) == 3 else 1
+    if channels not in (1, 2):
+        return None
+    return MonitorConfig(model_window_len=window[1], model_window_channels=channels,
+                         model_rr_features=features[0][1])
+
+
 def build(board: str, model_dir: str | os.PathLike, *, extra_flags: str = "", verbose: bool = False) -> FirmwareImage:
     model_dir = Path(model_dir).resolve()
     if not (model_dir / "model.h").is_file():
         raise BuildError(f"{model_dir} holds no generated model.h; run `ecgcc compile` first")
+    monitor = monitor_config_for(model_dir)
+    if monitor is not None:
+        extra_flags = " ".join(monitor.c_defines() + ([extra_flags] if extra_flags else []))
     out_dir = build_dir_for(board, model_dir)
     env = platformio_env()
     env["ECGCC_MODEL_DIR"] = str(model_dir)

@@ -22,7 +22,7 @@ static int classify_beat(void *context, const beat_window_entry_t *beat, const i
                          monitor_classification_t *result) {
     (void)context;
     if (window_input < 0 || rr_input < 0) return -1;
-    memcpy(model_input(window_input), window, ECG_MODEL_WINDOW_LEN);
+    memcpy(model_input(window_input), window, ECG_MODEL_WINDOW_BYTES);
     memcpy(model_input(rr_input), beat->rr, ECG_MODEL_RR_FEATURES);
     if (model_invoke() != 0) return -1;
     const int8_t *scores = model_output(0);
@@ -44,7 +44,7 @@ static void start_monitor(void) {
     config.read_instructions = board_instructions;
     window_input = rr_input = -1;
     for (int i = 0; i < MODEL_NUM_INPUTS; ++i) {
-        if (model_input_info[i].bytes == ECG_MODEL_WINDOW_LEN) window_input = i;
+        if (model_input_info[i].bytes == ECG_MODEL_WINDOW_BYTES) window_input = i;
         if (model_input_info[i].bytes == ECG_MODEL_RR_FEATURES) rr_input = i;
     }
     monitor_init(&monitor, &config);

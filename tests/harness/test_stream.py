@@ -27,6 +27,15 @@ def monitor_device(open_device, reference_model_dir):
 
 
 @pytest.fixture(scope="module")
+def monitor_config(reference_model_dir):
+    from ecgcc.firmware import monitor_config_for
+
+    config = monitor_config_for(reference_model_dir)
+    assert config is not None, "the reference model must be usable by the monitor"
+    return config
+
+
+@pytest.fixture(scope="module")
 def classifier(reference_model_dir):
     return reference_classifier(CompiledModel.load(reference_model_dir).tflite)
 
@@ -40,8 +49,8 @@ def first_minutes(name, minutes=MINUTES):
 
 
 @pytest.mark.parametrize("name", ["100", "208"])
-def test_record_stream_matches_annotations_and_twin(monitor_device, classifier, name):
-    entry = stream_record(monitor_device, first_minutes(name), classifier)
+def test_record_stream_matches_annotations_and_twin(monitor_device, classifier, monitor_config, name):
+    entry = stream_record(monitor_device, first_minutes(name), classifier, config=monitor_config)
     assert entry["samples_accounted"], entry["counters"]
     assert entry["samples_processed"] == entry["samples_sent"]
     assert entry["events_equal_twin"], entry.get("first_twin_difference")
@@ -71,9 +80,10 @@ def test_flat_line_and_clipping_are_reported_and_nothing_is_lost(monitor_device)
 
 
 @pytest.mark.slow
-def test_ds2_stream_detection_and_twin(monitor_device, classifier):
+def test_ds2_stream_detection_and_twin(monitor_device, classifier, monitor_config):
     """EC57 QRS detection over every DS2 record on the device: Se and +P at least 99.5%."""
-    entries = [stream_record(monitor_device, load_stream_record(name), classifier) for name in DS2]
+    entries = [stream_record(monitor_device, load_stream_record(name), classifier, config=monitor_config)
+               for name in DS2]
     total = _pooled(entries)
     assert all(e["samples_accounted"] for e in entries)
     assert total["events_equal_twin"], [e["record"] for e in entries if not e["events_equal_twin"]]

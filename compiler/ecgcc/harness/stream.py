@@ -108,11 +108,11 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None) -> Stre
     return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
 
 
-def twin_events(samples, classifier) -> tuple[list[DeviceEvent], dict]:
+def twin_events(samples, classifier, config=None) -> tuple[list[DeviceEvent], dict]:
     """The Python twin's events for the same samples, in the device's event form."""
     from ..monitor.monitor import run_monitor
 
-    result = run_monitor(np.asarray(samples, dtype=np.int64), classifier=classifier)
+    result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier)
     events = [DeviceEvent(e.type, e.code, e.flags, e.confidence, e.beat_id, e.position, e.value)
               for e in result.events]
     return events, result.counters
@@ -172,7 +172,7 @@ def _pooled(records: list[dict]) -> dict:
             "classes": classes}
 
 
-def stream_record(device: Device, record, classifier, *, check_twin: bool = True) -> dict:
+def stream_record(device: Device, record, classifier, *, config=None, check_twin: bool = True) -> dict:
     """One record through the device; record is a ecgcc.data record with raw ADC samples and annotations."""
     samples = record.adc
     result = stream_samples(device, samples)
@@ -198,7 +198,7 @@ def stream_record(device: Device, record, classifier, *, check_twin: bool = True
     }
     entry["qrs_se"], entry["qrs_ppv"] = entry["qrs"]["se"], entry["qrs"]["ppv"]
     if check_twin:
-        expected, _ = twin_events(samples, classifier)
+        expected, _ = twin_events(samples, classifier, config)
         entry["events_equal_twin"] = expected == result.events
         if not entry["events_equal_twin"]:
             first = next((i for i, (a, b) in enumerate(zip(expected, result.events)) if a != b),
@@ -246,7 +246,8 @@ def stream_main(args) -> int:
             device.info()
             for name in names:
                 record = load_stream_record(name, args.data)
-                entry = stream_record(device, record, classifier, check_twin=not args.no_twin)
+                entry = stream_record(device, record, classifier, config=firmware.monitor_config_for(model_dir),
+                                      check_twin=not args.no_twin)
                 records.append(entry)
                 print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, "
                       f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
