@@ -1,106 +1,152 @@
 /* CONV_2D with the Arm DSP extension: same entry point and bit-identical results as
  * reference/conv_2d.c.
  *
- * For windows entirely inside the input, the accumulator starts from folded_bias (the input offset
- * times the channel's weight sum, added at compile time), so the inner loop multiplies raw int8
- * values: SXTB16 splits four packed bytes into two halfword pairs and each SMLAD does two MACs.
- * Two output channels x two output pixels share every load and sign extension, and requantization
- * uses constants prepared once per channel. Windows that overlap the padding take the plain path
- * with the explicit offset. */
+ * Output channels go in groups of four. A group's weights are sign-extended once into a stack buffer
+ * of int16 pairs laid out in the order the inner loop consumes them, so that for every four input
+ * values the loop does one load and two SXTB16 for the input, two LDM for the sixteen weights and
+ * eight SMLAD: 16 MACs in 13 instructions. The window is walked as contiguous runs (a whole kernel row,
+ * or one tap when dilated), each padded to a multiple of four values with zero weights.
+ *
+ * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
+ * at compile time), so the loop multiplies raw int8 inputs. A window that overlaps the padding is first
+ * copied to a stack buffer with the input zero point in place of the missing values: their raw product
+ * then cancels the folded offset exactly, and the same loop applies. Windows too large for the buffers
+ * take the plain path with the explicit offset. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
+#include <string.h>
+
 #include "ecg_dsp.h"
 
-typedef struct {
-  int32_t a0, a1, b0, b1;   /* channel a / b at pixel 0 / 1 */
-} acc4_t;
+#define GROUP 4
+#define MAX_PADDED_WINDOW 512   /* values per channel; the weight buffer is 4 KiB of stack */
+#define WORDS_PER_STEP 8        /* four channels x (even, odd) int16 pairs for four input values */
 
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)   /* -O0 cannot allocate 14 registers */
-/* Four int8 values from each of x0, x1, wa: 3 loads, 6 SXTB16 and 4 SMLAD; then wb's four values: 1 load,
- * 2 SXTB16, 4 SMLAD. 16 MACs in 20 instructions, hand-scheduled because the compiler spills the four
- * accumulators of the C version. */
-#define ECG_STEP_2CH_2PX                          \
-  "ldr    %[t0], [%[x0]], #4\n\t"                 \
-  "ldr    %[t1], [%[x1]], #4\n\t"                 \
-  "ldr    %[t2], [%[wa]], #4\n\t"                 \
-  "sxtb16 %[t3], %[t0]\n\t"                       \
-  "sxtb16 %[t0], %[t0], ror #8\n\t"               \
-  "sxtb16 %[t4], %[t1]\n\t"                       \
-  "sxtb16 %[t1], %[t1], ror #8\n\t"               \
-  "sxtb16 %[t5], %[t2]\n\t"                       \
-  "sxtb16 %[t2], %[t2], ror #8\n\t"               \
-  "smlad  %[a0], %[t5], %[t3], %[a0]\n\t"         \
-  "smlad  %[a0], %[t2], %[t0], %[a0]\n\t"         \
-  "smlad  %[a1], %[t5], %[t4], %[a1]\n\t"         \
-  "smlad  %[a1], %[t2], %[t1], %[a1]\n\t"         \
-  "ldr    %[t2], [%[wb]], #4\n\t"                 \
-  "sxtb16 %[t5], %[t2]\n\t"                       \
-  "sxtb16 %[t2], %[t2], ror #8\n\t"               \
-  "smlad  %[b0], %[t5], %[t3], %[b0]\n\t"         \
-  "smlad  %[b0], %[t2], %[t0], %[b0]\n\t"         \
-  "smlad  %[b1], %[t5], %[t4], %[b1]\n\t"         \
-  "smlad  %[b1], %[t2], %[t1], %[b1]\n\t"
+typedef struct {   /* the parameters in locals: int8 output stores could otherwise alias them */
+  int32_t in_h, in_w, in_c, out_w, out_c;
+  int32_t k_h, k_w, stride_w, dilation_h, dilation_w, pad_w, input_offset, output_offset, act_min, act_max;
+  int32_t runs;      /* contiguous runs per kernel row: 1, or k_w when dilated */
+  int32_t run_len;   /* input values per run */
+  int32_t steps;     /* groups of four values per run, the last one padded */
+  int32_t run_step, row_step;   /* input bytes between runs of a row and between kernel rows */
+} shape_t;
 
-/* 8 * groups values (groups >= 1) */
-static inline void dot_by8(const int8_t *wa, const int8_t *wb, const int8_t *x0, const int8_t *x1, int32_t groups,
-                           acc4_t *acc) {
-  const int8_t *const end = x0 + 8 * groups;
-  int32_t s0 = acc->a0, s1 = acc->a1, s2 = acc->b0, s3 = acc->b1;
-  uint32_t t0, t1, t2, t3, t4, t5;
-  __asm__ volatile(
-      "1:\n\t" ECG_STEP_2CH_2PX ECG_STEP_2CH_2PX
-      "ldr    %[t0], %[end]\n\t"
-      "cmp    %[x0], %[t0]\n\t"
-      "bne    1b\n\t"
-      : [a0] "+r"(s0), [a1] "+r"(s1), [b0] "+r"(s2), [b1] "+r"(s3), [wa] "+r"(wa), [wb] "+r"(wb), [x0] "+r"(x0),
-        [x1] "+r"(x1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
-        [t5] "=&r"(t5)
-      : [end] "m"(end)
-      : "cc", "memory");
-  acc->a0 = s0; acc->a1 = s1; acc->b0 = s2; acc->b1 = s3;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)   /* -O0 cannot allocate 13 registers */
+/* Four input values against four channels. The LDM destinations are fixed ascending registers so that
+ * each one receives the word the SMLADs expect. */
+#define ECG_STEP_4CH                                   \
+  "ldr    %[xo], [%[x]], #4\n\t"                       \
+  "sxtb16 %[xe], %[xo]\n\t"                            \
+  "sxtb16 %[xo], %[xo], ror #8\n\t"                    \
+  "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+  "smlad  %[a0], %[w0], %[xe], %[a0]\n\t"              \
+  "smlad  %[a0], %[w1], %[xo], %[a0]\n\t"              \
+  "smlad  %[a1], %[w2], %[xe], %[a1]\n\t"              \
+  "smlad  %[a1], %[w3], %[xo], %[a1]\n\t"              \
+  "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+  "smlad  %[a2], %[w0], %[xe], %[a2]\n\t"              \
+  "smlad  %[a2], %[w1], %[xo], %[a2]\n\t"              \
+  "smlad  %[a3], %[w2], %[xe], %[a3]\n\t"              \
+  "smlad  %[a3], %[w3], %[xo], %[a3]\n\t"
+
+#define ECG_STEP_OPERANDS                                                                                  \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x), [xe] "=&r"(xe),     \
+      [xo] "=&r"(xo), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
+
+/* acc += the dot products of `steps` groups of four input values; returns the next weights */
+static inline const uint32_t *dot_4ch(const uint32_t *w, const int8_t *x, int32_t steps, int32_t acc[GROUP]) {
+  register uint32_t w0 __asm__("r4");
+  register uint32_t w1 __asm__("r5");
+  register uint32_t w2 __asm__("r6");
+  register uint32_t w3 __asm__("r8");
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  uint32_t xe, xo;
+  if (steps & 1) __asm__ volatile(ECG_STEP_4CH : ECG_STEP_OPERANDS : : "memory");
+  if (steps >> 1) {
+    const uint32_t *const end = w + (steps >> 1) * 2 * WORDS_PER_STEP;
+    __asm__ volatile("1:\n\t" ECG_STEP_4CH ECG_STEP_4CH
+                     "cmp    %[w], %[end]\n\t"
+                     "bne    1b\n\t"
+                     : ECG_STEP_OPERANDS
+                     : [end] "r"(end)
+                     : "cc", "memory");
+  }
+  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+  return w;
 }
 #else
 /* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
-static inline void dot_by8(const int8_t *wa, const int8_t *wb, const int8_t *x0, const int8_t *x1, int32_t groups,
-                           acc4_t *acc) {
-  for (int32_t i = 0; i < 8 * groups; i += 4) {
-    const uint32_t x04 = ecg_read_s8x4(x0 + i), x14 = ecg_read_s8x4(x1 + i);
-    const uint32_t wa4 = ecg_read_s8x4(wa + i), wb4 = ecg_read_s8x4(wb + i);
-    const uint32_t x0e = ecg_sxtb16(x04), x0o = ecg_sxtb16_ror8(x04);
-    const uint32_t x1e = ecg_sxtb16(x14), x1o = ecg_sxtb16_ror8(x14);
-    const uint32_t wae = ecg_sxtb16(wa4), wao = ecg_sxtb16_ror8(wa4);
-    const uint32_t wbe = ecg_sxtb16(wb4), wbo = ecg_sxtb16_ror8(wb4);
-    acc->a0 = ecg_smlad(wao, x0o, ecg_smlad(wae, x0e, acc->a0));
-    acc->a1 = ecg_smlad(wao, x1o, ecg_smlad(wae, x1e, acc->a1));
-    acc->b0 = ecg_smlad(wbo, x0o, ecg_smlad(wbe, x0e, acc->b0));
-    acc->b1 = ecg_smlad(wbo, x1o, ecg_smlad(wbe, x1e, acc->b1));
+static inline const uint32_t *dot_4ch(const uint32_t *w, const int8_t *x, int32_t steps, int32_t acc[GROUP]) {
+  for (int32_t s = 0; s < steps; ++s, x += 4, w += WORDS_PER_STEP) {
+    const uint32_t x4 = ecg_read_s8x4(x);
+    const uint32_t even = ecg_sxtb16(x4), odd = ecg_sxtb16_ror8(x4);
+    for (int j = 0; j < GROUP; ++j) acc[j] = ecg_smlad(w[2 * j + 1], odd, ecg_smlad(w[2 * j], even, acc[j]));
   }
+  return w;
 }
 #endif
 
-/* acc += (wa . x0, wa . x1, wb . x0, wb . x1) over n int8 values: two output channels times two output
- * pixels share every load and sign extension. */
-static inline void dot_2ch_2px(const int8_t *wa, const int8_t *wb, const int8_t *x0, const int8_t *x1, int32_t n,
-                               acc4_t *acc) {
-  const int32_t done = n & ~7;
-  if (done) dot_by8(wa, wb, x0, x1, n >> 3, acc);
-  for (int32_t i = done; i < n; ++i) {
-    acc->a0 += wa[i] * x0[i];
-    acc->a1 += wa[i] * x1[i];
-    acc->b0 += wb[i] * x0[i];
-    acc->b1 += wb[i] * x1[i];
+static inline uint32_t pair16(int32_t lo, int32_t hi) {
+  return (uint32_t)(uint16_t)(int16_t)lo | (uint32_t)(uint16_t)(int16_t)hi << 16;
+}
+
+/* Channels oc..oc+3 (zero weights past the last channel) as int16 pairs in dot_4ch's order: per run and
+ * per four values v0..v3, each channel's (v0, v2) then (v1, v3), which is how SXTB16 splits the input. */
+static void expand_weights(const shape_t *s, const int8_t *weights, int32_t oc, uint32_t *buffer) {
+  const int32_t window = s->k_h * s->k_w * s->in_c, runs = s->k_h * s->runs;
+  for (int32_t j = 0; j < GROUP; ++j) {
+    const int8_t *src = weights + (oc + j) * window;
+    uint32_t *dst = buffer + 2 * j;
+    for (int32_t r = 0; r < runs; ++r, src += s->run_len) {
+      for (int32_t at = 0; at < s->run_len; at += 4, dst += WORDS_PER_STEP) {
+        if (oc + j >= s->out_c) {
+          dst[0] = dst[1] = 0;
+        } else if (at + 4 <= s->run_len) {
+          const uint32_t v = ecg_read_s8x4(src + at);
+          dst[0] = ecg_sxtb16(v);
+          dst[1] = ecg_sxtb16_ror8(v);
+        } else {
+          int32_t v[4] = {0, 0, 0, 0};
+          for (int32_t i = 0; at + i < s->run_len; ++i) v[i] = src[at + i];
+          dst[0] = pair16(v[0], v[2]);
+          dst[1] = pair16(v[1], v[3]);
+        }
+      }
+    }
   }
 }
 
-/* requantized, offset and clamped output value */
-static inline int8_t finish(const ecg_conv_2d_params_t *p, const ecg_requant_t *q, int32_t acc) {
-  return (int8_t)ecg_clamp(ecg_requant_apply(acc, q) + p->output_offset, p->act_min, p->act_max);
+/* The window at (in_y0, in_x0) with the input zero point where it leaves the input, laid out as the
+ * interior loop reads the input: runs of steps * 4 bytes. */
+static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
+  const int8_t zero_point = (int8_t)-s->input_offset;
+  const int32_t taps_per_run = s->runs == 1 ? s->k_w : 1;
+  for (int32_t ky = 0; ky < s->k_h; ++ky) {
+    const int32_t in_y = in_y0 + ky * s->dilation_h;
+    for (int32_t r = 0; r < s->runs; ++r) {
+      int8_t *dst = window;
+      for (int32_t t = 0; t < taps_per_run; ++t, dst += s->in_c) {
+        const int32_t in_x = in_x0 + (r + t) * s->dilation_w;
+        if (in_y < 0 || in_y >= s->in_h || in_x < 0 || in_x >= s->in_w) {
+          memset(dst, zero_point, (size_t)s->in_c);
+        } else {
+          memcpy(dst, image + (in_y * s->in_w + in_x) * s->in_c, (size_t)s->in_c);
+        }
+      }
+      memset(dst, 0, (size_t)(window + 4 * s->steps - dst));   /* meets zero weights */
+      window += 4 * s->steps;
+    }
+  }
 }
 
-/* Output channel oc at a pixel whose window overlaps the padding: taps outside the input are skipped. */
-static int32_t border_accumulator(const ecg_conv_2d_params_t *p, const int8_t *input, int32_t b, int32_t in_y0,
-                                  int32_t in_x0, int32_t oc) {
+static inline int8_t finish(const shape_t *s, const ecg_requant_t *q, int32_t acc) {
+  return (int8_t)ecg_clamp(ecg_requant_apply(acc, q) + s->output_offset, s->act_min, s->act_max);
+}
+
+/* Output channel oc at one pixel, with the explicit input offset: for windows too large for the buffers. */
+static int32_t plain_accumulator(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
+                                 int32_t oc) {
   int32_t acc = p->bias ? p->bias[oc] : 0;
   for (int32_t ky = 0; ky < p->k_h; ++ky) {
     const int32_t in_y = in_y0 + ky * p->dilation_h;
@@ -108,7 +154,7 @@ static int32_t border_accumulator(const ecg_conv_2d_params_t *p, const int8_t *i
     for (int32_t kx = 0; kx < p->k_w; ++kx) {
       const int32_t in_x = in_x0 + kx * p->dilation_w;
       if (in_x < 0 || in_x >= p->in_w) continue;
-      const int8_t *in = input + ((b * p->in_h + in_y) * p->in_w + in_x) * p->in_c;
+      const int8_t *in = image + (in_y * p->in_w + in_x) * p->in_c;
       const int8_t *w = p->weights + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
       for (int32_t ic = 0; ic < p->in_c; ++ic) acc += w[ic] * (in[ic] + p->input_offset);
     }
@@ -116,11 +162,27 @@ static int32_t border_accumulator(const ecg_conv_2d_params_t *p, const int8_t *i
   return acc;
 }
 
-/* Where the window fits inside the input: the first output column and the end of the range. */
-static void interior_columns(const ecg_conv_2d_params_t *p, int32_t *first, int32_t *end) {
-  const int32_t span_w = (p->k_w - 1) * p->dilation_w;
-  int32_t lo = (p->pad_w + p->stride_w - 1) / p->stride_w;             /* ox * stride - pad >= 0 */
-  int32_t hi = p->in_w - 1 - span_w + p->pad_w;                        /* ox * stride - pad + span < in_w */
+static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        for (int32_t oc = 0; oc < p->out_c; ++oc) {
+          const ecg_requant_t q = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
+          const int32_t acc = plain_accumulator(p, image, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, oc);
+          *output++ = (int8_t)ecg_clamp(ecg_requant_apply(acc, &q) + p->output_offset, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}
+
+/* Output columns [*first, *end) whose windows, with the last run's padded read, lie inside an input row. */
+static void interior_columns(const ecg_conv_2d_params_t *p, const shape_t *s, int32_t *first, int32_t *end) {
+  const int32_t over = 4 * s->steps - s->run_len;                        /* bytes read past the last tap */
+  const int32_t reach = (p->k_w - 1) * p->dilation_w + 1 + (over + p->in_c - 1) / p->in_c;
+  int32_t lo = (p->pad_w + p->stride_w - 1) / p->stride_w;                /* ox * stride - pad >= 0 */
+  int32_t hi = p->in_w - reach + p->pad_w;                                /* ox * stride - pad + reach <= in_w */
   hi = hi < 0 ? 0 : hi / p->stride_w + 1;
   if (hi > p->out_w) hi = p->out_w;
   if (lo > hi) lo = hi;
@@ -128,68 +190,66 @@ static void interior_columns(const ecg_conv_2d_params_t *p, int32_t *first, int3
   *end = hi;
 }
 
-/* Two channels over the output columns [ox, end) of one interior row, in pixel pairs. */
-static void interior_row(const ecg_conv_2d_params_t *p, const int8_t *x, int8_t *out, int32_t count,
-                         const int8_t *wa, const int8_t *wb, int32_t bias_a, int32_t bias_b,
-                         const ecg_requant_t *qa, const ecg_requant_t *qb, int32_t oc, int32_t oc_b) {
-  const int32_t pixel_step = p->stride_w * p->in_c;
-  const int32_t run_len = p->dilation_w == 1 ? p->k_w * p->in_c : p->in_c;   /* contiguous bytes per tap run */
-  const int32_t runs = p->dilation_w == 1 ? 1 : p->k_w;
-  const int32_t run_step = p->dilation_w * p->in_c, row_step = p->dilation_h * p->in_w * p->in_c;
-  for (; count > 0; count -= 2) {
-    const int pair = count > 1;
-    acc4_t acc = {bias_a, bias_a, bias_b, bias_b};
-    const int8_t *x1 = pair ? x + pixel_step : x;   /* a lone last pixel is computed twice */
-    const int8_t *w_a = wa, *w_b = wb;
-    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-      for (int32_t r = 0; r < runs; ++r) {
-        const int32_t at = ky * row_step + r * run_step;
-        dot_2ch_2px(w_a, w_b, x + at, x1 + at, run_len, &acc);
-        w_a += run_len;
-        w_b += run_len;
-      }
-    }
-    out[oc] = finish(p, qa, acc.a0);
-    out[oc_b] = finish(p, qb, acc.b0);
-    if (pair) {
-      out[p->out_c + oc] = finish(p, qa, acc.a1);
-      out[p->out_c + oc_b] = finish(p, qb, acc.b1);
-    }
-    x += 2 * pixel_step;
-    out += 2 * p->out_c;
-  }
-}
-
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  const int32_t window = p->k_h * p->k_w * p->in_c;
-  const int32_t span_h = (p->k_h - 1) * p->dilation_h;
+  shape_t s;
+  s.in_h = p->in_h; s.in_w = p->in_w; s.in_c = p->in_c; s.out_w = p->out_w; s.out_c = p->out_c;
+  s.k_h = p->k_h; s.k_w = p->k_w; s.stride_w = p->stride_w; s.dilation_h = p->dilation_h;
+  s.dilation_w = p->dilation_w; s.pad_w = p->pad_w; s.input_offset = p->input_offset;
+  s.output_offset = p->output_offset; s.act_min = p->act_min; s.act_max = p->act_max;
+  s.runs = (p->dilation_w == 1 || p->k_w == 1) ? 1 : p->k_w;
+  s.run_len = p->k_w * p->in_c / s.runs;
+  s.steps = (s.run_len + 3) / 4;
+  s.run_step = p->dilation_w * p->in_c;
+  s.row_step = p->dilation_h * p->in_w * p->in_c;
+  const int32_t padded = p->k_h * s.runs * 4 * s.steps;
+  if (padded > MAX_PADDED_WINDOW) {
+    conv_plain(p, input, output);
+    return;
+  }
+  uint32_t weights[MAX_PADDED_WINDOW / 4 * WORDS_PER_STEP];
+  int8_t window[MAX_PADDED_WINDOW];
+  const int32_t span_h = (p->k_h - 1) * p->dilation_h, out_c = p->out_c;
   int32_t first, end;
-  interior_columns(p, &first, &end);
-  /* Channel pairs outermost: their weights, folded biases and requantization constants stay put while
-   * the pixels stream by. A lone last channel is computed as its own pair and written once. */
-  for (int32_t oc = 0; oc < p->out_c; oc += 2) {
-    const int32_t oc_b = oc + 1 < p->out_c ? oc + 1 : oc;
-    const int8_t *wa = p->weights + oc * window, *wb = p->weights + oc_b * window;
-    const ecg_requant_t qa = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
-    const ecg_requant_t qb = ecg_requant_prepare(p->multiplier[oc_b], p->shift[oc_b]);
+  interior_columns(p, &s, &first, &end);
+  /* Channel groups outermost: their expanded weights, folded biases and requantization constants stay
+   * put while the pixels stream by. */
+  for (int32_t oc = 0; oc < out_c; oc += GROUP) {
+    const int32_t live = out_c - oc < GROUP ? out_c - oc : GROUP;
+    int32_t start[GROUP];
+    ecg_requant_t q[GROUP];
+    for (int32_t j = 0; j < GROUP; ++j) {
+      const int32_t c = j < live ? oc + j : oc;
+      start[j] = p->folded_bias[c];
+      q[j] = ecg_requant_prepare(p->multiplier[c], p->shift[c]);
+    }
+    expand_weights(&s, p->weights, oc, weights);
     for (int32_t b = 0; b < p->batches; ++b) {
+      const int8_t *image = input + b * s.in_h * s.in_w * s.in_c;
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-        const int rows_inside = in_y0 >= 0 && in_y0 + span_h < p->in_h;
-        int8_t *out_row = output + (b * p->out_h + oy) * p->out_w * p->out_c;
-        const int32_t lo = rows_inside ? first : p->out_w, hi = rows_inside ? end : p->out_w;
-        for (int32_t ox = 0; ox < p->out_w; ++ox) {
-          if (ox == lo && lo < hi) {
-            const int8_t *x = input + ((b * p->in_h + in_y0) * p->in_w + lo * p->stride_w - p->pad_w) * p->in_c;
-            interior_row(p, x, out_row + lo * p->out_c, hi - lo, wa, wb, p->folded_bias[oc], p->folded_bias[oc_b],
-                         &qa, &qb, oc, oc_b);
-            ox = hi - 1;
-            continue;
+        const int rows_inside = in_y0 >= 0 && in_y0 + span_h < s.in_h;
+        int8_t *out = output + ((b * p->out_h + oy) * s.out_w) * out_c + oc;
+        for (int32_t ox = 0; ox < s.out_w; ++ox, out += out_c) {
+          const int32_t in_x0 = ox * s.stride_w - s.pad_w;
+          const int8_t *x;
+          int32_t run_step, row_step;
+          if (rows_inside && ox >= first && ox < end) {
+            x = image + (in_y0 * s.in_w + in_x0) * s.in_c;
+            run_step = s.run_step;
+            row_step = s.row_step;
+          } else {
+            gather_window(&s, image, in_y0, in_x0, window);
+            x = window;
+            run_step = 4 * s.steps;
+            row_step = s.runs * run_step;
           }
-          const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-          int8_t *out = out_row + ox * p->out_c;
-          out[oc] = finish(p, &qa, border_accumulator(p, input, b, in_y0, in_x0, oc));
-          out[oc_b] = finish(p, &qb, border_accumulator(p, input, b, in_y0, in_x0, oc_b));
+          int32_t acc[GROUP] = {start[0], start[1], start[2], start[3]};
+          const uint32_t *w = weights;
+          for (int32_t ky = 0; ky < s.k_h; ++ky, x += row_step) {
+            const int8_t *run = x;
+            for (int32_t r = 0; r < s.runs; ++r, run += run_step) w = dot_4ch(w, run, s.steps, acc);
+          }
+          for (int32_t j = 0; j < live; ++j) out[j] = finish(&s, &q[j], acc[j]);
         }
       }
     }

@@ -48,10 +48,14 @@ static inline uint32_t ecg_sxtb16_ror8(uint32_t x) {
 /* ecg_requantize() for a positive multiplier, with the per-channel constants prepared once.
  * Bit-identical: for a positive multiplier SaturatingRoundingDoublingHighMul's two nudges equal
  * adding 2^30 before the arithmetic shift (for a negative product p, trunc((p + 1 - 2^30) / 2^31) is
- * (p + 2^30) >> 31), its saturating case INT32_MIN * INT32_MIN cannot occur, and the rounding right
- * shift compares the remainder with mask / 2, plus one for negative values. */
+ * (p + 2^30) >> 31), and its saturating case INT32_MIN * INT32_MIN cannot occur. The rounding right
+ * shift by r >= 1 of that t, half away from zero, is (t + 2^(r-1) - (t < 0)) >> r; both roundings then
+ * fold into one 64-bit sum, (x * m + 2^30 + (2^(r-1) - (x < 0)) * 2^31) >> (31 + r), whose high word
+ * shifted by r - 1 is the result. (x < 0 may stand for t < 0: when they differ t is 0 and both give 0.)
+ * A channel without right shift (scale >= 1/2, rare) takes the two-step form. */
 typedef struct {
-  int32_t multiplier, left, right, mask, half;
+  int32_t multiplier, left, right;
+  int64_t nudge;                /* 2^30 + 2^(30 + right), for right >= 1 */
 } ecg_requant_t;
 
 static inline ecg_requant_t ecg_requant_prepare(int32_t multiplier, int32_t shift) {
@@ -59,15 +63,17 @@ static inline ecg_requant_t ecg_requant_prepare(int32_t multiplier, int32_t shif
   q.multiplier = multiplier;
   q.left = shift > 0 ? shift : 0;
   q.right = shift > 0 ? 0 : -shift;
-  q.mask = (int32_t)(((int64_t)1 << q.right) - 1);
-  q.half = q.mask >> 1;
+  q.nudge = ((int64_t)1 << 30) + ((int64_t)1 << (30 + q.right));
   return q;
 }
 
 static inline int32_t ecg_requant_apply(int32_t x, const ecg_requant_t *q) {
+  if (q->right > 0) {
+    const int64_t sum = (int64_t)x * q->multiplier + q->nudge - (x < 0 ? ((int64_t)1 << 31) : 0);
+    return (int32_t)(sum >> 32) >> (q->right - 1);
+  }
   const int64_t product = (int64_t)(int32_t)((uint32_t)x << q->left) * q->multiplier;
-  const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
-  return (high >> q->right) + ((high & q->mask) > q->half - (high >> 31));
+  return (int32_t)((product + ((int64_t)1 << 30)) >> 31);
 }
 
 static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
