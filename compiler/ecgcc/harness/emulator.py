@@ -23,24 +23,27 @@ def free_tcp_port() -> int:
         return probe.getsockname()[1]
 
 
-def qemu_command(board: str, elf: Path, port: int) -> list[str]:
+def qemu_command(board: str, elf: Path, port: int, icount: bool = True) -> list[str]:
     qemu = shutil.which("qemu-system-arm")
     if qemu is None:
         raise EmulatorError("qemu-system-arm is not installed (Debian/Ubuntu: apt-get install qemu-system-arm)")
     # icount shift=0: one instruction is one virtual nanosecond, so SysTick counts instructions exactly;
     # sleep=off lets an idle core jump to its next timer instead of waiting in real time.
-    return [qemu, "-M", QEMU_MACHINES[board], "-nographic", "-monitor", "none",
-            "-icount", "shift=0,sleep=off", "-kernel", str(elf),
+    timing = ["-icount", "shift=0,sleep=off"] if icount else []
+    return [qemu, "-M", QEMU_MACHINES[board], "-nographic", "-monitor", "none", *timing, "-kernel", str(elf),
             "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
 
 
 class EmulatedBoard:
     """Context manager: `with EmulatedBoard("qemu-m4", elf) as board: Device(board.url)`."""
 
-    def __init__(self, board: str, firmware: str | os.PathLike):
+    def __init__(self, board: str, firmware: str | os.PathLike, *, icount: bool = True):
+        """icount=False runs QEMU several times faster, but its counter then measures host-paced
+        virtual time, not instructions: use it for long functional runs, never for measurements."""
         if board not in QEMU_MACHINES and board != "host":
             raise EmulatorError(f"{board} is not an emulated board (choose from {sorted(QEMU_MACHINES)} or host)")
         self.board = board
+        self.icount = icount
         self.firmware = Path(firmware)
         self.port = 0
         self.process: subprocess.Popen | None = None
@@ -56,7 +59,7 @@ class EmulatedBoard:
             command = [str(self.firmware)]
             env = dict(os.environ, ECGCC_HOST_PORT=str(self.port))
         else:
-            command = qemu_command(self.board, self.firmware, self.port)
+            command = qemu_command(self.board, self.firmware, self.port, self.icount)
             env = None
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
         self._wait_listening()

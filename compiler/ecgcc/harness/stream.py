@@ -224,7 +224,6 @@ def add_stream_arguments(parser) -> None:
 
 def stream_main(args) -> int:
     from .. import firmware
-    from ..data.loader import load_stream_record
     from ..data.splits import DS2
     from ..demo import ensure_model
     from .emulator import EmulatedBoard
