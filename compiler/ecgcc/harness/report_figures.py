@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-CLASS_COLOURS = {"N": "#4c72b0", "S": "#dd8452", "V": "#c44e52", "F": "#8172b3", "Q": "#937860"}
+CLASS_COLOURS = {"N": "#4c72b0", "S": "#dd8452", "V": "#2e8b57", "F": "#8172b3", "Q": "#937860"}  # no red: red marks a disagreement
 
 
 def _pyplot():
