@@ -144,6 +144,27 @@ static inline int8_t finish(const shape_t *s, const ecg_requant_t *q, int32_t ac
   return (int8_t)ecg_clamp(ecg_requant_apply(acc, q) + s->output_offset, s->act_min, s->act_max);
 }
 
+static inline void store_group(const shape_t *s, const ecg_requant_t q[GROUP], const int32_t acc[GROUP],
+                               int32_t live, int8_t *out) {
+  if (live == GROUP) {
+    out[0] = finish(s, &q[0], acc[0]);
+    out[1] = finish(s, &q[1], acc[1]);
+    out[2] = finish(s, &q[2], acc[2]);
+    out[3] = finish(s, &q[3], acc[3]);
+  } else {
+    for (int32_t j = 0; j < live; ++j) out[j] = finish(s, &q[j], acc[j]);
+  }
+}
+
+/* acc += the group's dot products over a window whose runs start at x, run_step and row_step apart */
+static inline void dot_window(const shape_t *s, const uint32_t *w, const int8_t *x, int32_t run_step,
+                              int32_t row_step, int32_t acc[GROUP]) {
+  for (int32_t ky = 0; ky < s->k_h; ++ky, x += row_step) {
+    const int8_t *run = x;
+    for (int32_t r = 0; r < s->runs; ++r, run += run_step) w = dot_4ch(w, run, s->steps, acc);
+  }
+}
+
 /* Output channel oc at one pixel, with the explicit input offset: for windows too large for the buffers. */
 static int32_t plain_accumulator(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
                                  int32_t oc) {
@@ -209,6 +230,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
   uint32_t weights[MAX_PADDED_WINDOW / 4 * WORDS_PER_STEP];
   int8_t window[MAX_PADDED_WINDOW];
   const int32_t span_h = (p->k_h - 1) * p->dilation_h, out_c = p->out_c;
+  const int single_run = s.k_h * s.runs == 1;
   int32_t first, end;
   interior_columns(p, &s, &first, &end);
   /* Channel groups outermost: their expanded weights, folded biases and requantization constants stay
@@ -228,28 +250,33 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
         const int rows_inside = in_y0 >= 0 && in_y0 + span_h < s.in_h;
-        int8_t *out = output + ((b * p->out_h + oy) * s.out_w) * out_c + oc;
-        for (int32_t ox = 0; ox < s.out_w; ++ox, out += out_c) {
-          const int32_t in_x0 = ox * s.stride_w - s.pad_w;
-          const int8_t *x;
-          int32_t run_step, row_step;
-          if (rows_inside && ox >= first && ox < end) {
-            x = image + (in_y0 * s.in_w + in_x0) * s.in_c;
-            run_step = s.run_step;
-            row_step = s.row_step;
-          } else {
-            gather_window(&s, image, in_y0, in_x0, window);
-            x = window;
-            run_step = 4 * s.steps;
-            row_step = s.runs * run_step;
+        int8_t *const out_row = output + ((b * p->out_h + oy) * s.out_w) * out_c + oc;
+        const int32_t lo = rows_inside ? first : s.out_w, hi = rows_inside ? end : s.out_w;
+        /* interior pixels read the input in place */
+        const int8_t *x = lo < hi ? image + (in_y0 * s.in_w + lo * s.stride_w - s.pad_w) * s.in_c : image;
+        const int32_t pixel_step = s.stride_w * s.in_c;
+        int8_t *out = out_row + lo * out_c;
+        if (single_run) {
+          for (int32_t ox = lo; ox < hi; ++ox, x += pixel_step, out += out_c) {
+            int32_t acc[GROUP] = {start[0], start[1], start[2], start[3]};
+            dot_4ch(weights, x, s.steps, acc);
+            store_group(&s, q, acc, live, out);
           }
+        } else {
+          for (int32_t ox = lo; ox < hi; ++ox, x += pixel_step, out += out_c) {
+            int32_t acc[GROUP] = {start[0], start[1], start[2], start[3]};
+            dot_window(&s, weights, x, s.run_step, s.row_step, acc);
+            store_group(&s, q, acc, live, out);
+          }
+        }
+        /* the others from a zero-point-padded copy of their window */
+        for (int32_t ox = 0; ox < s.out_w; ++ox) {
+          if (ox == lo) ox = hi;
+          if (ox >= s.out_w) break;
+          gather_window(&s, image, in_y0, ox * s.stride_w - s.pad_w, window);
           int32_t acc[GROUP] = {start[0], start[1], start[2], start[3]};
-          const uint32_t *w = weights;
-          for (int32_t ky = 0; ky < s.k_h; ++ky, x += row_step) {
-            const int8_t *run = x;
-            for (int32_t r = 0; r < s.runs; ++r, run += run_step) w = dot_4ch(w, run, s.steps, acc);
-          }
-          for (int32_t j = 0; j < live; ++j) out[j] = finish(&s, &q[j], acc[j]);
+          dot_window(&s, weights, window, 4 * s.steps, s.runs * 4 * s.steps, acc);
+          store_group(&s, q, acc, live, out_row + ox * out_c);
         }
       }
     }
