@@ -337,15 +337,23 @@ def beat_definition_mismatch(specs: list[TensorSpec], beats: "BeatSource") -> st
 
 # --- float model -------------------------------------------------------------------------------------
 
-def float_model_outputs(model_path: str | Path, specs_in: list[TensorSpec], specs_out: list[TensorSpec],
-                        inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The float Keras model on the int8 inputs dequantized with the int8 model's input scales."""
+def float_model_outputs(model_file: str | Path | bytes, specs_in: list[TensorSpec], specs_out: list[TensorSpec],
+                        inputs: list[np.ndarray], suffix: str = ".keras") -> list[np.ndarray]:
+    """The float Keras model on the int8 inputs dequantized with the int8 model's input scales. Given
+    bytes, the model is loaded from a private copy of exactly those bytes."""
     import os
+    import tempfile
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    model = keras.models.load_model(model_path, compile=False)
+    if isinstance(model_file, (bytes, bytearray)):
+        with tempfile.TemporaryDirectory(prefix="ecgcc-float-") as folder:
+            copy = Path(folder) / f"model{suffix}"
+            copy.write_bytes(model_file)
+            model = keras.models.load_model(copy, compile=False)
+    else:
+        model = keras.models.load_model(model_file, compile=False)
     feeds = _match_float_inputs(model, specs_in, inputs)
     predictions = model.predict(feeds, batch_size=512, verbose=0)
     if not isinstance(predictions, (list, tuple)):
@@ -470,10 +478,12 @@ def generate_vectors(tflite_bytes: bytes, *, float_model: str | Path | None = No
             progress(index + 1, count)
 
     float_outputs = None
-    float_file = None
+    float_name = float_digest = None
     if float_model is not None:
-        float_outputs = float_model_outputs(float_model, specs_in, specs_out, stacked)
-        float_file = Path(float_model)
+        # read once: the hash recorded is the hash of the very bytes that produced the outputs
+        float_bytes = Path(float_model).read_bytes()
+        float_name, float_digest = Path(float_model).name, sha256_hex(float_bytes)
+        float_outputs = float_model_outputs(float_bytes, specs_in, specs_out, stacked, Path(float_model).suffix)
 
     kinds_array = np.concatenate(kinds)
     metadata = {
@@ -482,8 +492,7 @@ def generate_vectors(tflite_bytes: bytes, *, float_model: str | Path | None = No
         "generator": f"ecgcc {__version__}", "seed": seed,
         "model": {"int8_sha256": sha256_hex(tflite_bytes), "int8_identity": sha256_hex(tflite_bytes)[:16],
                   "int8_file": int8_name,
-                  "float_sha256": sha256_hex(float_file.read_bytes()) if float_file else None,
-                  "float_file": float_file.name if float_file else None},
+                  "float_sha256": float_digest, "float_file": float_name},
         "runtimes": runtime_versions(float_model is not None),
         "classes": list(beats.classes) if beats is not None else [],
         "inputs": [s.to_json() for s in specs_in], "outputs": [s.to_json() for s in specs_out],
@@ -547,7 +556,8 @@ def default_vectors(tflite_bytes: bytes, count: int, seed: int = 0, data: str | 
         try:
             cached = VectorSet.load(path)
             cached.check_model(tflite_bytes)
-            return cached
+            if (cached.metadata["model"].get("float_sha256") or "nofloat")[:8] == float_tag:
+                return cached
         except VectorFileError:
             pass
     edge_total = len(edge_cases(specs_in)) + (1 if beats is not None else 0)
