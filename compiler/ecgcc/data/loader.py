@@ -17,10 +17,10 @@ def load_record(path: str | Path, fs: float | None = None, annotations_path: str
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return load_csv_record(path, fs=fs, scale_to_mv=scale_to_mv, annotations_path=annotations_path)
-    if suffix in (".edf", ".bdf") or suffix == ".rec":
-        if suffix == ".bdf":
-            raise ValueError("BDF (24-bit) files are not supported; convert to EDF")
+    if suffix == ".edf":
         return read_edf(path)
+    if suffix == ".bdf":
+        raise ValueError("BDF (24-bit) files are not supported; convert to EDF")
     if suffix in (".hea", ".dat", ".atr", ""):
         base = path.with_suffix("") if suffix else path
         return load_wfdb_record(base.parent, base.name)

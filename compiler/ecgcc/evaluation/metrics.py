@@ -8,7 +8,8 @@ Per class c, from the confusion matrix (rows: truth, columns: prediction):
 ``se`` = TP / (TP + FN) (sensitivity), ``ppv`` = TP / (TP + FP) (positive predictivity, +P),
 ``fpr`` = FP / (FP + TN), ``spec`` = TN / (TN + FP), ``f1`` = 2 TP / (2 TP + FP + FN),
 ``count`` = TP + FN, ``predicted`` = TP + FP. Each class is a key of the result (``"N"``,
-``"S"``, ...) next to ``confusion``, ``macro_f1``, ``balanced_accuracy``. A ratio with a zero denominator is reported as null (None), not 0.
+``"S"``, ...) next to ``confusion``, ``macro_f1``, ``balanced_accuracy``. A ratio with a
+zero denominator is reported as null (None), not 0.
 ``macro_f1`` and ``balanced_accuracy`` (mean of ``se``) average over classes present in the
 truth.
 """
