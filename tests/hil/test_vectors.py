@@ -7,7 +7,7 @@ import pytest
 
 from ecgcc.harness.model_io import ReferenceRunner, TensorSpec, sha256_hex
 from ecgcc.harness.vectors import (FORMAT_VERSION, BeatSource, VectorFileError, VectorSet, choose_strip, edge_cases,
-                                   generate_vectors, stratified_indices)
+                                   generate_vectors, interleaved_by_class, stratified_indices)
 from ecgcc.data import beats as beat_definition
 from ecgcc.paths import data_dir
 from tests.hil.models import tiny_beat_classifier
@@ -47,6 +47,14 @@ def test_stratified_selection_never_exceeds_what_exists():
     labels = np.array([0, 0, 1, 2])
     chosen = stratified_indices(labels, 100, n_classes=5)
     assert sorted(chosen.tolist()) == [0, 1, 2, 3]
+
+
+def test_interleaving_makes_every_prefix_balanced():
+    labels = np.array([0] * 50 + [1] * 20 + [2] * 3)
+    order = interleaved_by_class(labels, seed=4)
+    assert sorted(order.tolist()) == list(range(73))
+    assert np.bincount(labels[order[:9]], minlength=3).tolist() == [3, 3, 3]
+    assert np.bincount(labels[order[:30]], minlength=3).tolist() == [14, 13, 3]
 
 
 def test_strip_is_the_stretch_with_most_classes():

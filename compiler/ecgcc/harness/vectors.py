@@ -265,6 +265,19 @@ def stratified_indices(labels: np.ndarray, count: int, seed: int = 0, exclude: n
     return np.sort(chosen.astype(np.int64))
 
 
+def interleaved_by_class(labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """An order of the positions of `labels` that takes the classes in turn (each class shuffled), so
+    that the first n of them are as balanced as the classes allow, for runs on a prefix of the set."""
+    rng = np.random.default_rng(seed + 2)
+    queues = [list(rng.permutation(np.flatnonzero(labels == c))) for c in np.unique(labels)]
+    order = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                order.append(queue.pop())
+    return np.array(order, dtype=np.int64)
+
+
 def choose_strip(records: np.ndarray, samples: np.ndarray, labels: np.ndarray, fs: float,
                  seconds: float = STRIP_SECONDS) -> tuple[str, int, int, np.ndarray] | None:
     """The stretch of `seconds` with the most distinct beat classes (then the most non-normal beats).
@@ -452,6 +465,7 @@ def generate_vectors(tflite_bytes: bytes, *, float_model: str | Path | None = No
             strip_members = np.zeros(0, np.int64)
         chosen = stratified_indices(beats.labels, max(0, beat_count - len(strip_members)), seed,
                                     exclude=strip_members, n_classes=len(beats.classes))
+        chosen = chosen[interleaved_by_class(beats.labels[chosen], seed)]
         add(beat_model_inputs(specs_in, beats.windows[chosen], beats.rr[chosen]), "beat",
             beats.labels[chosen], beats.records[chosen], beats.samples[chosen])
         # a clipped real beat: the saturation a front end produces, with realistic RR features
