@@ -81,6 +81,32 @@ static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int
   return ecg_requant_apply(x, &q);
 }
 
+/* Byte-wise signed maximum / minimum of four int8 lanes: SSUB8 sets a greater-or-equal flag per byte,
+ * SEL picks by it (one asm block, as nothing may touch the flags in between). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+static inline uint32_t ecg_max_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t ecg_min_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
+static inline uint32_t ecg_pick_s8x4(uint32_t a, uint32_t b, int larger) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const int8_t x = (int8_t)(a >> i), y = (int8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)((x >= y) == larger ? x : y) << i;
+  }
+  return r;
+}
+#define ecg_max_s8x4(a, b) ecg_pick_s8x4((a), (b), 1)
+#define ecg_min_s8x4(a, b) ecg_pick_s8x4((a), (b), 0)
+#endif
+
 /* Four int8 values as one word; Cortex-M3/M4/M7 load unaligned words in one instruction. */
 static inline uint32_t ecg_read_s8x4(const int8_t *p) {
   uint32_t v;

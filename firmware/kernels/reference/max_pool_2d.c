@@ -1,6 +1,8 @@
 /* MAX_POOL_2D, int8: windows are clipped at the borders (padding never wins the max). */
 #include "ecg_kernels.h"
 
+#if !ECGCC_DSP_KERNELS
+
 void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t c = p->channels, row = p->in_w * c;
   for (int32_t b = 0; b < p->batches; ++b) {
@@ -33,3 +35,5 @@ void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t 
     }
   }
 }
+
+#endif
