@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                   "evaluate the reference model per AAMI class")
     _add_optional(commands, "stream", "ecgcc.harness.stream", "add_stream_arguments", "stream_main",
                   "stream whole ECG records through the device's monitor")
-    _add_optional(commands, "vectors", "ecgcc.harness.vectors", "add_vectors_arguments", "vectors_main",
+    _add_optional(commands, "vectors", "ecgcc.harness.vector_generation", "add_vectors_arguments", "vectors_main",
                   "make a versioned HIL vectors file: DS2 beats, edge cases, float and int8 reference outputs")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")

@@ -21,7 +21,8 @@ import pytest
 
 from ecgcc.harness import report
 from ecgcc.harness.hil import CompiledModel, run_hil
-from ecgcc.harness.vectors import VectorSet, default_vectors
+from ecgcc.harness.vector_generation import default_vectors
+from ecgcc.harness.vectors import VectorSet
 from ecgcc.paths import build_root
 
 pytestmark = pytest.mark.hil

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from ecgcc.harness.model_io import ReferenceRunner, TensorSpec, sha256_hex
-from ecgcc.harness.vectors import (FORMAT_VERSION, BeatSource, VectorFileError, VectorSet, choose_strip, edge_cases,
-                                   generate_vectors, interleaved_by_class, stratified_indices)
+from ecgcc.harness.vector_generation import generate_vectors
+from ecgcc.harness.vector_sources import BeatSource, choose_strip, edge_cases, interleaved_by_class, stratified_indices
+from ecgcc.harness.vectors import FORMAT_VERSION, VectorFileError, VectorSet
 from ecgcc.data import beats as beat_definition
 from ecgcc.paths import data_dir
 from tests.hil.models import tiny_beat_classifier

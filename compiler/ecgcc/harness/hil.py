@@ -25,7 +25,7 @@ import serial
 from .. import firmware
 from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
 from .emulator import EmulatedBoard, EmulatorError
-from .model_io import ReferenceRunner, TensorSpec
+from .model_io import ReferenceRunner
 
 EXIT_PASS = 0
 EXIT_FAIL = 1  # the run completed and an acceptance criterion failed
@@ -553,7 +553,8 @@ def _progress_printer(label: str):
 def hil_main(args) -> int:
     from ..demo import ensure_model
     from . import report as hil_report
-    from .vectors import VectorFileError, VectorSet, default_vectors
+    from .vector_generation import default_vectors
+    from .vectors import VectorFileError, VectorSet
 
     try:
         criteria = hil_report.load_criteria(args.criteria)
