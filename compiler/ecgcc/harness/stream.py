@@ -11,6 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..monitor.events import ALARM as EVENT_ALARM
+from ..monitor.events import BEAT as EVENT_BEAT
+from ..monitor.events import CLASS as EVENT_CLASS
+from ..monitor.events import CLASS_NAMES
+from ..monitor.events import FLAG_ACTIVE, FLAG_NO_WINDOW, FLAG_NOT_CLASSIFIED, FLAG_UNCERTAIN
+from ..monitor.events import QUALITY as EVENT_QUALITY
 from .device import Device
 from .protocol import Command, Reader
 
@@ -19,13 +25,13 @@ FLAG_FLUSH = 0x02
 COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
                  "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
                  "quality_changes", "events_dropped")
-CLASS_NAMES = ("N", "S", "V", "F", "Q")
-EVENT_BEAT, EVENT_WINDOW, EVENT_CLASS, EVENT_ALARM, EVENT_QUALITY = 1, 2, 3, 4, 5
 MATCH_WINDOW_S = 0.150  # EC57 beat-matching window
 
 
 @dataclass(frozen=True)
 class DeviceEvent:
+    """A monitor event as the device reports it (the twin's Event without its push index)."""
+
     type: int
     code: int
     flags: int
@@ -180,16 +186,16 @@ def stream_record(device: Device, record, classifier, *, config=None, check_twin
     classes = {name: 0 for name in CLASS_NAMES}
     uncertain = 0
     for e in result.events:
-        if e.type == EVENT_CLASS and not (e.flags & 0x30):
+        if e.type == EVENT_CLASS and not (e.flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED)):
             classes[CLASS_NAMES[e.code]] += 1
-            uncertain += bool(e.flags & 0x04)
+            uncertain += bool(e.flags & FLAG_UNCERTAIN)
     entry = {
         "record": record.name, "fs": record.fs, "samples_sent": result.samples_sent,
         "samples_processed": result.counters["samples_processed"],
         "samples_accounted": result.counters["samples_in"] == result.samples_sent,
         "beats": result.counters["beats"], "qrs": qrs_agreement(beats, record.beat_samples, record.fs),
         "classes": classes, "uncertain": uncertain,
-        "alarms": sum(1 for e in result.events if e.type == EVENT_ALARM and e.flags & 0x01),
+        "alarms": sum(1 for e in result.events if e.type == EVENT_ALARM and e.flags & FLAG_ACTIVE),
         "busy_instructions": result.counters["busy_instructions"],
         "busy_instructions_per_second_of_ecg": result.counters["busy_instructions"] * record.fs / result.samples_sent,
         "wall_seconds": result.wall_seconds,
