@@ -3,8 +3,6 @@
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
-#include <string.h>
-
 #include "ecg_dsp.h"
 
 void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
@@ -36,7 +34,7 @@ void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t 
             for (int32_t x = x_start; x < x_end; ++x) m = ecg_max_s8x4(m, ecg_read_s8x4(in + x * c));
           }
           if (clamps) m = ecg_min_s8x4(ecg_max_s8x4(m, min4), max4);
-          memcpy(output + ch, &m, sizeof m);
+          ecg_write_s8x4(output + ch, m);
         }
         for (; ch < c; ++ch) {
           int32_t m = first[ch];

@@ -107,11 +107,20 @@ static inline uint32_t ecg_pick_s8x4(uint32_t a, uint32_t b, int larger) {
 #define ecg_min_s8x4(a, b) ecg_pick_s8x4((a), (b), 0)
 #endif
 
-/* Four int8 values as one word; Cortex-M3/M4/M7 load unaligned words in one instruction. */
+/* Four int8 values as one word; Cortex-M3/M4/M7 load and store unaligned words in one instruction.
+ * The builtin keeps that true under -ffreestanding (which makes a plain memcpy a library call). */
+#if defined(__GNUC__)
+#define ecg_copy4(dst, src) __builtin_memcpy((dst), (src), 4)
+#else
+#define ecg_copy4(dst, src) memcpy((dst), (src), 4)
+#endif
+
 static inline uint32_t ecg_read_s8x4(const int8_t *p) {
   uint32_t v;
-  memcpy(&v, p, sizeof v);
+  ecg_copy4(&v, p);
   return v;
 }
+
+static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 
 #endif
