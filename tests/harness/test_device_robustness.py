@@ -97,7 +97,7 @@ def serve(behaviour):
     def run():
         connection, _ = listener.accept()
         behaviour(connection)
-        time.sleep(1.5)
+        time.sleep(8)
         connection.close()
         listener.close()
 
@@ -107,14 +107,14 @@ def serve(behaviour):
 
 def test_silent_device_times_out_with_clear_error():
     url = serve(lambda connection: None)
-    with Device(url, timeout=0.3, retries=1) as silent:
+    with Device(url, timeout=1.0, retries=1) as silent:
         with pytest.raises(DeviceTimeout, match="no reply"):
             silent.info()
 
 
 def test_garbage_talking_device_is_reported():
     url = serve(lambda connection: connection.sendall(b"hello world\r\n" * 20 + b"\x00\x13\x37\x00"))
-    with Device(url, timeout=0.5, retries=0) as noisy:
+    with Device(url, timeout=2.0, retries=0) as noisy:
         with pytest.raises(DeviceGarbage, match="no valid frame"):
             noisy.info()
 
