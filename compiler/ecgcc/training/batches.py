@@ -44,22 +44,42 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
 
 
-def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augment: bool):
+def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Shuffled beat indices for one epoch: every beat of the minority classes and a fresh random
+    ``majority_fraction`` of the most common class (all of it at 1.0)."""
+    labels = np.asarray(labels)
+    if majority_fraction >= 1.0 or not len(labels):
+        return rng.permutation(len(labels))
+    majority = np.bincount(labels).argmax()
+    majority_index = np.flatnonzero(labels == majority)
+    kept = rng.choice(majority_index, size=max(1, round(majority_fraction * len(majority_index))), replace=False)
+    return rng.permutation(np.concatenate([np.flatnonzero(labels != majority), kept]))
+
+
+def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augment: bool,
+                 majority_fraction: float = 1.0):
+    """Weighted batches; with ``majority_fraction`` < 1 each epoch sees a new subset of the most
+    common class, weighted up by 1 / fraction so the expected loss keeps its class balance."""
     import keras
+
+    weights = np.asarray(weights, dtype=np.float64).copy()
+    if majority_fraction < 1.0 and len(labels):
+        weights[np.bincount(labels).argmax()] /= majority_fraction
+    per_epoch = len(epoch_selection(labels, majority_fraction, np.random.default_rng(0)))
 
     class BeatBatches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__()
             self.epoch = 0
-            self.order = np.arange(len(labels))
+            self.order = np.arange(per_epoch)
             self.on_epoch_end()
 
         def __len__(self):
-            return math.ceil(len(labels) / batch_size)
+            return math.ceil(per_epoch / batch_size)
 
         def on_epoch_end(self):
             rng = np.random.default_rng([seed, self.epoch])
-            self.order = rng.permutation(len(labels))
+            self.order = epoch_selection(labels, majority_fraction, rng)
             self.epoch += 1
 
         def __getitem__(self, index):

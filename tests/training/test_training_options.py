@@ -1,0 +1,75 @@
+"""Training options that decide how the reference model is fitted: the per-epoch subset of
+normal beats, the logit offsets chosen on validation patients, and how they are folded
+into the network."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgcc.data import aami
+from ecgcc.training.batches import epoch_selection, make_batches
+from ecgcc.training.model import ModelConfig, build_model
+from ecgcc.training.train import choose_logit_offsets, fold_logit_offsets
+
+N, S, V = (aami.CLASS_INDEX[name] for name in ("N", "S", "V"))
+
+
+def test_epoch_selection_keeps_every_minority_beat_and_a_fresh_share_of_the_majority():
+    labels = np.array([N] * 1000 + [S] * 30 + [V] * 70)
+    first = epoch_selection(labels, 0.25, np.random.default_rng(1))
+    second = epoch_selection(labels, 0.25, np.random.default_rng(2))
+    for chosen in (first, second):
+        assert len(np.unique(chosen)) == len(chosen)
+        assert set(np.flatnonzero(labels != N)) <= set(chosen)
+        assert np.sum(labels[chosen] == N) == 250
+    assert set(first[labels[first] == N]) != set(second[labels[second] == N])
+    everything = epoch_selection(labels, 1.0, np.random.default_rng(1))
+    assert sorted(everything) == list(range(len(labels)))
+
+
+def test_subsampled_majority_is_weighted_up_to_keep_the_class_balance():
+    rng = np.random.default_rng(0)
+    labels = np.array([N] * 400 + [S] * 20 + [V] * 40, dtype=np.uint8)
+    windows = rng.integers(-50, 50, size=(len(labels), 256, 2)).astype(np.int8)
+    rr = rng.integers(0, 100, size=(len(labels), 8)).astype(np.int8)
+    weights = np.array([1.0, 20.0, 10.0, 0.0, 0.0])
+    batches = make_batches(windows, rr, labels, weights, 64, 3, False, majority_fraction=0.5)
+    seen_labels, seen_weights = [], []
+    for index in range(len(batches)):
+        _, batch_labels, batch_weights = batches[index]
+        seen_labels.append(batch_labels)
+        seen_weights.append(batch_weights)
+    seen_labels, seen_weights = np.concatenate(seen_labels), np.concatenate(seen_weights)
+    assert len(seen_labels) == 200 + 20 + 40
+    assert np.all(seen_weights[seen_labels == N] == 2.0)
+    assert np.all(seen_weights[seen_labels == S] == 20.0)
+
+
+def test_offsets_stay_zero_without_evidence_and_move_towards_a_missed_class():
+    labels = np.array([N] * 90 + [S] * 30)
+    probabilities = np.full((len(labels), len(aami.CLASSES)), 0.01)
+    probabilities[:, N] = 0.9
+    probabilities[labels == S, S] = 0.5  # every S beat is second to N: the prior hides it
+    offsets, score = choose_logit_offsets(probabilities, labels)
+    assert offsets[S] > 0 and offsets[N] == 0
+    assert score == 1.0
+
+    clear = np.full_like(probabilities, 0.01)
+    clear[np.arange(len(labels)), labels] = 0.9
+    offsets, score = choose_logit_offsets(clear, labels)
+    assert np.all(offsets == 0) and score == 1.0
+
+
+def test_folded_offsets_shift_the_network_output_like_added_logits():
+    model = build_model(ModelConfig(conv_filters=(4, 4), conv_kernels=(3, 3), rr_units=4, rr_layers=2,
+                                    dense_units=8, morphology_dropout=0.3))
+    rng = np.random.default_rng(5)
+    inputs = {"beat_window": rng.normal(size=(16, 256, 2)).astype(np.float32),
+              "rr_features": rng.normal(size=(16, 8)).astype(np.float32)}
+    before = model.predict(inputs, verbose=0)
+    offsets = np.array([0.0, 1.5, -0.5, 0.0, 0.0])
+    fold_logit_offsets(model, offsets)
+    after = model.predict(inputs, verbose=0)
+    expected = before * np.exp(offsets)
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(after, expected, rtol=1e-4, atol=1e-6)
