@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -198,7 +199,8 @@ def build_beat_set(
 
 def _save_cached(path: Path, beat_set: BeatSet) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
+    # A name of its own per process: two runs filling the same cache entry must not rename each other's file.
+    temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
     np.savez_compressed(
         temporary,
         windows=beat_set.windows,
