@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "stream whole ECG records through the device's monitor")
     _add_optional(commands, "vectors", "ecgcc.harness.vector_generation", "add_vectors_arguments", "vectors_main",
                   "make a versioned HIL vectors file: DS2 beats, edge cases, float and int8 reference outputs")
+    _add_optional(commands, "layers", "ecgcc.harness.layers", "add_layers_arguments", "layers_main",
+                  "run once layer by layer on the device: per-layer instructions and the first differing layer")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")
     return parser
