@@ -59,3 +59,18 @@ def test_hil_command_exits_nonzero_and_names_the_model_when_device_runs_another(
                               capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0
     assert "does not run the compiled model" in done.stderr
+
+
+def test_hil_command_json_has_the_keys_ci_scripts_read(compile_for, small_model_path, tmp_path):
+    import json
+
+    out = tmp_path / "result.json"
+    done = subprocess.run([sys.executable, "-m", "ecgcc.cli", "hil", "--board", "host", "--model",
+                           str(compile_for(small_model_path, "host")), "--random-vectors", "12", "--json", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["vectors"] == result["exact"] == 12
+    assert set(result["instructions_per_inference"]) == {"min", "median", "max"}
+    assert result["macs"] > 0 and result["flash_bytes"] > 0
+    assert set(result["ram_bytes"]) == {"arena", "stack_high_water", "static"}

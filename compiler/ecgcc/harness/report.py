@@ -343,10 +343,29 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
         "strip": _strip(result, vector_set),
         "per_vector": _per_vector(result, vector_set, errors),
     }
+    document.update(scripting_summary(document))
     criteria = criteria if criteria is not None else default_criteria()
     document["criteria"] = evaluate_criteria(document, criteria)
     document["verdict"] = verdict(document)
     return document
+
+
+def scripting_summary(document: dict) -> dict:
+    """The stable top-level keys users' CI scripts read; the sections above hold the detail."""
+    exact = document["exactness"]["all"]
+    performance, memory = document["performance"], document["memory"]
+    instructions = None
+    if performance.get("measured"):
+        instructions = {"min": performance["min"], "median": performance["median"], "max": performance["max"]}
+    return {
+        "vectors": exact["vectors"],
+        "exact": exact["exact"],
+        "instructions_per_inference": instructions,
+        "macs": performance.get("macs"),
+        "flash_bytes": memory.get("flash_bytes") if memory.get("measured") else None,
+        "ram_bytes": {"arena": memory.get("arena_bytes"), "stack_high_water": memory.get("stack_high_water"),
+                      "static": memory.get("static_ram_bytes")} if memory.get("measured") else None,
+    }
 
 
 def verdict(document: dict) -> dict:
