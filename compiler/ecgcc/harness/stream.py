@@ -162,6 +162,24 @@ def qrs_agreement(beat_positions, reference_samples, fs: float) -> dict:
             "se": tp / (tp + fn) if tp + fn else 0.0, "ppv": tp / (tp + fp) if tp + fp else 0.0}
 
 
+def power_estimate(board: str, busy_instructions_per_second: float) -> dict | None:
+    """Duty cycle and active current from the measured busy instructions and the board's datasheet
+    run current (boards/<board>/board.json): an estimate, labelled as one."""
+    from ..boards import load_board
+
+    try:
+        figures = load_board(board).info.get("energy_estimate")
+    except ValueError:
+        return None
+    if not figures:
+        return None
+    duty = busy_instructions_per_second / figures["core_clock_hz"]
+    active_ua = duty * figures["run_ua_per_mhz"] * figures["core_clock_hz"] / 1e6
+    return {"estimate": True, "reference_part": figures["reference_part"], "core_clock_hz": figures["core_clock_hz"],
+            "duty_cycle": duty, "active_current_ua": active_ua, "active_charge_uah_per_hour": active_ua,
+            "note": figures["note"] + "; sleep and front-end currents are not included"}
+
+
 def _pooled(records: list[dict]) -> dict:
     tp = sum(r["qrs"]["tp"] for r in records)
     fn = sum(r["qrs"]["fn"] for r in records)
@@ -172,7 +190,8 @@ def _pooled(records: list[dict]) -> dict:
     return {"samples_sent": sent, "samples_processed": sum(r["samples_processed"] for r in records),
             "beats": sum(r["beats"] for r in records), "qrs_tp": tp, "qrs_fn": fn, "qrs_fp": fp,
             "qrs_se": tp / (tp + fn) if tp + fn else 0.0, "qrs_ppv": tp / (tp + fp) if tp + fp else 0.0,
-            "events_equal_twin": all(r["events_equal_twin"] for r in records),
+            "events_equal_twin": (None if any(r["events_equal_twin"] is None for r in records)
+                                  else all(r["events_equal_twin"] for r in records)),
             "samples_per_second": sent / seconds if seconds else None,
             "realtime_factor": (sent / seconds / records[0]["fs"]) if seconds and records else None,
             "classes": classes}
@@ -261,6 +280,11 @@ def stream_main(args) -> int:
         if session is not None:
             session.stop()
     result = {"board": args.board, "model": model.identity, "records": records, "total": _pooled(records)}
+    busy = sum(r["busy_instructions"] for r in records)
+    seconds_of_ecg = sum(r["samples_sent"] / r["fs"] for r in records)
+    if seconds_of_ecg and args.board != "host":  # the host build counts nanoseconds, not instructions
+        result["total"]["busy_instructions_per_second_of_ecg"] = busy / seconds_of_ecg
+        result["total"]["power"] = power_estimate(args.board, busy / seconds_of_ecg)
     text = json.dumps(result, indent=2)
     if args.json:
         Path(args.json).write_text(text)
