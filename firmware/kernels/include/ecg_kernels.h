@@ -118,6 +118,20 @@ void ecg_quantize(const ecg_table_params_t *p, const int8_t *input, int8_t *outp
 /* ---- ADD / SUB / MUL: two int8 operands, NumPy broadcasting over up to 6 dimensions -------- */
 /* A constant operand lives in flash (input1_constant / input2_constant non-NULL); the generated call
  * then passes the other operand's pointer in its place, and the kernel ignores that argument. */
+/* Steps a broadcast walk over a 6-D output by one element: the innermost axis advances and carries
+ * outwards like an odometer; ia and ib follow in each operand (stride 0 along broadcast axes). */
+static inline void ecg_broadcast_step(int32_t index[6], int32_t *ia, int32_t *ib, const int32_t strides1[6],
+                                      const int32_t strides2[6], const int32_t dims[6]) {
+  for (int d = 5; d >= 0; --d) {
+    *ia += strides1[d];
+    *ib += strides2[d];
+    if (++index[d] < dims[d]) return;
+    *ia -= strides1[d] * dims[d];
+    *ib -= strides2[d] * dims[d];
+    index[d] = 0;
+  }
+}
+
 typedef struct {
   int32_t size;                 /* output elements */
   int32_t broadcast;            /* 0: both operands have the output's shape (flat loop) */

@@ -24,14 +24,6 @@ void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *inpu
   int32_t ia = 0, ib = 0;
   for (int32_t i = 0; i < p->size; ++i) {
     output[i] = add_one(p, a[ia], b[ib]);
-    /* Odometer over the output index: step the innermost axis, carry outwards. */
-    for (int d = 5; d >= 0; --d) {
-      ia += p->input1_strides[d];
-      ib += p->input2_strides[d];
-      if (++index[d] < p->out_dims[d]) break;
-      ia -= p->input1_strides[d] * p->out_dims[d];
-      ib -= p->input2_strides[d] * p->out_dims[d];
-      index[d] = 0;
-    }
+    ecg_broadcast_step(index, &ia, &ib, p->input1_strides, p->input2_strides, p->out_dims);
   }
 }
