@@ -1,11 +1,13 @@
 #include "board.h"
 #include "commands.h"
+#include "flash_record_player.h"
 #include "protocol.h"
 
 int main(void) {
     board_init();
     protocol_init(commands_dispatch);
     for (;;) {
+        flash_record_poll();
         int byte = board_uart_getc();
         if (byte < 0) {
             board_wait_for_event();

@@ -37,7 +37,7 @@ static int classify_beat(void *context, const beat_window_entry_t *beat, const i
     return 0;
 }
 
-static void start_monitor(void) {
+void stream_monitor_restart(void) {
     monitor_config_t config;
     monitor_default_config(&config);
     config.classify = classify_beat;
@@ -51,7 +51,7 @@ static void start_monitor(void) {
     monitor_ready = 1;
 }
 
-static void write_event(wire_writer_t *w, const monitor_event_t *e) {
+void stream_write_event(wire_writer_t *w, const monitor_event_t *e) {
     wire_u8(w, e->type);
     wire_u8(w, e->code);
     wire_u8(w, e->flags);
@@ -72,10 +72,39 @@ static uint16_t events_written;
 
 static int append_events(wire_writer_t *events) {
     for (uint8_t i = 0; i < output.events.count; ++i) {
-        write_event(events, &output.events.items[i]);
+        stream_write_event(events, &output.events.items[i]);
         events_written++;
     }
     return output.events.count;
+}
+
+void stream_write_counters(wire_writer_t *w) {
+    const monitor_counters_t *c = &monitor.counters;
+    wire_u32(w, c->samples_in);
+    wire_u32(w, c->samples_processed);
+    wire_u32(w, c->samples_padding);
+    wire_u32(w, c->beats);
+    wire_u32(w, c->searchback_beats);
+    wire_u32(w, c->windows_ready);
+    wire_u32(w, c->windows_missed);
+    wire_u32(w, c->beats_classified);
+    wire_u32(w, c->beats_uncertain);
+    wire_u32(w, c->alarms_raised);
+    wire_u32(w, c->quality_changes);
+    wire_u32(w, c->events_dropped);
+    wire_u64(w, c->busy_instructions);
+}
+
+const monitor_output_t *stream_monitor_push(int32_t sample) {
+    if (!monitor_ready) stream_monitor_restart();
+    monitor_push_sample(&monitor, sample, &output);
+    return &output;
+}
+
+int stream_monitor_flush(const monitor_output_t **out) {
+    int more = monitor_flush(&monitor, &output);
+    *out = &output;
+    return more;
 }
 
 int stream_command_handle(const protocol_request_t *request) {
@@ -83,7 +112,7 @@ int stream_command_handle(const protocol_request_t *request) {
     uint8_t flags = request->payload[0];
     uint16_t count = wire_read_u16(request->payload + 1);
     if (request->length != 3u + 2u * count) return PROTOCOL_ERROR_BAD_ARGUMENT;
-    if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) start_monitor();
+    if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) stream_monitor_restart();
 
     uint8_t *payload = protocol_reply_payload();
     wire_writer_t events = {payload, STREAM_EVENTS_OFFSET};
@@ -105,23 +134,10 @@ int stream_command_handle(const protocol_request_t *request) {
         flushed = more ? 0 : 1;
     }
 
-    const monitor_counters_t *c = &monitor.counters;
     wire_writer_t head = {payload, 0};
     wire_u16(&head, consumed);
     wire_u8(&head, flushed);
-    wire_u32(&head, c->samples_in);
-    wire_u32(&head, c->samples_processed);
-    wire_u32(&head, c->samples_padding);
-    wire_u32(&head, c->beats);
-    wire_u32(&head, c->searchback_beats);
-    wire_u32(&head, c->windows_ready);
-    wire_u32(&head, c->windows_missed);
-    wire_u32(&head, c->beats_classified);
-    wire_u32(&head, c->beats_uncertain);
-    wire_u32(&head, c->alarms_raised);
-    wire_u32(&head, c->quality_changes);
-    wire_u32(&head, c->events_dropped);
-    wire_u64(&head, c->busy_instructions);
+    stream_write_counters(&head);
     wire_u16(&head, events_written);
     protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)events.length);
     return 0;

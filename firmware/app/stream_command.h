@@ -15,4 +15,16 @@
 #define STREAM_EVENT_BYTES 16u
 
 int stream_command_handle(const protocol_request_t *request);
+
+/* The one monitor the device runs, shared by every sample source (serial stream, flash record). */
+#include "app_features.h"
+#ifdef ECGCC_WITH_MONITOR
+#include "monitor.h"
+#include "wire.h"
+void stream_monitor_restart(void);
+const monitor_output_t *stream_monitor_push(int32_t sample);
+int stream_monitor_flush(const monitor_output_t **out);
+void stream_write_event(wire_writer_t *w, const monitor_event_t *e);
+void stream_write_counters(wire_writer_t *w);
+#endif
 #endif

@@ -114,6 +114,31 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None) -> Stre
     return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
 
 
+COMMAND_RECORD_EVENTS = 0x07
+COMMAND_RECORD_DONE = 0x08
+
+
+def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult:
+    """Reads what a firmware built with a flash record sends on its own while it plays the record."""
+    from .protocol import REPLY_FLAG
+
+    events: list[DeviceEvent] = []
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        frame = device.read_frame(deadline)
+        reader = Reader(frame.payload)
+        if frame.command == COMMAND_RECORD_EVENTS | REPLY_FLAG:
+            reader.take("I")
+            for _ in range(reader.take("H")):
+                events.append(DeviceEvent(*reader.take("BBBBIii")))
+        elif frame.command == COMMAND_RECORD_DONE | REPLY_FLAG:
+            length = reader.take("I")
+            counters = dict(zip(COUNTER_NAMES, reader.take("I" * len(COUNTER_NAMES))))
+            counters["busy_instructions"] = reader.take("Q")
+            return StreamResult(events, counters, length, 0, time.monotonic() - started)
+
+
 def twin_events(samples, classifier, config=None) -> tuple[list[DeviceEvent], dict]:
     """The Python twin's events for the same samples, in the device's event form."""
     from ..monitor.monitor import run_monitor
