@@ -9,6 +9,7 @@ extern uint32_t __stack_bottom, __stack_top;
 int main(void);
 void cortex_m_systick_handler(void);
 void board_uart_irq_handler(void);
+void board_ecg_adc_irq_handler(void);
 
 #define STACK_PAINT 0xA5A5A5A5u
 
@@ -59,6 +60,10 @@ static void external_irq_handler(void) {
     __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
     if (ipsr - 16u == BOARD_UART_IRQ) {
         board_uart_irq_handler();
+#if defined(BOARD_ECG_ADC_IRQ) && defined(ECGCC_ADC_SOURCE)
+    } else if (ipsr - 16u == BOARD_ECG_ADC_IRQ) {
+        board_ecg_adc_irq_handler();
+#endif
     } else {
         default_handler();
     }

@@ -1,6 +1,6 @@
 /* A record stored in flash, played through the monitor at its own sample rate: the standalone demo.
  * Built only with -DECGCC_FLASH_RECORD and a generated flash_record.h (ecgcc build --flash-record).
- * Events go out unsolicited as RECORD_EVENTS frames; RECORD_DONE carries the final counters. */
+ * Events go out unsolicited as MONITOR_EVENTS frames; RECORD_DONE carries the final counters. */
 #include "flash_record_player.h"
 
 #include "app_features.h"
@@ -14,21 +14,12 @@ static uint32_t next_sample;
 static uint32_t started_ms;
 static uint8_t started, finished;
 
-static void send_events(uint32_t index, const monitor_output_t *out) {
-    if (out->events.count == 0) return;
-    wire_writer_t w = {protocol_reply_payload(), 0};
-    wire_u32(&w, index);
-    wire_u16(&w, out->events.count);
-    for (uint8_t i = 0; i < out->events.count; ++i) stream_write_event(&w, &out->events.items[i]);
-    protocol_send(COMMAND_RECORD_EVENTS | PROTOCOL_REPLY_FLAG, 0, (uint16_t)w.length);
-}
-
 static void finish(void) {
     const monitor_output_t *out;
     int more;
     do {
         more = stream_monitor_flush(&out);
-        send_events(next_sample, out);
+        stream_send_events(next_sample, out);
     } while (more);
     wire_writer_t w = {protocol_reply_payload(), 0};
     wire_u32(&w, FLASH_RECORD_LENGTH);
@@ -48,7 +39,7 @@ int flash_record_poll(void) {
     uint32_t elapsed_ms = board_millis() - started_ms;
     while (next_sample < FLASH_RECORD_LENGTH &&
            (uint64_t)next_sample * 1000u <= (uint64_t)elapsed_ms * FLASH_RECORD_RATE_HZ) {
-        send_events(next_sample, stream_monitor_push(flash_record_samples[next_sample]));
+        stream_send_events(next_sample, stream_monitor_push(flash_record_samples[next_sample]));
         next_sample++;
     }
     if (next_sample == FLASH_RECORD_LENGTH) finish();

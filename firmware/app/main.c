@@ -1,3 +1,4 @@
+#include "adc_source.h"
 #include "board.h"
 #include "commands.h"
 #include "flash_record_player.h"
@@ -8,6 +9,7 @@ int main(void) {
     protocol_init(commands_dispatch);
     for (;;) {
         flash_record_poll();
+        adc_source_poll();
         int byte = board_uart_getc();
         if (byte < 0) {
             board_wait_for_event();

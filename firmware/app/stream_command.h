@@ -13,6 +13,9 @@
 #define STREAM_FLAG_RESTART 0x01u
 #define STREAM_FLAG_FLUSH 0x02u
 #define STREAM_EVENT_BYTES 16u
+/* Unsolicited, device -> host: monitor events from a sample source other than STREAM
+ * (the record in flash, the board's ADC). Payload: sample index:u32 count:u16 event[count]. */
+#define COMMAND_MONITOR_EVENTS 0x07
 
 int stream_command_handle(const protocol_request_t *request);
 
@@ -26,5 +29,6 @@ const monitor_output_t *stream_monitor_push(int32_t sample);
 int stream_monitor_flush(const monitor_output_t **out);
 void stream_write_event(wire_writer_t *w, const monitor_event_t *e);
 void stream_write_counters(wire_writer_t *w);
+void stream_send_events(uint32_t index, const monitor_output_t *out);
 #endif
 #endif

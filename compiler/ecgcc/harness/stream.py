@@ -114,7 +114,7 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None) -> Stre
     return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
 
 
-COMMAND_RECORD_EVENTS = 0x07
+COMMAND_MONITOR_EVENTS = 0x07  # unsolicited events from the flash record or the ADC
 COMMAND_RECORD_DONE = 0x08
 
 
@@ -128,7 +128,7 @@ def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult
     while True:
         frame = device.read_frame(deadline)
         reader = Reader(frame.payload)
-        if frame.command == COMMAND_RECORD_EVENTS | REPLY_FLAG:
+        if frame.command == COMMAND_MONITOR_EVENTS | REPLY_FLAG:
             reader.take("I")
             for _ in range(reader.take("H")):
                 events.append(DeviceEvent(*reader.take("BBBBIii")))
