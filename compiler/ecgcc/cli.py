@@ -22,7 +22,16 @@ def _build(args) -> int:
     from .demo import ensure_model
 
     model_dir = args.model or ensure_model(args.board)
-    image = firmware.build(args.board, model_dir, verbose=args.verbose)
+    record = None
+    if args.flash_record:
+        from .harness.stream import load_stream_record
+
+        name, _, seconds = args.flash_record.partition(":")
+        excerpt = load_stream_record(name, args.data)
+        samples = excerpt.adc[:int(float(seconds or 60) * excerpt.fs)]
+        record = firmware.write_flash_record(samples, int(excerpt.fs))
+        print(f"flash record: {len(samples)} samples of record {name} at {int(excerpt.fs)} Hz")
+    image = firmware.build(args.board, model_dir, verbose=args.verbose, flash_record=record)
     print(f"{args.board}: {image.path}")
     print(f"flash {image.flash_bytes} bytes (code {image.code_bytes}, const {image.const_bytes}); "
           f"RAM {image.ram_bytes} bytes (static {image.static_ram_bytes}, stack {image.stack_bytes})")
@@ -62,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", default="qemu-m4")
     p.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--flash-record", metavar="RECORD[:SECONDS]",
+                   help="standalone demo: store an excerpt of this record in flash and play it at start-up")
+    p.add_argument("--data", help="WFDB folder for --flash-record (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     p.set_defaults(run=_build)
 
     p = commands.add_parser("flash", help="flash a board, or start an emulated board with its serial on TCP")
