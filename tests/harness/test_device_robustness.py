@@ -113,7 +113,12 @@ def test_silent_device_times_out_with_clear_error():
 
 
 def test_garbage_talking_device_is_reported():
-    url = serve(lambda connection: connection.sendall(b"hello world\r\n" * 20 + b"\x00\x13\x37\x00"))
+    def answer_with_garbage(connection):
+        # Answer the request, as a device would: bytes sent before the port is open may be discarded.
+        connection.recv(1)
+        connection.sendall(b"hello world\r\n" * 20 + b"\x00\x13\x37\x00")
+
+    url = serve(answer_with_garbage)
     with Device(url, timeout=2.0, retries=0) as noisy:
         with pytest.raises(DeviceGarbage, match="no valid frame"):
             noisy.info()
