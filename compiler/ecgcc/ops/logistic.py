@@ -28,7 +28,9 @@ def input_rescaling(scale) -> tuple[int, int, int]:
     return multiplier, left_shift, int(radius)
 
 
-def _entry(x: Tensor, y: Tensor):
+def saturating_entry(x: Tensor, squash, output_shift: int, output_offset: int):
+    """Table entry for LOGISTIC and TANH: TFLM rescales the input to Q4.27, saturates beyond its radius and
+    squashes in gemmlowp fixed point; the two differ only in the function and the output scaling."""
     multiplier, left_shift, radius = input_rescaling(x.scale)
     zero_point = x.zero_point
 
@@ -39,9 +41,12 @@ def _entry(x: Tensor, y: Tensor):
         if d >= radius:
             return 127
         in_q4 = multiply_by_quantized_multiplier(d, multiplier, left_shift)
-        out_q0 = logistic(in_q4, INPUT_INTEGER_BITS)
-        return clamp_int8(rounding_divide_by_pot(out_q0, 31 - 8) - 128)
+        return clamp_int8(rounding_divide_by_pot(squash(in_q4, INPUT_INTEGER_BITS), output_shift) + output_offset)
     return value
+
+
+def _entry(x: Tensor, y: Tensor):
+    return saturating_entry(x, logistic, 31 - 8, -128)
 
 
 def lower(graph: Graph, op: Operator) -> Kernel:

@@ -3,26 +3,15 @@ from __future__ import annotations
 
 from ..ir import Graph, Operator, Tensor
 from . import Kernel
-from ._fixedpoint import multiply_by_quantized_multiplier, rounding_divide_by_pot, tanh
-from ._table_common import clamp_int8, table_kernel
-from .logistic import INPUT_INTEGER_BITS, input_rescaling
+from ._fixedpoint import tanh
+from ._table_common import table_kernel
+from .logistic import saturating_entry
 
 KINDS = ("TANH",)
 
 
 def _entry(x: Tensor, y: Tensor):
-    multiplier, left_shift, radius = input_rescaling(x.scale)
-    zero_point = x.zero_point
-
-    def value(q: int) -> int:
-        d = q - zero_point
-        if d <= -radius:
-            return -128
-        if d >= radius:
-            return 127
-        in_q4 = multiply_by_quantized_multiplier(d, multiplier, left_shift)
-        return clamp_int8(rounding_divide_by_pot(tanh(in_q4, INPUT_INTEGER_BITS), 31 - 7))
-    return value
+    return saturating_entry(x, tanh, 31 - 7, 0)
 
 
 def lower(graph: Graph, op: Operator) -> Kernel:
