@@ -123,4 +123,58 @@ static inline uint32_t ecg_read_s8x4(const int8_t *p) {
 
 static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 
+/* ---- Pooling and depthwise helpers ---------------------------------------------------------- */
+#if defined(__ARM_FEATURE_DSP)
+#define ecg_shadd8(a, b) ((uint32_t)__shadd8((int8x4_t)(a), (int8x4_t)(b)))
+#define ecg_sadd16(a, b) ((uint32_t)__sadd16((int16x2_t)(a), (int16x2_t)(b)))
+#define ecg_sxtab16(acc, x) ((uint32_t)__sxtab16((int16x2_t)(acc), (int8x4_t)(x)))
+#else
+/* floor((a + b) / 2) per signed byte */
+static inline uint32_t ecg_shadd8(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) r |= (uint32_t)(uint8_t)(((int8_t)(a >> i) + (int8_t)(b >> i)) >> 1) << i;
+  return r;
+}
+/* per signed halfword, wrapping */
+static inline uint32_t ecg_sadd16(uint32_t a, uint32_t b) {
+  return (uint32_t)(uint16_t)(a + b) | ((((a >> 16) + (b >> 16)) & 0xFFFFu) << 16);
+}
+static inline uint32_t ecg_sxtab16(uint32_t acc, uint32_t x) { return ecg_sadd16(acc, ecg_sxtb16(x)); }
+#endif
+
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* acc + bytes 1 and 3 of x sign-extended, per halfword: SXTAB16 with ROR #8 */
+static inline uint32_t ecg_sxtab16_ror8(uint32_t acc, uint32_t x) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+  return r;
+}
+/* (a * low signed halfword of b) >> 16, and the same with the high halfword: SMULWB, SMULWT */
+static inline int32_t ecg_smulwb(int32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulwb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t ecg_smulwt(int32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulwt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* (acc * 2^32 + a * b + 2^31) >> 32: SMMLAR */
+static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+#else
+#define ecg_sxtab16_ror8(acc, x) ecg_sxtab16((acc), (uint32_t)(x) >> 8)
+static inline int32_t ecg_smulwb(int32_t a, uint32_t b) { return (int32_t)(((int64_t)a * (int16_t)b) >> 16); }
+static inline int32_t ecg_smulwt(int32_t a, uint32_t b) {
+  return (int32_t)(((int64_t)a * (int16_t)(b >> 16)) >> 16);
+}
+static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint64_t)(((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u) >> 32);
+}
+#endif
+
 #endif

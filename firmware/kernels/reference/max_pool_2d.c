@@ -2,28 +2,25 @@
 #include "ecg_kernels.h"
 
 #if !ECGCC_DSP_KERNELS
+#include "ecg_pooling.h"
 
 void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t c = p->channels, row = p->in_w * c;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *image = input + b * p->in_h * row;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-      const int32_t y_start = in_y0 < 0 ? 0 : in_y0;
-      const int32_t y_end = in_y0 + p->filter_h < p->in_h ? in_y0 + p->filter_h : p->in_h;
+      const ecg_span_t ys = ecg_pool_span(oy, p->stride_h, p->pad_h, p->filter_h, p->in_h);
       for (int32_t ox = 0; ox < p->out_w; ++ox, output += c) {
-        const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-        const int32_t x_start = in_x0 < 0 ? 0 : in_x0;
-        const int32_t x_end = in_x0 + p->filter_w < p->in_w ? in_x0 + p->filter_w : p->in_w;
-        if (y_start >= y_end || x_start >= x_end) {   /* empty window: TFLM's lowest value, clamped */
+        const ecg_span_t xs = ecg_pool_span(ox, p->stride_w, p->pad_w, p->filter_w, p->in_w);
+        if (ys.start >= ys.end || xs.start >= xs.end) {   /* empty window: TFLM's lowest value, clamped */
           for (int32_t ch = 0; ch < c; ++ch) output[ch] = (int8_t)ecg_clamp(-128, p->act_min, p->act_max);
           continue;
         }
         /* the first in-bounds element starts every channel's maximum; the rest of the window updates it */
-        const int8_t *first = image + y_start * row + x_start * c;
+        const int8_t *first = image + ys.start * row + xs.start * c;
         for (int32_t ch = 0; ch < c; ++ch) output[ch] = first[ch];
-        for (int32_t y = y_start; y < y_end; ++y) {
-          for (int32_t x = (y == y_start ? x_start + 1 : x_start); x < x_end; ++x) {
+        for (int32_t y = ys.start; y < ys.end; ++y) {
+          for (int32_t x = (y == ys.start ? xs.start + 1 : xs.start); x < xs.end; ++x) {
             const int8_t *in = image + y * row + x * c;
             for (int32_t ch = 0; ch < c; ++ch) {
               if (in[ch] > output[ch]) output[ch] = in[ch];

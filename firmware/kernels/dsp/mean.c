@@ -1,0 +1,77 @@
+/* MEAN with the Arm DSP extension, bit-identical to reference/mean.c. The usual reduction (global
+ * average pooling: one block of adjacent axes averaged away, channels kept innermost) sums four
+ * channels per word into 16-bit lanes with SXTAB16, moving the lanes into 32-bit sums every 256 rows,
+ * before a lane could overflow (|sum| <= 128 * 256). Other axis sets take the shared general walk. */
+#include "ecg_kernels.h"
+
+#if ECGCC_DSP_KERNELS
+#include "ecg_dsp.h"
+#include "ecg_pooling.h"
+
+#define LANE_ROWS 256
+
+typedef struct {
+  int32_t outer, reduced, inner;   /* the tensor as [outer][reduced][inner] */
+} reduction_t;
+
+/* 1 when the reduced axes, ignoring axes of size 1, are adjacent */
+static int as_one_block(const ecg_mean_params_t *p, reduction_t *r) {
+  int stage = 0;   /* 0: before the reduced block, 1: inside it, 2: after it */
+  r->outer = r->reduced = r->inner = 1;
+  for (int i = 0; i < 4; ++i) {
+    if (p->dims[i] == 1) continue;
+    if (p->reduce[i]) {
+      if (stage == 2) return 0;
+      stage = 1;
+      r->reduced *= p->dims[i];
+    } else if (stage == 0) {
+      r->outer *= p->dims[i];
+    } else {
+      stage = 2;
+      r->inner *= p->dims[i];
+    }
+  }
+  return 1;
+}
+
+static void mean_of_four_channels(const ecg_mean_params_t *p, const reduction_t *r, const int8_t *in,
+                                  int8_t *out) {
+  int32_t sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  for (int32_t start = 0; start < r->reduced; start += LANE_ROWS) {
+    const int32_t end = start + LANE_ROWS < r->reduced ? start + LANE_ROWS : r->reduced;
+    uint32_t even = 0, odd = 0;
+    for (int32_t i = start; i < end; ++i) {
+      const uint32_t x4 = ecg_read_s8x4(in + i * r->inner);
+      even = ecg_sxtab16(even, x4);
+      odd = ecg_sxtab16_ror8(odd, x4);
+    }
+    sum0 += (int16_t)even;
+    sum2 += (int32_t)even >> 16;
+    sum1 += (int16_t)odd;
+    sum3 += (int32_t)odd >> 16;
+  }
+  out[0] = ecg_mean_of_sum(p, sum0);
+  out[1] = ecg_mean_of_sum(p, sum1);
+  out[2] = ecg_mean_of_sum(p, sum2);
+  out[3] = ecg_mean_of_sum(p, sum3);
+}
+
+void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {
+  reduction_t r;
+  if (!as_one_block(p, &r)) {
+    ecg_mean_any_axes(p, input, output);
+    return;
+  }
+  const int32_t groups_end = r.inner & ~3;
+  for (int32_t o = 0; o < r.outer; ++o, input += r.reduced * r.inner, output += r.inner) {
+    int32_t ch = 0;
+    for (; ch < groups_end; ch += 4) mean_of_four_channels(p, &r, input + ch, output + ch);
+    for (; ch < r.inner; ++ch) {
+      int32_t sum = 0;
+      for (int32_t i = 0; i < r.reduced; ++i) sum += input[i * r.inner + ch];
+      output[ch] = ecg_mean_of_sum(p, sum);
+    }
+  }
+}
+
+#endif

@@ -1,0 +1,64 @@
+/* Helpers shared by the reference and DSP pooling kernels (MAX_POOL_2D, AVERAGE_POOL_2D, MEAN), so
+ * both twins clip windows, round averages and walk reductions in one way. */
+#ifndef ECG_POOLING_H
+#define ECG_POOLING_H
+
+#include "ecg_kernels.h"
+
+/* The in-bounds part [start, end) of a pooling window along one axis: padding never takes part in a
+ * pool. Empty when start >= end. */
+typedef struct {
+  int32_t start, end;
+} ecg_span_t;
+
+static inline ecg_span_t ecg_pool_span(int32_t out_index, int32_t stride, int32_t pad, int32_t filter,
+                                       int32_t size) {
+  const int32_t origin = out_index * stride - pad;
+  ecg_span_t s;
+  s.start = origin < 0 ? 0 : origin;
+  s.end = origin + filter < size ? origin + filter : size;
+  return s;
+}
+
+/* sum / count rounded to nearest, ties away from zero, as TFLM's int8 average pool (count > 0). */
+static inline int32_t ecg_rounded_average(int32_t sum, int32_t count) {
+  return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
+/* One MEAN output from the sum of its `count` inputs: TFLM truncates the plain mean when input and
+ * output share quantization, and otherwise requantizes sum - zero_point * count by a multiplier that
+ * already holds 1 / count. */
+static inline int8_t ecg_mean_of_sum(const ecg_mean_params_t *p, int32_t sum) {
+  int32_t value;
+  if (p->requantize) {
+    value = ecg_requantize(sum - p->input_zero_point * p->count, p->multiplier, p->shift) + p->output_zero_point;
+  } else {
+    value = sum / p->count;
+  }
+  return (int8_t)ecg_clamp(value, -128, 127);
+}
+
+/* MEAN over any set of axes of a tensor seen as 4-D: every output walks its reduced axes. */
+static inline void ecg_mean_any_axes(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {
+  int32_t outer[4], inner[4], stride[4];
+  stride[3] = 1;
+  for (int i = 2; i >= 0; --i) stride[i] = stride[i + 1] * p->dims[i + 1];
+  for (int i = 0; i < 4; ++i) {
+    outer[i] = p->reduce[i] ? 1 : p->dims[i];
+    inner[i] = p->reduce[i] ? p->dims[i] : 1;
+  }
+  for (int32_t a = 0; a < outer[0]; ++a)
+    for (int32_t b = 0; b < outer[1]; ++b)
+      for (int32_t c = 0; c < outer[2]; ++c)
+        for (int32_t d = 0; d < outer[3]; ++d) {
+          int32_t sum = 0;
+          for (int32_t i = 0; i < inner[0]; ++i)
+            for (int32_t j = 0; j < inner[1]; ++j)
+              for (int32_t k = 0; k < inner[2]; ++k)
+                for (int32_t l = 0; l < inner[3]; ++l)
+                  sum += input[(a + i) * stride[0] + (b + j) * stride[1] + (c + k) * stride[2] + (d + l) * stride[3]];
+          *output++ = ecg_mean_of_sum(p, sum);
+        }
+}
+
+#endif
