@@ -11,7 +11,8 @@ import pytest
 from ecgcc.data import splits
 from ecgcc.data.beats import INPUT_SCALE, RR_FEATURES, WINDOW_CHANNELS
 from ecgcc.evaluation.predict import predict_float, predict_int8
-from ecgcc.training.convert import input_details
+from ecgcc.training.bias_correction import BiasCorrectionError, correct_output_bias
+from ecgcc.training.convert import convert_to_int8, input_details
 from ecgcc.training.model import ModelConfig
 from ecgcc.training.train import (
     INT8_MODEL_FILE, RECORD_FILE, TrainConfig, add_train_arguments, train_main, train_reference,
@@ -20,7 +21,7 @@ from ecgcc.training.train import (
 from tflite_ops import SUPPORTED_OPS, operator_names
 
 TINY = TrainConfig(epochs=1, patience=1, train_records=("119", "209"), validation_records=("220",),
-                   calibration_samples=200, model=ModelConfig())
+                   calibration_samples=200, bias_correction_samples=600, model=ModelConfig())
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,52 @@ def test_command_line_entry_writes_outputs(mitdb_dir, tmp_path):
     assert (tmp_path / INT8_MODEL_FILE).stat().st_size > 1000
     record = json.loads((tmp_path / RECORD_FILE).read_text())
     assert record["data"]["train_records"] == ["119"]
+
+
+def _buffers(flatbuffer: bytes) -> list[bytes]:
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    return [bytes(buffer.data) if buffer.data is not None else b"" for buffer in model.buffers]
+
+
+def test_output_bias_correction_moves_only_the_last_bias_and_cancels_the_mean_logit_error(tiny_result, mitdb_dir):
+    from ecgcc.data.dataset import build_beat_set
+
+    report = tiny_result.record["quantization"]["output_bias_correction"]
+    step = report["logit_step"]
+    assert report["beats"] == 600
+    assert max(map(abs, report["mean_logit_error_after"])) < 0.1 * step
+    assert max(map(abs, report["mean_logit_error_after"])) <= max(map(abs, report["mean_logit_error_before"]))
+
+    calibration = build_beat_set(mitdb_dir, ["119", "209"], show_progress=False)
+    plain = convert_to_int8(tiny_result.model, calibration, TINY.calibration_samples, TINY.seed)
+    before, after = _buffers(plain), _buffers(tiny_result.int8_flatbuffer)
+    assert len(before) == len(after)
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    if not any(report["bias_change"]):
+        assert changed == []
+        return
+    assert len(changed) == 1
+    delta = (np.frombuffer(after[changed[0]], "<i4").astype(np.int64)
+             - np.frombuffer(before[changed[0]], "<i4").astype(np.int64))
+    assert delta.tolist() == report["bias_change"]
+
+
+def test_output_bias_correction_refuses_a_model_without_softmax_output(mitdb_dir):
+    import keras
+    import tensorflow as tf
+
+    from ecgcc.data.dataset import build_beat_set
+
+    inputs = keras.Input((4,), batch_size=1)
+    model = keras.Model(inputs, keras.layers.Dense(3)(inputs))
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([np.full((1, 4), v, np.float32)] for v in (-1.0, 0.0, 1.0))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    beats = build_beat_set(mitdb_dir, ["119"], show_progress=False)
+    with pytest.raises(BiasCorrectionError, match="does not come from SOFTMAX"):
+        correct_output_bias(converter.convert(), model, beats, 10)
