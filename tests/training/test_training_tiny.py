@@ -134,3 +134,28 @@ def test_output_bias_correction_refuses_a_model_without_softmax_output(mitdb_dir
     beats = build_beat_set(mitdb_dir, ["119"], show_progress=False)
     with pytest.raises(BiasCorrectionError, match="does not come from SOFTMAX"):
         correct_output_bias(converter.convert(), model, beats, 10)
+
+
+def test_unused_rhythm_features_get_zero_weights_and_cannot_move_the_int8_output(mitdb_dir):
+    from ecgcc.data.dataset import build_beat_set
+    from ecgcc.reference import Reference
+
+    ratios = ("pre_over_local", "post_over_local", "irregularity", "pre_over_long", "local_over_long")
+    config = TrainConfig(epochs=1, patience=1, train_records=("119",), validation_records=("220",),
+                         calibration_samples=100, output_bias_correction=False,
+                         model=ModelConfig(conv_filters=(4, 4), conv_kernels=(3, 3), rhythm_features=ratios))
+    result = train_reference(config, mitdb_dir, log=lambda *_: None)
+    unused = [RR_FEATURES.index(name) for name in RR_FEATURES if name not in ratios]
+    assert unused == [0, 1, 2]
+    kernel, _ = result.model.get_layer("rhythm").get_weights()
+    assert np.all(kernel[unused] == 0.0) and np.any(kernel != 0.0)
+
+    beats = build_beat_set(mitdb_dir, ["220"], show_progress=False)
+    reference = Reference(result.int8_flatbuffer)
+    rng = np.random.default_rng(3)
+    for index in rng.choice(len(beats), 20, replace=False):
+        rr = beats.rr[index].copy()
+        expected = reference.run([beats.windows[index], rr])[0]
+        rr[unused] = rng.integers(0, 128, len(unused))
+        assert np.array_equal(reference.run([beats.windows[index], rr])[0], expected)
+    assert config.model.to_dict()["rhythm_features"] == ratios

@@ -37,9 +37,19 @@ class ModelConfig:
     # RR ratios do). Off by default: on DS1 validation it helped patients 220/223 but made the
     # atrial-fibrillation beats of 201 look premature (many false S and V calls there).
     morphology_dropout: float = 0.0
+    # The RR features the network may use (names from beats.RR_FEATURES). The input keeps all
+    # eight, as the firmware computes them; an unused feature gets zero weights throughout
+    # training, so the int8 model ignores it exactly.
+    rhythm_features: tuple[str, ...] = beats.RR_FEATURES
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def unused_rhythm_features(self) -> list[int]:
+        unknown = set(self.rhythm_features) - set(beats.RR_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown RR features {sorted(unknown)}; known: {list(beats.RR_FEATURES)}")
+        return [i for i, name in enumerate(beats.RR_FEATURES) if name not in self.rhythm_features]
 
 
 def build_model(config: ModelConfig = ModelConfig()):
@@ -71,4 +81,12 @@ def build_model(config: ModelConfig = ModelConfig()):
     if config.dropout:
         hidden = layers.Dropout(config.dropout, name="dropout")(hidden)
     output = layers.Dense(len(aami.CLASSES), activation="softmax", name="classes")(hidden)
-    return keras.Model(inputs=[window, rr], outputs=output, name="ecgcc_reference")
+    model = keras.Model(inputs=[window, rr], outputs=output, name="ecgcc_reference")
+    unused = config.unused_rhythm_features()
+    if unused:
+        # Zero rows stay zero: training masks these inputs (see train.py), so their gradient is 0
+        first = model.get_layer("rhythm")
+        kernel, bias = first.get_weights()
+        kernel[unused, :] = 0.0
+        first.set_weights([kernel, bias])
+    return model

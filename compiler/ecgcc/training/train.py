@@ -205,7 +205,9 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     weights = class_weights(train.labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
     for name, limit in config.class_weight_limits:
         weights[aami.CLASS_INDEX[name]] = min(weights[aami.CLASS_INDEX[name]], limit)
-    batches = make_batches(train.windows, train.rr, train.labels, weights, config.batch_size, config.seed,
+    train_rr = train.rr.copy()
+    train_rr[:, config.model.unused_rhythm_features()] = 0
+    batches = make_batches(train.windows, train_rr, train.labels, weights, config.batch_size, config.seed,
                            config.augment, config.majority_fraction)
     model = build_model(config.model)
     model.compile(
