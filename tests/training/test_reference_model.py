@@ -115,3 +115,26 @@ def test_evaluate_any_wfdb_directory_resamples_picks_lead_and_counts_unknown(mit
     assert dataset["unknown_symbols"] == {"Z": 1}
     assert report["int8"]["V"]["count"] > 50
     assert report["int8"]["V"]["se"] > 0.8
+
+
+def test_record_shows_the_output_bias_correction():
+    record = json.loads(reference_model.TRAINING_RECORD.read_text())
+    correction = record["quantization"]["output_bias_correction"]
+    assert correction["beats"] >= 1000
+    assert max(map(abs, correction["mean_logit_error_after"])) < 0.05 * correction["logit_step"]
+
+
+@pytest.mark.slow
+def test_int8_stays_within_half_a_point_of_float_on_ds2(mitdb_dir):
+    """The quantization criterion on the whole DS2 test set, for N, S and V.
+
+    F is reported but not held to it: the model finds 4 or 5 of DS2's 388 fusion beats, so one
+    beat moves its positive predictivity by 0.8 points. Q has 7 beats and none found."""
+    from ecgcc.evaluation.evaluate import evaluate
+
+    report, _, _ = evaluate(mitdb_dir, show_progress=False)
+    assert report["dataset"]["beats"] > 49000
+    for name in ("N", "S", "V"):
+        for metric in ("se", "ppv"):
+            gap = abs(report["int8"][name][metric] - report["float"][name][metric])
+            assert gap <= 0.005, (name, metric, report["float"][name][metric], report["int8"][name][metric])
