@@ -106,30 +106,53 @@ typedef struct {
   int16_t *entries;
 } band_t;
 
-/* n int8 inputs `stride` bytes apart as int16, two per word store (kept apart from its callers so
- * the loop gets registers of its own) */
-static __attribute__((noinline)) void widen_strided(int16_t *dst, const int8_t *src, int32_t stride, int32_t n) {
-  for (int16_t *const end = dst + (n & ~1); dst != end; dst += 2, src += 2 * stride) {
-    const uint32_t two = (uint16_t)src[0] | (uint32_t)src[stride] << 16;
-    __builtin_memcpy(dst, &two, 4);
+/* n int8 inputs `stride` bytes apart as int16, four per two word stores */
+static inline void widen_strided(int16_t *dst, const int8_t *src, int32_t stride, int32_t n) {
+  const int32_t stride2 = 2 * stride, stride3 = 3 * stride;
+  for (int16_t *const end = dst + (n & ~3); dst != end; dst += 4, src += 4 * stride) {
+    const uint32_t first = (uint16_t)src[0] | (uint32_t)src[stride] << 16;
+    const uint32_t second = (uint16_t)src[stride2] | (uint32_t)src[stride3] << 16;
+    __builtin_memcpy(dst, &first, 4);
+    __builtin_memcpy(dst + 2, &second, 4);
   }
-  if (n & 1) *dst = src[0];
+  for (int32_t i = 0; i < (n & 3); ++i, src += stride) dst[i] = src[0];
 }
 
-/* Input row y as int16, the zero point where padding is. */
-static void band_fill_row(const band_t *band, const int8_t *image, int32_t ic, int32_t y, int16_t *dst) {
+/* output rows per band: as many as the band's input rows hold */
+static int32_t band_outputs(const band_t *band) {
+  const ecg_depthwise_conv_2d_params_t *p = band->p;
+  return (band->capacity_rows - ((p->k_h - 1) * p->dilation_h + 1)) / p->stride_h + 1;
+}
+
+/* The band's rows from input row `first` for channel ic. The padding columns hold the zero point from
+ * the start (band_clear) and are never written otherwise; a row outside the image is zero point
+ * throughout. */
+static __attribute__((noinline)) void band_fill(const band_t *band, const int8_t *image, int32_t ic, int32_t first,
+                                                int32_t rows) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
   const int16_t zero_point = (int16_t)-p->input_offset;
-  const int32_t width = band->width;
-  int32_t i = 0;
-  if (y >= 0 && y < p->in_h) {
-    const int32_t lead = p->pad_w < width ? p->pad_w : width;
-    const int32_t end = p->pad_w + p->in_w < width ? p->pad_w + p->in_w : width;
-    for (; i < lead; ++i) dst[i] = zero_point;
-    if (end > i) widen_strided(dst + i, image + (y * p->in_w + (i - p->pad_w)) * p->in_c + ic, p->in_c, end - i);
-    i = end > i ? end : i;
+  const int32_t width = band->width, in_w = p->in_w, in_h = p->in_h, c = p->in_c;
+  const int32_t lead = p->pad_w < width ? p->pad_w : width;
+  const int32_t end = p->pad_w + in_w < width ? p->pad_w + in_w : width;
+  int16_t *dst = band->entries;
+  for (int32_t y = first; y < first + rows; ++y, dst += width) {
+    if (y < 0 || y >= in_h) {
+      for (int32_t i = 0; i < width; ++i) dst[i] = zero_point;
+    } else if (end > lead) {
+      widen_strided(dst + lead, image + (y * in_w + (lead - p->pad_w)) * c + ic, c, end - lead);
+    }
   }
-  for (; i < width; ++i) dst[i] = zero_point;
+}
+
+/* zero point in the entries of the rows a band holds */
+static void band_clear(const band_t *band) {
+  const ecg_depthwise_conv_2d_params_t *p = band->p;
+  const int32_t per_band = band_outputs(band), rows_out = p->out_h < per_band ? p->out_h : per_band;
+  const int32_t entries = ((rows_out - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1) * band->width;
+  const uint16_t zero_point = (uint16_t)(int16_t)-p->input_offset;
+  const uint32_t two = zero_point | (uint32_t)zero_point << 16;
+  for (int32_t i = 0; i + 2 <= entries; i += 2) __builtin_memcpy(band->entries + i, &two, 4);
+  if (entries & 1) band->entries[entries - 1] = (int16_t)zero_point;
 }
 
 /* The accumulator of the output whose window starts at `in`, kernel rows `row_step` entries apart.
@@ -187,6 +210,29 @@ static inline __attribute__((always_inline)) void convolve_rows(const band_t *ba
   }
 }
 
+static inline uint32_t read_pair(const int16_t *in) {
+  uint32_t x2;
+  __builtin_memcpy(&x2, in, 4);
+  return x2;
+}
+
+/* The 1x5 kernel (1-D ECG convolutions) over the full int8 range, weights in registers. */
+static __attribute__((noinline)) void convolve_rows_1x5(const band_t *band, const channel_t *ch, int32_t count, int8_t *out) {
+  const ecg_depthwise_conv_2d_params_t *p = band->p;
+  const int32_t step = p->stride_w, out_step = p->out_c, out_w = p->out_w, row_step = p->stride_h * band->width;
+  const uint32_t w01 = ch->pairs[0], w23 = ch->pairs[1];
+  const int32_t w4 = ch->tails[0], start = ch->acc2_start;
+  const int32_t multiplier = ch->q.multiplier, round = ch->q.round, right = ch->q.right;
+  const int16_t *base = band->entries;
+  for (int32_t oy = 0; oy < count; ++oy, base += row_step) {
+    const int16_t *in = base;
+    for (int8_t *const end = out + out_w * out_step; out != end; out += out_step, in += step) {
+      const int32_t acc = ecg_smlad(read_pair(in + 2), w23, ecg_smlad(read_pair(in), w01, start)) + in[4] * w4;
+      *out = (int8_t)ecg_ssat8(requant_doubled(acc, multiplier, round, right));
+    }
+  }
+}
+
 static void convolve_rows_dilated(const band_t *band, const channel_t *ch, int32_t count, int8_t *out) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
   for (int32_t oy = 0; oy < count; ++oy) {
@@ -203,18 +249,56 @@ static void convolve_rows_dilated(const band_t *band, const channel_t *ch, int32
   }
 }
 
-/* the common kernel shapes, each with and without activation clamp */
+/* The 3x3 kernel, weights in registers: the last taps of rows 0 and 1 share one word (SMLABB, SMLABT). */
+static inline __attribute__((always_inline)) void convolve_rows_3x3_clamped(const band_t *band, const channel_t *ch,
+                                                                            int32_t count, int full_range,
+                                                                            int8_t *out) {
+  const ecg_depthwise_conv_2d_params_t *p = band->p;
+  const int32_t step = p->stride_w, out_step = p->out_c, out_w = p->out_w;
+  const int32_t row_step = p->stride_h * band->width, tap_row = p->dilation_h * band->width;
+  const uint32_t w0 = ch->pairs[0], w1 = ch->pairs[1], w2 = ch->pairs[2];
+  const uint32_t last01 = (uint16_t)ch->tails[0] | (uint32_t)ch->tails[1] << 16;
+  const int32_t last2 = ch->tails[2], start = ch->acc2_start;
+  const int32_t multiplier = ch->q.multiplier, round = ch->q.round, right = ch->q.right;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int16_t *base = band->entries;
+  for (int32_t oy = 0; oy < count; ++oy, base += row_step) {
+    const int16_t *in = base;
+    for (int8_t *const end = out + out_w * out_step; out != end; out += out_step, in += step) {
+      const int16_t *in1 = in + tap_row, *in2 = in1 + tap_row;
+      int32_t acc = ecg_smlad(read_pair(in), w0, start);
+      acc = ecg_smlabb((uint32_t)in[2], last01, acc);
+      acc = ecg_smlad(read_pair(in1), w1, acc);
+      acc = ecg_smlabt((uint32_t)in1[2], last01, acc);
+      acc = ecg_smlad(read_pair(in2), w2, acc) + in2[2] * last2;
+      const int32_t value = requant_doubled(acc, multiplier, round, right);
+      *out = (int8_t)(full_range ? ecg_ssat8(value) : ecg_clamp(value, act_min, act_max));
+    }
+  }
+}
+
+/* Each shape in a function of its own, so that its loop gets all the registers. */
+static __attribute__((noinline)) void convolve_rows_3x3(const band_t *band, const channel_t *ch, int32_t count,
+                                                        int full, int8_t *out) {
+  if (full) convolve_rows_3x3_clamped(band, ch, count, 1, out); else convolve_rows_3x3_clamped(band, ch, count, 0, out);
+}
+
+static __attribute__((noinline)) void convolve_rows_general(const band_t *band, const channel_t *ch, int32_t count,
+                                                            int8_t *out) {
+  convolve_rows(band, ch, count, band->p->k_h, band->p->k_w, 0, out);
+}
+
 static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t count, int8_t *out) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
   const int full = p->act_min == -128 && p->act_max == 127;
   if (p->dilation_w != 1) {
     convolve_rows_dilated(band, ch, count, out);
-  } else if (p->k_h == 1 && p->k_w == 5) {
-    if (full) convolve_rows(band, ch, count, 1, 5, 1, out); else convolve_rows(band, ch, count, 1, 5, 0, out);
+  } else if (p->k_h == 1 && p->k_w == 5 && full) {
+    convolve_rows_1x5(band, ch, count, out);
   } else if (p->k_h == 3 && p->k_w == 3) {
-    if (full) convolve_rows(band, ch, count, 3, 3, 1, out); else convolve_rows(band, ch, count, 3, 3, 0, out);
+    convolve_rows_3x3(band, ch, count, full, out);
   } else {
-    convolve_rows(band, ch, count, p->k_h, p->k_w, 0, out);
+    convolve_rows_general(band, ch, count, out);
   }
 }
 
@@ -222,12 +306,11 @@ static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t c
 static void convolve_channel(const band_t *band, const channel_t *ch, const int8_t *image, int32_t ic,
                              int8_t *out) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
-  const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1;
-  const int32_t per_band = (band->capacity_rows - span_h) / p->stride_h + 1;
+  const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1, per_band = band_outputs(band);
   for (int32_t oy = 0; oy < p->out_h; oy += per_band) {
     const int32_t count = p->out_h - oy < per_band ? p->out_h - oy : per_band;
     const int32_t first = oy * p->stride_h - p->pad_h, rows = (count - 1) * p->stride_h + span_h;
-    for (int32_t r = 0; r < rows; ++r) band_fill_row(band, image, ic, first + r, band->entries + r * band->width);
+    band_fill(band, image, ic, first, rows);
     convolve_rows_any(band, ch, count, out + oy * p->out_w * p->out_c);
   }
 }
@@ -240,6 +323,7 @@ void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t
   band.capacity_rows = WINDOW_CAPACITY / band.width;
   band.entries = entries;
   const int fits = p->k_h * p->k_w <= MAX_TAPS && band.capacity_rows >= (p->k_h - 1) * p->dilation_h + 1;
+  if (fits) band_clear(&band);
   channel_t ch;
   for (int32_t oc = 0; oc < p->out_c; ++oc) {
     if (!fits || !channel_prepare(p, oc, &ch)) {
