@@ -23,7 +23,8 @@ CASES = {
     "depthwise_3x3_relu6": single((8, 9, 4), depthwise2d(3, 1, "same", 1, "relu6")),
     "depthwise_3x3_dilated_rows": single((12, 8, 3), layer("DepthwiseConv2D", 3, dilation_rate=(2, 1), padding="same")),
     "depthwise_2x5_valid": single((9, 12, 4), depthwise2d((2, 5), 1, "valid")),
-    "depthwise_3x3_bands": single((40, 40, 2), depthwise2d(3, 1, "same")),
+    "depthwise_3x3_bands": single((40, 40, 4), depthwise2d(3, 1, "same")),
+    "depthwise_3x3_bands_one_lane": single((24, 80, 2), depthwise2d(3, 1, "same")),
     # AVERAGE_POOL_2D: two-element windows, counts 2..9 at padded borders (odd and even), channels short
     # of a group of four, a window above the lane limit
     "avgpool_pairs": single((64, 8), layer("AveragePooling1D", 2)),

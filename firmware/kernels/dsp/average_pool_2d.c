@@ -19,6 +19,17 @@ static inline uint32_t average_of_two(uint32_t a, uint32_t b) {
   return half + (odd & ~(half >> 7));
 }
 
+/* Two-element windows: the elements are `apart` bytes apart; `clamps` is a constant where inlined. */
+static inline __attribute__((always_inline)) void averages_of_pairs(const int8_t *first, int32_t apart,
+                                                                    int32_t bytes, int clamps, uint32_t min4,
+                                                                    uint32_t max4, int8_t *out) {
+  for (int8_t *const end = out + bytes; out != end; out += 4, first += 4) {
+    uint32_t avg = average_of_two(ecg_read_s8x4(first), ecg_read_s8x4(first + apart));
+    if (clamps) avg = ecg_min_s8x4(ecg_max_s8x4(avg, min4), max4);
+    ecg_write_s8x4(out, avg);
+  }
+}
+
 /* Rounded division of a lane sum by the window count, for counts 2..MAX_LANE_COUNT.
  * With u = sum + 128 * count >= 0, TFLM's rounding half away from zero is floor((u + h) / count) - 128
  * where h = count / 2 for sums >= 0 and count - 1 - count / 2 for negative sums (h differs only for
@@ -82,12 +93,13 @@ void ecg_average_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int
         const int8_t *first = image + ys.start * row + xs.start * c;
         int32_t ch = 0;
         if (count == 2) {
-          const int8_t *second = first + (width == 2 ? c : row);
-          for (; ch < groups_end; ch += 4) {
-            uint32_t avg = average_of_two(ecg_read_s8x4(first + ch), ecg_read_s8x4(second + ch));
-            if (clamps) avg = ecg_min_s8x4(ecg_max_s8x4(avg, min4), max4);
-            ecg_write_s8x4(output + ch, avg);
+          const int32_t apart = width == 2 ? c : row;
+          if (clamps) {
+            averages_of_pairs(first, apart, groups_end, 1, min4, max4, output);
+          } else {
+            averages_of_pairs(first, apart, groups_end, 0, min4, max4, output);
           }
+          ch = groups_end;
         } else if (count > 2 && count <= MAX_LANE_COUNT) {
           if (divider.count != count) divider = lane_divider_prepare(count);
           for (; ch < groups_end; ch += 4) {

@@ -11,7 +11,8 @@
 #if ECGCC_DSP_KERNELS
 #include "ecg_dsp.h"
 
-#define WINDOW_CAPACITY 1024   /* int16 inputs on the stack: rows the kernel spans x padded row width */
+#define WINDOW_CAPACITY 2048   /* int16 inputs on the stack, shared by the lanes (input channels) filled at once */
+#define LANES 4
 #define MAX_TAPS 64
 
 static void depthwise_plain_channel(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int32_t oc,
@@ -144,6 +145,45 @@ static __attribute__((noinline)) void band_fill(const band_t *band, const int8_t
   }
 }
 
+/* band_fill for four adjacent input channels at once, one per band: a word load holds the four
+ * channels of a position, and two positions make one word store per channel. */
+static __attribute__((noinline)) void band_fill_four(const band_t bands[LANES], const int8_t *image, int32_t ic,
+                                                     int32_t first, int32_t rows) {
+  const ecg_depthwise_conv_2d_params_t *p = bands[0].p;
+  const int16_t zero_point = (int16_t)-p->input_offset;
+  const int32_t width = bands[0].width, in_w = p->in_w, in_h = p->in_h, c = p->in_c;
+  const int32_t lead = p->pad_w < width ? p->pad_w : width;
+  const int32_t end = p->pad_w + in_w < width ? p->pad_w + in_w : width;
+  for (int32_t r = 0; r < rows; ++r) {
+    const int32_t y = first + r;
+    int16_t *d0 = bands[0].entries + r * width, *d1 = bands[1].entries + r * width;
+    int16_t *d2 = bands[2].entries + r * width, *d3 = bands[3].entries + r * width;
+    if (y < 0 || y >= in_h) {
+      for (int32_t i = 0; i < width; ++i) d0[i] = d1[i] = d2[i] = d3[i] = zero_point;
+      continue;
+    }
+    const int8_t *src = image + (y * in_w + (lead - p->pad_w)) * c + ic;
+    int32_t i = lead;
+    for (; i + 2 <= end; i += 2, src += 2 * c) {
+      const uint32_t a = ecg_read_s8x4(src), b = ecg_read_s8x4(src + c);
+      const uint32_t even_a = ecg_sxtb16(a), even_b = ecg_sxtb16(b);      /* channels 0 and 2 */
+      const uint32_t odd_a = ecg_sxtb16_ror8(a), odd_b = ecg_sxtb16_ror8(b);  /* channels 1 and 3 */
+      const uint32_t c0 = (even_a & 0xFFFFu) | even_b << 16, c2 = (even_b & 0xFFFF0000u) | even_a >> 16;
+      const uint32_t c1 = (odd_a & 0xFFFFu) | odd_b << 16, c3 = (odd_b & 0xFFFF0000u) | odd_a >> 16;
+      __builtin_memcpy(d0 + i, &c0, 4);
+      __builtin_memcpy(d1 + i, &c1, 4);
+      __builtin_memcpy(d2 + i, &c2, 4);
+      __builtin_memcpy(d3 + i, &c3, 4);
+    }
+    if (i < end) {
+      d0[i] = src[0];
+      d1[i] = src[1];
+      d2[i] = src[2];
+      d3[i] = src[3];
+    }
+  }
+}
+
 /* zero point in the entries of the rows a band holds */
 static void band_clear(const band_t *band) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
@@ -216,20 +256,40 @@ static inline uint32_t read_pair(const int16_t *in) {
   return x2;
 }
 
-/* The 1x5 kernel (1-D ECG convolutions) over the full int8 range, weights in registers. */
-static __attribute__((noinline)) void convolve_rows_1x5(const band_t *band, const channel_t *ch, int32_t count, int8_t *out) {
+/* The 1x5 kernel (1-D ECG convolutions) over the full int8 range, weights in registers, two outputs per
+ * step; `step` (the horizontal stride) is a constant where inlined. */
+static inline __attribute__((always_inline)) void convolve_rows_1x5_step(const band_t *band, const channel_t *ch,
+                                                                         int32_t count, int32_t step, int8_t *out) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
-  const int32_t step = p->stride_w, out_step = p->out_c, out_w = p->out_w, row_step = p->stride_h * band->width;
+  const int32_t out_step = p->out_c, out_w = p->out_w, row_step = p->stride_h * band->width;
   const uint32_t w01 = ch->pairs[0], w23 = ch->pairs[1];
   const int32_t w4 = ch->tails[0], start = ch->acc2_start;
   const int32_t multiplier = ch->q.multiplier, round = ch->q.round, right = ch->q.right;
   const int16_t *base = band->entries;
   for (int32_t oy = 0; oy < count; ++oy, base += row_step) {
     const int16_t *in = base;
-    for (int8_t *const end = out + out_w * out_step; out != end; out += out_step, in += step) {
+    int8_t *const end = out + (out_w & ~1) * out_step;
+    for (; out != end; out += 2 * out_step, in += 2 * step) {
+      const int32_t acc0 = ecg_smlad(read_pair(in + 2), w23, ecg_smlad(read_pair(in), w01, start)) + in[4] * w4;
+      const int32_t acc1 = ecg_smlad(read_pair(in + step + 2), w23, ecg_smlad(read_pair(in + step), w01, start)) +
+                           in[step + 4] * w4;
+      out[0] = (int8_t)ecg_ssat8(requant_doubled(acc0, multiplier, round, right));
+      out[out_step] = (int8_t)ecg_ssat8(requant_doubled(acc1, multiplier, round, right));
+    }
+    if (out_w & 1) {
       const int32_t acc = ecg_smlad(read_pair(in + 2), w23, ecg_smlad(read_pair(in), w01, start)) + in[4] * w4;
       *out = (int8_t)ecg_ssat8(requant_doubled(acc, multiplier, round, right));
+      out += out_step;
     }
+  }
+}
+
+static __attribute__((noinline)) void convolve_rows_1x5(const band_t *band, const channel_t *ch, int32_t count,
+                                                        int8_t *out) {
+  if (band->p->stride_w == 1) {
+    convolve_rows_1x5_step(band, ch, count, 1, out);
+  } else {
+    convolve_rows_1x5_step(band, ch, count, band->p->stride_w, out);
   }
 }
 
@@ -302,38 +362,50 @@ static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t c
   }
 }
 
-/* The channel band by band: as many output rows as the band's input rows hold. */
-static void convolve_channel(const band_t *band, const channel_t *ch, const int8_t *image, int32_t ic,
-                             int8_t *out) {
-  const ecg_depthwise_conv_2d_params_t *p = band->p;
-  const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1, per_band = band_outputs(band);
-  for (int32_t oy = 0; oy < p->out_h; oy += per_band) {
-    const int32_t count = p->out_h - oy < per_band ? p->out_h - oy : per_band;
-    const int32_t first = oy * p->stride_h - p->pad_h, rows = (count - 1) * p->stride_h + span_h;
-    band_fill(band, image, ic, first, rows);
-    convolve_rows_any(band, ch, count, out + oy * p->out_w * p->out_c);
-  }
-}
-
+/* Input channels `lanes` at a time (four where the bands fit), band by band: fill the lanes' bands,
+ * then convolve every output channel of those input channels. */
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   int16_t entries[WINDOW_CAPACITY];
-  band_t band;
-  band.p = p;
-  band.width = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
-  band.capacity_rows = WINDOW_CAPACITY / band.width;
-  band.entries = entries;
-  const int fits = p->k_h * p->k_w <= MAX_TAPS && band.capacity_rows >= (p->k_h - 1) * p->dilation_h + 1;
-  if (fits) band_clear(&band);
+  band_t bands[LANES];
+  const int32_t width = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
+  const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1;
+  const int32_t lanes = (WINDOW_CAPACITY / LANES) / width >= span_h && p->in_c >= LANES ? LANES : 1;
+  for (int32_t l = 0; l < lanes; ++l) {
+    bands[l].p = p;
+    bands[l].width = width;
+    bands[l].capacity_rows = (WINDOW_CAPACITY / lanes) / width;
+    bands[l].entries = entries + l * (WINDOW_CAPACITY / lanes);
+  }
+  if (p->k_h * p->k_w > MAX_TAPS || bands[0].capacity_rows < span_h) {
+    for (int32_t oc = 0; oc < p->out_c; ++oc) depthwise_plain_channel(p, input, oc, output);
+    return;
+  }
+  for (int32_t l = 0; l < lanes; ++l) band_clear(&bands[l]);
+  const int32_t per_band = band_outputs(&bands[0]);
   channel_t ch;
-  for (int32_t oc = 0; oc < p->out_c; ++oc) {
-    if (!fits || !channel_prepare(p, oc, &ch)) {
-      depthwise_plain_channel(p, input, oc, output);
-      continue;
-    }
-    const int32_t ic = oc / p->depth_multiplier;
+  for (int32_t ic0 = 0; ic0 < p->in_c; ic0 += lanes) {
+    const int32_t filled = p->in_c - ic0 < lanes ? p->in_c - ic0 : lanes;
     for (int32_t b = 0; b < p->batches; ++b) {
-      convolve_channel(&band, &ch, input + b * p->in_h * p->in_w * p->in_c, ic,
-                       output + b * p->out_h * p->out_w * p->out_c + oc);
+      const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
+      for (int32_t oy = 0; oy < p->out_h; oy += per_band) {
+        const int32_t count = p->out_h - oy < per_band ? p->out_h - oy : per_band;
+        const int32_t first = oy * p->stride_h - p->pad_h, rows = (count - 1) * p->stride_h + span_h;
+        if (filled == LANES) {
+          band_fill_four(bands, image, ic0, first, rows);
+        } else {
+          for (int32_t l = 0; l < filled; ++l) band_fill(&bands[l], image, ic0 + l, first, rows);
+        }
+        for (int32_t l = 0; l < filled; ++l) {
+          for (int32_t m = 0; m < p->depth_multiplier; ++m) {
+            const int32_t oc = (ic0 + l) * p->depth_multiplier + m;
+            if (channel_prepare(p, oc, &ch)) {
+              convolve_rows_any(&bands[l], &ch, count, output + ((b * p->out_h + oy) * p->out_w) * p->out_c + oc);
+            } else if (b == 0 && oy == 0) {   /* the plain path does the whole channel at once */
+              depthwise_plain_channel(p, input, oc, output);
+            }
+          }
+        }
+      }
     }
   }
 }

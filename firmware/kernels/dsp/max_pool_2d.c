@@ -7,6 +7,17 @@
 #include "ecg_dsp.h"
 #include "ecg_pooling.h"
 
+/* Two-element windows: the elements are `apart` bytes apart; `clamps` is a constant where inlined. */
+static inline __attribute__((always_inline)) void max_of_pairs(const int8_t *first, int32_t apart, int32_t bytes,
+                                                               int clamps, uint32_t min4, uint32_t max4,
+                                                               int8_t *out) {
+  for (int8_t *const end = out + bytes; out != end; out += 4, first += 4) {
+    uint32_t m = ecg_max_s8x4(ecg_read_s8x4(first), ecg_read_s8x4(first + apart));
+    if (clamps) m = ecg_min_s8x4(ecg_max_s8x4(m, min4), max4);
+    ecg_write_s8x4(out, m);
+  }
+}
+
 void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t c = p->channels, row = p->in_w * c;
   const int32_t act_min = p->act_min, act_max = p->act_max, groups_end = c & ~3;
@@ -27,12 +38,13 @@ void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t 
         const int8_t *first = image + ys.start * row + xs.start * c;
         int32_t ch = 0;
         if (height * width == 2) {
-          const int8_t *second = first + (width == 2 ? c : row);
-          for (; ch < groups_end; ch += 4) {
-            uint32_t m = ecg_max_s8x4(ecg_read_s8x4(first + ch), ecg_read_s8x4(second + ch));
-            if (clamps) m = ecg_min_s8x4(ecg_max_s8x4(m, min4), max4);
-            ecg_write_s8x4(output + ch, m);
+          const int32_t apart = width == 2 ? c : row;
+          if (clamps) {
+            max_of_pairs(first, apart, groups_end, 1, min4, max4, output);
+          } else {
+            max_of_pairs(first, apart, groups_end, 0, min4, max4, output);
           }
+          ch = groups_end;
         } else {
           for (; ch < groups_end; ch += 4) {
             uint32_t m = ecg_read_s8x4(first + ch);
