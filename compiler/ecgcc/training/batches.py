@@ -57,9 +57,12 @@ def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random
 
 
 def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augment: bool,
-                 majority_fraction: float = 1.0):
+                 majority_fraction: float = 1.0, teacher=None):
     """Weighted batches; with ``majority_fraction`` < 1 each epoch sees a new subset of the most
-    common class, weighted up by 1 / fraction so the expected loss keeps its class balance."""
+    common class, weighted up by 1 / fraction so the expected loss keeps its class balance.
+
+    With ``teacher`` (float inputs -> class probabilities) the targets are [one-hot label |
+    teacher probabilities], the teacher seeing the same augmented beats as the student."""
     import keras
 
     weights = np.asarray(weights, dtype=np.float64).copy()
@@ -89,9 +92,13 @@ def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augme
                 rng = np.random.default_rng([seed, self.epoch, index])
                 batch_windows = augment_windows(batch_windows, rng)
             float_w, float_rr = beats.to_float_inputs(batch_windows, rr[chosen])
+            targets = labels[chosen].astype(np.int32)
+            if teacher is not None:
+                one_hot = np.eye(len(weights), dtype=np.float32)[targets]
+                targets = np.concatenate([one_hot, teacher(float_w, float_rr)], axis=1)
             return (
                 {WINDOW_INPUT: float_w, RR_INPUT: float_rr},
-                labels[chosen].astype(np.int32),
+                targets,
                 weights[labels[chosen]].astype(np.float32),
             )
 

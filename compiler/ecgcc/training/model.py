@@ -52,6 +52,16 @@ class ModelConfig:
         return [i for i, name in enumerate(beats.RR_FEATURES) if name not in self.rhythm_features]
 
 
+# Named configurations for `ecgcc train --model`: the deployable reference network, and a
+# larger teacher for distillation (about 52k parameters: over the constrained board's 32 KB
+# weight budget, so it teaches and is never deployed itself)
+MODEL_PRESETS = {
+    "reference": ModelConfig(),
+    "teacher": ModelConfig(conv_filters=(16, 32, 48, 64, 96), conv_kernels=(7, 5, 5, 5, 3), rr_units=16,
+                           rr_layers=2, dense_units=64),
+}
+
+
 def build_model(config: ModelConfig = ModelConfig()):
     import keras
     from keras import layers

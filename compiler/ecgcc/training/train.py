@@ -26,7 +26,8 @@ from ..evaluation.predict import predict_float, predict_int8
 from .batches import class_weights, make_batches
 from .bias_correction import correct_output_bias
 from .convert import convert_to_int8, input_details
-from .model import ModelConfig, build_model
+from .distillation import distillation_loss, load_teacher, soft_targets
+from .model import MODEL_PRESETS, ModelConfig, build_model
 
 FLOAT_MODEL_FILE = "model.keras"
 INT8_MODEL_FILE = "model_int8.tflite"
@@ -71,6 +72,11 @@ class TrainConfig:
     # the float model did, and 13 fewer F
     output_bias_correction: bool = True
     bias_correction_samples: int = 4000
+    # knowledge distillation (distillation.py): folder of a float teacher trained by `ecgcc
+    # train --model teacher` on DS1; None trains on the annotations alone
+    teacher: str | None = None
+    distillation_weight: float = 0.5
+    temperature: float = 2.0
     train_records: tuple[str, ...] = splits.training_patients()
     validation_records: tuple[str, ...] = splits.VALIDATION_PATIENTS
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -207,8 +213,15 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
         weights[aami.CLASS_INDEX[name]] = min(weights[aami.CLASS_INDEX[name]], limit)
     train_rr = train.rr.copy()
     train_rr[:, config.model.unused_rhythm_features()] = 0
+    loss, teacher_targets, distillation = "sparse_categorical_crossentropy", None, None
+    if config.teacher:
+        teacher, distillation = load_teacher(Path(config.teacher))
+        distillation.update(weight=config.distillation_weight, temperature=config.temperature)
+        teacher_targets = soft_targets(teacher)
+        loss = distillation_loss(len(aami.CLASSES), config.distillation_weight, config.temperature)
+        log(f"distilling from {config.teacher} ({distillation['parameters']} parameters)")
     batches = make_batches(train.windows, train_rr, train.labels, weights, config.batch_size, config.seed,
-                           config.augment, config.majority_fraction)
+                           config.augment, config.majority_fraction, teacher_targets)
     model = build_model(config.model)
     model.compile(
         optimizer=keras.optimizers.Adam(
@@ -216,7 +229,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
             use_ema=config.weight_averaging > 0,
             ema_momentum=config.weight_averaging or 0.99,
         ),
-        loss="sparse_categorical_crossentropy",
+        loss=loss,
         weighted_metrics=[],
     )
     selector = _selection_callback(validation, config.patience, config.logit_offsets, log)
@@ -262,6 +275,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
         "selection": {"best_epoch": selector.best_epoch, "best_score": selector.best_score,
                       "logit_offsets": {c: float(v) for c, v in zip(aami.CLASSES, selector.best_offsets)},
                       "epochs_run": len(selector.history), "history": selector.history},
+        "distillation": distillation,
         "quantization": quantization,
         "validation_metrics": {"float": float_validation, "int8": int8_validation},
         "wall_time_s": {"fit": round(fit_seconds, 1), "total": round(time.monotonic() - started, 1)},
@@ -295,6 +309,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--validation-records", help="comma-separated DS1 validation records")
     parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
     parser.add_argument("--no-cache", action="store_true", help="rebuild the beat dataset instead of using .build/cache")
+    parser.add_argument("--model", choices=sorted(MODEL_PRESETS), default="reference",
+                        help="network size: the deployable reference model, or a larger teacher for --teacher")
+    parser.add_argument("--teacher", help="distil from the float model in this `ecgcc train` output folder")
+    parser.add_argument("--distillation-weight", type=float, default=TrainConfig.distillation_weight,
+                        help="share of the loss taken from the teacher (0..1)")
+    parser.add_argument("--temperature", type=float, default=TrainConfig.temperature,
+                        help="softmax temperature of the distillation term")
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
@@ -315,6 +336,10 @@ def train_main(args: argparse.Namespace) -> int:
         augment=not args.no_augment,
         train_records=train_records,
         validation_records=validation,
+        model=MODEL_PRESETS[args.model],
+        teacher=args.teacher,
+        distillation_weight=args.distillation_weight,
+        temperature=args.temperature,
     )
     result = train_reference(config, data_dir, use_cache=not args.no_cache)
     output = Path(args.output) if args.output else build_dir() / "train"
