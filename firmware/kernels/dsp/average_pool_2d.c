@@ -19,15 +19,21 @@ static inline uint32_t average_of_two(uint32_t a, uint32_t b) {
   return half + (odd & ~(half >> 7));
 }
 
-/* Two-element windows: the elements are `apart` bytes apart; `clamps` is a constant where inlined. */
-static inline __attribute__((always_inline)) void averages_of_pairs(const int8_t *first, int32_t apart,
-                                                                    int32_t bytes, int clamps, uint32_t min4,
-                                                                    uint32_t max4, int8_t *out) {
+/* Two-element windows, the elements `apart` bytes apart; `clamps` is a constant where inlined. */
+static inline __attribute__((always_inline)) void averages_of_pairs_clamped(const int8_t *first, int32_t apart,
+                                                                            int32_t bytes, int clamps,
+                                                                            const ecg_clamp4_t *clamp,
+                                                                            int8_t *out) {
   for (int8_t *const end = out + bytes; out != end; out += 4, first += 4) {
-    uint32_t avg = average_of_two(ecg_read_s8x4(first), ecg_read_s8x4(first + apart));
-    if (clamps) avg = ecg_min_s8x4(ecg_max_s8x4(avg, min4), max4);
-    ecg_write_s8x4(out, avg);
+    const uint32_t avg = average_of_two(ecg_read_s8x4(first), ecg_read_s8x4(first + apart));
+    ecg_write_s8x4(out, clamps ? ecg_clamp4(clamp, avg) : avg);
   }
+}
+
+static void averages_of_pairs(const int8_t *first, int32_t apart, int32_t bytes, const ecg_clamp4_t *clamp,
+                              int8_t *out) {
+  if (clamp->active) averages_of_pairs_clamped(first, apart, bytes, 1, clamp, out);
+  else averages_of_pairs_clamped(first, apart, bytes, 0, clamp, out);
 }
 
 /* Rounded division of a lane sum by the window count, for counts 2..MAX_LANE_COUNT.
@@ -70,64 +76,51 @@ static inline uint32_t lane_averages(const lane_divider_t *d, uint32_t even, uin
     n_even -= (even >> 15) & 0x00010001u;
     n_odd -= (odd >> 15) & 0x00010001u;
   }
-  const int32_t m = d->multiplier, s = d->shift;
-  const uint32_t q0 = (uint32_t)(ecg_smulwb(m, n_even) >> s), q2 = (uint32_t)(ecg_smulwt(m, n_even) >> s);
-  const uint32_t q1 = (uint32_t)(ecg_smulwb(m, n_odd) >> s), q3 = (uint32_t)(ecg_smulwt(m, n_odd) >> s);
-  return (q0 | q1 << 8 | q2 << 16 | q3 << 24) ^ 0x80808080u;   /* each q is the average + 128 */
+  int32_t q0, q1, q2, q3;
+  ecg_smulw_halves(d->multiplier, n_even, &q0, &q2);
+  ecg_smulw_halves(d->multiplier, n_odd, &q1, &q3);
+  const int32_t s = d->shift;
+  const uint32_t bytes = (uint32_t)(q0 >> s) | (uint32_t)(q1 >> s) << 8 | (uint32_t)(q2 >> s) << 16 |
+                         (uint32_t)(q3 >> s) << 24;
+  return bytes ^ 0x80808080u;   /* each q is the average + 128 */
 }
 
 void ecg_average_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t c = p->channels, row = p->in_w * c, act_min = p->act_min, act_max = p->act_max;
   const int32_t groups_end = c & ~3;
-  const int clamps = act_min > -128 || act_max < 127;
-  const uint32_t min4 = (uint32_t)(uint8_t)(int8_t)act_min * 0x01010101u;
-  const uint32_t max4 = (uint32_t)(uint8_t)(int8_t)act_max * 0x01010101u;
+  const ecg_clamp4_t clamp = ecg_clamp4_prepare(act_min, act_max);
   lane_divider_t divider = lane_divider_prepare(2);
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *image = input + b * p->in_h * row;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const ecg_span_t ys = ecg_pool_span(oy, p->stride_h, p->pad_h, p->filter_h, p->in_h);
-      for (int32_t ox = 0; ox < p->out_w; ++ox, output += c) {
-        const ecg_span_t xs = ecg_pool_span(ox, p->stride_w, p->pad_w, p->filter_w, p->in_w);
-        const int32_t width = xs.end - xs.start, count = (ys.end - ys.start) * width;
-        const int8_t *first = image + ys.start * row + xs.start * c;
-        int32_t ch = 0;
-        if (count == 2) {
-          const int32_t apart = width == 2 ? c : row;
-          if (clamps) {
-            averages_of_pairs(first, apart, groups_end, 1, min4, max4, output);
-          } else {
-            averages_of_pairs(first, apart, groups_end, 0, min4, max4, output);
-          }
-          ch = groups_end;
-        } else if (count > 2 && count <= MAX_LANE_COUNT) {
-          if (divider.count != count) divider = lane_divider_prepare(count);
-          for (; ch < groups_end; ch += 4) {
-            uint32_t even = 0, odd = 0;
-            const int8_t *in_row = first + ch;
-            for (int32_t y = ys.start; y < ys.end; ++y, in_row += row) {
-              const int8_t *in = in_row;
-              for (int32_t x = 0; x < width; ++x, in += c) {
-                const uint32_t x4 = ecg_read_s8x4(in);
-                even = ecg_sxtab16(even, x4);
-                odd = ecg_sxtab16_ror8(odd, x4);
-              }
-            }
-            uint32_t avg = lane_averages(&divider, even, odd);
-            if (clamps) avg = ecg_min_s8x4(ecg_max_s8x4(avg, min4), max4);
-            ecg_write_s8x4(output + ch, avg);
+  ecg_window_t w;
+  for (ecg_pool_walk_t walk = ecg_pool_walk(p, input); ecg_pool_next(&walk, &w); output += c) {
+    const int32_t count = w.height * w.width;
+    int32_t ch = 0;
+    if (count == 2) {
+      averages_of_pairs(w.first, w.width == 2 ? c : row, groups_end, &clamp, output);
+      ch = groups_end;
+    } else if (count > 2 && count <= MAX_LANE_COUNT) {
+      if (divider.count != count) divider = lane_divider_prepare(count);
+      for (; ch < groups_end; ch += 4) {
+        uint32_t even = 0, odd = 0;
+        const int8_t *in_row = w.first + ch;
+        for (int32_t y = 0; y < w.height; ++y, in_row += row) {
+          const int8_t *in = in_row;
+          for (int32_t x = 0; x < w.width; ++x, in += c) {
+            const uint32_t x4 = ecg_read_s8x4(in);
+            even = ecg_sxtab16(even, x4);
+            odd = ecg_sxtab16_ror8(odd, x4);
           }
         }
-        for (; ch < c; ++ch) {   /* the scalar path: the reference's arithmetic */
-          int32_t sum = 0;
-          for (int32_t y = ys.start; y < ys.end; ++y) {
-            const int8_t *in = image + y * row + xs.start * c + ch;
-            for (int32_t x = 0; x < width; ++x, in += c) sum += *in;
-          }
-          const int32_t avg = count > 0 ? ecg_rounded_average(sum, count) : 0;
-          output[ch] = (int8_t)ecg_clamp(avg, act_min, act_max);
-        }
+        const uint32_t avg = lane_averages(&divider, even, odd);
+        ecg_write_s8x4(output + ch, clamp.active ? ecg_clamp4(&clamp, avg) : avg);
       }
+    }
+    for (; ch < c; ++ch) {   /* the scalar path: the reference's arithmetic */
+      int32_t sum = 0;
+      for (int32_t y = 0; y < w.height; ++y) {
+        for (int32_t x = 0; x < w.width; ++x) sum += w.first[y * row + x * c + ch];
+      }
+      const int32_t avg = count > 0 ? ecg_rounded_average(sum, count) : 0;
+      output[ch] = (int8_t)ecg_clamp(avg, act_min, act_max);
     }
   }
 }

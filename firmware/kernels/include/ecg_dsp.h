@@ -156,16 +156,9 @@ static inline uint32_t ecg_sxtab16_ror8(uint32_t acc, uint32_t x) {
   __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
   return r;
 }
-/* (a * low signed halfword of b) >> 16, and the same with the high halfword: SMULWB, SMULWT */
-static inline int32_t ecg_smulwb(int32_t a, uint32_t b) {
-  int32_t r;
-  __asm__("smulwb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
-static inline int32_t ecg_smulwt(int32_t a, uint32_t b) {
-  int32_t r;
-  __asm__("smulwt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
+/* (a * each signed halfword of b) >> 16: SMULWB and SMULWT */
+static inline void ecg_smulw_halves(int32_t a, uint32_t b, int32_t *low, int32_t *high) {
+  __asm__("smulwb %0, %2, %3\n\tsmulwt %1, %2, %3" : "=&r"(*low), "=r"(*high) : "r"(a), "r"(b));
 }
 /* (acc * 2^32 + a * b + 2^31) >> 32: SMMLAR */
 static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
@@ -175,13 +168,31 @@ static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
 }
 #else
 #define ecg_sxtab16_ror8(acc, x) ecg_sxtab16((acc), (uint32_t)(x) >> 8)
-static inline int32_t ecg_smulwb(int32_t a, uint32_t b) { return (int32_t)(((int64_t)a * (int16_t)b) >> 16); }
-static inline int32_t ecg_smulwt(int32_t a, uint32_t b) {
-  return (int32_t)(((int64_t)a * (int16_t)(b >> 16)) >> 16);
+static inline void ecg_smulw_halves(int32_t a, uint32_t b, int32_t *low, int32_t *high) {
+  *low = (int32_t)(((int64_t)a * (int16_t)b) >> 16);
+  *high = (int32_t)(((int64_t)a * (int16_t)(b >> 16)) >> 16);
 }
 static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint64_t)(((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u) >> 32);
 }
 #endif
+
+/* An activation range on four int8 lanes; `active` is 0 for the whole int8 range. */
+typedef struct {
+  int active;
+  uint32_t min4, max4;
+} ecg_clamp4_t;
+
+static inline ecg_clamp4_t ecg_clamp4_prepare(int32_t act_min, int32_t act_max) {
+  ecg_clamp4_t c;
+  c.active = act_min > -128 || act_max < 127;
+  c.min4 = (uint32_t)(uint8_t)(int8_t)act_min * 0x01010101u;
+  c.max4 = (uint32_t)(uint8_t)(int8_t)act_max * 0x01010101u;
+  return c;
+}
+
+static inline uint32_t ecg_clamp4(const ecg_clamp4_t *c, uint32_t v) {
+  return ecg_min_s8x4(ecg_max_s8x4(v, c->min4), c->max4);
+}
 
 #endif

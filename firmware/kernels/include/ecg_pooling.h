@@ -20,6 +20,50 @@ static inline ecg_span_t ecg_pool_span(int32_t out_index, int32_t stride, int32_
   return s;
 }
 
+/* The in-bounds part of one pooling window: its first element and its height and width (zero when the
+ * window lies in padding only). */
+typedef struct {
+  const int8_t *first;
+  int32_t height, width;
+} ecg_window_t;
+
+/* Visits the windows of a 2-D pool in output order (NHWC): for (walk = ecg_pool_walk(p, input);
+ * ecg_pool_next(&walk, &window); output += channels) { ... }. */
+typedef struct {
+  const ecg_pool_2d_params_t *p;
+  const int8_t *image;          /* the current batch */
+  int32_t batch, oy, ox;
+  ecg_span_t ys;
+} ecg_pool_walk_t;
+
+static inline ecg_pool_walk_t ecg_pool_walk(const ecg_pool_2d_params_t *p, const int8_t *input) {
+  ecg_pool_walk_t w;
+  w.p = p;
+  w.image = input;
+  w.batch = w.oy = w.ox = 0;
+  w.ys = ecg_pool_span(0, p->stride_h, p->pad_h, p->filter_h, p->in_h);
+  return w;
+}
+
+static inline int ecg_pool_next(ecg_pool_walk_t *w, ecg_window_t *window) {
+  const ecg_pool_2d_params_t *p = w->p;
+  if (w->ox == p->out_w) {
+    w->ox = 0;
+    if (++w->oy == p->out_h) {
+      w->oy = 0;
+      w->image += p->in_h * p->in_w * p->channels;
+      ++w->batch;
+    }
+    w->ys = ecg_pool_span(w->oy, p->stride_h, p->pad_h, p->filter_h, p->in_h);
+  }
+  if (w->batch >= p->batches) return 0;
+  const ecg_span_t xs = ecg_pool_span(w->ox++, p->stride_w, p->pad_w, p->filter_w, p->in_w);
+  window->first = w->image + (w->ys.start * p->in_w + xs.start) * p->channels;
+  window->height = w->ys.end > w->ys.start ? w->ys.end - w->ys.start : 0;
+  window->width = xs.end > xs.start ? xs.end - xs.start : 0;
+  return 1;
+}
+
 /* sum / count rounded to nearest, ties away from zero, as TFLM's int8 average pool (count > 0). */
 static inline int32_t ecg_rounded_average(int32_t sum, int32_t count) {
   return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;

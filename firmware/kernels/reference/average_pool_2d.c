@@ -7,23 +7,16 @@
 
 void ecg_average_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t c = p->channels, row = p->in_w * c;
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *image = input + b * p->in_h * row;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const ecg_span_t ys = ecg_pool_span(oy, p->stride_h, p->pad_h, p->filter_h, p->in_h);
-      for (int32_t ox = 0; ox < p->out_w; ++ox, output += c) {
-        const ecg_span_t xs = ecg_pool_span(ox, p->stride_w, p->pad_w, p->filter_w, p->in_w);
-        const int32_t count = (ys.end - ys.start) * (xs.end - xs.start);
-        for (int32_t ch = 0; ch < c; ++ch) {
-          int32_t sum = 0;
-          for (int32_t y = ys.start; y < ys.end; ++y) {
-            const int8_t *in = image + y * row + xs.start * c + ch;
-            for (int32_t x = xs.start; x < xs.end; ++x, in += c) sum += *in;
-          }
-          const int32_t avg = count > 0 ? ecg_rounded_average(sum, count) : 0;
-          output[ch] = (int8_t)ecg_clamp(avg, p->act_min, p->act_max);
-        }
+  ecg_window_t w;
+  for (ecg_pool_walk_t walk = ecg_pool_walk(p, input); ecg_pool_next(&walk, &w); output += c) {
+    const int32_t count = w.height * w.width;
+    for (int32_t ch = 0; ch < c; ++ch) {
+      int32_t sum = 0;
+      for (int32_t y = 0; y < w.height; ++y) {
+        for (int32_t x = 0; x < w.width; ++x) sum += w.first[y * row + x * c + ch];
       }
+      const int32_t avg = count > 0 ? ecg_rounded_average(sum, count) : 0;
+      output[ch] = (int8_t)ecg_clamp(avg, p->act_min, p->act_max);
     }
   }
 }
