@@ -28,3 +28,15 @@ def test_dsp_twins_match_reference_kernels(tmp_path):
     assert len(run) > CASES * len(kinds) * 3 // 4, "too many random cases were skipped to mean anything"
     for n, (want, got) in enumerate(zip(reference, dsp)):
         assert want == got, f"case {n // len(kinds)}: {kinds[n % len(kinds)]} differs between the DSP and reference kernels"
+
+
+def test_average_pool_division_is_exact_for_every_count_and_sum(tmp_path):
+    """The DSP average pool's SHADD8 pairs and reciprocal lane division, over every pair of bytes and every
+    (count, sum) the lanes take, against the reference rounding."""
+    exe = tmp_path / "average_exhaustive"
+    subprocess.run(["gcc", *CFLAGS, "-Wno-unused-function", "-DECGCC_DSP_EMULATE", f"-I{KERNELS / 'include'}",
+                    f"-I{KERNELS / 'dsp'}", str(DRIVER.with_name("average_exhaustive.c")), "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
+    done = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert int(done.stdout.split()[-1]) == 256 * 256 + sum(255 * count + 1 for count in range(3, 129))
