@@ -30,13 +30,25 @@ def test_dsp_twins_match_reference_kernels(tmp_path):
         assert want == got, f"case {n // len(kinds)}: {kinds[n % len(kinds)]} differs between the DSP and reference kernels"
 
 
-def test_average_pool_division_is_exact_for_every_count_and_sum(tmp_path):
-    """The DSP average pool's SHADD8 pairs and reciprocal lane division, over every pair of bytes and every
-    (count, sum) the lanes take, against the reference rounding."""
-    exe = tmp_path / "average_exhaustive"
+def _run_dsp_check(tmp_path, source: str) -> int:
+    """Builds a check that includes a DSP kernel source (emulated on the host), runs it and returns the
+    number of cases it checked; fails with the check's message at its first mismatch."""
+    exe = tmp_path / source
     subprocess.run(["gcc", *CFLAGS, "-Wno-unused-function", "-DECGCC_DSP_EMULATE", f"-I{KERNELS / 'include'}",
-                    f"-I{KERNELS / 'dsp'}", str(DRIVER.with_name("average_exhaustive.c")), "-o", str(exe)],
+                    f"-I{KERNELS / 'dsp'}", str(DRIVER.with_name(source)), "-o", str(exe)],
                    check=True, capture_output=True, text=True)
     done = subprocess.run([str(exe)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
-    assert int(done.stdout.split()[-1]) == 256 * 256 + sum(255 * count + 1 for count in range(3, 129))
+    return int(done.stdout.split()[-1])
+
+
+def test_average_pool_division_is_exact_for_every_count_and_sum(tmp_path):
+    """The DSP average pool's SHADD8 pairs and reciprocal lane division, over every pair of bytes and every
+    (count, sum) the lanes take, against the reference rounding."""
+    checked = _run_dsp_check(tmp_path, "average_exhaustive.c")
+    assert checked == 256 * 256 + sum(255 * count + 1 for count in range(3, 129))
+
+
+def test_depthwise_doubled_requantization_matches_the_reference(tmp_path):
+    """SMMLAR requantization of doubled accumulators against ecg_requantize for every accepted shift."""
+    assert _run_dsp_check(tmp_path, "depthwise_requant_check.c") == 22 * (20000 + 2 * 601)
