@@ -34,14 +34,22 @@ static int as_one_block(const ecg_mean_params_t *p, reduction_t *r) {
   return 1;
 }
 
-static void mean_of_four_channels(const ecg_mean_params_t *p, const reduction_t *r, const int8_t *in,
-                                  int8_t *out) {
+/* ecg_mean_of_sum with the requantization constants prepared once (the multiplier is positive) */
+static inline int8_t mean_of_sum(const ecg_mean_params_t *p, const ecg_requant_t *q, int32_t sum) {
+  if (!p->requantize) return ecg_mean_of_sum(p, sum);
+  const int32_t value = ecg_requant_apply(sum - p->input_zero_point * p->count, q) + p->output_zero_point;
+  return (int8_t)ecg_clamp(value, -128, 127);
+}
+
+static void mean_of_four_channels(const ecg_mean_params_t *p, const ecg_requant_t *q, const reduction_t *r,
+                                  const int8_t *in, int8_t *out) {
   int32_t sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
   for (int32_t start = 0; start < r->reduced; start += LANE_ROWS) {
     const int32_t end = start + LANE_ROWS < r->reduced ? start + LANE_ROWS : r->reduced;
     uint32_t even = 0, odd = 0;
-    for (int32_t i = start; i < end; ++i) {
-      const uint32_t x4 = ecg_read_s8x4(in + i * r->inner);
+    const int32_t step = r->inner;
+    for (const int8_t *x = in + start * step, *const stop = in + end * step; x != stop; x += step) {
+      const uint32_t x4 = ecg_read_s8x4(x);
       even = ecg_sxtab16(even, x4);
       odd = ecg_sxtab16_ror8(odd, x4);
     }
@@ -50,10 +58,10 @@ static void mean_of_four_channels(const ecg_mean_params_t *p, const reduction_t 
     sum1 += (int16_t)odd;
     sum3 += (int32_t)odd >> 16;
   }
-  out[0] = ecg_mean_of_sum(p, sum0);
-  out[1] = ecg_mean_of_sum(p, sum1);
-  out[2] = ecg_mean_of_sum(p, sum2);
-  out[3] = ecg_mean_of_sum(p, sum3);
+  out[0] = mean_of_sum(p, q, sum0);
+  out[1] = mean_of_sum(p, q, sum1);
+  out[2] = mean_of_sum(p, q, sum2);
+  out[3] = mean_of_sum(p, q, sum3);
 }
 
 void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {
@@ -63,13 +71,14 @@ void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {
     return;
   }
   const int32_t groups_end = r.inner & ~3;
+  const ecg_requant_t q = ecg_requant_prepare(p->multiplier, p->shift);
   for (int32_t o = 0; o < r.outer; ++o, input += r.reduced * r.inner, output += r.inner) {
     int32_t ch = 0;
-    for (; ch < groups_end; ch += 4) mean_of_four_channels(p, &r, input + ch, output + ch);
+    for (; ch < groups_end; ch += 4) mean_of_four_channels(p, &q, &r, input + ch, output + ch);
     for (; ch < r.inner; ++ch) {
       int32_t sum = 0;
       for (int32_t i = 0; i < r.reduced; ++i) sum += input[i * r.inner + ch];
-      output[ch] = ecg_mean_of_sum(p, sum);
+      output[ch] = mean_of_sum(p, &q, sum);
     }
   }
 }
