@@ -1,11 +1,11 @@
-"""The DSP pooling, MEAN and depthwise kernels on the Cortex-M4 instruction set (QEMU mps2-an386), each
+"""The DSP pooling, MEAN and depthwise kernels and SOFTMAX on the Cortex-M4 instruction set (QEMU mps2-an386), each
 path taken by some case, bit-exact with the TFLite Micro interpreter."""
 import shutil
 
 import numpy as np
 import pytest
 
-from models import depthwise1d, depthwise2d, layer, single
+from models import dense, depthwise1d, depthwise2d, layer, single
 from support import build_qemu_m4, quantized, random_records, run_qemu_m4
 
 needs_arm_and_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
@@ -41,6 +41,9 @@ CASES = {
     "mean_1d_long": single((300, 4), layer("GlobalAveragePooling1D")),
     "mean_2d": single((6, 5, 8), layer("GlobalAveragePooling2D")),
     "mean_keepdims": single((30, 5), layer("GlobalAveragePooling1D", keepdims=True)),
+    # SOFTMAX: rows within and beyond the columns whose exps are kept for the second pass
+    "softmax_5": single((16,), dense(5), layer("Softmax")),
+    "softmax_rows_of_80": single((3, 12), dense(80), layer("Softmax")),
 }
 
 

@@ -5,6 +5,7 @@
 
 #define SCALED_DIFF_INTEGER_BITS 5
 #define ACCUMULATION_INTEGER_BITS 12
+#define CACHED_COLUMNS 64
 
 /* exp(a) for a in [-1/4, 0), a and result in Q0.31: Taylor series around -1/8. */
 static int32_t exp_on_quarter_interval(int32_t a) {
@@ -65,6 +66,7 @@ static int32_t exp_of_diff(const ecg_softmax_params_t *p, int32_t diff) {
 }
 
 void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output) {
+  int32_t exps[CACHED_COLUMNS];   /* each column's exp, computed once for both passes where it fits */
   for (int32_t r = 0; r < p->rows; ++r) {
     const int8_t *in = input + r * p->depth;
     int8_t *out = output + r * p->depth;
@@ -75,7 +77,9 @@ void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *out
     for (int32_t c = 0; c < p->depth; ++c) {
       const int32_t diff = in[c] - max_in_row;
       if (diff >= p->diff_min) {
-        sum_of_exps += ecg_rounding_divide_by_pot(exp_of_diff(p, diff), ACCUMULATION_INTEGER_BITS);
+        const int32_t e = exp_of_diff(p, diff);
+        if (c < CACHED_COLUMNS) exps[c] = e;
+        sum_of_exps += ecg_rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS);
       }
     }
 
@@ -90,7 +94,8 @@ void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *out
       const int32_t diff = in[c] - max_in_row;
       int32_t value = -128;
       if (diff >= p->diff_min) {
-        const int32_t scaled = ecg_rounding_doubling_high_mul(reciprocal, exp_of_diff(p, diff));
+        const int32_t e = c < CACHED_COLUMNS ? exps[c] : exp_of_diff(p, diff);
+        const int32_t scaled = ecg_rounding_doubling_high_mul(reciprocal, e);
         value = ecg_clamp(ecg_rounding_divide_by_pot(scaled, exponent) - 128, -128, 127);
       }
       out[c] = (int8_t)value;
