@@ -1,0 +1,64 @@
+"""CONV_2D's DSP paths, each bit-exact with the TFLite Micro interpreter on the Cortex-M4 instruction set
+(QEMU mps2-an386, the assembly loops) and in their portable twin on the host: windows held in registers
+(one input channel; pointwise on 8, 12 and 16 channels; more output channels than one staged block),
+staged windows whose edge pixels walk only their taps inside the input (dilated, and plain with a
+multiple of four channels), edge windows copied with the zero point (other channel counts, 2-D),
+dilated 2-D rows, odd channel counts, stride 2, fused RELU / RELU6 bounds, and layers left to the
+two-step requantization."""
+import shutil
+
+import numpy as np
+import pytest
+
+from models import conv1d, conv2d, layers, single
+from support import assert_bit_exact, build_qemu_m4, quantized, random_records, run_qemu_m4
+
+VERSION = "conv-paths-v1"
+
+
+def huge_bias_conv1d(filters, kernel):
+    """Biases that dwarf the products: the output scale becomes tiny against the accumulator's (a right
+    shift beyond 21), so the kernel keeps TFLM's two-step requantization for the layer."""
+    def make():
+        import tensorflow as tf
+        return layers().Conv1D(filters, kernel, padding="same",
+                               bias_initializer=tf.keras.initializers.RandomNormal(stddev=1e5, seed=4))
+    return make
+
+CASES = {
+    # window of at most 8 values: one input channel, kernel 7, stride 2, SAME, RELU6; then 1x1 on 8 channels
+    "resident_narrow": single((64, 1), conv1d(8, 7, 2, "same", 1, "relu6"), conv1d(5, 1)),
+    # windows of 12 and 16 values (pointwise), 40 outputs in two staged blocks; then staged, taps at the
+    # edges, 3 output channels (a partial group) with RELU6
+    "resident_wide": single((24, 12), conv1d(16, 1, 1, "same", 1, "relu"), conv1d(40, 1),
+                            conv1d(3, 3, 1, "same", 1, "relu6")),
+    # the ECG CNN's middle layer shape: dilated taps as separate runs, edges by taps
+    "staged_dilated_edges": single((40, 32), conv1d(12, 5, 1, "same", 2, "relu")),
+    # a channel count that is not a multiple of four: edge windows copied, stride 2, 7 outputs
+    "staged_gathered_edges": single((31, 6), conv1d(7, 3, 2, "same", 1, "relu6")),
+    # 2-D windows (one run per kernel row) and dilated 2-D (runs walked row by row)
+    "staged_2d": single((9, 10, 8), conv2d(6, 3, 2, "same")),
+    "staged_2d_dilated": single((12, 11, 4), conv2d(5, 3, 1, "same", 2, "relu")),
+    # layers whose requantization does not fold: a window that would be held in registers, and a staged one
+    "unfolded_resident_window": single((20, 8), huge_bias_conv1d(6, 1)),
+    "unfolded_staged_window": single((20, 8), huge_bias_conv1d(5, 3)),
+}
+
+needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
+                                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+
+
+@needs_arm_qemu
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_conv_path_bit_exact_on_cortex_m4_and_host_twin(name, tmp_path):
+    from ecgcc.reference import Reference
+    tflite = quantized(f"{VERSION}-{name}", CASES[name], None, seed=3)
+    result = assert_bit_exact(tflite, tmp_path / "host", count=20, seed=5, defines=(("ECGCC_DSP_EMULATE",),))
+    assert any(k.function == "ecg_conv_2d" for k in result.kernels)
+    records = random_records(result.graph, 10, seed=6)
+    outputs, _ = run_qemu_m4(build_qemu_m4(tmp_path / "host" / "model", records, tmp_path / "m4"))
+    assert len(outputs) == len(records)
+    reference = Reference(tflite)
+    for i, (record, got) in enumerate(zip(records, outputs)):
+        want = reference.run(record)[0].reshape(-1)
+        assert np.array_equal(want, got[0]), f"record {i}: {np.count_nonzero(want != got[0])} bytes differ on the M4"
