@@ -31,10 +31,11 @@ static void depthwise_case(void) {
   p.in_c = uniform(1, 6);
   p.depth_multiplier = uniform(1, 3);
   p.out_c = p.in_c * p.depth_multiplier;
-  p.k_h = uniform(1, 4);
-  p.k_w = uniform(1, 6);
-  p.stride_h = uniform(1, 3);
-  p.stride_w = uniform(1, 3);
+  const int32_t shape = uniform(0, 2);   /* the unrolled 1x5 and 3x3 loops, or any shape */
+  p.k_h = shape == 0 ? 1 : shape == 1 ? 3 : uniform(1, 4);
+  p.k_w = shape == 0 ? 5 : shape == 1 ? 3 : uniform(1, 6);
+  p.stride_h = uniform(0, 1) ? 1 : uniform(1, 3);
+  p.stride_w = uniform(0, 1) ? 1 : uniform(1, 3);
   p.dilation_h = uniform(1, 3);
   p.dilation_w = uniform(1, 2) == 1 ? 1 : uniform(1, 3);
   const int32_t span_h = (p.k_h - 1) * p.dilation_h + 1, span_w = (p.k_w - 1) * p.dilation_w + 1;

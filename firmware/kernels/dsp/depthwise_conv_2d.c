@@ -337,10 +337,58 @@ static inline __attribute__((always_inline)) void convolve_rows_3x3_clamped(cons
   }
 }
 
+/* The 3x3 kernel at stride 1, two neighbouring outputs per step: they share the word holding their last
+ * taps (x2 and x3 of each kernel row). */
+static inline __attribute__((always_inline)) void convolve_rows_3x3_pairs(const band_t *band, const channel_t *ch,
+                                                                          int32_t count, int full_range,
+                                                                          int8_t *out) {
+  const ecg_depthwise_conv_2d_params_t *p = band->p;
+  const int32_t out_step = p->out_c, out_w = p->out_w, width = band->width, tap_row = p->dilation_h * width;
+  const uint32_t w0 = ch->pairs[0], w1 = ch->pairs[1], w2 = ch->pairs[2];
+  const uint32_t last01 = (uint16_t)ch->tails[0] | (uint32_t)ch->tails[1] << 16, last2 = (uint32_t)ch->tails[2];
+  const int32_t start = ch->acc2_start, multiplier = ch->q.multiplier, round = ch->q.round, right = ch->q.right;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int16_t *base = band->entries;
+  for (int32_t oy = 0; oy < count; ++oy, base += width) {
+    const int16_t *in = base;
+    for (int8_t *const end = out + (out_w & ~1) * out_step; out != end; out += 2 * out_step, in += 2) {
+      const int16_t *in1 = in + tap_row, *in2 = in1 + tap_row;
+      uint32_t last = read_pair(in + 2);
+      int32_t acc0 = ecg_smlabb(last, last01, ecg_smlad(read_pair(in), w0, start));
+      int32_t acc1 = ecg_smlatb(last, last01, ecg_smlad(read_pair(in + 1), w0, start));
+      last = read_pair(in1 + 2);
+      acc0 = ecg_smlabt(last, last01, ecg_smlad(read_pair(in1), w1, acc0));
+      acc1 = ecg_smlatt(last, last01, ecg_smlad(read_pair(in1 + 1), w1, acc1));
+      last = read_pair(in2 + 2);
+      acc0 = ecg_smlabb(last, last2, ecg_smlad(read_pair(in2), w2, acc0));
+      acc1 = ecg_smlatb(last, last2, ecg_smlad(read_pair(in2 + 1), w2, acc1));
+      const int32_t value0 = requant_doubled(acc0, multiplier, round, right);
+      const int32_t value1 = requant_doubled(acc1, multiplier, round, right);
+      out[0] = (int8_t)(full_range ? ecg_ssat8(value0) : ecg_clamp(value0, act_min, act_max));
+      out[out_step] = (int8_t)(full_range ? ecg_ssat8(value1) : ecg_clamp(value1, act_min, act_max));
+    }
+    if (out_w & 1) {
+      const int16_t *in1 = in + tap_row, *in2 = in1 + tap_row;
+      int32_t acc0 = ecg_smlabb((uint32_t)in[2], last01, ecg_smlad(read_pair(in), w0, start));
+      acc0 = ecg_smlabt((uint32_t)in1[2], last01, ecg_smlad(read_pair(in1), w1, acc0));
+      acc0 = ecg_smlabb((uint32_t)in2[2], last2, ecg_smlad(read_pair(in2), w2, acc0));
+      const int32_t value = requant_doubled(acc0, multiplier, round, right);
+      *out = (int8_t)(full_range ? ecg_ssat8(value) : ecg_clamp(value, act_min, act_max));
+      out += out_step;
+    }
+  }
+}
+
 /* Each shape in a function of its own, so that its loop gets all the registers. */
 static __attribute__((noinline)) void convolve_rows_3x3(const band_t *band, const channel_t *ch, int32_t count,
                                                         int full, int8_t *out) {
-  if (full) convolve_rows_3x3_clamped(band, ch, count, 1, out); else convolve_rows_3x3_clamped(band, ch, count, 0, out);
+  if (band->p->stride_w == 1 && band->p->stride_h == 1) {
+    if (full) convolve_rows_3x3_pairs(band, ch, count, 1, out); else convolve_rows_3x3_pairs(band, ch, count, 0, out);
+  } else if (full) {
+    convolve_rows_3x3_clamped(band, ch, count, 1, out);
+  } else {
+    convolve_rows_3x3_clamped(band, ch, count, 0, out);
+  }
 }
 
 static __attribute__((noinline)) void convolve_rows_general(const band_t *band, const channel_t *ch, int32_t count,

@@ -130,6 +130,7 @@ static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 #define ecg_sadd16(a, b) ((uint32_t)__sadd16((int16x2_t)(a), (int16x2_t)(b)))
 #define ecg_sxtab16(acc, x) ((uint32_t)__sxtab16((int16x2_t)(acc), (int8x4_t)(x)))
 #define ecg_smlabt(a, b, acc) __smlabt((int32_t)(a), (int32_t)(b), (acc))
+#define ecg_smlatb(a, b, acc) __smlatb((int32_t)(a), (int32_t)(b), (acc))
 #else
 static inline int32_t ecg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 /* floor((a + b) / 2) per signed byte */
@@ -143,10 +144,11 @@ static inline uint32_t ecg_sadd16(uint32_t a, uint32_t b) {
   return (uint32_t)(uint16_t)(a + b) | ((((a >> 16) + (b >> 16)) & 0xFFFFu) << 16);
 }
 static inline uint32_t ecg_sxtab16(uint32_t acc, uint32_t x) { return ecg_sadd16(acc, ecg_sxtb16(x)); }
-/* acc + a.lo * b.hi, wrapping like the instruction */
+/* acc + a.lo * b.hi and acc + a.hi * b.lo, wrapping like the instructions */
 static inline int32_t ecg_smlabt(uint32_t a, uint32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)a * (int16_t)(b >> 16)));
 }
+static inline int32_t ecg_smlatb(uint32_t a, uint32_t b, int32_t acc) { return ecg_smlabt(b, a, acc); }
 #endif
 
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
