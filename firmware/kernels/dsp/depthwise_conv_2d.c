@@ -70,27 +70,28 @@ typedef struct {
 static int channel_prepare(const ecg_depthwise_conv_2d_params_t *p, int32_t oc, channel_t *ch) {
   const int32_t right = -p->shift[oc];
   if (right < 1 || right > 22 || p->multiplier[oc] <= 0) return 0;
-  const int32_t bias = p->bias ? p->bias[oc] : 0;
-  /* the largest |x + input_offset| over int8 x */
-  const int64_t low = (int64_t)p->input_offset - 128, high = (int64_t)p->input_offset + 127;
-  const int64_t largest_input = -low > high ? -low : high;
-  int64_t bound = bias < 0 ? -(int64_t)bias : bias;
-  const int32_t pairs_per_row = p->k_w / 2;
-  for (int32_t ky = 0; ky < p->k_h; ++ky) {
-    for (int32_t kx = 0; kx < p->k_w; ++kx) {
-      const int32_t w = p->weights[(ky * p->k_w + kx) * p->out_c + oc];
-      bound += (w < 0 ? -w : w) * largest_input;
-      const int32_t w2 = 2 * w;
-      ch->taps[ky * p->k_w + kx] = w2;
-      if (kx == p->k_w - 1 && (p->k_w & 1)) {
-        ch->tails[ky] = w2;
-      } else if (kx & 1) {
-        ch->pairs[ky * pairs_per_row + kx / 2] |= (uint32_t)(uint16_t)w2 << 16;
-      } else {
-        ch->pairs[ky * pairs_per_row + kx / 2] = (uint16_t)w2;
-      }
+  const int32_t k_h = p->k_h, k_w = p->k_w, pairs_per_row = k_w / 2, stride = p->out_c;
+  const int8_t *w = p->weights + oc;
+  int32_t weight_sum = 0;   /* of |w|: at most MAX_TAPS * 127 */
+  for (int32_t ky = 0, t = 0; ky < k_h; ++ky) {
+    for (int32_t j = 0; j < pairs_per_row; ++j, t += 2, w += 2 * stride) {
+      const int32_t w0 = w[0], w1 = w[stride];
+      weight_sum += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
+      ch->taps[t] = 2 * w0;
+      ch->taps[t + 1] = 2 * w1;
+      ch->pairs[ky * pairs_per_row + j] = (uint16_t)(2 * w0) | (uint32_t)(uint16_t)(2 * w1) << 16;
+    }
+    if (k_w & 1) {
+      const int32_t last = w[0];
+      weight_sum += last < 0 ? -last : last;
+      ch->taps[t++] = ch->tails[ky] = 2 * last;
+      w += stride;
     }
   }
+  /* |accumulator| <= |bias| + sum |w| * the largest |x + input_offset| over int8 x */
+  const int64_t low = (int64_t)p->input_offset - 128, high = (int64_t)p->input_offset + 127;
+  const int64_t bias = p->bias ? p->bias[oc] : 0;
+  const int64_t bound = (bias < 0 ? -bias : bias) + weight_sum * (-low > high ? -low : high);
   if (bound >= ((int64_t)1 << 29)) return 0;
   ch->acc2_start = 2 * p->folded_bias[oc];
   ch->q.multiplier = p->multiplier[oc];
@@ -168,8 +169,8 @@ static __attribute__((noinline)) void band_fill_four(const band_t bands[LANES], 
       const uint32_t a = ecg_read_s8x4(src), b = ecg_read_s8x4(src + c);
       const uint32_t even_a = ecg_sxtb16(a), even_b = ecg_sxtb16(b);      /* channels 0 and 2 */
       const uint32_t odd_a = ecg_sxtb16_ror8(a), odd_b = ecg_sxtb16_ror8(b);  /* channels 1 and 3 */
-      const uint32_t c0 = (even_a & 0xFFFFu) | even_b << 16, c2 = (even_b & 0xFFFF0000u) | even_a >> 16;
-      const uint32_t c1 = (odd_a & 0xFFFFu) | odd_b << 16, c3 = (odd_b & 0xFFFF0000u) | odd_a >> 16;
+      const uint32_t c0 = ecg_pack_low_halves(even_a, even_b), c2 = ecg_pack_high_halves(even_a, even_b);
+      const uint32_t c1 = ecg_pack_low_halves(odd_a, odd_b), c3 = ecg_pack_high_halves(odd_a, odd_b);
       __builtin_memcpy(d0 + i, &c0, 4);
       __builtin_memcpy(d1 + i, &c1, 4);
       __builtin_memcpy(d2 + i, &c2, 4);
