@@ -41,6 +41,7 @@ CASES = {
     "mean_1d_long": single((300, 4), layer("GlobalAveragePooling1D")),
     "mean_2d": single((6, 5, 8), layer("GlobalAveragePooling2D")),
     "mean_keepdims": single((30, 5), layer("GlobalAveragePooling1D", keepdims=True)),
+    "mean_axes_apart": single((6, 5, 8), layer("Lambda", lambda t: __import__("keras").ops.mean(t, axis=(1, 3)))),
     # SOFTMAX: rows within and beyond the columns whose exps are kept for the second pass
     "softmax_5": single((16,), dense(5), layer("Softmax")),
     "softmax_rows_of_80": single((3, 12), dense(80), layer("Softmax")),

@@ -1,11 +1,13 @@
 /* DEPTHWISE_CONV_2D with the Arm DSP extension, bit-identical to reference/depthwise_conv_2d.c.
- * One output channel at a time. The input rows the channel needs are copied once into a small int16
- * window on the stack, the input zero point standing where padding is, so every output is a plain dot
- * product with no border cases: accumulators start from the folded bias, in which the zero point's
- * products cancel. Two horizontally adjacent taps are one unaligned word load of two int16 inputs and
- * one SMLAD against a packed pair of weights. Weights and bias are doubled, which lets
- * requantization be one SMMLAR and a shift (doubled_requant_t). Channels whose accumulators could
- * outgrow that, windows too large for the buffer and too many taps take the plain path. */
+ * Channels are independent, so each output channel is convolved on its own over a band: the input rows
+ * of its input channel widened to int16 on the stack, with the input zero point standing where padding
+ * is. Every output is then a plain dot product with no border cases (the accumulator starts from the
+ * folded bias, in which the zero point's products cancel), and two horizontally adjacent taps are one
+ * unaligned word load of two int16 inputs and one SMLAD against a packed pair of weights. Four input
+ * channels fill their bands together from one word load per position. Weights and bias are doubled,
+ * which lets requantization be one SMMLAR and a shift (requant_doubled). The 1x5 and 3x3 kernels have
+ * unrolled loops of their own. Channels whose accumulators could outgrow the doubling, rows too wide
+ * for the stack buffer and more than MAX_TAPS taps take the plain path. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
@@ -100,8 +102,8 @@ static int channel_prepare(const ecg_depthwise_conv_2d_params_t *p, int32_t oc, 
   return 1;
 }
 
-/* A band of the channel's input: `rows` consecutive input rows from `first` (rows outside the image
- * are all padding), each `width` int16 entries starting at the left padding. */
+/* A band: consecutive input rows of one input channel (rows outside the image are all padding), each
+ * `width` int16 entries from the left padding on; `capacity_rows` fit in its share of the buffer. */
 typedef struct {
   const ecg_depthwise_conv_2d_params_t *p;
   int32_t width, capacity_rows;
