@@ -82,26 +82,34 @@ static inline int8_t ecg_mean_of_sum(const ecg_mean_params_t *p, int32_t sum) {
   return (int8_t)ecg_clamp(value, -128, 127);
 }
 
-/* MEAN over any set of axes of a tensor seen as 4-D: every output walks its reduced axes. */
+/* MEAN over any set of axes of a tensor seen as 4-D: every output sums its reduced axes, those longer
+ * than one innermost (the order of a sum does not matter), so the hot loop is a long one. */
 static inline void ecg_mean_any_axes(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {
-  int32_t outer[4], inner[4], stride[4];
+  int32_t outer[4], stride[4], reduced_size[4] = {1, 1, 1, 1}, reduced_stride[4] = {0, 0, 0, 0};
   stride[3] = 1;
   for (int i = 2; i >= 0; --i) stride[i] = stride[i + 1] * p->dims[i + 1];
-  for (int i = 0; i < 4; ++i) {
+  int r = 3;
+  for (int i = 3; i >= 0; --i) {
     outer[i] = p->reduce[i] ? 1 : p->dims[i];
-    inner[i] = p->reduce[i] ? p->dims[i] : 1;
+    if (p->reduce[i] && p->dims[i] > 1) {
+      reduced_size[r] = p->dims[i];
+      reduced_stride[r--] = stride[i];
+    }
   }
+  int32_t o = 0;
   for (int32_t a = 0; a < outer[0]; ++a)
     for (int32_t b = 0; b < outer[1]; ++b)
       for (int32_t c = 0; c < outer[2]; ++c)
         for (int32_t d = 0; d < outer[3]; ++d) {
+          const int8_t *base = input + a * stride[0] + b * stride[1] + c * stride[2] + d * stride[3];
           int32_t sum = 0;
-          for (int32_t i = 0; i < inner[0]; ++i)
-            for (int32_t j = 0; j < inner[1]; ++j)
-              for (int32_t k = 0; k < inner[2]; ++k)
-                for (int32_t l = 0; l < inner[3]; ++l)
-                  sum += input[(a + i) * stride[0] + (b + j) * stride[1] + (c + k) * stride[2] + (d + l) * stride[3]];
-          *output++ = ecg_mean_of_sum(p, sum);
+          for (int32_t i = 0; i < reduced_size[0]; ++i)
+            for (int32_t j = 0; j < reduced_size[1]; ++j)
+              for (int32_t k = 0; k < reduced_size[2]; ++k) {
+                const int8_t *x = base + i * reduced_stride[0] + j * reduced_stride[1] + k * reduced_stride[2];
+                for (int32_t l = 0; l < reduced_size[3]; ++l, x += reduced_stride[3]) sum += *x;
+              }
+          output[o++] = ecg_mean_of_sum(p, sum);
         }
 }
 

@@ -8,16 +8,21 @@ void ecg_max_pool_2d(const ecg_pool_2d_params_t *p, const int8_t *input, int8_t 
   const int32_t c = p->channels, row = p->in_w * c;
   ecg_window_t w;
   for (ecg_pool_walk_t walk = ecg_pool_walk(p, input); ecg_pool_next(&walk, &w); output += c) {
-    for (int32_t ch = 0; ch < c; ++ch) {
-      int32_t m = -128;   /* an empty window gives TFLM's lowest value, clamped */
-      for (int32_t y = 0; y < w.height; ++y) {
-        for (int32_t x = 0; x < w.width; ++x) {
-          const int32_t v = w.first[y * row + x * c + ch];
-          if (v > m) m = v;
+    if (w.height == 0 || w.width == 0) {   /* empty window: TFLM's lowest value, clamped */
+      for (int32_t ch = 0; ch < c; ++ch) output[ch] = (int8_t)ecg_clamp(-128, p->act_min, p->act_max);
+      continue;
+    }
+    /* the first element starts every channel's maximum; the rest of the window updates it */
+    for (int32_t ch = 0; ch < c; ++ch) output[ch] = w.first[ch];
+    for (int32_t y = 0; y < w.height; ++y) {
+      for (int32_t x = (y == 0 ? 1 : 0); x < w.width; ++x) {
+        const int8_t *in = w.first + y * row + x * c;
+        for (int32_t ch = 0; ch < c; ++ch) {
+          if (in[ch] > output[ch]) output[ch] = in[ch];
         }
       }
-      output[ch] = (int8_t)ecg_clamp(m, p->act_min, p->act_max);
     }
+    for (int32_t ch = 0; ch < c; ++ch) output[ch] = (int8_t)ecg_clamp(output[ch], p->act_min, p->act_max);
   }
 }
 
