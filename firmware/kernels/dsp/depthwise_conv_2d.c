@@ -171,8 +171,9 @@ static __attribute__((noinline)) void band_fill_four(const band_t bands[LANES], 
       const uint32_t a = ecg_read_s8x4(src), b = ecg_read_s8x4(src + c);
       const uint32_t even_a = ecg_sxtb16(a), even_b = ecg_sxtb16(b);      /* channels 0 and 2 */
       const uint32_t odd_a = ecg_sxtb16_ror8(a), odd_b = ecg_sxtb16_ror8(b);  /* channels 1 and 3 */
-      const uint32_t c0 = ecg_pack_low_halves(even_a, even_b), c2 = ecg_pack_high_halves(even_a, even_b);
-      const uint32_t c1 = ecg_pack_low_halves(odd_a, odd_b), c3 = ecg_pack_high_halves(odd_a, odd_b);
+      uint32_t c0, c1, c2, c3;
+      ecg_pack_halves(even_a, even_b, &c0, &c2);
+      ecg_pack_halves(odd_a, odd_b, &c1, &c3);
       __builtin_memcpy(d0 + i, &c0, 4);
       __builtin_memcpy(d1 + i, &c1, 4);
       __builtin_memcpy(d2 + i, &c2, 4);

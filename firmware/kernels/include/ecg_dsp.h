@@ -168,20 +168,15 @@ static inline int32_t ecg_smmlar(int32_t a, int32_t b, int32_t acc) {
   __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
-/* the low halfwords of a and b, and the high halfwords of a and b, as one word each: PKHBT, PKHTB */
-static inline uint32_t ecg_pack_low_halves(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
-static inline uint32_t ecg_pack_high_halves(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
-  return r;
+/* the low halfwords of a and b as one word, and their high halfwords as another: PKHBT, PKHTB */
+static inline void ecg_pack_halves(uint32_t a, uint32_t b, uint32_t *low, uint32_t *high) {
+  __asm__("pkhbt %0, %2, %3, lsl #16\n\tpkhtb %1, %3, %2, asr #16" : "=&r"(*low), "=r"(*high) : "r"(a), "r"(b));
 }
 #else
-static inline uint32_t ecg_pack_low_halves(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | b << 16; }
-static inline uint32_t ecg_pack_high_halves(uint32_t a, uint32_t b) { return a >> 16 | (b & 0xFFFF0000u); }
+static inline void ecg_pack_halves(uint32_t a, uint32_t b, uint32_t *low, uint32_t *high) {
+  *low = (a & 0xFFFFu) | b << 16;
+  *high = a >> 16 | (b & 0xFFFF0000u);
+}
 #define ecg_sxtab16_ror8(acc, x) ecg_sxtab16((acc), (uint32_t)(x) >> 8)
 static inline void ecg_smulw_halves(int32_t a, uint32_t b, int32_t *low, int32_t *high) {
   *low = (int32_t)(((int64_t)a * (int16_t)b) >> 16);
