@@ -199,14 +199,11 @@ static void band_clear(const band_t *band) {
   if (entries & 1) band->entries[entries - 1] = (int16_t)zero_point;
 }
 
-/* The accumulator of the output whose window starts at `in`, kernel rows `row_step` entries apart.
- * The loops unroll fully where the kernel size is a constant. */
+/* The accumulator of the output whose window starts at `in`, kernel rows `row_step` entries apart. */
 static inline __attribute__((always_inline)) int32_t dot(const int16_t *in, int32_t row_step, const uint32_t pairs[],
                                                          const int32_t tails[], int32_t k_h, int32_t k_w, int32_t acc) {
   const int32_t pairs_per_row = k_w / 2;
-#pragma GCC unroll 8
   for (int32_t ky = 0; ky < k_h; ++ky, in += row_step) {
-#pragma GCC unroll 8
     for (int32_t j = 0; j < pairs_per_row; ++j) {
       uint32_t x2;
       __builtin_memcpy(&x2, in + 2 * j, 4);
@@ -217,39 +214,22 @@ static inline __attribute__((always_inline)) int32_t dot(const int16_t *in, int3
   return acc;
 }
 
-/* `count` output rows of one channel from a band whose first row is the first output row's first
- * input row; two outputs per step. Inlined with constant kernel sizes for the common shapes, so the
- * tap loops unroll and the weights can stay in registers; full_range replaces the clamp's compares
- * by SSAT. Everything lives in locals: the int8 stores could otherwise alias the structures. */
-static inline __attribute__((always_inline)) void convolve_rows(const band_t *band, const channel_t *ch,
-                                                                int32_t count, int32_t k_h, int32_t k_w,
-                                                                int full_range, int8_t *out) {
+/* `count` output rows of one channel, any kernel shape without horizontal dilation, from a band whose
+ * first row is the first output row's first input row. */
+static __attribute__((noinline)) void convolve_rows_general(const band_t *band, const channel_t *ch,
+                                                            int32_t count, int8_t *out) {
   const ecg_depthwise_conv_2d_params_t *p = band->p;
-  const int32_t step = p->stride_w, out_step = p->out_c, out_w = p->out_w;
+  const int32_t k_h = p->k_h, k_w = p->k_w, step = p->stride_w, out_step = p->out_c, out_w = p->out_w;
   const int32_t row_step = p->stride_h * band->width, tap_row_step = p->dilation_h * band->width;
   const int32_t act_min = p->act_min, act_max = p->act_max, start = ch->acc2_start;
   const int32_t multiplier = ch->q.multiplier, round = ch->q.round, right = ch->q.right;
-  uint32_t pairs[MAX_TAPS / 2];
-  int32_t tails[MAX_TAPS];
-  for (int32_t i = 0; i < k_h * (k_w / 2); ++i) pairs[i] = ch->pairs[i];
-  for (int32_t ky = 0; ky < k_h; ++ky) tails[ky] = ch->tails[ky];
   const int16_t *base = band->entries;
   for (int32_t oy = 0; oy < count; ++oy, base += row_step) {
     const int16_t *in = base;
-    int32_t ox = 0;
-    for (; ox + 2 <= out_w; ox += 2, out += 2 * out_step, in += 2 * step) {
-      const int32_t acc0 = dot(in, tap_row_step, pairs, tails, k_h, k_w, start);
-      const int32_t acc1 = dot(in + step, tap_row_step, pairs, tails, k_h, k_w, start);
-      const int32_t value0 = requant_doubled(acc0, multiplier, round, right);
-      const int32_t value1 = requant_doubled(acc1, multiplier, round, right);
-      out[0] = (int8_t)(full_range ? ecg_ssat8(value0) : ecg_clamp(value0, act_min, act_max));
-      out[out_step] = (int8_t)(full_range ? ecg_ssat8(value1) : ecg_clamp(value1, act_min, act_max));
-    }
-    if (ox < out_w) {
-      const int32_t value = requant_doubled(dot(in, tap_row_step, pairs, tails, k_h, k_w, start), multiplier,
+    for (int8_t *const end = out + out_w * out_step; out != end; out += out_step, in += step) {
+      const int32_t value = requant_doubled(dot(in, tap_row_step, ch->pairs, ch->tails, k_h, k_w, start), multiplier,
                                             round, right);
-      out[0] = (int8_t)(full_range ? ecg_ssat8(value) : ecg_clamp(value, act_min, act_max));
-      out += out_step;
+      *out = (int8_t)ecg_clamp(value, act_min, act_max);
     }
   }
 }
@@ -393,11 +373,6 @@ static __attribute__((noinline)) void convolve_rows_3x3(const band_t *band, cons
   } else {
     convolve_rows_3x3_clamped(band, ch, count, 0, out);
   }
-}
-
-static __attribute__((noinline)) void convolve_rows_general(const band_t *band, const channel_t *ch, int32_t count,
-                                                            int8_t *out) {
-  convolve_rows(band, ch, count, band->p->k_h, band->p->k_w, 0, out);
 }
 
 static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t count, int8_t *out) {
