@@ -1,16 +1,18 @@
-"""CONV_2D's DSP paths, each bit-exact with the TFLite Micro interpreter on the Cortex-M4 instruction set
-(QEMU mps2-an386, the assembly loops) and in their portable twin on the host: windows held in registers
-(one input channel; pointwise on 8, 12 and 16 channels; more output channels than one staged block),
+"""The DSP paths of CONV_2D and FULLY_CONNECTED, each bit-exact with the TFLite Micro interpreter on the
+Cortex-M4 instruction set (QEMU mps2-an386, the assembly loops) and in their portable twin on the host.
+CONV_2D: windows held in registers (one input channel; pointwise on 8, 12 and 16 channels; more output
+channels than one staged block),
 staged windows whose edge pixels walk only their taps inside the input (dilated, and plain with a
 multiple of four channels), edge windows copied with the zero point (other channel counts, 2-D),
 dilated 2-D rows, odd channel counts, stride 2, fused RELU / RELU6 bounds, and layers left to the
-two-step requantization."""
+two-step requantization. FULLY_CONNECTED: rows four at a time with an input length that is not a
+multiple of four, the remaining rows one at a time, inputs shorter than a word, several batches."""
 import shutil
 
 import numpy as np
 import pytest
 
-from models import conv1d, conv2d, layers, single
+from models import conv1d, conv2d, dense, layers, single
 from support import assert_bit_exact, build_qemu_m4, quantized, random_records, run_qemu_m4
 
 VERSION = "conv-paths-v1"
@@ -24,6 +26,7 @@ def huge_bias_conv1d(filters, kernel):
         return layers().Conv1D(filters, kernel, padding="same",
                                bias_initializer=tf.keras.initializers.RandomNormal(stddev=1e5, seed=4))
     return make
+
 
 CASES = {
     # window of at most 8 values: one input channel, kernel 7, stride 2, SAME, RELU6; then 1x1 on 8 channels
@@ -42,6 +45,10 @@ CASES = {
     # layers whose requantization does not fold: a window that would be held in registers, and a staged one
     "unfolded_resident_window": single((20, 8), huge_bias_conv1d(6, 1)),
     "unfolded_staged_window": single((20, 8), huge_bias_conv1d(5, 3)),
+    # FULLY_CONNECTED: 37 inputs (a tail after the words), 10 rows (two groups of four, two single rows)
+    "dense_rows": single((37,), dense(10, "relu")),
+    "dense_short_input": single((3,), dense(6)),
+    "dense_batches": single((6, 16), dense(8)),
 }
 
 needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
@@ -50,11 +57,12 @@ needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and s
 
 @needs_arm_qemu
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_conv_path_bit_exact_on_cortex_m4_and_host_twin(name, tmp_path):
+def test_dsp_path_bit_exact_on_cortex_m4_and_host_twin(name, tmp_path):
     from ecgcc.reference import Reference
     tflite = quantized(f"{VERSION}-{name}", CASES[name], None, seed=3)
     result = assert_bit_exact(tflite, tmp_path / "host", count=20, seed=5, defines=(("ECGCC_DSP_EMULATE",),))
-    assert any(k.function == "ecg_conv_2d" for k in result.kernels)
+    function = "ecg_fully_connected" if name.startswith("dense") else "ecg_conv_2d"
+    assert any(k.function == function for k in result.kernels)
     records = random_records(result.graph, 10, seed=6)
     outputs, _ = run_qemu_m4(build_qemu_m4(tmp_path / "host" / "model", records, tmp_path / "m4"))
     assert len(outputs) == len(records)

@@ -262,21 +262,22 @@ static inline void fill_values(int8_t *dst, int8_t value, int32_t n) {
  * interior loops read the input: runs of steps * 4 bytes. */
 static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
   const int8_t zero_point = (int8_t)-s->input_offset;
-  const int32_t taps_per_run = s->runs == 1 ? s->k_w : 1;
   const int32_t dilation_w = s->run_step / s->in_c;
   for (int32_t ky = 0; ky < s->k_h; ++ky) {
     const int32_t in_y = in_y0 + ky * s->dilation_h;
+    const int row_inside = in_y >= 0 && in_y < s->in_h;
     for (int32_t r = 0; r < s->runs; ++r) {
-      int8_t *dst = window;
-      for (int32_t t = 0; t < taps_per_run; ++t, dst += s->in_c) {
-        const int32_t in_x = in_x0 + (r + t) * dilation_w;
-        if (in_y < 0 || in_y >= s->in_h || in_x < 0 || in_x >= s->in_w) {
-          fill_values(dst, zero_point, s->in_c);
-        } else {
-          copy_values(dst, image + (in_y * s->in_w + in_x) * s->in_c, s->in_c);
-        }
-      }
-      fill_values(dst, 0, (int32_t)(window + 4 * s->steps - dst));   /* meets zero weights */
+      /* the run's taps are contiguous (a whole kernel row, or one dilated tap): those inside the input,
+       * taps [t0, t1), in one copy */
+      const int32_t first_x = in_x0 + r * dilation_w, taps = s->runs == 1 ? s->k_w : 1;
+      int32_t t0 = first_x < 0 ? -first_x : 0, t1 = s->in_w - first_x;
+      if (t1 > taps) t1 = taps;
+      if (!row_inside || t1 < t0) t1 = t0 = taps;
+      fill_values(window, zero_point, t0 * s->in_c);
+      if (t1 > t0)
+        copy_values(window + t0 * s->in_c, image + (in_y * s->in_w + first_x + t0) * s->in_c, (t1 - t0) * s->in_c);
+      fill_values(window + t1 * s->in_c, zero_point, (taps - t1) * s->in_c);
+      fill_values(window + taps * s->in_c, 0, 4 * s->steps - taps * s->in_c);   /* meets zero weights */
       window += 4 * s->steps;
     }
   }
@@ -773,7 +774,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
     conv_resident(p, &s, input, output);
   } else if (s.chunks * 4 <= MAX_PADDED_WINDOW) {
     uint32_t weights[s.chunks * WORDS_PER_CHUNK];
-    int8_t window[s.chunks * 4];
+    int8_t window[edges_by_taps(&s) ? 4 : s.chunks * 4];   /* edge windows are copied only otherwise */
     conv_staged(p, &s, input, output, folds, weights, window);
   } else {
     conv_plain(p, input, output);
