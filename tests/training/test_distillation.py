@@ -83,3 +83,6 @@ def test_a_short_distilled_run_records_its_teacher(mitdb_dir, tmp_path):
     assert student.record["validation_metrics"]["float"]["N"]["count"] > 1000
     assert student.record["selection"]["history"][0]["loss"] > 0
     assert teacher.record["distillation"] is None
+    save_result(student, tmp_path / "student")
+    loaded, _ = load_teacher(tmp_path / "student")  # saved like any trained model, usable as a teacher
+    np.testing.assert_array_equal(loaded.get_weights()[0], student.model.get_weights()[0])

@@ -290,7 +290,8 @@ def save_result(result: TrainResult, output: Path) -> None:
 
     output.mkdir(parents=True, exist_ok=True)
     # an uncompiled copy keeps the optimizer state out of the file (six times smaller)
-    inference_copy = keras.models.clone_model(result.model)
+    # (from_config, not clone_model: a clone would try to rebuild a distillation loss by name)
+    inference_copy = keras.Model.from_config(result.model.get_config())
     inference_copy.set_weights(result.model.get_weights())
     inference_copy.save(output / FLOAT_MODEL_FILE)
     (output / INT8_MODEL_FILE).write_bytes(result.int8_flatbuffer)
