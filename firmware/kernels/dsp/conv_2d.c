@@ -331,7 +331,7 @@ static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_
 
 /* ---- staged path --------------------------------------------------------------------------------- */
 typedef struct {
-  int32_t start[GROUP];             /* folded biases, doubled when the layer folds */
+  int32_t start[GROUP];             /* folded biases (the accumulators are doubled only to finish) */
   folded_requant_t folded[GROUP];   /* when every channel of the layer folds */
   ecg_requant_t general[GROUP];     /* otherwise */
   int32_t output_offset, live, folds;
