@@ -43,7 +43,8 @@ static void averages_of_pairs(const int8_t *first, int32_t apart, int32_t bytes,
  * floor(n / count) is SMULW's (n * m) >> 16 shifted right by s, with m = ceil(2^(16 + s) / count):
  * writing m * count = 2^(16 + s) + e (0 <= e < count), n * m / 2^(16 + s) exceeds n / count by
  * n * e / (count * 2^(16 + s)), which keeps the floor while n * e < 2^(16 + s), as the frac of n / count
- * is at most (count - 1) / count. prepare() picks the least such s for the largest n. */
+ * is at most (count - 1) / count. prepare() picks the least such s for the largest n.
+ * tests/compiler/average_exhaustive.c checks every count and sum against the reference rounding. */
 typedef struct {
   int32_t count, multiplier, shift;
   uint32_t offset2;             /* 128 * count + count / 2 in both halfwords */

@@ -49,7 +49,8 @@ static void depthwise_plain_channel(const ecg_depthwise_conv_2d_params_t *p, con
  * is floor((acc * m + 2^30) / 2^31) (its nudge for negative products rounds the same way), which
  * SMMLAR yields from 2 * acc; its accumulator operand adds, before the shift, the right shift's
  * rounding, 2^(r-1) less one for negative accumulators (half away from zero), and the output offset
- * times 2^r. Under the bounds above every step stays within int32. */
+ * times 2^r. Under the bounds above every step stays within int32 (tests/compiler/
+ * depthwise_requant_check.c compares it with ecg_requantize). */
 typedef struct {
   int32_t multiplier, right, round;   /* round: 2^(r-1) + output offset * 2^r */
 } doubled_requant_t;
