@@ -39,19 +39,12 @@ void cobs_encode_to(const uint8_t *data, size_t len, cobs_sink_t sink) {
     for (;;) {
         size_t end = start;
         while (end < len && data[end] != 0 && end - start < 254) ++end;
-        uint8_t code = (uint8_t)(end - start + 1);
+        const uint8_t code = (uint8_t)(end - start + 1);
         sink(&code, 1);
         sink(data + start, end - start);
-        if (end >= len) {
-            /* A final block of 254 bytes needs no trailing empty block; any other end is implicit. */
-            break;
-        }
-        start = data[end] == 0 ? end + 1 : end;
-        if (start == len && data[end] == 0) {
-            uint8_t last = 1;
-            sink(&last, 1);
-            break;
-        }
+        if (end >= len) break;   /* the delimiter stands for the last block's zero */
+        /* A full block (code 0xFF) implies no zero, so the byte at end, zero or not, opens the next block */
+        start = code == 0xFFu ? end : end + 1;
     }
     static const uint8_t delimiter = 0;
     sink(&delimiter, 1);
