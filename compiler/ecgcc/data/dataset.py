@@ -5,6 +5,12 @@ training and test patients can be checked on the data itself, not only on record
 A dataset is identified by a hash of the record files' bytes, the chosen lead and the
 feature definition (``beats.FEATURE_VERSION`` and its constants); the built arrays are kept
 under ``.build/cache/`` and reused while that hash stays the same.
+
+Beats are cut around the annotated R peaks (``peaks="annotations"``, for training and the
+standard evaluation) or around the R peaks the firmware's own QRS detector finds
+(``peaks="detector"``, through its Python twin): then the model inputs are exactly what the
+device computes, each detection takes the class of the annotated beat it matches (EC57, 150
+ms), and detections without an annotation, and annotated beats never detected, are counted.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 
 from . import aami, beats
 from .location import cache_dir
+from .matching import MATCH_WINDOW_S, match_beats
 from .progress import progress
 from .records import EcgRecord, choose_lead
 from .resample import resample_record
@@ -36,6 +43,13 @@ class RecordReport:
     used_beats: int
     class_counts: dict
     unknown_symbols: dict = field(default_factory=dict)
+    peaks: str = "annotations"
+    detected_beats: int | None = None  # R peaks the detector found (peaks="detector")
+    unmatched_detections: int | None = None  # of those, with no annotated beat within 150 ms
+    missed_beats: int | None = None  # annotated beats no detection matched
+
+
+PEAK_SOURCES = ("annotations", "detector")
 
 
 @dataclass
@@ -101,10 +115,31 @@ def empty_beat_set(digest: str = "") -> BeatSet:
     )
 
 
-def beats_from_record(record: EcgRecord, lead: str | None = None) -> BeatSet:
-    """Labelled model inputs for every annotated beat of ``record`` that can be classified."""
+def _monitor_config():
+    """The firmware monitor build that feeds the model inputs beats.py defines."""
+    from ..monitor import MonitorConfig
+
+    return MonitorConfig(model_window_len=beats.WINDOW_LENGTH, model_window_channels=beats.WINDOW_CHANNELS,
+                         model_rr_features=len(beats.RR_FEATURES))
+
+
+def _detector_peaks(signal_mv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R peaks the firmware finds, the signal as the device sees it in mV) for one lead at 360 Hz."""
+    from ..monitor import run_monitor
+
+    cfg = _monitor_config()
+    adc = np.clip(np.round(signal_mv * cfg.adc_units_per_mv) + cfg.adc_zero, -32768, 32767).astype(np.int64)
+    peaks = run_monitor(adc, cfg, answer="none").beat_positions
+    return np.asarray(peaks, dtype=np.int64), (adc - cfg.adc_zero) / cfg.adc_units_per_mv
+
+
+def beats_from_record(record: EcgRecord, lead: str | None = None, peaks: str = "annotations") -> BeatSet:
+    """Labelled model inputs for every beat of ``record`` that can be classified, cut around the
+    annotated R peaks or around the firmware detector's (see the module docstring)."""
     if record.annotations is None:
         raise ValueError(f"record {record.name} has no beat annotations")
+    if peaks not in PEAK_SOURCES:
+        raise ValueError(f"peaks must be one of {PEAK_SOURCES}, not {peaks!r}")
     original_fs = record.fs
     record = resample_record(record, beats.FS)
     lead_index, lead_reason = choose_lead(record.lead_names, lead)
@@ -112,36 +147,50 @@ def beats_from_record(record: EcgRecord, lead: str | None = None) -> BeatSet:
     positions = record.annotations.samples
     unknown = Counter(symbol for symbol in symbols if not aami.is_known(symbol))
     keep = np.array([aami.is_beat(symbol) for symbol in symbols], dtype=bool)
-    peaks = positions[keep]
+    annotated = positions[keep]
     labels = np.array([aami.class_of(s) for s, k in zip(symbols, keep) if k], dtype=np.uint8)
-    order = np.argsort(peaks, kind="stable")
-    peaks, labels = peaks[order], labels[order]
+    order = np.argsort(annotated, kind="stable")
+    annotated, labels = annotated[order], labels[order]
     # two annotations on one sample would give a zero RR interval: keep the first
-    distinct = np.concatenate([[True], np.diff(peaks) > 0]) if len(peaks) else np.zeros(0, bool)
-    peaks, labels = peaks[distinct], labels[distinct]
+    distinct = np.concatenate([[True], np.diff(annotated) > 0]) if len(annotated) else np.zeros(0, bool)
+    annotated, labels = annotated[distinct], labels[distinct]
 
     signal = np.nan_to_num(record.signal_mv[:, lead_index])
-    extracted = beats.extract_beats(signal, peaks)
-    used_labels = labels[extracted.beat_index]
+    detection = {}
+    if peaks == "detector":
+        r_peaks, signal = _detector_peaks(signal)
+        found, matched = match_beats(r_peaks, annotated, round(MATCH_WINDOW_S * beats.FS))
+        label_of = np.full(len(r_peaks), -1, dtype=np.int64)
+        label_of[found] = labels[matched]
+        detection = {"detected_beats": int(len(r_peaks)), "unmatched_detections": int(len(r_peaks) - len(found)),
+                     "missed_beats": int(len(annotated) - len(matched))}
+    else:
+        r_peaks, label_of = annotated, labels.astype(np.int64)
+    extracted = beats.extract_beats(signal, r_peaks)
+    # every detection shapes the template and RR state, as on the device; only matched ones are labelled
+    labelled = label_of[extracted.beat_index] >= 0
+    used_labels = label_of[extracted.beat_index][labelled].astype(np.uint8)
     report = RecordReport(
         name=record.name,
         lead=record.lead_names[lead_index],
         lead_reason=lead_reason,
         original_fs=original_fs,
-        annotated_beats=int(len(peaks)),
+        annotated_beats=int(len(annotated)),
         used_beats=int(len(used_labels)),
         class_counts={
             name: int(count)
             for name, count in zip(aami.CLASSES, np.bincount(used_labels, minlength=len(aami.CLASSES)))
         },
         unknown_symbols=dict(unknown),
+        peaks=peaks,
+        **detection,
     )
     return BeatSet(
-        windows=extracted.windows,
-        rr=extracted.rr,
+        windows=extracted.windows[labelled],
+        rr=extracted.rr[labelled],
         labels=used_labels,
         records=np.full(len(used_labels), record.name, dtype="<U32"),
-        samples=peaks[extracted.beat_index],
+        samples=r_peaks[extracted.beat_index][labelled],
         reports=[report],
     )
 
@@ -150,7 +199,16 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def dataset_digest(data_dir: Path, names: list[str], lead: str | None) -> str:
+def _monitor_code_digest() -> str:
+    """Detected peaks change with the detector's code, not only with its settings."""
+    folder = Path(__file__).resolve().parent.parent / "monitor"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def dataset_digest(data_dir: Path, names: list[str], lead: str | None, peaks: str = "annotations") -> str:
     recipe = {
         "feature_version": beats.FEATURE_VERSION,
         "fs": beats.FS,
@@ -161,6 +219,8 @@ def dataset_digest(data_dir: Path, names: list[str], lead: str | None) -> str:
         "classes": list(aami.CLASSES),
         "symbols": sorted(aami.SYMBOL_TO_CLASS.items()),
         "lead": lead,
+        **({"peaks": peaks, "monitor": _monitor_config().settings, "monitor_code": _monitor_code_digest(),
+            "match_window_s": MATCH_WINDOW_S} if peaks != "annotations" else {}),
         "records": [
             [name, [[path.name, _file_digest(path)] for path in record_files(data_dir, name)]]
             for name in names
@@ -176,6 +236,7 @@ def build_beat_set(
     use_cache: bool = True,
     show_progress: bool = True,
     cache_root: Path | None = None,
+    peaks: str = "annotations",
 ) -> BeatSet:
     """Beats of the given WFDB records (in the given order), from the cache when possible."""
     data_dir = Path(data_dir)
@@ -183,12 +244,12 @@ def build_beat_set(
     missing = [name for name in names if not (data_dir / f"{name}.hea").is_file()]
     if missing:
         raise FileNotFoundError(f"records {missing} not found in {data_dir}")
-    digest = dataset_digest(data_dir, names, lead)
+    digest = dataset_digest(data_dir, names, lead, peaks)
     cache_file = (cache_root or cache_dir()) / f"beats-{digest[:20]}.npz"
     if use_cache and cache_file.is_file():
         return _load_cached(cache_file, digest)
     parts = [
-        beats_from_record(load_wfdb_record(data_dir, name), lead)
+        beats_from_record(load_wfdb_record(data_dir, name), lead, peaks)
         for name in progress(names, label="beats", enabled=show_progress)
     ]
     beat_set = BeatSet.concatenate(parts, digest=digest)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import splits
-from ..data.dataset import BeatSet, build_beat_set
+from ..data.dataset import PEAK_SOURCES, BeatSet, build_beat_set
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..data.wfdb_reader import list_wfdb_records
 from .metrics import agreement, classification_metrics
@@ -42,7 +42,15 @@ def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
     unknown: Counter = Counter()
     for report in beat_set.reports:
         unknown.update(report.unknown_symbols)
+    peaks = sorted({report.peaks for report in beat_set.reports}) or ["annotations"]
+    detection = {}
+    if peaks == ["detector"]:
+        detection = {"detection": {key: int(sum(getattr(r, key) for r in beat_set.reports))
+                                   for key in ("annotated_beats", "detected_beats", "unmatched_detections",
+                                               "missed_beats")}}
     return {
+        "peaks": "+".join(peaks),
+        **detection,
         "selection": selection,
         "records": [report.name for report in beat_set.reports],
         "beats": len(beat_set),
@@ -87,15 +95,19 @@ def load_models(model_dir: Path | None):
 
 
 def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
-             lead: str | None = None, show_progress: bool = True) -> tuple[dict, BeatSet, dict]:
-    """Returns (report with float/int8 columns, the beats, predictions by column)."""
+             lead: str | None = None, show_progress: bool = True,
+             peaks: str = "annotations") -> tuple[dict, BeatSet, dict]:
+    """Returns (report with float/int8 columns, the beats, predictions by column).
+
+    peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
+    the device computes from them (see ecgcc.data.dataset)."""
     if records:
         selection = "records given on the command line"
     else:
         records, selection = default_records(data_dir)
     if not records:
         raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
-    beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress)
+    beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress, peaks=peaks)
     float_model, flatbuffer, source = load_models(model_dir)
 
     started = time.monotonic()
@@ -119,6 +131,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all)")
     parser.add_argument("--lead", help="lead name to use (default: MLII, else II, else the first lead)")
     parser.add_argument("--model", help="folder with model.keras + model_int8.tflite (default: the reference model)")
+    parser.add_argument("--peaks", choices=PEAK_SOURCES, default="annotations",
+                        help="cut beats around the annotated R peaks, or around those the firmware's QRS detector "
+                             "finds (the inputs the device computes; unmatched and missed beats are counted)")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -128,7 +143,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
     data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
-                            show_progress=not args.quiet)
+                            show_progress=not args.quiet, peaks=args.peaks)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +158,11 @@ def evaluate_main(args: argparse.Namespace) -> int:
     if dataset["resampled_from"]:
         print(f"  resampled to 360 Hz: {dataset['resampled_from']}")
     print(f"  unknown annotation symbols: {dataset['unknown_symbol_count']} {dataset['unknown_symbols'] or ''}")
+    if "detection" in dataset:
+        found = dataset["detection"]
+        print(f"  beats cut around the firmware detector's R peaks: {found['detected_beats']} detected, "
+              f"{found['unmatched_detections']} without an annotated beat, {found['missed_beats']} of "
+              f"{found['annotated_beats']} annotated beats missed (EC57 matching, 150 ms)")
     print(format_table(report))
     same = report["agreement_float_int8"]
     print(f"float/int8 agreement: {same['same']}/{same['beats']} beats")
