@@ -1,12 +1,13 @@
 """The DSP paths of CONV_2D and FULLY_CONNECTED, each bit-exact with the TFLite Micro interpreter on the
 Cortex-M4 instruction set (QEMU mps2-an386, the assembly loops) and in their portable twin on the host.
 CONV_2D: windows held in registers (one input channel; pointwise on 8, 12 and 16 channels; more output
-channels than one staged block),
-staged windows whose edge pixels walk only their taps inside the input (dilated, and plain with a
-multiple of four channels), edge windows copied with the zero point (other channel counts, 2-D),
-dilated 2-D rows, odd channel counts, stride 2, fused RELU / RELU6 bounds, and layers left to the
-two-step requantization. FULLY_CONNECTED: rows four at a time with an input length that is not a
-multiple of four, the remaining rows one at a time, inputs shorter than a word, several batches."""
+channels than one staged block), staged windows whose edge pixels walk only their taps inside the input
+(dilated, and plain with a multiple of four channels), edge windows copied with the zero point (other
+channel counts), edge windows of short runs copied once per pixel and run as a dense layer (2-D, one or
+three channels, dilated), dilated 2-D rows, odd channel counts, stride 2, fused RELU / RELU6 bounds, and
+layers left to the two-step requantization. FULLY_CONNECTED: rows four at a time with an input length
+that is not a multiple of four, the remaining rows one at a time, inputs shorter than a word, several
+batches."""
 import shutil
 
 import numpy as np
@@ -42,6 +43,9 @@ CASES = {
     # 2-D windows (one run per kernel row) and dilated 2-D (runs walked row by row)
     "staged_2d": single((9, 10, 8), conv2d(6, 3, 2, "same")),
     "staged_2d_dilated": single((12, 11, 4), conv2d(5, 3, 1, "same", 2, "relu")),
+    # short runs (one or three input channels): edge pixels copied once each and run as a dense layer
+    "edges_apart_2d": single((11, 9, 1), conv2d(12, (5, 4), 2, "same", 1, "relu")),
+    "edges_apart_dilated": single((10, 10, 3), conv2d(6, 3, 1, "same", 2)),
     # layers whose requantization does not fold: a window that would be held in registers, and a staged one
     "unfolded_resident_window": single((20, 8), huge_bias_conv1d(6, 1)),
     "unfolded_staged_window": single((20, 8), huge_bias_conv1d(5, 3)),

@@ -17,7 +17,8 @@
  * at compile time), so the loops multiply raw int8 inputs. A window that overlaps the padding either
  * walks only its taps inside the input, adding back zero point times the missing taps' weights (one
  * kernel row, taps on chunk boundaries), or is copied to a stack buffer with the input zero point in
- * place of the missing values, whose raw product cancels the folded offset just the same. Each output
+ * place of the missing values, whose raw product cancels the folded offset just the same (per group,
+ * or once per pixel for a dense product with every filter when its runs are short). Each output
  * is requantized with SMMLAR on the doubled accumulator (see below). Windows too large to stage take
  * the plain path with the explicit offset. The staging buffer is sized by the layer, so the stack
  * high-water mark follows the model's largest window. */
@@ -478,11 +479,61 @@ static void edge_pixel(const shape_t *s, const group_t *g, const uint32_t *weigh
   store_group(s, g, acc, out);
 }
 
+/* ---- edges of windows with short runs, one pixel at a time --------------------------------------
+ * Copying an edge window run by run costs more than its dot products when the runs are short (a 2-D
+ * layer on one to three input channels), and the group loop would copy it once per group. Such edge
+ * pixels are taken apart: the window is copied once, densely in the filter's [k_h][k_w][in_c] order with
+ * the zero point for the missing values, and every output channel is its dot product with a filter
+ * row: a FULLY_CONNECTED layer on that vector (same folded bias, same requantization). */
+#define SHORT_RUN 16
+
+static int edges_per_pixel(const shape_t *s) { return !edges_by_taps(s) && s->run_len < SHORT_RUN; }
+
+static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
+                         int8_t *dst) {
+  const int8_t zero_point = (int8_t)-p->input_offset;
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t in_y = in_y0 + ky * p->dilation_h;
+    for (int32_t kx = 0; kx < p->k_w; ++kx, dst += p->in_c) {
+      const int32_t in_x = in_x0 + kx * p->dilation_w;
+      if (in_y < 0 || in_y >= p->in_h || in_x < 0 || in_x >= p->in_w) {
+        fill_values(dst, zero_point, p->in_c);
+      } else {
+        copy_values(dst, image + (in_y * p->in_w + in_x) * p->in_c, p->in_c);
+      }
+    }
+  }
+}
+
+static void edge_pixels_apart(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input, int8_t *output,
+                              int8_t *window) {
+  const int32_t span_h = (p->k_h - 1) * p->dilation_h;
+  const ecg_fully_connected_params_t rows = {1, p->k_h * p->k_w * p->in_c, p->out_c, p->input_offset,
+                                             p->output_offset, p->act_min, p->act_max, p->weights, p->bias,
+                                             p->folded_bias, p->multiplier, p->shift};
+  int32_t first, end;
+  interior_columns(p, s, &first, &end);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *image = input + b * s->in_h * s->in_w * s->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+      const int rows_inside = in_y0 >= 0 && in_y0 + span_h < s->in_h;
+      const int32_t lo = rows_inside ? first : s->out_w, hi = rows_inside ? end : s->out_w;
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        if (ox == lo) ox = hi;
+        if (ox >= s->out_w) break;
+        gather_dense(p, image, in_y0, ox * s->stride_w - s->pad_w, window);
+        ecg_fully_connected(&rows, window, output + ((b * p->out_h + oy) * s->out_w + ox) * s->out_c);
+      }
+    }
+  }
+}
+
 ECG_NOINLINE static void conv_staged(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
                                      int8_t *output, int folds, uint32_t *weights, int8_t *window) {
   const int32_t span_h = (p->k_h - 1) * p->dilation_h, out_c = s->out_c;
   const int row_by_row = s->runs > 1 && s->k_h > 1;   /* dilated taps on several kernel rows */
-  const int by_taps = edges_by_taps(s);
+  const int by_taps = edges_by_taps(s), apart = edges_per_pixel(s);
   const int32_t row_words = s->runs * s->steps * WORDS_PER_CHUNK;
   const walk_t walk = interior_walk(s);
   walk_t gathered;
@@ -519,8 +570,9 @@ ECG_NOINLINE static void conv_staged(const ecg_conv_2d_params_t *p, const shape_
             store_group(s, &g, acc, out_row + ox * out_c);
           }
         }
-        /* the others: by their taps inside the input, or from a zero-point-padded copy of their window */
-        for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        /* the others: by their taps inside the input, or from a zero-point-padded copy of their window
+         * (unless they are taken apart afterwards) */
+        for (int32_t ox = 0; ox < s->out_w && !apart; ++ox) {
           if (ox == lo) ox = hi;
           if (ox >= s->out_w) break;
           const int32_t in_x0 = ox * s->stride_w - s->pad_w;
@@ -539,6 +591,7 @@ ECG_NOINLINE static void conv_staged(const ecg_conv_2d_params_t *p, const shape_
       }
     }
   }
+  if (apart) edge_pixels_apart(p, s, input, output, window);
 }
 
 /* ---- resident path ------------------------------------------------------------------------------- */
