@@ -20,14 +20,20 @@ def reference_model_file() -> Path:
 
 def ensure_model(board: str) -> Path:
     """Compiles the reference model for the board unless an up-to-date compile already exists."""
-    from .compile import compile_model
+    return ensure_compiled(board, reference_model_file())
 
-    source = reference_model_file()
-    out_dir = build_root() / "models" / board / source.stem
-    stamp = out_dir / "source.sha256"
+
+def ensure_compiled(board: str, source: Path) -> Path:
+    """Compiles an int8 .tflite for the board into .build/models/, reusing a compile of the same bytes."""
     import hashlib
 
+    from .compile import compile_model
+
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    out_dir = build_root() / "models" / board / source.stem
+    if source.resolve() != reference_model_file().resolve():
+        out_dir = out_dir.with_name(f"{source.stem}-{digest[:12]}")
+    stamp = out_dir / "source.sha256"
     if not (stamp.is_file() and stamp.read_text() == digest and (out_dir / "model.h").is_file()):
         compile_model(source, board=board, out_dir=out_dir)
         stamp.write_text(digest)

@@ -138,3 +138,18 @@ def test_int8_stays_within_half_a_point_of_float_on_ds2(mitdb_dir):
         for metric in ("se", "ppv"):
             gap = abs(report["int8"][name][metric] - report["float"][name][metric])
             assert gap <= 0.005, (name, metric, report["float"][name][metric], report["int8"][name][metric])
+
+
+def test_evaluate_adds_the_device_column_from_the_board(mitdb_dir, tmp_path):
+    """Every beat of record 119 through the serial harness on the host board: the device's int8
+    answers are TFLite Micro's, so its column equals the int8 column beat for beat."""
+    from ecgcc.evaluation.evaluate import evaluate
+
+    report, beat_set, predictions = evaluate(mitdb_dir, ["119"], show_progress=False, board="host")
+    assert report["columns"] == ["float", "int8", "device"]
+    run = report["device_run"]
+    assert run["vectors"] == len(beat_set) > 1900
+    assert run["exact"] == run["vectors"] and run["all_exact"]
+    np.testing.assert_array_equal(predictions["device"], predictions["int8"])
+    assert report["device"]["confusion"] == report["int8"]["confusion"]
+    assert report["agreement_int8_device"]["rate"] == 1.0

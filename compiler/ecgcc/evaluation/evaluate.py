@@ -94,13 +94,23 @@ def load_models(model_dir: Path | None):
     return keras.models.load_model(model_dir / FLOAT_MODEL_FILE), (model_dir / INT8_MODEL_FILE).read_bytes(), model_dir
 
 
+def _int8_file(source: Path, model_dir: Path | None) -> Path:
+    from .. import reference_model
+    from ..training.train import INT8_MODEL_FILE
+
+    return reference_model.INT8_MODEL if model_dir is None else Path(source) / INT8_MODEL_FILE
+
+
 def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
              lead: str | None = None, show_progress: bool = True,
-             peaks: str = "annotations") -> tuple[dict, BeatSet, dict]:
+             peaks: str = "annotations", board: str | None = None,
+             port: str | None = None) -> tuple[dict, BeatSet, dict]:
     """Returns (report with float/int8 columns, the beats, predictions by column).
 
     peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
-    the device computes from them (see ecgcc.data.dataset)."""
+    the device computes from them (see ecgcc.data.dataset). With ``board`` a third column,
+    ``device``, holds the answers of the int8 model compiled and run on that board (emulated, or
+    attached at ``port``)."""
     if records:
         selection = "records given on the command line"
     else:
@@ -119,6 +129,13 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     for column, predicted in predictions.items():
         add_column(report, column, predicted)
     report["agreement_float_int8"] = agreement(predictions["float"], predictions["int8"])
+    if board:
+        from .device import device_predictions
+
+        predictions["device"], report["device_run"] = device_predictions(
+            beat_set, board, _int8_file(source, model_dir), port=port)
+        add_column(report, "device", predictions["device"])
+        report["agreement_int8_device"] = agreement(predictions["int8"], predictions["device"])
     report["dataset"] = dataset_summary(beat_set, selection)
     report["model"] = {"source": str(source), **model_footprint(flatbuffer)}
     report["inference_seconds"] = round(elapsed, 1)
@@ -134,6 +151,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peaks", choices=PEAK_SOURCES, default="annotations",
                         help="cut beats around the annotated R peaks, or around those the firmware's QRS detector "
                              "finds (the inputs the device computes; unmatched and missed beats are counted)")
+    parser.add_argument("--board", help="also run every beat on this board through the serial harness "
+                                        "(adds a `device` column; emulated unless --port is given)")
+    parser.add_argument("--port", help="serial port of an attached board (with --board)")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -143,7 +163,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
     data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
-                            show_progress=not args.quiet, peaks=args.peaks)
+                            show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,6 +186,10 @@ def evaluate_main(args: argparse.Namespace) -> int:
     print(format_table(report))
     same = report["agreement_float_int8"]
     print(f"float/int8 agreement: {same['same']}/{same['beats']} beats")
+    if "device_run" in report:
+        run = report["device_run"]
+        print(f"device ({run['board']}): {run['exact']}/{run['vectors']} outputs byte-exact with TFLite Micro, "
+              f"int8/device agreement {report['agreement_int8_device']['same']}/{run['vectors']} beats")
     model = report["model"]
     print(f"int8 model: weights {model['weights_bytes']} B, arena {model['arena_bytes']} B "
           f"(activations {model['arena_activation_bytes']} B)")
