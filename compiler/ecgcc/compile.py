@@ -16,7 +16,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
-from .ops import REGISTRY, ConstArray, Kernel
+from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch
 from .passes.dilation import fuse_padding_and_dilation
 from .passes.memory import MemoryPlan, plan_memory
 from .passes.views import fold_views, resolve
@@ -69,18 +69,21 @@ class Lowered:
     plan: MemoryPlan
 
 
-def lower_graph(graph: Graph) -> Lowered:
-    """Everything that can fail on an unsupported model happens here, before a file is written."""
+def lower_graph(graph: Graph, board: Board | None = None) -> Lowered:
+    """Everything that can fail on an unsupported model happens here, before a file is written. The board
+    decides which kernels may run, hence the scratch memory they need."""
     graph = fuse_padding_and_dilation(graph)
     validate(graph, REGISTRY.keys())
     layer_ops, root = fold_views(graph, REGISTRY)
-    kernels = [REGISTRY[op.kind].lower(graph, op) for op in layer_ops]
+    target = Target.of_board(board)
+    kernels = [declare_scratch(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target) for op in layer_ops]
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
-    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs])
+    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
+                       scratch=[k.scratch_bytes for k in kernels])
     return Lowered(graph, kernels, layer_ops, root, plan)
 
 
@@ -100,12 +103,16 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
         layers.append(dict(name=f"{op.index}:{op.kind}", kind=op.kind, operator_index=op.index,
                            output_shape=list(out.shape), output_bytes=out.nbytes, macs=int(k.macs),
                            weight_bytes=k.const_bytes, params_bytes=len(k.params) * PARAM_FIELD_BYTES,
-                           arena_live_bytes=plan.live_bytes(step),
+                           arena_live_bytes=plan.live_bytes(step), scratch_bytes=plan.scratch_bytes(step),
+                           scratch_offset=plan.scratch_offset(step),
                            arena_offset=plan.offset(resolve(low.root, k.output))))
     weight_bytes = sum(l["weight_bytes"] for l in layers)
     flash = weight_bytes + sum(l["params_bytes"] for l in layers)
-    buffers = [dict(tensor=b.tensor, name=g.tensors[b.tensor].name, offset=b.offset, bytes=b.size,
-                    first_layer=b.first, last_layer=b.last) for b in sorted(plan.buffers.values(), key=lambda b: b.offset)]
+    buffers = [dict(tensor=None, name=f"scratch of {layers[b.scratch_of]['name']}", offset=b.offset, bytes=b.size,
+                    first_layer=b.first, last_layer=b.last, scratch=True) if b.is_scratch else
+               dict(tensor=b.tensor, name=g.tensors[b.tensor].name, offset=b.offset, bytes=b.size,
+                    first_layer=b.first, last_layer=b.last)
+               for b in sorted(plan.all_buffers(), key=lambda b: (b.offset, b.first))]
     report = dict(model=dict(name=name, identity=identity, compiler=f"ecgcc {__version__}"),
                   layers=layers, memory_plan=dict(arena_bytes=plan.arena_bytes, alignment=16, buffers=buffers),
                   total=dict(layers=len(layers), macs=sum(l["macs"] for l in layers), weight_bytes=weight_bytes,
@@ -138,7 +145,7 @@ def check_budget(report: dict, board: Board) -> None:
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
     g, plan, root = low.graph, low.plan, low.root
     arrays, ids, layers = [], {}, []
-    for op, k in zip(low.layer_ops, low.kernels):
+    for step, (op, k) in enumerate(zip(low.layer_ops, low.kernels)):
         cname = f"layer_{op.index}"
         for field, value in k.params.items():
             if isinstance(value, ConstArray):
@@ -151,7 +158,7 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                            params_type=k.params_type, inputs_array=k.inputs_as_array,
                            summary=f"{' + '.join(g.tensors[t].describe() for t in k.inputs)} -> {out.describe()}"
                                    .replace("*/", "* /"),
-                           fields=[(f, c_value(v, ids)) for f, v in k.params.items()],
+                           fields=[(f, c_value(v, ids, plan.scratch_offset(step))) for f, v in k.params.items()],
                            inputs=[f"model_arena + {plan.offset(resolve(root, t))}" for t in k.inputs],
                            output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
     inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
@@ -173,9 +180,9 @@ def model_identity(tflite_bytes: bytes) -> str:
 def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, source: str | None = None) -> CompileResult:
     """Compile int8 .tflite bytes; nothing is written unless the whole model is supported and fits."""
     graph = parse_tflite(tflite_bytes, name)
-    low = lower_graph(graph)
-    identity = model_identity(tflite_bytes)
     board_info = load_board(board) if board else None
+    low = lower_graph(graph, board_info)
+    identity = model_identity(tflite_bytes)
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
     if board_info is not None:

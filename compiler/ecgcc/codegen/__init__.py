@@ -6,7 +6,7 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from ..ops import ConstArray
+from ..ops import ArenaScratch, ConstArray
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 FILES = ("model.h", "model.c", "model_weights.c")
@@ -27,9 +27,14 @@ def array_body(values: np.ndarray, per_line: int) -> str:
     return ",\n".join("  " + line for line in lines)
 
 
-def c_value(value, arrays_by_id: dict[int, str]) -> str:
+def c_value(value, arrays_by_id: dict[int, str], scratch_offset: int | None = None) -> str:
+    """The C initializer of one params field; scratch_offset: where the plan put this layer's scratch."""
     if value is None:
         return "NULL"
+    if isinstance(value, ArenaScratch):
+        if scratch_offset is None:
+            raise ValueError("a layer declares scratch but the memory plan placed none")
+        return f"model_arena + {scratch_offset}"     # an address constant: valid in a static const initializer
     if isinstance(value, ConstArray):
         return arrays_by_id[id(value)]
     if isinstance(value, (list, tuple)):

@@ -9,6 +9,10 @@ A module defines:
   KINDS: tuple of TFLite builtin names it handles, e.g. ("CONV_2D",)
   lower(graph, op) -> Kernel        validate the operator (raise UnsupportedModelError naming the
                                     operator and tensor) and compute every constant of the C call
+  scratch_bytes(kernel, target) -> int   optional: the working memory the kernel needs while it runs on
+                                    that target, sized exactly for this layer (0: none). The compiler then
+                                    appends two params fields, `scratch` (the planned bytes in the arena,
+                                    or NULL) and `scratch_bytes`, with which the C params struct must end.
 A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
   view_source(graph, op) -> int     the tensor whose buffer the output aliases
 Modules are found automatically; nothing else needs registering.
@@ -46,10 +50,42 @@ class Kernel:
     macs: int = 0
     inputs_as_array: bool = False            # pass inputs as one `const int8_t *const[]` (variadic ops)
     notes: dict = field(default_factory=dict)
+    scratch_bytes: int = 0                   # arena bytes the kernel works in during its own call
 
     @property
     def const_bytes(self) -> int:
         return sum(v.nbytes for v in self.params.values() if isinstance(v, ConstArray))
+
+
+@dataclass(frozen=True)
+class ArenaScratch:
+    """The params value standing for the layer's scratch buffer: its address in the arena once planned."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the compiler knows of the code the kernels will run as."""
+    dsp_kernels: bool = True    # the Arm DSP twins (firmware/kernels/dsp/) may be the ones compiled
+
+    @classmethod
+    def of_board(cls, board) -> "Target":
+        """A board without the DSP extension runs the reference kernels only. Without a board (or for the
+        host, whose tests build the DSP twins emulated) the DSP twins may run, so their needs are planned."""
+        return cls(dsp_kernels=True if board is None else bool(board.info.get("dsp_extension", True)))
+
+
+def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
+    """Ask the operator's module for its kernel's scratch on this target and add the params fields that
+    carry it (the pointer is rendered once the memory plan has placed the buffer)."""
+    if not hasattr(module, "scratch_bytes"):
+        return kernel
+    size = int(module.scratch_bytes(kernel, target))
+    if size < 0:
+        raise ValueError(f"{module.__name__}: negative scratch size {size}")
+    kernel.scratch_bytes = size
+    kernel.params["scratch"] = ArenaScratch() if size else None
+    kernel.params["scratch_bytes"] = size
+    return kernel
 
 
 def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int, channels_last: bool) -> np.ndarray:

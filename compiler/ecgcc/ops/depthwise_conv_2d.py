@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from ..ir import Graph, Operator, UnsupportedModelError
 from ..passes.quant import conv_geometry
-from . import Kernel
+from . import Kernel, Target
 from ._conv_common import int8_operands, requantization_params
 
 KINDS = ("DEPTHWISE_CONV_2D",)
+
+# The DSP twin (firmware/kernels/dsp/depthwise_conv_2d.c) convolves each channel over a band of input rows
+# widened to int16, four input channels (lanes) at once where their bands fit. These mirror its constants.
+DSP_LANES = 4
+DSP_MAX_TAPS = 64
+# Taller bands only save the refill of the rows two bands share; beyond this the arena would grow for
+# little speed.
+DSP_BAND_BYTES_LIMIT = 4096
 
 
 def lower(graph: Graph, op: Operator) -> Kernel:
@@ -32,3 +40,23 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     dilation_h=o["DilationHFactor"], dilation_w=o["DilationWFactor"], pad_h=pad_h, pad_w=pad_w,
                     **requantization_params(graph, op, x, w, y, out_c, channels_last=True)),
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w)
+
+
+def scratch_bytes(kernel: Kernel, target: Target) -> int:
+    """The DSP twin's bands for this layer: the lanes' rows of int16 inputs that make as many output rows as
+    DSP_BAND_BYTES_LIMIT allows, and no more than the layer has. The kernel derives the same lane count and
+    band height from this size. 0 where the plain path would run anyway, or on the reference kernels."""
+    p = kernel.params
+    if not target.dsp_kernels or p["k_h"] * p["k_w"] > DSP_MAX_TAPS:
+        return 0
+    limit = DSP_BAND_BYTES_LIMIT // 2
+    width = (p["out_w"] - 1) * p["stride_w"] + (p["k_w"] - 1) * p["dilation_w"] + 1
+    span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
+    lanes = DSP_LANES if (limit // DSP_LANES) // width >= span_h and p["in_c"] >= DSP_LANES else 1
+    capacity_rows = (limit // lanes) // width
+    if capacity_rows < span_h:
+        return 0
+    band_outputs = min(p["out_h"], (capacity_rows - span_h) // p["stride_h"] + 1)
+    rows = (band_outputs - 1) * p["stride_h"] + span_h
+    per_lane = (rows * width + 1) // 2 * 2      # an even count keeps every lane's word accesses aligned
+    return lanes * per_lane * 2

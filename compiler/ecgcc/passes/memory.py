@@ -2,34 +2,56 @@
 
 Buffers whose lifetimes overlap never share bytes. Placement is greedy (the strategy of TFLite Micro's
 GreedyMemoryPlanner: largest first, lowest 16-byte aligned offset that fits), tried over a few buffer
-orders, keeping the smallest arena. No per-kernel scratch buffers and no copies for reshapes (views).
+orders, keeping the smallest arena. Reshapes are views and cost no copy.
+
+A kernel may declare scratch bytes (its lowering's `scratch_bytes`): working memory it needs only while
+it runs, as TFLite Micro's scratch buffers are, but planned here at compile time. A scratch buffer is live
+during its own layer alone, so it lands in bytes that no tensor holds at that moment (often a tensor that
+is already dead or not yet produced) and grows the arena only when no such gap is wide enough.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ALIGN = 16
 
 
 @dataclass
 class Buffer:
-    tensor: int          # root tensor owning the bytes
+    tensor: int          # root tensor owning the bytes (-1 for a scratch buffer)
     size: int
     first: int           # first step the buffer holds live data (-1: model input, before the first layer)
     last: int            # last step it is read (n: model output, after the last layer)
     offset: int = -1
+    scratch_of: int = -1  # for a scratch buffer, the step whose kernel works in it
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.scratch_of >= 0
 
 
 @dataclass
 class MemoryPlan:
-    buffers: dict[int, Buffer]
+    buffers: dict[int, Buffer]                                # tensor -> its buffer
     arena_bytes: int
+    scratch: dict[int, Buffer] = field(default_factory=dict)  # step -> its kernel's scratch, if it has any
 
     def offset(self, tensor: int) -> int:
         return self.buffers[tensor].offset
 
+    def scratch_offset(self, step: int) -> int | None:
+        b = self.scratch.get(step)
+        return None if b is None else b.offset
+
+    def scratch_bytes(self, step: int) -> int:
+        b = self.scratch.get(step)
+        return 0 if b is None else b.size
+
+    def all_buffers(self) -> list[Buffer]:
+        return [*self.buffers.values(), *self.scratch.values()]
+
     def live_bytes(self, step: int) -> int:
-        return sum(b.size for b in self.buffers.values() if b.first <= step <= b.last)
+        return sum(b.size for b in self.all_buffers() if b.first <= step <= b.last)
 
 
 def _align(n: int) -> int:
@@ -37,36 +59,38 @@ def _align(n: int) -> int:
 
 
 # Greedy placement is not optimal for every order; several cheap orders are tried and the smallest arena kept.
+# The last one places the tensors first and lets the scratch buffers fill the gaps left between them.
 ORDERINGS = (
-    lambda b: (-b.size, b.first, b.tensor),
-    lambda b: (-b.size, -b.last, b.tensor),
-    lambda b: (-(b.last - b.first + 1) * b.size, b.tensor),
-    lambda b: (b.first, -b.size, b.tensor),
-    lambda b: (-(b.last - b.first), -b.size, b.tensor),
+    lambda b: (-b.size, b.first, b.tensor, b.scratch_of),
+    lambda b: (-b.size, -b.last, b.tensor, b.scratch_of),
+    lambda b: (-(b.last - b.first + 1) * b.size, b.tensor, b.scratch_of),
+    lambda b: (b.first, -b.size, b.tensor, b.scratch_of),
+    lambda b: (-(b.last - b.first), -b.size, b.tensor, b.scratch_of),
+    lambda b: (b.is_scratch, -b.size, b.first, b.tensor, b.scratch_of),
 )
 
 
-def _place(order: list[Buffer], best_fit: bool) -> dict[int, int]:
-    """Lowest (or tightest) 16-byte aligned offset where each buffer misses every time-overlapping one."""
-    offsets: dict[int, int] = {}
-    placed: list[Buffer] = []
-    for b in order:
-        overlapping = sorted((p for p in placed if p.first <= b.last and b.first <= p.last), key=lambda p: offsets[p.tensor])
+def _place(order: list[Buffer], best_fit: bool) -> list[int]:
+    """Lowest (or tightest) 16-byte aligned offset where each buffer misses every time-overlapping one;
+    the offsets in the order's order."""
+    offsets: list[int] = []
+    for i, b in enumerate(order):
+        overlapping = sorted((offsets[j], p.size) for j, p in enumerate(order[:i])
+                             if p.first <= b.last and b.first <= p.last)
         candidates, cursor = [], 0
-        for p in overlapping:
-            start = offsets[p.tensor]
+        for start, size in overlapping:
             if cursor + b.size <= start:
                 candidates.append((start - cursor, cursor))
-            cursor = max(cursor, _align(start + p.size))
+            cursor = max(cursor, _align(start + size))
         candidates.append((float("inf"), cursor))
-        offsets[b.tensor] = min(candidates)[1] if best_fit else candidates[0][1]
-        placed.append(b)
+        offsets.append(min(candidates)[1] if best_fit else candidates[0][1])
     return offsets
 
 
 def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], inputs: list[int],
-                outputs: list[int]) -> MemoryPlan:
-    """steps: (input roots, output root) per kernel call, in execution order."""
+                outputs: list[int], scratch: list[int] | None = None) -> MemoryPlan:
+    """steps: (input roots, output root) per kernel call, in execution order; scratch: the scratch bytes
+    each step's kernel needs (0 or absent: none)."""
     n = len(steps)
     buffers: dict[int, Buffer] = {}
 
@@ -82,15 +106,21 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         touch(out, i)
     for t in outputs:
         touch(t, n)
+    scratch_buffers = {step: Buffer(tensor=-1, size=int(size), first=step, last=step, scratch_of=step)
+                       for step, size in enumerate(scratch or ()) if size > 0}
+    if any(step >= n for step in scratch_buffers):
+        raise ValueError(f"scratch declared for {len(scratch)} steps but the model has {n}")
 
+    every = [*buffers.values(), *scratch_buffers.values()]
     best = None
-    for order in ORDERINGS:
+    for key in ORDERINGS:
+        order = sorted(every, key=key)
         for best_fit in (False, True):
-            offsets = _place(sorted(buffers.values(), key=order), best_fit)
-            arena = _align(max((offsets[t] + buffers[t].size for t in offsets), default=0))
+            offsets = _place(order, best_fit)
+            arena = _align(max((o + b.size for o, b in zip(offsets, order)), default=0))
             if best is None or arena < best[0]:
-                best = (arena, offsets)
-    arena, offsets = best
-    for t, b in buffers.items():
-        b.offset = offsets[t]
-    return MemoryPlan(buffers=buffers, arena_bytes=arena)
+                best = (arena, order, offsets)
+    arena, order, offsets = best
+    for b, o in zip(order, offsets):
+        b.offset = o
+    return MemoryPlan(buffers=buffers, arena_bytes=arena, scratch=scratch_buffers)

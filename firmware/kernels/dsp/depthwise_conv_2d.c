@@ -1,19 +1,19 @@
 /* DEPTHWISE_CONV_2D with the Arm DSP extension, bit-identical to reference/depthwise_conv_2d.c.
  * Channels are independent, so each output channel is convolved on its own over a band: the input rows
- * of its input channel widened to int16 on the stack, with the input zero point standing where padding
+ * of its input channel widened to int16 in the layer's scratch (planned in the arena by the compiler,
+ * ops/depthwise_conv_2d.py sizes it), with the input zero point standing where padding
  * is. Every output is then a plain dot product with no border cases (the accumulator starts from the
  * folded bias, in which the zero point's products cancel), and two horizontally adjacent taps are one
  * unaligned word load of two int16 inputs and one SMLAD against a packed pair of weights. Four input
  * channels fill their bands together from one word load per position. Weights and bias are doubled,
  * which lets requantization be one SMMLAR and a shift (requant_doubled). The 1x5 and 3x3 kernels have
- * unrolled loops of their own. Channels whose accumulators could outgrow the doubling, rows too wide
- * for the stack buffer and more than MAX_TAPS taps take the plain path. */
+ * unrolled loops of their own. Channels whose accumulators could outgrow the doubling, a scratch too
+ * small for one band (or none) and more than MAX_TAPS taps take the plain path. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
 #include "ecg_dsp.h"
 
-#define WINDOW_CAPACITY 2048   /* int16 inputs on the stack, shared by the lanes (input channels) filled at once */
 #define LANES 4
 #define MAX_TAPS 64
 
@@ -391,22 +391,25 @@ static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t c
 }
 
 /* Input channels `lanes` at a time (four where the bands fit), band by band: fill the lanes' bands,
- * then convolve every output channel of those input channels. */
+ * then convolve every output channel of those input channels. The scratch is shared equally by the
+ * lanes; the compiler sizes it to the rows the bands hold, so the lane count and band height it plans
+ * are the ones chosen here. */
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  int16_t entries[WINDOW_CAPACITY];
   band_t bands[LANES];
+  int16_t *const entries = (int16_t *)p->scratch;
+  const int32_t capacity = entries ? p->scratch_bytes / (int32_t)sizeof(int16_t) : 0;
   const int32_t width = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
   const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1;
-  const int32_t lanes = (WINDOW_CAPACITY / LANES) / width >= span_h && p->in_c >= LANES ? LANES : 1;
+  const int32_t lanes = (capacity / LANES) / width >= span_h && p->in_c >= LANES ? LANES : 1;
+  if (p->k_h * p->k_w > MAX_TAPS || (capacity / lanes) / width < span_h) {
+    for (int32_t oc = 0; oc < p->out_c; ++oc) depthwise_plain_channel(p, input, oc, output);
+    return;
+  }
   for (int32_t l = 0; l < lanes; ++l) {
     bands[l].p = p;
     bands[l].width = width;
-    bands[l].capacity_rows = (WINDOW_CAPACITY / lanes) / width;
-    bands[l].entries = entries + l * (WINDOW_CAPACITY / lanes);
-  }
-  if (p->k_h * p->k_w > MAX_TAPS || bands[0].capacity_rows < span_h) {
-    for (int32_t oc = 0; oc < p->out_c; ++oc) depthwise_plain_channel(p, input, oc, output);
-    return;
+    bands[l].capacity_rows = (capacity / lanes) / width;
+    bands[l].entries = entries + l * (capacity / lanes);
   }
   for (int32_t l = 0; l < lanes; ++l) band_clear(&bands[l]);
   const int32_t per_band = band_outputs(&bands[0]);

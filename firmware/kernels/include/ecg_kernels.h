@@ -47,6 +47,10 @@ typedef struct {
   const int32_t *folded_bias;   /* as for CONV_2D */
   const int32_t *multiplier;
   const int32_t *shift;
+  /* The DSP twin's int16 bands: bytes of the arena that the compiler planned for this layer's call alone
+   * (NULL when the target runs the reference kernel, which needs none). */
+  void *scratch;
+  int32_t scratch_bytes;
 } ecg_depthwise_conv_2d_params_t;
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 

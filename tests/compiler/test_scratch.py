@@ -1,0 +1,113 @@
+"""Kernel scratch planned into the arena: live during its own layer only, never on a live tensor's bytes,
+rendered into the layer's params, sized for the board, and exact on the Cortex-M4 when it reuses the
+bytes of tensors that are dead (or not yet produced) while the layer runs."""
+import shutil
+
+import numpy as np
+import pytest
+
+from ecgcc.passes.memory import plan_memory
+from models import conv2d, depthwise2d, single
+from support import build_qemu_m4, quantized, random_records, run_qemu_m4
+
+needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
+                                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+
+
+def _overlap(a, b) -> bool:
+    return a.offset < b.offset + b.size and b.offset < a.offset + a.size
+
+
+def test_scratch_lives_in_its_layer_only_and_misses_every_live_buffer():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 10))
+        sizes, steps, produced = {0: int(rng.integers(1, 600))}, [], [0]
+        for i in range(n):
+            ins = sorted({int(t) for t in rng.choice(produced, size=min(len(produced), int(rng.integers(1, 3))))})
+            sizes[i + 1] = int(rng.integers(1, 600))
+            steps.append((ins, i + 1))
+            produced.append(i + 1)
+        scratch = [int(rng.choice([0, 0, rng.integers(1, 900)])) for _ in range(n)]
+        plan = plan_memory(steps, sizes, [0], [n], scratch=scratch)
+        assert {s for s, size in enumerate(scratch) if size} == set(plan.scratch)
+        everything = plan.all_buffers()
+        for step, s in plan.scratch.items():
+            assert (s.first, s.last, s.size) == (step, step, scratch[step])
+            assert plan.scratch_bytes(step) == scratch[step] and plan.scratch_offset(step) == s.offset
+        for a in everything:
+            assert a.offset % 16 == 0 and a.offset + a.size <= plan.arena_bytes
+            for b in everything:
+                if a is not b and a.first <= b.last and b.first <= a.last:
+                    assert not _overlap(a, b), (a, b)
+        assert max(plan.live_bytes(s) for s in range(-1, n + 1)) <= plan.arena_bytes
+
+
+def test_scratch_fills_the_bytes_of_dead_tensors_without_growing_the_arena():
+    # 0 -> 1 -> 2 -> 3: the two big tensors are dead by the last step, whose kernel wants scratch
+    steps, sizes = [([0], 1), ([1], 2), ([2], 3)], {0: 1024, 1: 1024, 2: 96, 3: 96}
+    without = plan_memory(steps, sizes, [0], [3])
+    plan = plan_memory(steps, sizes, [0], [3], scratch=[0, 0, 1600])
+    assert plan.arena_bytes == without.arena_bytes == 2048
+    s = plan.scratch[2]
+    assert any(_overlap(s, plan.buffers[t]) for t in (0, 1))
+    assert plan.live_bytes(2) == 96 + 96 + 1600
+
+
+def test_scratch_declared_for_a_missing_step_is_refused():
+    with pytest.raises(ValueError, match="scratch"):
+        plan_memory([([0], 1)], {0: 16, 1: 16}, [0], [1], scratch=[0, 64])
+
+
+def _depthwise_model() -> bytes:
+    # a wide pointwise expansion (dead once the depthwise layers run), then 3x3 depthwise layers whose
+    # two 3x3 depthwise layers whose four-lane bands take two passes down the image, the second strided
+    # and with a depth multiplier
+    build = single((40, 12, 4), conv2d(24, 1, activation="relu"), conv2d(8, 1), depthwise2d(3, activation="relu6"),
+                   depthwise2d(3, strides=2, multiplier=2), conv2d(4, 1))
+    return quantized("scratch-depthwise-v2", build, seed=7)
+
+
+def test_report_and_sources_carry_the_planned_scratch(tmp_path):
+    from ecgcc.compile import compile_tflite
+    tflite = _depthwise_model()
+    m4 = compile_tflite(tflite, "m", "qemu-m4", tmp_path / "m4")
+    m3 = compile_tflite(tflite, "m", "qemu-m3", tmp_path / "m3")
+    model_c = m4.files["model.c"].read_text()
+    depthwise = [(step, layer) for step, layer in enumerate(m4.report["layers"]) if layer["kind"] == "DEPTHWISE_CONV_2D"]
+    assert len(depthwise) == 2
+    for step, layer in depthwise:
+        size, offset = layer["scratch_bytes"], layer["scratch_offset"]
+        assert size > 0 and (size, offset) == (m4.plan.scratch_bytes(step), m4.plan.scratch_offset(step))
+        assert f".scratch = model_arena + {offset},\n  .scratch_bytes = {size}," in model_c
+        entry = [b for b in m4.report["memory_plan"]["buffers"] if b.get("scratch") and b["first_layer"] == step]
+        assert entry == [dict(tensor=None, name=f"scratch of {layer['name']}", offset=offset, bytes=size,
+                              first_layer=step, last_layer=step, scratch=True)]
+        assert layer["arena_live_bytes"] >= size
+    assert f"{depthwise[0][1]['scratch_bytes']:,} @{depthwise[0][1]['scratch_offset']}" in m4.table
+    # the reference kernels of a board without the DSP extension need none
+    assert all(layer.get("scratch_bytes", 0) == 0 for layer in m3.report["layers"]) and not m3.plan.scratch
+    assert ".scratch = NULL,\n  .scratch_bytes = 0," in m3.files["model.c"].read_text()
+    assert m3.arena_bytes <= m4.arena_bytes
+
+
+@needs_arm_qemu
+def test_depthwise_scratch_over_dead_tensors_is_exact_on_cortex_m4(tmp_path):
+    from ecgcc.compile import compile_tflite
+    from ecgcc.reference import Reference
+    tflite = _depthwise_model()
+    result = compile_tflite(tflite, "m", "qemu-m4", tmp_path / "m4")
+    plan = result.plan
+    shared = [(step, t) for step, s in plan.scratch.items() for t, b in plan.buffers.items()
+              if _overlap(s, b) and not b.first <= step <= b.last]
+    assert {step for step, _ in shared} == set(plan.scratch), "every scratch should reuse some dead tensor's bytes"
+    records = random_records(result.graph, 6, seed=11)
+    reference = Reference(tflite)
+    expected = [reference.run(rec)[0].reshape(-1) for rec in records]
+    # the same kernels with no scratch planned (code generated for a board without DSP) take the plain path
+    no_scratch = compile_tflite(tflite, "m", "qemu-m3", tmp_path / "m3")
+    for name, model in (("planned", result), ("none", no_scratch)):
+        outputs, _ = run_qemu_m4(build_qemu_m4(model.out_dir, records, tmp_path / name))
+        assert len(outputs) == len(records)
+        for i, (want, got) in enumerate(zip(expected, outputs)):
+            assert np.array_equal(want, got[0]), f"{name}: record {i} differs from TFLM"
