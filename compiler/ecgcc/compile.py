@@ -16,7 +16,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
-from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch
+from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
 from .passes.dilation import fuse_padding_and_dilation
 from .passes.memory import MemoryPlan, plan_memory
 from .passes.views import fold_views, resolve
@@ -83,7 +83,9 @@ def lower_graph(graph: Graph, board: Board | None = None) -> Lowered:
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
     plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
-                       scratch=[k.scratch_bytes for k in kernels])
+                       scratch=[k.scratch_options for k in kernels])
+    for step, k in enumerate(kernels):
+        settle_scratch(k, plan.scratch_bytes(step))
     return Lowered(graph, kernels, layer_ops, root, plan)
 
 

@@ -29,12 +29,16 @@ def test_scratch_lives_in_its_layer_only_and_misses_every_live_buffer():
             steps.append((ins, i + 1))
             produced.append(i + 1)
         scratch = [int(rng.choice([0, 0, rng.integers(1, 900)])) for _ in range(n)]
+        # some layers offer several sizes, preferred first
+        scratch = [sorted(rng.integers(1, 900, size=3).tolist(), reverse=True) if size and rng.random() < 0.4
+                   else size for size in scratch]
         plan = plan_memory(steps, sizes, [0], [n], scratch=scratch)
         assert {s for s, size in enumerate(scratch) if size} == set(plan.scratch)
         everything = plan.all_buffers()
         for step, s in plan.scratch.items():
-            assert (s.first, s.last, s.size) == (step, step, scratch[step])
-            assert plan.scratch_bytes(step) == scratch[step] and plan.scratch_offset(step) == s.offset
+            allowed = scratch[step] if isinstance(scratch[step], list) else [scratch[step]]
+            assert (s.first, s.last) == (step, step) and s.size in allowed
+            assert plan.scratch_bytes(step) == s.size and plan.scratch_offset(step) == s.offset
         for a in everything:
             assert a.offset % 16 == 0 and a.offset + a.size <= plan.arena_bytes
             for b in everything:
@@ -52,6 +56,16 @@ def test_scratch_fills_the_bytes_of_dead_tensors_without_growing_the_arena():
     s = plan.scratch[2]
     assert any(_overlap(s, plan.buffers[t]) for t in (0, 1))
     assert plan.live_bytes(2) == 96 + 96 + 1600
+
+
+def test_the_first_offered_size_that_fits_is_taken_else_the_preferred_one():
+    steps, sizes = [([0], 1), ([1], 2), ([2], 3)], {0: 1024, 1: 1024, 2: 96, 3: 96}
+    # at the last step 2048 - 2 * 96 bytes are free: 1800 fits, 1900 does not
+    plan = plan_memory(steps, sizes, [0], [3], scratch=[0, 0, [4000, 1900, 1800, 64]])
+    assert (plan.scratch_bytes(2), plan.arena_bytes) == (1800, 2048)
+    # at the first step nothing is free: the preferred size, on top
+    plan = plan_memory(steps, sizes, [0], [3], scratch=[[512, 256], 0, 0])
+    assert (plan.scratch_bytes(0), plan.arena_bytes) == (512, 2048 + 512)
 
 
 def test_scratch_declared_for_a_missing_step_is_refused():
@@ -79,6 +93,7 @@ def test_report_and_sources_carry_the_planned_scratch(tmp_path):
     for step, layer in depthwise:
         size, offset = layer["scratch_bytes"], layer["scratch_offset"]
         assert size > 0 and (size, offset) == (m4.plan.scratch_bytes(step), m4.plan.scratch_offset(step))
+        assert size in m4.kernels[step].scratch_options and m4.kernels[step].params["scratch_bytes"] == size
         assert f".scratch = model_arena + {offset},\n  .scratch_bytes = {size}," in model_c
         entry = [b for b in m4.report["memory_plan"]["buffers"] if b.get("scratch") and b["first_layer"] == step]
         assert entry == [dict(tensor=None, name=f"scratch of {layer['name']}", offset=offset, bytes=size,
@@ -89,6 +104,37 @@ def test_report_and_sources_carry_the_planned_scratch(tmp_path):
     assert all(layer.get("scratch_bytes", 0) == 0 for layer in m3.report["layers"]) and not m3.plan.scratch
     assert ".scratch = NULL,\n  .scratch_bytes = 0," in m3.files["model.c"].read_text()
     assert m3.arena_bytes <= m4.arena_bytes
+
+
+def _bands_the_kernel_makes(p: dict, scratch_bytes: int) -> tuple[int, int] | None:
+    """(lanes, bands): firmware/kernels/dsp/depthwise_conv_2d.c's choice of lanes and band height for a
+    scratch size (None: the plain path)."""
+    capacity = scratch_bytes // 2
+    width = (p["out_w"] - 1) * p["stride_w"] + (p["k_w"] - 1) * p["dilation_w"] + 1
+    span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
+    lanes = 4 if (capacity // 4) // width >= span_h and p["in_c"] >= 4 else 1
+    rows = (capacity // lanes) // width
+    if rows < span_h:
+        return None   # the plain path
+    per_band = (rows - span_h) // p["stride_h"] + 1
+    return lanes, -(-p["out_h"] // per_band)
+
+
+def test_depthwise_offers_the_least_scratch_for_each_band_count(tmp_path):
+    from ecgcc.compile import lower_graph
+    from ecgcc.frontend import parse_tflite
+    from ecgcc.ops import Target, declare_scratch, module_for
+    low = lower_graph(parse_tflite(_depthwise_model()))
+    module = module_for("DEPTHWISE_CONV_2D")
+    for k in (k for k in low.kernels if k.function == "ecg_depthwise_conv_2d"):
+        options = k.scratch_options
+        bands = [_bands_the_kernel_makes(k.params, size) for size in options]
+        assert len({lanes for lanes, _ in bands}) == 1 and len(options) > 1
+        assert [n for _, n in bands] == sorted({n for _, n in bands}) and bands[0][1] == 2
+        for size, (lanes, n) in zip(options, bands):   # a word less per lane would make more bands
+            fewer = _bands_the_kernel_makes(k.params, size - 4 * lanes)
+            assert fewer is None or fewer[0] != lanes or fewer[1] > n
+        assert declare_scratch(module, k, Target(dsp_kernels=False)).scratch_options == ()
 
 
 @needs_arm_qemu

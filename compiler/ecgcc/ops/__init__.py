@@ -9,10 +9,12 @@ A module defines:
   KINDS: tuple of TFLite builtin names it handles, e.g. ("CONV_2D",)
   lower(graph, op) -> Kernel        validate the operator (raise UnsupportedModelError naming the
                                     operator and tensor) and compute every constant of the C call
-  scratch_bytes(kernel, target) -> int   optional: the working memory the kernel needs while it runs on
-                                    that target, sized exactly for this layer (0: none). The compiler then
-                                    appends two params fields, `scratch` (the planned bytes in the arena,
-                                    or NULL) and `scratch_bytes`, with which the C params struct must end.
+  scratch_bytes(kernel, target) -> int | list[int]   optional: the working memory the kernel needs while
+                                    it runs on that target, sized exactly for this layer (0 or []: none),
+                                    or the sizes it can work with, the one it prefers first; the memory
+                                    plan picks one. The compiler then appends two params fields, `scratch`
+                                    (the planned bytes in the arena, or NULL) and `scratch_bytes`, with
+                                    which the C params struct must end.
 A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
   view_source(graph, op) -> int     the tensor whose buffer the output aliases
 Modules are found automatically; nothing else needs registering.
@@ -50,7 +52,8 @@ class Kernel:
     macs: int = 0
     inputs_as_array: bool = False            # pass inputs as one `const int8_t *const[]` (variadic ops)
     notes: dict = field(default_factory=dict)
-    scratch_bytes: int = 0                   # arena bytes the kernel works in during its own call
+    scratch_options: tuple = ()              # scratch sizes the kernel can work in, preferred first
+    scratch_bytes: int = 0                   # the one the memory plan gave it (arena bytes, its call only)
 
     @property
     def const_bytes(self) -> int:
@@ -76,15 +79,27 @@ class Target:
 
 def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
     """Ask the operator's module for its kernel's scratch on this target and add the params fields that
-    carry it (the pointer is rendered once the memory plan has placed the buffer)."""
+    carry it (settle_scratch fills them in once the memory plan has chosen and placed the buffer)."""
     if not hasattr(module, "scratch_bytes"):
         return kernel
-    size = int(module.scratch_bytes(kernel, target))
-    if size < 0:
-        raise ValueError(f"{module.__name__}: negative scratch size {size}")
-    kernel.scratch_bytes = size
-    kernel.params["scratch"] = ArenaScratch() if size else None
-    kernel.params["scratch_bytes"] = size
+    declared = module.scratch_bytes(kernel, target)
+    options = tuple(int(s) for s in ((declared,) if isinstance(declared, (int, np.integer)) else declared) if s)
+    if any(s < 0 for s in options):
+        raise ValueError(f"{module.__name__}: negative scratch size in {options}")
+    kernel.scratch_options = options
+    kernel.params["scratch"] = None
+    kernel.params["scratch_bytes"] = 0
+    return kernel
+
+
+def settle_scratch(kernel: Kernel, planned_bytes: int) -> Kernel:
+    if planned_bytes and planned_bytes not in kernel.scratch_options:
+        raise ValueError(f"{kernel.function}: planned {planned_bytes} scratch bytes, not one of "
+                         f"{kernel.scratch_options}")
+    kernel.scratch_bytes = planned_bytes
+    if "scratch_bytes" in kernel.params:
+        kernel.params["scratch"] = ArenaScratch() if planned_bytes else None
+        kernel.params["scratch_bytes"] = planned_bytes
     return kernel
 
 

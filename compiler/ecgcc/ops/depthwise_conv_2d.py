@@ -42,21 +42,28 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w)
 
 
-def scratch_bytes(kernel: Kernel, target: Target) -> int:
-    """The DSP twin's bands for this layer: the lanes' rows of int16 inputs that make as many output rows as
-    DSP_BAND_BYTES_LIMIT allows, and no more than the layer has. The kernel derives the same lane count and
-    band height from this size. 0 where the plain path would run anyway, or on the reference kernels."""
+def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
+    """The DSP twin's bands for this layer: the lanes' rows of int16 inputs. Every band costs a refill of
+    the rows it shares with the previous one and a setup per channel, so the sizes offered go by band
+    count, fewest first (the first as tall as DSP_BAND_BYTES_LIMIT allows, at most the layer's height),
+    each the least that makes that many bands; the memory plan picks the first that fits. The kernel
+    derives the lane count and band height from the size it gets. None where the plain path would run
+    anyway, or on the reference kernels."""
     p = kernel.params
     if not target.dsp_kernels or p["k_h"] * p["k_w"] > DSP_MAX_TAPS:
-        return 0
+        return []
     limit = DSP_BAND_BYTES_LIMIT // 2
     width = (p["out_w"] - 1) * p["stride_w"] + (p["k_w"] - 1) * p["dilation_w"] + 1
     span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
     lanes = DSP_LANES if (limit // DSP_LANES) // width >= span_h and p["in_c"] >= DSP_LANES else 1
     capacity_rows = (limit // lanes) // width
     if capacity_rows < span_h:
-        return 0
-    band_outputs = min(p["out_h"], (capacity_rows - span_h) // p["stride_h"] + 1)
-    rows = (band_outputs - 1) * p["stride_h"] + span_h
-    per_lane = (rows * width + 1) // 2 * 2      # an even count keeps every lane's word accesses aligned
-    return lanes * per_lane * 2
+        return []
+    out_h, tallest = p["out_h"], min(p["out_h"], (capacity_rows - span_h) // p["stride_h"] + 1)
+    sizes = []
+    for bands in sorted({-(-out_h // outputs) for outputs in range(tallest, 0, -1)}):
+        outputs = -(-out_h // bands)                 # the shortest band that still makes only `bands` bands
+        rows = (outputs - 1) * p["stride_h"] + span_h
+        per_lane = (rows * width + 1) // 2 * 2      # an even count keeps every lane's word accesses aligned
+        sizes.append(lanes * per_lane * 2)
+    return sizes

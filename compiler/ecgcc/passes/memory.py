@@ -7,7 +7,9 @@ orders, keeping the smallest arena. Reshapes are views and cost no copy.
 A kernel may declare scratch bytes (its lowering's `scratch_bytes`): working memory it needs only while
 it runs, as TFLite Micro's scratch buffers are, but planned here at compile time. A scratch buffer is live
 during its own layer alone, so it lands in bytes that no tensor holds at that moment (often a tensor that
-is already dead or not yet produced) and grows the arena only when no such gap is wide enough.
+is already dead or not yet produced) and grows the arena only when no such gap is wide enough. A kernel
+that can also work in less (fewer rows at a time, a little slower) offers several sizes and gets the
+fastest that fits.
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def _align(n: int) -> int:
 
 
 # Greedy placement is not optimal for every order; several cheap orders are tried and the smallest arena kept.
-# The last one places the tensors first and lets the scratch buffers fill the gaps left between them.
+# The last one, for a joint placement, places the tensors first and lets the scratch fill the gaps.
 ORDERINGS = (
     lambda b: (-b.size, b.first, b.tensor, b.scratch_of),
     lambda b: (-b.size, -b.last, b.tensor, b.scratch_of),
@@ -87,10 +89,43 @@ def _place(order: list[Buffer], best_fit: bool) -> list[int]:
     return offsets
 
 
+def _best_placement(every: list[Buffer]) -> tuple[int, list[Buffer], list[int]]:
+    best = None
+    for key in ORDERINGS:
+        order = sorted(every, key=key)
+        for best_fit in (False, True):
+            offsets = _place(order, best_fit)
+            arena = _align(max((o + b.size for o, b in zip(offsets, order)), default=0))
+            if best is None or arena < best[0]:
+                best = (arena, order, offsets)
+    return best
+
+
+def _lowest_fit(taken: list[tuple[int, int]], size: int) -> int:
+    """The lowest aligned offset where `size` bytes miss every (offset, size) in taken."""
+    cursor = 0
+    for start, length in sorted(taken):
+        if cursor + size <= start:
+            return cursor
+        cursor = max(cursor, _align(start + length))
+    return cursor
+
+
+def _scratch_options(declared) -> tuple[int, ...]:
+    options = (declared,) if isinstance(declared, int) else tuple(declared)
+    if any(int(o) <= 0 for o in options):
+        raise ValueError(f"scratch options must be positive sizes, got {options}")
+    return tuple(int(o) for o in options)
+
+
 def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], inputs: list[int],
-                outputs: list[int], scratch: list[int] | None = None) -> MemoryPlan:
-    """steps: (input roots, output root) per kernel call, in execution order; scratch: the scratch bytes
-    each step's kernel needs (0 or absent: none)."""
+                outputs: list[int], scratch: list | None = None) -> MemoryPlan:
+    """steps: (input roots, output root) per kernel call, in execution order.
+    scratch: per step, the scratch its kernel needs: 0 (none), a size, or the sizes it can work with,
+    the one it prefers (fastest) first. Each layer gets the first of its sizes that fits in bytes no
+    tensor holds during that layer (under the arena the tensors need anyway), else its first: the arena
+    grows rather than the kernel slows down.
+    Scratch buffers are never live together, so each is placed on its own against the tensors."""
     n = len(steps)
     buffers: dict[int, Buffer] = {}
 
@@ -106,21 +141,29 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         touch(out, i)
     for t in outputs:
         touch(t, n)
-    scratch_buffers = {step: Buffer(tensor=-1, size=int(size), first=step, last=step, scratch_of=step)
-                       for step, size in enumerate(scratch or ()) if size > 0}
-    if any(step >= n for step in scratch_buffers):
+    options = {step: _scratch_options(declared) for step, declared in enumerate(scratch or ()) if declared}
+    if any(step >= n for step in options):
         raise ValueError(f"scratch declared for {len(scratch)} steps but the model has {n}")
 
-    every = [*buffers.values(), *scratch_buffers.values()]
-    best = None
-    for key in ORDERINGS:
-        order = sorted(every, key=key)
-        for best_fit in (False, True):
-            offsets = _place(order, best_fit)
-            arena = _align(max((o + b.size for o, b in zip(offsets, order)), default=0))
-            if best is None or arena < best[0]:
-                best = (arena, order, offsets)
-    arena, order, offsets = best
-    for b, o in zip(order, offsets):
-        b.offset = o
+    tensor_arena, order, offsets = _best_placement(list(buffers.values()))
+    placed = dict(zip((b.tensor for b in order), offsets))
+    scratch_buffers, arena = {}, tensor_arena
+    for step, sizes_allowed in options.items():
+        taken = [(placed[b.tensor], b.size) for b in buffers.values() if b.first <= step <= b.last]
+        fits = [(size, _lowest_fit(taken, size)) for size in sizes_allowed]
+        size, offset = next(((s_, o) for s_, o in fits if o + s_ <= tensor_arena), fits[0])
+        scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset, scratch_of=step)
+        arena = max(arena, _align(offset + size))
+    for b in buffers.values():
+        b.offset = placed[b.tensor]
+    if arena > tensor_arena:
+        # Some scratch grows the arena: placing tensors and scratch together may need less.
+        joint = [Buffer(tensor=b.tensor, size=b.size, first=b.first, last=b.last) for b in buffers.values()]
+        joint += [Buffer(tensor=-1, size=b.size, first=b.first, last=b.last, scratch_of=b.scratch_of)
+                  for b in scratch_buffers.values()]
+        joint_arena, joint_order, joint_offsets = _best_placement(joint)
+        if joint_arena < arena:
+            arena = joint_arena
+            for b, o in zip(joint_order, joint_offsets):
+                (scratch_buffers[b.scratch_of] if b.is_scratch else buffers[b.tensor]).offset = o
     return MemoryPlan(buffers=buffers, arena_bytes=arena, scratch=scratch_buffers)
