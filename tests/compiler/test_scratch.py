@@ -109,7 +109,7 @@ def test_report_and_sources_carry_the_planned_scratch(tmp_path):
 def _bands_the_kernel_makes(p: dict, scratch_bytes: int) -> tuple[int, int] | None:
     """(lanes, bands): firmware/kernels/dsp/depthwise_conv_2d.c's choice of lanes and band height for a
     scratch size (None: the plain path)."""
-    capacity = scratch_bytes // 2
+    capacity = (scratch_bytes - 4 * (p["k_h"] * (p["k_w"] // 2) + p["k_h"] + p["k_h"] * p["k_w"])) // 2
     width = (p["out_w"] - 1) * p["stride_w"] + (p["k_w"] - 1) * p["dilation_w"] + 1
     span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
     lanes = 4 if (capacity // 4) // width >= span_h and p["in_c"] >= 4 else 1

@@ -42,8 +42,14 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w)
 
 
+def channel_bytes(p: dict) -> int:
+    """The DSP twin's words for one channel's weights (pairs, odd last taps, single taps), ahead of its bands."""
+    return 4 * (p["k_h"] * (p["k_w"] // 2) + p["k_h"] + p["k_h"] * p["k_w"])
+
+
 def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
-    """The DSP twin's bands for this layer: the lanes' rows of int16 inputs. Every band costs a refill of
+    """The DSP twin's working memory for this layer: one channel's weights, then the bands, the lanes'
+    rows of int16 inputs. Every band costs a refill of
     the rows it shares with the previous one and a setup per channel, so the sizes offered go by band
     count, fewest first (the first as tall as DSP_BAND_BYTES_LIMIT allows, at most the layer's height),
     each the least that makes that many bands; the memory plan picks the first that fits. The kernel
@@ -65,5 +71,5 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         outputs = -(-out_h // bands)                 # the shortest band that still makes only `bands` bands
         rows = (outputs - 1) * p["stride_h"] + span_h
         per_lane = (rows * width + 1) // 2 * 2      # an even count keeps every lane's word accesses aligned
-        sizes.append(lanes * per_lane * 2)
+        sizes.append(channel_bytes(p) + lanes * per_lane * 2)
     return sizes

@@ -61,13 +61,18 @@ static inline int32_t requant_doubled(int32_t acc2, int32_t multiplier, int32_t 
 
 /* What one output channel needs, weights as int16 pairs: row ky holds taps (0,1), (2,3), ... in
  * pairs[ky * pairs_per_row + j] and an odd last tap in tails[ky]; with horizontal dilation every tap
- * stands alone in taps[]. */
+ * stands alone in taps[]. The arrays are the first channel_words() words of the scratch. */
 typedef struct {
   int32_t acc2_start;
   doubled_requant_t q;
-  uint32_t pairs[MAX_TAPS / 2];
-  int32_t tails[MAX_TAPS], taps[MAX_TAPS];
+  uint32_t *pairs;   /* [k_h * (k_w / 2)] */
+  int32_t *tails;    /* [k_h] */
+  int32_t *taps;     /* [k_h * k_w] */
 } channel_t;
+
+static int32_t channel_words(const ecg_depthwise_conv_2d_params_t *p) {
+  return p->k_h * (p->k_w / 2) + p->k_h + p->k_h * p->k_w;
+}
 
 /* 0 when the channel's accumulators could break doubled_requant_t's bounds */
 static int channel_prepare(const ecg_depthwise_conv_2d_params_t *p, int32_t oc, channel_t *ch) {
@@ -391,13 +396,15 @@ static void convolve_rows_any(const band_t *band, const channel_t *ch, int32_t c
 }
 
 /* Input channels `lanes` at a time (four where the bands fit), band by band: fill the lanes' bands,
- * then convolve every output channel of those input channels. The scratch is shared equally by the
- * lanes; the compiler sizes it to the rows the bands hold, so the lane count and band height it plans
- * are the ones chosen here. */
+ * then convolve every output channel of those input channels. The scratch holds a channel's weights,
+ * then the bands, shared equally by the lanes; the compiler sizes it to the rows the bands hold, so the
+ * lane count and band height it plans are the ones chosen here. */
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   band_t bands[LANES];
-  int16_t *const entries = (int16_t *)p->scratch;
-  const int32_t capacity = entries ? p->scratch_bytes / (int32_t)sizeof(int16_t) : 0;
+  uint32_t *const words = (uint32_t *)p->scratch;
+  const int32_t weight_words = channel_words(p);
+  const int32_t band_bytes = words ? p->scratch_bytes - weight_words * 4 : 0;
+  const int32_t capacity = band_bytes > 0 ? band_bytes / (int32_t)sizeof(int16_t) : 0;
   const int32_t width = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
   const int32_t span_h = (p->k_h - 1) * p->dilation_h + 1;
   const int32_t lanes = (capacity / LANES) / width >= span_h && p->in_c >= LANES ? LANES : 1;
@@ -405,6 +412,7 @@ void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t
     for (int32_t oc = 0; oc < p->out_c; ++oc) depthwise_plain_channel(p, input, oc, output);
     return;
   }
+  int16_t *const entries = (int16_t *)(words + weight_words);
   for (int32_t l = 0; l < lanes; ++l) {
     bands[l].p = p;
     bands[l].width = width;
@@ -414,6 +422,9 @@ void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t
   for (int32_t l = 0; l < lanes; ++l) band_clear(&bands[l]);
   const int32_t per_band = band_outputs(&bands[0]);
   channel_t ch;
+  ch.pairs = words;
+  ch.tails = (int32_t *)words + p->k_h * (p->k_w / 2);
+  ch.taps = ch.tails + p->k_h;
   for (int32_t ic0 = 0; ic0 < p->in_c; ic0 += lanes) {
     const int32_t filled = p->in_c - ic0 < lanes ? p->in_c - ic0 : lanes;
     for (int32_t b = 0; b < p->batches; ++b) {

@@ -47,7 +47,7 @@ typedef struct {
   const int32_t *folded_bias;   /* as for CONV_2D */
   const int32_t *multiplier;
   const int32_t *shift;
-  /* The DSP twin's int16 bands: bytes of the arena that the compiler planned for this layer's call alone
+  /* The DSP twin's channel weights and int16 bands: arena bytes the compiler planned for this call alone
    * (NULL when the target runs the reference kernel, which needs none). */
   void *scratch;
   int32_t scratch_bytes;
