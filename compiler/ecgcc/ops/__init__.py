@@ -46,7 +46,7 @@ class Kernel:
     """One call in the generated straight-line code."""
     function: str                            # C entry point, e.g. "ecg_conv_2d"
     params_type: str                         # C struct type, e.g. "ecg_conv_2d_params_t"
-    params: dict                             # struct field -> int | list[int] | ConstArray | None
+    params: dict                             # struct field -> int | list[int] | ConstArray | ArenaScratch | None
     inputs: list[int]                        # activation tensors passed after the params, in order
     output: int
     macs: int = 0
