@@ -73,6 +73,10 @@ static void depthwise_case(void) {
     }
   }
   p.folded_bias = folded;
+  /* the compiler sizes the DSP twin's scratch for the layer; any size works, from none (plain path) up */
+  static uint32_t scratch[1100];
+  p.scratch = uniform(0, 7) == 0 ? NULL : scratch;
+  p.scratch_bytes = p.scratch && uniform(0, 2) == 0 ? uniform(0, (int32_t)sizeof scratch) : (int32_t)sizeof scratch;
   p.multiplier = multiplier;
   p.shift = shift;
   ecg_depthwise_conv_2d(&p, input, output);

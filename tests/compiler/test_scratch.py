@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ecgcc.passes.memory import plan_memory
-from models import conv2d, depthwise2d, single
+from models import conv1d, conv2d, depthwise2d, single
 from support import build_qemu_m4, quantized, random_records, run_qemu_m4
 
 needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
@@ -164,4 +164,40 @@ def _shared_with_dead_tensors(plan) -> set[int]:
 @needs_arm_qemu
 def test_depthwise_scratch_over_dead_tensors_is_exact_on_cortex_m4(tmp_path):
     result = _exact_on_cortex_m4(_depthwise_model(), tmp_path)
-    assert _shared_with_dead_tensors(result.plan) == set(result.plan.scratch) != set()
+    depthwise = {step for step, k in enumerate(result.kernels) if k.function == "ecg_depthwise_conv_2d"}
+    assert depthwise and depthwise <= _shared_with_dead_tensors(result.plan)
+
+
+def _conv_model_2d() -> bytes:
+    # a 3x3 layer on three channels (edge windows taken apart per pixel), a pointwise one on sixteen
+    # (resident), a strided 3x3 on eight (staged, edge windows copied), a pointwise one at the end
+    build = single((24, 16, 3), conv2d(16, 3, activation="relu"), conv2d(8, 1), conv2d(8, 3, strides=2),
+                   conv2d(4, 1))
+    return quantized("scratch-conv2d-v1", build, seed=8)
+
+
+def _conv_model_1d() -> bytes:
+    # 1-D layers: five taps on eight channels (edges walked by their taps), dilated, and pointwise
+    build = single((96, 8), conv1d(16, 5, activation="relu"), conv1d(8, 3, dilation=2), conv1d(12, 1))
+    return quantized("scratch-conv1d-v1", build, seed=9)
+
+
+@pytest.mark.parametrize("model", [_conv_model_2d, _conv_model_1d])
+def test_conv_scratch_follows_the_kernel_path(model, tmp_path):
+    from ecgcc.compile import compile_tflite
+    m4 = compile_tflite(model(), "m", "qemu-m4", tmp_path / "m4")
+    m3 = compile_tflite(model(), "m", "qemu-m3", tmp_path / "m3")
+    convs = [(step, k) for step, k in enumerate(m4.kernels) if k.function == "ecg_conv_2d"]
+    assert convs and all(k.scratch_options for _, k in convs)
+    for step, k in convs:
+        assert m4.plan.scratch_bytes(step) == k.scratch_bytes == k.params["scratch_bytes"] in k.scratch_options
+        # only the resident path (one record per output channel, on its stack otherwise) may go without
+        assert k.scratch_bytes or k.scratch_options[-1] == 0
+    assert any(k.scratch_bytes for _, k in convs)
+    assert not m3.plan.scratch and all(k.params["scratch"] is None for k in m3.kernels if "scratch" in k.params)
+
+
+@needs_arm_qemu
+@pytest.mark.parametrize("model", [_conv_model_2d, _conv_model_1d])
+def test_conv_scratch_is_exact_on_cortex_m4(model, tmp_path):
+    _exact_on_cortex_m4(model(), tmp_path)

@@ -11,8 +11,8 @@ A module defines:
                                     operator and tensor) and compute every constant of the C call
   scratch_bytes(kernel, target) -> int | list[int]   optional: the working memory the kernel needs while
                                     it runs on that target, sized exactly for this layer (0 or []: none),
-                                    or the sizes it can work with, the one it prefers first; the memory
-                                    plan picks one. The compiler then appends two params fields, `scratch`
+                                    or the sizes it can work with, the one it prefers first (a last 0:
+                                    it can do without, on its stack); the memory plan picks one. The compiler then appends two params fields, `scratch`
                                     (the planned bytes in the arena, or NULL) and `scratch_bytes`, with
                                     which the C params struct must end.
 A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
@@ -83,9 +83,10 @@ def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kerne
     if not hasattr(module, "scratch_bytes"):
         return kernel
     declared = module.scratch_bytes(kernel, target)
-    options = tuple(int(s) for s in ((declared,) if isinstance(declared, (int, np.integer)) else declared) if s)
-    if any(s < 0 for s in options):
-        raise ValueError(f"{module.__name__}: negative scratch size in {options}")
+    options = tuple(int(s) for s in ((declared,) if isinstance(declared, (int, np.integer)) else declared))
+    options = () if options == (0,) else options
+    if any(s < 0 for s in options) or 0 in options[:-1]:
+        raise ValueError(f"{module.__name__}: scratch sizes {options} must be positive (0 last only)")
     kernel.scratch_options = options
     kernel.params["scratch"] = None
     kernel.params["scratch_bytes"] = 0
@@ -93,7 +94,7 @@ def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kerne
 
 
 def settle_scratch(kernel: Kernel, planned_bytes: int) -> Kernel:
-    if planned_bytes and planned_bytes not in kernel.scratch_options:
+    if planned_bytes not in kernel.scratch_options + (0,):
         raise ValueError(f"{kernel.function}: planned {planned_bytes} scratch bytes, not one of "
                          f"{kernel.scratch_options}")
     kernel.scratch_bytes = planned_bytes

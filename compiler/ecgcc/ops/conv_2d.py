@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..ir import Graph, Operator, UnsupportedModelError
 from ..passes.quant import conv_geometry
-from . import Kernel
+from . import Kernel, Target
 from ._conv_common import int8_operands, requantization_params
 
 KINDS = ("CONV_2D",)
@@ -30,3 +30,42 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     dilation_h=o["DilationHFactor"], dilation_w=o["DilationWFactor"], pad_h=pad_h, pad_w=pad_w,
                     **requantization_params(graph, op, x, w, y, out_c, channels_last=False)),
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w * in_c)
+
+
+# The DSP twin (firmware/kernels/dsp/conv_2d.c) stages what its loops read. These mirror its constants.
+DSP_GROUP_WORDS = 8            # words of staged weights per chunk of four input values (four channels)
+DSP_MAX_PADDED_WINDOW = 512    # window values it stages at most; larger windows take the plain path
+DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident path
+DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
+DSP_MAX_EDGE_TAPS = 16
+
+
+def _all_channels_fold(p: dict) -> bool:
+    """The DSP twin's condition for requantizing every channel from doubled accumulators."""
+    window = p["k_h"] * p["k_w"] * p["in_c"]
+    for m, s, b in zip(p["multiplier"].values, p["shift"].values, p["folded_bias"].values):
+        right = -int(s)
+        if right < 1 or right > 21 or int(m) < 0 or abs(int(b)) + 128 * 128 * window >= 2**30:
+            return False
+    return True
+
+
+def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
+    """What the DSP twin stages for this layer: the records of a block of output channels (resident path;
+    or none, when no arena bytes are free, and the kernel keeps a block on its stack), or a group's
+    weights as int16 pairs and, unless edge windows are walked by their taps, one window padded with the
+    zero point (staged path). None on the plain path and on the reference kernels."""
+    p = kernel.params
+    if not target.dsp_kernels:
+        return []
+    runs = 1 if p["dilation_w"] == 1 or p["k_w"] == 1 else p["k_w"]
+    run_len = p["k_w"] * p["in_c"] // runs
+    steps = -(-run_len // 4)
+    chunks = p["k_h"] * runs * steps
+    if _all_channels_fold(p) and p["k_h"] * runs == 1 and run_len <= DSP_RESIDENT_WINDOW:
+        record_words = 12 if run_len > DSP_RESIDENT_WINDOW // 2 else 8
+        return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
+    if chunks * 4 > DSP_MAX_PADDED_WINDOW:
+        return []
+    by_taps = p["k_h"] == 1 and p["k_w"] <= DSP_MAX_EDGE_TAPS and (runs > 1 or p["in_c"] % 4 == 0)
+    return [chunks * DSP_GROUP_WORDS * 4 + (0 if by_taps else chunks * 4)]

@@ -113,8 +113,8 @@ def _lowest_fit(taken: list[tuple[int, int]], size: int) -> int:
 
 def _scratch_options(declared) -> tuple[int, ...]:
     options = (declared,) if isinstance(declared, int) else tuple(declared)
-    if any(int(o) <= 0 for o in options):
-        raise ValueError(f"scratch options must be positive sizes, got {options}")
+    if any(int(o) < 0 for o in options) or 0 in options[:-1]:
+        raise ValueError(f"scratch options must be positive sizes (0, doing without, last only), got {options}")
     return tuple(int(o) for o in options)
 
 
@@ -122,7 +122,7 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
                 outputs: list[int], scratch: list | None = None) -> MemoryPlan:
     """steps: (input roots, output root) per kernel call, in execution order.
     scratch: per step, the scratch its kernel needs: 0 (none), a size, or the sizes it can work with,
-    the one it prefers (fastest) first. Each layer gets the first of its sizes that fits in bytes no
+    the one it prefers (fastest) first, and 0 last if it can do without. Each layer gets the first of its sizes that fits in bytes no
     tensor holds during that layer (under the arena the tensors need anyway), else its first: the arena
     grows rather than the kernel slows down.
     Scratch buffers are never live together, so each is placed on its own against the tensors."""
@@ -152,6 +152,8 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         taken = [(placed[b.tensor], b.size) for b in buffers.values() if b.first <= step <= b.last]
         fits = [(size, _lowest_fit(taken, size)) for size in sizes_allowed]
         size, offset = next(((s_, o) for s_, o in fits if o + s_ <= tensor_arena), fits[0])
+        if size == 0:
+            continue
         scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset, scratch_of=step)
         arena = max(arena, _align(offset + size))
     for b in buffers.values():

@@ -7,7 +7,7 @@
  *   registers once, and a block of output channels' records (weight pairs, folded bias, requantization
  *   constants) streams past it through LDM: a 7-tap channel costs 13 instructions, a 16-value one 21.
  * - Staged, the general case. Output channels go in groups of four. A group's weights are
- *   sign-extended once into a stack buffer of int16 pairs laid out in the order the inner loop consumes
+ *   sign-extended once into the layer's scratch as int16 pairs laid out in the order the inner loop consumes
  *   them, so that for every four input values the loop does one load and two SXTB16 for the input, two
  *   LDM for the sixteen weights and eight SMLAD: 16 MACs in 13 instructions. The window is walked as
  *   contiguous runs (a whole kernel row, or one tap when dilated), each padded to a multiple of four
@@ -16,22 +16,23 @@
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs. A window that overlaps the padding either
  * walks only its taps inside the input, adding back zero point times the missing taps' weights (one
- * kernel row, taps on chunk boundaries), or is copied to a stack buffer with the input zero point in
+ * kernel row, taps on chunk boundaries), or is copied to the scratch with the input zero point in
  * place of the missing values, whose raw product cancels the folded offset just the same (per group,
  * or once per pixel for a dense product with every filter when its runs are short). Each output
  * is requantized with SMMLAR on the doubled accumulator (see below). Windows too large to stage take
- * the plain path with the explicit offset. The staging buffer is sized by the layer, so the stack
- * high-water mark follows the model's largest window. */
+ * the plain path with the explicit offset. The scratch (staged weights and window, or the resident
+ * records) is arena memory the compiler planned for this call alone, sized for the layer by
+ * ops/conv_2d.py; without enough of it the layer takes the plain path. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
 #include "ecg_dsp.h"
 
 #define GROUP 4
-#define MAX_PADDED_WINDOW 512   /* values per channel that may be staged (then 4 KiB of stack) */
+#define MAX_PADDED_WINDOW 512   /* values per channel that may be staged (then 4 KiB of scratch) */
 #define WORDS_PER_CHUNK 8       /* four channels x (even, odd) int16 pairs for four input values */
 #define RESIDENT_WINDOW 16      /* values of a window that stays in registers */
-#define RESIDENT_BLOCK 32       /* output channels staged at a time for it (1.5 KiB of stack) */
+#define RESIDENT_BLOCK 32       /* output channels staged at a time for it when the scratch has no room */
 
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)   /* -O0 cannot allocate 13 registers */
 #define ECG_CONV_ASM 1
@@ -773,16 +774,16 @@ ECG_NOINLINE static void resident_pixels(const shape_t *s, const uint32_t *recor
   }
 }
 
-/* Output channels in blocks of RESIDENT_BLOCK, each staged once and run over every pixel. */
+/* Output channels in blocks of `block` (as many records as the scratch holds), each staged once and run
+ * over every pixel. */
 ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
-                                       int8_t *output) {
-  uint32_t records[RESIDENT_BLOCK * WIDE_WORDS];
+                                       int8_t *output, uint32_t *records, int32_t block) {
   int8_t window[RESIDENT_WINDOW];
   const int wide = s->run_len > RESIDENT_WINDOW / 2;
   int32_t first, end;
   interior_columns(p, s, &first, &end);
-  for (int32_t oc = 0; oc < s->out_c; oc += RESIDENT_BLOCK) {
-    const int32_t channels = s->out_c - oc < RESIDENT_BLOCK ? s->out_c - oc : RESIDENT_BLOCK;
+  for (int32_t oc = 0; oc < s->out_c; oc += block) {
+    const int32_t channels = s->out_c - oc < block ? s->out_c - oc : block;
     stage_resident(p, s, oc, channels, wide, records);
     for (int32_t b = 0; b < p->batches; ++b) {
       const int8_t *image = input + b * s->in_h * s->in_w * s->in_c;
@@ -804,6 +805,14 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
   }
 }
 
+/* Where no arena bytes are free during the layer, the compiler plans no scratch for the resident path
+ * (growing the arena would cost more RAM than this stack block). */
+ECG_NOINLINE static void conv_resident_on_stack(const ecg_conv_2d_params_t *p, const shape_t *s,
+                                                const int8_t *input, int8_t *output) {
+  uint32_t records[RESIDENT_BLOCK * WIDE_WORDS];
+  conv_resident(p, s, input, output, records, RESIDENT_BLOCK);
+}
+
 static int all_channels_fold(const ecg_conv_2d_params_t *p) {
   folded_requant_t q;
   for (int32_t oc = 0; oc < p->out_c; ++oc)
@@ -823,12 +832,19 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
   s.row_step = p->dilation_h * p->in_w * p->in_c;
   s.chunks = p->k_h * s.runs * s.steps;
   const int folds = all_channels_fold(p);
+  uint32_t *const scratch = (uint32_t *)p->scratch;
+  const int32_t scratch_bytes = scratch ? p->scratch_bytes : 0;
+  const int32_t record_bytes = 4 * (s.run_len > RESIDENT_WINDOW / 2 ? WIDE_WORDS : NARROW_WORDS);
+  const int32_t weight_bytes = s.chunks * WORDS_PER_CHUNK * 4;
+  const int32_t window_bytes = edges_by_taps(&s) ? 0 : s.chunks * 4;   /* edge windows are copied otherwise */
   if (folds && s.k_h * s.runs == 1 && s.run_len <= RESIDENT_WINDOW) {
-    conv_resident(p, &s, input, output);
-  } else if (s.chunks * 4 <= MAX_PADDED_WINDOW) {
-    uint32_t weights[s.chunks * WORDS_PER_CHUNK];
-    int8_t window[edges_by_taps(&s) ? 4 : s.chunks * 4];   /* edge windows are copied only otherwise */
-    conv_staged(p, &s, input, output, folds, weights, window);
+    if (scratch_bytes >= record_bytes) {
+      conv_resident(p, &s, input, output, scratch, scratch_bytes / record_bytes);
+    } else {
+      conv_resident_on_stack(p, &s, input, output);
+    }
+  } else if (s.chunks * 4 <= MAX_PADDED_WINDOW && scratch_bytes >= weight_bytes + window_bytes) {
+    conv_staged(p, &s, input, output, folds, scratch, (int8_t *)scratch + weight_bytes);
   } else {
     conv_plain(p, input, output);
   }

@@ -34,6 +34,10 @@ typedef struct {
   const int32_t *folded_bias;
   const int32_t *multiplier;    /* [out_c] Q0.31 */
   const int32_t *shift;         /* [out_c] */
+  /* The DSP twin's staged weights and window (or resident records): arena bytes the compiler planned for
+   * this call alone (NULL when the target runs the reference kernel, which needs none). */
+  void *scratch;
+  int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 
