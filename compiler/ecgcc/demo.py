@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import build_root
+from .paths import build_root, project_root
 
 REFERENCE_MODEL_DIR = Path(__file__).resolve().parent / "reference_model"
 
@@ -23,6 +23,23 @@ def ensure_model(board: str) -> Path:
     return ensure_compiled(board, reference_model_file())
 
 
+def _compiler_digest(board: str) -> str:
+    """The compiler's own inputs: a compile made by an older compiler or for another board layout is stale."""
+    import hashlib
+
+    root = project_root()
+    package = root / "compiler" / "ecgcc"
+    files = [package / "compile.py", package / "boards.py", root / "boards" / board / "board.json"]
+    for folder in ("frontend", "ir", "passes", "codegen", "ops"):
+        files += sorted((package / folder).glob("*.py"))
+    files += sorted((root / "templates").glob("*.j2"))
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure_compiled(board: str, source: Path) -> Path:
     """Compiles an int8 .tflite for the board into .build/models/, reusing a compile of the same bytes."""
     import hashlib
@@ -30,13 +47,14 @@ def ensure_compiled(board: str, source: Path) -> Path:
     from .compile import compile_model
 
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    compiler = _compiler_digest(board)
     out_dir = build_root() / "models" / board / source.stem
     if source.resolve() != reference_model_file().resolve():
         out_dir = out_dir.with_name(f"{source.stem}-{digest[:12]}")
     stamp = out_dir / "source.sha256"
-    if not (stamp.is_file() and stamp.read_text() == digest and (out_dir / "model.h").is_file()):
+    if not (stamp.is_file() and stamp.read_text() == digest + compiler and (out_dir / "model.h").is_file()):
         compile_model(source, board=board, out_dir=out_dir)
-        stamp.write_text(digest)
+        stamp.write_text(digest + compiler)
     return out_dir
 
 
