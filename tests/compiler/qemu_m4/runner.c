@@ -24,10 +24,16 @@ static char line[2 * 4096 + 64];
 static void print(const char *s) { semihost(0x04, s); }
 
 static void print_hex_line(const char *tag, const int8_t *data, uint32_t n) {
+  /* Outputs can be larger than the line buffer: the line goes out in pieces, one newline at its end. */
   static const char digits[] = "0123456789abcdef";
   uint32_t at = 0;
   while (*tag) line[at++] = *tag++;
-  for (uint32_t i = 0; i < n && at + 3 < sizeof line; ++i) {
+  for (uint32_t i = 0; i < n; ++i) {
+    if (at + 3 >= sizeof line) {
+      line[at] = 0;
+      print(line);
+      at = 0;
+    }
     line[at++] = digits[((uint8_t)data[i]) >> 4];
     line[at++] = digits[((uint8_t)data[i]) & 15];
   }
