@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_optional(commands, "train", "ecgcc.training.train", "add_train_arguments", "train_main",
                   "train the reference arrhythmia model on MIT-BIH DS1")
+    _add_optional(commands, "crossval", "ecgcc.training.crossval", "add_crossval_arguments", "crossval_main",
+                  "patient-wise K-fold cross-validation of the training options over DS1")
     _add_optional(commands, "evaluate", "ecgcc.evaluation.evaluate", "add_evaluate_arguments", "evaluate_main",
                   "evaluate the reference model per AAMI class")
     _add_optional(commands, "stream", "ecgcc.harness.stream", "add_stream_arguments", "stream_main",

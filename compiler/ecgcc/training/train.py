@@ -317,18 +317,28 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of the loss taken from the teacher (0..1)")
     parser.add_argument("--temperature", type=float, default=TrainConfig.temperature,
                         help="softmax temperature of the distillation term")
+    parser.add_argument("--class-weight-power", type=float, default=TrainConfig.class_weight_power,
+                        help="class weights (count_max / count_c) ** power (1: full inverse frequency)")
+    parser.add_argument("--class-weight-cap", type=float, default=TrainConfig.class_weight_cap,
+                        help="ceiling of any class weight")
+    parser.add_argument("--morphology-dropout", type=float, default=None,
+                        help="probability of hiding a beat's whole morphology summary in training "
+                             "(default: the --model preset's)")
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
     return tuple(item.strip() for item in text.split(",") if item.strip()) if text else None
 
 
-def train_main(args: argparse.Namespace) -> int:
-    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig that the options of ``add_train_arguments`` describe."""
     config = TrainConfig()
     validation = _split_list(args.validation_records) or config.validation_records
     train_records = _split_list(args.records) or splits.training_patients(validation)
-    config = replace(
+    model = MODEL_PRESETS[args.model]
+    if args.morphology_dropout is not None:
+        model = replace(model, morphology_dropout=args.morphology_dropout)
+    return replace(
         config,
         epochs=args.epochs,
         patience=args.patience,
@@ -337,11 +347,18 @@ def train_main(args: argparse.Namespace) -> int:
         augment=not args.no_augment,
         train_records=train_records,
         validation_records=validation,
-        model=MODEL_PRESETS[args.model],
+        model=model,
         teacher=args.teacher,
         distillation_weight=args.distillation_weight,
         temperature=args.temperature,
+        class_weight_power=args.class_weight_power,
+        class_weight_cap=args.class_weight_cap,
     )
+
+
+def train_main(args: argparse.Namespace) -> int:
+    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
+    config = config_from_args(args)
     result = train_reference(config, data_dir, use_cache=not args.no_cache)
     output = Path(args.output) if args.output else build_dir() / "train"
     save_result(result, output)

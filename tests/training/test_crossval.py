@@ -1,0 +1,109 @@
+"""Patient-wise cross-validation over DS1: folds, the DS2 guard and pooled counts, on a tiny run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from ecgcc.data import splits
+from ecgcc.training.crossval import (
+    add_crossval_arguments, assign_folds, cross_validate, crossval_main, make_folds, record_class_counts,
+)
+from ecgcc.training.model import ModelConfig
+from ecgcc.training.train import TrainConfig
+
+TINY = TrainConfig(epochs=1, patience=1, calibration_samples=100, output_bias_correction=False,
+                   majority_fraction=0.3, model=ModelConfig(conv_filters=(4, 4), conv_kernels=(3, 3)))
+TINY_RECORDS = ("119", "209", "220", "223")
+TINY_POOL = ("220", "119")
+
+
+@pytest.fixture(scope="module")
+def ds1_counts(mitdb_dir):
+    from ecgcc.data.dataset import build_beat_set
+
+    return record_class_counts(build_beat_set(mitdb_dir, list(splits.DS1), show_progress=False))
+
+
+@pytest.fixture(scope="module")
+def tiny_report(mitdb_dir):
+    return cross_validate(TINY, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=TINY_POOL,
+                          log=lambda *_: None)
+
+
+@pytest.mark.parametrize("k", [2, 4, 5])
+def test_folds_are_patient_wise_disjoint_and_cover_ds1(ds1_counts, k):
+    folds = make_folds(ds1_counts, k, splits.VALIDATION_PATIENTS)
+    assert len(folds) == k
+    held = [name for fold in folds for name in fold.held_out]
+    assert sorted(held) == sorted(splits.DS1) and len(set(held)) == len(held)
+    sizes = [len(fold.held_out) for fold in folds]
+    assert max(sizes) - min(sizes) <= 1
+    for fold in folds:
+        parts = [set(fold.held_out), set(fold.train), set(fold.validation)]
+        assert set().union(*parts) == set(splits.DS1)
+        assert sum(map(len, parts)) == len(splits.DS1)
+        assert set(fold.validation) <= set(splits.VALIDATION_PATIENTS)
+        assert fold.train and fold.validation
+    assert make_folds(ds1_counts, k, splits.VALIDATION_PATIENTS) == folds  # deterministic
+
+
+def test_folds_share_out_the_rare_classes_and_the_validation_patients(ds1_counts):
+    folds = assign_folds(ds1_counts, 4, splits.VALIDATION_PATIENTS)
+    for fold in folds:
+        assert sum(ds1_counts[name]["V"] for name in fold) > 0
+        assert len(set(fold) & set(splits.VALIDATION_PATIENTS)) <= 1
+
+
+def test_ds2_records_are_refused(mitdb_dir, ds1_counts):
+    with pytest.raises(splits.SplitLeakError):
+        cross_validate(TINY, mitdb_dir, k=2, records=("119", "209", "100"), validation_pool=("119",))
+    with pytest.raises(splits.SplitLeakError):
+        cross_validate(TINY, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=("232",))
+    with pytest.raises(splits.SplitLeakError):
+        make_folds({**ds1_counts, "232": ds1_counts["209"]}, 4, splits.VALIDATION_PATIENTS)
+
+
+def test_pooled_counts_are_the_sum_of_the_folds(tiny_report):
+    folds = tiny_report["fold_reports"]
+    assert [sorted(fold["held_out"]) for fold in folds] == [["209", "220"], ["119", "223"]]
+    for fold in folds:
+        assert not set(fold["held_out"]) & (set(fold["train"]) | set(fold["validation"]))
+    for column in ("int8", "float"):
+        pooled = np.array(tiny_report["pooled"][column]["confusion"])
+        assert np.array_equal(pooled, sum(np.array(fold["metrics"][column]["confusion"]) for fold in folds))
+        for fold in folds:
+            per_record = sum(np.array(matrix[column]) for matrix in fold["per_record_confusion"].values())
+            assert np.array_equal(per_record, np.array(fold["metrics"][column]["confusion"]))
+            assert per_record.sum() == fold["beats"]
+            assert per_record.sum(axis=1).tolist() == list(fold["class_counts"].values())
+        assert pooled.sum() == sum(fold["beats"] for fold in folds)
+        assert tiny_report["pooled"][column]["S"]["count"] == 383 + 94 + 73
+
+
+def test_command_line_passes_training_options_and_writes_json(mitdb_dir, tmp_path, monkeypatch, tiny_report, capsys):
+    from ecgcc.training import crossval
+
+    seen = {}
+
+    def fake_cross_validate(config, data_dir, **options):
+        seen.update(config=config, **options)
+        return tiny_report
+
+    monkeypatch.setattr(crossval, "cross_validate", fake_cross_validate)
+    parser = argparse.ArgumentParser()
+    add_crossval_arguments(parser)
+    out = tmp_path / "cv.json"
+    args = parser.parse_args(["--data", str(mitdb_dir), "--records", "119,209,220,223", "--validation-records",
+                              "220,119", "--folds", "2", "--epochs", "3", "--class-weight-power", "0.5",
+                              "--morphology-dropout", "0.1", "--json", str(out)])
+    assert crossval_main(args) == 0
+    assert seen["k"] == 2 and seen["records"] == TINY_RECORDS and seen["validation_pool"] == TINY_POOL
+    config = seen["config"]
+    assert config.epochs == 3 and config.class_weight_power == 0.5 and config.model.morphology_dropout == 0.1
+    assert json.loads(out.read_text())["pooled"] == tiny_report["pooled"]
+    printed = capsys.readouterr().out
+    assert "pooled over 2 patient-wise folds" in printed and "fold 2 held out 119,223" in printed
