@@ -11,7 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def _compile(args) -> int:
     from .compile import compile_model
 
-    result = compile_model(args.model, board=args.board, out_dir=args.out, representative=args.representative)
+    result = compile_model(args.model, board=args.board, out_dir=args.out, representative=args.representative,
+                           max_chunks=1 if args.no_fuse else args.fuse_chunks)
     print(result.table)
     print(f"wrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}")
     return 0
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", default="qemu-m4")
     p.add_argument("--out", required=True, help="folder for the generated C and report")
     p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model")
+    p.add_argument("--fuse-chunks", type=int, default=4, metavar="N",
+                   help="a convolution followed by a pooling may compute its output in up to N chunks, pooling "
+                        "each at once, where that lowers the arena (more chunks: less RAM, more instructions; "
+                        "default 4)")
+    p.add_argument("--no-fuse", action="store_true",
+                   help="keep every layer's output whole (same as --fuse-chunks 1), e.g. to trace each layer "
+                        "against TFLM")
     p.set_defaults(run=_compile)
 
     p = commands.add_parser("build", help="build the firmware for a board with a compiled model")

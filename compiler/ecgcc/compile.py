@@ -18,6 +18,7 @@ from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
 from .passes.dilation import fuse_padding_and_dilation
+from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
 from .passes.views import fold_views, resolve
 
@@ -64,29 +65,40 @@ class CompileResult:
 class Lowered:
     graph: Graph
     kernels: list[Kernel]
-    layer_ops: list
+    layer_ops: list[list]      # per kernel, the operators it computes (several when fused)
     root: dict[int, int]
     plan: MemoryPlan
 
+    def layer_name(self, step: int) -> str:
+        return "+".join(f"{op.index}:{op.kind}" for op in self.layer_ops[step])
 
-def lower_graph(graph: Graph, board: Board | None = None) -> Lowered:
-    """Everything that can fail on an unsupported model happens here, before a file is written. The board
-    decides which kernels may run, hence the scratch memory they need."""
-    graph = fuse_padding_and_dilation(graph)
-    validate(graph, REGISTRY.keys())
-    layer_ops, root = fold_views(graph, REGISTRY)
-    target = Target.of_board(board)
-    kernels = [declare_scratch(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target) for op in layer_ops]
-    if not kernels:
-        raise UnsupportedModelError("the model has no computing operator (only reshapes)")
+
+def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPlan:
     steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
-    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
+    return plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
                        scratch=[k.scratch_options for k in kernels])
+
+
+def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFAULT_MAX_CHUNKS) -> Lowered:
+    """Everything that can fail on an unsupported model happens here, before a file is written. The board
+    decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
+    its output in up to that many chunks where that lowers the arena (passes/fusion.py); 1: never."""
+    graph = fuse_padding_and_dilation(graph)
+    validate(graph, REGISTRY.keys())
+    ops, root = fold_views(graph, REGISTRY)
+    target = Target.of_board(board)
+    kernels = [declare_scratch(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target) for op in ops]
+    if not kernels:
+        raise UnsupportedModelError("the model has no computing operator (only reshapes)")
+    groups = [[i] for i in range(len(kernels))]
+    kernels, groups = fuse_conv_pools(kernels, lambda ks: _plan(graph, root, ks).arena_bytes,
+                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks)
+    plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))
-    return Lowered(graph, kernels, layer_ops, root, plan)
+    return Lowered(graph, kernels, [[ops[i] for i in g] for g in groups], root, plan)
 
 
 def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
@@ -100,11 +112,13 @@ def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
 def build_report(low: Lowered, name: str, identity: str, board: Board | None) -> dict:
     g, plan = low.graph, low.plan
     layers = []
-    for step, (op, k) in enumerate(zip(low.layer_ops, low.kernels)):
+    for step, (ops, k) in enumerate(zip(low.layer_ops, low.kernels)):
         out = g.tensors[k.output]
-        layers.append(dict(name=f"{op.index}:{op.kind}", kind=op.kind, operator_index=op.index,
-                           output_shape=list(out.shape), output_bytes=out.nbytes, macs=int(k.macs),
-                           weight_bytes=k.const_bytes, params_bytes=len(k.params) * PARAM_FIELD_BYTES,
+        structs = {id(c.params): len(c.params) for c in k.calls()}
+        layers.append(dict(name=low.layer_name(step), kind="+".join(op.kind for op in ops),
+                           operator_index=ops[0].index, output_shape=list(out.shape), output_bytes=out.nbytes,
+                           macs=int(k.macs), weight_bytes=k.const_bytes,
+                           params_bytes=sum(structs.values()) * PARAM_FIELD_BYTES, calls=len(k.calls()),
                            arena_live_bytes=plan.live_bytes(step), scratch_bytes=plan.scratch_bytes(step),
                            scratch_offset=plan.scratch_offset(step),
                            arena_offset=plan.offset(resolve(low.root, k.output))))
@@ -147,21 +161,35 @@ def check_budget(report: dict, board: Board) -> None:
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
     g, plan, root = low.graph, low.plan, low.root
     arrays, ids, layers = [], {}, []
-    for step, (op, k) in enumerate(zip(low.layer_ops, low.kernels)):
-        cname = f"layer_{op.index}"
-        for field, value in k.params.items():
-            if isinstance(value, ConstArray):
-                ids[id(value)] = f"{cname}_{value.suffix}"
-                arrays.append(dict(layer=f"{op.index}:{op.kind}", suffix=value.suffix, ctype=value.ctype,
-                                   cname=ids[id(value)], count=int(value.values.size),
-                                   body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
+    for step, k in enumerate(low.kernels):
+        cname = f"layer_{low.layer_ops[step][0].index}"
+        scratch = plan.scratch_offset(step)
+
+        def address(ref) -> str:
+            base = scratch if ref.tensor is None else plan.offset(resolve(root, ref.tensor))
+            return f"model_arena + {base + ref.skip}"
+        structs, calls = {}, []
+        for call in k.calls():
+            for field, value in call.params.items():
+                if isinstance(value, ConstArray) and id(value) not in ids:
+                    ids[id(value)] = f"{cname}_{value.suffix}"
+                    arrays.append(dict(layer=low.layer_name(step), suffix=value.suffix, ctype=value.ctype,
+                                       cname=ids[id(value)], count=int(value.values.size),
+                                       body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
+            fields = tuple((f, c_value(v, ids, scratch)) for f, v in call.params.items())
+            inputs = [address(r) for r in call.inputs]
+            key = (call.params_type, fields, tuple(inputs) if call.inputs_as_array else ())
+            if key not in structs:   # chunks of a fused layer often share their constants
+                struct = cname + "_params" + (f"_{len(structs)}" if structs else "")
+                structs[key] = dict(cname=struct, params_type=call.params_type, fields=list(fields),
+                                    inputs_array=call.inputs_as_array, inputs=inputs)
+            struct = structs[key]["cname"]
+            args = f"{struct}_inputs" if call.inputs_as_array else ", ".join(inputs)
+            calls.append(dict(function=call.function, args=f"&{struct}, {args}, {address(call.output)}"))
         out = g.tensors[k.output]
-        layers.append(dict(name=f"{op.index}:{op.kind}", cname=cname + "_params", function=k.function,
-                           params_type=k.params_type, inputs_array=k.inputs_as_array,
-                           summary=f"{' + '.join(g.tensors[t].describe() for t in k.inputs)} -> {out.describe()}"
-                                   .replace("*/", "* /"),
-                           fields=[(f, c_value(v, ids, plan.scratch_offset(step))) for f, v in k.params.items()],
-                           inputs=[f"model_arena + {plan.offset(resolve(root, t))}" for t in k.inputs],
+        ins = " + ".join(g.tensors[t].describe() for t in k.inputs)
+        layers.append(dict(name=low.layer_name(step), summary=f"{ins} -> {out.describe()}".replace("*/", "* /"),
+                           structs=list(structs.values()), calls=calls,
                            output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
     inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
     outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.outputs]
@@ -179,11 +207,13 @@ def model_identity(tflite_bytes: bytes) -> str:
     return hashlib.sha256(tflite_bytes).hexdigest()[:16]
 
 
-def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, source: str | None = None) -> CompileResult:
-    """Compile int8 .tflite bytes; nothing is written unless the whole model is supported and fits."""
+def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, source: str | None = None,
+                   max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
+    """Compile int8 .tflite bytes; nothing is written unless the whole model is supported and fits.
+    max_chunks=1 keeps every layer's output whole (each can then be traced against TFLM's tensors)."""
     graph = parse_tflite(tflite_bytes, name)
     board_info = load_board(board) if board else None
-    low = lower_graph(graph, board_info)
+    low = lower_graph(graph, board_info, max_chunks)
     identity = model_identity(tflite_bytes)
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
@@ -207,8 +237,10 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
                          plan=low.plan, tflite_bytes=tflite_bytes, root=low.root)
 
 
-def compile_model(model_path, board: str | None, out_dir, representative: Representative = None) -> CompileResult:
+def compile_model(model_path, board: str | None, out_dir, representative: Representative = None,
+                  max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
     """Keras (.keras/.h5), SavedModel folder or int8 .tflite -> C sources, report.json and report.txt in out_dir."""
     path = Path(model_path)
     tflite_bytes = load_int8_tflite(path, representative)
-    return compile_tflite(tflite_bytes, path.stem if path.suffix else path.name, board, out_dir, source=path.name)
+    return compile_tflite(tflite_bytes, path.stem if path.suffix else path.name, board, out_dir, source=path.name,
+                          max_chunks=max_chunks)

@@ -34,7 +34,7 @@ def c_value(value, arrays_by_id: dict[int, str], scratch_offset: int | None = No
     if isinstance(value, ArenaScratch):
         if scratch_offset is None:
             raise ValueError("a layer declares scratch but the memory plan placed none")
-        return f"model_arena + {scratch_offset}"     # an address constant: valid in a static const initializer
+        return f"model_arena + {scratch_offset + value.skip}"   # an address constant: valid in a static initializer
     if isinstance(value, ConstArray):
         return arrays_by_id[id(value)]
     if isinstance(value, (list, tuple)):

@@ -59,10 +59,41 @@ class Kernel:
     def const_bytes(self) -> int:
         return sum(v.nbytes for v in self.params.values() if isinstance(v, ConstArray))
 
+    def calls(self) -> list[Call]:
+        """The C calls that compute this layer: here its one kernel call."""
+        return [Call(self.function, self.params_type, self.params, [ArenaRef(t) for t in self.inputs],
+                     ArenaRef(self.output), self.inputs_as_array)]
+
+    def settle_scratch(self, planned_bytes: int) -> None:
+        if "scratch_bytes" in self.params:
+            self.params["scratch"] = ArenaScratch() if planned_bytes else None
+            self.params["scratch_bytes"] = planned_bytes
+
 
 @dataclass(frozen=True)
 class ArenaScratch:
-    """The params value standing for the layer's scratch buffer: its address in the arena once planned."""
+    """The params value standing for the layer's scratch buffer: its address in the arena once planned
+    (`skip` bytes into it, where a layer splits its scratch between several calls)."""
+    skip: int = 0
+
+
+@dataclass(frozen=True)
+class ArenaRef:
+    """An argument of a kernel call: `skip` bytes into a tensor's planned buffer, or into the layer's
+    scratch when tensor is None."""
+    tensor: int | None
+    skip: int = 0
+
+
+@dataclass
+class Call:
+    """One C call of the generated code."""
+    function: str
+    params_type: str
+    params: dict
+    inputs: list[ArenaRef]
+    output: ArenaRef
+    inputs_as_array: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,9 +129,7 @@ def settle_scratch(kernel: Kernel, planned_bytes: int) -> Kernel:
         raise ValueError(f"{kernel.function}: planned {planned_bytes} scratch bytes, not one of "
                          f"{kernel.scratch_options}")
     kernel.scratch_bytes = planned_bytes
-    if "scratch_bytes" in kernel.params:
-        kernel.params["scratch"] = ArenaScratch() if planned_bytes else None
-        kernel.params["scratch_bytes"] = planned_bytes
+    kernel.settle_scratch(planned_bytes)
     return kernel
 
 
