@@ -128,7 +128,7 @@ def _detector_peaks(signal_mv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from ..monitor import run_monitor
 
     cfg = _monitor_config()
-    adc = np.clip(np.round(signal_mv * cfg.adc_units_per_mv) + cfg.adc_zero, -32768, 32767).astype(np.int64)
+    adc = cfg.samples_from_mv(signal_mv)
     peaks = run_monitor(adc, cfg, answer="none").beat_positions
     return np.asarray(peaks, dtype=np.int64), (adc - cfg.adc_zero) / cfg.adc_units_per_mv
 

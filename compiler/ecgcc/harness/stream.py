@@ -69,12 +69,13 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     from ..data.records import choose_lead
     from ..data.resample import resample_record
     from ..data.wfdb_reader import load_wfdb_record
+    from ..monitor.config import mv_to_adc
 
     record = load_wfdb_record(resolve_data_dir(data_dir), name)
     if record.fs != fs:
         record = resample_record(record, fs)
     lead, _reason = choose_lead(record.lead_names)
-    adc = np.clip(np.round(record.lead(lead) * adc_per_mv) + adc_zero, -32768, 32767).astype(np.int64)
+    adc = mv_to_adc(record.lead(lead), adc_per_mv, adc_zero)
     annotations = record.annotations
     beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
     return StreamRecord(name, adc, fs, beats)

@@ -66,6 +66,12 @@ RHYTHM_RR_AVERAGE = 4
 MONITOR_MAX_EVENTS = 40
 
 
+def mv_to_adc(signal_mv, adc_per_mv: int, adc_zero: int):
+    """A signal in mV as int16 ADC samples with adc_per_mv units per mV around adc_zero (saturated)."""
+    import numpy as np
+    return np.clip(np.round(np.asarray(signal_mv) * adc_per_mv) + adc_zero, -32768, 32767).astype(np.int64)
+
+
 class MonitorConfig:
     """One build of the chain: the C settings as keyword arguments.
 
@@ -118,6 +124,10 @@ class MonitorConfig:
 
     def uv_to_adc(self, uv: int) -> int:
         return (uv * self.adc_units_per_mv + 500) // 1000
+
+    def samples_from_mv(self, signal_mv):
+        """A signal in mV as the device's int16 ADC samples (rounded, offset by the ADC zero, saturated)."""
+        return mv_to_adc(signal_mv, self.adc_units_per_mv, self.adc_zero)
 
     # ---- filters.h ----
     @property
