@@ -81,6 +81,12 @@ def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPl
                        scratch=[k.scratch_options for k in kernels])
 
 
+def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int]:
+    """(the arena plus the largest stack a kernel takes where it was planned no scratch, the arena)."""
+    stack = max((k.stack_without_scratch for step, k in enumerate(kernels) if not plan.scratch_bytes(step)), default=0)
+    return plan.arena_bytes + stack, plan.arena_bytes
+
+
 def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFAULT_MAX_CHUNKS) -> Lowered:
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
@@ -93,7 +99,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     groups = [[i] for i in range(len(kernels))]
-    kernels, groups = fuse_conv_pools(kernels, lambda ks: _plan(graph, root, ks).arena_bytes,
+    kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
                                       lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks)
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):

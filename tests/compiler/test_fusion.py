@@ -95,3 +95,22 @@ def test_reference_model_arena_shrinks_on_both_boards(tmp_path):
         whole = compile_model(reference_model_file(), board, tmp_path / f"{board}-whole", max_chunks=1)
         assert fused.arena_bytes <= whole.arena_bytes * 9 // 10, (board, fused.arena_bytes, whole.arena_bytes)
         assert len(_fused_layers(fused)) >= 2
+
+
+@pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3"])
+def test_fusion_lowers_ram_and_never_grows_the_arena(board):
+    """RAM here is the arena plus the stack block a convolution takes where it is planned no scratch."""
+    from ecgcc.boards import load_board
+    from ecgcc.compile import _ram_and_arena, lower_graph
+    from ecgcc.demo import reference_model_file
+    from ecgcc.frontend import parse_tflite
+    from models import ecg_model_tflite
+    for tflite in (ecg_model_tflite(), reference_model_file().read_bytes()):
+        whole = lower_graph(parse_tflite(tflite, "m"), load_board(board), max_chunks=1)
+        whole_ram, whole_arena = _ram_and_arena(whole.plan, whole.kernels)
+        for max_chunks in (2, 4, 8, 16):
+            low = lower_graph(parse_tflite(tflite, "m"), load_board(board), max_chunks=max_chunks)
+            ram, arena = _ram_and_arena(low.plan, low.kernels)
+            assert arena <= whole_arena and ram <= whole_ram, (max_chunks, ram, arena, whole_ram, whole_arena)
+            assert all(len(k.calls()) <= 2 * max_chunks for k in low.kernels)
+            assert (ram < whole_ram) == any(len(k.calls()) > 1 for k in low.kernels)

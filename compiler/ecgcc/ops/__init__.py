@@ -12,7 +12,8 @@ A module defines:
   scratch_bytes(kernel, target) -> int | list[int]   optional: the working memory the kernel needs while
                                     it runs on that target, sized exactly for this layer (0 or []: none),
                                     or the sizes it can work with, the one it prefers first (a last 0:
-                                    it can do without, on its stack); the memory plan picks one. The compiler then appends two params fields, `scratch`
+                                    it can do without, on its stack); the memory plan picks one.
+  stack_without_scratch(kernel, target) -> int   with a last 0 option: the stack bytes it then takes. The compiler then appends two params fields, `scratch`
                                     (the planned bytes in the arena, or NULL) and `scratch_bytes`, with
                                     which the C params struct must end.
 A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
@@ -54,6 +55,7 @@ class Kernel:
     notes: dict = field(default_factory=dict)
     scratch_options: tuple = ()              # scratch sizes the kernel can work in, preferred first
     scratch_bytes: int = 0                   # the one the memory plan gave it (arena bytes, its call only)
+    stack_without_scratch: int = 0           # stack bytes the kernel takes instead where it is planned none
 
     @property
     def const_bytes(self) -> int:
@@ -119,6 +121,8 @@ def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kerne
     if any(s < 0 for s in options) or 0 in options[:-1]:
         raise ValueError(f"{module.__name__}: scratch sizes {options} must be positive (0 last only)")
     kernel.scratch_options = options
+    if options and options[-1] == 0 and hasattr(module, "stack_without_scratch"):
+        kernel.stack_without_scratch = int(module.stack_without_scratch(kernel, target))
     kernel.params["scratch"] = None
     kernel.params["scratch_bytes"] = 0
     return kernel

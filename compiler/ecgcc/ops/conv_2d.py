@@ -38,6 +38,7 @@ DSP_MAX_PADDED_WINDOW = 512    # window values it stages at most; larger windows
 DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident path
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
 DSP_MAX_EDGE_TAPS = 16
+DSP_WIDE_RECORD_WORDS = 12     # the resident path's block on its stack holds this many words per channel
 
 
 def _all_channels_fold(p: dict) -> bool:
@@ -69,3 +70,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return []
     by_taps = p["k_h"] == 1 and p["k_w"] <= DSP_MAX_EDGE_TAPS and (runs > 1 or p["in_c"] % 4 == 0)
     return [chunks * DSP_GROUP_WORDS * 4 + (0 if by_taps else chunks * 4)]
+
+
+def stack_without_scratch(kernel: Kernel, target: Target) -> int:
+    """The resident path without arena scratch keeps a block of records on its stack."""
+    return DSP_RESIDENT_BLOCK * DSP_WIDE_RECORD_WORDS * 4

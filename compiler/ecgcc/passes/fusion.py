@@ -8,9 +8,11 @@ every byte is what the two layers give apart: a convolution over a chunk reads t
 same padding, and a VALID pooling window never crosses a chunk (overlapping windows recompute the few
 shared convolution outputs).
 
-Chunks are as large as the arena allows: every candidate pair is first fused with the smallest chunks,
-which gives the smallest arena; then each pair's chunks grow, and a pair is unfused, wherever that keeps
-that arena. Fewer chunks mean fewer calls, and a layer that does not set the peak stays unfused."""
+The objective is RAM: the arena plus the stack a convolution takes where it is planned no scratch (the
+fused convolution always gets its scratch). Fusion never grows the arena, so the arena stays within
+TFLite Micro's. The pairs to fuse are chosen with the smallest chunks (the least RAM), then each fused
+pair's chunks grow while the RAM stays that low: fewer chunks mean fewer calls, and a layer that does not
+set the peak stays unfused."""
 from __future__ import annotations
 
 import copy
@@ -135,12 +137,14 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
                          buffer_bytes=buffer_bytes)
 
 
-def fuse_conv_pools(kernels: list[Kernel], arena_of: Callable[[list[Kernel]], int], root: Callable[[int], int],
-                    model_outputs: set[int], max_chunks: int = DEFAULT_MAX_CHUNKS) -> tuple[list[Kernel], list[list[int]]]:
-    """Fuse the conv + pool pairs where that lowers the arena, in at most max_chunks chunks, and with as few
-    as keep it that low. arena_of(kernels) plans a kernel list; root(tensor) is the tensor owning its bytes
-    (views share them); model_outputs: the roots of the model's outputs. Returns the kernels and, per
-    kernel, the indices of the layers it computes."""
+def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tuple[int, int]],
+                    root: Callable[[int], int], model_outputs: set[int],
+                    max_chunks: int = DEFAULT_MAX_CHUNKS) -> tuple[list[Kernel], list[list[int]]]:
+    """Fuse the conv + pool pairs where that lowers the RAM without growing the arena, in at most max_chunks
+    chunks, and with as few as keep the RAM that low. cost_of(kernels) plans a kernel list and gives (RAM,
+    arena): RAM is the arena plus the stack its kernels take instead of scratch. root(tensor) is the tensor
+    owning its bytes (views share them); model_outputs: the roots of the model's outputs. Returns the
+    kernels and, per kernel, the indices of the layers it computes."""
     chunk_counts = [c for c in CHUNK_COUNTS if c <= max_chunks]
     readers: dict[int, int] = {}
     for k in kernels:
@@ -149,8 +153,9 @@ def fuse_conv_pools(kernels: list[Kernel], arena_of: Callable[[list[Kernel]], in
     pairs = [i for i in range(len(kernels) - 1)
              if fusable(kernels[i], kernels[i + 1]) and root(kernels[i + 1].inputs[0]) == root(kernels[i].output)
              and readers.get(root(kernels[i].output)) == 1 and root(kernels[i].output) not in model_outputs]
+    unfused = (kernels, [[i] for i in range(len(kernels))])
     if not pairs or not chunk_counts:
-        return kernels, [[i] for i in range(len(kernels))]
+        return unfused
     axis = {i: fusable(kernels[i], kernels[i + 1]) for i in pairs}
 
     def build(choice: dict[int, int]) -> tuple[list[Kernel], list[list[int]]]:
@@ -162,14 +167,23 @@ def fuse_conv_pools(kernels: list[Kernel], arena_of: Callable[[list[Kernel]], in
             i += 2 if fused else 1
         return out, groups
 
-    counts = {i: max(chunk_counts) for i in pairs}   # chunks per pair; 1: unfused
-    target = arena_of(build(counts)[0])
-    if target >= arena_of(kernels):
-        return kernels, [[i] for i in range(len(kernels))]
-    for i in pairs:
-        for count in (1, *chunk_counts):
-            trial = {**counts, i: count}
-            if arena_of(build(trial)[0]) <= target:
-                counts = trial
+    base_ram, base_arena = cost_of(kernels)
+    # which pairs to fuse: every subset (few pairs in practice), each fused pair in the most chunks
+    subsets = [[p for b, p in enumerate(pairs) if mask >> b & 1] for mask in range(1, 2 ** len(pairs))] \
+        if len(pairs) <= 6 else [pairs]
+    best, best_ram = None, base_ram
+    for subset in subsets:
+        choice = {i: max(chunk_counts) for i in subset}
+        ram, arena = cost_of(build(choice)[0])
+        if arena <= base_arena and (ram < best_ram or (ram == best_ram and best and len(subset) < len(best))):
+            best, best_ram = choice, ram
+    if best is None:
+        return unfused
+    for i in list(best):   # then as few chunks as keep that RAM
+        for count in chunk_counts:
+            trial = {**best, i: count}
+            ram, arena = cost_of(build(trial)[0])
+            if ram <= best_ram and arena <= base_arena:
+                best = trial
                 break
-    return build(counts)
+    return build(best)
