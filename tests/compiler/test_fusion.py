@@ -114,3 +114,20 @@ def test_fusion_lowers_ram_and_never_grows_the_arena(board):
             assert arena <= whole_arena and ram <= whole_ram, (max_chunks, ram, arena, whole_ram, whole_arena)
             assert all(len(k.calls()) <= 2 * max_chunks for k in low.kernels)
             assert (ram < whole_ram) == any(len(k.calls()) > 1 for k in low.kernels)
+
+
+def test_compile_command_fusion_options(tmp_path, capsys):
+    import json
+    import re
+    from ecgcc import cli
+    from ecgcc.demo import reference_model_file
+    calls = {}
+    for label, options in (("default", []), ("whole", ["--no-fuse"]), ("sixteen", ["--fuse-chunks", "16"])):
+        out = tmp_path / label
+        assert cli.main(["compile", str(reference_model_file()), "--board", "qemu-m3", "--out", str(out), *options]) == 0
+        report = json.loads((out / "report.json").read_text())
+        calls[label] = [layer["calls"] for layer in report["layers"]]
+        fused_row = re.search(r"\d+:CONV_2D\+\d+:MAX_POOL_2D", capsys.readouterr().out)
+        assert bool(fused_row) == (label != "whole")
+    assert set(calls["whole"]) == {1}
+    assert max(calls["default"]) <= 8 < max(calls["sixteen"])
