@@ -29,6 +29,8 @@ from types import ModuleType
 
 import numpy as np
 
+from ..passes.memory import scratch_options
+
 
 @dataclass
 class ConstArray:
@@ -115,11 +117,11 @@ def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kerne
     carry it (settle_scratch fills them in once the memory plan has chosen and placed the buffer)."""
     if not hasattr(module, "scratch_bytes"):
         return kernel
-    declared = module.scratch_bytes(kernel, target)
-    options = tuple(int(s) for s in ((declared,) if isinstance(declared, (int, np.integer)) else declared))
+    try:
+        options = scratch_options(module.scratch_bytes(kernel, target))
+    except ValueError as error:
+        raise ValueError(f"{module.__name__}: {error}") from None
     options = () if options == (0,) else options
-    if any(s < 0 for s in options) or 0 in options[:-1]:
-        raise ValueError(f"{module.__name__}: scratch sizes {options} must be positive (0 last only)")
     kernel.scratch_options = options
     if options and options[-1] == 0 and hasattr(module, "stack_without_scratch"):
         kernel.stack_without_scratch = int(module.stack_without_scratch(kernel, target))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ops import ArenaRef, ArenaScratch, Call, Kernel
+from .memory import align
 
 POOLS = ("ecg_max_pool_2d", "ecg_average_pool_2d")
 CHUNK_COUNTS = (2, 3, 4, 6, 8, 12, 16)   # chunks per fused layer that may be tried
@@ -27,11 +28,6 @@ CHUNK_COUNTS = (2, 3, 4, 6, 8, 12, 16)   # chunks per fused layer that may be tr
 # (a few thousand instructions). Up to four chunks, the reference model's arena shrinks by 15 % for 5 %
 # more instructions on the Cortex-M4; sixteen save 26 % for 30 %.
 DEFAULT_MAX_CHUNKS = 4
-ALIGN = 16
-
-
-def _align(n: int) -> int:
-    return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
 @dataclass
@@ -48,8 +44,6 @@ class FusedConvPool(Kernel):
     """A CONV_2D and the pooling that reads its output, computed chunk by chunk through the scratch."""
     conv: Kernel = None
     pool: Kernel = None
-    axis: str = "w"
-    per_chunk: int = 0               # pooled outputs per chunk (the last chunk may hold fewer)
     chunks: list[Chunk] = field(default_factory=list)
     buffer_bytes: int = 0            # the largest chunk of convolution output
 
@@ -67,27 +61,19 @@ class FusedConvPool(Kernel):
         return out
 
     def settle_scratch(self, planned_bytes: int) -> None:
-        conv_part = planned_bytes - self._conv_skip() if self.conv.scratch_options else 0
-        conv_part = max(conv_part, 0)
+        """The scratch holds the chunk's convolution output, then (aligned) the convolution's own scratch."""
+        skip = align(self.buffer_bytes)
+        conv_part = planned_bytes - skip if self.conv.scratch_options else 0
         self.conv.scratch_bytes = conv_part
         for c in self.chunks:
             if "scratch_bytes" in c.conv:
-                c.conv["scratch"] = ArenaScratch(self._conv_skip()) if conv_part else None
+                c.conv["scratch"] = ArenaScratch(skip) if conv_part else None
                 c.conv["scratch_bytes"] = conv_part
-
-    def _conv_skip(self) -> int:
-        return _align(self.buffer_bytes)
-
-
-def _geometry(p: dict, axis: str) -> tuple[int, int, int, int, int, int]:
-    """(input size, output size, kernel size, stride, dilation, padding) of a convolution along axis."""
-    return (p[f"in_{axis}"], p[f"out_{axis}"], p[f"k_{axis}"], p[f"stride_{axis}"], p[f"dilation_{axis}"],
-            p[f"pad_{axis}"])
 
 
 def fusable(conv: Kernel, pool: Kernel) -> str | None:
     """The axis a conv + pool pair can be chunked along, or None."""
-    if conv.function != "ecg_conv_2d" or pool.function not in POOLS or isinstance(conv, FusedConvPool):
+    if conv.function != "ecg_conv_2d" or pool.function not in POOLS:
         return None
     c, q = conv.params, pool.params
     if c["batches"] != 1 or (q["in_h"], q["in_w"], q["channels"]) != (c["out_h"], c["out_w"], c["out_c"]):
@@ -105,36 +91,33 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
     per_chunk = -(-pooled // chunk_count)
     if per_chunk >= pooled:
         return None
-    in_size, _, k, stride, dilation, pad = _geometry(c, axis)
+    in_size, k, stride, dilation, pad = (c[f"{name}_{axis}"] for name in ("in", "k", "stride", "dilation", "pad"))
     pool_filter, pool_stride = q[f"filter_{axis}"], q[f"stride_{axis}"]
     # bytes per step along the axis, in the conv input, the conv output and the pooled output
     if axis == "w":
         in_step, conv_step, pooled_step = c["in_c"], c["out_c"], q["channels"]
     else:
         in_step, conv_step, pooled_step = c["in_w"] * c["in_c"], c["out_w"] * c["out_c"], q["out_w"] * q["channels"]
-    chunks = []
+    chunks, conv_params, pool_params = [], {}, {}   # chunks of equal geometry share one params dict
     for first in range(0, pooled, per_chunk):
         count = min(per_chunk, pooled - first)
         start = first * pool_stride                               # first convolution output of the chunk
         outputs = (count - 1) * pool_stride + pool_filter         # convolution outputs the chunk pools
         shift = max(0, start * stride - pad)                      # input steps skipped before the chunk
         reach = (outputs - 1) * stride + (k - 1) * dilation + 1   # input steps one chunk can read
-        chunk_conv = dict(c)
-        chunk_conv.update({f"in_{axis}": min(in_size - shift, reach - max(0, pad - start * stride)),
-                           f"out_{axis}": outputs, f"pad_{axis}": max(0, pad - start * stride)})
-        chunk_pool = dict(q)
-        chunk_pool.update({f"in_{axis}": outputs, f"out_{axis}": count})
+        geometry = {f"in_{axis}": min(in_size - shift, reach - max(0, pad - start * stride)),
+                    f"out_{axis}": outputs, f"pad_{axis}": max(0, pad - start * stride)}
+        chunk_conv = conv_params.setdefault(tuple(geometry.values()), {**c, **geometry})
+        chunk_pool = pool_params.setdefault((outputs, count), {**q, f"in_{axis}": outputs, f"out_{axis}": count})
         chunks.append(Chunk(conv=chunk_conv, pool=chunk_pool, input_skip=shift * in_step,
                             output_skip=first * pooled_step))
     buffer_bytes = max(ch.conv[f"out_{axis}"] for ch in chunks) * conv_step
     # The convolution gets its preferred scratch: where it could do without, it would keep a block on its
     # stack instead, as large and slower.
-    options = (_align(buffer_bytes) + conv.scratch_options[0],) if conv.scratch_options else (buffer_bytes,)
+    options = (align(buffer_bytes) + conv.scratch_options[0],) if conv.scratch_options else (buffer_bytes,)
     return FusedConvPool(function=f"{conv.function}+{pool.function}", params_type="", params={},
                          inputs=list(conv.inputs), output=pool.output, macs=conv.macs + pool.macs,
-                         notes={"fused": [conv.function, pool.function]}, scratch_options=options,
-                         conv=conv, pool=pool, axis=axis, per_chunk=per_chunk, chunks=chunks,
-                         buffer_bytes=buffer_bytes)
+                         scratch_options=options, conv=conv, pool=pool, chunks=chunks, buffer_bytes=buffer_bytes)
 
 
 def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tuple[int, int]],
@@ -150,13 +133,13 @@ def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tup
     for k in kernels:
         for t in k.inputs:
             readers[root(t)] = readers.get(root(t), 0) + 1
-    pairs = [i for i in range(len(kernels) - 1)
-             if fusable(kernels[i], kernels[i + 1]) and root(kernels[i + 1].inputs[0]) == root(kernels[i].output)
-             and readers.get(root(kernels[i].output)) == 1 and root(kernels[i].output) not in model_outputs]
+    axis = {i: fusable(kernels[i], kernels[i + 1]) for i in range(len(kernels) - 1)
+            if root(kernels[i + 1].inputs[0]) == root(kernels[i].output)
+            and readers.get(root(kernels[i].output)) == 1 and root(kernels[i].output) not in model_outputs}
+    pairs = [i for i, along in axis.items() if along]
     unfused = (kernels, [[i] for i in range(len(kernels))])
     if not pairs or not chunk_counts:
         return unfused
-    axis = {i: fusable(kernels[i], kernels[i + 1]) for i in pairs}
 
     def build(choice: dict[int, int]) -> tuple[list[Kernel], list[list[int]]]:
         out, groups, i = [], [], 0

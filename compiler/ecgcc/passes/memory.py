@@ -56,7 +56,7 @@ class MemoryPlan:
         return sum(b.size for b in self.all_buffers() if b.first <= step <= b.last)
 
 
-def _align(n: int) -> int:
+def align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
@@ -83,7 +83,7 @@ def _place(order: list[Buffer], best_fit: bool) -> list[int]:
         for start, size in overlapping:
             if cursor + b.size <= start:
                 candidates.append((start - cursor, cursor))
-            cursor = max(cursor, _align(start + size))
+            cursor = max(cursor, align(start + size))
         candidates.append((float("inf"), cursor))
         offsets.append(min(candidates)[1] if best_fit else candidates[0][1])
     return offsets
@@ -95,7 +95,7 @@ def _best_placement(every: list[Buffer]) -> tuple[int, list[Buffer], list[int]]:
         order = sorted(every, key=key)
         for best_fit in (False, True):
             offsets = _place(order, best_fit)
-            arena = _align(max((o + b.size for o, b in zip(offsets, order)), default=0))
+            arena = align(max((o + b.size for o, b in zip(offsets, order)), default=0))
             if best is None or arena < best[0]:
                 best = (arena, order, offsets)
     return best
@@ -107,12 +107,13 @@ def _lowest_fit(taken: list[tuple[int, int]], size: int) -> int:
     for start, length in sorted(taken):
         if cursor + size <= start:
             return cursor
-        cursor = max(cursor, _align(start + length))
+        cursor = max(cursor, align(start + length))
     return cursor
 
 
-def _scratch_options(declared) -> tuple[int, ...]:
-    options = (declared,) if isinstance(declared, int) else tuple(declared)
+def scratch_options(declared) -> tuple[int, ...]:
+    """The sizes a kernel declared (one size or several), checked: positive, a 0 (doing without) last only."""
+    options = tuple(declared) if hasattr(declared, "__iter__") else (declared,)
     if any(int(o) < 0 for o in options) or 0 in options[:-1]:
         raise ValueError(f"scratch options must be positive sizes (0, doing without, last only), got {options}")
     return tuple(int(o) for o in options)
@@ -141,7 +142,7 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         touch(out, i)
     for t in outputs:
         touch(t, n)
-    options = {step: _scratch_options(declared) for step, declared in enumerate(scratch or ()) if declared}
+    options = {step: scratch_options(declared) for step, declared in enumerate(scratch or ()) if declared}
     if any(step >= n for step in options):
         raise ValueError(f"scratch declared for {len(scratch)} steps but the model has {n}")
 
@@ -155,7 +156,7 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         if size == 0:
             continue
         scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset, scratch_of=step)
-        arena = max(arena, _align(offset + size))
+        arena = max(arena, align(offset + size))
     for b in buffers.values():
         b.offset = placed[b.tensor]
     if arena > tensor_arena:
