@@ -1,5 +1,5 @@
 """Training options that decide how the reference model is fitted: the per-epoch subset of
-normal beats, the logit offsets chosen on validation patients, and how they are folded
+normal beats, synthetic premature beats, the logit offsets chosen on validation patients, and how they are folded
 into the network."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ecgcc.data import aami
-from ecgcc.training.batches import epoch_selection, make_batches
+from ecgcc.data import beats
+from ecgcc.training.batches import epoch_selection, make_batches, synthesize_premature_beats
 from ecgcc.training.model import ModelConfig, build_model
 from ecgcc.training.train import choose_logit_offsets, fold_logit_offsets
 
@@ -73,3 +74,36 @@ def test_folded_offsets_shift_the_network_output_like_added_logits():
     expected = before * np.exp(offsets)
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(after, expected, rtol=1e-4, atol=1e-6)
+
+
+def _rr(pre, post, local, irregularity):
+    """int8 RR features of one beat from intervals in 1/64 s (long-term RR = local)."""
+    values = dict(pre_rr=pre, post_rr=post, local_rr=local, pre_over_local=round(64 * pre / local),
+                  post_over_local=round(64 * post / local), irregularity=irregularity,
+                  pre_over_long=round(64 * pre / local), local_over_long=64)
+    return [values[name] for name in beats.RR_FEATURES]
+
+
+def test_synthetic_premature_beats_come_only_from_steady_normal_beats_and_move_only_their_own_timing():
+    steady_normal = _rr(50, 50, 50, 8)
+    rows = [steady_normal] * 40 + [_rr(30, 70, 50, 8)] * 40 + [_rr(50, 50, 50, 60)] * 40 + [steady_normal] * 40
+    labels = np.array([N] * 40 + [N] * 40 + [N] * 40 + [V] * 40, dtype=np.uint8)
+    rr = np.array(rows, dtype=np.int8)
+    windows = np.arange(len(labels), dtype=np.int8)[:, None, None] * np.ones((1, 256, 2), dtype=np.int8)
+    new_windows, new_rr, new_labels = synthesize_premature_beats(
+        windows, rr, labels, 100, np.random.default_rng(4), normal=N, supraventricular=S)
+    assert new_windows.shape == (100, 256, 2) and new_rr.shape == (100, 8) and new_rr.dtype == np.int8
+    assert np.all(new_labels == S)
+    # made from the first 40 beats only: the early, the irregular and the V beats are left alone
+    assert set(new_windows[:, 0, 0]) <= set(range(40))
+    column = {name: new_rr[:, beats.RR_FEATURES.index(name)].astype(int) for name in beats.RR_FEATURES}
+    assert np.all((column["pre_rr"] >= 29) & (column["pre_rr"] <= 44))  # 0.6 .. 0.87 of 50
+    # the ratios move with the interval (each rounded on its own grid: up to 0.5 + 0.64 apart)
+    assert np.all(np.abs(column["pre_over_local"] - column["pre_rr"] * 64 / 50) <= 1.5)
+    assert np.all(np.abs(column["pre_over_long"] - column["pre_rr"] * 64 / 50) <= 1.5)
+    assert np.all(np.abs(column["post_over_local"] - column["post_rr"] * 64 / 50) <= 1.5)
+    assert np.all((column["post_rr"] >= 47) & (column["post_rr"] <= 63))
+    for name in ("local_rr", "irregularity", "local_over_long"):
+        assert np.all(column[name] == rr[0, beats.RR_FEATURES.index(name)])
+    none = synthesize_premature_beats(windows, rr, labels, 0, np.random.default_rng(4), normal=N, supraventricular=S)
+    assert len(none[2]) == 0

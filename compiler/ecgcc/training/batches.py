@@ -44,6 +44,55 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
 
 
+# Synthetic premature beats: which N beats may be moved, and how far. Only beats of a
+# steady rhythm qualify: in atrial fibrillation an early N beat is ordinary, and teaching
+# "early means S" there would call it S.
+STEADY_PRE_OVER_LOCAL = (58, 72)  # rr[3]: 0.91 .. 1.12 of the local mean RR
+STEADY_POST_OVER_LOCAL = (56, 76)  # rr[4]
+STEADY_IRREGULARITY = 16  # rr[5]: mean successive RR change at most 6 % of the mean RR
+PREMATURITY = (0.6, 0.87)  # new pre RR as a share of the beat's own
+PAUSE = (0.95, 1.25)  # post RR stretch: an atrial ectopic resets the sinus node, so no full compensation
+MOVED_BY_PREMATURITY = ("pre_rr", "pre_over_local", "pre_over_long")
+MOVED_BY_PAUSE = ("post_rr", "post_over_local")
+
+
+def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
+                               rng: np.random.Generator, normal: int, supraventricular: int):
+    """``count`` new S beats made from N beats of a steady rhythm by moving them early.
+
+    An atrial premature beat conducts through the normal pathway, so its QRS looks like the
+    patient's N beats: what marks it is that it comes early, followed by a pause. DS1 holds
+    S beats of few patients, so a network learns their shapes; these copies show it the
+    timing on the shapes of every patient. The window is kept as it is; the RR features
+    that depend on this beat's timing are scaled in their int8 units (pre RR and its ratios
+    by the prematurity, post RR and its ratio by the pause); the history features are
+    unchanged. Returns (windows, rr, labels) of the new beats only.
+    """
+    rr = np.asarray(rr)
+    index = beats.RR_FEATURES.index
+    steady = (
+        (labels == normal)
+        & (rr[:, index("pre_over_local")] >= STEADY_PRE_OVER_LOCAL[0])
+        & (rr[:, index("pre_over_local")] <= STEADY_PRE_OVER_LOCAL[1])
+        & (rr[:, index("post_over_local")] >= STEADY_POST_OVER_LOCAL[0])
+        & (rr[:, index("post_over_local")] <= STEADY_POST_OVER_LOCAL[1])
+        & (rr[:, index("irregularity")] <= STEADY_IRREGULARITY)
+    )
+    eligible = np.flatnonzero(steady)
+    if count <= 0 or not len(eligible):
+        return windows[:0], rr[:0], labels[:0]
+    chosen = np.sort(rng.choice(eligible, size=count, replace=count > len(eligible)))
+    moved = rr[chosen].astype(np.float64)
+    prematurity = rng.uniform(*PREMATURITY, size=(count, 1))
+    pause = rng.uniform(*PAUSE, size=(count, 1))
+    early = [index(name) for name in MOVED_BY_PREMATURITY]
+    late = [index(name) for name in MOVED_BY_PAUSE]
+    moved[:, early] *= prematurity
+    moved[:, late] *= pause
+    new_rr = np.clip(np.floor(moved + 0.5), 0, beats.INT8_MAX).astype(rr.dtype)
+    return windows[chosen], new_rr, np.full(count, supraventricular, dtype=labels.dtype)
+
+
 def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:
     """Shuffled beat indices for one epoch: every beat of the minority classes and a fresh random
     ``majority_fraction`` of the most common class (all of it at 1.0)."""

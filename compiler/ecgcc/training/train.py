@@ -23,7 +23,7 @@ from ..data.dataset import BeatSet, build_beat_set
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..evaluation.metrics import classification_metrics
 from ..evaluation.predict import predict_float, predict_int8
-from .batches import class_weights, make_batches
+from .batches import class_weights, make_batches, synthesize_premature_beats
 from .bias_correction import correct_output_bias
 from .convert import convert_to_int8, input_details
 from .distillation import distillation_loss, load_teacher, soft_targets
@@ -66,6 +66,8 @@ class TrainConfig:
     # pointed in opposite directions (S 0 / V +1.5 on 106, 220, 223; S -1.5 / V -1.5 on 201,
     # 209, 215), i.e. they fit the held-out patients, not a prior shared by new ones.
     logit_offsets: bool = False
+    # synthetic S beats (batches.synthesize_premature_beats) per real S training beat; 0: none
+    synthetic_premature: float = 0.0
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -125,6 +127,16 @@ def fold_logit_offsets(model, offsets: np.ndarray) -> None:
     layer = model.get_layer("classes")
     kernel, bias = layer.get_weights()
     layer.set_weights([kernel, (bias + offsets).astype(bias.dtype)])
+
+
+def _with_synthetic_premature(train: BeatSet, config: TrainConfig):
+    """Training windows, RR features (a copy) and labels, with the synthetic S beats appended."""
+    count = round(config.synthetic_premature * int(np.sum(train.labels == aami.CLASS_INDEX["S"])))
+    extra = synthesize_premature_beats(
+        train.windows, train.rr, train.labels, count, np.random.default_rng([config.seed, 1]),
+        normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"])
+    return (np.concatenate([train.windows, extra[0]]), np.concatenate([train.rr, extra[1]]),
+            np.concatenate([train.labels, extra[2]]))
 
 
 def _seed_everything(seed: int) -> None:
@@ -208,10 +220,12 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     log(f"train beats {len(train)} {train.class_counts()}")
     log(f"validation beats {len(validation)} {validation.class_counts()}")
 
-    weights = class_weights(train.labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
+    train_windows, train_rr, train_labels = _with_synthetic_premature(train, config)
+    if len(train_labels) > len(train):
+        log(f"synthetic premature S beats {len(train_labels) - len(train)}")
+    weights = class_weights(train_labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
     for name, limit in config.class_weight_limits:
         weights[aami.CLASS_INDEX[name]] = min(weights[aami.CLASS_INDEX[name]], limit)
-    train_rr = train.rr.copy()
     train_rr[:, config.model.unused_rhythm_features()] = 0
     loss, teacher_targets, distillation = "sparse_categorical_crossentropy", None, None
     if config.teacher:
@@ -220,7 +234,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
         teacher_targets = soft_targets(teacher)
         loss = distillation_loss(len(aami.CLASSES), config.distillation_weight, config.temperature)
         log(f"distilling from {config.teacher} ({distillation['parameters']} parameters)")
-    batches = make_batches(train.windows, train_rr, train.labels, weights, config.batch_size, config.seed,
+    batches = make_batches(train_windows, train_rr, train_labels, weights, config.batch_size, config.seed,
                            config.augment, config.majority_fraction, teacher_targets)
     model = build_model(config.model)
     model.compile(
@@ -321,6 +335,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="class weights (count_max / count_c) ** power (1: full inverse frequency)")
     parser.add_argument("--class-weight-cap", type=float, default=TrainConfig.class_weight_cap,
                         help="ceiling of any class weight")
+    parser.add_argument("--synthetic-premature", type=float, default=TrainConfig.synthetic_premature,
+                        help="add this many synthetic S beats (steady N beats moved early) per real S "
+                             "training beat")
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
@@ -353,6 +370,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         temperature=args.temperature,
         class_weight_power=args.class_weight_power,
         class_weight_cap=args.class_weight_cap,
+        synthetic_premature=args.synthetic_premature,
     )
 
 
