@@ -10,7 +10,8 @@ from ecgcc.data import aami
 from ecgcc.data import beats
 from ecgcc.training.batches import epoch_selection, make_batches, synthesize_premature_beats
 from ecgcc.training.model import ModelConfig, build_model
-from ecgcc.training.train import choose_logit_offsets, fold_logit_offsets
+from ecgcc.data.dataset import BeatSet
+from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
 N, S, V = (aami.CLASS_INDEX[name] for name in ("N", "S", "V"))
 
@@ -107,3 +108,35 @@ def test_synthetic_premature_beats_come_only_from_steady_normal_beats_and_move_o
         assert np.all(column[name] == rr[0, beats.RR_FEATURES.index(name)])
     none = synthesize_premature_beats(windows, rr, labels, 0, np.random.default_rng(4), normal=N, supraventricular=S)
     assert len(none[2]) == 0
+
+
+def test_synthetic_beats_inside_a_run_keep_local_ratios_and_show_the_run_against_the_long_term_rr():
+    rr = np.array([_rr(50, 50, 50, 8)] * 20, dtype=np.int8)
+    labels = np.full(len(rr), N, dtype=np.uint8)
+    windows = np.zeros((len(rr), 256, 2), dtype=np.int8)
+    _, new_rr, _ = synthesize_premature_beats(windows, rr, labels, 400, np.random.default_rng(5), normal=N,
+                                              supraventricular=S, run_share=0.5)
+    column = {name: new_rr[:, beats.RR_FEATURES.index(name)].astype(int) for name in beats.RR_FEATURES}
+    in_run = (column["post_rr"] < 45) & (column["local_rr"] < 45)  # single beats keep local at 50
+    single = column["local_rr"] == 50
+    assert np.all(in_run | single) and 150 < in_run.sum() < 250
+    run = {name: values[in_run] for name, values in column.items()}
+    assert np.all((run["local_rr"] >= 25) & (run["local_rr"] <= 40))  # 0.5 .. 0.8 of 50
+    assert np.all(np.abs(run["pre_over_local"] - 64) <= 6) and np.all(np.abs(run["post_over_local"] - 64) <= 6)
+    assert np.all(np.abs(run["local_over_long"] - run["local_rr"] * 64 / 50) <= 1.5)
+    assert np.all(run["irregularity"] == 8)
+    assert np.all(column["post_rr"][single] >= 47)
+
+
+def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone():
+    rr = np.array([_rr(50, 50, 50, 8)] * 30 + [_rr(30, 60, 50, 20)] * 5, dtype=np.int8)
+    labels = np.array([N] * 30 + [S] * 5, dtype=np.uint8)
+    train = BeatSet(windows=np.zeros((35, 256, 2), dtype=np.int8), rr=rr, labels=labels,
+                    records=np.array(["101"] * 35), samples=np.arange(35))
+    windows, new_rr, new_labels = training_arrays(train, TrainConfig(synthetic_premature=3.0))
+    assert len(windows) == len(new_rr) == len(new_labels) == 35 + 15
+    assert np.sum(new_labels == S) == 20 and np.array_equal(new_rr[:35], rr)
+    assert np.all(new_rr[35:, beats.RR_FEATURES.index("pre_rr")] < 45)
+    assert np.array_equal(train.rr, rr)  # the caller's features are copied, not changed
+    plain = training_arrays(train, TrainConfig())
+    assert np.array_equal(plain[2], labels)

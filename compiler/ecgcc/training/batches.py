@@ -52,21 +52,33 @@ STEADY_POST_OVER_LOCAL = (56, 76)  # rr[4]
 STEADY_IRREGULARITY = 16  # rr[5]: mean successive RR change at most 6 % of the mean RR
 PREMATURITY = (0.6, 0.87)  # new pre RR as a share of the beat's own
 PAUSE = (0.95, 1.25)  # post RR stretch: an atrial ectopic resets the sinus node, so no full compensation
-MOVED_BY_PREMATURITY = ("pre_rr", "pre_over_local", "pre_over_long")
-MOVED_BY_PAUSE = ("post_rr", "post_over_local")
+RUN_RATE = (0.5, 0.8)  # RR inside a supraventricular run as a share of the sinus RR
+RUN_JITTER = (0.92, 1.08)  # beat-to-beat change of the RR inside a run
+# how each RR feature moves, as powers of (run rate, this beat's pre factor, its post factor)
+FEATURE_MOVES = {
+    "pre_rr": (1, 1, 0), "post_rr": (1, 0, 1), "local_rr": (1, 0, 0),
+    "pre_over_local": (0, 1, 0), "post_over_local": (0, 0, 1), "irregularity": (0, 0, 0),
+    "pre_over_long": (1, 1, 0), "local_over_long": (1, 0, 0),
+}
 
 
 def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
-                               rng: np.random.Generator, normal: int, supraventricular: int):
+                               rng: np.random.Generator, normal: int, supraventricular: int,
+                               run_share: float = 0.0):
     """``count`` new S beats made from N beats of a steady rhythm by moving them early.
 
     An atrial premature beat conducts through the normal pathway, so its QRS looks like the
-    patient's N beats: what marks it is that it comes early, followed by a pause. DS1 holds
-    S beats of few patients, so a network learns their shapes; these copies show it the
-    timing on the shapes of every patient. The window is kept as it is; the RR features
-    that depend on this beat's timing are scaled in their int8 units (pre RR and its ratios
-    by the prematurity, post RR and its ratio by the pause); the history features are
-    unchanged. Returns (windows, rr, labels) of the new beats only.
+    patient's N beats: what marks it is its timing. DS1 holds S beats of few patients, so a
+    network learns their shapes; these copies show it the timing on the shapes of every
+    patient. The window is kept as it is and the RR features are scaled in their int8 units:
+
+    - a single premature beat (share ``1 - run_share``): pre RR and its ratios shortened by
+      the prematurity, post RR and its ratio stretched by the pause, the history unchanged;
+    - a beat inside a run of supraventricular tachycardia (share ``run_share``): pre, post and
+      local RR all at the run's rate, so the ratios to the local mean stay near 1 and only
+      the ratios to the long-term mean show the run.
+
+    Returns (windows, rr, labels) of the new beats only.
     """
     rr = np.asarray(rr)
     index = beats.RR_FEATURES.index
@@ -82,13 +94,18 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     if count <= 0 or not len(eligible):
         return windows[:0], rr[:0], labels[:0]
     chosen = np.sort(rng.choice(eligible, size=count, replace=count > len(eligible)))
+    rate = np.ones(count)
+    pre = rng.uniform(*PREMATURITY, size=count)
+    post = rng.uniform(*PAUSE, size=count)
+    if run_share > 0:
+        in_run = rng.random(count) < run_share
+        runs = int(in_run.sum())
+        rate[in_run] = rng.uniform(*RUN_RATE, size=runs)
+        pre[in_run] = rng.uniform(*RUN_JITTER, size=runs)
+        post[in_run] = rng.uniform(*RUN_JITTER, size=runs)
     moved = rr[chosen].astype(np.float64)
-    prematurity = rng.uniform(*PREMATURITY, size=(count, 1))
-    pause = rng.uniform(*PAUSE, size=(count, 1))
-    early = [index(name) for name in MOVED_BY_PREMATURITY]
-    late = [index(name) for name in MOVED_BY_PAUSE]
-    moved[:, early] *= prematurity
-    moved[:, late] *= pause
+    for name, (rate_power, pre_power, post_power) in FEATURE_MOVES.items():
+        moved[:, index(name)] *= rate**rate_power * pre**pre_power * post**post_power
     new_rr = np.clip(np.floor(moved + 0.5), 0, beats.INT8_MAX).astype(rr.dtype)
     return windows[chosen], new_rr, np.full(count, supraventricular, dtype=labels.dtype)
 

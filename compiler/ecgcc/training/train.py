@@ -68,6 +68,7 @@ class TrainConfig:
     logit_offsets: bool = False
     # synthetic S beats (batches.synthesize_premature_beats) per real S training beat; 0: none
     synthetic_premature: float = 0.0
+    synthetic_run_share: float = 0.0  # share of them made as beats inside a supraventricular run
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -129,12 +130,13 @@ def fold_logit_offsets(model, offsets: np.ndarray) -> None:
     layer.set_weights([kernel, (bias + offsets).astype(bias.dtype)])
 
 
-def _with_synthetic_premature(train: BeatSet, config: TrainConfig):
+def training_arrays(train: BeatSet, config: TrainConfig):
     """Training windows, RR features (a copy) and labels, with the synthetic S beats appended."""
     count = round(config.synthetic_premature * int(np.sum(train.labels == aami.CLASS_INDEX["S"])))
     extra = synthesize_premature_beats(
         train.windows, train.rr, train.labels, count, np.random.default_rng([config.seed, 1]),
-        normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"])
+        normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"],
+        run_share=config.synthetic_run_share)
     return (np.concatenate([train.windows, extra[0]]), np.concatenate([train.rr, extra[1]]),
             np.concatenate([train.labels, extra[2]]))
 
@@ -220,7 +222,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     log(f"train beats {len(train)} {train.class_counts()}")
     log(f"validation beats {len(validation)} {validation.class_counts()}")
 
-    train_windows, train_rr, train_labels = _with_synthetic_premature(train, config)
+    train_windows, train_rr, train_labels = training_arrays(train, config)
     if len(train_labels) > len(train):
         log(f"synthetic premature S beats {len(train_labels) - len(train)}")
     weights = class_weights(train_labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
@@ -338,6 +340,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--synthetic-premature", type=float, default=TrainConfig.synthetic_premature,
                         help="add this many synthetic S beats (steady N beats moved early) per real S "
                              "training beat")
+    parser.add_argument("--synthetic-run-share", type=float, default=TrainConfig.synthetic_run_share,
+                        help="share of the synthetic S beats made as beats inside a supraventricular run")
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
@@ -371,6 +375,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         class_weight_power=args.class_weight_power,
         class_weight_cap=args.class_weight_cap,
         synthetic_premature=args.synthetic_premature,
+        synthetic_run_share=args.synthetic_run_share,
     )
 
 
