@@ -133,10 +133,10 @@ def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone
     labels = np.array([N] * 30 + [S] * 5, dtype=np.uint8)
     train = BeatSet(windows=np.zeros((35, 256, 2), dtype=np.int8), rr=rr, labels=labels,
                     records=np.array(["101"] * 35), samples=np.arange(35))
-    windows, new_rr, new_labels = training_arrays(train, TrainConfig(synthetic_premature=3.0))
+    windows, new_rr, new_labels = training_arrays(train, TrainConfig(synthetic_premature=3.0, synthetic_run_share=0.0))
     assert len(windows) == len(new_rr) == len(new_labels) == 35 + 15
     assert np.sum(new_labels == S) == 20 and np.array_equal(new_rr[:35], rr)
     assert np.all(new_rr[35:, beats.RR_FEATURES.index("pre_rr")] < 45)
     assert np.array_equal(train.rr, rr)  # the caller's features are copied, not changed
-    plain = training_arrays(train, TrainConfig())
+    plain = training_arrays(train, TrainConfig(synthetic_premature=0.0))
     assert np.array_equal(plain[2], labels)
