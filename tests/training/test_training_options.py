@@ -1,16 +1,15 @@
 """Training options that decide how the reference model is fitted: the per-epoch subset of
-normal beats, synthetic premature beats, the logit offsets chosen on validation patients, and how they are folded
-into the network."""
+normal beats, synthetic premature beats, the logit offsets chosen on validation patients,
+and how they are folded into the network."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ecgcc.data import aami
-from ecgcc.data import beats
+from ecgcc.data import aami, beats
+from ecgcc.data.dataset import BeatSet
 from ecgcc.training.batches import epoch_selection, make_batches, synthesize_premature_beats
 from ecgcc.training.model import ModelConfig, build_model
-from ecgcc.data.dataset import BeatSet
 from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
 N, S, V = (aami.CLASS_INDEX[name] for name in ("N", "S", "V"))
@@ -85,6 +84,11 @@ def _rr(pre, post, local, irregularity):
     return [values[name] for name in beats.RR_FEATURES]
 
 
+def _columns(rr: np.ndarray) -> dict[str, np.ndarray]:
+    """RR features by name, as ints."""
+    return {name: rr[:, beats.RR_FEATURES.index(name)].astype(int) for name in beats.RR_FEATURES}
+
+
 def test_synthetic_premature_beats_come_only_from_steady_normal_beats_and_move_only_their_own_timing():
     steady_normal = _rr(50, 50, 50, 8)
     rows = [steady_normal] * 40 + [_rr(30, 70, 50, 8)] * 40 + [_rr(50, 50, 50, 60)] * 40 + [steady_normal] * 40
@@ -97,7 +101,7 @@ def test_synthetic_premature_beats_come_only_from_steady_normal_beats_and_move_o
     assert np.all(new_labels == S)
     # made from the first 40 beats only: the early, the irregular and the V beats are left alone
     assert set(new_windows[:, 0, 0]) <= set(range(40))
-    column = {name: new_rr[:, beats.RR_FEATURES.index(name)].astype(int) for name in beats.RR_FEATURES}
+    column = _columns(new_rr)
     assert np.all((column["pre_rr"] >= 29) & (column["pre_rr"] <= 44))  # 0.6 .. 0.87 of 50
     # the ratios move with the interval (each rounded on its own grid: up to 0.5 + 0.64 apart)
     assert np.all(np.abs(column["pre_over_local"] - column["pre_rr"] * 64 / 50) <= 1.5)
@@ -116,7 +120,7 @@ def test_synthetic_beats_inside_a_run_keep_local_ratios_and_show_the_run_against
     windows = np.zeros((len(rr), 256, 2), dtype=np.int8)
     _, new_rr, _ = synthesize_premature_beats(windows, rr, labels, 400, np.random.default_rng(5), normal=N,
                                               supraventricular=S, run_share=0.5)
-    column = {name: new_rr[:, beats.RR_FEATURES.index(name)].astype(int) for name in beats.RR_FEATURES}
+    column = _columns(new_rr)
     in_run = (column["post_rr"] < 45) & (column["local_rr"] < 45)  # single beats keep local at 50
     single = column["local_rr"] == 50
     assert np.all(in_run | single) and 150 < in_run.sum() < 250
