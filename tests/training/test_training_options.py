@@ -8,7 +8,7 @@ import numpy as np
 
 from ecgcc.data import aami, beats
 from ecgcc.data.dataset import BeatSet
-from ecgcc.training.batches import epoch_selection, make_batches, synthesize_premature_beats
+from ecgcc.training.batches import epoch_selection, make_batches, move_previous_wave, synthesize_premature_beats
 from ecgcc.training.model import ModelConfig, build_model
 from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
@@ -130,6 +130,60 @@ def test_synthetic_beats_inside_a_run_keep_local_ratios_and_show_the_run_against
     assert np.all(np.abs(run["local_over_long"] - run["local_rr"] * 64 / 50) <= 1.5)
     assert np.all(run["irregularity"] == 8)
     assert np.all(column["post_rr"][single] >= 47)
+
+
+def _gaussian_beats(r_peaks, length):
+    """One lead in mV at 360 Hz: P, QRS and T waves as Gaussians (offset s, amplitude mV, width s)."""
+    waves = ((-0.16, 0.15, 0.025), (-0.02, -0.2, 0.008), (0.0, 1.2, 0.012), (0.02, -0.25, 0.01), (0.28, 0.3, 0.05))
+    t = np.arange(length)
+    signal = np.zeros(length)
+    for r in r_peaks:
+        for offset, amplitude, width in waves:
+            signal += amplitude * np.exp(-0.5 * ((t - r - offset * beats.FS) / (width * beats.FS)) ** 2)
+    return signal
+
+
+def test_moving_the_previous_wave_turns_a_steady_window_into_the_premature_beats_window():
+    steady_rr = 288  # 75 per minute
+    peaks = list(range(200, 200 + 20 * steady_rr, steady_rr))
+    for prematurity in (0.6, 0.7):
+        pre = round(prematurity * steady_rr)
+        moved_peaks = list(peaks)
+        moved_peaks[12] = peaks[11] + pre
+        extracted = beats.extract_beats(_gaussian_beats(moved_peaks, peaks[-1] + 400), np.array(moved_peaks))
+        row = {int(beat): i for i, beat in enumerate(extracted.beat_index)}
+        premature = extracted.windows[row[12]].astype(int)
+        steady = extracted.windows[row[10]]
+        moved = move_previous_wave(steady[None], np.array([steady_rr]), np.array([pre]))[0].astype(int)
+        # the T wave that now sits at the window start is 10 LSB (0.25 mV) off in the unmoved copy
+        assert np.abs(premature - steady.astype(int)).max() >= 8
+        assert np.abs(premature - moved).max() <= 1
+    same = move_previous_wave(steady[None], np.array([steady_rr]), np.array([steady_rr]))[0]
+    assert np.array_equal(same, steady)
+
+
+def test_synthetic_beats_keep_their_window_unless_the_previous_wave_moves_and_then_only_before_the_qrs():
+    rr = np.array([_rr(50, 50, 50, 8)] * 20, dtype=np.int8)
+    labels = np.full(len(rr), N, dtype=np.uint8)
+    extracted = beats.extract_beats(_gaussian_beats(range(200, 200 + 22 * 281, 281), 200 + 23 * 281),
+                                    np.arange(200, 200 + 22 * 281, 281))
+    windows = extracted.windows[:20]
+    kept, _, _ = synthesize_premature_beats(windows, rr, labels, 50, np.random.default_rng(6), normal=N,
+                                            supraventricular=S)
+    moved, moved_rr, _ = synthesize_premature_beats(windows, rr, labels, 50, np.random.default_rng(6), normal=N,
+                                                    supraventricular=S, previous_wave=True)
+    assert np.array_equal(kept, windows[np.zeros(50, dtype=int)])
+    change = moved.astype(int) - kept.astype(int)
+    qrs_onward = change[:, beats.R_OFFSET - 18:, :]
+    # from the QRS on only the re-centring moves the window: one constant per beat, both channels alike
+    assert np.all(np.ptp(qrs_onward, axis=1) <= 1)
+    # at 0.7 of the steady RR or earlier the previous T wave reaches the window start
+    early = moved_rr[:, beats.RR_FEATURES.index("pre_rr")] <= 35
+    assert early.sum() >= 10
+    assert np.abs(change[early, :beats.R_OFFSET - 18, 0]).max(axis=1).min() >= 3
+    assert np.array_equal(change[:, :, 0], change[:, :, 1])
+    assert np.array_equal(moved_rr, synthesize_premature_beats(
+        windows, rr, labels, 50, np.random.default_rng(6), normal=N, supraventricular=S)[1])
 
 
 def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone():

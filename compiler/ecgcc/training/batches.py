@@ -62,9 +62,47 @@ FEATURE_MOVES = {
 }
 
 
+# Where the previous beat's repolarization is taken from and where it may be laid: after the
+# end of its QRS, and before the start of this beat's QRS (window positions; R at R_OFFSET).
+QRS_HALF_WIDTH = 18  # 50 ms
+PR_SEGMENT = (beats.R_OFFSET - 24, beats.R_OFFSET - QRS_HALF_WIDTH)  # isoelectric level
+WAVE_TAPER = 8  # the moved wave fades out over the last 22 ms before this beat's QRS
+SAMPLES_PER_RR_COUNT = beats.FS / beats.RR_COUNTS_PER_SECOND
+
+
+def move_previous_wave(windows: np.ndarray, old_pre: np.ndarray, new_pre: np.ndarray) -> np.ndarray:
+    """int8 windows (n, 256, 2) of beats whose previous R peak moves from ``old_pre`` to
+    ``new_pre`` samples before them -> the windows as they would look (same shape).
+
+    A premature beat follows the previous one closely, so the start of its window holds that
+    beat's T wave (at high rates on top of its own P wave). The previous beat of a steady
+    rhythm looks like this one, so its ST-T segment is read from this window after the QRS
+    and laid down at the new distance, in place of the part the old distance put there. Both
+    channels move alike: the template the second channel subtracts is not changed by one
+    beat. The window is centred again, as every model input window is.
+    """
+    n, length, _ = windows.shape
+    x = windows.astype(np.float64)
+    beat = x[:, :, 0]
+    level = beat[:, PR_SEGMENT[0]:PR_SEGMENT[1]].mean(axis=1, keepdims=True)
+    first = beats.R_OFFSET + QRS_HALF_WIDTH
+
+    def repolarization(distance):
+        index = np.clip(np.arange(length)[None, :] + np.round(distance)[:, None].astype(np.int64), first, length - 1)
+        return np.take_along_axis(beat, index, axis=1) - level
+
+    reach = beats.R_OFFSET - QRS_HALF_WIDTH
+    taper = np.clip((reach - np.arange(length)) / WAVE_TAPER, 0.0, 1.0)[None, :]
+    change = (repolarization(np.asarray(new_pre, np.float64))
+              - repolarization(np.asarray(old_pre, np.float64))) * taper
+    change -= change.mean(axis=1, keepdims=True)
+    x += change[:, :, None]
+    return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
+
+
 def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
                                rng: np.random.Generator, normal: int, supraventricular: int,
-                               run_share: float = 0.0):
+                               run_share: float = 0.0, previous_wave: bool = False):
     """``count`` new S beats made from N beats of a steady rhythm by moving them early.
 
     An atrial premature beat conducts through the normal pathway, so its QRS looks like the
@@ -77,6 +115,9 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     - a beat inside a run of supraventricular tachycardia (share ``run_share``): pre, post and
       local RR all at the run's rate, so the ratios to the local mean stay near 1 and only
       the ratios to the long-term mean show the run.
+
+    With ``previous_wave`` the window also changes: the previous beat's T wave moves as close
+    as the new pre RR puts it (``move_previous_wave``).
 
     Returns (windows, rr, labels) of the new beats only.
     """
@@ -107,7 +148,12 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     for name, (rate_power, pre_power, post_power) in FEATURE_MOVES.items():
         moved[:, index(name)] *= rate**rate_power * pre**pre_power * post**post_power
     new_rr = np.clip(np.floor(moved + 0.5), 0, beats.INT8_MAX).astype(rr.dtype)
-    return windows[chosen], new_rr, np.full(count, supraventricular, dtype=labels.dtype)
+    new_windows = windows[chosen]
+    if previous_wave:
+        pre_rr = index("pre_rr")
+        new_windows = move_previous_wave(new_windows, rr[chosen, pre_rr] * SAMPLES_PER_RR_COUNT,
+                                         moved[:, pre_rr] * SAMPLES_PER_RR_COUNT)
+    return new_windows, new_rr, np.full(count, supraventricular, dtype=labels.dtype)
 
 
 def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:

@@ -73,6 +73,8 @@ class TrainConfig:
     # 93.0 / 81.9 -> 89.7 / 82.7 %; 4 single beats per S beat did worse than 2.
     synthetic_premature: float = 3.0
     synthetic_run_share: float = 1 / 3
+    # also move the previous beat's T wave into the synthetic beat's window
+    synthetic_previous_wave: bool = False
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -140,7 +142,7 @@ def training_arrays(train: BeatSet, config: TrainConfig):
     extra = synthesize_premature_beats(
         train.windows, train.rr, train.labels, count, np.random.default_rng([config.seed, 1]),
         normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"],
-        run_share=config.synthetic_run_share)
+        run_share=config.synthetic_run_share, previous_wave=config.synthetic_previous_wave)
     return (np.concatenate([train.windows, extra[0]]), np.concatenate([train.rr, extra[1]]),
             np.concatenate([train.labels, extra[2]]))
 
@@ -346,6 +348,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "training beat")
     parser.add_argument("--synthetic-run-share", type=float, default=TrainConfig.synthetic_run_share,
                         help="share of the synthetic S beats made as beats inside a supraventricular run")
+    parser.add_argument("--synthetic-previous-wave", action=argparse.BooleanOptionalAction,
+                        default=TrainConfig.synthetic_previous_wave,
+                        help="also move the previous beat's T wave as close as the synthetic beat's pre RR")
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
@@ -380,6 +385,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         class_weight_cap=args.class_weight_cap,
         synthetic_premature=args.synthetic_premature,
         synthetic_run_share=args.synthetic_run_share,
+        synthetic_previous_wave=args.synthetic_previous_wave,
     )
 
 
