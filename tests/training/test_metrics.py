@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecgcc.evaluation.evaluate import add_column, new_report
-from ecgcc.evaluation.metrics import agreement, classification_metrics, confusion_matrix
+from ecgcc.evaluation.metrics import agreement, classification_metrics, confusion_matrix, top_ties
 
 
 def test_metrics_from_a_hand_checked_confusion():
@@ -41,3 +41,14 @@ def test_report_columns_can_be_added_later():
     assert report["columns"] == ["float", "device"]
     assert report["device"]["V"]["se"] == 0.5
     assert agreement(np.array([1, 2, 3]), np.array([1, 2, 0]))["same"] == 2
+
+
+def test_top_ties_marks_rows_whose_highest_score_is_shared_and_argmax_gives_them_the_lower_class():
+    scores = np.array([[-5, -5, -120, -126, -128],  # N and S tie: argmax says N
+                       [-40, -120, -26, -26, -128],  # V and F tie: argmax says V
+                       [-128, -5, -5, -128, -128],
+                       [-5, -6, -120, -126, -128],  # one step apart: no tie
+                       [-128, -128, -128, -128, -128 + 2]], dtype=np.int8)
+    assert top_ties(scores).tolist() == [True, True, True, False, False]
+    assert np.argmax(scores, axis=1).tolist() == [0, 2, 1, 0, 4]
+    assert top_ties(np.zeros((0, 5), dtype=np.int8)).tolist() == []

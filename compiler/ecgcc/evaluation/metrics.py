@@ -74,6 +74,16 @@ def classification_metrics(true: np.ndarray, predicted: np.ndarray, classes=CLAS
     return metrics_from_confusion(confusion_matrix(true, predicted, len(classes)), classes)
 
 
+def top_ties(scores: np.ndarray) -> np.ndarray:
+    """Rows of int8 output vectors (n, classes) whose highest score is shared by two or more
+    classes. The class is then the first of them (argmax, as the firmware decides), so ties
+    always fall to the lower class index."""
+    scores = np.asarray(scores)
+    if not scores.size:
+        return np.zeros(len(scores), dtype=bool)
+    return (scores == scores.max(axis=1, keepdims=True)).sum(axis=1) > 1
+
+
 def agreement(predicted_a: np.ndarray, predicted_b: np.ndarray) -> dict:
     """How often two columns (e.g. float and int8) predict the same class."""
     a = np.asarray(predicted_a)
