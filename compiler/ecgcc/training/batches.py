@@ -31,7 +31,7 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     and its difference from the template; drift and noise belong to this beat only and are
     added to both channels alike (the template itself is an average and stays clean).
     """
-    n, length, _ = windows.shape
+    length = windows.shape[1]
     x = windows.astype(np.float32)
     x *= rng.uniform(0.75, 1.3, size=(n, 1, 1)).astype(np.float32)
     ramp = np.linspace(-1.0, 1.0, length, dtype=np.float32)[None, :, None]
@@ -81,7 +81,7 @@ def move_previous_wave(windows: np.ndarray, old_pre: np.ndarray, new_pre: np.nda
     channels move alike: the template the second channel subtracts is not changed by one
     beat. The window is centred again, as every model input window is.
     """
-    n, length, _ = windows.shape
+    length = windows.shape[1]
     x = windows.astype(np.float64)
     beat = x[:, :, 0]
     level = beat[:, PR_SEGMENT[0]:PR_SEGMENT[1]].mean(axis=1, keepdims=True)
