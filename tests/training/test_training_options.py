@@ -8,7 +8,8 @@ import numpy as np
 
 from ecgcc.data import aami, beats
 from ecgcc.data.dataset import BeatSet
-from ecgcc.training.batches import epoch_selection, make_batches, move_previous_wave, synthesize_premature_beats
+from ecgcc.training.batches import (augment_windows, epoch_selection, make_batches, move_previous_wave,
+                                    synthesize_premature_beats)
 from ecgcc.training.model import ModelConfig, build_model
 from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
@@ -184,6 +185,31 @@ def test_synthetic_beats_keep_their_window_unless_the_previous_wave_moves_and_th
     assert np.array_equal(change[:, :, 0], change[:, :, 1])
     assert np.array_equal(moved_rr, synthesize_premature_beats(
         windows, rr, labels, 50, np.random.default_rng(6), normal=N, supraventricular=S)[1])
+
+
+def test_augmentation_keeps_the_beat_where_it_is_centred_and_recognisable():
+    peaks = np.arange(200, 200 + 30 * 281, 281)
+    windows = beats.extract_beats(_gaussian_beats(peaks, peaks[-1] + 400), peaks).windows
+    augmented = augment_windows(windows, np.random.default_rng(8))
+    assert augmented.shape == windows.shape and augmented.dtype == np.int8
+    assert not np.array_equal(augmented, windows)
+    beat, original = augmented[:, :, 0].astype(float), windows[:, :, 0].astype(float)
+    # R-peak jitter of at most 3 samples, plus one for the noise on the rounded peak
+    assert np.all(np.abs(np.argmax(beat, axis=1) - np.argmax(original, axis=1)) <= 4)
+    assert np.all(np.abs(beat.mean(axis=1)) <= 1.5)
+    gain = beat.max(axis=1) / original.max(axis=1)
+    assert np.all((gain > 0.7) & (gain < 1.35)) and np.ptp(gain) > 0.2
+    t = np.arange(beat.shape[1])
+
+    def without_drift(values):
+        return values - np.polyval(np.polyfit(t, values, 1), t)
+
+    for row in range(len(beat)):  # the same beat once the jitter and the linear drift are undone
+        inner = slice(8, -8)
+        reference = without_drift(original[row])[inner]
+        best = max(np.corrcoef(without_drift(np.roll(beat[row], shift))[inner], reference)[0, 1]
+                   for shift in range(-3, 4))
+        assert best > 0.97
 
 
 def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone():

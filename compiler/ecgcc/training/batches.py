@@ -31,7 +31,7 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     and its difference from the template; drift and noise belong to this beat only and are
     added to both channels alike (the template itself is an average and stays clean).
     """
-    length = windows.shape[1]
+    n, length, _ = windows.shape
     x = windows.astype(np.float32)
     x *= rng.uniform(0.75, 1.3, size=(n, 1, 1)).astype(np.float32)
     ramp = np.linspace(-1.0, 1.0, length, dtype=np.float32)[None, :, None]
