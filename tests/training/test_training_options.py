@@ -9,7 +9,7 @@ import numpy as np
 from ecgcc.data import aami, beats
 from ecgcc.data.dataset import BeatSet
 from ecgcc.training.batches import (augment_windows, epoch_selection, make_batches, move_previous_wave,
-                                    synthesize_premature_beats)
+                                    synthesize_irregular_beats, synthesize_premature_beats)
 from ecgcc.training.model import ModelConfig, build_model
 from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
@@ -133,6 +133,27 @@ def test_synthetic_beats_inside_a_run_keep_local_ratios_and_show_the_run_against
     assert np.all(column["post_rr"][single] >= 47)
 
 
+def test_synthetic_irregular_beats_are_steady_normal_beats_given_the_rhythm_of_atrial_fibrillation():
+    rows = [_rr(50, 50, 50, 8)] * 40 + [_rr(30, 70, 50, 8)] * 40 + [_rr(50, 50, 50, 8)] * 40
+    labels = np.array([N] * 80 + [S] * 40, dtype=np.uint8)
+    rr = np.array(rows, dtype=np.int8)
+    windows = np.arange(len(labels), dtype=np.int8)[:, None, None] * np.ones((1, 256, 2), dtype=np.int8)
+    new_windows, new_rr, new_labels = synthesize_irregular_beats(windows, rr, labels, 300, np.random.default_rng(9),
+                                                                 normal=N)
+    assert new_windows.shape == (300, 256, 2) and np.all(new_labels == N)
+    assert set(new_windows[:, 0, 0]) <= set(range(40))  # steady N beats only, windows kept
+    column = _columns(new_rr)
+    assert np.all((column["irregularity"] >= 35) & (column["irregularity"] <= 127))
+    for name in ("pre", "post"):
+        assert np.all((column[f"{name}_rr"] >= 32) & (column[f"{name}_rr"] <= 75))  # 0.65 .. 1.5 of 50
+        assert np.all(np.abs(column[f"{name}_over_local"] - column[f"{name}_rr"] * 64 / 50) <= 1.5)
+    # early and late beats both, drawn independently for pre and post
+    assert column["pre_rr"].min() < 36 and column["pre_rr"].max() > 70
+    assert abs(np.corrcoef(column["pre_rr"], column["post_rr"])[0, 1]) < 0.2
+    for name in ("local_rr", "local_over_long"):
+        assert np.all(column[name] == rr[0, beats.RR_FEATURES.index(name)])
+
+
 def _gaussian_beats(r_peaks, length):
     """One lead in mV at 360 Hz: P, QRS and T waves as Gaussians (offset s, amplitude mV, width s)."""
     waves = ((-0.16, 0.15, 0.025), (-0.02, -0.2, 0.008), (0.0, 1.2, 0.012), (0.02, -0.25, 0.01), (0.28, 0.3, 0.05))
@@ -224,3 +245,9 @@ def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone
     assert np.array_equal(train.rr, rr)  # the caller's features are copied, not changed
     plain = training_arrays(train, TrainConfig(synthetic_premature=0.0))
     assert np.array_equal(plain[2], labels)
+    with_irregular = training_arrays(train, TrainConfig(synthetic_premature=3.0, synthetic_run_share=0.0,
+                                                        synthetic_irregular=2.0))
+    assert len(with_irregular[2]) == 35 + 15 + 10 and np.all(with_irregular[2][50:] == N)
+    # the premature beats draw from their own stream: adding the irregular ones leaves them as they were
+    assert np.array_equal(with_irregular[1][:50], new_rr)
+    assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("irregularity")] >= 35)

@@ -100,6 +100,37 @@ def move_previous_wave(windows: np.ndarray, old_pre: np.ndarray, new_pre: np.nda
     return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
 
 
+def _choose_steady_normal_beats(rr: np.ndarray, labels: np.ndarray, normal: int, count: int,
+                                rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of ``count`` N beats of a steady rhythm (drawn again if too few)."""
+    index = beats.RR_FEATURES.index
+    steady = (
+        (labels == normal)
+        & (rr[:, index("pre_over_local")] >= STEADY_PRE_OVER_LOCAL[0])
+        & (rr[:, index("pre_over_local")] <= STEADY_PRE_OVER_LOCAL[1])
+        & (rr[:, index("post_over_local")] >= STEADY_POST_OVER_LOCAL[0])
+        & (rr[:, index("post_over_local")] <= STEADY_POST_OVER_LOCAL[1])
+        & (rr[:, index("irregularity")] <= STEADY_IRREGULARITY)
+    )
+    eligible = np.flatnonzero(steady)
+    if count <= 0 or not len(eligible):
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(rng.choice(eligible, size=count, replace=count > len(eligible)))
+
+
+def _moved_rhythm(rr: np.ndarray, rate: np.ndarray, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """RR features (float) with the rhythm sped up by ``rate`` and this beat's pre and post
+    intervals stretched by ``pre`` and ``post`` (FEATURE_MOVES)."""
+    moved = rr.astype(np.float64)
+    for name, (rate_power, pre_power, post_power) in FEATURE_MOVES.items():
+        moved[:, beats.RR_FEATURES.index(name)] *= rate**rate_power * pre**pre_power * post**post_power
+    return moved
+
+
+def _on_rr_grid(values: np.ndarray, dtype) -> np.ndarray:
+    return np.clip(np.floor(values + 0.5), 0, beats.INT8_MAX).astype(dtype)
+
+
 def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
                                rng: np.random.Generator, normal: int, supraventricular: int,
                                run_share: float = 0.0, previous_wave: bool = False):
@@ -123,18 +154,9 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     """
     rr = np.asarray(rr)
     index = beats.RR_FEATURES.index
-    steady = (
-        (labels == normal)
-        & (rr[:, index("pre_over_local")] >= STEADY_PRE_OVER_LOCAL[0])
-        & (rr[:, index("pre_over_local")] <= STEADY_PRE_OVER_LOCAL[1])
-        & (rr[:, index("post_over_local")] >= STEADY_POST_OVER_LOCAL[0])
-        & (rr[:, index("post_over_local")] <= STEADY_POST_OVER_LOCAL[1])
-        & (rr[:, index("irregularity")] <= STEADY_IRREGULARITY)
-    )
-    eligible = np.flatnonzero(steady)
-    if count <= 0 or not len(eligible):
+    chosen = _choose_steady_normal_beats(rr, labels, normal, count, rng)
+    if not len(chosen):
         return windows[:0], rr[:0], labels[:0]
-    chosen = np.sort(rng.choice(eligible, size=count, replace=count > len(eligible)))
     rate = np.ones(count)
     pre = rng.uniform(*PREMATURITY, size=count)
     post = rng.uniform(*PAUSE, size=count)
@@ -144,16 +166,45 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
         rate[in_run] = rng.uniform(*RUN_RATE, size=runs)
         pre[in_run] = rng.uniform(*RUN_JITTER, size=runs)
         post[in_run] = rng.uniform(*RUN_JITTER, size=runs)
-    moved = rr[chosen].astype(np.float64)
-    for name, (rate_power, pre_power, post_power) in FEATURE_MOVES.items():
-        moved[:, index(name)] *= rate**rate_power * pre**pre_power * post**post_power
-    new_rr = np.clip(np.floor(moved + 0.5), 0, beats.INT8_MAX).astype(rr.dtype)
+    moved = _moved_rhythm(rr[chosen], rate, pre, post)
+    new_rr = _on_rr_grid(moved, rr.dtype)
     new_windows = windows[chosen]
     if previous_wave:
         pre_rr = index("pre_rr")
         new_windows = move_previous_wave(new_windows, rr[chosen, pre_rr] * SAMPLES_PER_RR_COUNT,
                                          moved[:, pre_rr] * SAMPLES_PER_RR_COUNT)
     return new_windows, new_rr, np.full(count, supraventricular, dtype=labels.dtype)
+
+
+# Synthetic irregular N beats: the rhythm of atrial fibrillation on the N beats of every
+# patient. Ranges from the N beats of DS1's atrial fibrillation patients (201, 203):
+# irregularity 35 .. 127 (10th percentile to the int8 ceiling), pre and post RR 0.65 .. 1.5
+# of the local mean.
+IRREGULAR_IRREGULARITY = (35, 127)
+IRREGULAR_INTERVAL = (0.65, 1.5)
+
+
+def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
+                               rng: np.random.Generator, normal: int):
+    """``count`` new N beats made from N beats of a steady rhythm by giving them the rhythm of
+    atrial fibrillation: pre and post RR each drawn anew, the irregularity high, the local
+    and long-term means kept.
+
+    In atrial fibrillation an early beat is an ordinary N beat. The synthetic S beats teach
+    that early means S in a steady rhythm; these teach, on the same shapes, that it does not
+    in an irregular one, where most false S calls on held-out DS1 patients came from.
+
+    Returns (windows, rr, labels) of the new beats only.
+    """
+    rr = np.asarray(rr)
+    chosen = _choose_steady_normal_beats(rr, labels, normal, count, rng)
+    if not len(chosen):
+        return windows[:0], rr[:0], labels[:0]
+    pre = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
+    post = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
+    moved = _moved_rhythm(rr[chosen], np.ones(len(chosen)), pre, post)
+    moved[:, beats.RR_FEATURES.index("irregularity")] = rng.uniform(*IRREGULAR_IRREGULARITY, size=len(chosen))
+    return windows[chosen], _on_rr_grid(moved, rr.dtype), np.full(len(chosen), normal, dtype=labels.dtype)
 
 
 def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:

@@ -23,7 +23,7 @@ from ..data.dataset import BeatSet, build_beat_set
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..evaluation.metrics import classification_metrics
 from ..evaluation.predict import predict_float, predict_int8
-from .batches import class_weights, make_batches, synthesize_premature_beats
+from .batches import class_weights, make_batches, synthesize_irregular_beats, synthesize_premature_beats
 from .bias_correction import correct_output_bias
 from .convert import convert_to_int8, input_details
 from .distillation import distillation_loss, load_teacher, soft_targets
@@ -75,6 +75,9 @@ class TrainConfig:
     synthetic_run_share: float = 1 / 3
     # also move the previous beat's T wave into the synthetic beat's window
     synthetic_previous_wave: bool = False
+    # synthetic N beats in the rhythm of atrial fibrillation (batches.synthesize_irregular_beats)
+    # per real S training beat
+    synthetic_irregular: float = 0.0
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -136,15 +139,25 @@ def fold_logit_offsets(model, offsets: np.ndarray) -> None:
     layer.set_weights([kernel, (bias + offsets).astype(bias.dtype)])
 
 
+# [seed, epoch] and [seed, epoch, batch] shuffle and augment (make_batches); a synthesizer
+# draws from [seed, SYNTHESIS_STREAM, k], above any epoch. The premature beats keep [seed, 1],
+# the stream the committed reference model was trained with.
+SYNTHESIS_STREAM = 1 << 20
+
+
 def training_arrays(train: BeatSet, config: TrainConfig):
-    """Training windows, RR features (a copy) and labels, with the synthetic S beats appended."""
-    count = round(config.synthetic_premature * int(np.sum(train.labels == aami.CLASS_INDEX["S"])))
+    """Training windows, RR features (a copy) and labels, with the synthetic beats appended."""
+    real_s = int(np.sum(train.labels == aami.CLASS_INDEX["S"]))
+    count = round(config.synthetic_premature * real_s)
     extra = synthesize_premature_beats(
         train.windows, train.rr, train.labels, count, np.random.default_rng([config.seed, 1]),
         normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"],
         run_share=config.synthetic_run_share, previous_wave=config.synthetic_previous_wave)
-    return (np.concatenate([train.windows, extra[0]]), np.concatenate([train.rr, extra[1]]),
-            np.concatenate([train.labels, extra[2]]))
+    irregular = synthesize_irregular_beats(
+        train.windows, train.rr, train.labels, round(config.synthetic_irregular * real_s),
+        np.random.default_rng([config.seed, SYNTHESIS_STREAM, 2]), normal=aami.CLASS_INDEX["N"])
+    return tuple(np.concatenate([base, premature, more]) for base, premature, more in
+                 zip((train.windows, train.rr, train.labels), extra, irregular))
 
 
 def _seed_everything(seed: int) -> None:
@@ -230,7 +243,8 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
 
     train_windows, train_rr, train_labels = training_arrays(train, config)
     if len(train_labels) > len(train):
-        log(f"synthetic premature S beats {len(train_labels) - len(train)}")
+        log(f"synthetic beats {len(train_labels) - len(train)} "
+            f"(S {int(np.sum(train_labels[len(train):] == aami.CLASS_INDEX['S']))})")
     weights = class_weights(train_labels, len(aami.CLASSES), config.class_weight_power, config.class_weight_cap)
     for name, limit in config.class_weight_limits:
         weights[aami.CLASS_INDEX[name]] = min(weights[aami.CLASS_INDEX[name]], limit)
@@ -348,6 +362,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "training beat")
     parser.add_argument("--synthetic-run-share", type=float, default=TrainConfig.synthetic_run_share,
                         help="share of the synthetic S beats made as beats inside a supraventricular run")
+    parser.add_argument("--synthetic-irregular", type=float, default=TrainConfig.synthetic_irregular,
+                        help="add this many synthetic N beats in the rhythm of atrial fibrillation per real S "
+                             "training beat")
     parser.add_argument("--synthetic-previous-wave", action=argparse.BooleanOptionalAction,
                         default=TrainConfig.synthetic_previous_wave,
                         help="also move the previous beat's T wave as close as the synthetic beat's pre RR")
@@ -386,6 +403,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         synthetic_premature=args.synthetic_premature,
         synthetic_run_share=args.synthetic_run_share,
         synthetic_previous_wave=args.synthetic_previous_wave,
+        synthetic_irregular=args.synthetic_irregular,
     )
 
 
