@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import BeatSet
+from .predict import int8_classes
 
 
 class DeviceEvaluationError(RuntimeError):
@@ -34,4 +35,4 @@ def device_predictions(beat_set: BeatSet, board: str, int8_model: Path, *, port:
     summary = result.to_json()
     run = {key: summary[key] for key in ("board", "vectors", "exact", "all_exact", "instructions_per_inference",
                                          "stack_high_water", "elapsed_s")}
-    return np.argmax(scores, axis=1), run
+    return int8_classes(scores), run

@@ -26,7 +26,7 @@ from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..data.wfdb_reader import list_wfdb_records
 from .metrics import agreement, classification_metrics, top_ties
 from .model_size import model_footprint
-from .predict import int8_scores, predict_float
+from .predict import int8_classes, int8_scores, predict_float
 from .report import format_table, save_confusion_png
 
 
@@ -123,7 +123,7 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     started = time.monotonic()
     predictions = {"float": predict_float(float_model, beat_set)}
     scores = int8_scores(flatbuffer, beat_set, show_progress=show_progress)
-    predictions["int8"] = np.argmax(scores, axis=1) if len(scores) else np.zeros(0, dtype=np.int64)
+    predictions["int8"] = int8_classes(scores)
     elapsed = time.monotonic() - started
 
     report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}")

@@ -43,7 +43,16 @@ def int8_scores(flatbuffer: bytes, beat_set: BeatSet, show_progress: bool = Fals
     return np.stack(outputs).astype(np.int8)
 
 
+def int8_classes(scores: np.ndarray) -> np.ndarray:
+    """int8 output vectors (n, classes) -> the class of each beat, decided as the firmware does:
+    the highest score, the first of them on a tie."""
+    scores = np.asarray(scores)
+    if not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    return np.argmax(scores, axis=1)
+
+
 def predict_int8(flatbuffer: bytes, beat_set: BeatSet, show_progress: bool = False) -> np.ndarray:
     if not len(beat_set):
         return np.zeros(0, dtype=np.int64)
-    return np.argmax(int8_scores(flatbuffer, beat_set, show_progress), axis=1)
+    return int8_classes(int8_scores(flatbuffer, beat_set, show_progress))
