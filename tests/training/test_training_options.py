@@ -8,8 +8,8 @@ import numpy as np
 
 from ecgcc.data import aami, beats
 from ecgcc.data.dataset import BeatSet
-from ecgcc.training.batches import (augment_windows, epoch_selection, make_batches, move_previous_wave,
-                                    synthesize_irregular_beats, synthesize_premature_beats)
+from ecgcc.training.batches import (QRS_HALF_WIDTH, augment_windows, epoch_selection, make_batches,
+                                    move_previous_wave, synthesize_irregular_beats, synthesize_premature_beats)
 from ecgcc.training.model import ModelConfig, build_model
 from ecgcc.training.train import TrainConfig, choose_logit_offsets, fold_logit_offsets, training_arrays
 
@@ -165,6 +165,12 @@ def _gaussian_beats(r_peaks, length):
     return signal
 
 
+def _steady_windows(count, rr=281):
+    """Model input windows of ``count`` beats of a steady rhythm (RR in samples)."""
+    peaks = np.arange(200, 200 + (count + 2) * rr, rr)
+    return beats.extract_beats(_gaussian_beats(peaks, peaks[-1] + rr), peaks).windows[:count]
+
+
 def test_moving_the_previous_wave_turns_a_steady_window_into_the_premature_beats_window():
     steady_rr = 288  # 75 per minute
     peaks = list(range(200, 200 + 20 * steady_rr, steady_rr))
@@ -187,30 +193,27 @@ def test_moving_the_previous_wave_turns_a_steady_window_into_the_premature_beats
 def test_synthetic_beats_keep_their_window_unless_the_previous_wave_moves_and_then_only_before_the_qrs():
     rr = np.array([_rr(50, 50, 50, 8)] * 20, dtype=np.int8)
     labels = np.full(len(rr), N, dtype=np.uint8)
-    extracted = beats.extract_beats(_gaussian_beats(range(200, 200 + 22 * 281, 281), 200 + 23 * 281),
-                                    np.arange(200, 200 + 22 * 281, 281))
-    windows = extracted.windows[:20]
+    windows = _steady_windows(20)
     kept, _, _ = synthesize_premature_beats(windows, rr, labels, 50, np.random.default_rng(6), normal=N,
                                             supraventricular=S)
     moved, moved_rr, _ = synthesize_premature_beats(windows, rr, labels, 50, np.random.default_rng(6), normal=N,
                                                     supraventricular=S, previous_wave=True)
     assert np.array_equal(kept, windows[np.zeros(50, dtype=int)])
     change = moved.astype(int) - kept.astype(int)
-    qrs_onward = change[:, beats.R_OFFSET - 18:, :]
+    qrs_onward = change[:, beats.R_OFFSET - QRS_HALF_WIDTH:, :]
     # from the QRS on only the re-centring moves the window: one constant per beat, both channels alike
     assert np.all(np.ptp(qrs_onward, axis=1) <= 1)
     # at 0.7 of the steady RR or earlier the previous T wave reaches the window start
     early = moved_rr[:, beats.RR_FEATURES.index("pre_rr")] <= 35
     assert early.sum() >= 10
-    assert np.abs(change[early, :beats.R_OFFSET - 18, 0]).max(axis=1).min() >= 3
+    assert np.abs(change[early, :beats.R_OFFSET - QRS_HALF_WIDTH, 0]).max(axis=1).min() >= 3
     assert np.array_equal(change[:, :, 0], change[:, :, 1])
     assert np.array_equal(moved_rr, synthesize_premature_beats(
         windows, rr, labels, 50, np.random.default_rng(6), normal=N, supraventricular=S)[1])
 
 
 def test_augmentation_keeps_the_beat_where_it_is_centred_and_recognisable():
-    peaks = np.arange(200, 200 + 30 * 281, 281)
-    windows = beats.extract_beats(_gaussian_beats(peaks, peaks[-1] + 400), peaks).windows
+    windows = _steady_windows(28)
     augmented = augment_windows(windows, np.random.default_rng(8))
     assert augmented.shape == windows.shape and augmented.dtype == np.int8
     assert not np.array_equal(augmented, windows)

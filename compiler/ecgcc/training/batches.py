@@ -24,6 +24,12 @@ def class_weights(labels: np.ndarray, n_classes: int, power: float, cap: float) 
     return weights
 
 
+def _on_int8_grid(values: np.ndarray, lowest: int = beats.INT8_MIN) -> np.ndarray:
+    """Float model inputs back on the int8 grid (half up, saturating), as the firmware gives them;
+    RR features are never negative."""
+    return np.clip(np.floor(values + 0.5), lowest, beats.INT8_MAX).astype(np.int8)
+
+
 def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """int8 windows (n, 256, channels) -> augmented int8 windows (same shape).
 
@@ -41,7 +47,7 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     shift = rng.integers(-3, 4, size=n)
     index = np.clip(np.arange(length)[None, :] + shift[:, None], 0, length - 1)
     x = np.take_along_axis(x, index[:, :, None], axis=1)
-    return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
+    return _on_int8_grid(x)
 
 
 # Synthetic premature beats: which N beats may be moved, and how far. Only beats of a
@@ -97,7 +103,7 @@ def move_previous_wave(windows: np.ndarray, old_pre: np.ndarray, new_pre: np.nda
               - repolarization(np.asarray(old_pre, np.float64))) * taper
     change -= change.mean(axis=1, keepdims=True)
     x += change[:, :, None]
-    return np.clip(np.floor(x + 0.5), beats.INT8_MIN, beats.INT8_MAX).astype(np.int8)
+    return _on_int8_grid(x)
 
 
 def _choose_steady_normal_beats(rr: np.ndarray, labels: np.ndarray, normal: int, count: int,
@@ -125,10 +131,6 @@ def _moved_rhythm(rr: np.ndarray, rate: np.ndarray, pre: np.ndarray, post: np.nd
     for name, (rate_power, pre_power, post_power) in FEATURE_MOVES.items():
         moved[:, beats.RR_FEATURES.index(name)] *= rate**rate_power * pre**pre_power * post**post_power
     return moved
-
-
-def _on_rr_grid(values: np.ndarray, dtype) -> np.ndarray:
-    return np.clip(np.floor(values + 0.5), 0, beats.INT8_MAX).astype(dtype)
 
 
 def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
@@ -167,7 +169,7 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
         pre[in_run] = rng.uniform(*RUN_JITTER, size=runs)
         post[in_run] = rng.uniform(*RUN_JITTER, size=runs)
     moved = _moved_rhythm(rr[chosen], rate, pre, post)
-    new_rr = _on_rr_grid(moved, rr.dtype)
+    new_rr = _on_int8_grid(moved, lowest=0)
     new_windows = windows[chosen]
     if previous_wave:
         pre_rr = index("pre_rr")
@@ -204,7 +206,7 @@ def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     post = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
     moved = _moved_rhythm(rr[chosen], np.ones(len(chosen)), pre, post)
     moved[:, beats.RR_FEATURES.index("irregularity")] = rng.uniform(*IRREGULAR_IRREGULARITY, size=len(chosen))
-    return windows[chosen], _on_rr_grid(moved, rr.dtype), np.full(len(chosen), normal, dtype=labels.dtype)
+    return windows[chosen], _on_int8_grid(moved, lowest=0), np.full(len(chosen), normal, dtype=labels.dtype)
 
 
 def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:
