@@ -17,6 +17,7 @@ from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
+from .passes.decision import LOGIT_FRACTION_BITS, find_decision
 from .passes.dilation import fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
@@ -148,6 +149,18 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
     return report
 
 
+def describe_decisions(low: Lowered) -> list[dict]:
+    """How model_output_class() decides each output, for the report."""
+    described = []
+    for position in range(len(low.graph.outputs)):
+        decision = find_decision(low.graph, position)
+        step = next((i for i, ops in enumerate(low.layer_ops) if decision and ops[0].index == decision.operator), None)
+        described.append(dict(output=position, decided_on="int8 output") if step is None else
+                         dict(output=position, decided_on="finer logits", layer=low.layer_name(step),
+                              fraction_bits=LOGIT_FRACTION_BITS))
+    return described
+
+
 def check_budget(report: dict, board: Board) -> None:
     total, layers = report["total"], report["layers"]
     problems = []
@@ -167,7 +180,8 @@ def check_budget(report: dict, board: Board) -> None:
 
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
     g, plan, root = low.graph, low.plan, low.root
-    arrays, ids, layers = [], {}, []
+    decisions = [find_decision(g, i) for i in range(len(g.outputs))]
+    arrays, ids, layers, decided = [], {}, [], set()
     for step, k in enumerate(low.kernels):
         cname = f"layer_{low.layer_ops[step][0].index}"
         scratch = plan.scratch_offset(step)
@@ -175,7 +189,7 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
         def address(ref) -> str:
             base = scratch if ref.tensor is None else plan.offset(resolve(root, ref.tensor))
             return f"model_arena + {base + ref.skip}"
-        structs, calls = {}, []
+        structs, calls, first_input = {}, [], None
         for call in k.calls():
             for field, value in call.params.items():
                 if isinstance(value, ConstArray) and id(value) not in ids:
@@ -185,6 +199,7 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                                        body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
             fields = tuple((f, c_value(v, ids, scratch)) for f, v in call.params.items())
             inputs = [address(r) for r in call.inputs]
+            first_input = first_input or inputs[0]
             key = (call.params_type, fields, tuple(inputs) if call.inputs_as_array else ())
             if key not in structs:   # chunks of a fused layer often share their constants
                 struct = cname + "_params" + (f"_{len(structs)}" if structs else "")
@@ -193,15 +208,24 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
             struct = structs[key]["cname"]
             args = f"{struct}_inputs" if call.inputs_as_array else ", ".join(inputs)
             calls.append(dict(function=call.function, args=f"&{struct}, {args}, {address(call.output)}"))
+        # the decided outputs' logits are taken before the layer runs, while its input is surely whole
+        first, decision_calls = next(iter(structs.values())), []
+        for position, decision in enumerate(decisions):
+            if decision is not None and decision.operator == low.layer_ops[step][0].index:
+                decided.add(position)
+                decision_calls.append(dict(function="ecg_decision_logits",
+                                           args=f"&{first['cname']}, {first_input}, MODEL_LOGIT_FRACTION_BITS, "
+                                                f"output_logits_{position}"))
         out = g.tensors[k.output]
         ins = " + ".join(g.tensors[t].describe() for t in k.inputs)
         layers.append(dict(name=low.layer_name(step), summary=f"{ins} -> {out.describe()}".replace("*/", "* /"),
-                           structs=list(structs.values()), calls=calls,
+                           structs=list(structs.values()), calls=decision_calls + calls,
                            output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
     inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
-    outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.outputs]
+    outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) | dict(position=i, classes=d.classes if i in decided else 0)
+               for i, (t, d) in enumerate(zip(g.outputs, decisions))]
     context = dict(version=__version__, source=c_string(source), name=c_string(name), identity=identity,
-                   inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
+                   logit_fraction_bits=LOGIT_FRACTION_BITS, inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
                    input_bytes_total=sum(t["bytes"] for t in inputs),
                    output_bytes_total=sum(t["bytes"] for t in outputs),
                    max_layer_output_bytes=max(l["output_bytes"] for l in layers),
@@ -224,6 +248,7 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
     identity = model_identity(tflite_bytes)
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
+    report["class_decision"] = describe_decisions(low)
     if board_info is not None:
         check_budget(report, board_info)
     sources = render_sources(low, name, identity, source or f"{name}.tflite")

@@ -1,6 +1,7 @@
 """The reference: the pip TFLite Micro interpreter (TFLM reference kernels) on the same int8 .tflite.
 
-Used to prove generated C bit-exact, layer by layer, and to compare memory use with TFLM.
+Used to prove generated C bit-exact, layer by layer, and to compare memory use with TFLM, and (with
+decide_classes) as the host twin of the generated code's class decision.
 """
 from __future__ import annotations
 
@@ -39,11 +40,21 @@ def _capture_native_output(fn) -> str:
 
 
 class Reference:
-    def __init__(self, model, keep_all_tensors: bool = False, arena_size: int | None = None):
+    def __init__(self, model, keep_all_tensors: bool = False, arena_size: int | None = None,
+                 decide_classes: bool = False):
         """model: .tflite bytes or path. keep_all_tensors lets tensor() read every intermediate result after
-        run() (TFLM then skips its arena recording, so arena_used_bytes() needs the default mode)."""
+        run() (TFLM then skips its arena recording, so arena_used_bytes() needs the default mode).
+        decide_classes: run_and_decide() also gives each output's class (it keeps the tensors it needs)."""
+        from ecgcc.frontend import parse_tflite
+        from ecgcc.passes.decision import find_decision
+
         runtime = _interpreter_module()
         self.model_bytes = Path(model).read_bytes() if isinstance(model, (str, os.PathLike)) else bytes(model)
+        self.decisions = []
+        if decide_classes:
+            graph = parse_tflite(self.model_bytes)
+            self.decisions = [find_decision(graph, i) for i in range(len(graph.outputs))]
+            keep_all_tensors = keep_all_tensors or any(d is not None for d in self.decisions)
         config = (runtime.InterpreterConfig.kPreserveAllTensors if keep_all_tensors
                   else runtime.InterpreterConfig.kAllocationRecording)
         self.keep_all_tensors = keep_all_tensors
@@ -64,6 +75,17 @@ class Reference:
             self._interp.set_input(np.ascontiguousarray(np.asarray(x, np.int8).reshape(shape)), i)
         self._interp.invoke()
         return [np.array(self._interp.get_output(i)) for i in range(self.num_outputs)]
+
+    def run_and_decide(self, inputs: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+        """(outputs, the class of each output) as model_output_class() of the generated code decides it."""
+        from ecgcc.passes.decision import decide, decision_logits
+
+        if not self.decisions:
+            raise RuntimeError("construct Reference(..., decide_classes=True) to decide classes")
+        outputs = self.run(inputs)
+        classes = [int(decide(decision_logits(d, self.tensor(d.input_tensor)))[0]) if d is not None
+                   else int(decide(np.asarray(o).reshape(1, -1))[0]) for d, o in zip(self.decisions, outputs)]
+        return outputs, classes
 
     def tensor(self, index: int) -> np.ndarray:
         """Any tensor of the model after run(), by its .tflite tensor index (needs keep_all_tensors)."""

@@ -79,6 +79,44 @@ def run_host(exe: Path, records: list[list[np.ndarray]], output_sizes: list[int]
     return results
 
 
+def run_host_classes(exe: Path, records: list[list[np.ndarray]], output_sizes: list[int], with_logits: list[bool]):
+    """Per record: (each output's class, each output's finer logits or None), from model_output_class()
+    and model_output_logits() of the generated code."""
+    payload = struct.pack("<I", len(records)) + b"".join(
+        np.ascontiguousarray(x, np.int8).tobytes() for rec in records for x in rec)
+    raw = subprocess.run([str(exe), "--classes"], input=payload, capture_output=True, check=True).stdout
+    per = sum(output_sizes) + sum(4 + (4 * n if logits else 0) for n, logits in zip(output_sizes, with_logits))
+    assert len(raw) == per * len(records), f"driver wrote {len(raw)} bytes, expected {per * len(records)}"
+    results = []
+    for r in range(len(records)):
+        at = r * per + sum(output_sizes)
+        classes, logits = [], []
+        for n, has in zip(output_sizes, with_logits):
+            classes.append(struct.unpack_from("<i", raw, at)[0])
+            at += 4
+            logits.append(np.frombuffer(raw, "<i4", n, at) if has else None)
+            at += 4 * n if has else 0
+        results.append((classes, logits))
+    return results
+
+
+def assert_classes_match(exe: Path, tflite: bytes, records, output_sizes: list[int], flags=()) -> None:
+    """The generated code's class decision equals the host twin's (Reference.run_and_decide), logits too."""
+    from ecgcc.passes.decision import decision_logits
+    from ecgcc.reference import Reference
+
+    twin = Reference(tflite, decide_classes=True)
+    with_logits = [d is not None for d in twin.decisions]
+    for i, (rec, (classes, logits)) in enumerate(zip(records, run_host_classes(exe, records, output_sizes,
+                                                                                 with_logits))):
+        _, expected = twin.run_and_decide(rec)
+        assert classes == expected, f"record {i}: classes {classes}, host twin {expected} ({flags or 'default'})"
+        for o, (d, got) in enumerate(zip(twin.decisions, logits)):
+            if d is not None:
+                want = decision_logits(d, twin.tensor(d.input_tensor)).reshape(-1)
+                assert np.array_equal(got, want), f"record {i} output {o}: logits {got.tolist()} != {want.tolist()}"
+
+
 def random_records(graph, count: int, seed: int) -> list[list[np.ndarray]]:
     """Random int8 inputs, plus the extremes that stress saturation and padding."""
     rng = np.random.default_rng(seed)
@@ -121,6 +159,7 @@ def assert_bit_exact(tflite: bytes, work: Path, count: int = 100, seed: int = 0,
                     traced = run_host(exe, [rec], out_sizes, [g.tensors[k.output].nbytes for k in result.kernels])
                     raise AssertionError(f"record {i} output {o} differs from TFLM with {flags or 'default'} kernels: "
                                          + first_divergence(result, tflite, rec, traced[0][0]))
+        assert_classes_match(exe, tflite, records, out_sizes, flags)
     return result
 
 

@@ -182,4 +182,13 @@ typedef struct {
 } ecg_pad_params_t;
 void ecg_pad(const ecg_pad_params_t *p, const int8_t *input, int8_t *output);
 
+/* ---- Class decision (compiler/ecgcc/passes/decision.py) ----------------------------------------
+ * The last FULLY_CONNECTED's int32 accumulators, requantized with fraction_bits more fractional bits
+ * than its int8 output, so ties of the int8 output are broken by the finer logits. */
+void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                         int32_t *logits);
+/* Index of the highest value, the first of them on a tie. */
+int32_t ecg_argmax_int32(const int32_t *values, int32_t count);
+int32_t ecg_argmax_int8(const int8_t *values, int32_t count);
+
 #endif
