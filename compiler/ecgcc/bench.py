@@ -54,7 +54,7 @@ def measure(name: str, board: str, vectors: int = 5) -> dict:
     compiled = compile_tflite(tflite, name, board, out_dir)
     image = firmware.build(board, out_dir)
     model = CompiledModel.load(out_dir)
-    reference = Reference(tflite)
+    reference = Reference(tflite, decide_classes=True)
     with EmulatedBoard(board, image.path) as session, Device(session.url, timeout=60) as device:
         info = device.info()
         result = HilResult(board=board, url=session.url, info={})

@@ -67,6 +67,9 @@ class Reference:
         graph = parse_tflite(self.model_bytes)
         return len(graph.inputs), len(graph.outputs)
 
+    def input_shape(self, index: int) -> tuple[int, ...]:
+        return tuple(int(d) for d in self._interp.get_input_details(index)["shape"])
+
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         if len(inputs) != self.num_inputs:
             raise ValueError(f"the model has {self.num_inputs} inputs, got {len(inputs)}")

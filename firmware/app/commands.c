@@ -59,6 +59,7 @@ static void send_outputs(const protocol_request_t *request, uint64_t instruction
     wire_u64(&w, instructions);
     wire_u32(&w, board_stack_high_water());
     for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) wire_bytes(&w, model_output(i), model_output_info[i].bytes);
+    for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) wire_u16(&w, (uint16_t)model_output_class(i));
     protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)w.length);
 }
 

@@ -1,4 +1,4 @@
-/* Command numbers of protocol v1 and the dispatcher that serves them. */
+/* Command numbers of protocol v2 and the dispatcher that serves them. */
 #ifndef ECGCC_COMMANDS_H
 #define ECGCC_COMMANDS_H
 #include "protocol.h"

@@ -1,4 +1,4 @@
-/* Serial protocol v1.
+/* Serial protocol v2.
  *
  * On the wire every frame is COBS-encoded and ends with 0x00. Decoded, a frame is
  *   version:u8  command:u8  sequence:u8  length:u16le  payload[length]  crc:u16le

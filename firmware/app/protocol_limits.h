@@ -14,6 +14,6 @@
 #define PROTOCOL_MAX_PAYLOAD                                                                        \
     PROTOCOL_MAX_OF(PROTOCOL_MIN_PAYLOAD,                                                           \
                     PROTOCOL_MAX_OF((unsigned)MODEL_INPUT_BYTES_TOTAL + 16u,                        \
-                                    PROTOCOL_MAX_OF((unsigned)MODEL_OUTPUT_BYTES_TOTAL + 16u,       \
+                                    PROTOCOL_MAX_OF((unsigned)MODEL_OUTPUT_BYTES_TOTAL + 2u * MODEL_NUM_OUTPUTS + 16u,       \
                                                     (unsigned)MODEL_MAX_LAYER_OUTPUT_BYTES + 16u)))
 #endif

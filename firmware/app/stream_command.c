@@ -26,10 +26,8 @@ static int classify_beat(void *context, const beat_window_entry_t *beat, const i
     memcpy(model_input(rr_input), beat->rr, ECG_MODEL_RR_FEATURES);
     if (model_invoke() != 0) return -1;
     const int8_t *scores = model_output(0);
-    int best = 0;
-    for (int c = 1; c < MONITOR_CLASS_COUNT; ++c) {
-        if (scores[c] > scores[best]) best = c;
-    }
+    int32_t best = model_output_class(0);
+    if (best < 0 || best >= MONITOR_CLASS_COUNT) return -1;
     /* Softmax outputs are quantised with scale 1/256, so score - zero point is the probability in 1/256. */
     int32_t confidence = (int32_t)scores[best] - model_output_info[0].zero_point;
     result->beat_class = (uint8_t)best;

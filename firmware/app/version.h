@@ -1,5 +1,5 @@
 #ifndef ECGCC_VERSION_H
 #define ECGCC_VERSION_H
 #define FIRMWARE_VERSION "0.1.0"
-#define PROTOCOL_VERSION 1u
+#define PROTOCOL_VERSION 2u
 #endif

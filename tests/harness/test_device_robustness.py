@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ecgcc.harness.device import Device, DeviceGarbage, DeviceRejected, DeviceTimeout, DeviceUnavailable
-from ecgcc.harness.protocol import Command, Frame, DeviceError
+from ecgcc.harness.protocol import PROTOCOL_VERSION, Command, DeviceError, Frame
 
 pytestmark = pytest.mark.hil
 
@@ -31,7 +31,7 @@ def read_error(device: Device, timeout: float = 5.0) -> DeviceError:
 
 def assert_still_answers(device: Device):
     info = device.info()
-    assert info.protocol_version == 1
+    assert info.protocol_version == PROTOCOL_VERSION == 2
 
 
 def test_corrupted_frame_gets_bad_crc_then_device_answers(device):

@@ -32,7 +32,10 @@ def test_make_build_prints_sizes_and_links_no_heap(board, compile_for, small_mod
 def test_infer_round_trip_is_bit_exact(board, compile_for, small_model_path, device_port):
     if device_port:
         pytest.skip("emulated-board round trip; tests/hil covers an attached board")
-    result = run_hil(board, compile_for(small_model_path, board), count=40, seed=7).to_json()
+    run = run_hil(board, compile_for(small_model_path, board), count=40, seed=7)
+    # the class each device decided (model_output_class) is the host twin's, vector by vector
+    assert run.device_classes.min() >= 0 and (run.device_classes == run.reference_classes).all()
+    result = run.to_json()
     assert result["vectors"] == result["received"] == 40
     assert result["exact"] == 40, result["first_mismatch"]
     assert result["device"]["board"] == board
@@ -74,3 +77,16 @@ def test_hil_command_json_has_the_keys_ci_scripts_read(compile_for, small_model_
     assert set(result["instructions_per_inference"]) == {"min", "median", "max"}
     assert result["macs"] > 0 and result["flash_bytes"] > 0
     assert set(result["ram_bytes"]) == {"arena", "stack_high_water", "static"}
+
+
+def test_a_class_the_device_decides_differently_is_a_mismatch():
+    import numpy as np
+    from ecgcc.harness.device import InferResult
+    from ecgcc.harness.hil import HilResult, record_reply
+
+    outputs = [np.array([[3, 3, -7]], np.int8)]
+    result = HilResult(board="host", url="", info={})
+    record_reply(result, 0, InferResult(outputs, 100, 10, [1]), outputs, [1])
+    record_reply(result, 1, InferResult(outputs, 100, 10, [0]), outputs, [1])
+    assert result.exact == 1 and result.mismatched == [1]
+    assert result.first_mismatch == {"vector": 1, "class_device": [0], "class_reference": [1]}

@@ -78,7 +78,7 @@ def synthetic_result(vector_set: VectorSet, model: CompiledModel, *, corrupt: in
     received = np.ones(n, bool)
     received[n - lost:] = False
     instructions = np.where(received, 1_500_000 + np.arange(n) % 7, -1)
-    info = {"protocol_version": 1, "firmware_version": "0.1.0", "board": "qemu-m4", "model_name": "synthetic",
+    info = {"protocol_version": 2, "firmware_version": "0.1.0", "board": "qemu-m4", "model_name": "synthetic",
             "model_identity": model.identity, "arena_bytes": 4096, "stack_bytes": 8192, "counter_resolution": 1,
             "max_payload": 1024, "layers": 9, "capabilities": 3,
             "inputs": [{"dims": (1, 256, 1), "bytes": 256, "scale": 1 / 64, "zero_point": 0},

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import BeatSet
-from .predict import int8_classes
 
 
 class DeviceEvaluationError(RuntimeError):
@@ -31,8 +30,7 @@ def device_predictions(beat_set: BeatSet, board: str, int8_model: Path, *, port:
         missing = len(vectors) if result.received_mask is None else int((~result.received_mask).sum())
         raise DeviceEvaluationError(f"the device on {board} left {missing} of {len(vectors)} beats unanswered"
                                     + (f" ({result.aborted})" if result.aborted else ""))
-    scores = result.device_outputs[0].reshape(len(vectors), -1)
     summary = result.to_json()
     run = {key: summary[key] for key in ("board", "vectors", "exact", "all_exact", "instructions_per_inference",
                                          "stack_high_water", "elapsed_s")}
-    return int8_classes(scores), run
+    return result.device_classes[:, 0].astype(np.int64), run

@@ -76,8 +76,8 @@ def classification_metrics(true: np.ndarray, predicted: np.ndarray, classes=CLAS
 
 def top_ties(scores: np.ndarray) -> np.ndarray:
     """Rows of int8 output vectors (n, classes) whose highest score is shared by two or more
-    classes. The class is then the first of them (``predict.int8_classes``, as the firmware
-    decides), so ties always fall to the lower class index."""
+    classes: the int8 output alone cannot decide them (the class then comes from the last layer's
+    finer logits, compiler/ecgcc/passes/decision.py)."""
     scores = np.asarray(scores)
     if not scores.size:
         return np.zeros(len(scores), dtype=bool)

@@ -1,4 +1,4 @@
-"""Talks protocol v1 to a device over anything pyserial opens: `/dev/ttyACM0` for a board,
+"""Talks protocol v2 to a device over anything pyserial opens: `/dev/ttyACM0` for a board,
 `socket://127.0.0.1:PORT` for an emulated board or the host build."""
 from __future__ import annotations
 
@@ -83,6 +83,7 @@ class InferResult:
     outputs: list[np.ndarray]
     instructions: int
     stack_high_water: int
+    classes: list[int] = field(default_factory=list)   # the class the device decided for each output
     layers: list["LayerTrace"] = field(default_factory=list)
 
 
@@ -217,7 +218,8 @@ class Device:
         reader = Reader(payload)
         instructions, stack = reader.take("QI")
         outputs = [np.frombuffer(reader.raw(t.bytes), dtype=np.int8).reshape(t.dims) for t in info.outputs]
-        return InferResult(outputs, instructions, stack)
+        classes = [reader.take("H") for _ in info.outputs]
+        return InferResult(outputs, instructions, stack, classes)
 
     def infer(self, inputs) -> InferResult:
         return self._parse_outputs(self.request(Command.INFER, self._pack_inputs(inputs)).payload)

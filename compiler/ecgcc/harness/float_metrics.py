@@ -38,8 +38,9 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     return (np.asarray(values, dtype=np.float64) - zero_point) * scale
 
 
-def vector_errors(device_float: np.ndarray, float_outputs: np.ndarray) -> VectorErrors:
-    """Both arrays (n, ...) in real units; compared per vector over the flattened elements."""
+def vector_errors(device_float: np.ndarray, float_outputs: np.ndarray, device_classes=None) -> VectorErrors:
+    """Both arrays (n, ...) in real units; compared per vector over the flattened elements. device_classes:
+    the class the device decided for each vector, its top-1 (else the highest of its outputs)."""
     d = np.asarray(device_float, np.float64).reshape(len(device_float), -1)
     f = np.asarray(float_outputs, np.float64).reshape(len(float_outputs), -1)
     if d.shape != f.shape:
@@ -58,7 +59,8 @@ def vector_errors(device_float: np.ndarray, float_outputs: np.ndarray) -> Vector
     relative = np.where(norm_f == 0, np.where(norm_diff == 0, 0.0, np.nan), relative)
     empty = d.shape[1] == 0
     return VectorErrors(
-        top1_device=np.argmax(d, axis=1) if not empty else np.zeros(len(d), np.int64),
+        top1_device=(np.asarray(device_classes, np.int64) if device_classes is not None
+                     else np.argmax(d, axis=1) if not empty else np.zeros(len(d), np.int64)),
         top1_float=np.argmax(f, axis=1) if not empty else np.zeros(len(f), np.int64),
         max_abs=abs_errors.max(axis=1) if not empty else np.zeros(len(d)),
         mean_abs=abs_errors.mean(axis=1) if not empty else np.zeros(len(d)),

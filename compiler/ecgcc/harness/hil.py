@@ -166,6 +166,8 @@ class HilResult:
     reference_checked: int = 0
     aborted: str | None = None
     device_outputs: list[np.ndarray] | None = None  # per output: int8 (planned, *shape)
+    device_classes: np.ndarray | None = None  # int32 (planned, outputs): the device's decisions, -1 if not received
+    reference_classes: np.ndarray | None = None  # int32 (planned, outputs): the host twin's, -1 if not compared
     received_mask: np.ndarray | None = None
     instructions_per_vector: np.ndarray | None = None  # int64 (planned,), -1 if not received
     expected_outputs: list[np.ndarray] | None = None
@@ -217,8 +219,9 @@ class HilResult:
         }
 
 
-def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray]) -> None:
-    """Files one device reply: outputs, instruction count, and whether every byte equals `expected`."""
+def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray], expected_classes: list[int]) -> None:
+    """Files one device reply: outputs, decided classes, instruction count, and whether every byte equals
+    `expected` and every class `expected_classes`."""
     result.received += 1
     result.instructions.append(got.instructions)
     result.stack_high_water = max(result.stack_high_water, got.stack_high_water)
@@ -227,7 +230,12 @@ def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray])
         result.instructions_per_vector[index] = got.instructions
         for store, output in zip(result.device_outputs, got.outputs):
             store[index] = output.reshape(store.shape[1:])
-    if all(np.array_equal(np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)) for g, e in zip(got.outputs, expected)):
+        if result.device_classes is not None:
+            result.device_classes[index] = got.classes
+            result.reference_classes[index] = expected_classes
+    same_bytes = all(np.array_equal(np.asarray(g).reshape(-1), np.asarray(e).reshape(-1))
+                     for g, e in zip(got.outputs, expected))
+    if same_bytes and list(got.classes) == list(expected_classes):
         result.exact += 1
         return
     result.mismatched.append(index)
@@ -241,6 +249,9 @@ def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray])
                                          "device": int(g[at]), "reference": int(e[at]),
                                          "differing_elements": int(diff.size)}
                 break
+        if result.first_mismatch is None:
+            result.first_mismatch = {"vector": index, "class_device": list(got.classes),
+                                     "class_reference": list(expected_classes)}
 
 
 def run_vectors(device: Device, reference, vectors, result: HilResult, progress=None) -> None:
@@ -249,7 +260,7 @@ def run_vectors(device: Device, reference, vectors, result: HilResult, progress=
         result.planned += 1
         result.sent += 1
         got = device.infer(inputs)
-        record_reply(result, index, got, reference.run(inputs))
+        record_reply(result, index, got, *reference.run_and_decide(inputs))
         if progress:
             progress(index + 1, len(vectors))
 
@@ -387,13 +398,15 @@ class HilRunner:
         result.planned = n
         result.device_outputs = [np.zeros((n, *spec.shape), np.int8) for spec in self.reference.outputs]
         result.received_mask = np.zeros(n, bool)
+        result.device_classes = np.full((n, len(self.reference.outputs)), -1, np.int32)
+        result.reference_classes = np.full((n, len(self.reference.outputs)), -1, np.int32)
         result.instructions_per_vector = np.full(n, -1, np.int64)
         result.image = self.image.summary() if self.image is not None else None
         result.macs = self.model.report.get("total", {}).get("macs") if self.model.report else None
 
     def _compare(self, index: int, inputs, got) -> None:
         result = self.result
-        live = self.reference.run(inputs)
+        live, classes = self.reference.run_and_decide(inputs)
         if self.expected is not None:
             expected = [stored[index] for stored in self.expected]
             result.reference_checked += 1
@@ -401,7 +414,7 @@ class HilRunner:
                 result.reference_reproduced += 1
         else:
             expected = live
-        record_reply(result, index, got, expected)
+        record_reply(result, index, got, expected, classes)
 
     def run(self) -> HilResult:
         started = time.monotonic()

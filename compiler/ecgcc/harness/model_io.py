@@ -73,11 +73,19 @@ class ReferenceRunner:
 
         self.tflite = bytes(tflite_bytes)
         self.inputs, self.outputs = tensor_specs(self.tflite)
-        self._reference = Reference(self.tflite)
+        self._reference = Reference(self.tflite, decide_classes=True)
+
+    def _shaped(self, inputs) -> list[np.ndarray]:
+        return [np.asarray(x, np.int8).reshape(s.shape) for x, s in zip(inputs, self.inputs)]
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        results = self._reference.run([np.asarray(x, np.int8).reshape(s.shape) for x, s in zip(inputs, self.inputs)])
+        results = self._reference.run(self._shaped(inputs))
         return [np.asarray(r, np.int8).reshape(s.shape) for r, s in zip(results, self.outputs)]
+
+    def run_and_decide(self, inputs: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+        """The outputs and the class of each, decided as the generated code decides it."""
+        results, classes = self._reference.run_and_decide(self._shaped(inputs))
+        return [np.asarray(r, np.int8).reshape(s.shape) for r, s in zip(results, self.outputs)], classes
 
     def input_details(self) -> list[tuple[tuple[int, ...], float, int]]:
         return [(s.shape, s.scale, s.zero_point) for s in self.inputs]

@@ -1,4 +1,4 @@
-"""Serial protocol v1, host side: COBS framing, CRC-16/CCITT-FALSE, frame layout.
+"""Serial protocol v2, host side: COBS framing, CRC-16/CCITT-FALSE, frame layout.
 
 Decoded frame: version:u8 command:u8 sequence:u8 length:u16le payload crc:u16le; on the wire each frame is
 COBS-encoded and followed by 0x00. The firmware side is firmware/app/protocol.c."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 REPLY_FLAG = 0x80
 COMMAND_ERROR = 0xFF
 

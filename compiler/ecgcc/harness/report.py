@@ -140,6 +140,23 @@ def _argmax_rows(outputs: np.ndarray) -> np.ndarray:
     return np.argmax(flat, axis=1) if flat.shape[1] else np.zeros(len(flat), np.int64)
 
 
+def _device_top1(result) -> np.ndarray:
+    """The class the device decided for its first output (model_output_class), where it reported one."""
+    if result.device_classes is None:
+        return _argmax_rows(result.device_outputs[0])
+    return result.device_classes[:, 0].astype(np.int64)
+
+
+def _reference_top1(result, vector_set) -> np.ndarray:
+    """The host twin's class for the first output, where a reply was compared with it; else the highest
+    of the stored reference outputs."""
+    stored = _argmax_rows(vector_set.reference[0])
+    if result.reference_classes is None:
+        return stored
+    twin = result.reference_classes[:, 0].astype(np.int64)
+    return np.where(twin >= 0, twin, stored)
+
+
 def _round(value, digits: int = 6):
     return None if value is None else round(float(value), digits)
 
@@ -181,7 +198,8 @@ def _float_section(result, vector_set, groups) -> tuple[dict, float_metrics.Vect
     device_float = np.concatenate([_device_float(result, i)[0].reshape(result.planned, -1)
                                    for i in range(len(result.device_outputs))], axis=1)
     floats = np.concatenate([f.reshape(len(f), -1) for f in vector_set.float_outputs], axis=1)
-    errors = float_metrics.vector_errors(device_float, floats)
+    single = len(result.device_outputs) == 1
+    errors = float_metrics.vector_errors(device_float, floats, _device_top1(result) if single else None)
     section = {"available": True, "dequantized_with": [{"scale": t["scale"], "zero_point": t["zero_point"]}
                                                        for t in result.info["outputs"]],
                "groups": {}}
@@ -204,8 +222,8 @@ def _classification(result, vector_set, errors) -> dict:
     if vector_set is None or not (vector_set.labels >= 0).any() or not vector_set.classes:
         return {"available": False, "reason": "no labelled beats among the vectors"}
     labelled_received = (vector_set.labels >= 0) & result.received_mask
-    device = _argmax_rows(result.device_outputs[0])
-    reference = _argmax_rows(vector_set.reference[0])
+    device = _device_top1(result)
+    reference = _reference_top1(result, vector_set)
     floats = _argmax_rows(vector_set.float_outputs[0]) if vector_set.float_outputs is not None else None
     labels = np.where(labelled_received, vector_set.labels, -1)
     metrics = float_metrics.class_metrics(labels, {"device": device, "tflite_micro": reference, "float": floats},
@@ -268,8 +286,8 @@ def _strip(result, vector_set) -> dict | None:
     if strip is None:
         return None
     classes = vector_set.classes
-    device = _argmax_rows(result.device_outputs[0])
-    reference = _argmax_rows(vector_set.reference[0])
+    device = _device_top1(result)
+    reference = _reference_top1(result, vector_set)
     beats = []
     for index in strip.vector_indices:
         index = int(index)
@@ -287,7 +305,7 @@ def _per_vector(result, vector_set, errors) -> dict:
     exact[np.asarray(result.mismatched, dtype=np.int64)] = False
     columns = {"received": result.received_mask.tolist(), "exact": exact.tolist(),
                "instructions": result.instructions_per_vector.tolist(),
-               "device_top1": [int(v) if r else None for v, r in zip(_argmax_rows(result.device_outputs[0]),
+               "device_top1": [int(v) if r else None for v, r in zip(_device_top1(result),
                                                                      result.received_mask)]}
     if vector_set is not None:
         columns |= {"kind": vector_set.kinds.astype(str).tolist(), "label": vector_set.labels.astype(int).tolist(),

@@ -153,13 +153,12 @@ def twin_events(samples, classifier, config=None) -> tuple[list[DeviceEvent], di
 def reference_classifier(tflite: bytes):
     """Classifies each window with the TFLite Micro reference, as the device does with its own C."""
     from ..frontend import parse_tflite
-    from ..monitor.monitor import softmax_class
     from ..reference import Reference
 
     graph = parse_tflite(tflite)
     inputs = [graph.tensors[i] for i in graph.inputs]
     output = graph.tensors[graph.outputs[0]]
-    reference = Reference(tflite)
+    reference = Reference(tflite, decide_classes=True)
 
     def classify(beat, window):
         by_size = {int(np.prod(t.shape)): t for t in inputs}
@@ -168,8 +167,10 @@ def reference_classifier(tflite: bytes):
         ordered = [window_arr if int(np.prod(t.shape)) == window_arr.size else rr for t in inputs]
         if window_arr.size not in by_size or rr.size not in by_size:
             return None
-        scores = reference.run(ordered)[0].reshape(-1)
-        return softmax_class(scores, output.zero_point)
+        outputs, classes = reference.run_and_decide(ordered)
+        scores = outputs[0].reshape(-1)
+        # as the firmware's classify_beat: the decided class, its softmax score as the confidence
+        return classes[0], min(255, max(0, int(scores[classes[0]]) - output.zero_point))
 
     return classify
 
