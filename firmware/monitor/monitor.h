@@ -118,7 +118,10 @@ const beat_window_entry_t *monitor_window_beat(const monitor_t *m);
 int monitor_classify(monitor_t *m, uint32_t beat_id, uint8_t beat_class, uint8_t confidence,
                      monitor_output_t *out);
 /* Same from the model's int8 softmax output (MONITOR_CLASS_COUNT scores in
- * class order, scale 1/256): class = argmax, confidence = score - zero_point. */
+ * class order, scale 1/256): class = argmax, confidence = score - zero_point.
+ * Tied scores go to the lower class index; an app built with a generated model
+ * passes model_output_class() to monitor_classify() instead, which breaks
+ * those ties by the last layer's finer logits. */
 int monitor_classify_softmax(monitor_t *m, uint32_t beat_id, const int8_t *scores, int32_t zero_point,
                              monitor_output_t *out);
 

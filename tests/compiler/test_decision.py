@@ -75,7 +75,7 @@ def test_ties_of_the_int8_output_go_to_the_larger_real_logit():
     assert not_first > 0, "every tie went to the first tied class: the finer logits were not used"
 
 
-def test_outputs_not_fed_by_a_plain_fully_connected_are_decided_on_int8():
+def test_outputs_not_a_softmax_of_a_plain_fully_connected_are_decided_on_int8():
     from ecgcc.frontend import parse_tflite
     from ecgcc.passes.decision import find_decision
 
@@ -84,8 +84,8 @@ def test_outputs_not_fed_by_a_plain_fully_connected_are_decided_on_int8():
     fc = next(op for op in graph.operators if op.kind == "FULLY_CONNECTED")
     fc.options["FusedActivationFunction"] = 1          # RELU: the logits below zero are gone
     assert find_decision(graph, 0) is None
-    relu_out = quantized("decision_dense_relu", single((24,), dense(6, activation="relu")))
-    assert find_decision(parse_tflite(relu_out), 0) is None
+    raw_logits = quantized("decision_dense_logits", single((24,), dense(6)))
+    assert find_decision(parse_tflite(raw_logits), 0) is None    # no SOFTMAX: not a class decision
 
 
 def test_report_names_how_each_output_is_decided(tmp_path):

@@ -9,8 +9,9 @@ with LOGIT_FRACTION_BITS more fractional bits than its int8 output. Integer arit
 in the generated C (firmware/kernels/reference/decision.c) and here.
 
 Rounding is monotone, so the decided class is always one of the top-scoring classes of the int8
-output: the finer logits only break its ties. Models whose output does not come from such a layer
-are decided on their int8 output, the first of the highest bytes.
+output: the finer logits only break its ties. Only a SOFTMAX output fed by such a layer is a class
+decision worth the extra multiply-accumulates and static logits; every other output (raw logits,
+regression, an autoencoder's reconstruction) is decided on its int8 values, the first of the highest.
 """
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ class Decision:
 
 def find_decision(graph: Graph, output: int) -> Decision | None:
     """The decision for graph output number ``output``: from the FULLY_CONNECTED (no fused activation,
-    one row) that produces it directly or through a SOFTMAX, else None (decided on the int8 output)."""
+    one row) whose logits a SOFTMAX turns into that output, else None (decided on the int8 output)."""
     producers = graph.producers()
-    op = producers.get(graph.outputs[output])
-    if op is not None and op.kind == "SOFTMAX" and float(op.options.get("Beta", 1.0)) > 0:
-        op = producers.get(op.inputs[0])
+    softmax = producers.get(graph.outputs[output])
+    if softmax is None or softmax.kind != "SOFTMAX" or float(softmax.options.get("Beta", 1.0)) <= 0:
+        return None
+    op = producers.get(softmax.inputs[0])
     if op is None or op.kind != "FULLY_CONNECTED" or op.options.get("FusedActivationFunction", 0) != _NO_ACTIVATION:
         return None
     x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
