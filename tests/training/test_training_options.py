@@ -254,3 +254,28 @@ def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone
     # the premature beats draw from their own stream: adding the irregular ones leaves them as they were
     assert np.array_equal(with_irregular[1][:50], new_rr)
     assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("irregularity")] >= 35)
+
+
+def test_merged_members_give_softmax_of_the_mean_of_their_logits():
+    import keras
+
+    from ecgcc.training.model import RR_INPUT, WINDOW_INPUT, merge_members
+
+    members = []
+    for seed in (1, 2, 3):
+        keras.utils.set_random_seed(seed)
+        members.append(build_model(ModelConfig()))
+    rng = np.random.default_rng(4)
+    inputs = {WINDOW_INPUT: rng.normal(0, 0.5, (16, beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS)).astype("float32"),
+              RR_INPUT: rng.normal(0, 0.5, (16, len(beats.RR_FEATURES))).astype("float32")}
+    logits = []
+    for member in members:
+        hidden = keras.Model(member.inputs, member.get_layer("head").output).predict(inputs, verbose=0)
+        kernel, bias = member.get_layer("classes").get_weights()
+        logits.append(hidden @ kernel + bias)
+    mean = np.mean(logits, axis=0)
+    expected = np.exp(mean - mean.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    merged = merge_members(members)
+    np.testing.assert_allclose(merged.predict(inputs, verbose=0), expected, rtol=1e-4, atol=1e-6)
+    assert merged.count_params() == sum(m.count_params() for m in members) - 2 * 5   # one final bias, not three

@@ -100,3 +100,25 @@ def build_model(config: ModelConfig = ModelConfig()):
         kernel[unused, :] = 0.0
         first.set_weights([kernel, bias])
     return model
+
+
+def merge_members(members):
+    """One network whose class logits are the mean of the members' (networks of build_model):
+    their bodies side by side up to the hidden layer, then one final layer over all hidden units
+    with the members' final weights stacked and divided by their count. The int8 model therefore
+    still ends in one FULLY_CONNECTED and SOFTMAX, and its class decision keeps the finer logits."""
+    import keras
+    import numpy as np
+    from keras import layers
+
+    window = keras.Input(shape=(beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), name=WINDOW_INPUT)
+    rr = keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT)
+    hidden = [keras.Model(member.inputs, member.get_layer("head").output, name=f"member{index}")([window, rr])
+              for index, member in enumerate(members)]
+    final = layers.Dense(len(aami.CLASSES), activation="softmax", name="classes")
+    output = final(layers.Concatenate(name="members")(hidden))
+    model = keras.Model(inputs=[window, rr], outputs=output, name="ecgcc_ensemble")
+    finals = [member.get_layer("classes").get_weights() for member in members]
+    final.set_weights([np.concatenate([kernel for kernel, _ in finals], axis=0) / len(members),
+                       np.mean([bias for _, bias in finals], axis=0)])
+    return model

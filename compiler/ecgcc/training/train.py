@@ -27,7 +27,7 @@ from .batches import class_weights, make_batches, synthesize_irregular_beats, sy
 from .bias_correction import correct_output_bias
 from .convert import convert_to_int8, input_details
 from .distillation import distillation_loss, load_teacher, soft_targets
-from .model import MODEL_PRESETS, ModelConfig, build_model
+from .model import MODEL_PRESETS, ModelConfig, build_model, merge_members
 
 FLOAT_MODEL_FILE = "model.keras"
 INT8_MODEL_FILE = "model_int8.tflite"
@@ -78,6 +78,9 @@ class TrainConfig:
     # synthetic N beats in the rhythm of atrial fibrillation (batches.synthesize_irregular_beats)
     # per real S training beat
     synthetic_irregular: float = 0.0
+    # networks trained with seeds seed, seed + 1, ... and merged into one whose class logits are
+    # their mean (model.merge_members); 1: a single network
+    ensemble: int = 1
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -222,25 +225,20 @@ def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, 
     return SelectOnValidation()
 
 
-def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True, log=print) -> TrainResult:
+@dataclass
+class _Member:
+    model: object
+    selector: object
+    class_weights: np.ndarray
+    distillation: dict | None
+    fit_seconds: float
+
+
+def _fit_member(config: TrainConfig, train: BeatSet, validation: BeatSet, log) -> _Member:
+    """One network trained on ``train`` with config.seed, its epoch chosen on ``validation``."""
     import keras
-    import tensorflow as tf
 
-    splits.assert_design_records(config.train_records, "training")
-    splits.assert_design_records(config.validation_records, "model selection")
-    overlap = set(config.train_records) & set(config.validation_records)
-    if overlap:
-        raise splits.SplitLeakError(f"records {sorted(overlap)} are in both training and validation")
-    started = time.monotonic()
     _seed_everything(config.seed)
-
-    design = build_beat_set(data_dir, list(config.train_records) + list(config.validation_records),
-                            use_cache=use_cache)
-    train = design.from_records(config.train_records)
-    validation = design.from_records(config.validation_records)
-    log(f"train beats {len(train)} {train.class_counts()}")
-    log(f"validation beats {len(validation)} {validation.class_counts()}")
-
     train_windows, train_rr, train_labels = training_arrays(train, config)
     if len(train_labels) > len(train):
         log(f"synthetic beats {len(train_labels) - len(train)} "
@@ -279,6 +277,35 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     if selector.best_weights is not None:
         model.set_weights(selector.best_weights)
     fold_logit_offsets(model, selector.best_offsets)
+    return _Member(model, selector, weights, distillation, fit_seconds)
+
+
+def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True, log=print) -> TrainResult:
+    import keras
+    import tensorflow as tf
+
+    splits.assert_design_records(config.train_records, "training")
+    splits.assert_design_records(config.validation_records, "model selection")
+    overlap = set(config.train_records) & set(config.validation_records)
+    if overlap:
+        raise splits.SplitLeakError(f"records {sorted(overlap)} are in both training and validation")
+    started = time.monotonic()
+    design = build_beat_set(data_dir, list(config.train_records) + list(config.validation_records),
+                            use_cache=use_cache)
+    train = design.from_records(config.train_records)
+    validation = design.from_records(config.validation_records)
+    log(f"train beats {len(train)} {train.class_counts()}")
+    log(f"validation beats {len(validation)} {validation.class_counts()}")
+
+    members = []
+    for index in range(config.ensemble):
+        member_config = replace(config, seed=config.seed + index)
+        if config.ensemble > 1:
+            log(f"ensemble member {index + 1} of {config.ensemble}, seed {member_config.seed}")
+        members.append(_fit_member(member_config, train, validation, log))
+    model = members[0].model if len(members) == 1 else merge_members([m.model for m in members])
+    selector, weights, distillation = members[0].selector, members[0].class_weights, members[0].distillation
+    fit_seconds = sum(m.fit_seconds for m in members)
 
     calibration = train
     splits.assert_design_records(calibration.record_names(), "int8 calibration")
@@ -308,6 +335,8 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
         "class_weights": {name: float(w) for name, w in zip(aami.CLASSES, weights)},
         "model": {"parameters": int(model.count_params()), "int8_bytes": len(flatbuffer),
                   "inputs": input_details(flatbuffer)},
+        "ensemble": [{"seed": config.seed + i, "best_epoch": m.selector.best_epoch,
+                      "best_score": m.selector.best_score} for i, m in enumerate(members)],
         "selection": {"best_epoch": selector.best_epoch, "best_score": selector.best_score,
                       "logit_offsets": {c: float(v) for c, v in zip(aami.CLASSES, selector.best_offsets)},
                       "epochs_run": len(selector.history), "history": selector.history},
@@ -368,6 +397,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--synthetic-previous-wave", action=argparse.BooleanOptionalAction,
                         default=TrainConfig.synthetic_previous_wave,
                         help="also move the previous beat's T wave as close as the synthetic beat's pre RR")
+    parser.add_argument("--ensemble", type=int, default=TrainConfig.ensemble,
+                        help="train this many networks (seeds SEED, SEED+1, ...) and deploy the mean of their "
+                             "class logits as one network")
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
@@ -404,6 +436,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         synthetic_run_share=args.synthetic_run_share,
         synthetic_previous_wave=args.synthetic_previous_wave,
         synthetic_irregular=args.synthetic_irregular,
+        ensemble=args.ensemble,
     )
 
 
