@@ -52,3 +52,24 @@ def test_top_ties_marks_rows_whose_highest_score_is_shared_and_argmax_gives_them
     assert top_ties(scores).tolist() == [True, True, True, False, False]
     assert np.argmax(scores, axis=1).tolist() == [0, 2, 1, 0, 4]
     assert top_ties(np.zeros((0, 5), dtype=np.int8)).tolist() == []
+
+
+def test_record_statistics_give_each_record_alone_and_average_over_records_holding_the_class():
+    from ecgcc.evaluation.metrics import record_statistics
+
+    n, s, v = 0, 1, 2
+    true = np.array([n, n, s, s, n, n, n, v, v, v])
+    predicted = np.array([n, n, s, n, n, s, n, v, v, n])
+    records = np.array(["a", "a", "a", "a", "b", "b", "b", "c", "c", "c"])
+    result = record_statistics(true, predicted, records)
+    a, b, c = (result["by_record"][name] for name in "abc")
+    assert [a["beats"], b["beats"], c["beats"]] == [4, 3, 3]
+    assert a["S"] == {"count": 2, "predicted": 1, "se": 0.5, "ppv": 1.0}
+    assert b["S"] == {"count": 0, "predicted": 1, "se": None, "ppv": 0.0}
+    assert c["N"]["se"] is None and c["N"]["ppv"] == 0.0
+    average = result["average"]
+    # S: Se only where S beats exist (record a); +P wherever S was called (a and b)
+    assert average["S"] == {"se": 0.5, "ppv": 0.5, "records_se": 1, "records_ppv": 2}
+    assert average["N"]["se"] == pytest.approx((1.0 + 2 / 3) / 2) and average["N"]["records_se"] == 2
+    assert average["V"] == {"se": 2 / 3, "ppv": 1.0, "records_se": 1, "records_ppv": 1}
+    assert average["F"] == {"se": None, "ppv": None, "records_se": 0, "records_ppv": 0}

@@ -58,12 +58,15 @@ def test_training_record_shows_ds1_only():
     assert record["wall_time_s"]["total"] > 0
 
 
-def test_evaluate_command_reports_float_and_int8(mitdb_dir, tmp_path):
+def test_evaluate_command_reports_float_and_int8(mitdb_dir, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     add_evaluate_arguments(parser)
     out = tmp_path / "report.json"
-    args = parser.parse_args(["--data", str(mitdb_dir), "--records", "100,119", "--json", str(out), "--quiet"])
+    args = parser.parse_args(["--data", str(mitdb_dir), "--records", "100,119", "--json", str(out), "--quiet",
+                              "--per-record"])
     assert evaluate_main(args) == 0
+    printed = capsys.readouterr().out
+    assert "average over records (EC57)" in printed and "int8 by record" in printed
     report = json.loads(out.read_text())
     assert report["columns"] == ["float", "int8"]
     for column in ("float", "int8"):
@@ -79,6 +82,12 @@ def test_evaluate_command_reports_float_and_int8(mitdb_dir, tmp_path):
     assert same["rate"] > 0.99
     assert 0 <= same["differ_at_ties"] <= min(same["beats"] - same["same"], same["int8_top_ties"])
     assert report["int8"]["V"]["se"] > 0.8  # record 119 has 444 ventricular beats
+    by_record = report["int8"]["by_record"]
+    assert list(by_record) == ["100", "119"]
+    assert sum(r["beats"] for r in by_record.values()) == report["dataset"]["beats"]
+    assert sum(r["V"]["count"] for r in by_record.values()) == report["int8"]["V"]["count"]
+    # V beats: 1 in record 100, 444 in 119; the average weighs the two records alike
+    assert report["int8"]["average"]["V"]["records_se"] == 2
     assert (tmp_path / "report.png").stat().st_size > 5000
 
 

@@ -24,10 +24,10 @@ from ..data import splits
 from ..data.dataset import PEAK_SOURCES, BeatSet, build_beat_set
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..data.wfdb_reader import list_wfdb_records
-from .metrics import agreement, classification_metrics, top_ties
+from .metrics import agreement, classification_metrics, record_statistics, top_ties
 from .model_size import model_footprint
 from .predict import int8_outputs, predict_float
-from .report import format_table, save_confusion_png
+from .report import format_averages, format_records, format_table, save_confusion_png
 
 
 def default_records(data_dir: Path) -> tuple[list[str], str]:
@@ -65,13 +65,16 @@ def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
     }
 
 
-def new_report(true_labels: np.ndarray, title: str = "") -> dict:
-    return {"title": title, "columns": [], "_true": np.asarray(true_labels)}
+def new_report(true_labels: np.ndarray, title: str = "", records: np.ndarray | None = None) -> dict:
+    """records: the record of every beat, for the per-record figures and their EC57 averages."""
+    return {"title": title, "columns": [], "_true": np.asarray(true_labels), "_records": records}
 
 
 def add_column(report: dict, name: str, predicted: np.ndarray) -> dict:
     """Score one more column of predictions (one class index per beat, same beat order)."""
     metrics = classification_metrics(report["_true"], np.asarray(predicted))
+    if report.get("_records") is not None:
+        metrics.update(record_statistics(report["_true"], np.asarray(predicted), report["_records"]))
     report[name] = metrics
     if name not in report["columns"]:
         report["columns"].append(name)
@@ -125,7 +128,7 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
     elapsed = time.monotonic() - started
 
-    report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}")
+    report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}", records=beat_set.records)
     for column, predicted in predictions.items():
         add_column(report, column, predicted)
     report["agreement_float_int8"] = agreement(predictions["float"], predictions["int8"])
@@ -162,6 +165,8 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", help="serial port of an attached board (with --board)")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
+    parser.add_argument("--per-record", action="store_true",
+                        help="also print every record's int8 Se / +P per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -190,6 +195,9 @@ def evaluate_main(args: argparse.Namespace) -> int:
               f"{found['unmatched_detections']} without an annotated beat, {found['missed_beats']} of "
               f"{found['annotated_beats']} annotated beats missed (EC57 matching, 150 ms)")
     print(format_table(report))
+    print(format_averages(report))
+    if args.per_record:
+        print(format_records(report, "int8"))
     same = report["agreement_float_int8"]
     print(f"float/int8 agreement: {same['same']}/{same['beats']} beats; {same['differ_at_ties']} of the "
           f"{same['beats'] - same['same']} that differ are ties at the top of the int8 output "

@@ -12,6 +12,10 @@ Per class c, from the confusion matrix (rows: truth, columns: prediction):
 zero denominator is reported as null (None), not 0.
 ``macro_f1`` and ``balanced_accuracy`` (mean of ``se``) average over classes present in the
 truth.
+
+``record_statistics`` adds EC57's other view: the figures of every record alone, and their
+average over the records where each is defined (one patient with many beats of a class then
+counts as much as any other patient, unlike the pooled figures).
 """
 
 from __future__ import annotations
@@ -92,3 +96,26 @@ def agreement(predicted_a: np.ndarray, predicted_b: np.ndarray) -> dict:
         raise ValueError("prediction arrays differ in length")
     same = int((a == b).sum())
     return {"beats": int(a.size), "same": same, "rate": _ratio(same, int(a.size))}
+
+
+RECORD_FIELDS = ("count", "predicted", "se", "ppv")
+
+
+def record_statistics(true: np.ndarray, predicted: np.ndarray, records: np.ndarray, classes=CLASSES) -> dict:
+    """``by_record``: record -> beats and, per class, count, predicted, se, ppv; ``average``: per
+    class the mean se over the records holding that class and the mean ppv over the records where
+    it was predicted, with how many records each mean covers."""
+    true, predicted, records = np.asarray(true), np.asarray(predicted), np.asarray(records)
+    by_record = {}
+    for name in dict.fromkeys(records.tolist()):
+        mask = records == name
+        metrics = classification_metrics(true[mask], predicted[mask], classes)
+        by_record[str(name)] = {"beats": int(mask.sum()),
+                                **{c: {key: metrics[c][key] for key in RECORD_FIELDS} for c in classes}}
+    average = {}
+    for c in classes:
+        se = [figures[c]["se"] for figures in by_record.values() if figures[c]["se"] is not None]
+        ppv = [figures[c]["ppv"] for figures in by_record.values() if figures[c]["ppv"] is not None]
+        average[c] = {"se": float(np.mean(se)) if se else None, "ppv": float(np.mean(ppv)) if ppv else None,
+                      "records_se": len(se), "records_ppv": len(ppv)}
+    return {"by_record": by_record, "average": average}

@@ -42,6 +42,34 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def format_averages(report: dict) -> str:
+    """EC57 average statistics: each class's Se and +P averaged over the records (see metrics.py)."""
+    columns = [c for c in report["columns"] if "average" in report[c]]
+    if not columns:
+        return ""
+    lines = [f"{'average over records (EC57)':28s}" + "".join(f" | {column:^13s}" for column in columns),
+             f"{'class':28s}" + "".join(f" | {'Se%':>6s} {'+P%':>6s}" for _ in columns)]
+    for name in CLASSES:
+        first = report[columns[0]]["average"][name]
+        label = f"{name} ({first['records_se']} records with the class)"
+        lines.append(f"{label:28s}" + "".join(
+            f" | {_percent(report[c]['average'][name]['se'])} {_percent(report[c]['average'][name]['ppv'])}"
+            for c in columns))
+    return "\n".join(lines)
+
+
+def format_records(report: dict, column: str) -> str:
+    """One line per record: beats, and per class its count with the column's Se / +P."""
+    by_record = report[column]["by_record"]
+    lines = [f"{column + ' by record':15s}" + "".join(f" | {name:^20s}" for name in CLASSES),
+             f"{'record':>8s} {'beats':>6s}" + "".join(f" | {'n':>6s} {'Se%':>6s} {'+P%':>6s}" for _ in CLASSES)]
+    for record, figures in by_record.items():
+        lines.append(f"{record:>8s} {figures['beats']:6d}" + "".join(
+            f" | {figures[name]['count']:6d} {_percent(figures[name]['se'])} {_percent(figures[name]['ppv'])}"
+            for name in CLASSES))
+    return "\n".join(lines)
+
+
 def save_confusion_png(report: dict, path: str | Path) -> Path:
     import matplotlib
 
