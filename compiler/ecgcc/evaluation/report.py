@@ -47,12 +47,12 @@ def format_averages(report: dict) -> str:
     columns = [c for c in report["columns"] if "average" in report[c]]
     if not columns:
         return ""
-    lines = [f"{'average over records (EC57)':28s}" + "".join(f" | {column:^13s}" for column in columns),
-             f"{'class':28s}" + "".join(f" | {'Se%':>6s} {'+P%':>6s}" for _ in columns)]
+    lines = [f"{'average over records (EC57)':30s}" + "".join(f" | {column:^13s}" for column in columns),
+             f"{'class':30s}" + "".join(f" | {'Se%':>6s} {'+P%':>6s}" for _ in columns)]
     for name in CLASSES:
         first = report[columns[0]]["average"][name]
         label = f"{name} ({first['records_se']} records with the class)"
-        lines.append(f"{label:28s}" + "".join(
+        lines.append(f"{label:30s}" + "".join(
             f" | {_percent(report[c]['average'][name]['se'])} {_percent(report[c]['average'][name]['ppv'])}"
             for c in columns))
     return "\n".join(lines)
