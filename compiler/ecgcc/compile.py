@@ -17,7 +17,7 @@ from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
-from .passes.decision import LOGIT_FRACTION_BITS, find_decision
+from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.dilation import fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
@@ -69,9 +69,14 @@ class Lowered:
     layer_ops: list[list]      # per kernel, the operators it computes (several when fused)
     root: dict[int, int]
     plan: MemoryPlan
+    decisions: list[Decision | None]   # per output: from which layer's logits it is decided; None: its int8 bytes
 
     def layer_name(self, step: int) -> str:
         return "+".join(f"{op.index}:{op.kind}" for op in self.layer_ops[step])
+
+    def decided_at(self, position: int, step: int) -> bool:
+        decision = self.decisions[position]
+        return decision is not None and decision.operator == self.layer_ops[step][0].index
 
 
 def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPlan:
@@ -105,7 +110,11 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))
-    return Lowered(graph, kernels, [[ops[i] for i in g] for g in groups], root, plan)
+    layer_ops = [[ops[i] for i in g] for g in groups]
+    layer_starts = {group[0].index for group in layer_ops}
+    decisions = [find_decision(graph, position) for position in range(len(graph.outputs))]
+    decisions = [d if d is not None and d.operator in layer_starts else None for d in decisions]
+    return Lowered(graph, kernels, layer_ops, root, plan, decisions)
 
 
 def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
@@ -153,8 +162,7 @@ def describe_decisions(low: Lowered) -> list[dict]:
     """How model_output_class() decides each output, for the report."""
     described = []
     for position in range(len(low.graph.outputs)):
-        decision = find_decision(low.graph, position)
-        step = next((i for i, ops in enumerate(low.layer_ops) if decision and ops[0].index == decision.operator), None)
+        step = next((i for i in range(len(low.kernels)) if low.decided_at(position, i)), None)
         described.append(dict(output=position, decided_on="int8 output") if step is None else
                          dict(output=position, decided_on="finer logits", layer=low.layer_name(step),
                               fraction_bits=LOGIT_FRACTION_BITS))
@@ -180,8 +188,7 @@ def check_budget(report: dict, board: Board) -> None:
 
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
     g, plan, root = low.graph, low.plan, low.root
-    decisions = [find_decision(g, i) for i in range(len(g.outputs))]
-    arrays, ids, layers, decided = [], {}, [], set()
+    arrays, ids, layers = [], {}, []
     for step, k in enumerate(low.kernels):
         cname = f"layer_{low.layer_ops[step][0].index}"
         scratch = plan.scratch_offset(step)
@@ -210,9 +217,8 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
             calls.append(dict(function=call.function, args=f"&{struct}, {args}, {address(call.output)}"))
         # the decided outputs' logits are taken before the layer runs, while its input is surely whole
         first, decision_calls = next(iter(structs.values())), []
-        for position, decision in enumerate(decisions):
-            if decision is not None and decision.operator == low.layer_ops[step][0].index:
-                decided.add(position)
+        for position in range(len(g.outputs)):
+            if low.decided_at(position, step):
                 decision_calls.append(dict(function="ecg_decision_logits",
                                            args=f"&{first['cname']}, {first_input}, MODEL_LOGIT_FRACTION_BITS, "
                                                 f"output_logits_{position}"))
@@ -222,8 +228,8 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                            structs=list(structs.values()), calls=decision_calls + calls,
                            output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
     inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
-    outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) | dict(position=i, classes=d.classes if i in decided else 0)
-               for i, (t, d) in enumerate(zip(g.outputs, decisions))]
+    outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) | dict(position=i, classes=d.classes if d else 0)
+               for i, (t, d) in enumerate(zip(g.outputs, low.decisions))]
     context = dict(version=__version__, source=c_string(source), name=c_string(name), identity=identity,
                    logit_fraction_bits=LOGIT_FRACTION_BITS, inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
                    input_bytes_total=sum(t["bytes"] for t in inputs),

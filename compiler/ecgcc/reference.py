@@ -50,9 +50,10 @@ class Reference:
 
         runtime = _interpreter_module()
         self.model_bytes = Path(model).read_bytes() if isinstance(model, (str, os.PathLike)) else bytes(model)
+        graph = parse_tflite(self.model_bytes)
+        self.num_inputs, self.num_outputs = len(graph.inputs), len(graph.outputs)
         self.decisions = []
         if decide_classes:
-            graph = parse_tflite(self.model_bytes)
             self.decisions = [find_decision(graph, i) for i in range(len(graph.outputs))]
             keep_all_tensors = keep_all_tensors or any(d is not None for d in self.decisions)
         config = (runtime.InterpreterConfig.kPreserveAllTensors if keep_all_tensors
@@ -60,12 +61,6 @@ class Reference:
         self.keep_all_tensors = keep_all_tensors
         self._interp = runtime.Interpreter.from_bytes(self.model_bytes, arena_size=arena_size,
                                                       intrepreter_config=config)
-        self.num_inputs, self.num_outputs = self._count_io()
-
-    def _count_io(self) -> tuple[int, int]:
-        from ecgcc.frontend import parse_tflite
-        graph = parse_tflite(self.model_bytes)
-        return len(graph.inputs), len(graph.outputs)
 
     def input_shape(self, index: int) -> tuple[int, ...]:
         return tuple(int(d) for d in self._interp.get_input_details(index)["shape"])

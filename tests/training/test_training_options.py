@@ -279,3 +279,26 @@ def test_merged_members_give_softmax_of_the_mean_of_their_logits():
     merged = merge_members(members)
     np.testing.assert_allclose(merged.predict(inputs, verbose=0), expected, rtol=1e-4, atol=1e-6)
     assert merged.count_params() == sum(m.count_params() for m in members) - 2 * 5   # one final bias, not three
+
+
+def test_segmented_morphology_is_a_dense_layer_over_the_stretches_in_window_order():
+    import keras
+    import pytest
+
+    model = build_model(ModelConfig(conv_filters=(4, 6), conv_kernels=(3, 3), rr_units=4, dense_units=8,
+                                    morphology_segments=4))
+    rng = np.random.default_rng(11)
+    window = rng.normal(size=(3, 256, 2)).astype(np.float32)
+    maps = keras.Model(model.inputs, model.get_layer("conv1").output).predict(
+        {"beat_window": window, "rr_features": np.zeros((3, 8), np.float32)}, verbose=0)
+    summary = keras.Model(model.inputs, model.get_layer("morphology").output).predict(
+        {"beat_window": window, "rr_features": np.zeros((3, 8), np.float32)}, verbose=0)
+    stretches = maps.reshape(3, 4, maps.shape[1] // 4, 6).mean(axis=2)        # (beats, stretch, channel)
+    kernel, bias = model.get_layer("placed").get_weights()                   # (stretch, channel, unit)
+    expected = np.maximum(np.einsum("bsc,scu->bu", stretches, kernel) + bias, 0.0)
+    np.testing.assert_allclose(summary, expected, rtol=1e-4, atol=1e-5)
+    # the same stretches in another order give another summary: where a shape occurs is kept
+    swapped = np.maximum(np.einsum("bsc,scu->bu", stretches[:, ::-1], kernel) + bias, 0.0)
+    assert not np.allclose(swapped, expected, atol=1e-3)
+    with pytest.raises(ValueError, match="morphology_segments must divide"):
+        build_model(ModelConfig(conv_filters=(4, 6), conv_kernels=(3, 3), morphology_segments=5))

@@ -159,3 +159,16 @@ def test_unused_rhythm_features_get_zero_weights_and_cannot_move_the_int8_output
         rr[unused] = rng.integers(0, 128, len(unused))
         assert np.array_equal(reference.run([beats.windows[index], rr])[0], expected)
     assert config.model.to_dict()["rhythm_features"] == ratios
+
+
+def test_segmented_morphology_converts_to_static_operators_the_compiler_takes(mitdb_dir, tmp_path):
+    from ecgcc.compile import compile_tflite
+
+    config = TrainConfig(epochs=1, patience=1, train_records=("119",), validation_records=("220",),
+                         calibration_samples=100, output_bias_correction=False,
+                         model=ModelConfig(conv_filters=(4, 4), conv_kernels=(3, 3), morphology_segments=4))
+    result = train_reference(config, mitdb_dir, log=lambda *_: None)
+    names = operator_names(result.int8_flatbuffer)
+    assert set(names) <= SUPPORTED_OPS and "AVERAGE_POOL_2D" in names
+    compiled = compile_tflite(result.int8_flatbuffer, "segmented", "qemu-m3", tmp_path)
+    assert compiled.report["class_decision"][0]["decided_on"] == "finer logits"

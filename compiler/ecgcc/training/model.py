@@ -37,6 +37,10 @@ class ModelConfig:
     # RR ratios do). Off by default: on DS1 validation it helped patients 220/223 but made the
     # atrial-fibrillation beats of 201 look premature (many false S and V calls there).
     morphology_dropout: float = 0.0
+    # Pool the last feature maps into this many equal stretches of the window instead of one
+    # average over all of it. One average tells the head which shapes occur, not where: a wave
+    # before the R peak (the P wave that sets atrial beats apart) and one after it (T) look alike.
+    morphology_segments: int = 1
     # The RR features the network may use (names from beats.RR_FEATURES). The input keeps all
     # eight, as the firmware computes them; an unused feature gets zero weights throughout
     # training, so the int8 model ignores it exactly.
@@ -77,7 +81,18 @@ def build_model(config: ModelConfig = ModelConfig()):
         x = layers.Conv1D(filters, kernel, padding="same", activation="relu", name=f"conv{depth}")(x)
         if depth < last:
             x = layers.MaxPool1D(2, name=f"pool{depth}")(x)
-    x = layers.GlobalAveragePooling1D(name="morphology")(x)
+    if config.morphology_segments == 1:
+        x = layers.GlobalAveragePooling1D(name="morphology")(x)
+    else:
+        length = x.shape[1]
+        if config.morphology_segments < 1 or length % config.morphology_segments:
+            raise ValueError(f"morphology_segments must divide the last feature map length {length}, "
+                             f"got {config.morphology_segments}")
+        x = layers.AveragePooling1D(length // config.morphology_segments, name="segments")(x)
+        # One valid convolution spanning every stretch is a dense layer over them in order; it
+        # keeps the shapes static (a Flatten or Reshape converts with run-time SHAPE operators)
+        x = layers.Conv1D(x.shape[2], config.morphology_segments, activation="relu", name="placed")(x)
+        x = layers.GlobalAveragePooling1D(name="morphology")(x)
     if config.morphology_dropout:
         # one draw per beat for the whole vector (identity at inference, absent from the int8 model)
         x = layers.Dropout(config.morphology_dropout, noise_shape=(None, 1), name="hide_morphology")(x)

@@ -403,6 +403,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
+    parser.add_argument("--morphology-segments", type=int, default=None,
+                        help="pool the last feature maps into this many stretches of the window, in order, "
+                             "instead of one average (default: the --model preset's)")
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
@@ -417,6 +420,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     model = MODEL_PRESETS[args.model]
     if args.morphology_dropout is not None:
         model = replace(model, morphology_dropout=args.morphology_dropout)
+    if args.morphology_segments is not None:
+        model = replace(model, morphology_segments=args.morphology_segments)
     return replace(
         config,
         epochs=args.epochs,
