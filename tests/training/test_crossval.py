@@ -101,12 +101,12 @@ def test_command_line_passes_training_options_and_writes_json(mitdb_dir, tmp_pat
                               "220,119", "--folds", "2", "--epochs", "3", "--class-weight-power", "0.5",
                               "--morphology-dropout", "0.1", "--morphology-segments", "4", "--synthetic-premature", "2",
                               "--synthetic-run-share", "0.25", "--synthetic-previous-wave", "--synthetic-irregular", "1.5",
-                              "--ensemble", "2", "--json", str(out)])
+                              "--ensemble", "2", "--extra-data", str(tmp_path), "--json", str(out)])
     assert crossval_main(args) == 0
     assert seen["k"] == 2 and seen["records"] == TINY_RECORDS and seen["validation_pool"] == TINY_POOL
     config = seen["config"]
     assert config.epochs == 3 and config.class_weight_power == 0.5 and config.model.morphology_dropout == 0.1
-    assert config.model.morphology_segments == 4
+    assert config.model.morphology_segments == 4 and config.extra_data == str(tmp_path)
     assert config.synthetic_premature == 2 and config.synthetic_run_share == 0.25 and config.synthetic_previous_wave
     assert config.synthetic_irregular == 1.5 and config.ensemble == 2
     assert json.loads(out.read_text())["pooled"] == tiny_report["pooled"]

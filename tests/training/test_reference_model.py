@@ -17,6 +17,7 @@ from ecgcc.evaluation.evaluate import add_evaluate_arguments, evaluate_main
 from ecgcc.evaluation.model_size import model_footprint
 from ecgcc.training.convert import input_details
 
+from foreign_db import write_foreign_record
 from tflite_ops import SUPPORTED_OPS, operator_names
 
 WEIGHT_BUDGET = 32 * 1024
@@ -93,31 +94,11 @@ def test_evaluate_command_reports_float_and_int8(mitdb_dir, tmp_path, capsys):
 
 def test_evaluate_any_wfdb_directory_resamples_picks_lead_and_counts_unknown(mitdb_dir, tmp_path):
     """A foreign database: 250 Hz, lead II second, an annotation symbol outside the AAMI tables."""
-    import wfdb
-    from scipy.signal import resample_poly
-
     from ecgcc.data.wfdb_reader import load_wfdb_record
     from ecgcc.evaluation.evaluate import evaluate
 
-    source = load_wfdb_record(mitdb_dir, "119")
-    seconds = 300
-    mlii = source.lead(0)[: 360 * seconds]
-    lead_ii = resample_poly(mlii, 25, 36)
-    other = resample_poly(source.lead(1)[: 360 * seconds], 25, 36)
-    keep = source.annotations.samples < 360 * seconds
-    samples = np.rint(source.annotations.samples[keep] * 250 / 360).astype(int)
-    symbols = list(np.array(source.annotations.symbols)[keep])
-    symbols[5] = "Z"
-    folder = tmp_path / "otherdb"
-    folder.mkdir()
-    wfdb.wrsamp("x1", fs=250, units=["mV", "mV"], sig_name=["V1", "II"],
-                p_signal=np.column_stack([other, lead_ii]), fmt=["16", "16"], write_dir=str(folder))
-    import pandas as pd
-
-    # a database-specific label (WFDB custom label table), unknown to the AAMI mapping
-    custom = pd.DataFrame({"label_store": [42], "symbol": ["Z"], "description": ["local label"]})
-    wfdb.wrann("x1", "atr", samples, symbol=symbols, custom_labels=custom, write_dir=str(folder))
-
+    folder = write_foreign_record(load_wfdb_record(mitdb_dir, "119"), tmp_path / "otherdb", "x1",
+                                  unknown_symbol_at=5)
     report, beat_set, _ = evaluate(folder, show_progress=False)
     dataset = report["dataset"]
     assert dataset["selection"] == "all annotated records" and dataset["records"] == ["x1"]

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data import aami, splits
 from ..data.dataset import BeatSet, build_beat_set
+from .extra_data import describe as describe_extra, extra_training_beats
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..evaluation.metrics import classification_metrics
 from ..evaluation.predict import predict_float, predict_int8
@@ -94,6 +95,9 @@ class TrainConfig:
     temperature: float = 2.0
     train_records: tuple[str, ...] = splits.training_patients()
     validation_records: tuple[str, ...] = splits.VALIDATION_PATIENTS
+    # another annotated WFDB database whose beats join the fitted beats (extra_data.py); None: DS1 only
+    extra_data: str | None = None
+    extra_records: tuple[str, ...] | None = None   # None: every annotated record there
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def to_dict(self) -> dict:
@@ -296,13 +300,18 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     validation = design.from_records(config.validation_records)
     log(f"train beats {len(train)} {train.class_counts()}")
     log(f"validation beats {len(validation)} {validation.class_counts()}")
+    fitted, extra = train, None
+    if config.extra_data:
+        extra = extra_training_beats(config.extra_data, config.extra_records, use_cache=use_cache)
+        log(f"extra training beats {len(extra)} {extra.class_counts()} from {config.extra_data}")
+        fitted = BeatSet.concatenate([train, extra], digest=train.digest)
 
     members = []
     for index in range(config.ensemble):
         member_config = replace(config, seed=config.seed + index)
         if config.ensemble > 1:
             log(f"ensemble member {index + 1} of {config.ensemble}, seed {member_config.seed}")
-        members.append(_fit_member(member_config, train, validation, log))
+        members.append(_fit_member(member_config, fitted, validation, log))
     model = members[0].model if len(members) == 1 else merge_members([m.model for m in members])
     selector, weights, distillation = members[0].selector, members[0].class_weights, members[0].distillation
     fit_seconds = sum(m.fit_seconds for m in members)
@@ -330,6 +339,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
             "validation_beat_records": validation.record_names(),
             "train_class_counts": train.class_counts(),
             "validation_class_counts": validation.class_counts(),
+            "extra_training_data": describe_extra(config.extra_data, extra) if extra is not None else None,
         },
         "parameters": config.to_dict(),
         "class_weights": {name: float(w) for name, w in zip(aami.CLASSES, weights)},
@@ -373,6 +383,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--records", help="comma-separated DS1 training records (default: DS1 minus validation)")
     parser.add_argument("--validation-records", help="comma-separated DS1 validation records")
+    parser.add_argument("--extra-data", help="another annotated WFDB database whose beats join the fitted beats "
+                        "(resampled, lead MLII or II by name; epoch choice and calibration stay on DS1)")
+    parser.add_argument("--extra-records", help="comma-separated records of --extra-data (default: every annotated one)")
     parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
     parser.add_argument("--no-cache", action="store_true", help="rebuild the beat dataset instead of using .build/cache")
     parser.add_argument("--model", choices=sorted(MODEL_PRESETS), default="reference",
@@ -431,6 +444,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         augment=not args.no_augment,
         train_records=train_records,
         validation_records=validation,
+        extra_data=args.extra_data,
+        extra_records=_split_list(args.extra_records),
         model=model,
         teacher=args.teacher,
         distillation_weight=args.distillation_weight,
