@@ -86,6 +86,13 @@ class BeatSet:
         counts = np.bincount(self.labels, minlength=len(aami.CLASSES))
         return {name: int(count) for name, count in zip(aami.CLASSES, counts)}
 
+    def unknown_symbols(self) -> dict[str, int]:
+        """Annotation symbols outside the AAMI tables, counted over the records read."""
+        unknown: Counter = Counter()
+        for report in self.reports:
+            unknown.update(report.unknown_symbols)
+        return dict(unknown)
+
     def float_inputs(self) -> tuple[np.ndarray, np.ndarray]:
         return beats.to_float_inputs(self.windows, self.rr)
 

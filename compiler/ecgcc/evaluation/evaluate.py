@@ -39,9 +39,7 @@ def default_records(data_dir: Path) -> tuple[list[str], str]:
 
 
 def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
-    unknown: Counter = Counter()
-    for report in beat_set.reports:
-        unknown.update(report.unknown_symbols)
+    unknown = beat_set.unknown_symbols()
     peaks = sorted({report.peaks for report in beat_set.reports}) or ["annotations"]
     detection = {}
     if peaks == ["detector"]:
@@ -60,7 +58,7 @@ def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
         "resampled_from": {
             report.name: report.original_fs for report in beat_set.reports if report.original_fs != 360
         },
-        "unknown_symbols": dict(unknown),
+        "unknown_symbols": unknown,
         "unknown_symbol_count": int(sum(unknown.values())),
     }
 

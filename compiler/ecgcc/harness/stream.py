@@ -153,6 +153,7 @@ def twin_events(samples, classifier, config=None) -> tuple[list[DeviceEvent], di
 def reference_classifier(tflite: bytes):
     """Classifies each window with the TFLite Micro reference, as the device does with its own C."""
     from ..frontend import parse_tflite
+    from ..monitor.monitor import softmax_confidence
     from ..reference import Reference
 
     graph = parse_tflite(tflite)
@@ -170,7 +171,7 @@ def reference_classifier(tflite: bytes):
         outputs, classes = reference.run_and_decide(ordered)
         scores = outputs[0].reshape(-1)
         # as the firmware's classify_beat: the decided class, its softmax score as the confidence
-        return classes[0], min(255, max(0, int(scores[classes[0]]) - output.zero_point))
+        return classes[0], softmax_confidence(scores[classes[0]], output.zero_point)
 
     return classify
 

@@ -66,13 +66,18 @@ class MonitorResult:
         return np.array([e.position for e in self.events if e.type == BEAT], dtype=np.int64)
 
 
+def softmax_confidence(score, zero_point: int) -> int:
+    """A class's softmax byte as the monitor's 0..255 confidence: score - zero point."""
+    return min(255, max(0, int(score) - zero_point))
+
+
 def softmax_class(scores, zero_point: int) -> tuple[int, int]:
     """monitor_classify_softmax: argmax (first on ties), confidence = score - zero point."""
     best = 0
     for i in range(1, CLASS_COUNT):
         if scores[i] > scores[best]:
             best = i
-    return best, min(255, max(0, int(scores[best]) - zero_point))
+    return best, softmax_confidence(scores[best], zero_point)
 
 
 def run_monitor(

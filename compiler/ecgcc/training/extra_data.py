@@ -47,9 +47,5 @@ def extra_training_beats(directory: str | Path, records: tuple[str, ...] | None 
 
 def describe(directory: str | Path, beat_set: BeatSet) -> dict:
     """What the training record keeps about the extra data."""
-    unknown: dict[str, int] = {}
-    for report in beat_set.reports:
-        for symbol, count in report.unknown_symbols.items():
-            unknown[symbol] = unknown.get(symbol, 0) + count
     return {"data_dir": str(directory), "records": beat_set.record_names(), "dataset_digest": beat_set.digest,
-            "class_counts": beat_set.class_counts(), "unknown_symbols": unknown}
+            "class_counts": beat_set.class_counts(), "unknown_symbols": beat_set.unknown_symbols()}

@@ -66,14 +66,21 @@ MODEL_PRESETS = {
 }
 
 
+def _model_inputs():
+    """The two inputs every reference network takes, named so the converter keeps their order."""
+    import keras
+
+    return (keras.Input(shape=(beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), name=WINDOW_INPUT),
+            keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT))
+
+
 def build_model(config: ModelConfig = ModelConfig()):
     import keras
     from keras import layers
 
     if len(config.conv_filters) != len(config.conv_kernels):
         raise ValueError("conv_filters and conv_kernels must have the same length")
-    window = keras.Input(shape=(beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), name=WINDOW_INPUT)
-    rr = keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT)
+    window, rr = _model_inputs()
 
     x = window
     last = len(config.conv_filters) - 1
@@ -126,8 +133,7 @@ def merge_members(members):
     import numpy as np
     from keras import layers
 
-    window = keras.Input(shape=(beats.WINDOW_LENGTH, beats.WINDOW_CHANNELS), name=WINDOW_INPUT)
-    rr = keras.Input(shape=(len(beats.RR_FEATURES),), name=RR_INPUT)
+    window, rr = _model_inputs()
     hidden = [keras.Model(member.inputs, member.get_layer("head").output, name=f"member{index}")([window, rr])
               for index, member in enumerate(members)]
     final = layers.Dense(len(aami.CLASSES), activation="softmax", name="classes")

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..data import aami, splits
 from ..data.dataset import BeatSet, build_beat_set
-from .extra_data import describe as describe_extra, extra_training_beats
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..evaluation.metrics import classification_metrics
 from ..evaluation.predict import predict_float, predict_int8
@@ -28,6 +27,7 @@ from .batches import class_weights, make_batches, synthesize_irregular_beats, sy
 from .bias_correction import correct_output_bias
 from .convert import convert_to_int8, input_details
 from .distillation import distillation_loss, load_teacher, soft_targets
+from .extra_data import describe as describe_extra, extra_training_beats
 from .model import MODEL_PRESETS, ModelConfig, build_model, merge_members
 
 FLOAT_MODEL_FILE = "model.keras"
@@ -304,7 +304,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
     if config.extra_data:
         extra = extra_training_beats(config.extra_data, config.extra_records, use_cache=use_cache)
         log(f"extra training beats {len(extra)} {extra.class_counts()} from {config.extra_data}")
-        fitted = BeatSet.concatenate([train, extra], digest=train.digest)
+        fitted = BeatSet.concatenate([train, extra])
 
     members = []
     for index in range(config.ensemble):
