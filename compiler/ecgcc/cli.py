@@ -138,11 +138,18 @@ def _add_optional(commands, name, module_name, add_arguments, main_name, help_te
 
 
 def main(argv=None) -> int:
+    from .errors import UserError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,26 @@
+"""Errors a user can fix: bad input files, wrong options, a board that is not there.
+
+The CLI prints these as one ``error:`` line (and a ``hint:`` line when there is one)
+and exits with status 2. Anything else reaching the CLI is a defect of ecgcc itself.
+"""
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An input or option the user can correct; ``hint`` says how."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidModelError(UserError, ValueError):
+    """A model file that breaks a structural or semantic rule (names operator, tensor and rule)."""
+
+
+class InvalidRecordError(UserError, ValueError):
+    """A recording or annotation file that cannot be scored (names the file and the rule)."""
