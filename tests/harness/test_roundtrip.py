@@ -90,3 +90,42 @@ def test_a_class_the_device_decides_differently_is_a_mismatch():
     record_reply(result, 1, InferResult(outputs, 100, 10, [0]), outputs, [1])
     assert result.exact == 1 and result.mismatched == [1]
     assert result.first_mismatch == {"vector": 1, "class_device": [0], "class_reference": [1]}
+
+
+def _filed(got_outputs, expected, got_classes=(1,), expected_classes=(1,)):
+    from ecgcc.harness.device import InferResult
+    from ecgcc.harness.hil import HilResult, record_reply
+
+    result = HilResult(board="host", url="", info={})
+    record_reply(result, 0, InferResult(list(got_outputs), 100, 10, list(got_classes)), list(expected),
+                 list(expected_classes))
+    return result
+
+
+def test_the_byte_comparison_catches_every_kind_of_wrong_reply():
+    """Each deliberately wrong device reply must be filed as a mismatch, with where it differs."""
+    import numpy as np
+
+    good = [np.array([[3, 3, -7, 100]], np.int8), np.array([[1, 2]], np.int8)]
+    assert _filed(good, good).exact == 1
+
+    flipped = [good[0].copy(), good[1]]
+    flipped[0][0, 2] ^= 0x01
+    result = _filed(flipped, good)
+    assert result.exact == 0 and result.mismatched == [0]
+    assert result.first_mismatch == {"vector": 0, "output": 0, "element": 2, "device": -8, "reference": -7,
+                                     "differing_elements": 1}
+
+    missing = _filed(good[:1], good)
+    assert missing.exact == 0 and missing.first_mismatch == {"vector": 0, "outputs_device": 1, "outputs_reference": 2}
+
+    extra = _filed(good + [np.zeros((1, 2), np.int8)], good)
+    assert extra.exact == 0 and extra.first_mismatch["outputs_device"] == 3
+
+    short = _filed([good[0][:, :3], good[1]], good)
+    assert short.exact == 0 and short.first_mismatch == {"vector": 0, "output": 0, "elements_device": 3,
+                                                         "elements_reference": 4}
+
+    # a reference that went missing must not let any reply pass as exact
+    assert _filed(good, []).exact == 0
+    assert _filed([], []).exact == 0

@@ -219,39 +219,58 @@ class HilResult:
         }
 
 
+def outputs_equal(got: list, expected: list) -> bool:
+    """True only when the device sent exactly the expected outputs: as many, each the same size and bytes.
+    An empty expectation never matches, so a lost reference cannot pass as exact."""
+    if not expected or len(got) != len(expected):
+        return False
+    for g, e in zip(got, expected):
+        g, e = np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)
+        if g.size != e.size or g.dtype.itemsize != e.dtype.itemsize or not np.array_equal(g, e):
+            return False
+    return True
+
+
+def _first_difference(index: int, got: list, expected: list, got_classes, expected_classes) -> dict:
+    if len(got) != len(expected):
+        return {"vector": index, "outputs_device": len(got), "outputs_reference": len(expected)}
+    for out_index, (g, e) in enumerate(zip(got, expected)):
+        g, e = np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)
+        if g.size != e.size:
+            return {"vector": index, "output": out_index, "elements_device": int(g.size),
+                    "elements_reference": int(e.size)}
+        diff = np.flatnonzero(g != e)
+        if diff.size:
+            at = int(diff[0])
+            return {"vector": index, "output": out_index, "element": at, "device": int(g[at]),
+                    "reference": int(e[at]), "differing_elements": int(diff.size)}
+    return {"vector": index, "class_device": list(got_classes), "class_reference": list(expected_classes)}
+
+
 def record_reply(result: HilResult, index: int, got, expected: list[np.ndarray], expected_classes: list[int]) -> None:
     """Files one device reply: outputs, decided classes, instruction count, and whether every byte equals
     `expected` and every class `expected_classes`."""
     result.received += 1
     result.instructions.append(got.instructions)
     result.stack_high_water = max(result.stack_high_water, got.stack_high_water)
+    same_bytes = outputs_equal(got.outputs, expected)
+    same_classes = list(got.classes) == list(expected_classes)
     if result.received_mask is not None:
         result.received_mask[index] = True
         result.instructions_per_vector[index] = got.instructions
-        for store, output in zip(result.device_outputs, got.outputs):
-            store[index] = output.reshape(store.shape[1:])
-        if result.device_classes is not None:
+        if len(got.outputs) == len(result.device_outputs):
+            for store, output in zip(result.device_outputs, got.outputs):
+                if np.asarray(output).size == store[index].size:
+                    store[index] = np.asarray(output).reshape(store.shape[1:])
+        if result.device_classes is not None and len(got.classes) == len(expected_classes):
             result.device_classes[index] = got.classes
             result.reference_classes[index] = expected_classes
-    same_bytes = all(np.array_equal(np.asarray(g).reshape(-1), np.asarray(e).reshape(-1))
-                     for g, e in zip(got.outputs, expected))
-    if same_bytes and list(got.classes) == list(expected_classes):
+    if same_bytes and same_classes:
         result.exact += 1
         return
     result.mismatched.append(index)
     if result.first_mismatch is None:
-        for out_index, (g, e) in enumerate(zip(got.outputs, expected)):
-            g, e = np.asarray(g).reshape(-1), np.asarray(e).reshape(-1)
-            diff = np.flatnonzero(g != e)
-            if diff.size:
-                at = int(diff[0])
-                result.first_mismatch = {"vector": index, "output": out_index, "element": at,
-                                         "device": int(g[at]), "reference": int(e[at]),
-                                         "differing_elements": int(diff.size)}
-                break
-        if result.first_mismatch is None:
-            result.first_mismatch = {"vector": index, "class_device": list(got.classes),
-                                     "class_reference": list(expected_classes)}
+        result.first_mismatch = _first_difference(index, got.outputs, expected, got.classes, expected_classes)
 
 
 def run_vectors(device: Device, reference, vectors, result: HilResult, progress=None) -> None:
