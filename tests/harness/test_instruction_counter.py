@@ -1,0 +1,106 @@
+"""Calibration of the instruction counter and the stack high-water mark on each emulated board.
+
+Every instruction count the project reports (INFER, TRACE, bench, stream) is SysTick ticks times the board's
+BOARD_INSTRUCTIONS_PER_TICK. This test builds an image from the board's own startup, counter and UART code,
+times loops whose instruction count is known from the instruction set (SUBS + BNE per iteration), and
+requires the measured difference to equal the known one within the counter's resolution. A wrong scale
+constant, a wrong SysTick reload or a lost wrap makes it fail. It also checks the stack painting against a
+frame of known size."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent / "calibration"
+BOARDS = {"qemu-m4": "mps2_an386", "qemu-m3": "lm3s6965evb"}
+INSTRUCTIONS_PER_ITERATION = 2
+
+pytestmark = [pytest.mark.skipif(not shutil.which("arm-none-eabi-gcc"), reason="arm-none-eabi-gcc not installed"),
+              pytest.mark.skipif(not shutil.which("qemu-system-arm"), reason="qemu-system-arm not installed")]
+
+
+def build_calibration_image(board: str, out: Path) -> Path:
+    platform_board = json.loads((ROOT / "boards/platform/boards" / f"{BOARDS[board]}.json").read_text())
+    cpu_flags = platform_board["build"]["cpu_flags"].split()
+    elf = out / f"calibrate-{board}.elf"
+    sources = [HERE / "calibrate.c", ROOT / "boards/cortex_m/startup.c", ROOT / "boards/cortex_m/systick_counter.c",
+               ROOT / "boards" / board / "board.c"]
+    subprocess.run(["arm-none-eabi-gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-ffreestanding",
+                    *cpu_flags, f"-I{ROOT / 'boards' / board}", f"-I{ROOT / 'firmware/app'}",
+                    f"-L{ROOT / 'boards/cortex_m'}", "-T", str(ROOT / "boards" / board / "link.ld"),
+                    "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
+                    *map(str, sources), "-o", str(elf)], check=True, capture_output=True, text=True)
+    return elf
+
+
+def run_until_done(board: str, elf: Path, timeout: float = 60.0) -> str:
+    from ecgcc.harness.emulator import QEMU_MACHINES
+
+    process = subprocess.Popen(["qemu-system-arm", "-M", QEMU_MACHINES[board], "-nographic", "-monitor", "none",
+                                "-icount", "shift=0,sleep=off", "-kernel", str(elf), "-serial", "stdio"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = []
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:
+            lines.append(line.strip())
+            if line.strip() == "done" or time.monotonic() > deadline:
+                break
+    finally:
+        process.kill()
+        process.wait()
+    assert lines and lines[-1] == "done", f"calibration image on {board} did not finish: {lines}"
+    return "\n".join(lines)
+
+
+def parse(text: str) -> dict:
+    spins = {int(n): int(count) for n, count in re.findall(r"^spin (\d+) (\d+)$", text, re.M)}
+    resolution = int(re.search(r"^resolution (\d+)$", text, re.M).group(1))
+    before, after, frame = map(int, re.search(r"^stack (\d+) (\d+) (\d+)$", text, re.M).groups())
+    return {"spins": spins, "resolution": resolution, "stack_before": before, "stack_after": after,
+            "frame": frame}
+
+
+def check_calibration(measured: dict, board: str) -> None:
+    """The known instruction counts, within one counter step, and the stack frame, within its call overhead."""
+    config = (ROOT / "boards" / board / "board_config.h").read_text()
+    per_tick = int(re.search(r"#define BOARD_INSTRUCTIONS_PER_TICK (\d+)u", config).group(1))
+    assert measured["resolution"] == per_tick
+    spins = measured["spins"]
+    base = min(spins)
+    for iterations, count in spins.items():
+        known = (iterations - base) * INSTRUCTIONS_PER_ITERATION
+        got = count - spins[base]
+        assert abs(got - known) <= per_tick, (
+            f"{board}: {iterations - base} more loop iterations cost {got} counted instructions, "
+            f"the instruction set says {known}")
+    frame = measured["frame"]
+    grown = measured["stack_after"]
+    assert frame <= grown <= measured["stack_before"] + frame + 256, (
+        f"{board}: a {frame}-byte frame left a stack high-water mark of {grown} bytes")
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_instruction_counter_and_stack_painting_are_calibrated(board, tmp_path):
+    measured = parse(run_until_done(board, build_calibration_image(board, tmp_path)))
+    check_calibration(measured, board)
+
+
+def test_the_calibration_check_rejects_a_wrong_scale():
+    """The same check fails for counts taken with half or double the real instructions per tick."""
+    honest = {"spins": {1000: 2040, 101000: 202040, 1001000: 2002040}, "resolution": 40,
+              "stack_before": 300, "stack_after": 4400, "frame": 4096}
+    check_calibration(honest, "qemu-m4")
+    for factor in (0.5, 2.0):
+        wrong = dict(honest, spins={n: int(c * factor) for n, c in honest["spins"].items()})
+        with pytest.raises(AssertionError):
+            check_calibration(wrong, "qemu-m4")
+    with pytest.raises(AssertionError):
+        check_calibration(dict(honest, stack_after=1000), "qemu-m4")
