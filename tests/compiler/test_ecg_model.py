@@ -57,21 +57,23 @@ def test_report_and_header_contract(ecg_tflite, tmp_path):
     assert "total" in result.table and "CONV_2D" in result.table
 
 
-def test_tflite_desktop_interpreter_agreement_is_informational(ecg_tflite):
-    """Desktop TFLite uses optimized kernels that may round differently; print, never fail on it."""
+def test_tflite_desktop_interpreter_stays_within_one_step_of_tflm(ecg_tflite):
+    """Desktop TFLite uses optimized kernels that may round differently from TFLite Micro, the reference the
+    generated code is held to byte for byte; they may differ, but never by more than one int8 step."""
     import tensorflow as tf
     from ecgcc.reference import Reference
     interp = tf.lite.Interpreter(model_content=ecg_tflite)
     interp.allocate_tensors()
     ref = Reference(ecg_tflite)
     rng = np.random.default_rng(3)
-    differing = 0
+    largest = 0
     for _ in range(50):
         x = rng.integers(-128, 128, (1, 256, 1), dtype=np.int8)
         interp.set_tensor(interp.get_input_details()[0]["index"], x)
         interp.invoke()
-        differing += int(np.sum(interp.get_tensor(interp.get_output_details()[0]["index"]) != ref.run([x])[0]))
-    print(f"desktop TFLite differs from TFLM in {differing} of {50 * 5} output bytes")
+        desktop = interp.get_tensor(interp.get_output_details()[0]["index"]).astype(np.int32)
+        largest = max(largest, int(np.abs(desktop - ref.run([x])[0].astype(np.int32)).max()))
+    assert largest <= 1, f"desktop TFLite is {largest} int8 steps away from TFLite Micro"
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])

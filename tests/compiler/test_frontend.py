@@ -51,12 +51,8 @@ def test_float_model_without_calibration_data_is_refused(tmp_path):
 
 
 def test_two_input_ecg_model_with_rr_features_is_bit_exact(tmp_path):
-    from ecgcc.ir import UnsupportedModelError
     tflite = quantized("ecg-beat-rr-cnn-v1", ecg_beat_rr_cnn(), seed=8, samples=128)
-    try:
-        result = assert_bit_exact(tflite, tmp_path, count=150, defines=((), ("ECGCC_DSP_EMULATE",)))
-    except UnsupportedModelError as err:      # CONCATENATION is a separate operator plugin
-        pytest.skip(str(err))
+    result = assert_bit_exact(tflite, tmp_path, count=150, defines=((), ("ECGCC_DSP_EMULATE",)))
     header = (tmp_path / "model" / "model.h").read_text()
     assert "#define MODEL_NUM_INPUTS 2" in header
     assert "CONCATENATION" in {layer["kind"] for layer in result.report["layers"]}
