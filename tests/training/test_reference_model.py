@@ -145,3 +145,45 @@ def test_evaluate_adds_the_device_column_from_the_board(mitdb_dir, tmp_path):
     np.testing.assert_array_equal(predictions["device"], predictions["int8"])
     assert report["device"]["confusion"] == report["int8"]["confusion"]
     assert report["agreement_int8_device"]["rate"] == 1.0
+
+
+def test_training_record_is_bound_to_the_committed_model_by_hash():
+    import hashlib
+
+    record = json.loads(reference_model.TRAINING_RECORD.read_text())
+    assert record["model"]["int8_sha256"] == hashlib.sha256(reference_model.int8_flatbuffer()).hexdigest(), (
+        "training_record.json describes another int8 model than the committed one")
+
+
+def test_output_bias_correction_holds_when_recomputed_through_tflm(mitdb_dir):
+    """The recorded correction is not taken on trust: the int8 model's class logits (TFLite Micro's
+    kernels) are compared again with the float model's on 600 DS1 training beats, and each class's mean
+    error must be a small fraction of one output step. The same check on the model with the recorded
+    bias change undone must fail, so the check can tell a corrected model from an uncorrected one."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    from ecgcc.data.dataset import build_beat_set
+    from ecgcc.training.bias_correction import _float_logits, _int8_logits, _logit_layer, _sample
+
+    flatbuffer = reference_model.int8_flatbuffer()
+    record = json.loads(reference_model.TRAINING_RECORD.read_text())
+    beats = _sample(build_beat_set(mitdb_dir, ["101", "118", "208"], show_progress=False), 600, seed=11)
+    parsed = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    dense, logits_tensor = _logit_layer(parsed)
+    quantization = parsed.subgraphs[0].tensors[logits_tensor].quantization
+    scale, zero_point = float(quantization.scale[0]), int(quantization.zeroPoint[0])
+    float_logits = _float_logits(reference_model.load_float_model(), beats)
+
+    def worst_mean_error(model_bytes: bytes) -> float:
+        int8 = (_int8_logits(model_bytes, logits_tensor, beats) - zero_point) * scale
+        return float(np.abs((int8 - float_logits).mean(axis=0)).max())
+
+    bound = 0.2 * scale
+    assert worst_mean_error(flatbuffer) < bound
+
+    bias_buffer = parsed.buffers[parsed.subgraphs[0].tensors[int(dense.inputs[2])].buffer]
+    bias = np.frombuffer(bytes(bias_buffer.data), dtype=np.int32).astype(np.int64)
+    bias_change = np.asarray(record["quantization"]["output_bias_correction"]["bias_change"], np.int64)
+    bias_buffer.data = (bias - bias_change).astype("<i4").tobytes()
+    uncorrected = bytes(flatbuffer_utils.convert_object_to_bytearray(parsed))
+    assert worst_mean_error(uncorrected) > bound

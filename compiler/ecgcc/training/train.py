@@ -10,6 +10,7 @@ output folder receives ``model.keras`` (float), ``model_int8.tflite`` and
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import time
@@ -344,6 +345,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
         "parameters": config.to_dict(),
         "class_weights": {name: float(w) for name, w in zip(aami.CLASSES, weights)},
         "model": {"parameters": int(model.count_params()), "int8_bytes": len(flatbuffer),
+                  "int8_sha256": hashlib.sha256(flatbuffer).hexdigest(),
                   "inputs": input_details(flatbuffer)},
         "ensemble": [{"seed": config.seed + i, "best_epoch": m.selector.best_epoch,
                       "best_score": m.selector.best_score} for i, m in enumerate(members)],
