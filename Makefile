@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 
-.PHONY: setup system-packages demo build flash hil test test-slow bench clean
+.PHONY: setup system-packages demo build flash hil test test-slow bench mutation clean
 
 setup: system-packages $(STAMP)
 
@@ -54,6 +54,11 @@ test-slow: setup
 
 bench: setup
 	$(BIN)/ecgcc bench --json .build/bench.json
+
+# Mutation testing of the comparison and scoring code: every mutant of it must be caught by the tests.
+mutation: setup
+	$(BIN)/pip install -q 'mutmut>=3.3'
+	$(BIN)/python tests/mutation/run_mutation.py
 
 clean:
 	rm -rf .build

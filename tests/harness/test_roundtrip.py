@@ -126,6 +126,39 @@ def test_the_byte_comparison_catches_every_kind_of_wrong_reply():
     assert short.exact == 0 and short.first_mismatch == {"vector": 0, "output": 0, "elements_device": 3,
                                                          "elements_reference": 4}
 
+    widened = _filed([g.astype(np.int16) for g in good], good)
+    assert widened.exact == 0, "outputs of another element type are not the reference's bytes"
+
     # a reference that went missing must not let any reply pass as exact
     assert _filed(good, []).exact == 0
     assert _filed([], []).exact == 0
+
+
+def test_every_reply_is_counted_and_stored_where_the_report_reads_it():
+    """The report's received counts, per-vector instructions, device outputs and classes come from here."""
+    import numpy as np
+    from ecgcc.harness.device import InferResult
+    from ecgcc.harness.hil import HilResult, record_reply
+
+    expected = [np.array([[5, -3, 9], [1, 2, 3]], np.int8)]
+    result = HilResult(board="host", url="", info={})
+    result.received_mask = np.zeros(3, bool)
+    result.instructions_per_vector = np.full(3, -1, np.int64)
+    result.device_outputs = [np.zeros((3, 2, 3), np.int8)]
+    result.device_classes = np.full((3, 1), -1, np.int32)
+    result.reference_classes = np.full((3, 1), -1, np.int32)
+    record_reply(result, 0, InferResult(expected, 1200, 64, [2]), expected, [2])
+    wrong = [np.array([[5, -4, 9], [1, 2, 3]], np.int8)]
+    record_reply(result, 2, InferResult(wrong, 1280, 96, [0]), expected, [2])
+    assert result.received == 2 and result.exact == 1 and result.mismatched == [2]
+    assert result.instructions == [1200, 1280] and result.stack_high_water == 96
+    assert result.received_mask.tolist() == [True, False, True]
+    assert result.instructions_per_vector.tolist() == [1200, -1, 1280]
+    assert result.device_outputs[0][2].tolist() == [[5, -4, 9], [1, 2, 3]]
+    assert not result.device_outputs[0][1].any()
+    record_reply(result, 1, InferResult(expected, 1240, 64, []), expected, [2])   # a reply without its class
+    assert result.mismatched == [2, 1] and result.device_classes[1, 0] == -1
+    record_reply(result, 1, InferResult(expected, 1240, 64, [2]), expected, [2])
+    assert result.exact == 2
+    assert result.device_classes[:, 0].tolist() == [2, 2, 0]
+    assert result.reference_classes[:, 0].tolist() == [2, 2, 2]
