@@ -56,3 +56,21 @@ def compile_for(tmp_path_factory):
         return done[key]
 
     return compile_once
+
+
+# Skips that say a tool or a database is missing. On a developer's machine they keep the suite usable;
+# in CI (ECGCC_NO_MISSING_SKIPS=1, set by .ci/run) everything is installed, so such a skip would only
+# hide tests that never ran, and it fails the run instead.
+MISSING_SKIP_WORDS = ("not installed", "not found", "is needed", "cannot build")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not os.environ.get("ECGCC_NO_MISSING_SKIPS") or not report.skipped:
+        return
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if any(word in reason for word in MISSING_SKIP_WORDS):
+        report.outcome = "failed"
+        report.longrepr = f"skipped for a missing tool or database, which CI must have: {reason}"
