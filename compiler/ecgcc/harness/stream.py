@@ -292,6 +292,8 @@ def stream_main(args) -> int:
     model = CompiledModel.load(model_dir)
     classifier = reference_classifier(model.tflite)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
+    # every record is read (and a broken one refused) before a firmware build or a board is started
+    loaded = [load_stream_record(name, args.data) for name in names]
     session = None
     url = args.port
     if not url:
@@ -302,8 +304,7 @@ def stream_main(args) -> int:
     try:
         with Device(url, timeout=30) as device:
             device.info()
-            for name in names:
-                record = load_stream_record(name, args.data)
+            for name, record in zip(names, loaded):
                 entry = stream_record(device, record, classifier, config=firmware.monitor_config_for(model_dir),
                                       check_twin=not args.no_twin)
                 records.append(entry)
