@@ -104,8 +104,9 @@ class FuzzRun:
     log: str
 
     def summary(self) -> str:
-        state = "CRASH" if self.crashed else "clean"
-        return f"{state}: {self.runs} inputs in {self.seconds} s, coverage {self.coverage} edges"
+        if self.crashed:
+            return f"CRASH (exit status {self.returncode}); see the log"
+        return f"clean: {self.runs} inputs in {self.seconds} s, coverage {self.coverage} edges"
 
 
 def run_fuzzer(exe: Path, corpus: Path, seconds: int, artifacts: Path, *, max_len: int = 4096) -> FuzzRun:
