@@ -6,12 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium
+APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium clang
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 
-.PHONY: setup system-packages demo build flash hil test test-slow bench mutation clean
+.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-firmware clean
 
 setup: system-packages $(STAMP)
 
@@ -22,6 +22,8 @@ system-packages:
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	command -v clang >/dev/null || missing="$$missing clang"; \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || missing="$$missing libclang-rt-14-dev"; \
 	$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -51,6 +53,11 @@ test: setup
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+# libFuzzer (ASan + UBSan) over the firmware's frame decoding and command dispatch; make test runs it for 30 s
+FUZZ_SECONDS ?= 600
+fuzz-firmware: setup
+	$(BIN)/python -m ecgcc.harness.firmware_fuzz --seconds $(FUZZ_SECONDS)
 
 bench: setup
 	$(BIN)/ecgcc bench --json .build/bench.json

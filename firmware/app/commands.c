@@ -15,6 +15,13 @@
 #define STREAM_CAPABILITY 0u
 #endif
 
+/* Every reply of this model fits the frame buffer: checked when the firmware is built, and again at
+ * run time by the bounded writer (wire.h), which refuses a reply rather than write past the buffer. */
+_Static_assert(PROTOCOL_INFO_MAX_BYTES <= PROTOCOL_MAX_PAYLOAD, "the INFO reply must fit the frame buffer");
+_Static_assert(PROTOCOL_OUTPUTS_REPLY_BYTES <= PROTOCOL_MAX_PAYLOAD, "the INFER reply must fit the frame buffer");
+_Static_assert(PROTOCOL_LAYER_REPLY_BYTES <= PROTOCOL_MAX_PAYLOAD, "a TRACE_LAYER reply must fit the frame buffer");
+_Static_assert(20u <= PROTOCOL_MAX_PAYLOAD, "the STATUS reply must fit the frame buffer");
+
 static void write_tensor_info(wire_writer_t *w, const model_tensor_info_t *info) {
     wire_u8(w, info->rank);
     for (uint8_t d = 0; d < info->rank; ++d) wire_u32(w, (uint32_t)info->dims[d]);
@@ -24,10 +31,10 @@ static void write_tensor_info(wire_writer_t *w, const model_tensor_info_t *info)
 }
 
 static int handle_info(const protocol_request_t *request) {
-    wire_writer_t w = {protocol_reply_payload(), 0};
+    wire_writer_t w = protocol_reply_writer();
     wire_u8(&w, PROTOCOL_VERSION);
     wire_text(&w, FIRMWARE_VERSION);
-    wire_text(&w, board_name());
+    wire_text_max(&w, board_name(), PROTOCOL_BOARD_NAME_MAX);
     wire_text(&w, MODEL_NAME);
     wire_text(&w, MODEL_IDENTITY);
     wire_u32(&w, MODEL_ARENA_BYTES);
@@ -40,8 +47,7 @@ static int handle_info(const protocol_request_t *request) {
     for (int i = 0; i < MODEL_NUM_INPUTS; ++i) write_tensor_info(&w, &model_input_info[i]);
     wire_u8(&w, MODEL_NUM_OUTPUTS);
     for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) write_tensor_info(&w, &model_output_info[i]);
-    protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)w.length);
-    return 0;
+    return protocol_send_reply(request->command | PROTOCOL_REPLY_FLAG, request->sequence, &w);
 }
 
 static int load_inputs(const protocol_request_t *request) {
@@ -54,13 +60,13 @@ static int load_inputs(const protocol_request_t *request) {
     return 0;
 }
 
-static void send_outputs(const protocol_request_t *request, uint64_t instructions) {
-    wire_writer_t w = {protocol_reply_payload(), 0};
+static int send_outputs(const protocol_request_t *request, uint64_t instructions) {
+    wire_writer_t w = protocol_reply_writer();
     wire_u64(&w, instructions);
     wire_u32(&w, board_stack_high_water());
     for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) wire_bytes(&w, model_output(i), model_output_info[i].bytes);
     for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) wire_u16(&w, (uint16_t)model_output_class(i));
-    protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)w.length);
+    return protocol_send_reply(request->command | PROTOCOL_REPLY_FLAG, request->sequence, &w);
 }
 
 static int handle_infer(const protocol_request_t *request) {
@@ -69,14 +75,14 @@ static int handle_infer(const protocol_request_t *request) {
     uint64_t start = board_instructions();
     if (model_invoke() != 0) return PROTOCOL_ERROR_MODEL_FAILED;
     uint64_t spent = board_instructions() - start;
-    send_outputs(request, spent);
-    return 0;
+    return send_outputs(request, spent);
 }
 
 typedef struct {
     uint8_t sequence;
     uint64_t layer_started;
     uint64_t total;
+    int status; /* the first failed layer reply, reported once the model has run */
 } trace_context_t;
 
 /* Sending a layer's tensor costs far more than most layers, so the clock restarts after each send. */
@@ -84,33 +90,33 @@ static void send_layer(int layer, const int8_t *output, uint32_t bytes, void *co
     trace_context_t *trace = (trace_context_t *)context;
     uint64_t spent = board_instructions() - trace->layer_started;
     trace->total += spent;
-    wire_writer_t w = {protocol_reply_payload(), 0};
+    wire_writer_t w = protocol_reply_writer();
     wire_u16(&w, (uint16_t)layer);
     wire_u64(&w, spent);
     wire_bytes(&w, output, bytes);
-    protocol_send(COMMAND_TRACE_LAYER | PROTOCOL_REPLY_FLAG, trace->sequence, (uint16_t)w.length);
+    int status = protocol_send_reply(COMMAND_TRACE_LAYER | PROTOCOL_REPLY_FLAG, trace->sequence, &w);
+    if (trace->status == 0) trace->status = status;
     trace->layer_started = board_instructions();
 }
 
 static int handle_trace(const protocol_request_t *request) {
     int status = load_inputs(request);
     if (status != 0) return status;
-    trace_context_t trace = {request->sequence, board_instructions(), 0};
+    trace_context_t trace = {request->sequence, board_instructions(), 0, 0};
     if (model_invoke_traced(send_layer, &trace) != 0) return PROTOCOL_ERROR_MODEL_FAILED;
-    send_outputs(request, trace.total);
-    return 0;
+    if (trace.status != 0) return trace.status;
+    return send_outputs(request, trace.total);
 }
 
 static int handle_status(const protocol_request_t *request) {
     const protocol_stats_t *stats = protocol_stats();
-    wire_writer_t w = {protocol_reply_payload(), 0};
+    wire_writer_t w = protocol_reply_writer();
     wire_u32(&w, stats->frames_ok);
     wire_u32(&w, stats->frames_rejected);
     wire_u32(&w, stats->bytes_received);
     wire_u32(&w, board_millis());
     wire_u32(&w, board_stack_high_water());
-    protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)w.length);
-    return 0;
+    return protocol_send_reply(request->command | PROTOCOL_REPLY_FLAG, request->sequence, &w);
 }
 
 int commands_dispatch(const protocol_request_t *request) {

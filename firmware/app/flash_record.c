@@ -21,10 +21,10 @@ static void finish(void) {
         more = stream_monitor_flush(&out);
         stream_send_events(next_sample, out);
     } while (more);
-    wire_writer_t w = {protocol_reply_payload(), 0};
+    wire_writer_t w = protocol_reply_writer();
     wire_u32(&w, FLASH_RECORD_LENGTH);
     stream_write_counters(&w);
-    protocol_send(COMMAND_RECORD_DONE | PROTOCOL_REPLY_FLAG, 0, (uint16_t)w.length);
+    protocol_send_unsolicited(COMMAND_RECORD_DONE | PROTOCOL_REPLY_FLAG, &w);
     finished = 1;
 }
 

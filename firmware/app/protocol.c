@@ -23,11 +23,17 @@ void protocol_init(protocol_handler_t handler) {
 
 const protocol_stats_t *protocol_stats(void) { return &stats; }
 
-uint8_t *protocol_reply_payload(void) { return tx_frame + PROTOCOL_HEADER_BYTES; }
-
 static void write_to_uart(const uint8_t *data, size_t len) { board_uart_write(data, len); }
 
-void protocol_send(uint8_t command, uint8_t sequence, uint16_t length) {
+_Static_assert(PROTOCOL_MAX_PAYLOAD <= 0xFFFFu, "a payload's length must fit the u16 length field");
+_Static_assert(PROTOCOL_ERROR_REPLY_BYTES <= PROTOCOL_MAX_PAYLOAD, "an ERROR reply must fit the frame buffer");
+
+wire_writer_t protocol_reply_writer(void) {
+    return wire_writer(tx_frame + PROTOCOL_HEADER_BYTES, PROTOCOL_MAX_PAYLOAD);
+}
+
+/* Frames the payload already in tx_frame; length was checked against the buffer by the caller. */
+static void send_frame(uint8_t command, uint8_t sequence, uint16_t length) {
     tx_frame[0] = PROTOCOL_VERSION;
     tx_frame[1] = command;
     tx_frame[2] = sequence;
@@ -40,15 +46,30 @@ void protocol_send(uint8_t command, uint8_t sequence, uint16_t length) {
     cobs_encode_to(tx_frame, covered + PROTOCOL_CRC_BYTES, write_to_uart);
 }
 
+static int reply_fits(const wire_writer_t *reply) {
+    return !reply->overflow && reply->data == tx_frame + PROTOCOL_HEADER_BYTES && reply->length <= PROTOCOL_MAX_PAYLOAD;
+}
+
+int protocol_send_reply(uint8_t command, uint8_t sequence, const wire_writer_t *reply) {
+    if (!reply_fits(reply)) return PROTOCOL_ERROR_REPLY_TOO_LONG;
+    send_frame(command, sequence, (uint16_t)reply->length);
+    return 0;
+}
+
+void protocol_send_unsolicited(uint8_t command, const wire_writer_t *reply) {
+    if (protocol_send_reply(command, 0, reply) != 0)
+        protocol_send_error(0, PROTOCOL_ERROR_REPLY_TOO_LONG, command, "reply longer than the frame buffer");
+}
+
 void protocol_send_error(uint8_t sequence, uint8_t code, uint8_t offending_command, const char *message) {
-    uint8_t *payload = protocol_reply_payload();
+    wire_writer_t w = protocol_reply_writer();
     size_t text = strlen(message);
-    if (text > 200) text = 200;
-    payload[0] = code;
-    payload[1] = offending_command;
-    memcpy(payload + 2, message, text);
+    if (text > PROTOCOL_ERROR_MESSAGE_MAX) text = PROTOCOL_ERROR_MESSAGE_MAX;
+    wire_u8(&w, code);
+    wire_u8(&w, offending_command);
+    wire_bytes(&w, message, (uint32_t)text);
     stats.frames_rejected++;
-    protocol_send(PROTOCOL_COMMAND_ERROR, sequence, (uint16_t)(2 + text));
+    send_frame(PROTOCOL_COMMAND_ERROR, sequence, (uint16_t)w.length);
 }
 
 static void reject(uint8_t code, const char *message) {
@@ -94,6 +115,7 @@ static void finish_frame(void) {
         const char *message = status == PROTOCOL_ERROR_UNKNOWN_COMMAND ? "unknown command"
                               : status == PROTOCOL_ERROR_BAD_ARGUMENT ? "bad argument for this command"
                               : status == PROTOCOL_ERROR_MODEL_FAILED ? "model invocation failed"
+                              : status == PROTOCOL_ERROR_REPLY_TOO_LONG ? "reply longer than the frame buffer"
                                                                       : "request refused";
         protocol_send_error(request.sequence, (uint8_t)status, request.command, message);
     }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "protocol_limits.h"
+#include "wire.h"
 
 #define PROTOCOL_HEADER_BYTES 5u
 #define PROTOCOL_CRC_BYTES 2u
@@ -28,6 +29,7 @@ enum protocol_error {
     PROTOCOL_ERROR_BAD_ARGUMENT = 7,
     PROTOCOL_ERROR_MODEL_FAILED = 8,
     PROTOCOL_ERROR_BUSY = 9,
+    PROTOCOL_ERROR_REPLY_TOO_LONG = 10,
 };
 
 typedef struct {
@@ -44,9 +46,13 @@ void protocol_init(protocol_handler_t handler);
 /* Feeds one received byte; a completed frame is validated and dispatched from here. */
 void protocol_receive_byte(uint8_t byte);
 
-/* Replies are built in place: fill protocol_reply_payload(), then send. */
-uint8_t *protocol_reply_payload(void);
-void protocol_send(uint8_t command, uint8_t sequence, uint16_t length);
+/* Replies are built in place: fill the writer protocol_reply_writer() returns (bounded by the frame
+ * buffer), then send it. protocol_send_reply returns 0, or PROTOCOL_ERROR_REPLY_TOO_LONG without
+ * sending anything when the reply overflowed its writer; protocol_send_unsolicited sends an ERROR
+ * frame itself in that case, for frames no request waits on. */
+wire_writer_t protocol_reply_writer(void);
+int protocol_send_reply(uint8_t command, uint8_t sequence, const wire_writer_t *reply);
+void protocol_send_unsolicited(uint8_t command, const wire_writer_t *reply);
 void protocol_send_error(uint8_t sequence, uint8_t code, uint8_t offending_command, const char *message);
 
 /* Counters for the device's own health report. */

@@ -65,6 +65,10 @@ void stream_write_event(wire_writer_t *w, const monitor_event_t *e) {
 #define STREAM_EVENT_CAPACITY ((PROTOCOL_MAX_PAYLOAD - STREAM_EVENTS_OFFSET) / STREAM_EVENT_BYTES)
 
 typedef char stream_reply_holds_one_burst[(STREAM_EVENT_CAPACITY >= MONITOR_MAX_EVENTS) ? 1 : -1];
+_Static_assert(STREAM_EVENTS_OFFSET + STREAM_EVENT_CAPACITY * STREAM_EVENT_BYTES <= PROTOCOL_MAX_PAYLOAD,
+               "a full STREAM reply must fit the frame buffer");
+_Static_assert(4u + 2u + MONITOR_MAX_EVENTS * STREAM_EVENT_BYTES <= PROTOCOL_MAX_PAYLOAD,
+               "a MONITOR_EVENTS frame must fit the frame buffer");
 
 static uint16_t events_written;
 
@@ -95,11 +99,11 @@ void stream_write_counters(wire_writer_t *w) {
 
 void stream_send_events(uint32_t index, const monitor_output_t *out) {
     if (out->events.count == 0) return;
-    wire_writer_t w = {protocol_reply_payload(), 0};
+    wire_writer_t w = protocol_reply_writer();
     wire_u32(&w, index);
     wire_u16(&w, out->events.count);
     for (uint8_t i = 0; i < out->events.count; ++i) stream_write_event(&w, &out->events.items[i]);
-    protocol_send(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, 0, (uint16_t)w.length);
+    protocol_send_unsolicited(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, &w);
 }
 
 const monitor_output_t *stream_monitor_push(int32_t sample) {
@@ -121,8 +125,9 @@ int stream_command_handle(const protocol_request_t *request) {
     if (request->length != 3u + 2u * count) return PROTOCOL_ERROR_BAD_ARGUMENT;
     if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) stream_monitor_restart();
 
-    uint8_t *payload = protocol_reply_payload();
-    wire_writer_t events = {payload, STREAM_EVENTS_OFFSET};
+    /* events go after the fixed head, which is written once their count is known */
+    wire_writer_t events = protocol_reply_writer();
+    events.length = STREAM_EVENTS_OFFSET;
     events_written = 0;
     uint16_t consumed = 0;
     while (consumed < count && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
@@ -141,12 +146,12 @@ int stream_command_handle(const protocol_request_t *request) {
         flushed = more ? 0 : 1;
     }
 
-    wire_writer_t head = {payload, 0};
+    wire_writer_t head = wire_writer(events.data, STREAM_EVENTS_OFFSET);
     wire_u16(&head, consumed);
     wire_u8(&head, flushed);
     stream_write_counters(&head);
     wire_u16(&head, events_written);
-    protocol_send(request->command | PROTOCOL_REPLY_FLAG, request->sequence, (uint16_t)events.length);
-    return 0;
+    if (head.overflow || head.length != STREAM_EVENTS_OFFSET) return PROTOCOL_ERROR_REPLY_TOO_LONG;
+    return protocol_send_reply(request->command | PROTOCOL_REPLY_FLAG, request->sequence, &events);
 }
 #endif

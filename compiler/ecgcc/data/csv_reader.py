@@ -19,15 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from .records import Annotations, EcgRecord
+from .validation import annotations_within, check_sample_rate, refuse, validate_record
 
 _TIME_COLUMNS = {"time", "t", "seconds", "time_s", "sec"}
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(newline="") as handle:
-        rows = [row for row in csv.reader(handle) if row and not row[0].lstrip().startswith("#")]
+    try:
+        with path.open(newline="") as handle:
+            rows = [row for row in csv.reader(handle) if row and not row[0].lstrip().startswith("#")]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise refuse(path, "CSV", f"cannot read as CSV text ({error})") from None
     if not rows:
-        raise ValueError(f"{path}: empty CSV")
+        raise refuse(path, "CSV", "empty CSV")
     header = [cell.strip() for cell in rows[0]]
     try:
         [float(cell) for cell in header]
@@ -37,20 +41,34 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return [f"lead{i}" for i in range(len(header))], rows
 
 
+def _cell(rows: list[list[str]], row: int, column: int, path: Path, parse):
+    try:
+        return parse(rows[row][column])
+    except (IndexError, ValueError):
+        cell = rows[row][column] if column < len(rows[row]) else "(missing)"
+        raise refuse(path, "CSV", f"data row {row + 1}, column {column + 1}: {cell!r} is not a "
+                                  f"{'whole number' if parse is int else 'number'}") from None
+
+
 def load_csv_annotations(path: str | Path, fs: float) -> Annotations:
-    header, rows = _read_rows(Path(path))
+    path = Path(path)
+    header, rows = _read_rows(path)
     lowered = [name.lower() for name in header]
     if "symbol" not in lowered:
-        raise ValueError(f"{path}: annotation CSV needs a 'symbol' column")
+        raise refuse(path, "annotation file", "annotation CSV needs a 'symbol' column")
     symbol_col = lowered.index("symbol")
     if "sample" in lowered:
-        position = np.array([int(row[lowered.index("sample")]) for row in rows], dtype=np.int64)
+        column = lowered.index("sample")
+        position = np.array([_cell(rows, i, column, path, int) for i in range(len(rows))], dtype=np.int64)
     else:
         time_col = next((i for i, name in enumerate(lowered) if name in _TIME_COLUMNS), None)
         if time_col is None:
-            raise ValueError(f"{path}: annotation CSV needs a 'sample' or 'time' column")
-        position = np.rint(np.array([float(row[time_col]) for row in rows]) * fs).astype(np.int64)
-    symbols = tuple(row[symbol_col].strip() for row in rows)
+            raise refuse(path, "annotation file", "annotation CSV needs a 'sample' or 'time' column")
+        seconds = np.array([_cell(rows, i, time_col, path, float) for i in range(len(rows))])
+        if not np.all(np.isfinite(seconds)):
+            raise refuse(path, "annotation positions", "annotation times must be finite")
+        position = np.rint(seconds * fs).astype(np.int64)
+    symbols = tuple(_cell(rows, i, symbol_col, path, str).strip() for i in range(len(rows)))
     return Annotations(samples=position, symbols=symbols)
 
 
@@ -63,30 +81,42 @@ def load_csv_record(
 ) -> EcgRecord:
     path = Path(path)
     header, rows = _read_rows(path)
-    values = np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] != len(header):
-        raise ValueError(f"{path}: rows do not all have {len(header)} columns")
+    for index, row in enumerate(rows):
+        if len(row) != len(header):
+            raise refuse(path, "signal count", f"data row {index + 1} has {len(row)} columns, the header {len(header)}")
+    values = np.array([[_cell(rows, i, j, path, float) for j in range(len(header))] for i in range(len(rows))],
+                      dtype=np.float64).reshape(len(rows), len(header))
     lowered = [column.lower() for column in header]
     time_col = next((i for i, column in enumerate(lowered) if column in _TIME_COLUMNS), None)
     if time_col is not None:
         times = values[:, time_col]
         if fs is None:
             steps = np.diff(times)
-            if len(steps) == 0 or np.any(steps <= 0):
-                raise ValueError(f"{path}: time column must increase to infer the sampling rate")
+            if len(steps) == 0 or not np.all(steps > 0):
+                raise refuse(path, "sample rate", "the time column must increase to give the sampling rate")
             # the span over all samples is far less sensitive to rounded time stamps than one step
             fs = float(round((len(times) - 1) / (times[-1] - times[0]), 3))
         keep = [i for i in range(len(header)) if i != time_col]
         values = values[:, keep]
         header = [header[i] for i in keep]
     if fs is None:
-        raise ValueError(f"{path}: no time column, so the sampling rate must be given")
-    annotations = load_csv_annotations(annotations_path, fs) if annotations_path else None
-    return EcgRecord(
+        raise refuse(path, "sample rate", "no time column, so the sampling rate must be given",
+                     hint="pass the sampling rate (fs) or add a time column")
+    fs = check_sample_rate(fs, path)
+    annotations, past_end = None, 0
+    if annotations_path:
+        annotations = load_csv_annotations(annotations_path, fs)
+        samples, symbols, past_end = annotations_within(annotations.samples, annotations.symbols, len(values),
+                                                        annotations_path)
+        annotations = Annotations(samples=samples, symbols=symbols)
+    record = EcgRecord(
         name=name or path.stem,
         signal_mv=values * scale_to_mv,
         fs=float(fs),
         lead_names=tuple(header),
         annotations=annotations,
         source=str(path),
+        metadata={"annotations_past_end": past_end},
     )
+    validate_record(record, annotation_source=annotations_path)
+    return record

@@ -30,6 +30,7 @@ from .matching import MATCH_WINDOW_S, match_beats
 from .progress import progress
 from .records import EcgRecord, choose_lead
 from .resample import resample_record
+from .validation import require_usable_lead
 from .wfdb_reader import load_wfdb_record, record_files
 
 
@@ -47,6 +48,7 @@ class RecordReport:
     detected_beats: int | None = None  # R peaks the detector found (peaks="detector")
     unmatched_detections: int | None = None  # of those, with no annotated beat within 150 ms
     missed_beats: int | None = None  # annotated beats no detection matched
+    annotations_past_end: int = 0  # left out by the reader: at or past the record's last sample
 
 
 PEAK_SOURCES = ("annotations", "detector")
@@ -148,6 +150,8 @@ def beats_from_record(record: EcgRecord, lead: str | None = None, peaks: str = "
     if peaks not in PEAK_SOURCES:
         raise ValueError(f"peaks must be one of {PEAK_SOURCES}, not {peaks!r}")
     original_fs = record.fs
+    # checked before resampling, which would smear each invalid sample over its neighbours
+    require_usable_lead(record, choose_lead(record.lead_names, lead)[0])
     record = resample_record(record, beats.FS)
     lead_index, lead_reason = choose_lead(record.lead_names, lead)
     symbols = record.annotations.symbols
@@ -162,6 +166,7 @@ def beats_from_record(record: EcgRecord, lead: str | None = None, peaks: str = "
     distinct = np.concatenate([[True], np.diff(annotated) > 0]) if len(annotated) else np.zeros(0, bool)
     annotated, labels = annotated[distinct], labels[distinct]
 
+    # samples WFDB marks invalid (and, after resampling, their neighbours) read as 0 mV
     signal = np.nan_to_num(record.signal_mv[:, lead_index])
     detection = {}
     if peaks == "detector":
@@ -190,6 +195,7 @@ def beats_from_record(record: EcgRecord, lead: str | None = None, peaks: str = "
         },
         unknown_symbols=dict(unknown),
         peaks=peaks,
+        annotations_past_end=int(record.metadata.get("annotations_past_end", 0)),
         **detection,
     )
     return BeatSet(

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .records import Annotations, EcgRecord
+from .validation import annotations_within, check_sample_rate, refuse, validate_record
 
 ANNOTATION_LABEL = "EDF Annotations"
 _UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "v": 1e3, "": 1.0}
@@ -39,24 +40,41 @@ def _ascii(raw: bytes) -> str:
     return raw.decode("ascii", errors="replace").strip()
 
 
-def _parse_header(blob: bytes) -> tuple[dict, list[dict]]:
+def _number(text: str, what: str, parse, path: Path):
+    try:
+        value = parse(text)
+    except ValueError:
+        raise refuse(path, "header", f"EDF header field {what} is {text!r}, not a number") from None
+    if isinstance(value, float) and not np.isfinite(value):
+        raise refuse(path, "header", f"EDF header field {what} is {text!r}")
+    return value
+
+
+def _parse_header(blob: bytes, path: Path) -> tuple[dict, list[dict]]:
     if len(blob) < 256:
-        raise ValueError("file too short for an EDF header")
+        raise refuse(path, "header", "file too short for an EDF header")
     header = {
         "version": _ascii(blob[0:8]),
         "patient": _ascii(blob[8:88]),
         "recording": _ascii(blob[88:168]),
         "start_date": _ascii(blob[168:176]),
         "start_time": _ascii(blob[176:184]),
-        "header_bytes": int(_ascii(blob[184:192])),
         "reserved": _ascii(blob[192:236]),
-        "n_records": int(_ascii(blob[236:244])),
-        "record_duration": float(_ascii(blob[244:252])),
-        "n_signals": int(_ascii(blob[252:256])),
     }
     if header["version"] != "0":
-        raise ValueError(f"not an EDF file (version field {header['version']!r})")
+        raise refuse(path, "header", f"not an EDF file (version field {header['version']!r})")
+    header["header_bytes"] = _number(_ascii(blob[184:192]), "header bytes", int, path)
+    header["n_records"] = _number(_ascii(blob[236:244]), "number of data records", int, path)
+    header["record_duration"] = _number(_ascii(blob[244:252]), "data record duration", float, path)
+    header["n_signals"] = _number(_ascii(blob[252:256]), "number of signals", int, path)
     n = header["n_signals"]
+    if n < 1:
+        raise refuse(path, "signal count", f"header declares {n} signals")
+    if header["header_bytes"] != 256 * (n + 1) or len(blob) < header["header_bytes"]:
+        raise refuse(path, "signal count", f"header of {header['header_bytes']} bytes does not hold {n} signals "
+                                           f"(needs {256 * (n + 1)}, file has {len(blob)})")
+    if not header["record_duration"] > 0:
+        raise refuse(path, "sample rate", f"data record duration {header['record_duration']} s is not positive")
     signals: list[dict] = [{} for _ in range(n)]
     offset = 256
     for name, width in _SIGNAL_FIELDS:
@@ -65,20 +83,29 @@ def _parse_header(blob: bytes) -> tuple[dict, list[dict]]:
             offset += width
     for signal in signals:
         for key in ("physical_min", "physical_max"):
-            signal[key] = float(signal[key])
+            signal[key] = _number(signal[key], f"{key} of {signal['label']!r}", float, path)
         for key in ("digital_min", "digital_max", "samples_per_record"):
-            signal[key] = int(signal[key])
+            signal[key] = _number(signal[key], f"{key} of {signal['label']!r}", int, path)
+        if signal["samples_per_record"] < 1:
+            raise refuse(path, "sample count", f"signal {signal['label']!r} has {signal['samples_per_record']} "
+                                               "samples per data record")
     return header, signals
 
 
-def _parse_annotation_texts(raw: bytes) -> list[tuple[float, str]]:
+def _parse_annotation_texts(raw: bytes, path: Path) -> list[tuple[float, str]]:
     """Time-stamped annotation lists: +onset[\\x15duration]\\x14text\\x14...\\x00"""
     found = []
     for tal in raw.split(b"\x00"):
         if not tal.strip(b"\x00"):
             continue
         parts = tal.split(b"\x14")
-        onset = float(parts[0].split(b"\x15")[0].decode("ascii"))
+        onset_text = parts[0].split(b"\x15")[0].decode("ascii", errors="replace")
+        try:
+            onset = float(onset_text)
+        except ValueError:
+            raise refuse(path, "annotations", f"EDF+ annotation onset {onset_text!r} is not a number") from None
+        if not np.isfinite(onset):
+            raise refuse(path, "annotation positions", f"EDF+ annotation onset {onset_text!r} is not finite")
         for text in parts[1:]:
             text = text.decode("utf-8", errors="replace")
             if text:
@@ -89,14 +116,19 @@ def _parse_annotation_texts(raw: bytes) -> list[tuple[float, str]]:
 def read_edf(path: str | Path, name: str | None = None) -> EcgRecord:
     path = Path(path)
     blob = path.read_bytes()
-    header, signals = _parse_header(blob)
+    header, signals = _parse_header(blob, path)
     n_records = header["n_records"]
     spr = [signal["samples_per_record"] for signal in signals]
     samples_per_block = sum(spr)
-    data = np.frombuffer(blob, dtype="<i2", offset=header["header_bytes"])
+    body = len(blob) - header["header_bytes"]
+    available = body // (2 * samples_per_block)
     if n_records < 0:  # -1 means "unknown" while recording; infer from size
-        n_records = len(data) // samples_per_block
-    data = data[: n_records * samples_per_block].reshape(n_records, samples_per_block)
+        n_records = available
+    if n_records == 0 or available < n_records:
+        raise refuse(path, "sample count", f"file is truncated: header declares {n_records} data records of "
+                                           f"{2 * samples_per_block} bytes, the file holds {body} bytes after the header")
+    data = np.frombuffer(blob, dtype="<i2", offset=header["header_bytes"], count=n_records * samples_per_block)
+    data = data.reshape(n_records, samples_per_block)
 
     columns, leads, rates, annotation_items = [], [], [], []
     start = 0
@@ -105,45 +137,48 @@ def read_edf(path: str | Path, name: str | None = None) -> EcgRecord:
         start += count
         if signal["label"] == ANNOTATION_LABEL:
             for row in block:
-                annotation_items.extend(_parse_annotation_texts(row.tobytes()))
+                annotation_items.extend(_parse_annotation_texts(row.tobytes(), path))
             continue
         digital = block.reshape(-1).astype(np.float64)
         span_d = signal["digital_max"] - signal["digital_min"]
         span_p = signal["physical_max"] - signal["physical_min"]
         if span_d == 0:
-            raise ValueError(f"{path}: signal {signal['label']!r} has an empty digital range")
+            raise refuse(path, "header", f"signal {signal['label']!r} has an empty digital range")
         gain = span_p / span_d
         physical = (digital - signal["digital_min"]) * gain + signal["physical_min"]
         factor = _UNIT_TO_MV.get(signal["physical_dimension"].lower())
         if factor is None:
-            raise ValueError(
-                f"{path}: signal {signal['label']!r} has unsupported unit {signal['physical_dimension']!r}"
-            )
+            raise refuse(path, "units",
+                         f"signal {signal['label']!r} has unsupported unit {signal['physical_dimension']!r}")
         columns.append(physical * factor)
         leads.append(signal["label"])
         rates.append(count / header["record_duration"])
     if not columns:
-        raise ValueError(f"{path}: no ordinary signals")
+        raise refuse(path, "signal count", "no ordinary signals")
     if len(set(rates)) != 1:
-        raise ValueError(f"{path}: signals have different sampling rates {sorted(set(rates))}")
-    fs = rates[0]
-    annotations = None
+        raise refuse(path, "sample rate", f"signals have different sampling rates {sorted(set(rates))}")
+    fs = check_sample_rate(rates[0], path)
+    annotations, past_end = None, 0
     if annotation_items:
         # the first TAL of every data record only carries the record's time-keeping stamp
         beats = [(onset, text) for onset, text in annotation_items if text.strip()]
-        annotations = Annotations(
-            samples=np.array([int(round(onset * fs)) for onset, _ in beats], dtype=np.int64),
-            symbols=tuple(text.strip() for _, text in beats),
-        )
-    return EcgRecord(
+        n_samples = len(columns[0])
+        # clipped first, so an onset far past the end cannot overflow the integer positions
+        positions = np.clip(np.rint(np.array([onset for onset, _ in beats], dtype=np.float64) * fs), -1, n_samples)
+        samples, symbols, past_end = annotations_within(positions.astype(np.int64),
+                                                        [text.strip() for _, text in beats], n_samples, path)
+        annotations = Annotations(samples=samples, symbols=symbols)
+    record = EcgRecord(
         name=name or path.stem,
         signal_mv=np.column_stack(columns),
         fs=float(fs),
         lead_names=tuple(leads),
         annotations=annotations,
         source=str(path),
-        metadata={"patient": header["patient"], "recording": header["recording"]},
+        metadata={"patient": header["patient"], "recording": header["recording"], "annotations_past_end": past_end},
     )
+    validate_record(record)
+    return record
 
 
 def _field(value, width: int) -> bytes:

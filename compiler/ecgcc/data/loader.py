@@ -7,6 +7,7 @@ from pathlib import Path
 from .csv_reader import load_csv_record
 from .edf import read_edf
 from .records import EcgRecord
+from .validation import refuse
 from .wfdb_reader import load_wfdb_record
 
 
@@ -20,8 +21,9 @@ def load_record(path: str | Path, fs: float | None = None, annotations_path: str
     if suffix == ".edf":
         return read_edf(path)
     if suffix == ".bdf":
-        raise ValueError("BDF (24-bit) files are not supported; convert to EDF")
+        raise refuse(path, "file type", "BDF (24-bit) files are not supported", hint="convert it to EDF")
     if suffix in (".hea", ".dat", ".atr", ""):
         base = path.with_suffix("") if suffix else path
         return load_wfdb_record(base.parent, base.name)
-    raise ValueError(f"unsupported ECG file type {suffix!r} ({path})")
+    raise refuse(path, "file type", f"unsupported ECG file type {suffix!r}",
+                 hint="give a .csv, .edf or WFDB (.hea) record")

@@ -47,8 +47,11 @@ class EcgRecord:
             raise ValueError(
                 f"{self.signal_mv.shape[1]} signal columns but {len(self.lead_names)} lead names"
             )
-        if self.fs <= 0:
-            raise ValueError(f"sampling rate must be positive, got {self.fs}")
+        if not self.fs > 0:  # also refuses NaN; readers check the full range (ecgcc.data.validation)
+            from ..errors import InvalidRecordError
+
+            raise InvalidRecordError(f"{self.source or self.name}: sampling rate must be positive, got {self.fs} "
+                                     "[rule: sample rate]")
 
     @property
     def n_samples(self) -> int:

@@ -7,9 +7,12 @@ from fractions import Fraction
 import numpy as np
 
 from .records import Annotations, EcgRecord
+from .validation import check_sample_rate
 
 
 def resample_record(record: EcgRecord, target_fs: float) -> EcgRecord:
+    check_sample_rate(record.fs, record.source or record.name)
+    check_sample_rate(target_fs, "resampling target")
     if abs(record.fs - target_fs) < 1e-9:
         return record
     from scipy.signal import resample_poly

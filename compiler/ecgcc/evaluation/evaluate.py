@@ -60,6 +60,8 @@ def dataset_summary(beat_set: BeatSet, selection: str) -> dict:
         },
         "unknown_symbols": unknown,
         "unknown_symbol_count": int(sum(unknown.values())),
+        "annotations_past_end": {report.name: report.annotations_past_end
+                                 for report in beat_set.reports if report.annotations_past_end},
     }
 
 
@@ -187,6 +189,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
     if dataset["resampled_from"]:
         print(f"  resampled to 360 Hz: {dataset['resampled_from']}")
     print(f"  unknown annotation symbols: {dataset['unknown_symbol_count']} {dataset['unknown_symbols'] or ''}")
+    if dataset["annotations_past_end"]:
+        print(f"  annotations past the record's end, left out: {dataset['annotations_past_end']}")
     if "detection" in dataset:
         found = dataset["detection"]
         print(f"  beats cut around the firmware detector's R peaks: {found['detected_beats']} detected, "

@@ -31,6 +31,7 @@ ERROR_NAMES = {
     7: "BAD_ARGUMENT",
     8: "MODEL_FAILED",
     9: "BUSY",
+    10: "REPLY_TOO_LONG",
 }
 
 

@@ -68,13 +68,16 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     from ..data.location import resolve_data_dir
     from ..data.records import choose_lead
     from ..data.resample import resample_record
+    from ..data.validation import require_finite_lead, require_usable_lead
     from ..data.wfdb_reader import load_wfdb_record
     from ..monitor.config import mv_to_adc
 
     record = load_wfdb_record(resolve_data_dir(data_dir), name)
+    lead, _reason = choose_lead(record.lead_names)
+    require_usable_lead(record, lead)
+    require_finite_lead(record, lead)
     if record.fs != fs:
         record = resample_record(record, fs)
-    lead, _reason = choose_lead(record.lead_names)
     adc = mv_to_adc(record.lead(lead), adc_per_mv, adc_zero)
     annotations = record.annotations
     beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
@@ -84,6 +87,9 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
 def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
     """Sends a whole record (restart first, flush at the end) and collects every event in order."""
     samples = np.asarray(samples)
+    if not np.all(np.isfinite(samples)):
+        raise ValueError(f"{int(np.sum(~np.isfinite(samples)))} samples are not finite (NaN or infinite); "
+                         "the device takes whole ADC values only")
     if samples.min(initial=0) < -32768 or samples.max(initial=0) > 32767:
         raise ValueError("samples must fit int16 ADC units")
     samples = samples.astype("<i2")
@@ -286,6 +292,8 @@ def stream_main(args) -> int:
     model = CompiledModel.load(model_dir)
     classifier = reference_classifier(model.tflite)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
+    # every record is read (and a broken one refused) before a firmware build or a board is started
+    loaded = [load_stream_record(name, args.data) for name in names]
     session = None
     url = args.port
     if not url:
@@ -296,8 +304,7 @@ def stream_main(args) -> int:
     try:
         with Device(url, timeout=30) as device:
             device.info()
-            for name in names:
-                record = load_stream_record(name, args.data)
+            for name, record in zip(names, loaded):
                 entry = stream_record(device, record, classifier, config=firmware.monitor_config_for(model_dir),
                                       check_twin=not args.no_twin)
                 records.append(entry)
