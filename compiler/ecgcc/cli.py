@@ -20,7 +20,7 @@ def _compile(args) -> int:
 
 def _build(args) -> int:
     from . import firmware
-    from .demo import ensure_model
+    from .model_cache import ensure_model
 
     model_dir = args.model or ensure_model(args.board)
     record = None

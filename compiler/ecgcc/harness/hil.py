@@ -583,7 +583,7 @@ def _progress_printer(label: str):
 
 
 def hil_main(args) -> int:
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from . import report as hil_report
     from .vector_generation import default_vectors
     from .vectors import VectorFileError, VectorSet

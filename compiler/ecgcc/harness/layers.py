@@ -71,7 +71,7 @@ def add_layers_arguments(parser) -> None:
 
 def layers_main(args) -> int:
     from .. import firmware
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from .emulator import EmulatedBoard
 
     model_dir = args.model or ensure_model(args.board)

@@ -278,7 +278,7 @@ def add_stream_arguments(parser) -> None:
 def stream_main(args) -> int:
     from .. import firmware
     from ..data.splits import DS2
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from .emulator import EmulatedBoard
     from .hil import CompiledModel
 

@@ -172,14 +172,13 @@ def runtime_versions(with_keras: bool) -> dict:
 # --- the reference model's default vectors -----------------------------------------------------------
 
 def reference_float_model() -> Path | None:
-    from ..demo import REFERENCE_MODEL_DIR
+    from ..reference_model import reference_float_model as located
 
-    candidates = sorted(REFERENCE_MODEL_DIR.glob("*.keras"))
-    return candidates[0] if candidates else None
+    return located()
 
 
 def is_reference_model(tflite_bytes: bytes) -> bool:
-    from ..demo import reference_model_file
+    from ..reference_model import reference_model_file
 
     try:
         return reference_model_file().read_bytes() == bytes(tflite_bytes)
@@ -238,7 +237,7 @@ def add_vectors_arguments(parser) -> None:
 
 
 def vectors_main(args) -> int:
-    from ..demo import reference_model_file
+    from ..reference_model import reference_model_file
 
     model_path = Path(args.model) if args.model else reference_model_file()
     tflite_path = model_path / "model.tflite" if model_path.is_dir() else model_path
