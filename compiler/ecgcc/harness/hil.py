@@ -554,8 +554,9 @@ def format_table(result: dict) -> str:
     if flash:
         rows.append(("flash", f"{flash['total']} bytes (code {flash['code']}, const+weights {flash['const']})"))
     if ram:
-        rows.append(("RAM", f"arena {ram['arena']}, stack high-water {ram['stack_high_water']} of "
-                            f"{ram['stack_reserved']}, static {ram['static']} bytes"))
+        # the total is the RAM figure of the HTML report too: static data (arena included) and reserved stack
+        rows.append(("RAM", f"{ram['total']} bytes (static {ram['static']} including arena {ram['arena']}, "
+                            f"stack reserved {ram['stack_reserved']}, high-water {ram['stack_high_water']})"))
     if result.get("resets") or result.get("reconnects"):
         rows.append(("device events", f"{result['resets']} resets, {result['reconnects']} reconnects"))
     width = max(len(k) for k, _ in rows)
