@@ -25,11 +25,13 @@ import serial
 from .. import firmware
 from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
 from .emulator import EmulatedBoard, EmulatorError
+from ..errors import UserError
 from .model_io import ReferenceRunner
 
 EXIT_PASS = 0
 EXIT_FAIL = 1  # the run completed and an acceptance criterion failed
-EXIT_ERROR = 2  # the run could not be done: wrong model, no device, device lost
+EXIT_ERROR = 2  # usage or input error: a bad option, model, vectors or criteria file
+EXIT_DEVICE = 3  # device problem: no device, lost mid-run, or it runs another model
 
 
 class ModelMismatch(RuntimeError):
@@ -510,10 +512,14 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
 
 
 def add_hil_arguments(parser) -> None:
+    from ..boards import available_boards
+
     parser.epilog = ("exit status: 0 every acceptance criterion met; 1 the run completed and a criterion failed; "
-                     "2 no valid run (the device runs another model, cannot be reached, or was lost mid-run). "
+                     "2 usage or input error (option, model, vectors or criteria file, firmware build); "
+                     "3 device problem (cannot be reached, lost mid-run, or runs another model). "
                      "The JSON and HTML reports are written for 0, 1 and a run lost mid-way.")
-    parser.add_argument("--board", default="qemu-m4")
+    parser.add_argument("--board", default="qemu-m4",
+                        help=f"board to run on: {', '.join(available_boards())} (default qemu-m4)")
     parser.add_argument("--port", help="serial port or URL of an attached board; without it the emulated board "
                                        "is built and started")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
@@ -526,7 +532,7 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--data", help="MIT-BIH directory for making vectors")
     parser.add_argument("--random-vectors", type=int, default=None,
                         help="run N uniform random vectors instead of a vectors file (no float comparison)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random and edge-case vectors (default 0)")
     parser.add_argument("--elf", help="firmware ELF flashed on the attached board, to report its flash and RAM")
     parser.add_argument("--criteria", help="acceptance criteria, .json or .toml (default: the built-in ones)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
@@ -534,6 +540,8 @@ def add_hil_arguments(parser) -> None:
                         help="seconds to wait for a lost device to come back before giving up")
     parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
     parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
+    parser.add_argument("--pdf", help="also print the HTML report to this PDF, signature page included "
+                                      "(needs Chromium)")
 
 
 def format_table(result: dict) -> str:
@@ -572,15 +580,9 @@ def _default_report_paths(args) -> tuple[Path, Path]:
 
 
 def _progress_printer(label: str):
-    if not sys.stderr.isatty():
-        return None
+    from ..progress import progress_callback
 
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
-        sys.stderr.flush()
-
-    return show
+    return progress_callback(label)
 
 
 def hil_main(args) -> int:
@@ -607,6 +609,8 @@ def hil_main(args) -> int:
             if args.count and args.count < len(vector_set):
                 vector_set = vector_set.take(args.count)
             vectors = vector_set
+    except UserError:
+        raise  # the command line prints it as error: and hint:, exit status 2
     except (VectorFileError, FileNotFoundError, ValueError) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -618,10 +622,13 @@ def hil_main(args) -> int:
                          reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"))
     except ModelMismatch as error:
         print(f"REFUSED: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except (DeviceUnavailable, DeviceTimeout, DeviceGarbage, EmulatorError, firmware.BuildError) as error:
+        return EXIT_DEVICE
+    except firmware.BuildError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except (DeviceUnavailable, DeviceTimeout, DeviceGarbage, EmulatorError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return EXIT_DEVICE
     except RunAborted as error:
         aborted = str(error)
         result = error.result
@@ -630,12 +637,16 @@ def hil_main(args) -> int:
     print(format_table(document["run"]))
     print(hil_report.format_summary(document))
     print(f"reports: {json_path}  {html_path}")
+    if args.pdf:
+        from .report_pdf import write_pdf
+
+        print(f"printable report: {write_pdf(html_path, args.pdf)}")
     if aborted:
         print(f"ERROR: run aborted: {aborted}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_DEVICE
     if not document["verdict"]["passed"]:
         for failure in document["verdict"]["failures"]:
             print(f"FAIL: {failure}", file=sys.stderr)
         return EXIT_FAIL
-    print("PASS: every acceptance criterion is met")
+    print(f"PASS: every acceptance criterion is met (report {document['report']['id']})")
     return EXIT_PASS
