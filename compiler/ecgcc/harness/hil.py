@@ -25,7 +25,7 @@ import serial
 from .. import firmware
 from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
 from .emulator import EmulatedBoard, EmulatorError
-from ..errors import UserError
+from ..errors import DeviceProblem, UserError
 from .model_io import ReferenceRunner
 
 EXIT_PASS = 0
@@ -34,11 +34,11 @@ EXIT_ERROR = 2  # usage or input error: a bad option, model, vectors or criteria
 EXIT_DEVICE = 3  # device problem: no device, lost mid-run, or it runs another model
 
 
-class ModelMismatch(RuntimeError):
+class ModelMismatch(DeviceProblem):
     """The device runs a different model from the one being checked."""
 
 
-class RunAborted(RuntimeError):
+class RunAborted(DeviceProblem):
     """The device was lost beyond recovery; `result` holds everything measured until then."""
 
     def __init__(self, message: str, result: "HilResult"):
@@ -512,14 +512,13 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
 
 
 def add_hil_arguments(parser) -> None:
-    from ..boards import available_boards
-
     parser.epilog = ("exit status: 0 every acceptance criterion met; 1 the run completed and a criterion failed; "
                      "2 usage or input error (option, model, vectors or criteria file, firmware build); "
                      "3 device problem (cannot be reached, lost mid-run, or runs another model). "
                      "The JSON and HTML reports are written for 0, 1 and a run lost mid-way.")
-    parser.add_argument("--board", default="qemu-m4",
-                        help=f"board to run on: {', '.join(available_boards())} (default qemu-m4)")
+    from ..boards import add_board_argument
+
+    add_board_argument(parser, help_text="board to run on")
     parser.add_argument("--port", help="serial port or URL of an attached board; without it the emulated board "
                                        "is built and started")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boards import add_board_argument
 from ..monitor.events import ALARM as EVENT_ALARM
 from ..monitor.events import BEAT as EVENT_BEAT
 from ..monitor.events import CLASS as EVENT_CLASS
@@ -266,7 +267,7 @@ def stream_record(device: Device, record, classifier, *, config=None, check_twin
 
 
 def add_stream_arguments(parser) -> None:
-    parser.add_argument("--board", default="qemu-m4")
+    add_board_argument(parser)
     parser.add_argument("--port", help="serial port or URL of an attached board")
     parser.add_argument("--data", help="WFDB record folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--records", help="comma-separated record names (default: MIT-BIH DS2)")

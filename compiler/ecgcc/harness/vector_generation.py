@@ -232,7 +232,7 @@ def add_vectors_arguments(parser) -> None:
     parser.add_argument("--random", type=int, default=None,
                         help="uniform random vectors (default: none for a beat classifier, the rest otherwise)")
     parser.add_argument("--no-beats", action="store_true", help="do not use ECG beats even for a beat classifier")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of beat choice and random vectors (default 0)")
     parser.add_argument("--out", required=True, help="the .npz file to write")
 
 
