@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 # Kept importable from here for callers of the command-line layer; they live with the model and its cache.
@@ -11,16 +10,28 @@ from .model_cache import ensure_compiled, ensure_model  # noqa: F401
 from .reference_model import reference_model_file  # noqa: F401
 
 
+def verdict_line(result: dict) -> str:
+    """The demo's last line: what the run proved, or where it stopped proving it."""
+    board, exact, vectors = result["board"], result["exact"], result["vectors"]
+    if result["all_exact"]:
+        return (f"PASS: on {board}, the compiled reference model's int8 outputs equal TFLite Micro's byte for byte "
+                f"on {exact} of {vectors} vectors")
+    first = result.get("first_mismatch") or {}
+    where = f" (first at vector {first['vector']})" if "vector" in first else ""
+    return (f"FAIL: on {board}, {vectors - exact} of {vectors} vectors differ from TFLite Micro or went "
+            f"unanswered{where}")
+
+
 def demo_main(args) -> int:
     from .harness.hil import format_table, run_hil
+    from .progress import progress_callback
 
     model_dir = ensure_model(args.board)
     print(f"compiled {reference_model_file().name} for {args.board} -> {model_dir}")
-    result = run_hil(args.board, model_dir, port=args.port, count=args.vectors).to_json()
+    result = run_hil(args.board, model_dir, port=args.port, count=args.vectors,
+                     progress=progress_callback("vectors")).to_json()
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
-    if not result["all_exact"]:
-        print(f"FAIL: first mismatch {result['first_mismatch']}", file=sys.stderr)
-        return 1
-    return 0
+    print(verdict_line(result))
+    return 0 if result["all_exact"] else 1

@@ -82,3 +82,20 @@ def test_a_bad_criteria_file_exits_2_with_error_and_hint(tmp_path, capsys):
     assert code == cli.EXIT_USAGE
     assert err[0].startswith("error: ") and "invalid requirement ID" in err[0]
     assert err[1].startswith("hint: ")
+
+
+def test_demo_ends_with_one_line_saying_what_was_proven(tmp_path, capsys):
+    code = cli.main(["demo", "--board", "host", "--vectors", "12", "--json", str(tmp_path / "demo.json")])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert lines[-1] == ("PASS: on host, the compiled reference model's int8 outputs equal TFLite Micro's byte for "
+                         "byte on 12 of 12 vectors")
+    assert sum(line.startswith(("PASS", "FAIL")) for line in lines) == 1
+
+
+def test_demo_failure_line_counts_the_differing_vectors():
+    from ecgcc.demo import verdict_line
+
+    line = verdict_line({"board": "qemu-m3", "exact": 197, "vectors": 200, "all_exact": False,
+                         "first_mismatch": {"vector": 41}})
+    assert line == "FAIL: on qemu-m3, 3 of 200 vectors differ from TFLite Micro or went unanswered (first at vector 41)"
