@@ -237,6 +237,7 @@ def add_vectors_arguments(parser) -> None:
 
 
 def vectors_main(args) -> int:
+    from ..progress import progress_callback
     from ..reference_model import reference_model_file
 
     model_path = Path(args.model) if args.model else reference_model_file()
@@ -256,7 +257,8 @@ def vectors_main(args) -> int:
     random_count = args.random if args.random is not None else (0 if beats else max(0, args.count - edge_total))
     beat_count = max(0, args.count - edge_total - random_count) if beats is not None else 0
     vector_set = generate_vectors(tflite_bytes, float_model=float_model, beats=beats, beat_count=beat_count,
-                                  random_count=random_count, seed=args.seed, int8_name=tflite_path.name)
+                                  random_count=random_count, seed=args.seed, int8_name=tflite_path.name,
+                                  progress=progress_callback("reference outputs"))
     path = vector_set.save(args.out)
     counts = ", ".join(f"{k} {v}" for k, v in vector_set.metadata["counts"].items())
     print(f"wrote {len(vector_set)} vectors to {path} ({counts})")
