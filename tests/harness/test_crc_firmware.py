@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from ecgcc.harness import protocol
-from ecgcc.paths import project_root
-
-APP = project_root() / "firmware" / "app"
+from tests.harness.firmware_app_c import build_app_driver
 
 # Reads length-prefixed chunks (u16le length, bytes) on stdin and prints each chunk's CRC in hex.
 DRIVER = r"""
@@ -33,12 +31,7 @@ int main(void) {
 
 @pytest.fixture(scope="module")
 def firmware_crc(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("crc")
-    (folder / "driver.c").write_text(DRIVER)
-    exe = folder / "crc"
-    subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-O2", f"-I{APP}", str(folder / "driver.c"),
-                    str(APP / "crc16.c"), "-o", str(exe)], check=True)
-    return exe
+    return build_app_driver(tmp_path_factory.mktemp("crc"), DRIVER, ["crc16.c"], "crc")
 
 
 def _chunks() -> list[bytes]:
