@@ -124,3 +124,11 @@ def test_report_header_carries_id_commit_and_criteria(document):
     assert head["id"] in page and head["project"]["label"] in page
     assert head["criteria_source"]["description"] == "built-in defaults" and head["criteria_source"]["file"] is None
     assert built["firmware"]["elf_sha256"] is None and "could not be read" in built["firmware"]["note"]
+
+
+def test_the_version_captured_at_the_start_of_the_run_is_the_one_reported(tmp_path):
+    model = synthetic_model(tmp_path / "model")
+    vector_set = synthetic_vector_set()
+    started = {"version": "0.1.0", "commit": "a" * 40, "dirty": False, "label": "0.1.0 (git aaaaaaaaaaaa)"}
+    built = report.build_report(synthetic_result(vector_set, model), model, vector_set, project=started)
+    assert built["report"]["project"] == started and built["versions"]["ecgcc"] == started["label"]

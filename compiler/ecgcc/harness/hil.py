@@ -614,7 +614,10 @@ def hil_main(args) -> int:
         print(f"ERROR: {error}", file=sys.stderr)
         return EXIT_ERROR
 
+    from ..provenance import project_version
+
     json_path, html_path = _default_report_paths(args)
+    project = project_version()  # the code that runs, before anything can change the tree
     aborted = None
     try:
         result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
@@ -631,7 +634,7 @@ def hil_main(args) -> int:
     except RunAborted as error:
         aborted = str(error)
         result = error.result
-    document = hil_report.build_report(result, model, vector_set, criteria=criteria)
+    document = hil_report.build_report(result, model, vector_set, criteria=criteria, project=project)
     hil_report.write_reports(document, json_path, html_path)
     print(format_table(document["run"]))
     print(hil_report.format_summary(document))

@@ -49,7 +49,7 @@ def tool_versions(board: str, emulated: bool) -> dict:
         except metadata.PackageNotFoundError:
             return None
 
-    versions = {"ecgcc": project_version()["label"], "python": platform.python_version(),
+    versions = {"ecgcc": __version__, "python": platform.python_version(),
                 "platformio": package("platformio"), "tflite-micro": package("tflite-micro"),
                 "tensorflow": package("tensorflow-cpu") or package("tensorflow"), "numpy": package("numpy"),
                 "matplotlib": package("matplotlib"), "host": f"{platform.system()} {platform.machine()}"}
@@ -301,9 +301,11 @@ def _firmware(result) -> dict:
 
 
 def build_report(result, model, vector_set=None, *, criteria: dict[str, float] | None = None,
-                 emulated: bool | None = None) -> dict:
-    """The whole report as a JSON-ready dict (see the module docstring)."""
+                 emulated: bool | None = None, project: dict | None = None) -> dict:
+    """The whole report as a JSON-ready dict (see the module docstring). `project` is the version as
+    provenance.project_version() gave it when the run started (read now when not given)."""
     criteria = as_criteria(criteria)
+    project = project or project_version()
     created = _dt.datetime.now(_dt.timezone.utc)
     emulated = (result.url.startswith("socket://127.0.0.1") and result.board in ("qemu-m4", "qemu-m3", "host")
                 if emulated is None else emulated)
@@ -315,7 +317,7 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
     document = {
         "report": {"format": REPORT_FORMAT, "version": REPORT_VERSION, "tool": f"ecgcc {__version__}",
                    "id": new_report_id(created), "created_utc": created.isoformat(timespec="seconds"),
-                   "project": project_version(), "criteria_source": criteria.source()},
+                   "project": project, "criteria_source": criteria.source()},
         "firmware": _firmware(result),
         "board": {"name": result.board, "url": result.url, "emulated": emulated,
                   "reported_by_device": result.info.get("board")},
@@ -335,7 +337,7 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
                 "counts": vectors_meta.get("counts"), "runtimes": vectors_meta.get("runtimes"),
                 "subset_of": vectors_meta.get("subset_of")},
         },
-        "versions": tool_versions(result.board, emulated) | {
+        "versions": tool_versions(result.board, emulated) | {"ecgcc": project["label"],
             "firmware": result.info.get("firmware_version"), "protocol": result.info.get("protocol_version")},
         "run": run,
         "exactness": _exactness(result, groups),
