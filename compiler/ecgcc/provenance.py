@@ -57,11 +57,14 @@ def file_sha256(path: str | Path | None) -> str | None:
     """SHA-256 of a file's bytes, or None when there is no such file."""
     if not path:
         return None
+    digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def new_report_id(created: _dt.datetime) -> str:
