@@ -23,9 +23,9 @@ import numpy as np
 import serial
 
 from .. import firmware
+from ..errors import DeviceProblem, UserError
 from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
 from .emulator import EmulatedBoard, EmulatorError
-from ..errors import DeviceProblem, UserError
 from .model_io import ReferenceRunner
 
 EXIT_PASS = 0
