@@ -46,7 +46,7 @@ flash: setup
 	$(BIN)/ecgcc flash --board $(BOARD) $(MODEL_ARG) $(PORT_ARG)
 
 hil: setup
-	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) --json .build/hil-$(BOARD).json
+	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) --json .build/hil-$(BOARD).json --pdf .build/hil-$(BOARD).pdf
 
 test: setup
 	$(BIN)/python -m pytest -q --durations=15

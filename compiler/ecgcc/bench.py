@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import firmware
+from .boards import available_boards
 from .paths import build_root
 
 DEFAULT_BOARDS = ("qemu-m4", "qemu-m3")
@@ -97,9 +98,12 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def add_bench_arguments(parser) -> None:
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
-    parser.add_argument("--boards", default=",".join(DEFAULT_BOARDS))
-    parser.add_argument("--vectors", type=int, default=5)
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
+                        help=f"comma-separated benchmark models (default {','.join(DEFAULT_MODELS)})")
+    parser.add_argument("--boards", default=",".join(DEFAULT_BOARDS),
+                        help=f"comma-separated boards, of {', '.join(available_boards())} "
+                             f"(default {','.join(DEFAULT_BOARDS)})")
+    parser.add_argument("--vectors", type=int, default=5, help="random vectors run per model and board (default 5)")
     parser.add_argument("--json", help="write all measurements here (a .md table is written beside it)")
 
 

@@ -33,3 +33,10 @@ def load_board(name: str) -> Board:
     return Board(name=name, flash_bytes=int(info["flash_bytes"]), ram_bytes=int(info["ram_bytes"]),
                  model_flash_bytes=int(info["model_flash_bytes"]), model_ram_bytes=int(info["model_ram_bytes"]),
                  info=info)
+
+
+def add_board_argument(parser, default: str | None = "qemu-m4", help_text: str = "board") -> None:
+    """--board, limited to the boards under boards/ and listing them in its help."""
+    names = available_boards()
+    shown = f"{help_text}: one of {', '.join(names)}" + (f" (default {default})" if default else "")
+    parser.add_argument("--board", default=default, choices=names, metavar="BOARD", help=shown)

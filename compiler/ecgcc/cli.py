@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One meaning per status for every command (docs/cli.md).
+EXIT_PASS = 0  # done; for a check: every criterion met
+EXIT_FAIL = 1  # a check ran to the end and a criterion failed
+EXIT_USAGE = 2  # usage or input error (argparse uses 2 for bad options too)
+EXIT_DEVICE = 3  # device problem: not reachable, lost, answered wrongly, or runs another model
+EXIT_STATUS_TEXT = ("exit status: 0 done (a check: every criterion met); 1 a check ran and a criterion failed; "
+                    "2 usage or input error; 3 device problem (not reachable, lost, runs another model)")
 
 
 def _compile(args) -> int:
@@ -20,7 +25,7 @@ def _compile(args) -> int:
 
 def _build(args) -> int:
     from . import firmware
-    from .demo import ensure_model
+    from .model_cache import ensure_model
 
     model_dir = args.model or ensure_model(args.board)
     record = None
@@ -42,7 +47,8 @@ def _build(args) -> int:
 def _flash(args) -> int:
     from .flash import flash
 
-    return flash(args.board, model_dir=args.model, port=args.port, foreground=not args.background)
+    status = flash(args.board, model_dir=args.model, port=args.port, foreground=not args.background)
+    return EXIT_DEVICE if status else EXIT_PASS  # PlatformIO's upload failed
 
 
 def _hil(args) -> int:
@@ -57,13 +63,35 @@ def _demo(args) -> int:
     return demo_main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecgcc", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from .provenance import project_version
 
-    p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board")
-    p.add_argument("model")
-    p.add_argument("--board", default="qemu-m4")
+    return f"ecgcc {project_version()['label']}"
+
+
+class _VersionAction(argparse.Action):
+    """--version, asking git for the commit only when it is given."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .boards import add_board_argument
+
+    parser = argparse.ArgumentParser(prog="ecgcc", description=__doc__, epilog=EXIT_STATUS_TEXT)
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the version with its git commit (and 'dirty' for a changed tree) and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board",
+                            epilog="exit status: 0 compiled; 2 the model or an option is invalid")
+    p.add_argument("model", help="the trained model: .keras, SavedModel folder or int8 .tflite")
+    add_board_argument(p, help_text="board whose memory budget the model must fit")
     p.add_argument("--out", required=True, help="folder for the generated C and report")
     p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model")
     p.add_argument("--fuse-chunks", type=int, default=4, metavar="N",
@@ -75,33 +103,41 @@ def build_parser() -> argparse.ArgumentParser:
                         "against TFLM")
     p.set_defaults(run=_compile)
 
-    p = commands.add_parser("build", help="build the firmware for a board with a compiled model")
-    p.add_argument("--board", default="qemu-m4")
+    p = commands.add_parser("build", help="build the firmware for a board with a compiled model",
+                            epilog="exit status: 0 built; 2 the model, record or an option is invalid, or the "
+                                   "firmware does not build")
+    add_board_argument(p, help_text="board to build for")
     p.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
-    p.add_argument("--verbose", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="show the PlatformIO build output and TensorFlow's log")
     p.add_argument("--flash-record", metavar="RECORD[:SECONDS]",
                    help="standalone demo: store an excerpt of this record in flash and play it at start-up")
     p.add_argument("--data", help="WFDB folder for --flash-record (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     p.set_defaults(run=_build)
 
-    p = commands.add_parser("flash", help="flash a board, or start an emulated board with its serial on TCP")
-    p.add_argument("--board", default="qemu-m4")
+    p = commands.add_parser("flash", help="flash a board, or start an emulated board with its serial on TCP",
+                            epilog="exit status: 0 flashed or started; 2 the model or an option is invalid; "
+                                   "3 the upload or the emulator failed")
+    add_board_argument(p, help_text="board to flash or emulate")
     p.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     p.add_argument("--port", help="serial port of a real board (PlatformIO upload port)")
     p.add_argument("--background", action="store_true", help="emulated board: print the URL and return")
     p.set_defaults(run=_flash)
 
-    p = commands.add_parser("hil", help="hardware-in-the-loop check: device outputs against the references")
+    p = commands.add_parser("hil", help="hardware-in-the-loop check: device outputs against the references, "
+                                        "with a JSON, HTML (and PDF) report")
     from .harness.hil import add_hil_arguments
 
     add_hil_arguments(p)
     p.set_defaults(run=_hil)
 
-    p = commands.add_parser("demo", help="the main job end to end: compile, build, run on the board, compare")
-    p.add_argument("--board", default="qemu-m4")
-    p.add_argument("--port")
-    p.add_argument("--vectors", type=int, default=200)
-    p.add_argument("--json")
+    p = commands.add_parser("demo", help="the main job end to end: compile, build, run on the board, compare",
+                            epilog="exit status: 0 every output byte-exact; 1 an output differs from TFLite Micro; "
+                                   "2 usage or input error; 3 device problem")
+    add_board_argument(p, help_text="board to run on")
+    p.add_argument("--port", help="serial port or URL of an attached board (default: build and start the "
+                                  "emulated board)")
+    p.add_argument("--vectors", type=int, default=200, help="random int8 vectors to compare (default 200)")
+    p.add_argument("--json", help="also write the run's figures to this JSON file")
     p.set_defaults(run=_demo)
 
     _add_optional(commands, "train", "ecgcc.training.train", "add_train_arguments", "train_main",
@@ -131,15 +167,25 @@ def _add_optional(commands, name, module_name, add_arguments, main_name, help_te
         if error.name != module_name:
             raise
         return
-    p = commands.add_parser(name, help=help_text)
+    p = commands.add_parser(name, help=help_text, epilog=EXIT_STATUS_TEXT)
     getattr(module, add_arguments)(p)
     main = getattr(module, main_name)
     p.set_defaults(run=lambda args: main(args))
 
 
-def main(argv=None) -> int:
-    from .errors import UserError
+def configure_logging(argv) -> None:
+    """TensorFlow's start-up log stays hidden unless --verbose is among the arguments."""
+    if "--verbose" not in argv:
+        from .quiet_imports import quiet_start_up
 
+        quiet_start_up()
+
+
+def main(argv=None) -> int:
+    from .errors import DeviceProblem, UserError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    configure_logging(argv)
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
@@ -149,7 +195,10 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         if error.hint:
             print(f"hint: {error.hint}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except DeviceProblem as error:
+        print(f"error: device problem: {error}", file=sys.stderr)
+        return EXIT_DEVICE
 
 
 if __name__ == "__main__":

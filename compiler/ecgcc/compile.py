@@ -11,6 +11,7 @@ import numpy as np
 
 from . import __version__
 from .boards import Board, load_board
+from .errors import UserError
 from .codegen import FILES, array_body, c_string, c_value, render
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
@@ -26,7 +27,7 @@ from .passes.views import fold_views, resolve
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
 
 
-class BudgetError(ValueError):
+class BudgetError(UserError, ValueError):
     """The model does not fit the board's flash or RAM share."""
 
 

@@ -3,71 +3,35 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from .paths import build_root, project_root
-
-REFERENCE_MODEL_DIR = Path(__file__).resolve().parent / "reference_model"
-
-
-def reference_model_file() -> Path:
-    candidates = sorted(REFERENCE_MODEL_DIR.glob("*.tflite"))
-    if not candidates:
-        raise FileNotFoundError(f"no reference model in {REFERENCE_MODEL_DIR}; train one with `ecgcc train`")
-    return candidates[0]
+# Kept importable from here for callers of the command-line layer; they live with the model and its cache.
+from .model_cache import ensure_compiled, ensure_model  # noqa: F401
+from .reference_model import reference_model_file  # noqa: F401
 
 
-def ensure_model(board: str) -> Path:
-    """Compiles the reference model for the board unless an up-to-date compile already exists."""
-    return ensure_compiled(board, reference_model_file())
-
-
-def _compiler_digest(board: str) -> str:
-    """The compiler's own inputs: a compile made by an older compiler or for another board layout is stale."""
-    import hashlib
-
-    root = project_root()
-    package = root / "compiler" / "ecgcc"
-    files = [package / "compile.py", package / "boards.py", root / "boards" / board / "board.json"]
-    for folder in ("frontend", "ir", "passes", "codegen", "ops"):
-        files += sorted((package / folder).glob("*.py"))
-    files += sorted((root / "templates").glob("*.j2"))
-    digest = hashlib.sha256()
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def ensure_compiled(board: str, source: Path) -> Path:
-    """Compiles an int8 .tflite for the board into .build/models/, reusing a compile of the same bytes."""
-    import hashlib
-
-    from .compile import compile_model
-
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    compiler = _compiler_digest(board)
-    out_dir = build_root() / "models" / board / source.stem
-    if source.resolve() != reference_model_file().resolve():
-        out_dir = out_dir.with_name(f"{source.stem}-{digest[:12]}")
-    stamp = out_dir / "source.sha256"
-    if not (stamp.is_file() and stamp.read_text() == digest + compiler and (out_dir / "model.h").is_file()):
-        compile_model(source, board=board, out_dir=out_dir)
-        stamp.write_text(digest + compiler)
-    return out_dir
+def verdict_line(result: dict) -> str:
+    """The demo's last line: what the run proved, or where it stopped proving it."""
+    board, exact, vectors = result["board"], result["exact"], result["vectors"]
+    if result["all_exact"]:
+        return (f"PASS: on {board}, the compiled reference model's int8 outputs equal TFLite Micro's byte for byte "
+                f"on {exact} of {vectors} vectors")
+    first = result.get("first_mismatch") or {}
+    where = f" (first at vector {first['vector']})" if "vector" in first else ""
+    return (f"FAIL: on {board}, {vectors - exact} of {vectors} vectors differ from TFLite Micro or went "
+            f"unanswered{where}")
 
 
 def demo_main(args) -> int:
     from .harness.hil import format_table, run_hil
+    from .progress import progress_callback
 
     model_dir = ensure_model(args.board)
     print(f"compiled {reference_model_file().name} for {args.board} -> {model_dir}")
-    result = run_hil(args.board, model_dir, port=args.port, count=args.vectors).to_json()
+    result = run_hil(args.board, model_dir, port=args.port, count=args.vectors,
+                     progress=progress_callback("vectors")).to_json()
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
-    if not result["all_exact"]:
-        print(f"FAIL: first mismatch {result['first_mismatch']}", file=sys.stderr)
-        return 1
-    return 0
+    print(verdict_line(result))
+    return 0 if result["all_exact"] else 1

@@ -24,3 +24,8 @@ class InvalidModelError(UserError, ValueError):
 
 class InvalidRecordError(UserError, ValueError):
     """A recording or annotation file that cannot be scored (names the file and the rule)."""
+
+
+class DeviceProblem(RuntimeError):
+    """The board could not be reached, stopped answering, answered wrongly or runs another model: the
+    command line prints one ``error:`` line and exits with status 3 (the input may be fine)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from .errors import UserError
 from .paths import build_root, project_root
 
 EMULATED_BOARDS = {"qemu-m4", "qemu-m3"}
@@ -20,8 +21,8 @@ SCONS_PACKAGE_VERSION = "4.41101.0"  # PlatformIO 6.2 pins tool-scons ~4.41101.0
 FORBIDDEN_SYMBOLS = ("malloc", "free", "calloc", "realloc", "_sbrk", "_malloc_r", "_free_r")
 
 
-class BuildError(RuntimeError):
-    pass
+class BuildError(UserError, RuntimeError):
+    """The firmware did not build with this model (the command line exits with status 2)."""
 
 
 def platformio_core_dir() -> Path:

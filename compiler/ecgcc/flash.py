@@ -11,7 +11,7 @@ from .paths import project_root
 
 
 def flash(board: str, *, model_dir=None, port: str | None = None, foreground: bool = True) -> int:
-    from .demo import ensure_model
+    from .model_cache import ensure_model
 
     model_dir = model_dir or ensure_model(board)
     image = firmware.build(board, model_dir)

@@ -89,7 +89,7 @@ def test_layer_not_setting_the_peak_stays_whole(tmp_path):
 
 def test_reference_model_arena_shrinks_on_both_boards(tmp_path):
     from ecgcc.compile import compile_model
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
     for board in ("qemu-m3", "qemu-m4"):
         fused = compile_model(reference_model_file(), board, tmp_path / f"{board}-fused")
         whole = compile_model(reference_model_file(), board, tmp_path / f"{board}-whole", max_chunks=1)
@@ -102,7 +102,7 @@ def test_fusion_lowers_ram_and_never_grows_the_arena(board):
     """RAM here is the arena plus the stack block a convolution takes where it is planned no scratch."""
     from ecgcc.boards import load_board
     from ecgcc.compile import _ram_and_arena, lower_graph
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
     from ecgcc.frontend import parse_tflite
     from models import ecg_model_tflite
     for tflite in (ecg_model_tflite(), reference_model_file().read_bytes()):
@@ -120,7 +120,7 @@ def test_compile_command_fusion_options(tmp_path, capsys):
     import json
     import re
     from ecgcc import cli
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
     calls = {}
     for label, options in (("default", []), ("whole", ["--no-fuse"]), ("sixteen", ["--fuse-chunks", "16"])):
         out = tmp_path / label

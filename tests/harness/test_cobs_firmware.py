@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 from ecgcc.harness.protocol import cobs_decode, cobs_encode
-from ecgcc.paths import project_root
-
-APP = project_root() / "firmware" / "app"
+from tests.harness.firmware_app_c import build_app_driver
 
 DRIVER = r"""
 #include <stdio.h>
@@ -41,12 +39,7 @@ int main(int argc, char **argv) {
 
 @pytest.fixture(scope="module")
 def codec(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("cobs")
-    (folder / "driver.c").write_text(DRIVER)
-    exe = folder / "cobs"
-    subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-O2", f"-I{APP}", str(folder / "driver.c"),
-                    str(APP / "cobs.c"), "-o", str(exe)], check=True)
-    return exe
+    return build_app_driver(tmp_path_factory.mktemp("cobs"), DRIVER, ["cobs.c"], "cobs")
 
 
 def _run(exe: Path, mode: str, data: bytes) -> bytes:

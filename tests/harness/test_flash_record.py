@@ -15,7 +15,7 @@ SECONDS = 20
 
 @pytest.mark.parametrize("board", ["qemu-m3"])
 def test_flash_record_plays_like_the_twin(board, compile_for):
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
 
     model_dir = compile_for(reference_model_file(), board)
     record = load_stream_record("208")

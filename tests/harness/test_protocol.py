@@ -1,4 +1,4 @@
-"""Host side of protocol v1: framing and checksums, independent of any device."""
+"""Host side of protocol v2: framing and checksums, independent of any device."""
 import pytest
 from hypothesis import given, strategies as st
 

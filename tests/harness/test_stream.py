@@ -14,7 +14,7 @@ MINUTES = 2
 
 @pytest.fixture(scope="module")
 def reference_model_dir(compile_for, board):
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
 
     return compile_for(reference_model_file(), board)
 

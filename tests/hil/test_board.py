@@ -40,7 +40,7 @@ def option(config, name):
 
 @pytest.fixture(scope="module")
 def validation(request, board, device_port):
-    from ecgcc.demo import ensure_model
+    from ecgcc.model_cache import ensure_model
 
     config = request.config
     model_dir = Path(option(config, "--hil-model") or ensure_model(board))

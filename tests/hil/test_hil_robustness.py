@@ -9,7 +9,7 @@ import pytest
 from ecgcc import cli, firmware
 from ecgcc.harness import report
 from ecgcc.harness.emulator import EmulatedBoard
-from ecgcc.harness.hil import (EXIT_ERROR, EXIT_FAIL, CompiledModel, HilRunner, ModelMismatch, RunAborted,
+from ecgcc.harness.hil import (EXIT_DEVICE, EXIT_FAIL, CompiledModel, HilRunner, ModelMismatch, RunAborted,
                                random_vectors, run_hil)
 from tests.conftest import small_ecg_classifier_tflite
 from tests.hil.line_proxy import LineProxy
@@ -141,7 +141,7 @@ def test_silent_device_exits_with_error_and_writes_the_partial_report(model_dir,
     proxy.silent_after = 24
     code = run_cli("--model", model_dir, "--port", proxy.url, "--random-vectors", 30, "--timeout", 0.5,
                    "--reconnect-timeout", 2, "--json", tmp_path / "r.json")
-    assert code == EXIT_ERROR
+    assert code == EXIT_DEVICE
     assert "run aborted" in capsys.readouterr().err
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["verdict"]["status"] == "ABORTED"
@@ -158,7 +158,7 @@ def test_device_running_another_model_is_refused(model_dir, board, tmp_path, cap
         run_hil(BOARD, tmp_path / "other", port=board.url, count=3)
     code = run_cli("--model", tmp_path / "other", "--port", board.url, "--random-vectors", 3,
                    "--json", tmp_path / "r.json")
-    assert code == EXIT_ERROR
+    assert code == EXIT_DEVICE
     err = capsys.readouterr().err
     assert "REFUSED" in err and "does not run the compiled model" in err
     assert not (tmp_path / "r.json").exists(), "no report may suggest the other model was tested"

@@ -32,8 +32,14 @@ def criterion(document, name):
 
 def test_clean_run_passes_every_criterion(model):
     document = build(model)
-    assert document["verdict"] == {"status": "PASS", "passed": True, "failures": [], "not_evaluated": []}
-    assert document["exactness"]["all"] == {"vectors": 64, "received": 64, "exact": 64, "rate": 1.0}
+    verdict = dict(document["verdict"])
+    meaning = verdict.pop("meaning")
+    assert verdict == {"status": "PASS", "passed": True, "failures": [], "not_evaluated": []}
+    assert meaning.startswith("PASS: the device reproduced the reference model") and "64 of 64" in meaning
+    assert "not a clinical approval" in meaning
+    # Wilson at 64 of 64: the lower bound is n / (n + z^2)
+    assert document["exactness"]["all"] == {"vectors": 64, "received": 64, "exact": 64, "rate": 1.0,
+                                            "rate_ci95": [pytest.approx(64 / (64 + 1.959964 ** 2), abs=1e-6), 1.0]}
     assert document["float_comparison"]["primary_group"] == "beats"
     assert document["float_comparison"]["primary"]["vectors"] == 60
     assert document["classification"]["max_difference_device_vs_reference"] == 0.0

@@ -27,7 +27,7 @@ import numpy as np
 from . import aami, beats
 from .location import cache_dir
 from .matching import MATCH_WINDOW_S, match_beats
-from .progress import progress
+from ..progress import progress
 from .records import EcgRecord, choose_lead
 from .resample import resample_record
 from .validation import require_usable_lead

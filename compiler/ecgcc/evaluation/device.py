@@ -20,7 +20,7 @@ class DeviceEvaluationError(RuntimeError):
 def device_predictions(beat_set: BeatSet, board: str, int8_model: Path, *, port: str | None = None,
                        progress=None) -> tuple[np.ndarray, dict]:
     """(predicted class per beat, summary of the run) for every beat of ``beat_set`` on ``board``."""
-    from ..demo import ensure_compiled
+    from ..model_cache import ensure_compiled
     from ..harness.hil import run_hil
 
     model_dir = ensure_compiled(board, Path(int8_model))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boards import add_board_argument
 from ..data import splits
 from ..data.dataset import PEAK_SOURCES, BeatSet, build_beat_set
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
@@ -160,8 +161,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peaks", choices=PEAK_SOURCES, default="annotations",
                         help="cut beats around the annotated R peaks, or around those the firmware's QRS detector "
                              "finds (the inputs the device computes; unmatched and missed beats are counted)")
-    parser.add_argument("--board", help="also run every beat on this board through the serial harness "
-                                        "(adds a `device` column; emulated unless --port is given)")
+    add_board_argument(parser, default=None,
+                       help_text="also run every beat on this board through the serial harness (adds a `device` "
+                                 "column; emulated unless --port is given)")
     parser.add_argument("--port", help="serial port of an attached board (with --board)")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")

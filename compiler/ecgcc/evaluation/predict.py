@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.dataset import BeatSet
-from ..data.progress import progress
+from ..progress import progress
 from ..training.model import RR_INPUT, WINDOW_INPUT
 
 

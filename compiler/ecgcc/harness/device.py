@@ -9,22 +9,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import serial
 
+from ..errors import DeviceProblem
 from .protocol import Command, DeviceError, Frame, FrameError, REPLY_FLAG, Reader, decode_frame
 
 
-class DeviceUnavailable(RuntimeError):
+class DeviceUnavailable(DeviceProblem):
     """The port cannot be opened or the device never answers."""
 
 
-class DeviceTimeout(RuntimeError):
+class DeviceTimeout(DeviceProblem):
     """A request got no reply within its deadline, after every retry."""
 
 
-class DeviceGarbage(RuntimeError):
+class DeviceGarbage(DeviceProblem):
     """Bytes arrive but none of them form a valid frame."""
 
 
-class DeviceRejected(RuntimeError):
+class DeviceRejected(DeviceProblem):
     """The device answered with an ERROR frame."""
 
     def __init__(self, error: DeviceError):

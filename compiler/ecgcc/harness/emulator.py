@@ -10,10 +10,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..errors import DeviceProblem
+
 QEMU_MACHINES = {"qemu-m4": "mps2-an386", "qemu-m3": "lm3s6965evb"}
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(DeviceProblem):
     pass
 
 

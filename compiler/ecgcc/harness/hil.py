@@ -23,20 +23,22 @@ import numpy as np
 import serial
 
 from .. import firmware
+from ..errors import DeviceProblem, UserError
 from .device import Device, DeviceGarbage, DeviceInfo, DeviceRejected, DeviceTimeout, DeviceUnavailable
 from .emulator import EmulatedBoard, EmulatorError
 from .model_io import ReferenceRunner
 
 EXIT_PASS = 0
 EXIT_FAIL = 1  # the run completed and an acceptance criterion failed
-EXIT_ERROR = 2  # the run could not be done: wrong model, no device, device lost
+EXIT_ERROR = 2  # usage or input error: a bad option, model, vectors or criteria file
+EXIT_DEVICE = 3  # device problem: no device, lost mid-run, or it runs another model
 
 
-class ModelMismatch(RuntimeError):
+class ModelMismatch(DeviceProblem):
     """The device runs a different model from the one being checked."""
 
 
-class RunAborted(RuntimeError):
+class RunAborted(DeviceProblem):
     """The device was lost beyond recovery; `result` holds everything measured until then."""
 
     def __init__(self, message: str, result: "HilResult"):
@@ -511,9 +513,12 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
 
 def add_hil_arguments(parser) -> None:
     parser.epilog = ("exit status: 0 every acceptance criterion met; 1 the run completed and a criterion failed; "
-                     "2 no valid run (the device runs another model, cannot be reached, or was lost mid-run). "
+                     "2 usage or input error (option, model, vectors or criteria file, firmware build); "
+                     "3 device problem (cannot be reached, lost mid-run, or runs another model). "
                      "The JSON and HTML reports are written for 0, 1 and a run lost mid-way.")
-    parser.add_argument("--board", default="qemu-m4")
+    from ..boards import add_board_argument
+
+    add_board_argument(parser, help_text="board to run on")
     parser.add_argument("--port", help="serial port or URL of an attached board; without it the emulated board "
                                        "is built and started")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
@@ -526,7 +531,7 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--data", help="MIT-BIH directory for making vectors")
     parser.add_argument("--random-vectors", type=int, default=None,
                         help="run N uniform random vectors instead of a vectors file (no float comparison)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random and edge-case vectors (default 0)")
     parser.add_argument("--elf", help="firmware ELF flashed on the attached board, to report its flash and RAM")
     parser.add_argument("--criteria", help="acceptance criteria, .json or .toml (default: the built-in ones)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
@@ -534,6 +539,8 @@ def add_hil_arguments(parser) -> None:
                         help="seconds to wait for a lost device to come back before giving up")
     parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
     parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
+    parser.add_argument("--pdf", help="also print the HTML report to this PDF, signature page included "
+                                      "(needs Chromium)")
 
 
 def format_table(result: dict) -> str:
@@ -554,8 +561,9 @@ def format_table(result: dict) -> str:
     if flash:
         rows.append(("flash", f"{flash['total']} bytes (code {flash['code']}, const+weights {flash['const']})"))
     if ram:
-        rows.append(("RAM", f"arena {ram['arena']}, stack high-water {ram['stack_high_water']} of "
-                            f"{ram['stack_reserved']}, static {ram['static']} bytes"))
+        # the total is the RAM figure of the HTML report too: static data (arena included) and reserved stack
+        rows.append(("RAM", f"{ram['total']} bytes (static {ram['static']} including arena {ram['arena']}, "
+                            f"stack reserved {ram['stack_reserved']}, high-water {ram['stack_high_water']})"))
     if result.get("resets") or result.get("reconnects"):
         rows.append(("device events", f"{result['resets']} resets, {result['reconnects']} reconnects"))
     width = max(len(k) for k, _ in rows)
@@ -571,19 +579,13 @@ def _default_report_paths(args) -> tuple[Path, Path]:
 
 
 def _progress_printer(label: str):
-    if not sys.stderr.isatty():
-        return None
+    from ..progress import progress_callback
 
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
-        sys.stderr.flush()
-
-    return show
+    return progress_callback(label)
 
 
 def hil_main(args) -> int:
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from . import report as hil_report
     from .vector_generation import default_vectors
     from .vectors import VectorFileError, VectorSet
@@ -606,35 +608,47 @@ def hil_main(args) -> int:
             if args.count and args.count < len(vector_set):
                 vector_set = vector_set.take(args.count)
             vectors = vector_set
+    except UserError:
+        raise  # the command line prints it as error: and hint:, exit status 2
     except (VectorFileError, FileNotFoundError, ValueError) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return EXIT_ERROR
 
+    from ..provenance import project_version
+
     json_path, html_path = _default_report_paths(args)
+    project = project_version()  # the code that runs, before anything can change the tree
     aborted = None
     try:
         result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
                          reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"))
     except ModelMismatch as error:
         print(f"REFUSED: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except (DeviceUnavailable, DeviceTimeout, DeviceGarbage, EmulatorError, firmware.BuildError) as error:
+        return EXIT_DEVICE
+    except firmware.BuildError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except (DeviceUnavailable, DeviceTimeout, DeviceGarbage, EmulatorError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return EXIT_DEVICE
     except RunAborted as error:
         aborted = str(error)
         result = error.result
-    document = hil_report.build_report(result, model, vector_set, criteria=criteria)
+    document = hil_report.build_report(result, model, vector_set, criteria=criteria, project=project)
     hil_report.write_reports(document, json_path, html_path)
     print(format_table(document["run"]))
     print(hil_report.format_summary(document))
     print(f"reports: {json_path}  {html_path}")
+    if args.pdf:
+        from .report_pdf import write_pdf
+
+        print(f"printable report: {write_pdf(html_path, args.pdf)}")
     if aborted:
         print(f"ERROR: run aborted: {aborted}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_DEVICE
     if not document["verdict"]["passed"]:
         for failure in document["verdict"]["failures"]:
             print(f"FAIL: {failure}", file=sys.stderr)
         return EXIT_FAIL
-    print("PASS: every acceptance criterion is met")
+    print(f"PASS: every acceptance criterion is met (report {document['report']['id']})")
     return EXIT_PASS

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boards import add_board_argument
 from .device import Device
 from .hil import CompiledModel, random_vectors
 
@@ -62,7 +63,7 @@ def format_layers(result: dict) -> str:
 
 
 def add_layers_arguments(parser) -> None:
-    parser.add_argument("--board", default="qemu-m4")
+    add_board_argument(parser)
     parser.add_argument("--port", help="serial port or URL of an attached board")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random input")
@@ -71,7 +72,7 @@ def add_layers_arguments(parser) -> None:
 
 def layers_main(args) -> int:
     from .. import firmware
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from .emulator import EmulatedBoard
 
     model_dir = args.model or ensure_model(args.board)

@@ -4,8 +4,11 @@ Decoded frame: version:u8 command:u8 sequence:u8 length:u16le payload crc:u16le;
 COBS-encoded and followed by 0x00. The firmware side is firmware/app/protocol.c."""
 from __future__ import annotations
 
+import binascii
 import struct
 from dataclasses import dataclass
+
+from cobs import cobs
 
 PROTOCOL_VERSION = 2
 REPLY_FLAG = 0x80
@@ -36,48 +39,21 @@ ERROR_NAMES = {
 
 
 def crc16_ccitt(data: bytes) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
+    """CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF, no reflection, no final XOR)."""
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def cobs_encode(data: bytes) -> bytes:
-    out = bytearray()
-    block = bytearray()
-    for byte in data:
-        if byte == 0:
-            out.append(len(block) + 1)
-            out += block
-            block.clear()
-        else:
-            block.append(byte)
-            if len(block) == 254:
-                out.append(255)
-                out += block
-                block.clear()
-    out.append(len(block) + 1)
-    out += block
-    return bytes(out)
+    """COBS-encoded bytes without the 0x00 delimiter."""
+    return cobs.encode(bytes(data))
 
 
 def cobs_decode(data: bytes) -> bytes:
-    out = bytearray()
-    index = 0
-    while index < len(data):
-        code = data[index]
-        if code == 0:
-            raise ValueError("zero byte inside a COBS frame")
-        block = data[index + 1:index + code]
-        if len(block) != code - 1:
-            raise ValueError("COBS block cut short")
-        out += block
-        index += code
-        if code != 255 and index < len(data):
-            out.append(0)
-    return bytes(out)
+    """Inverse of cobs_encode; malformed input (a zero byte, a block cut short) raises ValueError."""
+    try:
+        return cobs.decode(bytes(data))
+    except cobs.DecodeError as error:
+        raise ValueError(f"invalid COBS frame: {error}") from None
 
 
 @dataclass(frozen=True)

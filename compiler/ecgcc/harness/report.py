@@ -15,88 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..evaluation.intervals import wilson_interval
+from ..provenance import file_sha256, new_report_id, project_version
 from . import float_metrics
 
 REPORT_FORMAT = "ecgcc-hil-report"
 REPORT_VERSION = 1
 HISTOGRAM_BINS = 40
 
-# name -> (default limit, direction, metric path in the report, what it guarantees)
-CRITERIA = {
-    "min_exact_int8_rate": (1.0, "min", "exactness.all.rate",
-                            "device int8 outputs byte-equal to the TFLite Micro reference, over all vectors"),
-    "max_lost_vectors": (0, "max", "run.lost", "vectors sent without an answer"),
-    "min_reference_reproduced_rate": (1.0, "min", "exactness.reference_reproduced_rate",
-                                      "stored expected outputs reproduced by the host's TFLite Micro"),
-    "min_top1_agreement_float": (0.99, "min", "float_comparison.primary.top1_agreement",
-                                 "device top-1 class equals the float model's"),
-    "max_mean_abs_error_float": (0.01, "max", "float_comparison.primary.mean_abs_error",
-                                 "mean |device - float| over output elements"),
-    "min_cosine_mean_float": (0.99, "min", "float_comparison.primary.cosine_mean",
-                              "mean cosine similarity of device and float output vectors"),
-    "max_relative_l2_mean_float": (0.1, "max", "float_comparison.primary.relative_l2_mean",
-                                   "mean ||device - float|| / ||float||"),
-    "max_class_metric_difference": (0.0, "max", "classification.max_difference_device_vs_reference",
-                                    "largest |Se or +P (device) - Se or +P (TFLite Micro)| over classes"),
-    "max_device_resets": (0, "max", "run.resets", "device resets detected during the run"),
-    "max_line_errors": (0, "max", "run.line_errors", "timeouts, invalid and stray frames on the serial line"),
-    "max_flash_fraction": (1.0, "max", "memory.flash_fraction", "image flash / board flash"),
-    "max_ram_fraction": (1.0, "max", "memory.ram_fraction", "static RAM and stack / board RAM"),
-}
-
-
-def default_criteria() -> dict[str, float]:
-    return {name: limit for name, (limit, *_rest) in CRITERIA.items()}
-
-
-def load_criteria(path: str | Path | None) -> dict[str, float]:
-    """Defaults, overridden by a .json or .toml file of `name = limit` (top level or under [criteria])."""
-    criteria = default_criteria()
-    if not path:
-        return criteria
-    path = Path(path)
-    text = path.read_text()
-    if path.suffix.lower() == ".toml":
-        import tomllib
-
-        data = tomllib.loads(text)
-    else:
-        data = json.loads(text)
-    if isinstance(data.get("criteria"), dict):
-        data = data["criteria"]
-    unknown = sorted(set(data) - set(CRITERIA))
-    if unknown:
-        raise ValueError(f"{path}: unknown criteria {unknown}; known: {sorted(CRITERIA)}")
-    for name, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{path}: criterion {name} must be a number, got {value!r}")
-        criteria[name] = float(value)
-    return criteria
-
-
-def _lookup(document: dict, dotted: str):
-    value = document
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def evaluate_criteria(document: dict, criteria: dict[str, float]) -> list[dict]:
-    results = []
-    for name, limit in criteria.items():
-        _default, direction, metric, meaning = CRITERIA[name]
-        value = _lookup(document, metric)
-        if value is None:
-            passed = None
-        elif direction == "min":
-            passed = bool(value >= limit)
-        else:
-            passed = bool(value <= limit)
-        results.append({"name": name, "metric": metric, "meaning": meaning, "limit": limit,
-                        "direction": direction, "value": value, "passed": passed})
-    return results
+# The criteria live in criteria.py; these names stay importable from here for scripts that used them.
+from .criteria import (CRITERIA, AcceptanceCriteria, as_criteria, default_criteria,  # noqa: F401
+                       evaluate_criteria, load_criteria)
 
 
 # --- versions ---------------------------------------------------------------------------------------
@@ -161,6 +90,12 @@ def _round(value, digits: int = 6):
     return None if value is None else round(float(value), digits)
 
 
+def _interval(successes: int, trials: int) -> list[float] | None:
+    """95 % Wilson interval of a rate, as [low, high]; None without trials."""
+    found = wilson_interval(successes, trials)
+    return None if found is None else [_round(found[0]), _round(found[1])]
+
+
 def _groups(vector_set, n: int) -> dict[str, np.ndarray]:
     if vector_set is None:
         return {"random": np.ones(n, bool)}
@@ -175,9 +110,11 @@ def _exactness(result, groups: dict[str, np.ndarray]) -> dict:
         planned = int(mask.sum())
         exact = int((exact_mask & mask).sum())
         section[name] = {"vectors": planned, "received": int((result.received_mask & mask).sum()),
-                         "exact": exact, "rate": exact / planned if planned else None}
+                         "exact": exact, "rate": exact / planned if planned else None,
+                         "rate_ci95": _interval(exact, planned)}
     section["reference_reproduced_rate"] = (result.reference_reproduced / result.reference_checked
                                             if result.reference_checked else None)
+    section["reference_reproduced_ci95"] = _interval(result.reference_reproduced, result.reference_checked)
     section["first_mismatch"] = result.first_mismatch
     return section
 
@@ -205,6 +142,8 @@ def _float_section(result, vector_set, groups) -> tuple[dict, float_metrics.Vect
                "groups": {}}
     for name, mask in {"all": np.ones(result.planned, bool), **groups}.items():
         summary = float_metrics.summarize(errors, mask & received)
+        if summary is not None:
+            summary["top1_agreement_ci95"] = _interval(summary["top1_agreements"], summary["vectors"])
         section["groups"][name] = summary
     primary = "beats" if "beats" in groups else "all"
     section["primary_group"] = primary
@@ -236,6 +175,7 @@ def _classification(result, vector_set, errors) -> dict:
             if a is None and b is None:
                 continue
             differences.append(abs((a or 0.0) - (b or 0.0)) if (a is None) == (b is None) else 1.0)
+    _add_class_intervals(metrics, vector_set.classes)
     metrics["available"] = True
     metrics["max_difference_device_vs_reference"] = max(differences) if differences else 0.0
     metrics["note"] = ("Beats are stratified by class (rare classes over-represented), so these figures compare "
@@ -245,14 +185,45 @@ def _classification(result, vector_set, errors) -> dict:
     return metrics
 
 
-def _memory(result, board: str) -> dict:
-    from ..boards import load_board
+def _add_class_intervals(metrics: dict, classes) -> None:
+    """Se and +P of every class and source, and the device's agreement with each other source, get their
+    95 % Wilson intervals (from the confusion matrix counts, so they describe exactly the rates shown)."""
+    for figures in metrics["sources"].values():
+        confusion = np.asarray(figures["confusion"])
+        for index, name in enumerate(classes):
+            hits = int(confusion[index, index])
+            figures[name]["se_ci95"] = _interval(hits, figures[name]["count"])
+            figures[name]["ppv_ci95"] = _interval(hits, figures[name]["predicted"])
+    for key, value in metrics.items():
+        if key.startswith("device_vs_") and isinstance(value, dict):
+            value["ci95"] = _interval(value["same"], value["beats"])
+
+
+def _memory_budget(board: str, emulated: bool) -> dict | None:
+    """The flash and RAM the fit criteria divide by, and the board file they come from."""
+    from ..boards import BOARDS_DIR, load_board
 
     try:
         budget = load_board(board)
     except ValueError:
-        budget = None
-    section = {"measured": result.image is not None}
+        return None
+    source = BOARDS_DIR / board / "board.json"
+    try:
+        from ..paths import project_root
+
+        shown = str(source.relative_to(project_root()))
+    except (RuntimeError, ValueError):
+        shown = str(source)
+    note = (f"budget of the emulated board {board} ({budget.info.get('description', 'emulator')}); an emulator's "
+            f"memory is not a microcontroller's, so the fit criteria say little here: judge the byte counts "
+            f"against the target part" if emulated else f"budget of the physical board {board}")
+    return {"flash_bytes": budget.flash_bytes, "ram_bytes": budget.ram_bytes, "source": shown,
+            "source_sha256": file_sha256(source), "emulated": emulated, "note": note}
+
+
+def _memory(result, board: str, emulated: bool = False) -> dict:
+    budget = _memory_budget(board, emulated)
+    section = {"measured": result.image is not None, "budget": budget}
     if result.image is None:
         section["reason"] = "no firmware ELF (pass --elf with an attached board)"
         return section
@@ -264,9 +235,9 @@ def _memory(result, board: str) -> dict:
                 "stack_high_water": result.stack_high_water, "sections": image.get("sections"),
                 "elf": image.get("path")}
     if budget is not None:
-        section |= {"board_flash_bytes": budget.flash_bytes, "board_ram_bytes": budget.ram_bytes,
-                    "flash_fraction": image["flash_bytes"] / budget.flash_bytes,
-                    "ram_fraction": image["ram_bytes"] / budget.ram_bytes}
+        section |= {"board_flash_bytes": budget["flash_bytes"], "board_ram_bytes": budget["ram_bytes"],
+                    "flash_fraction": image["flash_bytes"] / budget["flash_bytes"],
+                    "ram_fraction": image["ram_bytes"] / budget["ram_bytes"]}
     return section
 
 
@@ -319,9 +290,23 @@ def _per_vector(result, vector_set, errors) -> dict:
     return {"count": n, "columns": columns}
 
 
+def _firmware(result) -> dict:
+    """The ELF that ran, by digest: for an emulated board the one just built, for an attached board the one
+    given with --elf (unknown otherwise)."""
+    path = (result.image or {}).get("path")
+    digest = file_sha256(path)
+    return {"elf": str(path) if path else None, "elf_sha256": digest,
+            "note": None if digest else ("no firmware ELF given (pass --elf with the file flashed on the board)"
+                                         if not path else f"the ELF {path} could not be read")}
+
+
 def build_report(result, model, vector_set=None, *, criteria: dict[str, float] | None = None,
-                 emulated: bool | None = None) -> dict:
-    """The whole report as a JSON-ready dict (see the module docstring)."""
+                 emulated: bool | None = None, project: dict | None = None) -> dict:
+    """The whole report as a JSON-ready dict (see the module docstring). `project` is the version as
+    provenance.project_version() gave it when the run started (read now when not given)."""
+    criteria = as_criteria(criteria)
+    project = project or project_version()
+    created = _dt.datetime.now(_dt.timezone.utc)
     emulated = (result.url.startswith("socket://127.0.0.1") and result.board in ("qemu-m4", "qemu-m3", "host")
                 if emulated is None else emulated)
     groups = _groups(vector_set, result.planned)
@@ -331,7 +316,9 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
     vectors_meta = vector_set.metadata if vector_set is not None else {}
     document = {
         "report": {"format": REPORT_FORMAT, "version": REPORT_VERSION, "tool": f"ecgcc {__version__}",
-                   "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
+                   "id": new_report_id(created), "created_utc": created.isoformat(timespec="seconds"),
+                   "project": project, "criteria_source": criteria.source()},
+        "firmware": _firmware(result),
         "board": {"name": result.board, "url": result.url, "emulated": emulated,
                   "reported_by_device": result.info.get("board")},
         "identity": {
@@ -350,19 +337,18 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
                 "counts": vectors_meta.get("counts"), "runtimes": vectors_meta.get("runtimes"),
                 "subset_of": vectors_meta.get("subset_of")},
         },
-        "versions": tool_versions(result.board, emulated) | {
+        "versions": tool_versions(result.board, emulated) | {"ecgcc": project["label"],
             "firmware": result.info.get("firmware_version"), "protocol": result.info.get("protocol_version")},
         "run": run,
         "exactness": _exactness(result, groups),
         "float_comparison": float_section,
         "classification": _classification(result, vector_set, errors),
         "performance": _performance(result),
-        "memory": _memory(result, result.board),
+        "memory": _memory(result, result.board, emulated),
         "strip": _strip(result, vector_set),
         "per_vector": _per_vector(result, vector_set, errors),
     }
     document.update(scripting_summary(document))
-    criteria = criteria if criteria is not None else default_criteria()
     document["criteria"] = evaluate_criteria(document, criteria)
     document["verdict"] = verdict(document)
     return document
@@ -394,7 +380,26 @@ def verdict(document: dict) -> dict:
     if aborted:
         failures.insert(0, f"run aborted: {aborted}")
     status = "ABORTED" if aborted else ("FAIL" if failures else "PASS")
-    return {"status": status, "passed": status == "PASS", "failures": failures, "not_evaluated": not_evaluated}
+    return {"status": status, "passed": status == "PASS", "meaning": _verdict_meaning(status, document),
+            "failures": failures, "not_evaluated": not_evaluated}
+
+
+CLINICAL_DISCLAIMER = ("It verifies the device against the reference model; it is not a clinical approval, and the "
+                       "clinical figures (sensitivity, positive predictivity) are shown for information only.")
+
+
+def _verdict_meaning(status: str, document: dict) -> str:
+    """What the status does and does not establish, in the words the verdict is printed with."""
+    exact = document["exactness"]["all"]
+    if status == "PASS":
+        return (f"PASS: the device reproduced the reference model (TFLite Micro) byte for byte on "
+                f"{exact['exact']} of {exact['vectors']} vectors and met every evaluated acceptance criterion. "
+                + CLINICAL_DISCLAIMER)
+    if status == "FAIL":
+        return ("FAIL: the run completed and at least one acceptance criterion was not met, so the device is not "
+                "shown to reproduce the reference model within the criteria. " + CLINICAL_DISCLAIMER)
+    return ("ABORTED: the device was lost before every vector had run; the report covers the vectors that ran "
+            "and establishes nothing about the rest.")
 
 
 def _show(value) -> str:
@@ -407,12 +412,45 @@ def _show(value) -> str:
     return str(value)
 
 
+def memory_figures(document: dict) -> str | None:
+    """Flash and RAM as one line, the same figures the HTML shows (RAM: static data and the reserved stack)."""
+    memory = document["memory"]
+    if not memory.get("measured"):
+        return None
+    text = (f"flash {memory['flash_bytes']} B, RAM {memory['ram_bytes']} B (static {memory['static_ram_bytes']} "
+            f"including the model arena {memory['arena_bytes']}, stack reserved {memory['stack_bytes']}, "
+            f"stack high-water {memory['stack_high_water']})")
+    budget = memory.get("budget")
+    if budget:
+        text += (f"; budget {budget['flash_bytes']} B flash, {budget['ram_bytes']} B RAM from {budget['source']}"
+                 f"{' (emulated board)' if budget['emulated'] else ''}")
+    return text
+
+
+def _with_interval(rate, interval) -> str:
+    if rate is None:
+        return "n/a"
+    if not interval:
+        return _pct(rate)
+    return f"{_pct(rate)} [{_pct(interval[0])}, {_pct(interval[1])}]"
+
+
 def format_summary(document: dict) -> str:
-    lines = []
+    head = document["report"]
+    firmware = document["firmware"]
+    source = head["criteria_source"]
+    lines = [f"report {head['id']}: ecgcc {head['project']['label']}",
+             f"firmware ELF sha256 {firmware['elf_sha256'] or 'unknown: ' + (firmware['note'] or '')}",
+             f"criteria: {source['description']}"
+             + (f" (sha256 {source['file_sha256']})" if source["file_sha256"] else "")]
+    exact = document["exactness"]["all"]
+    lines.append(f"byte-exact: {exact['exact']}/{exact['vectors']} "
+                 f"({_with_interval(exact['rate'], exact['rate_ci95'])}, 95% Wilson interval)")
     fc = document["float_comparison"]
     if fc.get("available") and fc.get("primary"):
         p = fc["primary"]
-        lines.append(f"float model ({fc['primary_group']}): top-1 agreement {p['top1_agreement']:.4f} "
+        lines.append(f"float model ({fc['primary_group']}): top-1 agreement "
+                     f"{_with_interval(p['top1_agreement'], p.get('top1_agreement_ci95'))} "
                      f"({p['top1_agreements']}/{p['vectors']}), max |err| {p['max_abs_error']:.4g}, "
                      f"mean |err| {p['mean_abs_error']:.4g}, cosine mean {p['cosine_mean']:.6f}, "
                      f"rel. L2 mean {_show(p['relative_l2_mean'])}")
@@ -421,20 +459,34 @@ def format_summary(document: dict) -> str:
     cls = document["classification"]
     if cls.get("available"):
         device = cls["sources"]["device"]
-        parts = [f"{c} Se {_pct(device[c]['se'])} +P {_pct(device[c]['ppv'])}" for c in cls["classes"]
+        parts = [f"{c} Se {_with_interval(device[c]['se'], device[c].get('se_ci95'))} "
+                 f"+P {_with_interval(device[c]['ppv'], device[c].get('ppv_ci95'))}" for c in cls["classes"]
                  if device[c]["count"] or device[c]["predicted"]]
-        lines.append("device per class: " + "; ".join(parts))
+        lines.append("device per class (information, not acceptance criteria): " + "; ".join(parts))
+    memory = memory_figures(document)
+    if memory:
+        lines.append(memory)
     lines.append("criteria:")
     for c in document["criteria"]:
         mark = {True: "pass", False: "FAIL", None: "n/a "}[c["passed"]]
         sign = ">=" if c["direction"] == "min" else "<="
-        lines.append(f"  {mark}  {c['name']:<32} {_show(c['value']):>12}  (limit {sign} {_show(c['limit'])})")
+        lines.append(f"  {mark}  {c['requirement']:<14} {c['name']:<30} {_show(c['value']):>12}  "
+                     f"(limit {sign} {_show(c['limit'])})")
     lines.append(f"verdict: {document['verdict']['status']}")
+    lines.append(document["verdict"]["meaning"])
     return "\n".join(lines)
 
 
 def _pct(value) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _ci_text(interval, short: bool = False) -> str:
+    """A 95 % Wilson interval as the HTML shows it."""
+    if not interval:
+        return "" if short else "95% CI n/a"
+    text = f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}%"
+    return f"[{text}]" if short else f"95% CI {text}"
 
 
 # --- HTML ---------------------------------------------------------------------------------------------
@@ -489,6 +541,7 @@ def render_html(document: dict) -> str:
                                      undefined=jinja2.StrictUndefined)
     environment.filters["num"] = _show
     environment.filters["pct"] = _pct
+    environment.filters["ci"] = _ci_text
     return environment.get_template("report.html.j2").render(doc=document, images=figures(document))
 
 

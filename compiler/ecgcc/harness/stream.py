@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boards import add_board_argument
 from ..monitor.events import ALARM as EVENT_ALARM
 from ..monitor.events import BEAT as EVENT_BEAT
 from ..monitor.events import CLASS as EVENT_CLASS
@@ -272,7 +273,7 @@ def stream_record(device: Device, record, classifier, *, config=None, check_twin
 
 
 def add_stream_arguments(parser) -> None:
-    parser.add_argument("--board", default="qemu-m4")
+    add_board_argument(parser)
     parser.add_argument("--port", help="serial port or URL of an attached board")
     parser.add_argument("--data", help="WFDB record folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--records", help="comma-separated record names (default: MIT-BIH DS2)")
@@ -284,7 +285,7 @@ def add_stream_arguments(parser) -> None:
 def stream_main(args) -> int:
     from .. import firmware
     from ..data.splits import DS2
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from .emulator import EmulatedBoard
     from .hil import CompiledModel
 

@@ -172,14 +172,13 @@ def runtime_versions(with_keras: bool) -> dict:
 # --- the reference model's default vectors -----------------------------------------------------------
 
 def reference_float_model() -> Path | None:
-    from ..demo import REFERENCE_MODEL_DIR
+    from ..reference_model import reference_float_model as located
 
-    candidates = sorted(REFERENCE_MODEL_DIR.glob("*.keras"))
-    return candidates[0] if candidates else None
+    return located()
 
 
 def is_reference_model(tflite_bytes: bytes) -> bool:
-    from ..demo import reference_model_file
+    from ..reference_model import reference_model_file
 
     try:
         return reference_model_file().read_bytes() == bytes(tflite_bytes)
@@ -233,12 +232,13 @@ def add_vectors_arguments(parser) -> None:
     parser.add_argument("--random", type=int, default=None,
                         help="uniform random vectors (default: none for a beat classifier, the rest otherwise)")
     parser.add_argument("--no-beats", action="store_true", help="do not use ECG beats even for a beat classifier")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of beat choice and random vectors (default 0)")
     parser.add_argument("--out", required=True, help="the .npz file to write")
 
 
 def vectors_main(args) -> int:
-    from ..demo import reference_model_file
+    from ..progress import progress_callback
+    from ..reference_model import reference_model_file
 
     model_path = Path(args.model) if args.model else reference_model_file()
     tflite_path = model_path / "model.tflite" if model_path.is_dir() else model_path
@@ -257,7 +257,8 @@ def vectors_main(args) -> int:
     random_count = args.random if args.random is not None else (0 if beats else max(0, args.count - edge_total))
     beat_count = max(0, args.count - edge_total - random_count) if beats is not None else 0
     vector_set = generate_vectors(tflite_bytes, float_model=float_model, beats=beats, beat_count=beat_count,
-                                  random_count=random_count, seed=args.seed, int8_name=tflite_path.name)
+                                  random_count=random_count, seed=args.seed, int8_name=tflite_path.name,
+                                  progress=progress_callback("reference outputs"))
     path = vector_set.save(args.out)
     counts = ", ".join(f"{k} {v}" for k, v in vector_set.metadata["counts"].items())
     print(f"wrote {len(vector_set)} vectors to {path} ({counts})")

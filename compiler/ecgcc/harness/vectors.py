@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from .model_io import sha256_hex
 
 FORMAT_NAME = "ecgcc-hil-vectors"
@@ -22,7 +23,7 @@ FORMAT_VERSION = 1
 NO_LABEL = -1
 
 
-class VectorFileError(ValueError):
+class VectorFileError(UserError, ValueError):
     """A vectors file that cannot be used: wrong format, wrong version, or another model."""
 
 

@@ -22,3 +22,15 @@ def load_float_model():
     import keras
 
     return keras.models.load_model(FLOAT_MODEL)
+
+
+def reference_model_file() -> Path:
+    """The int8 model every command uses when none is given."""
+    if not INT8_MODEL.is_file():
+        raise FileNotFoundError(f"no reference model at {INT8_MODEL}; train one with `ecgcc train`")
+    return INT8_MODEL
+
+
+def reference_float_model() -> Path | None:
+    """The float twin of the int8 reference model, when it is present."""
+    return FLOAT_MODEL if FLOAT_MODEL.is_file() else None

@@ -379,10 +379,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="WFDB directory with MIT-BIH (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--download", action="store_true", help="download MIT-BIH from PhysioNet into --data if absent")
     parser.add_argument("--output", default=None, help="output folder (default: .build/train)")
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    parser.add_argument("--patience", type=int, default=TrainConfig.patience)
-    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs,
+                        help=f"most epochs to train (default {TrainConfig.epochs})")
+    parser.add_argument("--patience", type=int, default=TrainConfig.patience,
+                        help=f"stop after this many epochs without improvement on the validation records "
+                             f"(default {TrainConfig.patience})")
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size,
+                        help=f"beats per training batch (default {TrainConfig.batch_size})")
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed,
+                        help=f"seed of weights, batches and augmentation (default {TrainConfig.seed})")
     parser.add_argument("--records", help="comma-separated DS1 training records (default: DS1 minus validation)")
     parser.add_argument("--validation-records", help="comma-separated DS1 validation records")
     parser.add_argument("--extra-data", help="another annotated WFDB database whose beats join the fitted beats "
