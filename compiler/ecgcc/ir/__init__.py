@@ -43,7 +43,8 @@ class Tensor:
         return int(self.zero_points[0]) if len(self.zero_points) else 0
 
     def describe(self) -> str:
-        return f"tensor {self.index} '{self.name}' {self.dtype}{list(self.shape)}"
+        named = f" '{self.name}'" if self.name else ""
+        return f"tensor {self.index}{named} {self.dtype}{list(self.shape)}"
 
 
 @dataclass

@@ -1,0 +1,97 @@
+"""TensorFlow Lite Micro's own example models (from the kit at $TFLM_DIR, default ../shared/tflm), and the two
+things they need of any model: tensors without names, and a host reference whose arena fits the activations."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bitexact import compile_and_compare, tflite_model
+from support import quantized
+
+# Each example model the compiler cannot run yet, and the operator its refusal names.
+REFUSED = {
+    "keyword_scrambled_8bit": "SVDF",
+    "trained_lstm_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    "micro_speech_lstm": "UNIDIRECTIONAL_SEQUENCE_LSTM",
+}
+
+
+def example_models():
+    from ecgcc.paths import tflm_dir
+    folder = tflm_dir() / "models"
+    return sorted(folder.glob("*.tflite")) if folder.is_dir() else []
+
+
+def renamed(tflite: bytes, name_of) -> bytes:
+    """The same model with each tensor's name replaced by name_of(index) (bytes, or None for no name)."""
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(tflite, 0))
+    for i, tensor in enumerate(model.subgraphs[0].tensors):
+        tensor.name = name_of(i)
+    builder = flatbuffers.Builder(len(tflite) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _small_dense_model():
+    import tensorflow as tf
+    x = inp = tf.keras.Input((12,))
+    x = tf.keras.layers.Dense(8, activation="relu")(x)
+    return tf.keras.Model(inp, tf.keras.layers.Dense(3)(x))
+
+
+def test_tensors_without_names_or_with_names_not_utf8_compile_bit_exact(tmp_path):
+    from ecgcc.frontend import parse_tflite
+    tflite = quantized("tflm-examples-dense-v1", _small_dense_model, seed=3)
+    # Every other tensor loses its name; the rest get bytes that are not UTF-8, with a comment terminator.
+    nameless = renamed(tflite, lambda i: None if i % 2 else b"\xff\xfe*/\xc3")
+    graph = parse_tflite(nameless)
+    assert [t.name for t in graph.tensors[1::2]] == [""] * len(graph.tensors[1::2])
+    assert all("\ufffd" in t.name for t in graph.tensors[0::2])
+    assert compile_and_compare(nameless, tmp_path, vectors=20)["vectors"] >= 20
+    source = (tmp_path / "generated" / "model.c").read_text(encoding="utf-8", errors="strict")
+    assert '"\\357\\277\\275\\357\\277\\275\\052/' in source   # in string literals, escaped byte by byte
+
+
+def _large_add_model():
+    import tensorflow as tf
+    a, b = tf.keras.Input((96, 96, 1)), tf.keras.Input((96, 96, 1))
+    return tf.keras.Model([a, b], tf.keras.layers.Add()([a, b]))
+
+
+def test_reference_arena_grows_to_fit_large_activations(tmp_path):
+    """One ADD of two 9 KB tensors: the flatbuffer is small, so the interpreter's default arena (ten times the
+    flatbuffer) is too small; the reference grows it and the generated C is proven against it."""
+    from ecgcc.reference import Reference
+    tflite = tflite_model("tflm-examples-large-add-v1", _large_add_model)
+    assert len(tflite) * 10 < 3 * 96 * 96
+    reference = Reference(tflite)
+    assert reference.arena_size > len(tflite) * 10
+    assert reference.arena_used_bytes() >= 3 * 96 * 96
+    assert compile_and_compare(tflite, tmp_path, vectors=8, every_byte=False)["kinds"] == ["ADD"]
+
+
+@pytest.mark.parametrize("path", example_models(), ids=lambda p: p.stem)
+def test_tflm_example_model_compiles_and_runs_bit_exact_on_the_host(path, tmp_path):
+    """Every example model compiles and its generated C equals TFLite Micro on the host, or it is refused by
+    name before any file is written (REFUSED lists those, so support added later must update the list)."""
+    from ecgcc.compile import compile_model
+    from ecgcc.ir import UnsupportedModelError
+
+    if path.stem in REFUSED:
+        with pytest.raises(UnsupportedModelError, match=REFUSED[path.stem]):
+            compile_model(path, board="qemu-m4", out_dir=tmp_path / "refused")
+        assert not (tmp_path / "refused").exists()
+        return
+    assert compile_and_compare(path.read_bytes(), tmp_path, vectors=4, every_byte=False)["vectors"] >= 4
+
+
+def test_example_models_are_present_when_the_kit_is():
+    from ecgcc.paths import tflm_dir
+    if not (tflm_dir() / "models").is_dir():
+        pytest.skip(f"no TensorFlow Lite Micro kit at {tflm_dir()} (set TFLM_DIR)")
+    names = {p.stem for p in example_models()}
+    assert set(REFUSED) <= names and {"hello_world_int8", "micro_speech_quantized", "person_detect",
+                                      "simple_add_model"} <= names
