@@ -187,6 +187,12 @@ void ecg_pad(const ecg_pad_params_t *p, const int8_t *input, int8_t *output);
  * than its int8 output, so ties of the int8 output are broken by the finer logits. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits);
+/* One row's logit from its accumulator (bias included): both factors are int32, so the product fits; the
+ * compiler keeps the shift non-negative. Shared by the reference and DSP ecg_decision_logits. */
+static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_t shift, int32_t fraction_bits) {
+  const int64_t scaled = ((int64_t)acc * multiplier) >> (31 - fraction_bits - shift);
+  return scaled > INT32_MAX ? INT32_MAX : scaled < INT32_MIN ? INT32_MIN : (int32_t)scaled;
+}
 /* Index of the highest value, the first of them on a tie. */
 int32_t ecg_argmax_int32(const int32_t *values, int32_t count);
 int32_t ecg_argmax_int8(const int8_t *values, int32_t count);
