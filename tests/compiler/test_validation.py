@@ -19,6 +19,16 @@ def test_unsupported_operator_names_operator_and_tensor(tmp_path):
     assert not out.exists()
 
 
+def test_cli_refuses_an_unsupported_operator_in_one_error_line(tmp_path, capsys):
+    from ecgcc.cli import main
+    tflite = quantized("unsupported-transpose-v1", single((6, 4), layer("Permute", (2, 1)), layer("Flatten"), dense(3)))
+    (tmp_path / "m.tflite").write_bytes(tflite)
+    status = main(["compile", str(tmp_path / "m.tflite"), "--board", "host", "--out", str(tmp_path / "never")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and err[0].startswith("error: operator 0 (TRANSPOSE) is not supported")
+    assert not (tmp_path / "never").exists()
+
+
 def test_float_model_is_rejected_naming_the_tensor(tmp_path):
     import tensorflow as tf
     from ecgcc.compile import compile_tflite

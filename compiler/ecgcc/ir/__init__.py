@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InvalidModelError
 
-class UnsupportedModelError(ValueError):
-    """The model uses something the compiler cannot turn into C. Raised before any file is written."""
+
+class UnsupportedModelError(InvalidModelError):
+    """The model uses something the compiler cannot turn into C. Raised before any file is written; the CLI
+    prints it as one error line."""
 
 
 @dataclass
