@@ -79,6 +79,16 @@ def _interpreter_with_enough_arena(runtime, model_bytes: bytes, graph, config):
                             hint="check that the model runs in TensorFlow Lite Micro")
 
 
+def sized_interpreter(model_bytes: bytes):
+    """A pip TFLite Micro interpreter of the model (default mode) with an arena that fits its tensors."""
+    from ecgcc.frontend import parse_tflite
+
+    runtime = _interpreter_module()
+    model_bytes = bytes(model_bytes)
+    return _interpreter_with_enough_arena(runtime, model_bytes, parse_tflite(model_bytes),
+                                          runtime.InterpreterConfig.kAllocationRecording)[0]
+
+
 class Reference:
     def __init__(self, model, keep_all_tensors: bool = False, arena_size: int | None = None,
                  decide_classes: bool = False):

@@ -70,6 +70,8 @@ def test_reference_arena_grows_to_fit_large_activations(tmp_path):
     reference = Reference(tflite)
     assert reference.arena_size > len(tflite) * 10
     assert reference.arena_used_bytes() >= 3 * 96 * 96
+    from ecgcc.harness.model_io import tensor_specs   # what ecgcc hil reads first
+    assert [spec.shape for spec in tensor_specs(tflite)[0]] == [(1, 96, 96, 1)] * 2
     assert compile_and_compare(tflite, tmp_path, vectors=8, every_byte=False)["kinds"] == ["ADD"]
 
 
