@@ -151,6 +151,9 @@ typedef struct {
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
   int32_t output_multiplier, output_shift, act_min, act_max;
   int32_t subtract;             /* 1 for SUB: the rescaled second operand is subtracted */
+  /* NULL, or each operand's rescaled value for every int8 value (index value + 128), computed by the compiler
+   * with the same arithmetic (large layers: one requantization per output instead of three) */
+  const int32_t *input1_table, *input2_table;
 } ecg_add_params_t;
 void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void ecg_sub(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
