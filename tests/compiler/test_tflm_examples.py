@@ -107,18 +107,6 @@ SLOWER_THAN_TARGET = {
 }
 
 
-def tflm_cmsis_nn_instructions() -> dict[str, int]:
-    """Instructions per Invoke of TFLM + CMSIS-NN on QEMU mps2-an386, from the table in the kit's
-    models/SOURCE.md (measured there with its qemu_test)."""
-    import re
-    from ecgcc.paths import tflm_dir
-    source = tflm_dir() / "models" / "SOURCE.md"
-    if not source.is_file():
-        return {}
-    rows = re.findall(r"^\| (\w+) \| ([\d,]+) \| [\d,]+ \|$", source.read_text(), re.MULTILINE)
-    return {name: int(count.replace(",", "")) for name, count in rows}
-
-
 _RUNS: dict = {}
 
 
@@ -163,6 +151,7 @@ def _speed_cases():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _speed_cases())
 def test_tflm_example_model_runs_in_at_most_0_6x_tflm_cmsis_nn_instructions(path, tmp_path_factory):
+    from ecgcc.benchmarks.tflm_examples import tflm_cmsis_nn_instructions
     tflm = tflm_cmsis_nn_instructions()
     if path.stem not in tflm:
         pytest.skip(f"the kit's models/SOURCE.md gives no TFLM figure for {path.stem}")
@@ -170,3 +159,32 @@ def test_tflm_example_model_runs_in_at_most_0_6x_tflm_cmsis_nn_instructions(path
     assert result.exact == result.planned
     median = float(np.median(result.instructions))
     assert median <= SPEED_TARGET * tflm[path.stem], f"{median:.0f} instructions, {median / tflm[path.stem]:.2f}x TFLM"
+
+
+def test_tflm_kit_figures_and_bench_table(tmp_path, monkeypatch):
+    """The bench reads TFLM + CMSIS-NN's figures from a kit's models/SOURCE.md and lists the kit's models."""
+    from ecgcc.bench import default_models, markdown_table, DEFAULT_MODELS
+    from ecgcc.benchmarks import tflm_examples
+
+    models = tmp_path / "kit" / "models"
+    models.mkdir(parents=True)
+    (models / "tiny.tflite").write_bytes(b"")
+    (models / "SOURCE.md").write_text("| model | instructions / Invoke | arena bytes |\n|---|---:|---:|\n"
+                                      "| tiny | 12,340 | 772 |\n| other | 5 | 1 |\n")
+    monkeypatch.setenv("TFLM_DIR", str(tmp_path / "kit"))
+    assert tflm_examples.tflm_cmsis_nn_instructions() == {"tiny": 12340, "other": 5}
+    assert default_models() == [*DEFAULT_MODELS, "tflm/tiny"]
+    row = {"model": "tflm/tiny", "board": "qemu-m4", "exact": "5/5", "macs": 10, "instructions": {"median": 6170},
+           "instructions_per_mac": 617.0, "flash": {"code": 1, "weights": 2}, "ram": {"arena": 3, "stack_high_water": 4,
+           "static": 5}, "tflm": {"arena_used_bytes": 6, "flatbuffer_bytes": 7,
+                                  **_tflm_ratio("tflm/tiny", "qemu-m4", 6170)}}
+    assert markdown_table([row]).splitlines()[-1].endswith("| 12,340 | 0.50x |")
+    assert _tflm_ratio("tflm/tiny", "qemu-m3", 6170) == {} and _tflm_ratio("resnet8", "qemu-m4", 6170) == {}
+    monkeypatch.setenv("TFLM_DIR", str(tmp_path / "none"))
+    assert default_models() == list(DEFAULT_MODELS) and tflm_examples.tflm_cmsis_nn_instructions() == {}
+
+
+def _tflm_ratio(name, board, median):
+    from ecgcc.bench import _tflm_instructions
+    return _tflm_instructions(name, board, median)
+
