@@ -185,6 +185,12 @@ typedef struct {
 } ecg_pad_params_t;
 void ecg_pad(const ecg_pad_params_t *p, const int8_t *input, int8_t *output);
 
+typedef struct {
+  int32_t out_dims[6];          /* output shape, padded on the left with 1 */
+  int32_t in_strides[6];        /* per output axis: the input element stride of the axis it came from */
+} ecg_transpose_params_t;
+void ecg_transpose(const ecg_transpose_params_t *p, const int8_t *input, int8_t *output);
+
 /* ---- Class decision (compiler/ecgcc/passes/decision.py) ----------------------------------------
  * The last FULLY_CONNECTED's int32 accumulators, requantized with fraction_bits more fractional bits
  * than its int8 output, so ties of the int8 output are broken by the finer logits. */
