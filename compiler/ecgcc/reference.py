@@ -43,12 +43,17 @@ def _capture_native_output(fn) -> str:
 # a model like one ADD of two large tensors needs more, so on failure the arena grows from an upper bound.
 _ARENA_OVERHEAD_BYTES = 16 * 1024
 _ARENA_LIMIT_BYTES = 1 << 30
+# What TFLM prints when the arena is what ran out (e.g. "Failed to resize buffer. Requested: 49152, available
+# 9056, missing: 40096"); the pip interpreter raises the same error for every allocation failure.
+_ARENA_TOO_SMALL = re.compile(r"Failed to resize buffer|missing: \d+|[Aa]rena size is too small")
 
 
 def _arena_sizes(model_bytes: bytes, graph):
-    """Arena sizes to try in turn: the interpreter's default, then every activation held at once, doubling."""
-    yield len(model_bytes) * 10
-    size = sum(t.nbytes for t in graph.tensors if not t.is_const) + _ARENA_OVERHEAD_BYTES
+    """Arena sizes to try in turn, each larger than the last: the interpreter's default, then every activation
+    held at once (or twice the default, if more), doubling."""
+    default = len(model_bytes) * 10
+    yield default
+    size = max(sum(t.nbytes for t in graph.tensors if not t.is_const) + _ARENA_OVERHEAD_BYTES, 2 * default)
     while size <= _ARENA_LIMIT_BYTES:
         yield size
         size *= 2
@@ -73,10 +78,11 @@ def _interpreter_with_enough_arena(runtime, model_bytes: bytes, graph, config):
             return made[0], size
         if "allocate" not in str(failed[0]):
             raise failed[0]
+        if not _ARENA_TOO_SMALL.search(detail):   # any other failure would fail at every size
+            break
     last_line = detail.strip().splitlines()[-1] if detail.strip() else ""
-    raise InvalidModelError(f"TensorFlow Lite Micro could not allocate the model's tensors in an arena of up to "
-                            f"{_ARENA_LIMIT_BYTES} bytes ({last_line[:200]})",
-                            hint="check that the model runs in TensorFlow Lite Micro")
+    raise InvalidModelError(f"TensorFlow Lite Micro could not allocate the model's tensors (arena of {size} bytes: "
+                            f"{last_line[:200]})", hint="check that the model runs in TensorFlow Lite Micro")
 
 
 def sized_interpreter(model_bytes: bytes):

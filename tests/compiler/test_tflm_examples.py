@@ -2,6 +2,8 @@
 things they need of any model: tensors without names, and a host reference whose arena fits the activations."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -73,6 +75,40 @@ def test_reference_arena_grows_to_fit_large_activations(tmp_path):
     from ecgcc.harness.model_io import tensor_specs   # what ecgcc hil reads first
     assert [spec.shape for spec in tensor_specs(tflite)[0]] == [(1, 96, 96, 1)] * 2
     assert compile_and_compare(tflite, tmp_path, vectors=8, every_byte=False)["kinds"] == ["ADD"]
+
+
+class _FakeRuntime:
+    """Stands for the pip interpreter: allocation fails below `needs` bytes, printing `message` as TFLM does."""
+
+    def __init__(self, needs: int, message: str):
+        self.needs, self.message, self.sizes = needs, message, []
+        runtime = self
+
+        class Interpreter:
+            @staticmethod
+            def from_bytes(model_bytes, arena_size, intrepreter_config):
+                runtime.sizes.append(arena_size)
+                if arena_size < runtime.needs:
+                    os.write(1, (runtime.message + "\n").encode())   # the C++ side writes to the process's stdout
+                    raise RuntimeError("TFLM failed to allocate tensors")
+                return "interpreter"
+        self.Interpreter = Interpreter
+
+
+def test_reference_arena_grows_only_when_the_arena_ran_out():
+    from ecgcc.errors import InvalidModelError
+    from ecgcc.frontend import parse_tflite
+    from ecgcc.reference import _interpreter_with_enough_arena
+    tflite = quantized("tflm-examples-dense-v1", _small_dense_model, seed=3)
+    graph = parse_tflite(tflite)
+    short = _FakeRuntime(200_000, "Failed to resize buffer. Requested: 9, available 1, missing: 8")
+    interpreter, size = _interpreter_with_enough_arena(short, tflite, graph, None)
+    assert interpreter == "interpreter" and size >= 200_000
+    assert all(a < b for a, b in zip(short.sizes, short.sizes[1:]))
+    broken = _FakeRuntime(1 << 40, "Didn't find op for builtin opcode 'FOO'")
+    with pytest.raises(InvalidModelError, match="FOO"):
+        _interpreter_with_enough_arena(broken, tflite, graph, None)
+    assert len(broken.sizes) == 1
 
 
 @pytest.mark.parametrize("path", example_models(), ids=lambda p: p.stem)
