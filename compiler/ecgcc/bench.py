@@ -22,10 +22,19 @@ DEFAULT_BOARDS = ("qemu-m4", "qemu-m3")
 DEFAULT_MODELS = ("ecg_beat_cnn", "ds_cnn_kws", "resnet8", "mobilenet_vww_tiny", "fc_autoencoder")
 
 
+def default_models() -> list[str]:
+    """The project's benchmark models, then TFLite Micro's example models when a TFLM kit is there."""
+    from .benchmarks.tflm_examples import example_names
+    return [*DEFAULT_MODELS, *example_names()]
+
+
 def benchmark_tflite(name: str) -> bytes:
-    """int8 .tflite of a benchmark model, cached: conversion is the slow part."""
-    from .benchmarks import models
+    """int8 .tflite of a benchmark model, cached: conversion is the slow part. TFLM's examples as they are."""
+    from .benchmarks import models, tflm_examples
     from .frontend import quantize_keras_model
+
+    if tflm_examples.is_example(name):
+        return tflm_examples.example_tflite(name)
 
     cache = build_root() / "bench" / f"{name}.tflite"
     source = Path(models.__file__).read_bytes()
@@ -52,7 +61,7 @@ def measure(name: str, board: str, vectors: int = 5) -> dict:
 
     tflite = benchmark_tflite(name)
     out_dir = build_root() / "bench" / board / name
-    compiled = compile_tflite(tflite, name, board, out_dir)
+    compiled = compile_tflite(tflite, name.replace("/", "_"), board, out_dir)
     image = firmware.build(board, out_dir)
     model = CompiledModel.load(out_dir)
     reference = Reference(tflite, decide_classes=True)
@@ -77,29 +86,47 @@ def measure(name: str, board: str, vectors: int = 5) -> dict:
                   "other_const": image.const_bytes - report["total"]["weight_bytes"], "total": image.flash_bytes},
         "ram": {"arena": report["total"]["arena_bytes"], "stack_high_water": result.stack_high_water,
                 "static": image.static_ram_bytes},
-        "tflm": {"arena_used_bytes": Reference(tflite).arena_used_bytes(), "flatbuffer_bytes": len(tflite)},
+        "tflm": {"arena_used_bytes": Reference(tflite).arena_used_bytes(), "flatbuffer_bytes": len(tflite),
+                 **_tflm_instructions(name, board, median)},
         "layers": layers,
     }
 
 
+def _tflm_instructions(name: str, board: str, median: int) -> dict:
+    """TFLM + CMSIS-NN's instructions per Invoke from the kit, and this compiler's median over them, where the
+    kit measured the model on this board."""
+    from .benchmarks import tflm_examples
+
+    figure = tflm_examples.tflm_cmsis_nn_instructions().get(name[len(tflm_examples.PREFIX):])
+    if not tflm_examples.is_example(name) or board != tflm_examples.TFLM_FIGURES_BOARD or figure is None:
+        return {}
+    return {"cmsis_nn_instructions": figure, "instructions_ratio": median / figure}
+
+
 def markdown_table(rows: list[dict]) -> str:
     head = ("| model | board | exact | MACs | instructions/inference | instr/MAC | code B | weights B | arena B "
-            "| stack peak B | static RAM B | TFLM arena B | TFLM flatbuffer B |")
+            "| stack peak B | static RAM B | TFLM arena B | TFLM flatbuffer B | TFLM+CMSIS-NN instructions | ratio |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | {r['board']} | {r['error']} |" + " |" * 10)
+            lines.append(f"| {r['model']} | {r['board']} | {r['error']} |" + " |" * 12)
             continue
+        tflm = r["tflm"]
+        against = (f"{tflm['cmsis_nn_instructions']:,} | {tflm['instructions_ratio']:.2f}x"
+                   if "cmsis_nn_instructions" in tflm else "- | -")
+        macs_per = f"{r['instructions_per_mac']:.2f}" if r["instructions_per_mac"] is not None else "-"
         lines.append(f"| {r['model']} | {r['board']} | {r['exact']} | {r['macs']:,} | {r['instructions']['median']:,} "
-                     f"| {r['instructions_per_mac']:.2f} | {r['flash']['code']:,} | {r['flash']['weights']:,} "
+                     f"| {macs_per} | {r['flash']['code']:,} | {r['flash']['weights']:,} "
                      f"| {r['ram']['arena']:,} | {r['ram']['stack_high_water']:,} | {r['ram']['static']:,} "
-                     f"| {r['tflm']['arena_used_bytes']:,} | {r['tflm']['flatbuffer_bytes']:,} |")
+                     f"| {tflm['arena_used_bytes']:,} | {tflm['flatbuffer_bytes']:,} | {against} |")
     return "\n".join(lines)
 
 
 def add_bench_arguments(parser) -> None:
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                        help=f"comma-separated benchmark models (default {','.join(DEFAULT_MODELS)})")
+    parser.add_argument("--models", default=None,
+                        help="comma-separated benchmark models (default: the project's benchmark models, then "
+                             "tflm/<name> for every TensorFlow Lite Micro example model in $TFLM_DIR/models when "
+                             "that folder exists)")
     parser.add_argument("--boards", default=",".join(DEFAULT_BOARDS),
                         help=f"comma-separated boards, of {', '.join(available_boards())} "
                              f"(default {','.join(DEFAULT_BOARDS)})")
@@ -110,7 +137,7 @@ def add_bench_arguments(parser) -> None:
 def bench_main(args) -> int:
     rows = []
     failed = False
-    for name in args.models.split(","):
+    for name in (args.models.split(",") if args.models else default_models()):
         for board in args.boards.split(","):
             started = time.monotonic()
             try:
@@ -121,8 +148,7 @@ def bench_main(args) -> int:
             row["seconds"] = round(time.monotonic() - started, 1)
             rows.append(row)
             print(f"{name} on {board}: " + (row.get("error") or
-                  f"{row['instructions']['median']:,} instructions, {row['instructions_per_mac']:.2f}/MAC, "
-                  f"exact {row['exact']}"), file=sys.stderr)
+                  f"{row['instructions']['median']:,} instructions, exact {row['exact']}"), file=sys.stderr)
     table = markdown_table(rows)
     print(table)
     if args.json:

@@ -19,6 +19,7 @@ from .ir import Graph, UnsupportedModelError
 from .ir.validate import validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
+from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
@@ -98,10 +99,12 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
     its output in up to that many chunks where that lowers the arena (passes/fusion.py); 1: never."""
+    target = Target.of_board(board)
     graph = fuse_padding_and_dilation(graph)
+    if target.dsp_kernels:   # the reference depthwise kernel beats the reference convolution on such layers
+        graph = depthwise_on_one_channel_as_conv(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
-    target = Target.of_board(board)
     kernels = [declare_scratch(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target) for op in ops]
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")

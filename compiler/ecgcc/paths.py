@@ -19,9 +19,15 @@ def build_root() -> Path:
     return Path(os.environ.get("ECGCC_BUILD_DIR", project_root() / ".build")).resolve()
 
 
-
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     """ECG database folder: --data, then $ECGCC_DATA_DIR, then ../shared/data/mitdb beside the project."""
     from .data.location import resolve_data_dir
 
     return resolve_data_dir(explicit).resolve()
+
+
+def tflm_dir() -> Path:
+    """A TensorFlow Lite Micro kit (its example models in models/): $TFLM_DIR, else ../shared/tflm beside the
+    project. It is not part of the project; callers check that it exists."""
+    override = os.environ.get("TFLM_DIR")
+    return Path(override).resolve() if override else (project_root().parent / "shared" / "tflm").resolve()

@@ -39,6 +39,62 @@ def _capture_native_output(fn) -> str:
         return sink.read().decode(errors="replace")
 
 
+# The interpreter's own guess (ten times the flatbuffer) suits models whose weights outweigh their activations;
+# a model like one ADD of two large tensors needs more, so on failure the arena grows from an upper bound.
+_ARENA_OVERHEAD_BYTES = 16 * 1024
+_ARENA_LIMIT_BYTES = 1 << 30
+# What TFLM prints when the arena is what ran out (e.g. "Failed to resize buffer. Requested: 49152, available
+# 9056, missing: 40096"); the pip interpreter raises the same error for every allocation failure.
+_ARENA_TOO_SMALL = re.compile(r"Failed to resize buffer|missing: \d+|[Aa]rena size is too small")
+
+
+def _arena_sizes(model_bytes: bytes, graph):
+    """Arena sizes to try in turn, each larger than the last: the interpreter's default, then every activation
+    held at once (or twice the default, if more), doubling."""
+    default = len(model_bytes) * 10
+    yield default
+    size = max(sum(t.nbytes for t in graph.tensors if not t.is_const) + _ARENA_OVERHEAD_BYTES, 2 * default)
+    while size <= _ARENA_LIMIT_BYTES:
+        yield size
+        size *= 2
+
+
+def _interpreter_with_enough_arena(runtime, model_bytes: bytes, graph, config):
+    """(interpreter, arena size): the first size in _arena_sizes at which TFLM allocates every tensor."""
+    from ecgcc.errors import InvalidModelError
+
+    detail = ""
+    for size in _arena_sizes(model_bytes, graph):
+        made, failed = [], []
+
+        def attempt():
+            try:
+                made.append(runtime.Interpreter.from_bytes(model_bytes, arena_size=size, intrepreter_config=config))
+            except RuntimeError as error:
+                failed.append(error)
+
+        detail = _capture_native_output(attempt)
+        if made:
+            return made[0], size
+        if "allocate" not in str(failed[0]):
+            raise failed[0]
+        if not _ARENA_TOO_SMALL.search(detail):   # any other failure would fail at every size
+            break
+    last_line = detail.strip().splitlines()[-1] if detail.strip() else ""
+    raise InvalidModelError(f"TensorFlow Lite Micro could not allocate the model's tensors (arena of {size} bytes: "
+                            f"{last_line[:200]})", hint="check that the model runs in TensorFlow Lite Micro")
+
+
+def sized_interpreter(model_bytes: bytes):
+    """A pip TFLite Micro interpreter of the model (default mode) with an arena that fits its tensors."""
+    from ecgcc.frontend import parse_tflite
+
+    runtime = _interpreter_module()
+    model_bytes = bytes(model_bytes)
+    return _interpreter_with_enough_arena(runtime, model_bytes, parse_tflite(model_bytes),
+                                          runtime.InterpreterConfig.kAllocationRecording)[0]
+
+
 class Reference:
     def __init__(self, model, keep_all_tensors: bool = False, arena_size: int | None = None,
                  decide_classes: bool = False):
@@ -59,8 +115,12 @@ class Reference:
         config = (runtime.InterpreterConfig.kPreserveAllTensors if keep_all_tensors
                   else runtime.InterpreterConfig.kAllocationRecording)
         self.keep_all_tensors = keep_all_tensors
-        self._interp = runtime.Interpreter.from_bytes(self.model_bytes, arena_size=arena_size,
-                                                      intrepreter_config=config)
+        self.arena_size = arena_size
+        if arena_size is not None:
+            self._interp = runtime.Interpreter.from_bytes(self.model_bytes, arena_size=arena_size,
+                                                          intrepreter_config=config)
+        else:
+            self._interp, self.arena_size = _interpreter_with_enough_arena(runtime, self.model_bytes, graph, config)
 
     def input_shape(self, index: int) -> tuple[int, ...]:
         return tuple(int(d) for d in self._interp.get_input_details(index)["shape"])

@@ -46,6 +46,8 @@ CASES = {
     # short runs (one or three input channels): edge pixels copied once each and run as a dense layer
     "edges_apart_2d": single((11, 9, 1), conv2d(12, (5, 4), 2, "same", 1, "relu")),
     "edges_apart_dilated": single((10, 10, 3), conv2d(6, 3, 1, "same", 2)),
+    # undilated kernel rows of three channels copied whole into the dense edge window (micro_speech's case)
+    "edges_apart_rows": single((10, 9, 3), conv2d(5, (3, 5), 1, "same", 1, "relu")),
     # layers whose requantization does not fold: a window that would be held in registers, and a staged one
     "unfolded_resident_window": single((20, 8), huge_bias_conv1d(6, 1)),
     "unfolded_staged_window": single((20, 8), huge_bias_conv1d(5, 3)),

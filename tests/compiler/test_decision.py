@@ -99,6 +99,14 @@ def test_report_names_how_each_output_is_decided(tmp_path):
     assert source.index(f"ecg_decision_logits({fc_params}") < source.index(f"ecg_fully_connected({fc_params}")
 
 
-def test_generated_decision_equals_the_host_twin_with_both_kernel_builds(tmp_path):
+# (inputs, classes): rows in groups of four and one by one; inputs with a tail after the words, and fewer
+# inputs than a word (every row one by one in the DSP build).
+CLASSIFIER_SHAPES = [(24, 6), (27, 7), (3, 5)]
+
+
+@pytest.mark.parametrize("inputs,classes", CLASSIFIER_SHAPES)
+def test_generated_decision_equals_the_host_twin_with_both_kernel_builds(inputs, classes, tmp_path):
     from support import assert_bit_exact
-    assert_bit_exact(_softmax_classifier(), tmp_path, count=300, defines=((), ("ECGCC_DSP_EMULATE",)))
+    tflite = (_softmax_classifier() if (inputs, classes) == (24, 6) else
+              quantized(f"decision_dense_softmax_{inputs}x{classes}", single((inputs,), dense(classes), layer("Softmax"))))
+    assert_bit_exact(tflite, tmp_path, count=300, defines=((), ("ECGCC_DSP_EMULATE",)))

@@ -66,6 +66,10 @@ BINARY = {
     "add_broadcast_both": (broadcast((4, 5, 3), (2,), (1,), "add"), 2.0, "ADD"),
     "add_constant": (one_input((3, 5), lambda: _layers().Rescaling(1.0, offset=0.75)), 1.0, "ADD"),
     "sub_same_shape": (two_inputs((6, 5), (6, 5), lambda: _layers().Subtract()), 1.0, "SUB"),
+    # 512 outputs and more: each operand's rescaling comes from a table the compiler computed (ops/add.py)
+    "add_tables_relu": (one_input((640,), lambda: AddRelu()), 1.0, "ADD"),
+    "add_tables_rescaled_operand": (two_inputs((32, 24), (32, 24), lambda: _layers().Add(), dense(24)), 3.0, "ADD"),
+    "sub_tables_broadcast": (broadcast((16, 8, 6), (), (1, 2), "subtract"), 0.7, "SUB"),
     "sub_rescaled_operand": (two_inputs((8, 4), (8, 4), lambda: _layers().Subtract(), dense(4)), 2.5, "SUB"),
     "sub_broadcast_channels": (broadcast((5, 4, 3), (), (1, 2), "subtract"), 0.7, "SUB"),
     "sub_broadcast_both": (broadcast((3, 4, 5), (1,), (2,), "subtract"), 1.5, "SUB"),

@@ -10,13 +10,25 @@ from support import assert_bit_exact, quantized
 def test_unsupported_operator_names_operator_and_tensor(tmp_path):
     from ecgcc.compile import compile_tflite
     from ecgcc.ir import UnsupportedModelError
-    tflite = quantized("unsupported-transpose-v1", single((6, 4), layer("Permute", (2, 1)), layer("Flatten"), dense(3)))
+    tflite = quantized("unsupported-strided-slice-v1", single((8, 4), layer("Cropping1D", (1, 1)), layer("Flatten"),
+                                                              dense(3)))
     out = tmp_path / "never"
     with pytest.raises(UnsupportedModelError) as err:
         compile_tflite(tflite, "m", "host", out)
     message = str(err.value)
-    assert "TRANSPOSE" in message and "operator 0" in message and "tensor" in message
+    assert "STRIDED_SLICE" in message and "operator 0" in message and "tensor" in message
     assert not out.exists()
+
+
+def test_cli_refuses_an_unsupported_operator_in_one_error_line(tmp_path, capsys):
+    from ecgcc.cli import main
+    tflite = quantized("unsupported-strided-slice-v1", single((8, 4), layer("Cropping1D", (1, 1)), layer("Flatten"),
+                                                              dense(3)))
+    (tmp_path / "m.tflite").write_bytes(tflite)
+    status = main(["compile", str(tmp_path / "m.tflite"), "--board", "host", "--out", str(tmp_path / "never")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and err[0].startswith("error: operator 0 (STRIDED_SLICE) is not supported")
+    assert not (tmp_path / "never").exists()
 
 
 def test_float_model_is_rejected_naming_the_tensor(tmp_path):

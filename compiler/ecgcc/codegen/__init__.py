@@ -17,8 +17,13 @@ def c_int(v: int) -> str:
     return "(-2147483647 - 1)" if v == -2**31 else str(v)
 
 
+_C_STRING_PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.:/;,()[]")
+
+
 def c_string(s: str) -> str:
-    return "".join(c if c.isalnum() or c in " _-.:/;,()[]" else f"\\{ord(c):03o}" for c in s)
+    """The body of a C string literal holding s as UTF-8: every byte outside a safe ASCII set as a 3-digit octal
+    escape (an escape per byte, so characters beyond ASCII cannot run into the next digit)."""
+    return "".join(chr(b) if b in _C_STRING_PLAIN else f"\\{b:03o}" for b in s.encode("utf-8"))
 
 
 def array_body(values: np.ndarray, per_line: int) -> str:

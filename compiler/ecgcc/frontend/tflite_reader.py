@@ -44,8 +44,15 @@ def _builtin_name(code) -> str:
     return BUILTIN_OPCODE2NAME.get(number, f"BUILTIN_{number}")
 
 
+def _tensor_name(t) -> str:
+    """Names are optional in the schema and carry no meaning for the code: absent is "", bad UTF-8 is replaced."""
+    raw = t.Name()
+    return raw.decode("utf-8", errors="replace") if raw else ""
+
+
 def _read_tensor(model, subgraph, index: int) -> Tensor:
     t = subgraph.Tensors(index)
+    name = _tensor_name(t)
     dtype = _DTYPES.get(t.Type(), f"type{t.Type()}")
     shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
     q = t.Quantization()
@@ -55,10 +62,10 @@ def _read_tensor(model, subgraph, index: int) -> Tensor:
     buffer = model.Buffers(t.Buffer()) if t.Buffer() > 0 else None
     if buffer is not None and buffer.DataLength() > 0:
         if dtype not in _NUMPY_DTYPES:
-            raise UnsupportedModelError(f"tensor {index} '{t.Name().decode()}' has unsupported constant type {dtype}")
+            raise UnsupportedModelError(f"tensor {index} '{name}' has unsupported constant type {dtype}")
         raw = buffer.DataAsNumpy().tobytes()
         data = np.frombuffer(raw, dtype=_NUMPY_DTYPES[dtype]).reshape(shape).copy()
-    return Tensor(index=index, name=t.Name().decode(), shape=shape, dtype=dtype, scales=scales, zero_points=zps,
+    return Tensor(index=index, name=name, shape=shape, dtype=dtype, scales=scales, zero_points=zps,
                   quantized_dim=q.QuantizedDimension() if q is not None else 0, data=data)
 
 

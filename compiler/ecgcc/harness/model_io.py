@@ -50,9 +50,9 @@ def _io_counts(tflite_bytes: bytes) -> tuple[int, int]:
 
 def tensor_specs(tflite_bytes: bytes) -> tuple[list[TensorSpec], list[TensorSpec]]:
     """(inputs, outputs) of an int8 .tflite, read by the TFLite Micro interpreter."""
-    from tflite_micro.python.tflite_micro import runtime
+    from ..reference import sized_interpreter
 
-    interpreter = runtime.Interpreter.from_bytes(bytes(tflite_bytes))
+    interpreter = sized_interpreter(tflite_bytes)
     n_inputs, n_outputs = _io_counts(tflite_bytes)
     inputs = [_spec(interpreter.get_input_details(i)) for i in range(n_inputs)]
     outputs = [_spec(interpreter.get_output_details(i)) for i in range(n_outputs)]

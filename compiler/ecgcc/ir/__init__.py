@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InvalidModelError
 
-class UnsupportedModelError(ValueError):
-    """The model uses something the compiler cannot turn into C. Raised before any file is written."""
+
+class UnsupportedModelError(InvalidModelError):
+    """The model uses something the compiler cannot turn into C. Raised before any file is written; the CLI
+    prints it as one error line."""
 
 
 @dataclass
@@ -43,7 +46,8 @@ class Tensor:
         return int(self.zero_points[0]) if len(self.zero_points) else 0
 
     def describe(self) -> str:
-        return f"tensor {self.index} '{self.name}' {self.dtype}{list(self.shape)}"
+        named = f" '{self.name}'" if self.name else ""
+        return f"tensor {self.index}{named} {self.dtype}{list(self.shape)}"
 
 
 @dataclass

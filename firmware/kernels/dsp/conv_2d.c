@@ -493,8 +493,28 @@ static int edges_per_pixel(const shape_t *s) { return !edges_by_taps(s) && s->ru
 static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
                          int8_t *dst) {
   const int8_t zero_point = (int8_t)-p->input_offset;
+  const int32_t row_len = p->k_w * p->in_c;
   for (int32_t ky = 0; ky < p->k_h; ++ky) {
     const int32_t in_y = in_y0 + ky * p->dilation_h;
+    if (in_y < 0 || in_y >= p->in_h) {
+      fill_values(dst, zero_point, row_len);
+      dst += row_len;
+      continue;
+    }
+    if (p->dilation_w == 1) {
+      /* an undilated kernel row is one contiguous stretch of the input row: the taps [t0, t1) inside it
+       * in one copy, the zero point around them, instead of a bounds check and a call per tap */
+      int32_t t0 = in_x0 < 0 ? -in_x0 : 0, t1 = p->in_w - in_x0;
+      if (t0 > p->k_w) t0 = p->k_w;
+      if (t1 > p->k_w) t1 = p->k_w;
+      if (t1 < t0) t1 = t0;
+      fill_values(dst, zero_point, t0 * p->in_c);
+      if (t1 > t0)
+        copy_values(dst + t0 * p->in_c, image + (in_y * p->in_w + in_x0 + t0) * p->in_c, (t1 - t0) * p->in_c);
+      fill_values(dst + t1 * p->in_c, zero_point, (p->k_w - t1) * p->in_c);
+      dst += row_len;
+      continue;
+    }
     for (int32_t kx = 0; kx < p->k_w; ++kx, dst += p->in_c) {
       const int32_t in_x = in_x0 + kx * p->dilation_w;
       if (in_y < 0 || in_y >= p->in_h || in_x < 0 || in_x >= p->in_w) {

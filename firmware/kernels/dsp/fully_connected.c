@@ -1,7 +1,8 @@
 /* FULLY_CONNECTED with the Arm DSP extension, bit-identical to reference/fully_connected.c.
  * The input offset is folded into the bias at compile time, so rows are raw int8 dot products. Rows go
  * four at a time: each loaded and sign-extended input word serves four rows, whose weight words are
- * sign-extended as they stream (16 MACs in 23 instructions); the last rows go one at a time. */
+ * sign-extended as they stream (16 MACs in 23 instructions); the last rows go one at a time. The class
+ * decision's logits (ecg_decision_logits) come from the same row loops. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
@@ -70,6 +71,19 @@ static int32_t dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t acc)
   return acc;
 }
 
+/* Rows o..o+3's accumulators on `in`: folded bias plus the dot product (needs a whole word of inputs). */
+static inline void four_rows(const ecg_fully_connected_params_t *p, const int8_t *in, int32_t o, int32_t acc[4]) {
+  const int32_t n = p->in_depth, words = n / 4;
+  const int8_t *w = p->weights + o * n;
+  for (int32_t j = 0; j < 4; ++j) acc[j] = p->folded_bias[o + j];
+  dot_4rows(w, w + 2 * n, n, in, words, acc);
+  for (int32_t j = 0; j < 4; ++j) {
+    for (int32_t i = 4 * words; i < n; ++i) acc[j] += w[j * n + i] * in[i];
+  }
+}
+
+/* The same rows as four_rows, written out with the requantization in the tail loop: the conv's edge pixels
+ * (dsp/conv_2d.c) call this once per pixel, and that shape costs the fewest instructions there. */
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
   for (int32_t b = 0; b < p->batches; ++b) {
@@ -87,6 +101,23 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
     }
     for (; o < p->out_depth; ++o) out[o] = finish(p, dot_row(p->weights + o * n, in, n, p->folded_bias[o]), o);
   }
+}
+
+/* The class decision's logits (reference/decision.c) from the same accumulators as the layer's outputs:
+ * the folded bias equals bias + input offset * weight sum in the int32 arithmetic both use. */
+void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                         int32_t *logits) {
+  const int32_t n = p->in_depth;
+  int32_t o = 0;
+  for (; n >= 4 && o + 4 <= p->out_depth; o += 4) {
+    int32_t acc[4];
+    four_rows(p, input, o, acc);
+    for (int32_t j = 0; j < 4; ++j) logits[o + j] = ecg_decision_logit(acc[j], p->multiplier[o + j], p->shift[o + j],
+                                                                       fraction_bits);
+  }
+  for (; o < p->out_depth; ++o)
+    logits[o] = ecg_decision_logit(dot_row(p->weights + o * n, input, n, p->folded_bias[o]), p->multiplier[o],
+                                   p->shift[o], fraction_bits);
 }
 
 #endif

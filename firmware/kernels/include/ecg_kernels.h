@@ -151,6 +151,9 @@ typedef struct {
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
   int32_t output_multiplier, output_shift, act_min, act_max;
   int32_t subtract;             /* 1 for SUB: the rescaled second operand is subtracted */
+  /* NULL, or each operand's rescaled value for every int8 value (index value + 128), computed by the compiler
+   * with the same arithmetic (large layers: one requantization per output instead of three) */
+  const int32_t *input1_table, *input2_table;
 } ecg_add_params_t;
 void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void ecg_sub(const ecg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
@@ -182,11 +185,23 @@ typedef struct {
 } ecg_pad_params_t;
 void ecg_pad(const ecg_pad_params_t *p, const int8_t *input, int8_t *output);
 
+typedef struct {
+  int32_t out_dims[6];          /* output shape, padded on the left with 1 */
+  int32_t in_strides[6];        /* per output axis: the input element stride of the axis it came from */
+} ecg_transpose_params_t;
+void ecg_transpose(const ecg_transpose_params_t *p, const int8_t *input, int8_t *output);
+
 /* ---- Class decision (compiler/ecgcc/passes/decision.py) ----------------------------------------
  * The last FULLY_CONNECTED's int32 accumulators, requantized with fraction_bits more fractional bits
  * than its int8 output, so ties of the int8 output are broken by the finer logits. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits);
+/* One row's logit from its accumulator (bias included): both factors are int32, so the product fits; the
+ * compiler keeps the shift non-negative. Shared by the reference and DSP ecg_decision_logits. */
+static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_t shift, int32_t fraction_bits) {
+  const int64_t scaled = ((int64_t)acc * multiplier) >> (31 - fraction_bits - shift);
+  return scaled > INT32_MAX ? INT32_MAX : scaled < INT32_MIN ? INT32_MIN : (int32_t)scaled;
+}
 /* Index of the highest value, the first of them on a tie. */
 int32_t ecg_argmax_int32(const int32_t *values, int32_t count);
 int32_t ecg_argmax_int8(const int8_t *values, int32_t count);
