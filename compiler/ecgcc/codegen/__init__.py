@@ -7,6 +7,7 @@ import jinja2
 import numpy as np
 
 from ..ops import ArenaScratch, ConstArray
+from ..safe_text import c_string_literal  # noqa: F401  (the one way a name enters C)
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 FILES = ("model.h", "model.c", "model_weights.c")
@@ -15,10 +16,6 @@ FILES = ("model.h", "model.c", "model_weights.c")
 def c_int(v: int) -> str:
     v = int(v)
     return "(-2147483647 - 1)" if v == -2**31 else str(v)
-
-
-def c_string(s: str) -> str:
-    return "".join(c if c.isalnum() or c in " _-.:/;,()[]" else f"\\{ord(c):03o}" for c in s)
 
 
 def array_body(values: np.ndarray, per_line: int) -> str:

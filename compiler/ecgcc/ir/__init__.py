@@ -5,8 +5,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import UserError
+from ..safe_text import printable
 
-class UnsupportedModelError(ValueError):
+
+class UnsupportedModelError(UserError, ValueError):
     """The model uses something the compiler cannot turn into C. Raised before any file is written."""
 
 
@@ -43,7 +46,7 @@ class Tensor:
         return int(self.zero_points[0]) if len(self.zero_points) else 0
 
     def describe(self) -> str:
-        return f"tensor {self.index} '{self.name}' {self.dtype}{list(self.shape)}"
+        return f"tensor {self.index} '{printable(self.name)}' {self.dtype}{list(self.shape)}"
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Operator:
     options: dict = field(default_factory=dict)
 
     def describe(self) -> str:
-        return f"operator {self.index} ({self.kind})"
+        return f"operator {self.index} ({printable(self.kind)})"
 
 
 @dataclass

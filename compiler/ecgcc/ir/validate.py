@@ -1,6 +1,7 @@
 """Reject what the compiler cannot do, naming the operator and the tensor, before any C is written."""
 from __future__ import annotations
 
+from ..errors import InvalidModelError
 from . import Graph, UnsupportedModelError
 
 
@@ -28,3 +29,73 @@ def validate(graph: Graph, supported_kinds) -> None:
             if tensor is not None and not tensor.is_const and t not in produced and t not in graph.inputs:
                 raise UnsupportedModelError(f"{op.describe()} reads {tensor.describe()}, which nothing produces "
                                             "(variables and stateful models are not supported)")
+
+
+# (fewest, most) inputs of each operator the compiler reads; the fewest must all be present (not -1)
+ARITY = {"CONV_2D": (2, 3), "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 3), "AVERAGE_POOL_2D": (1, 1),
+         "MAX_POOL_2D": (1, 1), "SOFTMAX": (1, 1), "CONCATENATION": (1, 1 << 16), "ADD": (2, 2), "SUB": (2, 2),
+         "MUL": (2, 2), "LEAKY_RELU": (1, 1), "LOGISTIC": (1, 1), "TANH": (1, 1), "RELU": (1, 1), "RELU6": (1, 1),
+         "HARD_SWISH": (1, 1), "QUANTIZE": (1, 1), "MEAN": (2, 2), "RESHAPE": (1, 2), "EXPAND_DIMS": (2, 2),
+         "SQUEEZE": (1, 1), "PAD": (2, 2), "PADV2": (2, 3), "SPACE_TO_BATCH_ND": (3, 3),
+         "BATCH_TO_SPACE_ND": (3, 3)}
+# operators whose activations, filters and outputs are NHWC tensors (the 1-D models use a height of 1)
+FOUR_D = {"CONV_2D": (0, 1), "DEPTHWISE_CONV_2D": (0, 1), "AVERAGE_POOL_2D": (0,), "MAX_POOL_2D": (0,)}
+AT_LEAST_ONE = ("StrideW", "StrideH", "DilationWFactor", "DilationHFactor", "FilterWidth", "FilterHeight")
+PADDINGS = (0, 1)        # SAME, VALID
+ACTIVATIONS = range(6)   # NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT
+
+
+def _refuse(op, rule: str, tensor=None) -> None:
+    raise InvalidModelError(f"{op.describe()}{': ' + tensor.describe() if tensor is not None else ''}: {rule}",
+                            "the model file breaks a TensorFlow Lite rule; re-export it from the framework "
+                            "that trained it")
+
+
+def _check_operator_shape(op, graph: Graph) -> None:
+    fewest, most = ARITY.get(op.kind, (0, 1 << 16))
+    if not fewest <= len(op.inputs) <= most:
+        _refuse(op, f"takes {fewest} to {most} inputs, the model gives {len(op.inputs)}")
+    if any(t < 0 for t in op.inputs[:fewest]):
+        _refuse(op, f"its first {fewest} inputs must be present (-1 marks an absent optional input)")
+    if op.kind in ARITY and len(op.outputs) != 1:
+        _refuse(op, f"has {len(op.outputs)} outputs, one expected")
+    for position in FOUR_D.get(op.kind, ()):
+        for t in (op.inputs[position], op.outputs[0]):
+            if len(graph.tensors[t].shape) != 4:
+                _refuse(op, f"needs rank-4 (NHWC) tensors, this one has rank {len(graph.tensors[t].shape)}",
+                        graph.tensors[t])
+    for field in AT_LEAST_ONE:
+        if field in op.options and int(op.options[field]) < 1:
+            _refuse(op, f"{field} is {op.options[field]}, must be at least 1")
+    if "Padding" in op.options and op.options["Padding"] not in PADDINGS:
+        _refuse(op, f"padding type {op.options['Padding']} is neither SAME nor VALID")
+    if "FusedActivationFunction" in op.options and op.options["FusedActivationFunction"] not in ACTIVATIONS:
+        _refuse(op, f"fused activation {op.options['FusedActivationFunction']} is not a TFLite activation")
+
+
+def check_graph_structure(graph: Graph) -> None:
+    """Rules every model must meet before any pass looks at it: operators in execution order (each input
+    made by an earlier operator, a constant or a model input), each tensor made once, operators with the
+    inputs, ranks and option values their kernels read."""
+    available = set(graph.inputs) | {t.index for t in graph.tensors if t.is_const}
+    later = {t for op in graph.operators for t in op.outputs}
+    for op in graph.operators:
+        _check_operator_shape(op, graph)
+        for t in op.inputs:
+            if t >= 0 and t not in available:
+                if t in later:
+                    _refuse(op, "reads a tensor that a later operator makes (operators out of execution order)",
+                            graph.tensors[t])
+                _refuse(op, "reads a tensor that nothing makes (variables and stateful models are not supported)",
+                        graph.tensors[t])
+        for t in op.outputs:
+            tensor = graph.tensors[t]
+            if tensor.is_const or t in graph.inputs:
+                _refuse(op, "writes a constant or a model input", tensor)
+            if t in available:
+                _refuse(op, "writes a tensor that an earlier operator already made", tensor)
+            available.add(t)
+    for t in graph.outputs:
+        if t not in available or graph.tensors[t].is_const:
+            raise InvalidModelError(f"model output {graph.tensors[t].describe()} is made by no operator",
+                                    "the model file is damaged; re-export it")
