@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -58,7 +59,10 @@ def _demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecgcc", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ecgcc", description=__doc__,
+                                     epilog="exit status: 0 done, 1 internal error (please report it), "
+                                            "2 input or option error, 130 interrupted")
+    parser.add_argument("--verbose", dest="verbose_errors", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board")
@@ -78,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="build the firmware for a board with a compiled model")
     p.add_argument("--board", default="qemu-m4")
     p.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
-    p.add_argument("--verbose", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="show PlatformIO's build output; " + VERBOSE_HELP)
     p.add_argument("--flash-record", metavar="RECORD[:SECONDS]",
                    help="standalone demo: store an excerpt of this record in flash and play it at start-up")
     p.add_argument("--data", help="WFDB folder for --flash-record (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
@@ -118,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                   "run once layer by layer on the device: per-layer instructions and the first differing layer")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")
+    for sub in commands.choices.values():
+        if not any("--verbose" in action.option_strings for action in sub._actions):
+            sub.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     return parser
 
 
@@ -137,19 +144,39 @@ def _add_optional(commands, name, module_name, add_arguments, main_name, help_te
     p.set_defaults(run=lambda args: main(args))
 
 
+VERBOSE_HELP = "on an input error, also print the traceback"
+EXIT_INTERNAL, EXIT_USER, EXIT_INTERRUPTED = 1, 2, 130
+MESSAGE_LIMIT = 600     # an error line longer than this is cut: the detail is behind --verbose
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= MESSAGE_LIMIT else line[:MESSAGE_LIMIT] + " ... (--verbose shows all)"
+
+
 def main(argv=None) -> int:
+    """User and input errors: one `error:` line and a `hint:` line, exit 2 (traceback with --verbose).
+    Anything else is a defect of ecgcc: traceback and a request to report it, exit 1."""
     from .errors import UserError
 
     args = build_parser().parse_args(argv)
+    verbose = args.verbose_errors or getattr(args, "verbose", False)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         if error.hint:
-            print(f"hint: {error.hint}", file=sys.stderr)
-        return 2
+            print(f"hint: {_one_line(error.hint)}", file=sys.stderr)
+        return EXIT_USER
+    except Exception as error:   # noqa: BLE001  every other failure is a defect: show all of it
+        traceback.print_exc()
+        print(f"error: internal error in ecgcc ({type(error).__name__}); please report it with the command "
+              "line, the traceback above and, if you can, the input file", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import __version__
 from .boards import Board, load_board
+from .errors import UserError
 from .codegen import FILES, array_body, c_string_literal, c_value, render
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
@@ -27,7 +28,7 @@ from .passes.views import fold_views, resolve
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
 
 
-class BudgetError(ValueError):
+class BudgetError(UserError, ValueError):
     """The model does not fit the board's flash or RAM share."""
 
 
@@ -185,7 +186,9 @@ def check_budget(report: dict, board: Board) -> None:
                         f"allows model_ram_bytes={board.model_ram_bytes}; largest layers (live arena bytes): "
                         + ", ".join(f"{l['name']} {l['arena_live_bytes']} B" for l in top))
     if problems:
-        raise BudgetError("model does not fit: " + "; ".join(problems))
+        raise BudgetError("model does not fit: " + "; ".join(problems),
+                          "pick a board with more memory (--board), shrink the model, or for RAM let a convolution "
+                          "pool in more chunks (--fuse-chunks)")
 
 
 _COMMENT_SAFE = re.compile(r"[A-Za-z0-9_ :+\-\[\],>.]*")

@@ -6,11 +6,8 @@ from . import Graph, UnsupportedModelError
 
 
 def validate(graph: Graph, supported_kinds) -> None:
+    _refuse_unsupported_kinds(graph, supported_kinds)
     for op in graph.operators:
-        if op.kind not in supported_kinds:
-            names = ", ".join(graph.tensors[t].describe() for t in op.outputs if t >= 0)
-            raise UnsupportedModelError(f"{op.describe()} is not supported (output {names}); supported operators: "
-                                        f"{', '.join(sorted(supported_kinds))}")
         for t in [*op.inputs, *op.outputs]:
             tensor = graph.tensor(t)
             if tensor is not None and tensor.dtype == "float32" and not tensor.is_const:
@@ -29,6 +26,27 @@ def validate(graph: Graph, supported_kinds) -> None:
             if tensor is not None and not tensor.is_const and t not in produced and t not in graph.inputs:
                 raise UnsupportedModelError(f"{op.describe()} reads {tensor.describe()}, which nothing produces "
                                             "(variables and stateful models are not supported)")
+
+
+def _refuse_unsupported_kinds(graph: Graph, supported_kinds) -> None:
+    """One refusal listing each unsupported operator type once, with its count and its first occurrence."""
+    supported = set(supported_kinds)
+    unsupported = [op for op in graph.operators if op.kind not in supported]
+    if not unsupported:
+        return
+    first: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for op in unsupported:
+        first.setdefault(op.kind, op)
+        counts[op.kind] = counts.get(op.kind, 0) + 1
+    listed = []
+    for kind, op in list(first.items())[:8]:
+        output = graph.tensor(op.outputs[0]) if op.outputs else None
+        listed.append(f"{op.describe()} x{counts[kind]}" + (f" (first output {output.describe()})" if output else ""))
+    more = f" and {len(first) - 8} more types" if len(first) > 8 else ""
+    raise UnsupportedModelError(f"{len(unsupported)} operators of {len(first)} unsupported types: "
+                                + "; ".join(listed) + more,
+                                "supported operators: " + ", ".join(sorted(supported)))
 
 
 # (fewest, most) inputs of each operator the compiler reads; the fewest must all be present (not -1)
