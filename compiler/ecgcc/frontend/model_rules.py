@@ -40,7 +40,7 @@ OPTIONAL_OPTIONS = {"RESHAPE": "ReshapeOptions", "SQUEEZE": "SqueezeOptions", "E
 
 
 def _refuse(rule: str, operator: str | None = None, tensor: str | None = None) -> None:
-    where = "; ".join(part for part in (operator, tensor) if part)
+    where = ": ".join(part for part in (operator, tensor) if part)
     raise InvalidModelError(f"{where + ': ' if where else ''}{rule}", HINT)
 
 
@@ -89,9 +89,23 @@ def _check_quantization(label: str, dtype: str, shape: list[int], q) -> None:
             _refuse(f"{len(scales)} per-channel scales for {shape[axis]} channels (dimension {axis})", tensor=label)
 
 
-def _check_tensor(model, sg, index: int) -> None:
+def _first_users(model, sg) -> dict[int, str]:
+    """For each tensor index, the first operator that reads or writes it, as error messages name it."""
+    users: dict[int, str] = {}
+    for i in range(sg.OperatorsLength()):
+        op = sg.Operators(i)
+        known = 0 <= op.OpcodeIndex() < model.OperatorCodesLength()
+        label = f"operator {i} ({printable(operator_kind(model, op.OpcodeIndex()))})" if known else f"operator {i}"
+        for t in [*_vector(op.InputsAsNumpy, op.InputsLength()), *_vector(op.OutputsAsNumpy, op.OutputsLength())]:
+            users.setdefault(t, label)
+    return users
+
+
+def _check_tensor(model, sg, index: int, users: dict[int, str]) -> None:
     raw = sg.Tensors(index)
     label = _tensor_label(index, raw)
+    if index in users:
+        label = f"{users[index]}: {label}"
     dtype = _TYPE_NAMES.get(raw.Type())
     if dtype not in TYPE_BYTES:
         _refuse(f"tensor type {dtype or raw.Type()} is not supported", tensor=label)
@@ -149,8 +163,9 @@ def check_model_rules(model) -> None:
                         "control flow operators (IF, WHILE, CALL_ONCE) cannot be compiled; export one graph")
     sg = model.Subgraphs(0)
     tensor_count = sg.TensorsLength()
+    users = _first_users(model, sg)
     for index in range(tensor_count):
-        _check_tensor(model, sg, index)
+        _check_tensor(model, sg, index, users)
     for index in range(sg.OperatorsLength()):
         _check_operator(model, sg, index, tensor_count)
     for role, indices in (("input", _vector(sg.InputsAsNumpy, sg.InputsLength())),

@@ -1,6 +1,8 @@
 """Reject what the compiler cannot do, naming the operator and the tensor, before any C is written."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import InvalidModelError
 from . import Graph, UnsupportedModelError
 
@@ -44,7 +46,7 @@ def _refuse_unsupported_kinds(graph: Graph, supported_kinds) -> None:
         output = graph.tensor(op.outputs[0]) if op.outputs else None
         listed.append(f"{op.describe()} x{counts[kind]}" + (f" (first output {output.describe()})" if output else ""))
     more = f" and {len(first) - 8} more types" if len(first) > 8 else ""
-    raise UnsupportedModelError(f"{len(unsupported)} operators of {len(first)} unsupported types: "
+    raise UnsupportedModelError(f"{len(unsupported)} unsupported operators ({len(first)} types): "
                                 + "; ".join(listed) + more,
                                 "supported operators: " + ", ".join(sorted(supported)))
 
@@ -91,6 +93,50 @@ def _check_operator_shape(op, graph: Graph) -> None:
         _refuse(op, f"fused activation {op.options['FusedActivationFunction']} is not a TFLite activation")
 
 
+SAME_SHAPE = ("SOFTMAX", "RELU", "RELU6", "LOGISTIC", "TANH", "LEAKY_RELU", "HARD_SWISH", "QUANTIZE")
+BROADCAST = ("ADD", "SUB", "MUL")
+
+
+def _size(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
+
+
+def _check_output_shape(op, graph: Graph) -> None:
+    """The output shape the model stores must be the one the operator computes: the generated code sizes
+    its buffers from the stored shapes, so a wrong one means reading or writing past a buffer.
+    (Convolutions, pooling, PAD, CONCATENATION and the reshapes check their own geometry when lowered.)"""
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if op.kind in SAME_SHAPE and tuple(x.shape) != tuple(y.shape):
+        _refuse(op, f"output shape {list(y.shape)} differs from input shape {list(x.shape)}", y)
+    elif op.kind in BROADCAST:
+        b = graph.tensors[op.inputs[1]]
+        try:
+            expected = tuple(np.broadcast_shapes(tuple(x.shape), tuple(b.shape)))
+        except ValueError:
+            _refuse(op, f"input shapes {list(x.shape)} and {list(b.shape)} do not broadcast", y)
+        if tuple(y.shape) != expected:
+            _refuse(op, f"output shape {list(y.shape)} is not the broadcast shape {list(expected)}", y)
+    elif op.kind == "FULLY_CONNECTED":
+        w = graph.tensors[op.inputs[1]]
+        if len(w.shape) != 2:
+            _refuse(op, f"weights of rank {len(w.shape)}, 2 expected", w)
+        units, depth = w.shape
+        if _size(x.shape) % depth or _size(y.shape) != _size(x.shape) // depth * units:
+            _refuse(op, f"output of {_size(y.shape)} values, but input {list(x.shape)} through weights "
+                        f"{list(w.shape)} gives {_size(x.shape) // depth * units}", y)
+        bias = graph.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+        if bias is not None and _size(bias.shape) != units:
+            _refuse(op, f"bias of {_size(bias.shape)} values for {units} units", bias)
+    elif op.kind == "MEAN":
+        axes = graph.tensors[op.inputs[1]]
+        if axes.is_const and x.shape:
+            reduced = {int(a) % len(x.shape) for a in np.asarray(axes.data).reshape(-1)}
+            kept = _size([d for i, d in enumerate(x.shape) if i not in reduced])
+            if _size(y.shape) != kept:
+                _refuse(op, f"output of {_size(y.shape)} values, the mean over axes {sorted(reduced)} of "
+                            f"{list(x.shape)} gives {kept}", y)
+
+
 def check_graph_structure(graph: Graph) -> None:
     """Rules every model must meet before any pass looks at it: operators in execution order (each input
     made by an earlier operator, a constant or a model input), each tensor made once, operators with the
@@ -99,6 +145,7 @@ def check_graph_structure(graph: Graph) -> None:
     later = {t for op in graph.operators for t in op.outputs}
     for op in graph.operators:
         _check_operator_shape(op, graph)
+        _check_output_shape(op, graph)
         for t in op.inputs:
             if t >= 0 and t not in available:
                 if t in later:
