@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidModelError
+from ..safe_text import printable
 from . import Graph, UnsupportedModelError
 
 
@@ -41,13 +42,12 @@ def _refuse_unsupported_kinds(graph: Graph, supported_kinds) -> None:
     for op in unsupported:
         first.setdefault(op.kind, op)
         counts[op.kind] = counts.get(op.kind, 0) + 1
-    listed = []
-    for kind, op in list(first.items())[:8]:
-        output = graph.tensor(op.outputs[0]) if op.outputs else None
-        listed.append(f"{op.describe()} x{counts[kind]}" + (f" (first output {output.describe()})" if output else ""))
+    listed = ", ".join(f"{printable(kind, 32)} x{counts[kind]}" for kind in list(first)[:8])
     more = f" and {len(first) - 8} more types" if len(first) > 8 else ""
-    raise UnsupportedModelError(f"{len(unsupported)} unsupported operators ({len(first)} types): "
-                                + "; ".join(listed) + more,
+    op = unsupported[0]
+    output = graph.tensor(op.outputs[0]) if op.outputs else None
+    raise UnsupportedModelError(f"{len(unsupported)} unsupported operators: {listed}{more} (first: {op.describe()}"
+                                + (f" writing {output.describe()})" if output else ")"),
                                 "supported operators: " + ", ".join(sorted(supported)))
 
 
