@@ -227,6 +227,10 @@ def _rule_edits() -> dict[str, Callable]:
         m.operatorCodes[0].deprecatedBuiltinCode = _builtin("CUSTOM")
         m.operatorCodes[0].customCode = b"*/ evil \xff"
 
+    def opcode_copies_disagree(m):
+        code = _first([c for c in m.operatorCodes if c.builtinCode < 126])
+        code.builtinCode = code.deprecatedBuiltinCode + 1
+
     def missing_options(m):
         op = _first([op for name in ("CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "SOFTMAX")
                      for op in _ops_of(m, _builtin(name))])
@@ -300,6 +304,7 @@ def _rule_edits() -> dict[str, Callable]:
         "sparse-weights": sparse,
         "unknown-builtin-operator": unknown_opcode,
         "custom-operator": custom_opcode,
+        "opcode-copies-disagree": opcode_copies_disagree,
     }
 
 

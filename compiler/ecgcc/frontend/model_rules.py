@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import flatbuffers.number_types as number_types
 import numpy as np
 import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
@@ -49,12 +50,37 @@ def _tensor_label(index: int, raw) -> str:
     return f"tensor {index} '{printable(name or b'')}'"
 
 
+PLACEHOLDER_FOR_GREATER_OP_CODES = 127
+
+
+def builtin_codes(code) -> tuple[int, int]:
+    """(builtin_code, deprecated_builtin_code) as stored. The `tflite` package's BuiltinCode() returns the
+    deprecated field whenever the new one is below 127, whereas TFLite Micro takes the larger of the two:
+    read the field itself so that ecgcc sees the operator TFLM runs."""
+    at = code._tab.Offset(10)
+    stored = code._tab.Get(number_types.Int32Flags, at + code._tab.Pos) if at else 0
+    return int(stored), int(code.DeprecatedBuiltinCode())
+
+
+def builtin_number(code) -> int:
+    return max(builtin_codes(code))      # as TFLite Micro's GetBuiltinCode()
+
+
 def operator_kind(model, opcode_index: int) -> str:
     code = model.OperatorCodes(opcode_index)
-    number = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+    number = builtin_number(code)
     if number == tflite.BuiltinOperator.CUSTOM:
         return "CUSTOM:" + (code.CustomCode() or b"?").decode("utf-8", "replace")
     return BUILTIN_OPCODE2NAME.get(number, f"BUILTIN_{number}")
+
+
+def _check_operator_codes(model) -> None:
+    """The schema stores an operator code twice (the old int8 field keeps min(code, 127)); files whose two
+    copies disagree are read differently by different runtimes."""
+    for i in range(model.OperatorCodesLength()):
+        code, deprecated = builtin_codes(model.OperatorCodes(i))
+        if code < 0 or deprecated < 0 or deprecated != min(max(code, deprecated), PLACEHOLDER_FOR_GREATER_OP_CODES):
+            _refuse(f"operator code {i} stores builtin code {code} but deprecated code {deprecated}; they must agree")
 
 
 def _vector(getter, length: int) -> list[int]:
@@ -161,6 +187,7 @@ def check_model_rules(model) -> None:
     if model.SubgraphsLength() != 1:
         raise UserError(f"the model has {model.SubgraphsLength()} subgraphs; only one is supported",
                         "control flow operators (IF, WHILE, CALL_ONCE) cannot be compiled; export one graph")
+    _check_operator_codes(model)
     sg = model.Subgraphs(0)
     tensor_count = sg.TensorsLength()
     users = _first_users(model, sg)

@@ -7,7 +7,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from .flatbuffer_check import check_flatbuffer
-from .model_rules import check_model_rules
+from .model_rules import builtin_number, check_model_rules
 
 _DTYPES = {getattr(tflite.TensorType, n): n.lower() for n in dir(tflite.TensorType) if n.isupper()}
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "int32": np.int32, "uint8": np.uint8,
@@ -40,7 +40,7 @@ def _read_options(op) -> dict:
 
 
 def _builtin_name(code) -> str:
-    number = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+    number = builtin_number(code)
     if number == tflite.BuiltinOperator.CUSTOM:
         return "CUSTOM:" + (code.CustomCode() or b"?").decode("utf-8", "replace")
     return BUILTIN_OPCODE2NAME.get(number, f"BUILTIN_{number}")
