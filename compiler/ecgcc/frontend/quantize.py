@@ -12,6 +12,10 @@ from ..errors import UserError
 Representative = Union[str, os.PathLike, np.ndarray, Callable[[], Iterable], None]
 
 
+class CalibrationError(UserError, ValueError):
+    """Calibration data missing, unreadable or of the wrong shape for the model's inputs."""
+
+
 CALIBRATION_HINT = ("--representative takes a .npy file (one input) or a .npz file (one array per input, in the "
                     "model's input order), each holding calibration samples along its first axis")
 
@@ -19,16 +23,16 @@ CALIBRATION_HINT = ("--representative takes a .npy file (one input) or a .npz fi
 def _load_samples(path: Path) -> list[np.ndarray]:
     """One array per model input; each holds samples along axis 0."""
     if path.suffix not in (".npy", ".npz"):
-        raise UserError(f"calibration data must be a .npy or .npz file, got '{path.name}'", CALIBRATION_HINT)
+        raise CalibrationError(f"calibration data must be a .npy or .npz file, got '{path.name}'", CALIBRATION_HINT)
     if not path.is_file():
-        raise UserError(f"calibration file not found: {path}", CALIBRATION_HINT)
+        raise CalibrationError(f"calibration file not found: {path}", CALIBRATION_HINT)
     try:
         if path.suffix == ".npy":
             return [np.load(path, allow_pickle=False)]
         with np.load(path, allow_pickle=False) as archive:
             return [archive[k] for k in archive.files]
     except (OSError, ValueError, EOFError) as error:      # numpy's words for a damaged or pickled file
-        raise UserError(f"cannot read calibration file {path.name}: {str(error).splitlines()[0][:120]}",
+        raise CalibrationError(f"cannot read calibration file {path.name}: {str(error).splitlines()[0][:120]}",
                         CALIBRATION_HINT) from error
 
 
@@ -39,24 +43,24 @@ def _check_calibration_shapes(arrays: list[np.ndarray], input_shapes: list[tuple
         known = None not in sample
         if a.ndim == 0 or a.shape[0] == 0 or (known and int(np.prod(a.shape[1:], dtype=np.int64))
                                                != int(np.prod(sample, dtype=np.int64))):
-            raise UserError(f"calibration array {i} has shape {list(a.shape)}, but model input {i} takes samples "
+            raise CalibrationError(f"calibration array {i} has shape {list(a.shape)}, but model input {i} takes samples "
                             f"of shape {list(sample)} (stacked along the first axis)", CALIBRATION_HINT)
         if a.dtype.kind not in "fiub":
-            raise UserError(f"calibration array {i} holds {a.dtype}, not numbers", CALIBRATION_HINT)
+            raise CalibrationError(f"calibration array {i} holds {a.dtype}, not numbers", CALIBRATION_HINT)
         if not np.all(np.isfinite(np.asarray(a, np.float64))):
-            raise UserError(f"calibration array {i} holds NaN or infinite values", CALIBRATION_HINT)
+            raise CalibrationError(f"calibration array {i} holds NaN or infinite values", CALIBRATION_HINT)
 
 
 def representative_dataset(representative: Representative, input_shapes: list[tuple]) -> Callable[[], Iterable]:
     """Normalise the user's calibration data into the generator the converter wants."""
     if representative is None:
-        raise UserError("a float model needs calibration data to be quantized to int8",
+        raise CalibrationError("a float model needs calibration data to be quantized to int8",
                         "pass --representative FILE.npy|.npz with typical inputs, or compile an int8 .tflite")
     if callable(representative):
         return representative
     arrays = [np.asarray(representative)] if isinstance(representative, np.ndarray) else _load_samples(Path(representative))
     if len(arrays) != len(input_shapes):
-        raise UserError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} inputs",
+        raise CalibrationError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} inputs",
                         CALIBRATION_HINT)
     _check_calibration_shapes(arrays, input_shapes)
     count = min(len(a) for a in arrays)
