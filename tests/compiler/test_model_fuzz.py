@@ -19,6 +19,7 @@ def outcomes(tmp_path_factory):
 def test_every_corrupted_model_is_refused_or_exact(outcomes):
     variants, results = outcomes
     counts = tally(results)
+    print(f"\n{len(variants)} corrupted models: {counts}")
     defects = [f"{o.variant}: {o.kind}: {o.detail}" for o in results if o.kind in DEFECTS]
     assert not defects, f"{counts}\n" + "\n".join(defects[:20])
     assert counts["refused"] > 0 and counts["exact"] > 0, counts

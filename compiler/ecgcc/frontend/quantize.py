@@ -33,7 +33,7 @@ def _load_samples(path: Path) -> list[np.ndarray]:
             return [archive[k] for k in archive.files]
     except (OSError, ValueError, EOFError) as error:      # numpy's words for a damaged or pickled file
         raise CalibrationError(f"cannot read calibration file {path.name}: {str(error).splitlines()[0][:120]}",
-                        CALIBRATION_HINT) from error
+                               CALIBRATION_HINT) from error
 
 
 def _check_calibration_shapes(arrays: list[np.ndarray], input_shapes: list[tuple]) -> None:
@@ -43,8 +43,8 @@ def _check_calibration_shapes(arrays: list[np.ndarray], input_shapes: list[tuple
         known = None not in sample
         if a.ndim == 0 or a.shape[0] == 0 or (known and int(np.prod(a.shape[1:], dtype=np.int64))
                                                != int(np.prod(sample, dtype=np.int64))):
-            raise CalibrationError(f"calibration array {i} has shape {list(a.shape)}, but model input {i} takes samples "
-                            f"of shape {list(sample)} (stacked along the first axis)", CALIBRATION_HINT)
+            raise CalibrationError(f"calibration array {i} has shape {list(a.shape)}, but model input {i} takes "
+                                   f"samples of shape {list(sample)} (stacked along the first axis)", CALIBRATION_HINT)
         if a.dtype.kind not in "fiub":
             raise CalibrationError(f"calibration array {i} holds {a.dtype}, not numbers", CALIBRATION_HINT)
         if not np.all(np.isfinite(np.asarray(a, np.float64))):
@@ -55,13 +55,13 @@ def representative_dataset(representative: Representative, input_shapes: list[tu
     """Normalise the user's calibration data into the generator the converter wants."""
     if representative is None:
         raise CalibrationError("a float model needs calibration data to be quantized to int8",
-                        "pass --representative FILE.npy|.npz with typical inputs, or compile an int8 .tflite")
+                               "pass --representative FILE.npy|.npz with typical inputs, or compile an int8 .tflite")
     if callable(representative):
         return representative
     arrays = [np.asarray(representative)] if isinstance(representative, np.ndarray) else _load_samples(Path(representative))
     if len(arrays) != len(input_shapes):
-        raise CalibrationError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} inputs",
-                        CALIBRATION_HINT)
+        raise CalibrationError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} "
+                               "inputs", CALIBRATION_HINT)
     _check_calibration_shapes(arrays, input_shapes)
     count = min(len(a) for a in arrays)
 
