@@ -98,8 +98,15 @@ def quantize_keras_model(model, representative: Representative) -> bytes:
 def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
     import tensorflow as tf
     if model_path.is_dir():
+        if not (model_path / "saved_model.pb").is_file():
+            raise UserError(f"{model_path} is a folder without saved_model.pb",
+                            "pass a SavedModel folder (model.export(folder)), a .keras/.h5 file or an int8 .tflite")
         converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))
-        signature = tf.saved_model.load(str(model_path)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+        signatures = tf.saved_model.load(str(model_path)).signatures
+        if tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY not in signatures:
+            raise UserError(f"the SavedModel {model_path.name} has no serving_default signature",
+                            "export it with model.export(folder), which writes that signature")
+        signature = signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
         specs = signature.structured_input_signature[1]
         return _convert(converter, [tuple(specs[k].shape) for k in sorted(specs)], representative)
     try:
