@@ -104,7 +104,7 @@ def _size(shape) -> int:
 def _check_output_shape(op, graph: Graph) -> None:
     """The output shape the model stores must be the one the operator computes: the generated code sizes
     its buffers from the stored shapes, so a wrong one means reading or writing past a buffer.
-    (Convolutions, pooling, PAD, CONCATENATION and the reshapes check their own geometry when lowered.)"""
+    (Convolutions, pooling, PAD, CONCATENATION and RESHAPE check their own geometry when lowered.)"""
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     if op.kind in SAME_SHAPE and tuple(x.shape) != tuple(y.shape):
         _refuse(op, f"output shape {list(y.shape)} differs from input shape {list(x.shape)}", y)
@@ -127,6 +127,24 @@ def _check_output_shape(op, graph: Graph) -> None:
         bias = graph.tensor(op.inputs[2]) if len(op.inputs) > 2 else None
         if bias is not None and _size(bias.shape) != units:
             _refuse(op, f"bias of {_size(bias.shape)} values for {units} units", bias)
+    elif op.kind == "EXPAND_DIMS":
+        axis = graph.tensors[op.inputs[1]]
+        if not axis.is_const or axis.data.size != 1:
+            _refuse(op, "the axis must be a constant holding one value", axis)
+        at = int(np.asarray(axis.data).reshape(-1)[0])
+        at += len(x.shape) + 1 if at < 0 else 0
+        if not 0 <= at <= len(x.shape):
+            _refuse(op, f"axis {at} outside a rank-{len(x.shape)} input", axis)
+        expected = (*x.shape[:at], 1, *x.shape[at:])
+        if tuple(y.shape) != expected:
+            _refuse(op, f"output shape {list(y.shape)} is not {list(expected)}", y)
+    elif op.kind == "SQUEEZE":
+        dims = {int(d) % len(x.shape) for d in op.options.get("SqueezeDims", [])} if x.shape else set()
+        if any(x.shape[d] != 1 for d in dims):
+            _refuse(op, f"squeezes a dimension of {list(x.shape)} that is not 1", x)
+        expected = tuple(d for i, d in enumerate(x.shape) if (i not in dims if dims else d != 1))
+        if tuple(y.shape) != expected:
+            _refuse(op, f"output shape {list(y.shape)} is not {list(expected)}", y)
     elif op.kind == "MEAN":
         axes = graph.tensors[op.inputs[1]]
         if axes.is_const and x.shape:
