@@ -9,13 +9,14 @@ from . import Graph, UnsupportedModelError
 
 
 def validate(graph: Graph, supported_kinds) -> None:
-    _refuse_unsupported_kinds(graph, supported_kinds)
+    # float activations first: for a float or half-quantized model that is the one thing to change
     for op in graph.operators:
         for t in [*op.inputs, *op.outputs]:
             tensor = graph.tensor(t)
             if tensor is not None and tensor.dtype == "float32" and not tensor.is_const:
                 raise UnsupportedModelError(f"{op.describe()}: {tensor.describe()} is float32 in the inference path; "
                                             "the model must be fully int8-quantized")
+    _refuse_unsupported_kinds(graph, supported_kinds)
     for t in [*graph.inputs, *graph.outputs]:
         tensor = graph.tensors[t]
         if tensor.dtype != "int8":
