@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 
-.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-firmware clean
+.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-models fuzz-firmware clean
 
 setup: system-packages $(STAMP)
 
@@ -66,6 +66,21 @@ bench: setup
 mutation: setup
 	$(BIN)/pip install -q 'mutmut>=3.3'
 	$(BIN)/python tests/mutation/run_mutation.py
+
+# Corrupted models through the compiler (each refused, or exact with TFLite Micro), then coverage-guided
+# atheris fuzzing of the frontend and validator. Figures: .build/fuzz-models.json and the atheris summary.
+FUZZ_SEED ?= 1
+FUZZ_DAMAGED ?= 1500
+fuzz-models: setup
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install -q -e ".[fuzz]"
+	nice $(BIN)/python tests/compiler/model_fuzz.py --seed $(FUZZ_SEED) --damaged $(FUZZ_DAMAGED) \
+	  --json .build/fuzz-models.json
+	mkdir -p .build/fuzz-corpus
+	nice $(BIN)/python tests/compiler/atheris_frontend.py .build/fuzz-corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -timeout=10 -rss_limit_mb=4096 -max_len=65536 -artifact_prefix=.build/fuzz-
+
+# Both fuzzers: corrupted and coverage-guided models through the compiler, then frames into the firmware.
+fuzz: fuzz-models fuzz-firmware
 
 clean:
 	rm -rf .build

@@ -5,7 +5,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UserError
+
 BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+
+
+class UnknownBoardError(UserError, ValueError):
+    """--board names no board description in boards/."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,8 @@ def available_boards() -> list[str]:
 
 def load_board(name: str) -> Board:
     path = BOARDS_DIR / name / "board.json"
-    if not path.is_file():
-        raise ValueError(f"unknown board '{name}' (no {path}); known boards: {', '.join(available_boards())}")
+    if name not in available_boards():     # a name, never a path: "../x" must not reach outside boards/
+        raise UnknownBoardError(f"unknown board '{name}'", f"known boards: {', '.join(available_boards())}")
     info = json.loads(path.read_text())
     missing = [k for k in ("flash_bytes", "ram_bytes", "model_flash_bytes", "model_ram_bytes") if k not in info]
     if missing:

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 # One meaning per status for every command (docs/cli.md).
 EXIT_PASS = 0  # done; for a check: every criterion met
 EXIT_FAIL = 1  # a check ran to the end and a criterion failed
 EXIT_USAGE = 2  # usage or input error (argparse uses 2 for bad options too)
 EXIT_DEVICE = 3  # device problem: not reachable, lost, answered wrongly, or runs another model
+EXIT_INTERNAL = 4  # a defect of ecgcc itself (traceback printed, please report it)
+EXIT_INTERRUPTED = 130
+VERBOSE_HELP = "on an error, also print the traceback"
+MESSAGE_LIMIT = 600     # an error line longer than this is cut: the detail is behind --verbose
 EXIT_STATUS_TEXT = ("exit status: 0 done (a check: every criterion met); 1 a check ran and a criterion failed; "
-                    "2 usage or input error; 3 device problem (not reachable, lost, runs another model)")
+                    "2 usage or input error; 3 device problem (not reachable, lost, runs another model); "
+                    "4 internal error of ecgcc (please report it)")
 
 
 def _compile(args) -> int:
@@ -86,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecgcc", description=__doc__, epilog=EXIT_STATUS_TEXT)
     parser.add_argument("--version", action=_VersionAction,
                         help="print the version with its git commit (and 'dirty' for a changed tree) and exit")
+    parser.add_argument("--verbose", dest="verbose_errors", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board",
@@ -108,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "firmware does not build")
     add_board_argument(p, help_text="board to build for")
     p.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
-    p.add_argument("--verbose", action="store_true", help="show the PlatformIO build output and TensorFlow's log")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the PlatformIO build output and TensorFlow's log; " + VERBOSE_HELP)
     p.add_argument("--flash-record", metavar="RECORD[:SECONDS]",
                    help="standalone demo: store an excerpt of this record in flash and play it at start-up")
     p.add_argument("--data", help="WFDB folder for --flash-record (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
@@ -154,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                   "run once layer by layer on the device: per-layer instructions and the first differing layer")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")
+    for sub in commands.choices.values():
+        if not any("--verbose" in action.option_strings for action in sub._actions):
+            sub.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     return parser
 
 
@@ -181,24 +192,42 @@ def configure_logging(argv) -> None:
         quiet_start_up()
 
 
+def _one_line(text: str) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= MESSAGE_LIMIT else line[:MESSAGE_LIMIT] + " ... (--verbose shows all)"
+
+
 def main(argv=None) -> int:
+    """User and input errors: one `error:` line and a `hint:` line, exit 2 (traceback with --verbose).
+    Device problems: one line, exit 3. Anything else is a defect of ecgcc: traceback and a request to
+    report it, exit 4."""
     from .errors import DeviceProblem, UserError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_logging(argv)
     args = build_parser().parse_args(argv)
+    verbose = args.verbose_errors or getattr(args, "verbose", False)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         if error.hint:
-            print(f"hint: {error.hint}", file=sys.stderr)
+            print(f"hint: {_one_line(error.hint)}", file=sys.stderr)
         return EXIT_USAGE
     except DeviceProblem as error:
-        print(f"error: device problem: {error}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc()
+        print(f"error: device problem: {_one_line(error)}", file=sys.stderr)
         return EXIT_DEVICE
+    except Exception as error:   # noqa: BLE001  every other failure is a defect: show all of it
+        traceback.print_exc()
+        print(f"error: internal error in ecgcc ({type(error).__name__}); please report it with the command "
+              "line, the traceback above and, if you can, the input file", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

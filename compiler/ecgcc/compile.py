@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,11 @@ import numpy as np
 from . import __version__
 from .boards import Board, load_board
 from .errors import UserError
-from .codegen import FILES, array_body, c_string, c_value, render
+from .codegen import FILES, array_body, c_string_literal, c_value, render
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
-from .ir.validate import validate
+from .ir.validate import check_graph_structure, validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
@@ -99,6 +100,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
     its output in up to that many chunks where that lowers the arena (passes/fusion.py); 1: never."""
+    check_graph_structure(graph)
     target = Target.of_board(board)
     graph = fuse_padding_and_dilation(graph)
     if target.dsp_kernels:   # the reference depthwise kernel beats the reference convolution on such layers
@@ -124,7 +126,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
 def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
     t = graph.tensors[index]
     dims = list(t.shape)[:5]
-    return dict(name=c_string(t.name), rank=len(t.shape), dims=dims + [0] * (5 - len(dims)), bytes=t.nbytes,
+    return dict(name=c_string_literal(t.name), rank=len(t.shape), dims=dims + [0] * (5 - len(dims)), bytes=t.nbytes,
                 scale_bits=f"{struct.unpack('<I', struct.pack('<f', float(t.scale)))[0]:08X}",
                 zero_point=t.zero_point, offset=offset)
 
@@ -187,7 +189,24 @@ def check_budget(report: dict, board: Board) -> None:
                         f"allows model_ram_bytes={board.model_ram_bytes}; largest layers (live arena bytes): "
                         + ", ".join(f"{l['name']} {l['arena_live_bytes']} B" for l in top))
     if problems:
-        raise BudgetError("model does not fit: " + "; ".join(problems))
+        raise BudgetError("model does not fit: " + "; ".join(problems),
+                          "pick a board with more memory (--board), shrink the model, or for RAM let a convolution "
+                          "pool in more chunks (--fuse-chunks)")
+
+
+_COMMENT_SAFE = re.compile(r"[A-Za-z0-9_ :+\-\[\],>.]*")
+
+
+def _shape_only(t) -> str:
+    """A tensor as comments show it: index, type and shape, never its name (names are data)."""
+    return f"tensor {t.index} {t.dtype}{list(t.shape)}"
+
+
+def _comment_text(text: str) -> str:
+    """Generated comments hold only compiler-made text; anything else here is a defect, not a model error."""
+    if not _COMMENT_SAFE.fullmatch(text):
+        raise AssertionError(f"refusing to write {text!r} into a C comment")
+    return text
 
 
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
@@ -205,7 +224,7 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
             for field, value in call.params.items():
                 if isinstance(value, ConstArray) and id(value) not in ids:
                     ids[id(value)] = f"{cname}_{value.suffix}"
-                    arrays.append(dict(layer=low.layer_name(step), suffix=value.suffix, ctype=value.ctype,
+                    arrays.append(dict(comment=_comment_text(f"{low.layer_name(step)} {value.suffix}"), ctype=value.ctype,
                                        cname=ids[id(value)], count=int(value.values.size),
                                        body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
             fields = tuple((f, c_value(v, ids, scratch)) for f, v in call.params.items())
@@ -227,14 +246,16 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                                            args=f"&{first['cname']}, {first_input}, MODEL_LOGIT_FRACTION_BITS, "
                                                 f"output_logits_{position}"))
         out = g.tensors[k.output]
-        ins = " + ".join(g.tensors[t].describe() for t in k.inputs)
-        layers.append(dict(name=low.layer_name(step), summary=f"{ins} -> {out.describe()}".replace("*/", "* /"),
+        ins = " + ".join(_shape_only(g.tensors[t]) for t in k.inputs)
+        layers.append(dict(name=c_string_literal(low.layer_name(step)),
+                           comment=_comment_text(f"{low.layer_name(step)}: {ins} -> {_shape_only(out)}"),
                            structs=list(structs.values()), calls=decision_calls + calls,
                            output_offset=plan.offset(resolve(root, k.output)), output_bytes=out.nbytes))
     inputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) for t in g.inputs]
     outputs = [_tensor_info(g, t, plan.offset(resolve(root, t))) | dict(position=i, classes=d.classes if d else 0)
                for i, (t, d) in enumerate(zip(g.outputs, low.decisions))]
-    context = dict(version=__version__, source=c_string(source), name=c_string(name), identity=identity,
+    context = dict(version=__version__, source=c_string_literal(source), name=c_string_literal(name),
+                   identity=identity,
                    logit_fraction_bits=LOGIT_FRACTION_BITS, inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
                    input_bytes_total=sum(t["bytes"] for t in inputs),
                    output_bytes_total=sum(t["bytes"] for t in outputs),

@@ -7,6 +7,7 @@ import jinja2
 import numpy as np
 
 from ..ops import ArenaScratch, ConstArray
+from ..safe_text import c_string_literal  # noqa: F401  (the one way a name enters C)
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 FILES = ("model.h", "model.c", "model_weights.c")
@@ -15,15 +16,6 @@ FILES = ("model.h", "model.c", "model_weights.c")
 def c_int(v: int) -> str:
     v = int(v)
     return "(-2147483647 - 1)" if v == -2**31 else str(v)
-
-
-_C_STRING_PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.:/;,()[]")
-
-
-def c_string(s: str) -> str:
-    """The body of a C string literal holding s as UTF-8: every byte outside a safe ASCII set as a 3-digit octal
-    escape (an escape per byte, so characters beyond ASCII cannot run into the next digit)."""
-    return "".join(chr(b) if b in _C_STRING_PLAIN else f"\\{b:03o}" for b in s.encode("utf-8"))
 
 
 def array_body(values: np.ndarray, per_line: int) -> str:

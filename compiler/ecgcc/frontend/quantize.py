@@ -7,29 +7,62 @@ from typing import Callable, Iterable, Union
 
 import numpy as np
 
+from ..errors import UserError
+
 Representative = Union[str, os.PathLike, np.ndarray, Callable[[], Iterable], None]
+
+
+class CalibrationError(UserError, ValueError):
+    """Calibration data missing, unreadable or of the wrong shape for the model's inputs."""
+
+
+CALIBRATION_HINT = ("--representative takes a .npy file (one input) or a .npz file (one array per input, in the "
+                    "model's input order), each holding calibration samples along its first axis")
 
 
 def _load_samples(path: Path) -> list[np.ndarray]:
     """One array per model input; each holds samples along axis 0."""
-    if path.suffix == ".npy":
-        return [np.load(path)]
-    if path.suffix == ".npz":
-        with np.load(path) as archive:
+    if path.suffix not in (".npy", ".npz"):
+        raise CalibrationError(f"calibration data must be a .npy or .npz file, got '{path.name}'", CALIBRATION_HINT)
+    if not path.is_file():
+        raise CalibrationError(f"calibration file not found: {path}", CALIBRATION_HINT)
+    try:
+        if path.suffix == ".npy":
+            return [np.load(path, allow_pickle=False)]
+        with np.load(path, allow_pickle=False) as archive:
             return [archive[k] for k in archive.files]
-    raise ValueError(f"representative data must be a .npy or .npz file, got {path}")
+    except (OSError, ValueError, EOFError) as error:      # numpy's words for a damaged or pickled file
+        raise CalibrationError(f"cannot read calibration file {path.name}: {str(error).splitlines()[0][:120]}",
+                               CALIBRATION_HINT) from error
+
+
+def _check_calibration_shapes(arrays: list[np.ndarray], input_shapes: list[tuple]) -> None:
+    """Each array must hold whole samples of its input (any batch size of at least one)."""
+    for i, (a, shape) in enumerate(zip(arrays, input_shapes)):
+        sample = tuple(shape[1:])
+        known = None not in sample
+        if a.ndim == 0 or a.shape[0] == 0 or (known and int(np.prod(a.shape[1:], dtype=np.int64))
+                                               != int(np.prod(sample, dtype=np.int64))):
+            raise CalibrationError(f"calibration array {i} has shape {list(a.shape)}, but model input {i} takes "
+                                   f"samples of shape {list(sample)} (stacked along the first axis)", CALIBRATION_HINT)
+        if a.dtype.kind not in "fiub":
+            raise CalibrationError(f"calibration array {i} holds {a.dtype}, not numbers", CALIBRATION_HINT)
+        if not np.all(np.isfinite(np.asarray(a, np.float64))):
+            raise CalibrationError(f"calibration array {i} holds NaN or infinite values", CALIBRATION_HINT)
 
 
 def representative_dataset(representative: Representative, input_shapes: list[tuple]) -> Callable[[], Iterable]:
     """Normalise the user's calibration data into the generator the converter wants."""
     if representative is None:
-        raise ValueError("a float model needs calibration data to be quantized: pass a .npy/.npz file of "
-                         "representative inputs (or a Python callable yielding lists of input arrays)")
+        raise CalibrationError("a float model needs calibration data to be quantized to int8",
+                               "pass --representative FILE.npy|.npz with typical inputs, or compile an int8 .tflite")
     if callable(representative):
         return representative
     arrays = [np.asarray(representative)] if isinstance(representative, np.ndarray) else _load_samples(Path(representative))
     if len(arrays) != len(input_shapes):
-        raise ValueError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} inputs")
+        raise CalibrationError(f"calibration data has {len(arrays)} arrays but the model has {len(input_shapes)} "
+                               "inputs", CALIBRATION_HINT)
+    _check_calibration_shapes(arrays, input_shapes)
     count = min(len(a) for a in arrays)
 
     def samples():
@@ -65,11 +98,24 @@ def quantize_keras_model(model, representative: Representative) -> bytes:
 def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
     import tensorflow as tf
     if model_path.is_dir():
+        if not (model_path / "saved_model.pb").is_file():
+            raise UserError(f"{model_path} is a folder without saved_model.pb",
+                            "pass a SavedModel folder (model.export(folder)), a .keras/.h5 file or an int8 .tflite")
         converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))
-        signature = tf.saved_model.load(str(model_path)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+        signatures = tf.saved_model.load(str(model_path)).signatures
+        if tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY not in signatures:
+            raise UserError(f"the SavedModel {model_path.name} has no serving_default signature",
+                            "export it with model.export(folder), which writes that signature")
+        signature = signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
         specs = signature.structured_input_signature[1]
         return _convert(converter, [tuple(specs[k].shape) for k in sorted(specs)], representative)
-    return quantize_keras_model(tf.keras.models.load_model(str(model_path), compile=False), representative)
+    try:
+        model = tf.keras.models.load_model(str(model_path), compile=False)
+    except (OSError, ValueError, TypeError, KeyError) as error:   # Keras' words for a file it cannot read
+        raise UserError(f"cannot load the Keras model {model_path.name}: {str(error).splitlines()[0][:160]}",
+                        "save the model with model.save('name.keras') from the Keras version that trained it"
+                        ) from error
+    return quantize_keras_model(model, representative)
 
 
 def _by_name(samples, names):

@@ -6,6 +6,8 @@ import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
+from .flatbuffer_check import check_flatbuffer
+from .model_rules import builtin_number, check_model_rules
 
 _DTYPES = {getattr(tflite.TensorType, n): n.lower() for n in dir(tflite.TensorType) if n.isupper()}
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "int32": np.int32, "uint8": np.uint8,
@@ -38,9 +40,9 @@ def _read_options(op) -> dict:
 
 
 def _builtin_name(code) -> str:
-    number = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+    number = builtin_number(code)
     if number == tflite.BuiltinOperator.CUSTOM:
-        return "CUSTOM:" + (code.CustomCode() or b"?").decode()
+        return "CUSTOM:" + (code.CustomCode() or b"?").decode("utf-8", "replace")
     return BUILTIN_OPCODE2NAME.get(number, f"BUILTIN_{number}")
 
 
@@ -62,7 +64,7 @@ def _read_tensor(model, subgraph, index: int) -> Tensor:
     buffer = model.Buffers(t.Buffer()) if t.Buffer() > 0 else None
     if buffer is not None and buffer.DataLength() > 0:
         if dtype not in _NUMPY_DTYPES:
-            raise UnsupportedModelError(f"tensor {index} '{name}' has unsupported constant type {dtype}")
+            raise UnsupportedModelError(f"tensor {index} has unsupported constant type {dtype}")
         raw = buffer.DataAsNumpy().tobytes()
         data = np.frombuffer(raw, dtype=_NUMPY_DTYPES[dtype]).reshape(shape).copy()
     return Tensor(index=index, name=name, shape=shape, dtype=dtype, scales=scales, zero_points=zps,
@@ -70,10 +72,11 @@ def _read_tensor(model, subgraph, index: int) -> Tensor:
 
 
 def parse_tflite(model_bytes: bytes, name: str = "model") -> Graph:
+    """Every offset, index, shape and quantization field is checked before it is used (InvalidModelError)."""
+    model_bytes = bytes(model_bytes)
+    check_flatbuffer(model_bytes)
     model = tflite.Model.GetRootAsModel(model_bytes, 0)
-    if model.SubgraphsLength() != 1:
-        raise UnsupportedModelError(f"the model has {model.SubgraphsLength()} subgraphs; only one is supported "
-                                    "(no control flow operators)")
+    check_model_rules(model)
     sg = model.Subgraphs(0)
     tensors = [_read_tensor(model, sg, i) for i in range(sg.TensorsLength())]
     operators = []

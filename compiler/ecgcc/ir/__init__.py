@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidModelError
+from ..safe_text import printable
 
 
 class UnsupportedModelError(InvalidModelError):
@@ -46,7 +47,7 @@ class Tensor:
         return int(self.zero_points[0]) if len(self.zero_points) else 0
 
     def describe(self) -> str:
-        named = f" '{self.name}'" if self.name else ""
+        named = f" '{printable(self.name)}'" if self.name else ""
         return f"tensor {self.index}{named} {self.dtype}{list(self.shape)}"
 
 
@@ -59,7 +60,7 @@ class Operator:
     options: dict = field(default_factory=dict)
 
     def describe(self) -> str:
-        return f"operator {self.index} ({self.kind})"
+        return f"operator {self.index} ({printable(self.kind)})"
 
 
 @dataclass

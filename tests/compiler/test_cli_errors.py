@@ -1,0 +1,105 @@
+"""One error path in the CLI: a user mistake ends in one short `error:` line and a `hint:` line, exit 2
+(traceback only with --verbose); any other failure prints a traceback and a request to report it, exit 1."""
+import numpy as np
+import pytest
+
+from models import conv1d, dense, layer, single
+from support import ROOT, quantized
+
+REFERENCE = ROOT / "compiler" / "ecgcc" / "reference_model" / "model_int8.tflite"
+LONGEST_ERROR_LINE = 400
+
+
+def run_cli(argv, capsys):
+    from ecgcc.cli import main
+    status = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    return status, err
+
+
+def assert_user_error(status, err, *words):
+    lines = [line for line in err.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert status == 2, err
+    assert len(errors) == 1 and len(errors[0]) <= LONGEST_ERROR_LINE, err
+    assert "Traceback" not in err and all(line.startswith(("error: ", "hint: ")) for line in lines), err
+    for word in words:
+        assert word in err, f"{word!r} not in {err!r}"
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def float_keras(tmp_path_factory):
+    import tensorflow as tf
+    tf.keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("keras") / "beat.keras"
+    single((32, 2), conv1d(4, 3), layer("GlobalAveragePooling1D"), dense(3))().save(path)
+    return path
+
+
+def test_unsupported_format(tmp_path, capsys):
+    (tmp_path / "model.onnx").write_bytes(b"\x08\x07")
+    assert_user_error(*run_cli(["compile", tmp_path / "model.onnx", "--out", tmp_path / "o"], capsys),
+                      "unsupported model format '.onnx'", "hint: pass an int8 .tflite")
+
+
+def test_damaged_tflite(tmp_path, capsys):
+    (tmp_path / "cut.tflite").write_bytes(REFERENCE.read_bytes()[:5000])
+    assert_user_error(*run_cli(["compile", tmp_path / "cut.tflite", "--out", tmp_path / "o"], capsys),
+                      "damaged flatbuffer")
+    assert not (tmp_path / "o").exists()
+
+
+def test_unsupported_operators_listed_once_each_with_counts(tmp_path, capsys):
+    from ecgcc.frontend.corrupt import pack, unpack
+    model = unpack(REFERENCE.read_bytes())
+    for i, code in enumerate(model.operatorCodes):      # every operator type becomes an unknown one
+        code.builtinCode, code.deprecatedBuiltinCode = 200 + i, 127
+    (tmp_path / "odd.tflite").write_bytes(pack(model))
+    line = assert_user_error(*run_cli(["compile", tmp_path / "odd.tflite", "--out", tmp_path / "o"], capsys),
+                             "33 unsupported operators", "hint: supported operators: ADD")
+    kinds = [f"BUILTIN_{200 + i}" for i in range(len(model.operatorCodes))]
+    assert all(line.count(k) <= 1 for k in kinds), line
+    assert "STABLEHLO_WHILE x9" in line and "(first: operator 0" in line, line
+
+
+def test_float_model_without_representative_names_the_option(float_keras, tmp_path, capsys):
+    assert_user_error(*run_cli(["compile", float_keras, "--out", tmp_path / "o"], capsys),
+                      "calibration data", "--representative")
+
+
+def test_calibration_of_the_wrong_shape(float_keras, tmp_path, capsys):
+    np.save(tmp_path / "calibration.npy", np.zeros((8, 31, 2), np.float32))
+    assert_user_error(*run_cli(["compile", float_keras, "--out", tmp_path / "o", "--representative",
+                                tmp_path / "calibration.npy"], capsys),
+                      "calibration array 0 has shape [8, 31, 2]", "[32, 2]", "hint: --representative")
+
+
+def test_model_too_big_for_the_board(tmp_path, capsys):
+    path = tmp_path / "big.tflite"
+    path.write_bytes(quantized("budget-ram-v1", single((4096, 4), conv1d(16, 3))))
+    assert_user_error(*run_cli(["compile", path, "--board", "qemu-m3", "--out", tmp_path / "o"], capsys),
+                      "model does not fit", "model_ram_bytes=40960", "hint: pick a board")
+
+
+def test_unknown_board(tmp_path, capsys):
+    assert_user_error(*run_cli(["compile", REFERENCE, "--board", "../../etc", "--out", tmp_path / "o"], capsys),
+                      "unknown board '../../etc'", "hint: known boards")
+
+
+def test_verbose_shows_the_traceback_of_a_user_error(tmp_path, capsys):
+    (tmp_path / "cut.tflite").write_bytes(b"TFL3")
+    status, err = run_cli(["compile", tmp_path / "cut.tflite", "--out", tmp_path / "o", "--verbose"], capsys)
+    assert status == 2 and "Traceback" in err and "InvalidModelError" in err
+    assert err.strip().splitlines()[-2].startswith("error: "), err
+
+
+def test_internal_error_prints_traceback_and_asks_for_a_report(tmp_path, capsys, monkeypatch):
+    import ecgcc.compile
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a defect")
+    monkeypatch.setattr(ecgcc.compile, "compile_model", broken)
+    status, err = run_cli(["compile", REFERENCE, "--out", tmp_path / "o"], capsys)
+    assert status == 4 and "Traceback" in err and "ZeroDivisionError" in err
+    assert err.strip().splitlines()[-1].startswith("error: internal error") and "report" in err
