@@ -17,11 +17,11 @@ from .codegen import FILES, array_body, c_string_literal, c_value, render
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
-from .ir.validate import check_graph_structure, validate
+from .ir.validate import check_graph_structure, check_operator_kinds, validate
 from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
-from .passes.dilation import fuse_padding_and_dilation
+from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
 from .passes.views import fold_views, resolve
@@ -100,6 +100,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
     its output in up to that many chunks where that lowers the arena (passes/fusion.py); 1: never."""
+    check_operator_kinds(graph, {*REGISTRY.keys(), *FOLDED_KINDS})
     check_graph_structure(graph)
     target = Target.of_board(board)
     graph = fuse_padding_and_dilation(graph)

@@ -1,5 +1,5 @@
 """One error path in the CLI: a user mistake ends in one short `error:` line and a `hint:` line, exit 2
-(traceback only with --verbose); any other failure prints a traceback and a request to report it, exit 1."""
+(traceback only with --verbose); any other failure prints a traceback and a request to report it, exit 4."""
 import numpy as np
 import pytest
 
@@ -83,8 +83,13 @@ def test_model_too_big_for_the_board(tmp_path, capsys):
 
 
 def test_unknown_board(tmp_path, capsys):
-    assert_user_error(*run_cli(["compile", REFERENCE, "--board", "../../etc", "--out", tmp_path / "o"], capsys),
-                      "unknown board '../../etc'", "hint: known boards")
+    """--board takes only the boards the project describes; argparse refuses any other with exit 2 and the list."""
+    with pytest.raises(SystemExit) as stop:
+        run_cli(["compile", REFERENCE, "--board", "../../etc", "--out", tmp_path / "o"], capsys)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "'../../etc'" in err and "qemu-m4" in err and "Traceback" not in err
+    assert len([line for line in err.splitlines() if "error:" in line]) == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_verbose_shows_the_traceback_of_a_user_error(tmp_path, capsys):

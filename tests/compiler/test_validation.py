@@ -27,7 +27,9 @@ def test_cli_refuses_an_unsupported_operator_in_one_error_line(tmp_path, capsys)
     (tmp_path / "m.tflite").write_bytes(tflite)
     status = main(["compile", str(tmp_path / "m.tflite"), "--board", "host", "--out", str(tmp_path / "never")])
     err = capsys.readouterr().err.strip().splitlines()
-    assert status == 2 and len(err) == 1 and err[0].startswith("error: operator 0 (STRIDED_SLICE) is not supported")
+    assert status == 2 and len(err) == 2, err
+    assert err[0].startswith("error: 1 unsupported operators: STRIDED_SLICE x1 (first: operator 0 (STRIDED_SLICE)")
+    assert err[1].startswith("hint: ")
     assert not (tmp_path / "never").exists()
 
 

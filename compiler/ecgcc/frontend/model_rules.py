@@ -25,7 +25,7 @@ HINT = "the model file breaks a TensorFlow Lite rule; re-export it from the fram
 # element bytes of the tensor types a model may hold; other types are refused
 TYPE_BYTES = {"float32": 4, "float16": 2, "int32": 4, "uint8": 1, "int64": 8, "int16": 2, "int8": 1, "bool": 1}
 _TYPE_NAMES = {getattr(tflite.TensorType, n): n.lower() for n in dir(tflite.TensorType) if n.isupper()}
-_ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0), "int32": (0, 0), "int64": (0, 0)}
+_ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "int32": (0, 0), "int64": (0, 0)}
 _OPTION_TYPES = {getattr(tflite.BuiltinOptions, n): n for n in dir(tflite.BuiltinOptions) if not n.startswith("_")}
 
 # builtin options table each operator the compiler lowers must carry (its fields decide the arithmetic)
@@ -109,6 +109,8 @@ def _check_quantization(label: str, dtype: str, shape: list[int], q) -> None:
         _refuse(f"zero point {outside[0]} outside [{low}, {high}] for {dtype}", tensor=label)
     if len(scales) > 1:
         axis = q.QuantizedDimension()
+        if len(shape) == 1 and 0 <= axis < 4:
+            axis = 0   # converters copy the 4-D filter's channel axis into its rank-1 bias; that one axis is meant
         if not 0 <= axis < len(shape):
             _refuse(f"per-channel quantization along dimension {axis} of a rank-{len(shape)} tensor", tensor=label)
         if shape[axis] != len(scales):
@@ -138,8 +140,10 @@ def _check_tensor(model, sg, index: int, users: dict[int, str]) -> None:
     shape = _vector(raw.ShapeAsNumpy, raw.ShapeLength())
     if len(shape) > MAX_RANK:
         _refuse(f"rank {len(shape)} exceeds the {MAX_RANK} dimensions supported", tensor=label)
-    if any(d <= 0 for d in shape):
-        _refuse(f"shape {shape} has a dimension that is not positive", tensor=label)
+    # an empty dimension is legal in the schema (recurrent operators keep empty intermediates); tensors that a
+    # lowered operator reads or writes are held to positive dimensions in ir/validate.py
+    if any(d < 0 for d in shape):
+        _refuse(f"shape {shape} has a negative dimension", tensor=label)
     elements = math.prod(shape)
     if elements * TYPE_BYTES[dtype] > INT32_MAX:
         _refuse(f"shape {shape} holds {elements} elements, more bytes than int32 can count", tensor=label)

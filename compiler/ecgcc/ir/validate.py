@@ -8,7 +8,9 @@ from ..safe_text import printable
 from . import Graph, UnsupportedModelError
 
 
-def validate(graph: Graph, supported_kinds) -> None:
+def check_operator_kinds(graph: Graph, supported_kinds) -> None:
+    """The checks that need only each operator's type and its tensors' types, so they hold on any structure and
+    run first: what they name is the one thing a user must change."""
     # float activations first: for a float or half-quantized model that is the one thing to change
     for op in graph.operators:
         for t in [*op.inputs, *op.outputs]:
@@ -17,12 +19,22 @@ def validate(graph: Graph, supported_kinds) -> None:
                 raise UnsupportedModelError(f"{op.describe()}: {tensor.describe()} is float32 in the inference path; "
                                             "the model must be fully int8-quantized")
     _refuse_unsupported_kinds(graph, supported_kinds)
+
+
+def validate(graph: Graph, supported_kinds) -> None:
+    check_operator_kinds(graph, supported_kinds)
     for t in [*graph.inputs, *graph.outputs]:
         tensor = graph.tensors[t]
         if tensor.dtype != "int8":
             role = "input" if t in graph.inputs else "output"
             raise UnsupportedModelError(f"model {role} {tensor.describe()} must be int8 (convert with int8 inference "
                                         "input/output types)")
+    for op in graph.operators:
+        for t in [*op.inputs, *op.outputs]:
+            tensor = graph.tensor(t)
+            if tensor is not None and any(d <= 0 for d in tensor.shape):
+                raise UnsupportedModelError(f"{op.describe()}: {tensor.describe()} has an empty dimension; every "
+                                            "tensor an operator computes with must hold data")
     produced = {t for op in graph.operators for t in op.outputs}
     for op in graph.operators:
         for t in op.inputs:

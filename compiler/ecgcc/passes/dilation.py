@@ -18,6 +18,10 @@ VIEW_KINDS = ("RESHAPE", "EXPAND_DIMS", "SQUEEZE")
 CONV_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 
 
+# operator types this pass folds away, so they are not refused before it runs
+FOLDED_KINDS = frozenset({"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"})
+
+
 def _same_quant(a: Tensor, b: Tensor) -> bool:
     return a.dtype == b.dtype and a.scale == b.scale and a.zero_point == b.zero_point
 
