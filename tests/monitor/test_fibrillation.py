@@ -1,0 +1,149 @@
+"""Atrial and ventricular fibrillation on constructed signals: known answers
+on the twin, and the host C build equal to the twin event for event."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from monitor_support import compare, run_both
+from rhythm_signals import FS, beats_at, bigeminy_rr, fibrillation, irregular_rr, muscle_noise, regular_rr
+
+from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor.events import (
+    ALARM,
+    ALARM_AF,
+    ALARM_VF,
+    CLASS,
+    FLAG_ACTIVE,
+    FLAG_SUSPENDED,
+    FLAG_UNCERTAIN,
+    QUALITY,
+)
+
+CFG = MonitorConfig()
+
+
+def alarms(result, code):
+    return [e for e in result.of_type(ALARM) if e.code == code]
+
+
+def adc(mv):
+    return CFG.samples_from_mv(mv)
+
+
+def join(*parts):
+    return np.concatenate(parts)
+
+
+@pytest.fixture(scope="module")
+def af_signal():
+    """2 min regular, 3 min irregular (AF-like), 2 min regular."""
+    rng = np.random.default_rng(15)
+    rr = join(regular_rr(120, 0.8, rng), irregular_rr(180, rng), regular_rr(120, 0.8, rng))
+    x, positions = beats_at(rr)
+    onset, end = positions[len(regular_rr(120, 0.8, np.random.default_rng(15)))], None
+    first_regular = int(np.searchsorted(np.cumsum(rr), 300.0))
+    end = positions[first_regular]
+    return adc(x), onset, end
+
+
+@pytest.fixture(scope="module")
+def vf_signal():
+    """1 min of beats, 30 s of fibrillation, 1 min of beats."""
+    rng = np.random.default_rng(6)
+    before, _ = beats_at(regular_rr(60, 0.85, rng))
+    after, _ = beats_at(regular_rr(60, 0.85, rng))
+    waves = fibrillation(30, rng)
+    return adc(join(before, waves, after)), len(before), len(before) + len(waves)
+
+
+def test_irregular_rhythm_raises_af_with_onset_and_end(af_signal):
+    samples, onset, end = af_signal
+    result = run_monitor(samples, CFG)
+    raised, cleared = alarms(result, ALARM_AF)
+    assert raised.flags & FLAG_ACTIVE and not cleared.flags & FLAG_ACTIVE
+    assert abs(raised.position - onset) <= 10 * FS  # estimated onset within 10 s
+    assert abs(cleared.position - end) <= 10 * FS
+    # the alarm comes once the episode has lasted the minimum, and says how long so far
+    assert raised.push >= raised.position + CFG.ms(CFG.af_min_ms)
+    assert CFG.af_min_ms <= raised.value <= CFG.af_min_ms + 1200  # raised on the first beat past the minimum
+    assert cleared.value == round((cleared.position - raised.position) * 1000 / FS)
+    assert not alarms(result, ALARM_VF)
+
+
+@pytest.mark.parametrize("kind", ["regular", "bigeminy"])
+def test_regular_and_bigeminal_rhythms_raise_no_af(kind):
+    rng = np.random.default_rng(3)
+    rr = regular_rr(300, 0.75, rng, jitter=0.04) if kind == "regular" else bigeminy_rr(300)
+    x, _ = beats_at(rr)
+    result = run_monitor(adc(x), CFG)
+    assert not alarms(result, ALARM_AF)
+    assert not alarms(result, ALARM_VF)
+
+
+def test_af_shorter_than_the_minimum_raises_nothing(af_signal):
+    samples, onset, end = af_signal
+    longer = (end - onset) * 1000 // FS + 60_000
+    assert not alarms(run_monitor(samples, CFG, af_min_ms=longer), ALARM_AF)
+    quick = alarms(run_monitor(samples, CFG, af_min_ms=5000), ALARM_AF)
+    assert quick and quick[0].push < alarms(run_monitor(samples, CFG), ALARM_AF)[0].push
+
+
+def test_fibrillation_raises_vf_within_5_s_and_suspends_classes(vf_signal):
+    samples, onset, end = vf_signal
+    result = run_monitor(samples, CFG)
+    raised, cleared = alarms(result, ALARM_VF)
+    assert raised.flags & FLAG_ACTIVE and not cleared.flags & FLAG_ACTIVE
+    assert raised.push - onset <= 5 * FS
+    assert abs(raised.position - onset) <= 3 * FS
+    assert abs(cleared.position - end) <= 4 * FS
+    assert raised.value == round((raised.push + 1 - CFG.filter_delay - raised.position) * 1000 / FS)
+    suspended = [e for e in result.of_type(CLASS) if e.flags & FLAG_SUSPENDED]
+    assert suspended and all(e.flags & FLAG_UNCERTAIN for e in suspended)
+    # every class reported while the alarm was up is suspended
+    during = [e for e in result.of_type(CLASS) if raised.push < e.push < cleared.push]
+    assert during and all(e.flags & FLAG_SUSPENDED for e in during)
+    assert not alarms(result, ALARM_AF)
+
+
+def test_noise_raises_quality_not_fibrillation():
+    """Broadband noise over beats, and noise alone: reported as poor quality, never as VF or AF."""
+    rng = np.random.default_rng(8)
+    beats, _ = beats_at(irregular_rr(150, rng))
+    noisy = beats + muscle_noise(len(beats), rng, 0.5)
+    alone = muscle_noise(150 * FS, rng, 0.4) + 0.3 * np.sin(2 * np.pi * 1.3 * np.arange(150 * FS) / FS)
+    for x in (noisy, alone):
+        result = run_monitor(adc(x), CFG, af_min_ms=5000)
+        assert result.of_type(QUALITY)
+        assert not alarms(result, ALARM_VF)
+        assert not alarms(result, ALARM_AF)
+
+
+def test_fibrillation_under_noise_is_not_called_vf():
+    rng = np.random.default_rng(9)
+    waves = fibrillation(40, rng) + muscle_noise(40 * FS, rng, 0.5)
+    beats, _ = beats_at(regular_rr(30, 0.8, rng))
+    result = run_monitor(adc(join(beats, waves, beats)), CFG)
+    assert result.of_type(QUALITY)
+    assert not alarms(result, ALARM_VF)
+
+
+@pytest.mark.parametrize("name", ["af", "vf", "noise", "af_min"])
+def test_host_c_matches_twin(name, af_signal, vf_signal, driver_dir):
+    rng = np.random.default_rng(21)
+    limits = None
+    if name == "af":
+        samples = af_signal[0]
+    elif name == "af_min":
+        samples, limits = af_signal[0], {"af-min": 5000}
+    elif name == "vf":
+        samples = vf_signal[0]
+    else:
+        beats, _ = beats_at(irregular_rr(60, rng))
+        samples = adc(join(beats + muscle_noise(len(beats), rng, 0.5), fibrillation(20, rng)))
+    c, py = run_both(samples, CFG, driver_dir, limits=limits)
+    compare(c, py, CFG)
+    if name in ("af", "af_min"):
+        assert alarms(py, ALARM_AF)
+    if name == "vf":
+        assert alarms(py, ALARM_VF)
