@@ -17,6 +17,7 @@ void af_init(af_detector_t *a, int32_t min_ms)
     a->change_count = 0;
     a->last_good = 0;
     a->chained = 0;
+    a->last_ectopic = 0;
     a->irregularity = 0;
     a->active = a->raised = 0;
     a->run = 0;
@@ -72,9 +73,9 @@ static void alarm(monitor_events_t *events, int active, int32_t position, int32_
                        position, ms_from_samples(duration));
 }
 
-void af_on_beat(af_detector_t *a, int32_t position, int unreadable, monitor_events_t *events)
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events)
 {
-    int fibrillation, updated;
+    int fibrillation, updated, skip;
     a->positions[a->beats % AF_POSITIONS] = position;
     a->beats++;
     if (unreadable || !a->chained) {
@@ -83,12 +84,15 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, monitor_even
         a->change_count = 0;
         a->chained = !unreadable;
         a->last_good = position;
+        a->last_ectopic = (uint8_t)(ectopic != 0);
         if (!a->active) a->run = 0;
         return;
     }
     if (position <= a->last_good) return;
-    updated = add_interval(a, position - a->last_good);
+    skip = ectopic || a->last_ectopic;
+    updated = skip ? 0 : add_interval(a, position - a->last_good);
     a->last_good = position;
+    a->last_ectopic = (uint8_t)(ectopic != 0);
     if (!updated) return;
     fibrillation = a->irregularity > ECG_AF_IRREGULARITY_MIN;
     a->run = fibrillation != a->active ? a->run + 1 : 0;

@@ -9,8 +9,10 @@
  * Irregularity above ECG_AF_IRREGULARITY_MIN for ECG_AF_ONSET_BEATS beats in
  * a row starts an episode, below it for ECG_AF_END_BEATS beats ends it; the
  * alarm is raised once the episode has lasted the configured minimum.
- * Beats in poor signal quality break the RR chain (no interval is formed
- * across them) and are not judged. Integer arithmetic, work per beat only. */
+ * Intervals that begin or end on a ventricular ectopic beat (class V) are
+ * left out, as the compensatory pause would read as irregularity; beats in
+ * poor signal quality break the RR chain (no interval is formed across
+ * them) and are not judged. Integer arithmetic, work per beat only. */
 #ifndef ECG_AF_H
 #define ECG_AF_H
 
@@ -36,6 +38,7 @@ typedef struct {
     int32_t change_count;
     int32_t last_good;              /* position of the chain's last beat */
     uint8_t chained;                /* last_good is valid */
+    uint8_t last_ectopic;           /* the chain's last beat was ventricular */
     int32_t irregularity;           /* latest median, 1/256 of the mean RR */
     uint8_t active, raised;
     int32_t run;
@@ -43,8 +46,9 @@ typedef struct {
 } af_detector_t;
 
 void af_init(af_detector_t *a, int32_t min_ms);
-/* Each detected beat in order; 'unreadable' when its signal quality was
- * poor (or the rhythm is ventricular fibrillation). Reports the AF alarm. */
-void af_on_beat(af_detector_t *a, int32_t position, int unreadable, monitor_events_t *events);
+/* Each beat in order, once classified; 'unreadable' when its signal quality
+ * was poor (or the rhythm is ventricular fibrillation), 'ectopic' when it
+ * was classed V. Reports the AF alarm. */
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
 
 #endif

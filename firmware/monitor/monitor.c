@@ -60,6 +60,8 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
         m->counters.beats_classified++;
     if (flags & MONITOR_FLAG_UNCERTAIN) m->counters.beats_uncertain++;
     rhythm_on_class(&m->rhythm, beat->position, beat_class, (flags & MONITOR_FLAG_UNCERTAIN) != 0, m->sink);
+    af_on_beat(&m->af, beat->position, (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0,
+               beat_class == MONITOR_CLASS_V, m->sink);
     m->awaiting_class = 0;
 }
 
@@ -105,7 +107,6 @@ static void report_beat(monitor_t *m, const qrs_beat_t *beat)
     if (beat->searchback) m->counters.searchback_beats++;
     monitor_events_add(m->sink, MONITOR_EVENT_BEAT, 0, flags, 0, id, beat->position, rr);
     rhythm_on_beat(&m->rhythm, beat->position, quality != MONITOR_QUALITY_GOOD, m->sink);
-    af_on_beat(&m->af, beat->position, quality != MONITOR_QUALITY_GOOD || m->vf.active, m->sink);
     if (beat_window_add(&m->window, id, beat->position, flags) != 0) m->counters.windows_missed++;
 }
 

@@ -223,14 +223,14 @@
 #endif
 /* Median RR change (1/256 of the mean RR) above which the rhythm is irregular. */
 #ifndef ECG_AF_IRREGULARITY_MIN
-#define ECG_AF_IRREGULARITY_MIN 20
+#define ECG_AF_IRREGULARITY_MIN 16
 #endif
 /* Irregular beats in a row that start an episode, regular ones that end it. */
 #ifndef ECG_AF_ONSET_BEATS
-#define ECG_AF_ONSET_BEATS 4
+#define ECG_AF_ONSET_BEATS 8
 #endif
 #ifndef ECG_AF_END_BEATS
-#define ECG_AF_END_BEATS 16
+#define ECG_AF_END_BEATS 8
 #endif
 /* Default for monitor_config_t.af_min_ms: the alarm once an episode lasts this long. */
 #ifndef ECG_AF_MIN_MS

@@ -1,5 +1,6 @@
 """Twin of firmware/monitor/af.c: atrial fibrillation from the R-R sequence
-(median of bigeminy-tolerant RR changes over the mean RR)."""
+(median of bigeminy-tolerant RR changes over the mean RR), intervals next to
+V beats left out."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class AfDetector:
         self.changes: list[int] = []
         self.last_good = 0
         self.chained = False
+        self.last_ectopic = False
         self.irregularity = 0
         self.active = self.raised = False
         self.run = 0
@@ -47,7 +49,7 @@ class AfDetector:
         events.add(ALARM, ALARM_AF, FLAG_ACTIVE if active else 0, 0, 0, position,
                    samples_to_ms(duration, self.cfg.sample_rate_hz))
 
-    def on_beat(self, position: int, unreadable: bool, events: Events):
+    def on_beat(self, position: int, unreadable: bool, ectopic: bool, events: Events):
         cfg = self.cfg
         self.positions.append(position)
         del self.positions[: -(max(self.onset_back, self.end_back) + 1)]
@@ -56,13 +58,16 @@ class AfDetector:
             self.changes.clear()
             self.chained = not unreadable
             self.last_good = position
+            self.last_ectopic = ectopic
             if not self.active:
                 self.run = 0
             return
         if position <= self.last_good:
             return
-        updated = self._add_interval(position - self.last_good)
+        skip = ectopic or self.last_ectopic
+        updated = False if skip else self._add_interval(position - self.last_good)
         self.last_good = position
+        self.last_ectopic = ectopic
         if not updated:
             return
         fibrillation = self.irregularity > cfg.af_irregularity_min

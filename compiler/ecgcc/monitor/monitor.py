@@ -21,6 +21,7 @@ from .events import (
     CLASS,
     CLASS_COUNT,
     CLASS_Q,
+    CLASS_V,
     FLAG_ACTIVE,
     FLAG_LOW_CONFIDENCE,
     FLAG_NO_WINDOW,
@@ -164,6 +165,7 @@ def run_monitor(
         if flags & FLAG_UNCERTAIN:
             counters["beats_uncertain"] += 1
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)), beat_class == CLASS_V, ev)
         state["awaiting"] = False
 
     def release_window(ev: Events):
@@ -204,7 +206,6 @@ def run_monitor(
             counters["searchback_beats"] += 1
         ev.add(BEAT, 0, flags, 0, beat_id, position, rr)
         rhythm.on_beat(position, level != GOOD, ev)
-        af.on_beat(position, level != GOOD or vf.active, ev)
         if not window.add(beat_id, position, flags):
             counters["windows_missed"] += 1
 
