@@ -1,7 +1,9 @@
 """Slow: the twin's AF and VF alarms over the real records against the
 targets of issue 15 (episode scoring as EC57 scores AF and VF: any overlap;
-AF after the 5-minute learning period). Targets not yet met are marked
-xfail(strict) with the measured figure, so meeting them turns the mark red."""
+AF after the 5-minute learning period). The reference beat labels stand in
+for the beat model (the AF detector leaves out intervals next to V beats);
+the device with its model is measured by `ecgcc ec57`. Targets not yet met
+are marked xfail(strict), so meeting them turns the mark red."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from functools import lru_cache
 import numpy as np
 import pytest
 from episodes import alarm_delays, clip, detected_episodes, readable_samples, reference_episodes, score
-from monitor_support import data_dir
+from monitor_support import AAMI, OracleClassifier, data_dir
 
-from ecgcc.monitor import run_monitor
+from ecgcc.monitor import MonitorConfig, run_monitor
 from ecgcc.monitor.events import ALARM_AF, ALARM_VF
 
 pytestmark = pytest.mark.slow
@@ -43,16 +45,19 @@ def run(db: str, record: str):
     from ecgcc.harness.stream import load_stream_record
 
     directory = database(db)
-    if record in ("bw", "em", "ma"):
-        import wfdb
+    import wfdb
 
+    cfg = MonitorConfig()
+    if record in ("bw", "em", "ma"):
         noise = wfdb.rdrecord(str(directory / record)).p_signal[:, 0]
         adc = np.round(noise * 200).astype(np.int64) + 1024
-        reference = {"af": [], "vf": []}
+        reference, labels = {"af": [], "vf": []}, []
     else:
         adc = readable_samples(load_stream_record(record, directory).adc)
         reference = reference_episodes(directory, record, len(adc))
-    return run_monitor(adc, answer="none").events, reference, len(adc)
+        ann = wfdb.rdann(str(directory / record), "atr")
+        labels = [(int(round(p * FS / ann.fs)), AAMI[s]) for p, s in zip(ann.sample, ann.symbol) if s in AAMI]
+    return run_monitor(adc, cfg, classifier=OracleClassifier(labels, cfg)).events, reference, len(adc)
 
 
 def af_figures():
@@ -60,7 +65,9 @@ def af_figures():
     for record in AF_RECORDS:
         events, reference, n = run("mitdb", record)
         pairs.append((clip(reference["af"], LEARNING), clip(detected_episodes(events, ALARM_AF, n)[0], LEARNING)))
-    return score(pairs)
+    figures = score(pairs)
+    print("AF on", ",".join(AF_RECORDS), figures)
+    return figures
 
 
 def vf_figures():
@@ -70,7 +77,9 @@ def vf_figures():
         detected, raised_at = detected_episodes(events, ALARM_VF, n)
         pairs.append((reference["vf"], detected))
         delays += alarm_delays(reference["vf"], detected, raised_at)
-    return score(pairs), float(np.median(delays)) / FS
+    figures, median_delay = score(pairs), float(np.median(delays)) / FS
+    print("VF on cudb and 207", figures, "median alarm delay s", median_delay)
+    return figures, median_delay
 
 
 @pytest.mark.xfail(strict=True, reason="measured: see docs/alarms.md")
@@ -87,6 +96,7 @@ def test_no_af_alarm_longer_than_a_minute_on_the_other_records():
     for record in OTHER:
         events, _, n = run("mitdb", record)
         total += sum(e - s for s, e in clip(detected_episodes(events, ALARM_AF, n)[0], LEARNING))
+    print("AF alarm time on the other 41 records, s:", total / FS)
     assert total <= 60 * FS
 
 
