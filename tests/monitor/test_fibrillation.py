@@ -9,6 +9,7 @@ from monitor_support import OracleClassifier, compare, run_both
 from rhythm_signals import FS, beats_at, bigeminy_rr, fibrillation, irregular_rr, muscle_noise, regular_rr
 
 from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor.quality import SATURATED
 from ecgcc.monitor.events import (
     ALARM,
     ALARM_AF,
@@ -157,7 +158,7 @@ def test_fibrillation_under_noise_is_not_called_vf():
     assert not alarms(result, ALARM_VF)
 
 
-@pytest.mark.parametrize("name", ["af", "vf", "noise", "af_min", "ectopy"])
+@pytest.mark.parametrize("name", ["af", "vf", "noise", "af_min", "ectopy", "rails"])
 def test_host_c_matches_twin(name, af_signal, vf_signal, ectopy_signal, driver_dir):
     rng = np.random.default_rng(21)
     limits, classes = None, None
@@ -167,6 +168,9 @@ def test_host_c_matches_twin(name, af_signal, vf_signal, ectopy_signal, driver_d
         samples, limits = af_signal[0], {"af-min": 5000}
     elif name == "vf":
         samples = vf_signal[0]
+    elif name == "rails":
+        waves = adc(join(beats_at(regular_rr(20, 0.8, rng))[0], fibrillation(30, rng, amplitude=8.0)))
+        samples = np.clip(waves, CFG.adc_min, CFG.adc_max)
     elif name == "ectopy":
         (samples, classes), limits = ectopy_signal, {"af-min": 5000}
     else:
@@ -178,3 +182,15 @@ def test_host_c_matches_twin(name, af_signal, vf_signal, ectopy_signal, driver_d
         assert alarms(py, ALARM_AF)
     if name == "vf":
         assert alarms(py, ALARM_VF)
+
+
+def test_fibrillation_on_the_adc_rails_is_reported_as_saturation_not_vf():
+    """A window with any block of poor quality never counts: here the waves
+    run into the ADC rails, which quality.c calls saturated."""
+    rng = np.random.default_rng(12)
+    beats, _ = beats_at(regular_rr(30, 0.8, rng))
+    samples = adc(join(beats, fibrillation(40, rng, amplitude=8.0), beats))
+    samples = np.clip(samples, CFG.adc_min, CFG.adc_max)
+    result = run_monitor(samples, CFG)
+    assert SATURATED in [e.code for e in result.of_type(QUALITY)]
+    assert not alarms(result, ALARM_VF)
