@@ -12,8 +12,10 @@ from ecgcc.monitor.events import ALARM, FLAG_ACTIVE
 
 
 def reference_episodes(directory: Path, record: str, n: int, fs_out: float = 360.0) -> dict[str, list]:
-    """{'af': [...], 'vf': [...]} as (start, end) sample pairs at fs_out: MIT-BIH
-    rhythm notes '(AFIB' and '(VFL', or cudb's '[' ... ']'."""
+    """{'af': [...], 'vf': [...]} as (start, end) sample pairs at fs_out, read as
+    epicmp reads them: AF from the rhythm notes '(AFIB' to the next rhythm note,
+    VF between '[' and ']' (in MIT-BIH 207 these coincide with the '(VFL' notes);
+    an episode still open runs to the end of the record."""
     import wfdb
 
     ann = wfdb.rdann(str(directory / record), "atr")
@@ -31,15 +33,11 @@ def reference_episodes(directory: Path, record: str, n: int, fs_out: float = 360
             rhythm = (note or "").rstrip("\x00")
             if current == "(AFIB":
                 af.append((since, at))
-            elif current == "(VFL":
-                vf.append((since, at))
             current, since = rhythm, at
     if opened is not None:
         vf.append((opened, n))
     if current == "(AFIB":
         af.append((since, n))
-    elif current == "(VFL":
-        vf.append((since, n))
     return {"af": af, "vf": vf}
 
 
