@@ -47,8 +47,8 @@ typedef struct {
 
 void af_init(af_detector_t *a, int32_t min_ms);
 /* Each beat in order, once classified; 'unreadable' when its signal quality
- * was poor (or the rhythm is ventricular fibrillation), 'ectopic' when it
- * was classed V. Reports the AF alarm. */
+ * was poor, the rhythm is ventricular fibrillation, or the model classed it
+ * with low confidence; 'ectopic' when it was classed V. Reports the AF alarm. */
 void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
 
 #endif

@@ -60,7 +60,12 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
         m->counters.beats_classified++;
     if (flags & MONITOR_FLAG_UNCERTAIN) m->counters.beats_uncertain++;
     rhythm_on_class(&m->rhythm, beat->position, beat_class, (flags & MONITOR_FLAG_UNCERTAIN) != 0, m->sink);
-    af_on_beat(&m->af, beat->position, (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0,
+    /* AF reads only beats it can trust: readable, and, if the model saw them, classed with confidence
+     * (detections in noise are what the model is unsure of). */
+    af_on_beat(&m->af, beat->position,
+               (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
+                   (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
+                       MONITOR_FLAG_LOW_CONFIDENCE,
                beat_class == MONITOR_CLASS_V, m->sink);
     m->awaiting_class = 0;
 }

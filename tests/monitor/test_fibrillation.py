@@ -47,7 +47,7 @@ def af_signal():
     onset, end = positions[len(regular_rr(120, 0.8, np.random.default_rng(15)))], None
     first_regular = int(np.searchsorted(np.cumsum(rr), 300.0))
     end = positions[first_regular]
-    return adc(x), onset, end
+    return adc(x), onset, end, [(p, CLASS_N) for p in positions.tolist()]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def vf_signal():
 
 
 def test_irregular_rhythm_raises_af_with_onset_and_end(af_signal):
-    samples, onset, end = af_signal
+    samples, onset, end, _ = af_signal
     result = run_monitor(samples, CFG)
     raised, cleared = alarms(result, ALARM_AF)
     assert raised.flags & FLAG_ACTIVE and not cleared.flags & FLAG_ACTIVE
@@ -111,8 +111,16 @@ def test_ventricular_ectopy_classed_v_is_not_af(ectopy_signal):
     assert not alarms(classified, ALARM_AF)
 
 
+def test_beats_the_model_is_unsure_of_raise_no_af(af_signal):
+    """Detections in noise are what the model is unsure of: AF reads only
+    beats classed with confidence (or not offered to a model at all)."""
+    samples, _, _, confident = af_signal
+    assert alarms(run_monitor(samples, CFG, classifier=OracleClassifier(confident, CFG)), ALARM_AF)
+    assert not alarms(run_monitor(samples, CFG, classifier=OracleClassifier([], CFG)), ALARM_AF)
+
+
 def test_af_shorter_than_the_minimum_raises_nothing(af_signal):
-    samples, onset, end = af_signal
+    samples, onset, end, _ = af_signal
     longer = (end - onset) * 1000 // FS + 60_000
     assert not alarms(run_monitor(samples, CFG, af_min_ms=longer), ALARM_AF)
     quick = alarms(run_monitor(samples, CFG, af_min_ms=5000), ALARM_AF)
@@ -163,9 +171,9 @@ def test_host_c_matches_twin(name, af_signal, vf_signal, ectopy_signal, driver_d
     rng = np.random.default_rng(21)
     limits, classes = None, None
     if name == "af":
-        samples = af_signal[0]
+        samples, classes = af_signal[0], af_signal[3]
     elif name == "af_min":
-        samples, limits = af_signal[0], {"af-min": 5000}
+        samples, classes, limits = af_signal[0], af_signal[3], {"af-min": 5000}
     elif name == "vf":
         samples = vf_signal[0]
     elif name == "rails":

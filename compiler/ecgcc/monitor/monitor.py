@@ -165,7 +165,9 @@ def run_monitor(
         if flags & FLAG_UNCERTAIN:
             counters["beats_uncertain"] += 1
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
-        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)), beat_class == CLASS_V, ev)
+        # AF reads only readable beats the model (if it saw them) classed with confidence
+        unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, beat_class == CLASS_V, ev)
         state["awaiting"] = False
 
     def release_window(ev: Events):
