@@ -26,7 +26,12 @@ typedef enum {
     MONITOR_ALARM_VRUN = 1,  /* value: run length in beats */
     MONITOR_ALARM_BRADY = 2, /* value: heart rate, bpm */
     MONITOR_ALARM_TACHY = 3, /* value: heart rate, bpm */
-    MONITOR_ALARM_PAUSE = 4  /* value: time without a beat, ms */
+    MONITOR_ALARM_PAUSE = 4, /* value: time without a beat, ms */
+    /* Episodes: raised with position = estimated onset and value = duration
+     * so far (ms); cleared with position = estimated end and value = the
+     * episode's duration (ms). */
+    MONITOR_ALARM_AF = 5, /* atrial fibrillation */
+    MONITOR_ALARM_VF = 6  /* ventricular fibrillation / flutter */
 } monitor_alarm_t;
 
 typedef enum {
@@ -43,6 +48,7 @@ typedef enum {
 #define MONITOR_FLAG_LOW_CONFIDENCE 0x08u /* CLASS: confidence below the configured minimum */
 #define MONITOR_FLAG_NO_WINDOW 0x10u      /* CLASS: window no longer available, not classified */
 #define MONITOR_FLAG_NOT_CLASSIFIED 0x20u /* CLASS: window was not classified before the next sample */
+#define MONITOR_FLAG_SUSPENDED 0x40u     /* CLASS: beat during ventricular fibrillation, not classified */
 #define MONITOR_FLAG_ACTIVE 0x01u         /* ALARM: raised (set) or cleared (clear) */
 
 typedef struct {

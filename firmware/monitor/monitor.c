@@ -8,6 +8,7 @@ void monitor_default_config(monitor_config_t *config)
     config->classify = 0;
     config->classify_context = 0;
     config->read_instructions = 0;
+    config->af_min_ms = ECG_AF_MIN_MS;
 }
 
 void monitor_init(monitor_t *m, const monitor_config_t *config)
@@ -19,6 +20,8 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
     qrs_init(&m->qrs);
     quality_init(&m->quality);
     rhythm_init(&m->rhythm, &config->limits);
+    vf_init(&m->vf);
+    af_init(&m->af, config->af_min_ms);
     beat_window_init(&m->window);
     m->counters.samples_in = m->counters.samples_processed = m->counters.samples_padding = 0;
     m->counters.beats = m->counters.searchback_beats = 0;
@@ -49,13 +52,21 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     flags |= beat->flags & MONITOR_FLAG_POOR_QUALITY;
     if (confidence < m->config.confidence_min) flags |= MONITOR_FLAG_LOW_CONFIDENCE;
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
-                 MONITOR_FLAG_NOT_CLASSIFIED))
+                 MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED))
         flags |= MONITOR_FLAG_UNCERTAIN;
     monitor_events_add(m->sink, MONITOR_EVENT_CLASS, beat_class, flags, confidence, beat->beat_id,
                        beat->position, 0);
-    if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED))) m->counters.beats_classified++;
+    if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)))
+        m->counters.beats_classified++;
     if (flags & MONITOR_FLAG_UNCERTAIN) m->counters.beats_uncertain++;
     rhythm_on_class(&m->rhythm, beat->position, beat_class, (flags & MONITOR_FLAG_UNCERTAIN) != 0, m->sink);
+    /* AF reads only beats it can trust: readable, and, if the model saw them, classed with confidence
+     * (detections in noise are what the model is unsure of). */
+    af_on_beat(&m->af, beat->position,
+               (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
+                   (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
+                       MONITOR_FLAG_LOW_CONFIDENCE,
+               beat_class == MONITOR_CLASS_V, m->sink);
     m->awaiting_class = 0;
 }
 
@@ -67,6 +78,12 @@ static void release_window(monitor_t *m)
     if (status == BEAT_WINDOW_MISSED) {
         m->counters.windows_missed++;
         close_class(m, MONITOR_CLASS_Q, 0, MONITOR_FLAG_NO_WINDOW);
+        return;
+    }
+    /* In fibrillation the "beats" are fibrillation waves: no model input. */
+    if (m->vf.active) {
+        m->counters.windows_missed++;
+        close_class(m, MONITOR_CLASS_Q, 0, MONITOR_FLAG_SUSPENDED);
         return;
     }
     m->counters.windows_ready++;
@@ -121,6 +138,11 @@ static void process(monitor_t *m, int32_t sample, int real)
         if ((uint32_t)beats[i].position < m->counters.samples_in) report_beat(m, &beats[i]);
     }
     release_window(m);
+    if ((uint32_t)index < m->counters.samples_in && vf_push(&m->vf, filtered)) {
+        /* Fibrillation is judged only on a window of readable signal. */
+        int32_t first = index + 1 - VF_WINDOW_BLOCKS * VF_BLOCK_LEN;
+        vf_decide(&m->vf, quality_worst_between(&m->quality, first, index) == MONITOR_QUALITY_GOOD, m->sink);
+    }
     if ((uint32_t)index < m->counters.samples_in) {
         /* A gap while the lead was off is a technical problem, not a pause. */
         int32_t now = index - QRS_DETECTION_LAG;

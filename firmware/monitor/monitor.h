@@ -1,6 +1,6 @@
 /* Streaming ECG monitor: one raw sample in, events out.
  *
- *   monitor_t monitor;                 (static: about 6.5 KB at 360 Hz)
+ *   monitor_t monitor;                 (static: about 7.3 KB at 360 Hz)
  *   monitor_config_t config;
  *   monitor_default_config(&config);   (then adjust limits, callbacks)
  *   monitor_init(&monitor, &config);
@@ -19,6 +19,7 @@
 #define ECG_MONITOR_H
 
 #include <stdint.h>
+#include "af.h"
 #include "beat_window.h"
 #include "events.h"
 #include "filters.h"
@@ -26,6 +27,7 @@
 #include "qrs.h"
 #include "quality.h"
 #include "rhythm.h"
+#include "vf.h"
 
 typedef struct {
     uint8_t beat_class; /* monitor_class_t */
@@ -49,6 +51,7 @@ typedef struct {
     monitor_classify_fn classify;            /* optional */
     void *classify_context;
     monitor_instruction_counter_fn read_instructions; /* optional, e.g. board_instructions */
+    int32_t af_min_ms;                       /* AF alarm once an episode lasts this long */
 } monitor_config_t;
 
 typedef struct {
@@ -82,6 +85,8 @@ typedef struct {
     qrs_detector_t qrs;
     signal_quality_t quality;
     rhythm_t rhythm;
+    vf_detector_t vf;
+    af_detector_t af;
     beat_window_t window;
     monitor_counters_t counters;
     monitor_events_t *sink; /* the caller's output during a call */

@@ -183,6 +183,60 @@
 #define ECG_NOISE_MIN_UV 30
 #endif
 
+/* ---- Ventricular fibrillation detection (vf.h) ---- */
+/* Block of the filtered signal the measures are summed over; the same as
+ * the quality block, so a window's quality is known block for block. */
+#ifndef ECG_VF_BLOCK_MS
+#define ECG_VF_BLOCK_MS 500
+#endif
+/* Blocks per analysis window (3 s). */
+#ifndef ECG_VF_WINDOW_BLOCKS
+#define ECG_VF_WINDOW_BLOCKS 6
+#endif
+/* Weights of baseline share, leakage and curvature in the score. */
+#ifndef ECG_VF_BASELINE_WEIGHT
+#define ECG_VF_BASELINE_WEIGHT 4
+#endif
+#ifndef ECG_VF_LEAKAGE_WEIGHT
+#define ECG_VF_LEAKAGE_WEIGHT 6
+#endif
+#ifndef ECG_VF_CURVATURE_WEIGHT
+#define ECG_VF_CURVATURE_WEIGHT 1
+#endif
+/* A window scoring below this looks like fibrillation. */
+#ifndef ECG_VF_SCORE_MAX
+#define ECG_VF_SCORE_MAX 950
+#endif
+/* Consecutive fibrillation windows that start an episode, and windows
+ * without it that end one. */
+#ifndef ECG_VF_ONSET_BLOCKS
+#define ECG_VF_ONSET_BLOCKS 2
+#endif
+#ifndef ECG_VF_END_BLOCKS
+#define ECG_VF_END_BLOCKS 16
+#endif
+
+/* ---- Atrial fibrillation detection (af.h) ---- */
+/* Beats whose RR changes the median is taken over. */
+#ifndef ECG_AF_SPAN
+#define ECG_AF_SPAN 8
+#endif
+/* Median RR change (1/256 of the mean RR) above which the rhythm is irregular. */
+#ifndef ECG_AF_IRREGULARITY_MIN
+#define ECG_AF_IRREGULARITY_MIN 16
+#endif
+/* Irregular beats in a row that start an episode, regular ones that end it. */
+#ifndef ECG_AF_ONSET_BEATS
+#define ECG_AF_ONSET_BEATS 8
+#endif
+#ifndef ECG_AF_END_BEATS
+#define ECG_AF_END_BEATS 8
+#endif
+/* Default for monitor_config_t.af_min_ms: the alarm once an episode lasts this long. */
+#ifndef ECG_AF_MIN_MS
+#define ECG_AF_MIN_MS 30000
+#endif
+
 /* ---- Rhythm alarm defaults (changeable at run time) ---- */
 #ifndef ECG_BRADY_BPM
 #define ECG_BRADY_BPM 40

@@ -5,6 +5,7 @@
  *   monitor_host [--config] [--trace FILE] [--windows FILE]
  *                [--classes FILE] [--answer callback|softmax|none]
  *                [--brady BPM] [--tachy BPM] [--pause MS] [--vrun BEATS]
+ *                [--af-min MS]
  *
  * --classes gives "position class" lines (sorted): the stand-in classifier
  * labels a beat with the nearest listed class within 150 ms at confidence
@@ -116,6 +117,8 @@ static void print_config(void)
     printf("K r_offset %d\n", ECG_MODEL_R_OFFSET);
     printf("K quality_block_len %d\n", QUALITY_BLOCK_LEN);
     printf("K flush_len %d\n", MONITOR_FLUSH_LEN);
+    printf("K vf_block_len %d\n", VF_BLOCK_LEN);
+    printf("K vf_max_half_period %d\n", VF_MAX_HALF_PERIOD);
     printf("K sizeof_monitor %lu\n", (unsigned long)sizeof(monitor_t));
     printf("K sizeof_output %lu\n", (unsigned long)sizeof(monitor_output_t));
 }
@@ -211,6 +214,9 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--vrun")) {
             config.limits.vrun_beats = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--af-min")) {
+            config.af_min_ms = atoi(v);
             i++;
         } else {
             fprintf(stderr, "unknown option %s\n", a);

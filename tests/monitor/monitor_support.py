@@ -167,8 +167,10 @@ def run_both(samples, cfg, work, classes=None, answer="callback", limits=None):
                    limits=limits)
     oracle = OracleClassifier(classes or [], cfg)
     rl = RhythmLimits.defaults(cfg)
-    for name, value in (limits or {}).items():
+    limits = dict(limits or {})
+    af_min_ms = limits.pop("af-min", None)
+    for name, value in limits.items():
         setattr(rl, {"brady": "brady_bpm", "tachy": "tachy_bpm", "pause": "pause_ms", "vrun": "vrun_beats"}[name],
                 value)
-    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer)
+    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer, af_min_ms=af_min_ms)
     return c, py

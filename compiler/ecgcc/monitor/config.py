@@ -49,6 +49,19 @@ DEFAULTS = {
     "clip_min_samples": 3,
     "noise_permille": 60,
     "noise_min_uv": 30,
+    "vf_block_ms": 500,
+    "vf_window_blocks": 6,
+    "vf_baseline_weight": 4,
+    "vf_leakage_weight": 6,
+    "vf_curvature_weight": 1,
+    "vf_score_max": 950,
+    "vf_onset_blocks": 2,
+    "vf_end_blocks": 16,
+    "af_span": 8,
+    "af_irregularity_min": 16,
+    "af_onset_beats": 8,
+    "af_end_beats": 8,
+    "af_min_ms": 30000,
     "brady_bpm": 40,
     "tachy_bpm": 150,
     "pause_ms": 3000,
@@ -234,6 +247,15 @@ class MonitorConfig:
     def quality_block_len(self) -> int:
         return self.ms(self.quality_block_ms)
 
+    # ---- vf.h ----
+    @property
+    def vf_block_len(self) -> int:
+        return self.ms(self.vf_block_ms)
+
+    @property
+    def vf_max_half_period(self) -> int:
+        return self.ms(333)
+
     # ---- monitor.h ----
     @property
     def flush_len(self) -> int:
@@ -263,4 +285,6 @@ class MonitorConfig:
             "r_offset": self.model_r_offset,
             "quality_block_len": self.quality_block_len,
             "flush_len": self.flush_len,
+            "vf_block_len": self.vf_block_len,
+            "vf_max_half_period": self.vf_max_half_period,
         }

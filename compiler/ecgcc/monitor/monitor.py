@@ -21,12 +21,14 @@ from .events import (
     CLASS,
     CLASS_COUNT,
     CLASS_Q,
+    CLASS_V,
     FLAG_ACTIVE,
     FLAG_LOW_CONFIDENCE,
     FLAG_NO_WINDOW,
     FLAG_NOT_CLASSIFIED,
     FLAG_POOR_QUALITY,
     FLAG_SEARCHBACK,
+    FLAG_SUSPENDED,
     FLAG_UNCERTAIN,
     ALARM,
     QUALITY,
@@ -40,6 +42,8 @@ from .history import SignalHistory
 from .qrs import QrsDetector, qrs_signals
 from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
 from .rhythm import Rhythm, RhythmLimits, samples_to_ms
+from .af import AfDetector
+from .vf import VfDetector
 
 # Input samples are limited to +-this before anything else (MONITOR_SAMPLE_LIMIT).
 SAMPLE_LIMIT = 1 << 24
@@ -87,13 +91,15 @@ def run_monitor(
     classifier: Classifier | None = None,
     answer: str = "callback",
     flush: bool = True,
+    af_min_ms: int | None = None,
 ) -> MonitorResult:
     """Run the monitor over raw ADC samples.
 
     answer: "callback" (config.classify is the classifier), "softmax" (the
     app answers each window through monitor_classify_softmax with scores made
     from the classifier's class and confidence, zero point -128), or "none"
-    (windows are never answered).
+    (windows are never answered). af_min_ms: monitor_config_t.af_min_ms
+    (default: the build's af_min_ms).
     """
     cfg = cfg or MonitorConfig()
     limits = limits or RhythmLimits.defaults(cfg)
@@ -128,6 +134,9 @@ def run_monitor(
     quality = SignalQuality()
     rhythm = Rhythm(cfg, limits)
     window = BeatWindow(cfg)
+    vf = VfDetector(cfg, stream[:n_real])
+    af = AfDetector(cfg, cfg.af_min_ms if af_min_ms is None else af_min_ms)
+    vf_window = cfg.vf_window_blocks * cfg.vf_block_len
     lag = cfg.qrs_detection_lag
     before, span = cfg.model_r_offset, cfg.model_window_len
 
@@ -148,14 +157,17 @@ def run_monitor(
         flags |= beat.flags & FLAG_POOR_QUALITY
         if confidence < cfg.confidence_min:
             flags |= FLAG_LOW_CONFIDENCE
-        if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED):
+        if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             flags |= FLAG_UNCERTAIN
         ev.add(CLASS, beat_class, flags, confidence, beat.beat_id, beat.position, 0)
-        if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED):
+        if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             counters["beats_classified"] += 1
         if flags & FLAG_UNCERTAIN:
             counters["beats_uncertain"] += 1
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
+        # AF reads only readable beats the model (if it saw them) classed with confidence
+        unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, beat_class == CLASS_V, ev)
         state["awaiting"] = False
 
     def release_window(ev: Events):
@@ -165,6 +177,10 @@ def run_monitor(
         if status == bw.MISSED:
             counters["windows_missed"] += 1
             close_class(ev, CLASS_Q, 0, FLAG_NO_WINDOW)
+            return
+        if vf.active:
+            counters["windows_missed"] += 1
+            close_class(ev, CLASS_Q, 0, FLAG_SUSPENDED)
             return
         beat = window.ready
         counters["windows_ready"] += 1
@@ -233,6 +249,9 @@ def run_monitor(
                 if beat.position < n_real:
                     report_beat(ev, beat.position, beat.searchback)
             release_window(ev)
+            if index < n_real and vf.block_done(index):
+                first = index + 1 - vf_window
+                vf.decide(quality.worst_between(first, index, block_len) == GOOD, ev)
             if index < n_real:
                 now = index - lag
                 if (

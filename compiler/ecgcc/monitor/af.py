@@ -1,0 +1,87 @@
+"""Twin of firmware/monitor/af.c: atrial fibrillation from the R-R sequence
+(median of bigeminy-tolerant RR changes over the mean RR), intervals next to
+V beats left out."""
+
+from __future__ import annotations
+
+from .config import MonitorConfig
+from .events import ALARM, ALARM_AF, FLAG_ACTIVE, Events
+from .rhythm import samples_to_ms
+
+AF_MEAN_BEATS = 8
+
+
+class AfDetector:
+    def __init__(self, cfg: MonitorConfig, min_ms: int):
+        self.cfg = cfg
+        self.span = cfg.af_span
+        self.onset_back = cfg.af_onset_beats + self.span // 2
+        self.end_back = cfg.af_end_beats + self.span // 2
+        self.min_samples = (min_ms * cfg.sample_rate_hz + 500) // 1000
+        self.positions: list[int] = []  # only the last few are ever read
+        self.rr: list[int] = []
+        self.changes: list[int] = []
+        self.last_good = 0
+        self.chained = False
+        self.last_ectopic = False
+        self.irregularity = 0
+        self.active = self.raised = False
+        self.run = 0
+        self.onset = 0
+
+    def _back(self, back: int) -> int:
+        return self.positions[max(0, len(self.positions) - 1 - back)]
+
+    def _add_interval(self, rr: int) -> bool:
+        self.rr.append(rr)
+        del self.rr[:-AF_MEAN_BEATS]
+        if len(self.rr) < 3:
+            return False
+        change = min(abs(rr - self.rr[-2]), abs(rr - self.rr[-3]))
+        self.changes.append(change * 256 * len(self.rr) // sum(self.rr))
+        del self.changes[: -self.span]
+        if len(self.changes) < self.span:
+            return False
+        self.irregularity = sorted(self.changes)[self.span // 2]
+        return True
+
+    def _alarm(self, events: Events, active: bool, position: int, duration: int):
+        events.add(ALARM, ALARM_AF, FLAG_ACTIVE if active else 0, 0, 0, position,
+                   samples_to_ms(duration, self.cfg.sample_rate_hz))
+
+    def on_beat(self, position: int, unreadable: bool, ectopic: bool, events: Events):
+        cfg = self.cfg
+        self.positions.append(position)
+        del self.positions[: -(max(self.onset_back, self.end_back) + 1)]
+        if unreadable or not self.chained:
+            self.rr.clear()
+            self.changes.clear()
+            self.chained = not unreadable
+            self.last_good = position
+            self.last_ectopic = ectopic
+            if not self.active:
+                self.run = 0
+            return
+        if position <= self.last_good:
+            return
+        skip = ectopic or self.last_ectopic
+        updated = False if skip else self._add_interval(position - self.last_good)
+        self.last_good = position
+        self.last_ectopic = ectopic
+        if not updated:
+            return
+        fibrillation = self.irregularity > cfg.af_irregularity_min
+        self.run = self.run + 1 if fibrillation != self.active else 0
+        if not self.active and self.run >= cfg.af_onset_beats:
+            self.active, self.raised, self.run = True, False, 0
+            self.onset = self._back(self.onset_back)
+        elif self.active and self.run >= cfg.af_end_beats:
+            end = max(self.onset, self._back(self.end_back))
+            if self.raised:
+                self._alarm(events, False, end, end - self.onset)
+            self.active = self.raised = False
+            self.run = 0
+            return
+        if self.active and not self.raised and position - self.onset >= self.min_samples:
+            self.raised = True
+            self._alarm(events, True, self.onset, position - self.onset)

@@ -1,0 +1,116 @@
+#include "af.h"
+
+static int32_t ms_from_samples(int32_t samples)
+{
+    return (int32_t)(((int64_t)samples * 1000 + ECG_SAMPLE_RATE_HZ / 2) / ECG_SAMPLE_RATE_HZ);
+}
+
+void af_init(af_detector_t *a, int32_t min_ms)
+{
+    int32_t i;
+    a->min_samples = (int32_t)(((int64_t)min_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
+    for (i = 0; i < AF_POSITIONS; i++) a->positions[i] = 0;
+    for (i = 0; i < AF_MEAN_BEATS; i++) a->rr[i] = 0;
+    for (i = 0; i < AF_SPAN; i++) a->changes[i] = 0;
+    a->beats = 0;
+    a->rr_count = 0;
+    a->change_count = 0;
+    a->last_good = 0;
+    a->chained = 0;
+    a->last_ectopic = 0;
+    a->irregularity = 0;
+    a->active = a->raised = 0;
+    a->run = 0;
+    a->onset = 0;
+}
+
+static int32_t magnitude(int32_t x)
+{
+    return x < 0 ? -x : x;
+}
+
+/* Position of the beat 'back' beats before the latest one. */
+static int32_t beat_back(const af_detector_t *a, int32_t back)
+{
+    int32_t index = a->beats - 1 - back;
+    if (index < 0) index = 0;
+    return a->positions[index % AF_POSITIONS];
+}
+
+static int32_t median_change(const af_detector_t *a)
+{
+    int32_t sorted[AF_SPAN], i, j;
+    for (i = 0; i < AF_SPAN; i++) {
+        int32_t v = a->changes[i];
+        for (j = i; j > 0 && sorted[j - 1] > v; j--) sorted[j] = sorted[j - 1];
+        sorted[j] = v;
+    }
+    return sorted[AF_SPAN / 2];
+}
+
+/* A new interval in the chain; returns 1 when the irregularity was updated. */
+static int add_interval(af_detector_t *a, int32_t rr)
+{
+    int32_t newest = a->rr_count % AF_MEAN_BEATS, n, sum = 0, i, change, lag1, lag2;
+    a->rr[newest] = rr;
+    a->rr_count++;
+    if (a->rr_count < 3) return 0;
+    lag1 = magnitude(rr - a->rr[(a->rr_count - 2) % AF_MEAN_BEATS]);
+    lag2 = magnitude(rr - a->rr[(a->rr_count - 3) % AF_MEAN_BEATS]);
+    n = a->rr_count < AF_MEAN_BEATS ? a->rr_count : AF_MEAN_BEATS;
+    for (i = 0; i < n; i++) sum += a->rr[(a->rr_count - 1 - i) % AF_MEAN_BEATS];
+    change = lag1 < lag2 ? lag1 : lag2;
+    a->changes[a->change_count % AF_SPAN] = (int32_t)((int64_t)change * 256 * n / sum);
+    a->change_count++;
+    if (a->change_count < AF_SPAN) return 0;
+    a->irregularity = median_change(a);
+    return 1;
+}
+
+static void alarm(monitor_events_t *events, int active, int32_t position, int32_t duration)
+{
+    monitor_events_add(events, MONITOR_EVENT_ALARM, MONITOR_ALARM_AF, active ? MONITOR_FLAG_ACTIVE : 0, 0, 0,
+                       position, ms_from_samples(duration));
+}
+
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events)
+{
+    int fibrillation, updated, skip;
+    a->positions[a->beats % AF_POSITIONS] = position;
+    a->beats++;
+    if (unreadable || !a->chained) {
+        /* start a new chain; an episode neither grows nor ends on unreadable beats */
+        a->rr_count = 0;
+        a->change_count = 0;
+        a->chained = !unreadable;
+        a->last_good = position;
+        a->last_ectopic = (uint8_t)(ectopic != 0);
+        if (!a->active) a->run = 0;
+        return;
+    }
+    if (position <= a->last_good) return;
+    skip = ectopic || a->last_ectopic;
+    updated = skip ? 0 : add_interval(a, position - a->last_good);
+    a->last_good = position;
+    a->last_ectopic = (uint8_t)(ectopic != 0);
+    if (!updated) return;
+    fibrillation = a->irregularity > ECG_AF_IRREGULARITY_MIN;
+    a->run = fibrillation != a->active ? a->run + 1 : 0;
+    if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
+        a->active = 1;
+        a->raised = 0;
+        a->run = 0;
+        a->onset = beat_back(a, AF_ONSET_BACK);
+    } else if (a->active && a->run >= ECG_AF_END_BEATS) {
+        int32_t end = beat_back(a, AF_END_BACK);
+        if (end < a->onset) end = a->onset;
+        if (a->raised) alarm(events, 0, end, end - a->onset);
+        a->active = a->raised = 0;
+        a->run = 0;
+        return;
+    }
+    if (a->active && !a->raised && position - a->onset >= a->min_samples) {
+        a->raised = 1;
+        alarm(events, 1, a->onset, position - a->onset);
+    }
+}

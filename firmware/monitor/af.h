@@ -1,0 +1,54 @@
+/* Atrial fibrillation from the R-R sequence of detected beats.
+ *
+ * For each beat, the change of its RR interval against the previous one and
+ * against the one before that, whichever is smaller, over the mean of the
+ * last AF_MEAN_BEATS intervals (1/256). Taking the smaller of the two lets
+ * bigeminy (short-long-short-long) through as regular, while in fibrillation
+ * both changes are large. The median over the last AF_SPAN beats is the
+ * irregularity: a lone ectopic beat moves two values, not the median.
+ * Irregularity above ECG_AF_IRREGULARITY_MIN for ECG_AF_ONSET_BEATS beats in
+ * a row starts an episode, below it for ECG_AF_END_BEATS beats ends it; the
+ * alarm is raised once the episode has lasted the configured minimum.
+ * Intervals that begin or end on a ventricular ectopic beat (class V) are
+ * left out, as the compensatory pause would read as irregularity; beats in
+ * poor signal quality break the RR chain (no interval is formed across
+ * them) and are not judged. Integer arithmetic, work per beat only. */
+#ifndef ECG_AF_H
+#define ECG_AF_H
+
+#include <stdint.h>
+#include "events.h"
+#include "monitor_config.h"
+
+#define AF_SPAN ECG_AF_SPAN
+#define AF_MEAN_BEATS 8
+/* Beats back from the deciding beat to the estimated onset or end: the
+ * run that confirmed the change plus half the median's span. */
+#define AF_ONSET_BACK (ECG_AF_ONSET_BEATS + AF_SPAN / 2)
+#define AF_END_BACK (ECG_AF_END_BEATS + AF_SPAN / 2)
+#define AF_POSITIONS (ECG_MAX(AF_ONSET_BACK, AF_END_BACK) + 1)
+
+typedef struct {
+    int32_t min_samples;            /* alarm once an episode lasts this long */
+    int32_t positions[AF_POSITIONS]; /* recent beats, any quality */
+    int32_t beats;                  /* beats seen */
+    int32_t rr[AF_MEAN_BEATS];      /* the current chain's intervals */
+    int32_t rr_count;               /* intervals in the chain */
+    int32_t changes[AF_SPAN];       /* normalised RR changes */
+    int32_t change_count;
+    int32_t last_good;              /* position of the chain's last beat */
+    uint8_t chained;                /* last_good is valid */
+    uint8_t last_ectopic;           /* the chain's last beat was ventricular */
+    int32_t irregularity;           /* latest median, 1/256 of the mean RR */
+    uint8_t active, raised;
+    int32_t run;
+    int32_t onset;
+} af_detector_t;
+
+void af_init(af_detector_t *a, int32_t min_ms);
+/* Each beat in order, once classified; 'unreadable' when its signal quality
+ * was poor, the rhythm is ventricular fibrillation, or the model classed it
+ * with low confidence; 'ectopic' when it was classed V. Reports the AF alarm. */
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
+
+#endif
