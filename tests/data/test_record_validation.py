@@ -158,14 +158,18 @@ def test_stream_loader_refuses(tmp_path, case):
         load_stream_record(NAME, folder)
 
 
-def test_stream_refuses_invalid_samples_by_name_not_as_int16(tmp_path):
+def test_stream_delivers_invalid_samples_at_the_adc_rail_and_counts_them(tmp_path):
+    from ecgcc.harness.stream import ADC_LOW_RAIL
+
     signal, _ = ecg_like()
     digital = np.round(signal * 200).astype(np.int64)[:, None]
     digital[1000:1010] = -32768  # ten invalid samples in a lead that otherwise carries signal
     folder = write_wfdb(tmp_path / "db", digital=digital)
     assert np.isnan(load_wfdb_record(folder, NAME).lead(0)).sum() == 10  # the reader keeps them
-    with pytest.raises(InvalidRecordError, match=r"10 invalid \(NaN\) samples, the first at sample 1000"):
-        load_stream_record(NAME, folder)
+    record = load_stream_record(NAME, folder, fs=FS)
+    assert record.invalid_samples == 10
+    assert (record.adc[1000:1010] == ADC_LOW_RAIL).all() and (record.adc[990:1000] != ADC_LOW_RAIL).any()
+    assert record.adc.min() >= -32768 and record.adc.max() <= 32767
 
 
 def test_a_few_annotations_past_the_end_are_left_out_and_counted(tmp_path):

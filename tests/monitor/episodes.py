@@ -98,10 +98,3 @@ def alarm_delays(reference, detected, raised_at) -> list[int]:
         if late:
             delays.append(max(0, min(late)))
     return delays
-
-
-def readable_samples(adc) -> np.ndarray:
-    """Invalid samples of a record (NaN in WFDB) as the low ADC rail, where an off-scale input ends up."""
-    adc = np.asarray(adc, dtype=np.int64).copy()
-    adc[(adc < -32768) | (adc > 32767)] = 0
-    return adc

@@ -193,14 +193,3 @@ def require_usable_lead(record, index: int) -> LeadActivity:
     """The scorers' check on the one lead they will use."""
     return check_lead_carries_signal(record.signal_mv[:, index], record.fs, record.lead_names[index],
                                      record.source or record.name)
-
-
-def require_finite_lead(record, index: int) -> None:
-    """For consumers with no notion of a gap (the device takes whole ADC values): no invalid samples."""
-    values = record.signal_mv[:, index]
-    invalid = ~np.isfinite(values)
-    if invalid.any():
-        raise refuse(record.source or record.name, "finite samples",
-                     f"lead {record.lead_names[index]!r} holds {int(invalid.sum())} invalid (NaN) samples, the "
-                     f"first at sample {int(np.argmax(invalid))}; a device cannot be sent a gap",
-                     hint="score this record with `ecgcc evaluate`, which reads invalid samples as 0 mV")

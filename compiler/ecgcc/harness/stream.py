@@ -59,30 +59,40 @@ class StreamRecord:
     adc: np.ndarray
     fs: float
     beat_samples: np.ndarray
+    invalid_samples: int = 0   # samples WFDB marks invalid, delivered at the ADC's low rail
+
+
+# Where an off-scale input ends up in the monitor's ADC: the bottom of its range. WFDB marks samples the
+# recorder could not digitize as invalid (the CU database holds thousands); a device sees a saturated input
+# there, which its signal-quality check reports, so that is what the stream delivers.
+ADC_LOW_RAIL = 0
 
 
 def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero: int = 1024,
                        adc_per_mv: int = 200) -> StreamRecord:
     """Reads a WFDB record, takes the model's lead, resamples to the monitor's rate and scales to the
-    monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged)."""
+    monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged). A lead without usable
+    signal is refused; its few invalid samples are delivered at the ADC's low rail and counted."""
     from ..data.aami import is_beat
     from ..data.location import resolve_data_dir
     from ..data.records import choose_lead
     from ..data.resample import resample_record
-    from ..data.validation import require_finite_lead, require_usable_lead
+    from ..data.validation import require_usable_lead
     from ..data.wfdb_reader import load_wfdb_record
     from ..monitor.config import mv_to_adc
 
     record = load_wfdb_record(resolve_data_dir(data_dir), name)
     lead, _reason = choose_lead(record.lead_names)
     require_usable_lead(record, lead)
-    require_finite_lead(record, lead)
     if record.fs != fs:
         record = resample_record(record, fs)
-    adc = mv_to_adc(record.lead(lead), adc_per_mv, adc_zero)
+    signal = record.lead(lead)
+    invalid = ~np.isfinite(signal)
+    adc = mv_to_adc(np.where(invalid, 0.0, signal), adc_per_mv, adc_zero)
+    adc[invalid] = ADC_LOW_RAIL
     annotations = record.annotations
     beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
-    return StreamRecord(name, adc, fs, beats)
+    return StreamRecord(name, adc, fs, beats, int(invalid.sum()))
 
 
 def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
