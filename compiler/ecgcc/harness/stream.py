@@ -72,6 +72,7 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     from ..monitor.config import mv_to_adc
 
     record = load_wfdb_record(resolve_data_dir(data_dir), name)
+    record = hold_invalid_samples(record)
     if record.fs != fs:
         record = resample_record(record, fs)
     lead, _reason = choose_lead(record.lead_names)
@@ -79,6 +80,22 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     annotations = record.annotations
     beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
     return StreamRecord(name, adc, fs, beats)
+
+
+def hold_invalid_samples(record):
+    """Samples WFDB marks invalid (NaN here; the recorder lost them, as in some Creighton records) take the
+    last valid value, as a front end holding its output would give; leading ones are 0 mV. Without this a
+    NaN becomes an absurd ADC value and the resampling filter spreads it to its neighbours."""
+    from dataclasses import replace
+
+    signal = np.asarray(record.signal_mv, dtype=np.float64)
+    invalid = np.isnan(signal)
+    if not invalid.any():
+        return record
+    index = np.where(invalid, 0, np.arange(len(signal))[:, None])
+    np.maximum.accumulate(index, axis=0, out=index)
+    held = np.take_along_axis(signal, index, axis=0)
+    return replace(record, signal_mv=np.nan_to_num(held, nan=0.0))
 
 
 def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
