@@ -124,6 +124,9 @@ def ec57_main(args) -> int:
     names = record_names(data_dir, args.records)
     if args.learning_period < 0:
         raise UserError("--learning-period must not be negative", hint="EC57's is 300 seconds")
+    if args.check_wfdb and args.learning_period != LEARNING_PERIOD_S:
+        raise UserError("--check-wfdb scores with the tools' standard 5-minute learning period",
+                        hint="drop --learning-period")
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
     classifier = reference_classifier(model.tflite)
@@ -159,16 +162,13 @@ def ec57_main(args) -> int:
 
     figures = [{k: e[k] for k in ("qrs", "veb", "sveb", "af", "vf")} for e in entries]
     gross, average = gross_figures(scores), average_figures(figures)
-    report = {"board": "twin" if args.twin else args.board, "data": str(data_dir), "model": model.identity,
+    report = {"board": args.board, "mode": "twin" if args.twin else "device", "data": str(data_dir), "model": model.identity,
               "learning_period_s": args.learning_period, "gross": gross, "average": average, "records": entries}
     stress = noise_stress(zip(names, scores))
     if stress:
         report["noise_stress"] = stress
     agree = True
     if args.check_wfdb:
-        if args.learning_period != LEARNING_PERIOD_S:
-            raise UserError("--check-wfdb scores with the tools' standard 5-minute learning period",
-                            hint="drop --learning-period")
         from .wfdb_tools import ToolRecord, disagreements, run_tools
 
         tools = run_tools([ToolRecord(n, data_dir, t.annotations) for n, t in zip(names, tests)],
