@@ -90,3 +90,15 @@ def test_unknown_record_is_a_user_error(excerpt_dir, tmp_path, capsys):
     assert status == 2
     err = capsys.readouterr().err
     assert "error: record 999" in err and "hint:" in err
+
+
+def test_invalid_samples_hold_the_last_valid_value():
+    import numpy as np
+
+    from ecgcc.data.records import EcgRecord
+    from ecgcc.harness.stream import hold_invalid_samples
+
+    nan = float("nan")
+    signal = np.array([[nan, 1.0], [0.5, nan], [nan, nan], [0.7, 2.0]])
+    held = hold_invalid_samples(EcgRecord("r", signal, 250.0, ("ECG", "II"))).signal_mv
+    np.testing.assert_array_equal(held, [[0.0, 1.0], [0.5, 1.0], [0.5, 1.0], [0.7, 2.0]])
