@@ -118,3 +118,16 @@ def test_twin_on_whole_databases_scores_as_the_tools_do(database, mitdb_dir, wfd
     scores, records = _twin_scores(record_names(data_dir, None), data_dir, twin_model)
     tools = run_tools(records, tmp_path / "work", wfdb_bin)
     assert _compare(scores, records, tools) == []
+
+
+def test_sumstats_sveb_ppv_leaves_f_called_s_out(wfdb_bin, tmp_path):
+    """bxb counts a reference F beat called S as a false SVEB; sumstats' gross S +P does not. The
+    project follows bxb and checks sumstats' column by sumstats' own formula."""
+    reference = [A(180 + FS * i, {400: "F", 410: "A"}.get(i, "N")) for i in range(600)]
+    test = [A(180 + FS * i, {400: "A", 410: "A"}.get(i, "N")) for i in range(600)]
+    data = write_constructed_record(wfdb_bin, tmp_path / "data", "fs", FS, LENGTH, reference)
+    score = score_record("fs", reference, test, FS, LENGTH)
+    tools = run_tools([ToolRecord("fs", data, test)], tmp_path / "work", wfdb_bin)
+    assert _compare([score], None, tools) == []
+    assert record_figures(score)["sveb"]["ppv"] == 0.5
+    assert tools["sumstats"]["bxbS.out"]["gross"][5] == 100.0
