@@ -56,21 +56,31 @@ def _one_event_changed(real_twin_events):
     return twin_events
 
 
-@pytest.mark.parametrize("inject", [False, True], ids=["device_equals_twin", "one_twin_event_changed"])
+def _one_sample_lost(real_stream_samples):
+    def stream_samples(device, samples, **kwargs):
+        result = real_stream_samples(device, samples, **kwargs)
+        result.counters["samples_processed"] -= 1
+        return result
+    return stream_samples
+
+
+@pytest.mark.parametrize("inject", [None, "twin_event", "lost_sample"],
+                         ids=["device_equals_twin", "one_twin_event_changed", "one_sample_lost"])
 def test_exit_status_follows_the_device_and_twin_comparison(excerpt_dir, tmp_path, monkeypatch, inject):
-    if inject:
+    if inject == "twin_event":
         monkeypatch.setattr(ec57_run, "twin_events", _one_event_changed(ec57_run.twin_events))
+    if inject == "lost_sample":
+        monkeypatch.setattr(ec57_run, "stream_samples", _one_sample_lost(ec57_run.stream_samples))
     out = tmp_path / "ec57.json"
     status = main(["ec57", "--board", "host", "--data", str(excerpt_dir), "--records", "100", "--json", str(out)])
     record = json.loads(out.read_text())["records"][0]
-    assert record["samples_sent"] == record["samples_processed"]
-    if inject:
-        assert status == 1
-        assert record["events_equal_twin"] is False
+    assert status == (0 if inject is None else 1)
+    assert record["events_equal_twin"] is (inject != "twin_event")
+    assert record["samples_accounted"] is (inject != "lost_sample")
+    if inject == "twin_event":
         assert record["first_twin_difference"]["index"] == 0
-    else:
-        assert status == 0
-        assert record["events_equal_twin"] is True
+    if inject != "lost_sample":
+        assert record["samples_sent"] == record["samples_processed"]
 
 
 def test_noise_stress_figures_per_snr():
