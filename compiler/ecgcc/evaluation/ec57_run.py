@@ -171,10 +171,14 @@ def ec57_main(args) -> int:
     if args.check_wfdb:
         from .wfdb_tools import ToolRecord, disagreements, run_tools
 
-        tools = run_tools([ToolRecord(n, data_dir, t.annotations) for n, t in zip(names, tests)],
-                          build_root() / "ec57-wfdb")
+        import tempfile
+
+        build_root().mkdir(parents=True, exist_ok=True)
+        # a folder of its own: runs side by side must not write into each other's tool files
+        work_dir = Path(tempfile.mkdtemp(prefix="ec57-wfdb-", dir=build_root()))
+        tools = run_tools([ToolRecord(n, data_dir, t.annotations) for n, t in zip(names, tests)], work_dir)
         found = disagreements(scores, gross, average, tools)
-        report["wfdb_check"] = {"agree": not found, "differences": found}
+        report["wfdb_check"] = {"agree": not found, "differences": found, "work_dir": str(work_dir)}
         agree = not found
     report["seconds"] = time.monotonic() - started
     if args.json:
