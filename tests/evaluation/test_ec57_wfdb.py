@@ -45,7 +45,7 @@ def constructed_pair():
     return _sorted(reference), _sorted(test)
 
 
-def _compare(scores, records, tools):
+def _compare(scores, tools):
     figures = [record_figures(s) for s in scores]
     return disagreements(scores, gross_figures(scores), average_figures(figures), tools)
 
@@ -55,7 +55,7 @@ def test_constructed_record_gives_the_tools_figures(wfdb_bin, tmp_path):
     data = write_constructed_record(wfdb_bin, tmp_path / "data", "cons", FS, LENGTH, reference)
     score = score_record("cons", reference, test, FS, LENGTH)
     tools = run_tools([ToolRecord("cons", data, test)], tmp_path / "work", wfdb_bin)
-    assert _compare([score], None, tools) == []
+    assert _compare([score], tools) == []
     # the record exercises what it claims to: unmatched beats both ways, VEB, SVEB and AF errors
     q_tp, q_fn, q_fp = score.beats.qrs()
     assert q_fn > 0 and q_fp > 0 and score.beats.pairs["X", "N"] > 0
@@ -72,7 +72,7 @@ def test_comparison_fails_on_a_wrong_answer(wfdb_bin, tmp_path):
     wrong.beats.pairs["N", "N"] -= 1  # one matched beat miscounted as missed
     wrong.beats.pairs["N", "O"] += 1
     wrong.af.test.overlap += FS  # one second too much AF overlap
-    found = _compare([wrong], None, tools)
+    found = _compare([wrong], tools)
     assert any("bxb -L" in line for line in found)
     assert any("AF duration_positive" in line for line in found)
 
@@ -99,12 +99,11 @@ def _twin_scores(names, data_dir, twin_model):
 def test_twin_annotations_of_mitbih_excerpts_score_as_the_tools_do(excerpt_dir, wfdb_bin, twin_model, tmp_path):
     scores, records = _twin_scores(["100", "201", "207"], excerpt_dir, twin_model)
     tools = run_tools(records, tmp_path / "work", wfdb_bin)
-    assert _compare(scores, records, tools) == []
+    assert _compare(scores, tools) == []
     assert scores[2].beats.qrs()[0] > 0 and scores[2].vf.reference.duration > 0  # 207's flutter is scored
     # a wrong test annotation handed to the tools alone must show up
     records[0].test = [A(a.sample, "V") if a.symbol == "N" else a for a in records[0].test]
-    assert any(line.startswith("100:") for line in _compare(scores, records, run_tools(records, tmp_path / "w2",
-                                                                                       wfdb_bin)))
+    assert any(line.startswith("100:") for line in _compare(scores, run_tools(records, tmp_path / "w2", wfdb_bin)))
 
 
 @pytest.mark.slow
@@ -117,7 +116,7 @@ def test_twin_on_whole_databases_scores_as_the_tools_do(database, mitdb_dir, wfd
         pytest.skip(f"{data_dir} not found")
     scores, records = _twin_scores(record_names(data_dir, None), data_dir, twin_model)
     tools = run_tools(records, tmp_path / "work", wfdb_bin)
-    assert _compare(scores, records, tools) == []
+    assert _compare(scores, tools) == []
 
 
 def test_sumstats_sveb_ppv_leaves_f_called_s_out(wfdb_bin, tmp_path):
@@ -128,6 +127,6 @@ def test_sumstats_sveb_ppv_leaves_f_called_s_out(wfdb_bin, tmp_path):
     data = write_constructed_record(wfdb_bin, tmp_path / "data", "fs", FS, LENGTH, reference)
     score = score_record("fs", reference, test, FS, LENGTH)
     tools = run_tools([ToolRecord("fs", data, test)], tmp_path / "work", wfdb_bin)
-    assert _compare([score], None, tools) == []
+    assert _compare([score], tools) == []
     assert record_figures(score)["sveb"]["ppv"] == 0.5
     assert tools["sumstats"]["bxbS.out"]["gross"][5] == 100.0

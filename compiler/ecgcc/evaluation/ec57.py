@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .ec57_annotations import Episode
 from .ec57_beats import BeatCounts, compare_beats
-from .ec57_episodes import AF, VF, EpisodeCounts, EpisodeSide, compare_episodes, reference_episodes
+from .ec57_episodes import AF, VF, EpisodeCounts, compare_episodes, reference_episodes
 
 LEARNING_PERIOD_S = 300.0
 
@@ -83,16 +83,6 @@ def record_figures(score: RecordScore) -> dict:
                    "median_alarm_delay_s": _median(score.vf_alarm_delays_s)},
             "counts": {"beats": score.beats.as_dict(), "af": score.af.as_dict(), "vf": score.vf.as_dict(),
                        "vf_alarm_delays_s": score.vf_alarm_delays_s}}
-
-
-def _sum_sides(sides) -> EpisodeSide:
-    total = EpisodeSide()
-    for side in sides:
-        total.matched += side.matched
-        total.unmatched += side.unmatched
-        total.duration += side.duration
-        total.overlap += side.overlap
-    return total
 
 
 def gross_figures(scores: list[RecordScore]) -> dict:
