@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 
-.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-models fuzz-firmware clean
+.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
 
 setup: system-packages $(STAMP)
 
@@ -81,6 +81,19 @@ fuzz-models: setup
 
 # Both fuzzers: corrupted and coverage-guided models through the compiler, then frames into the firmware.
 fuzz: fuzz-models fuzz-firmware
+
+# EC57 figures of the monitor's twin on MIT-BIH, Creighton and the noise stress test, each checked against
+# WFDB's own scorers; ec57-device streams EC57_RECORDS through BOARD and checks every event against the twin.
+EC57_DATA ?= ../shared/data
+EC57_RECORDS ?= 100,201,207
+ec57: setup
+	for db in mitdb cudb nstdb; do \
+	  $(BIN)/ecgcc ec57 --twin --board host --data $(EC57_DATA)/$$db --check-wfdb --json .build/ec57/$$db-twin.json || exit 1; \
+	done
+
+ec57-device: setup
+	$(BIN)/ecgcc ec57 --board $(BOARD) $(PORT_ARG) --data $(EC57_DATA)/mitdb --records $(EC57_RECORDS) --check-wfdb \
+	  --json .build/ec57/mitdb-$(BOARD).json
 
 clean:
 	rm -rf .build

@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "evaluate the reference model per AAMI class")
     _add_optional(commands, "stream", "ecgcc.harness.stream", "add_stream_arguments", "stream_main",
                   "stream whole ECG records through the device's monitor")
+    _add_optional(commands, "ec57", "ecgcc.evaluation.ec57_run", "add_ec57_arguments", "ec57_main",
+                  "score the monitor as ANSI/AAMI EC57 does: beats, AF and VF episodes, noise stress test")
     _add_optional(commands, "vectors", "ecgcc.harness.vector_generation", "add_vectors_arguments", "vectors_main",
                   "make a versioned HIL vectors file: DS2 beats, edge cases, float and int8 reference outputs")
     _add_optional(commands, "layers", "ecgcc.harness.layers", "add_layers_arguments", "layers_main",

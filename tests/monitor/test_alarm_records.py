@@ -53,7 +53,7 @@ def run(db: str, record: str):
         adc = np.round(noise * 200).astype(np.int64) + 1024
         reference, labels = {"af": [], "vf": []}, []
     else:
-        adc = load_stream_record(record, directory).adc   # invalid samples arrive at the ADC's low rail
+        adc = load_stream_record(record, directory).adc   # invalid samples arrive as the last valid value
         reference = reference_episodes(directory, record, len(adc))
         ann = wfdb.rdann(str(directory / record), "atr")
         labels = [(int(round(p * FS / ann.fs)), AAMI[s]) for p, s in zip(ann.sample, ann.symbol) if s in AAMI]

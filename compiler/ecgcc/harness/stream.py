@@ -59,20 +59,14 @@ class StreamRecord:
     adc: np.ndarray
     fs: float
     beat_samples: np.ndarray
-    invalid_samples: int = 0   # samples WFDB marks invalid, delivered at the ADC's low rail
-
-
-# Where an off-scale input ends up in the monitor's ADC: the bottom of its range. WFDB marks samples the
-# recorder could not digitize as invalid (the CU database holds thousands); a device sees a saturated input
-# there, which its signal-quality check reports, so that is what the stream delivers.
-ADC_LOW_RAIL = 0
+    invalid_samples: int = 0   # samples of the lead WFDB marks invalid, delivered as the last valid value
 
 
 def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero: int = 1024,
                        adc_per_mv: int = 200) -> StreamRecord:
     """Reads a WFDB record, takes the model's lead, resamples to the monitor's rate and scales to the
     monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged). A lead without usable
-    signal is refused; its few invalid samples are delivered at the ADC's low rail and counted."""
+    signal is refused; its invalid samples are delivered as the last valid value and counted."""
     from ..data.aami import is_beat
     from ..data.location import resolve_data_dir
     from ..data.records import choose_lead
@@ -84,15 +78,30 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     record = load_wfdb_record(resolve_data_dir(data_dir), name)
     lead, _reason = choose_lead(record.lead_names)
     require_usable_lead(record, lead)
+    invalid_samples = int(np.isnan(record.lead(lead)).sum())
+    record = hold_invalid_samples(record)
     if record.fs != fs:
         record = resample_record(record, fs)
-    signal = record.lead(lead)
-    invalid = ~np.isfinite(signal)
-    adc = mv_to_adc(np.where(invalid, 0.0, signal), adc_per_mv, adc_zero)
-    adc[invalid] = ADC_LOW_RAIL
+    adc = mv_to_adc(record.lead(lead), adc_per_mv, adc_zero)
     annotations = record.annotations
     beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
-    return StreamRecord(name, adc, fs, beats, int(invalid.sum()))
+    return StreamRecord(name, adc, fs, beats, invalid_samples)
+
+
+def hold_invalid_samples(record):
+    """Samples WFDB marks invalid (NaN here; the recorder lost them, as in some Creighton records) take the
+    last valid value, as a front end holding its output would give; leading ones are 0 mV. Without this a
+    NaN becomes an absurd ADC value and the resampling filter spreads it to its neighbours."""
+    from dataclasses import replace
+
+    signal = np.asarray(record.signal_mv, dtype=np.float64)
+    invalid = np.isnan(signal)
+    if not invalid.any():
+        return record
+    index = np.where(invalid, 0, np.arange(len(signal))[:, None])
+    np.maximum.accumulate(index, axis=0, out=index)
+    held = np.take_along_axis(signal, index, axis=0)
+    return replace(record, signal_mv=np.nan_to_num(held, nan=0.0))
 
 
 def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:

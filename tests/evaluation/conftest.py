@@ -1,0 +1,45 @@
+"""Fixtures for the EC57 tests: short excerpts of MIT-BIH records written to a temporary WFDB folder
+(signal and reference annotations cut with the wfdb package), and the WFDB tools when their kit is there."""
+from __future__ import annotations
+
+import pytest
+
+from ecgcc.data.location import default_data_dir
+
+# record: (first sample, minutes): 100 plain sinus; 201 AF until 6:18 of the excerpt; 207 from 21:00, its
+# ventricular flutter episode then runs from 4:41 to 6:19 (beats in it are not scored)
+EXCERPTS = {"100": (0, 6.0), "201": (0, 7.0), "207": (21 * 60 * 360, 7.0)}
+
+
+@pytest.fixture(scope="session")
+def mitdb_dir():
+    directory = default_data_dir()
+    if not (directory / "100.hea").is_file():
+        pytest.skip(f"MIT-BIH not found in {directory} (set ECGCC_DATA_DIR)")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def wfdb_bin():
+    from ecgcc.evaluation.wfdb_tools import ensure_tools, tools_source_dir
+
+    if not (tools_source_dir() / "build.sh").is_file():
+        pytest.skip(f"WFDB tool kit not found in {tools_source_dir()}")
+    return ensure_tools()
+
+
+@pytest.fixture(scope="session")
+def excerpt_dir(mitdb_dir, tmp_path_factory):
+    import wfdb
+
+    out = tmp_path_factory.mktemp("ec57_excerpts")
+    for name, (first, minutes) in EXCERPTS.items():
+        last = first + int(minutes * 60 * 360)
+        record = wfdb.rdrecord(str(mitdb_dir / name), sampfrom=first, sampto=last, physical=False)
+        wfdb.wrsamp(name, fs=record.fs, units=record.units, sig_name=record.sig_name, d_signal=record.d_signal,
+                    fmt=record.fmt, adc_gain=record.adc_gain, baseline=record.baseline, write_dir=str(out))
+        ann = wfdb.rdann(str(mitdb_dir / name), "atr", sampfrom=first, sampto=last - 1, shift_samps=True)
+        aux = [note.rstrip("\x00") for note in ann.aux_note]
+        wfdb.wrann(name, "atr", ann.sample, symbol=ann.symbol, subtype=ann.subtype, chan=ann.chan, num=ann.num,
+                   aux_note=aux, fs=record.fs, write_dir=str(out))
+    return out
