@@ -93,13 +93,15 @@ void stream_write_counters(wire_writer_t *w) {
     wire_u64(w, c->busy_instructions);
 }
 
-void stream_send_events(uint32_t index, const monitor_output_t *out) {
+void stream_send_events(uint32_t index, const monitor_output_t *out) { stream_send_events_for(0, index, out); }
+
+void stream_send_events_for(uint8_t sequence, uint32_t index, const monitor_output_t *out) {
     if (out->events.count == 0) return;
     wire_writer_t w = {protocol_reply_payload(), 0};
     wire_u32(&w, index);
     wire_u16(&w, out->events.count);
     for (uint8_t i = 0; i < out->events.count; ++i) stream_write_event(&w, &out->events.items[i]);
-    protocol_send(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, 0, (uint16_t)w.length);
+    protocol_send(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, sequence, (uint16_t)w.length);
 }
 
 const monitor_output_t *stream_monitor_push(int32_t sample) {

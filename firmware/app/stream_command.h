@@ -30,5 +30,7 @@ int stream_monitor_flush(const monitor_output_t **out);
 void stream_write_event(wire_writer_t *w, const monitor_event_t *e);
 void stream_write_counters(wire_writer_t *w);
 void stream_send_events(uint32_t index, const monitor_output_t *out);
+/* The same, tagged with the sequence number of the request the events answer (0: unsolicited). */
+void stream_send_events_for(uint8_t sequence, uint32_t index, const monitor_output_t *out);
 #endif
 #endif

@@ -4,6 +4,7 @@ Decoded frame: version:u8 command:u8 sequence:u8 length:u16le payload crc:u16le;
 COBS-encoded and followed by 0x00. The firmware side is firmware/app/protocol.c."""
 from __future__ import annotations
 
+import binascii
 import struct
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ class Command:
     TRACE_LAYER = 0x04
     STATUS = 0x05
     STREAM = 0x06
+    MONITOR_EVENTS = 0x07  # device -> host: monitor events of a record the device reads itself
+    RECORD_DONE = 0x08
+    PLAY_MEMORY = 0x09
 
 
 ERROR_NAMES = {
@@ -35,12 +39,8 @@ ERROR_NAMES = {
 
 
 def crc16_ccitt(data: bytes) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
+    """CRC-16/CCITT-FALSE; binascii's CRC-CCITT is the same polynomial, unreflected, seeded here with 0xFFFF."""
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def cobs_encode(data: bytes) -> bytes:
