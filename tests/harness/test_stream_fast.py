@@ -1,0 +1,106 @@
+"""The fast paths of `ecgcc stream`: a record played from an emulated board's memory gives exactly the
+events of the same record streamed over serial and of the twin, a wrongly placed record is caught,
+and records spread over two boards give exactly what one board gives."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from ecgcc.harness.device import DeviceRejected
+from ecgcc.harness.hil import CompiledModel
+from ecgcc.harness.pool import BoardPlan, map_records
+from ecgcc.harness.protocol import Command
+from ecgcc.harness.stream import (StreamMismatch, comparable_entry, first_seconds, load_stream_record, memory_image,
+                                  play_from_memory, record_memory_region, reference_classifier, stream_records,
+                                  stream_samples, twin_events)
+from ecgcc.paths import project_root
+
+pytestmark = pytest.mark.hil
+BOARD = "qemu-m4"
+
+
+@pytest.fixture(scope="module")
+def model_dir(compile_for):
+    from ecgcc.demo import reference_model_file
+
+    return compile_for(reference_model_file(), BOARD)
+
+
+@pytest.fixture(scope="module")
+def image(model_dir):
+    from ecgcc import firmware
+
+    return firmware.build(BOARD, model_dir).path
+
+
+@pytest.fixture(scope="module")
+def worker(image):
+    from ecgcc.harness.pool import BoardWorker
+
+    board = BoardWorker(BoardPlan(BOARD, str(image)))
+    yield board
+    board.close()
+
+
+def test_board_json_record_region_matches_the_firmware():
+    config = (project_root() / "boards" / BOARD / "board_config.h").read_text()
+    base = int(re.search(r"BOARD_RECORD_MEMORY_BASE (0x[0-9A-Fa-f]+)u", config).group(1), 16)
+    size = int(re.search(r"BOARD_RECORD_MEMORY_BYTES (0x[0-9A-Fa-f]+)u", config).group(1), 16)
+    assert record_memory_region(BOARD) == (base, size)
+    assert record_memory_region("qemu-m3") is None  # 64 KB of SRAM: no room, serial only
+
+
+def test_memory_play_equals_serial_stream_and_twin(worker, model_dir):
+    from ecgcc.firmware import monitor_config_for
+
+    record = first_seconds(load_stream_record("208"), 90)
+    address, _size = record_memory_region(BOARD)
+    with worker.device_with_memory_image(memory_image(record.adc), address) as device:
+        played = play_from_memory(device, record.adc)
+    streamed = stream_samples(worker.device(), record.adc)
+    twin, _counters = twin_events(record.adc, reference_classifier(CompiledModel.load(model_dir).tflite),
+                                  monitor_config_for(model_dir))
+    assert played.counters["samples_in"] == played.counters["samples_processed"] == len(record.adc)
+    assert len(played.events) > 100
+    assert played.events == streamed.events == twin
+    counters = {k: v for k, v in played.counters.items() if k != "busy_instructions"}
+    assert counters == {k: v for k, v in streamed.counters.items() if k != "busy_instructions"}
+
+
+def test_memory_play_refuses_samples_other_than_those_placed(worker):
+    record = first_seconds(load_stream_record("100"), 10)
+    address, size = record_memory_region(BOARD)
+    altered = record.adc.copy()
+    altered[1234] += 1  # the host believes it placed these; the board holds the record as it is
+    with worker.device_with_memory_image(memory_image(record.adc), address) as device:
+        with pytest.raises(StreamMismatch):
+            play_from_memory(device, altered)
+        with pytest.raises(DeviceRejected, match="BAD_ARGUMENT"):  # more samples than the region holds
+            device.request(Command.PLAY_MEMORY, (size // 2 + 1).to_bytes(4, "little"))
+        with pytest.raises(DeviceRejected, match="BAD_ARGUMENT"):
+            device.request(Command.PLAY_MEMORY, (0).to_bytes(4, "little"))
+
+
+def _comparable(entries):
+    return json.dumps([comparable_entry(entry) for entry in entries], sort_keys=True)
+
+
+@pytest.mark.parametrize("transport", ["memory", "serial"])
+def test_jobs_1_and_2_give_identical_results(model_dir, image, transport):
+    names = ["100", "119", "208"]
+    one = stream_records(BOARD, model_dir, names, image=image, transport=transport, jobs=1, seconds=40)
+    two = stream_records(BOARD, model_dir, names, image=image, transport=transport, jobs=2, seconds=40)
+    assert [e["record"] for e in two] == names
+    assert all(e["events_equal_twin"] and e["samples_accounted"] for e in one)
+    assert all(e["transport"] == transport for e in one + two)
+    assert _comparable(one) == _comparable(two)
+
+
+def _square(_worker, value):
+    return value * value
+
+
+def test_map_records_keeps_the_order_of_the_records(image):
+    values = list(range(7))
+    assert map_records(BoardPlan(BOARD, str(image)), values, _square, jobs=2) == [v * v for v in values]
