@@ -539,6 +539,9 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="spread the vectors over N boards at once: N emulated boards, or the N attached boards "
                              "given to --port comma-separated; the results are joined in vector order")
+    from .labgrid_places import add_labgrid_arguments
+
+    add_labgrid_arguments(parser)
     parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
     parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
 
@@ -591,6 +594,8 @@ def _progress_printer(label: str):
 
 def hil_main(args) -> int:
     from ..demo import ensure_model
+    from ..errors import UserError
+    from .labgrid_places import labgrid_ports
     from . import report as hil_report
     from .vector_generation import default_vectors
     from .vectors import VectorFileError, VectorSet
@@ -620,9 +625,14 @@ def hil_main(args) -> int:
     json_path, html_path = _default_report_paths(args)
     aborted = None
     try:
-        result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
-                         reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"),
-                         jobs=args.jobs)
+        with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
+            if lab_ports and args.port:
+                raise UserError("give --port or labgrid places, not both")
+            port = ",".join(lab_ports) if lab_ports else args.port
+            jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
+            result = run_hil(args.board, model_dir, port=port, vectors=vectors, elf=args.elf, timeout=args.timeout,
+                             reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"),
+                             jobs=jobs)
     except ModelMismatch as error:
         print(f"REFUSED: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -423,6 +423,9 @@ def add_stream_arguments(parser) -> None:
                              "(auto: memory where the board has a record region)")
     parser.add_argument("--seconds", type=float, help="only the first S seconds of each record (a quick check)")
     parser.add_argument("--json", help="write the result here")
+    from .labgrid_places import add_labgrid_arguments
+
+    add_labgrid_arguments(parser)
 
 
 def stream_main(args) -> int:
@@ -430,6 +433,7 @@ def stream_main(args) -> int:
     from ..data.splits import DS2
     from ..demo import ensure_model
     from .hil import CompiledModel
+    from .labgrid_places import labgrid_ports
     from .pool import parse_ports
 
     if args.seconds is not None and args.seconds <= 0:
@@ -437,14 +441,18 @@ def stream_main(args) -> int:
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
-    ports = parse_ports(args.port)
-    image = None if ports else firmware.build(args.board, model_dir).path
-    started = time.monotonic()
-    records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
-                             transport=args.transport, check_twin=not args.no_twin, jobs=args.jobs,
-                             seconds=args.seconds)
+    with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
+        if lab_ports and args.port:
+            raise UserError("give --port or labgrid places, not both")
+        ports = lab_ports or parse_ports(args.port)
+        jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
+        image = None if ports else firmware.build(args.board, model_dir).path
+        started = time.monotonic()
+        records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
+                                 transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
+                                 seconds=args.seconds)
     elapsed = time.monotonic() - started
-    result = {"board": args.board, "model": model.identity, "jobs": args.jobs, "records": records,
+    result = {"board": args.board, "model": model.identity, "jobs": jobs, "records": records,
               "total": _pooled(records)}
     seconds_of_ecg = sum(r["samples_sent"] / r["fs"] for r in records)
     result["total"]["elapsed_seconds"] = elapsed
@@ -460,6 +468,6 @@ def stream_main(args) -> int:
     print(f"total: {total['samples_sent']} samples, {total['beats']} beats, QRS Se {total['qrs_se']:.4f} "
           f"+P {total['qrs_ppv']:.4f}, events equal twin: {total['events_equal_twin']}, "
           f"{total['realtime_factor']:.1f}x real time per board, {len(records)} records in {elapsed:.1f} s "
-          f"on {args.jobs} board(s) ({total['throughput_realtime_factor']:.1f}x real time overall)")
+          f"on {jobs} board(s) ({total['throughput_realtime_factor']:.1f}x real time overall)")
     accounted = all(r["samples_accounted"] for r in records)
     return 0 if accounted and total["events_equal_twin"] is not False else 1
