@@ -1,21 +1,17 @@
 """Boards reached through labgrid: a coordinator and an exporter on 127.0.0.1 publish two emulated
 boards as places; HIL vectors and streamed records run through those places give what local boards give."""
-import subprocess
-import sys
-import time
-
 import pytest
 
 pytest.importorskip("labgrid")
 
-from ecgcc.harness.emulator import EmulatedBoard, _is_listening, free_tcp_port  # noqa: E402
 from ecgcc.harness.hil import run_hil  # noqa: E402
+from ecgcc.harness.labgrid_local import labgrid_client as _client  # noqa: E402
+from ecgcc.harness.labgrid_local import local_lab  # noqa: E402
 from ecgcc.harness.labgrid_places import place_urls  # noqa: E402
 from ecgcc.harness.stream import comparable_entry, stream_records  # noqa: E402
 
 pytestmark = pytest.mark.hil
 BOARD = "qemu-m4"
-EXPORTER = "ecgcc-test"
 
 
 @pytest.fixture(scope="module")
@@ -32,49 +28,11 @@ def image(model_dir):
     return firmware.build(BOARD, model_dir).path
 
 
-def _client(coordinator, *args):
-    return subprocess.run([sys.executable, "-m", "labgrid.remote.client", "-x", coordinator, *args],
-                          capture_output=True, text=True, timeout=60, check=True).stdout
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, image):
     """(coordinator address, place names): two emulated boards behind a labgrid exporter."""
-    folder = tmp_path_factory.mktemp("labgrid")
-    boards = [EmulatedBoard(BOARD, image).start() for _ in range(2)]
-    processes = []
-    try:
-        port = free_tcp_port()
-        coordinator = f"127.0.0.1:{port}"
-        processes.append(subprocess.Popen([sys.executable, "-m", "labgrid.remote.coordinator", "-l", coordinator],
-                                          cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        deadline = time.monotonic() + 30
-        while not _is_listening(port):
-            assert time.monotonic() < deadline, "labgrid coordinator did not start"
-            time.sleep(0.1)
-        config = folder / "exporter.yaml"
-        config.write_text("".join(
-            f"{BOARD}-{i}:\n  NetworkSerialPort:\n    host: 127.0.0.1\n    port: {board.port}\n"
-            f"    speed: 115200\n    protocol: raw\n" for i, board in enumerate(boards)))
-        processes.append(subprocess.Popen([sys.executable, "-m", "labgrid.remote.exporter", "-c", coordinator,
-                                           "--name", EXPORTER, str(config)], cwd=folder,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        while _client(coordinator, "resources").count("NetworkSerialPort") < len(boards):
-            assert time.monotonic() < deadline + 30, "labgrid exporter did not publish the boards"
-            time.sleep(0.5)
-        places = []
-        for i in range(len(boards)):
-            place = f"ecgcc-place-{i}"
-            _client(coordinator, "-p", place, "create")
-            _client(coordinator, "-p", place, "add-match", f"{EXPORTER}/{BOARD}-{i}/*")
-            places.append(place)
-        yield coordinator, places
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-            process.wait(timeout=10)
-        for board in boards:
-            board.stop()
+    with local_lab(BOARD, image, 2, tmp_path_factory.mktemp("labgrid")) as found:
+        yield found
 
 
 def test_places_resolve_to_the_boards_serial_ports_and_are_released(lab):
