@@ -67,3 +67,21 @@ def test_stream_through_labgrid_equals_local_boards(lab, model_dir, image):
 
     assert all(e["events_equal_twin"] and e["samples_accounted"] for e in remote)
     assert [result_of(e) for e in remote] == [result_of(e) for e in local]
+
+
+def test_environment_file_targets_resolve_to_their_places(lab, tmp_path):
+    from ecgcc.harness.labgrid_places import environment_urls
+
+    coordinator, places = lab
+    env = tmp_path / "env.yaml"
+    env.write_text(f"options:\n  coordinator_address: '{coordinator}'\ntargets:\n"
+                   + "".join(f"  board{i}:\n    resources:\n      RemotePlace:\n        name: {place}\n"
+                             for i, place in enumerate(places)))
+    for place in places:  # an environment file uses places its user has acquired
+        _client(coordinator, "-p", place, "acquire")
+    try:
+        urls = environment_urls(str(env))
+    finally:
+        for place in places:
+            _client(coordinator, "-p", place, "release")
+    assert len(urls) == 2 and len(set(urls)) == 2 and all(url.startswith("socket://127.0.0.1:") for url in urls)
