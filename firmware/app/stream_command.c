@@ -116,19 +116,51 @@ int stream_monitor_flush(const monitor_output_t **out) {
     return more;
 }
 
+/* True when `length` bytes are exactly `count` delta-coded samples (stream_command.h). */
+static int delta_frame_valid(const uint8_t *data, uint32_t length, uint16_t count) {
+    uint32_t at = 0;
+    for (uint16_t i = 0; i < count; ++i) {
+        if (at >= length) return 0;
+        if (i == 0 && data[at] != STREAM_DELTA_ESCAPE) return 0;
+        at += data[at] == STREAM_DELTA_ESCAPE ? 3u : 1u;
+    }
+    return at == length;
+}
+
+/* The next sample of a frame already checked by delta_frame_valid (or of plain int16 samples). */
+static int16_t next_sample(const uint8_t *data, uint32_t *at, int16_t previous, int delta) {
+    int16_t sample;
+    if (!delta) {
+        sample = (int16_t)wire_read_u16(data + *at);
+        *at += 2u;
+    } else if (data[*at] == STREAM_DELTA_ESCAPE) {
+        sample = (int16_t)wire_read_u16(data + *at + 1u);
+        *at += 3u;
+    } else {
+        sample = (int16_t)(previous + (int8_t)data[*at]);
+        *at += 1u;
+    }
+    return sample;
+}
+
 int stream_command_handle(const protocol_request_t *request) {
     if (request->length < 3) return PROTOCOL_ERROR_BAD_ARGUMENT;
     uint8_t flags = request->payload[0];
     uint16_t count = wire_read_u16(request->payload + 1);
-    if (request->length != 3u + 2u * count) return PROTOCOL_ERROR_BAD_ARGUMENT;
+    const uint8_t *samples = request->payload + 3;
+    int delta = (flags & STREAM_FLAG_DELTA) != 0;
+    if (delta ? !delta_frame_valid(samples, request->length - 3u, count) : request->length != 3u + 2u * count)
+        return PROTOCOL_ERROR_BAD_ARGUMENT;
     if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) stream_monitor_restart();
 
     uint8_t *payload = protocol_reply_payload();
     wire_writer_t events = {payload, STREAM_EVENTS_OFFSET};
     events_written = 0;
     uint16_t consumed = 0;
+    uint32_t at = 0;
+    int16_t sample = 0;
     while (consumed < count && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
-        int16_t sample = (int16_t)wire_read_u16(request->payload + 3 + 2u * consumed);
+        sample = next_sample(samples, &at, sample, delta);
         monitor_push_sample(&monitor, sample, &output);
         append_events(&events);
         consumed++;

@@ -60,7 +60,7 @@ def test_stream_through_labgrid_equals_local_boards(lab, model_dir, image):
     local = stream_records(BOARD, model_dir, names, image=image, jobs=1, seconds=30)
     with place_urls(places, coordinator) as urls:
         remote = stream_records(BOARD, model_dir, names, ports=tuple(urls), jobs=2, seconds=30)
-    assert [e["transport"] for e in local] == ["memory"] * 2 and [e["transport"] for e in remote] == ["serial"] * 2
+    assert [e["transport"] for e in local] == ["memory"] * 2 and all(e["transport"].startswith("serial") for e in remote)
 
     def result_of(entry):  # how the samples travelled is not part of the result
         return {k: v for k, v in comparable_entry(entry).items() if k != "transport"}

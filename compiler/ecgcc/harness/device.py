@@ -79,6 +79,11 @@ class DeviceInfo:
         return bool(self.capabilities & 0x4)
 
     @property
+    def supports_stream_delta(self) -> bool:
+        """STREAM takes delta-coded samples (about one byte per sample instead of two)."""
+        return bool(self.capabilities & 0x10)
+
+    @property
     def supports_play_memory(self) -> bool:
         """PLAY_MEMORY: the board plays a record placed in its memory (emulated boards with a record region)."""
         return bool(self.capabilities & 0x8)

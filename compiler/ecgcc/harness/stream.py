@@ -25,6 +25,9 @@ from .protocol import REPLY_FLAG, Command, Reader, crc16_ccitt
 
 FLAG_RESTART = 0x01
 FLAG_FLUSH = 0x02
+FLAG_DELTA = 0x04
+DELTA_ESCAPE = 0x80
+DELTA_FRAME_SAMPLES = 1024  # at most this many samples per delta-coded frame
 COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
                  "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
                  "quality_changes", "events_dropped")
@@ -96,23 +99,50 @@ def _as_int16(samples) -> np.ndarray:
     return samples.astype("<i2")
 
 
-def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
-    """Sends a whole record (restart first, flush at the end) and collects every event in order."""
+def encode_delta_frame(samples: np.ndarray, budget: int) -> tuple[bytes, int]:
+    """As many samples from the start as fit in `budget` bytes, delta-coded as STREAM's flag bit 2 wants
+    (firmware/app/stream_command.h): (bytes, number of samples)."""
+    values = samples.astype(np.int32)
+    escaped = np.ones(len(values), bool)
+    escaped[1:] = np.abs(np.diff(values)) > 127
+    count = int(np.searchsorted(np.cumsum(np.where(escaped, 3, 1)), budget, side="right"))
+    out = bytearray()
+    previous = 0
+    for value, escape in zip(values[:count].tolist(), escaped[:count].tolist()):
+        if escape:
+            out += bytes([DELTA_ESCAPE]) + (value & 0xFFFF).to_bytes(2, "little")
+        else:
+            out.append((value - previous) & 0xFF)
+        previous = value
+    return bytes(out), count
+
+
+def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: bool | None = None) -> StreamResult:
+    """Sends a whole record (restart first, flush at the end) and collects every event in order.
+    delta: send delta-coded samples (default: when the device offers them)."""
     samples = _as_int16(samples)
     info = device.info_cache or device.info()
     if not info.supports_stream:
         raise RuntimeError(f"the firmware on {device.url} has no ECG monitor (its model is not a beat classifier "
                            "with window and RR inputs)")
-    chunk = chunk or max(1, min(512, (info.max_payload - 3) // 2))
+    delta = info.supports_stream_delta if delta is None else delta
+    if delta and not info.supports_stream_delta:
+        raise RuntimeError(f"the firmware on {device.url} does not take delta-coded samples")
+    budget = info.max_payload - 3
+    chunk = chunk or (DELTA_FRAME_SAMPLES if delta else max(1, min(512, budget // 2)))
     events: list[DeviceEvent] = []
     counters: dict = {}
     offset, requests, flags = 0, 0, FLAG_RESTART
     started = time.monotonic()
     while True:
-        part = samples[offset:offset + chunk]
-        last = offset + len(part) >= len(samples)
-        request_flags = flags | (FLAG_FLUSH if last else 0)
-        payload = bytes([request_flags]) + len(part).to_bytes(2, "little") + part.tobytes()
+        if delta:
+            coded, count = encode_delta_frame(samples[offset:offset + chunk], budget)
+        else:
+            part = samples[offset:offset + chunk]
+            coded, count = part.tobytes(), len(part)
+        last = offset + count >= len(samples)
+        request_flags = flags | (FLAG_FLUSH if last else 0) | (FLAG_DELTA if delta else 0)
+        payload = bytes([request_flags]) + count.to_bytes(2, "little") + coded
         reply = Reader(device.request(Command.STREAM, payload, timeout=max(device.timeout, 30.0)).payload)
         requests += 1
         flags = 0
@@ -122,9 +152,10 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None) -> Stre
         for _ in range(reply.take("H")):
             events.append(DeviceEvent(*reply.take("BBBBIii")))
         offset += consumed
-        if last and consumed == len(part) and flushed:
+        if last and consumed == count and flushed:
             break
-    return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
+    return StreamResult(events, counters, len(samples), requests, time.monotonic() - started,
+                        transport="serial-delta" if delta else "serial")
 
 
 COMMAND_MONITOR_EVENTS = Command.MONITOR_EVENTS  # unsolicited events from the flash record or the ADC
