@@ -66,15 +66,15 @@ def measure(board: str, record_name: str, seconds: float, chunks=(16, 128, 512))
         out["receive"] = _receive_us_per_byte(device)
         out["stream"] = []
         for chunk in chunks:
-            result = stream_samples(device, record.adc, chunk=chunk)
-            out["stream"].append({"samples_per_frame": chunk, "frames": result.requests,
+            result = stream_samples(device, record.adc, chunk=chunk, delta=False)
+            out["stream"].append({"samples_per_frame": chunk, "coding": "int16", "frames": result.requests,
                                   "ms_per_frame": result.wall_seconds / result.requests * 1000,
                                   "realtime_factor": ecg_seconds / result.wall_seconds})
         profile = cProfile.Profile()
         profile.enable()
-        result = stream_samples(device, record.adc)
+        result = stream_samples(device, record.adc)  # delta-coded when the firmware offers it
         profile.disable()
-        out["stream_default"] = {"realtime_factor": ecg_seconds / result.wall_seconds,
+        out["stream_default"] = {"coding": result.transport, "frames": result.requests,"realtime_factor": ecg_seconds / result.wall_seconds,
                                  "busy_instructions_per_ecg_second": result.counters["busy_instructions"] / ecg_seconds,
                                  "host_python_top": _profile_top(profile)}
     region = record_memory_region(board)
