@@ -54,6 +54,7 @@ def test_hil_through_labgrid_equals_a_local_board(lab, model_dir):
     assert (remote.planned, remote.received, remote.exact, remote.mismatched) == (24, 24, 24, [])
 
 
+@pytest.mark.slow
 def test_stream_through_labgrid_equals_local_boards(lab, model_dir, image):
     coordinator, places = lab
     names = ["100", "208"]

@@ -125,7 +125,7 @@ def _comparable(entries):
     return json.dumps([comparable_entry(entry) for entry in entries], sort_keys=True)
 
 
-@pytest.mark.parametrize("transport", ["memory", "serial"])
+@pytest.mark.parametrize("transport", ["memory", pytest.param("serial", marks=pytest.mark.slow)])
 def test_jobs_1_and_2_give_identical_results(model_dir, image, transport):
     names = ["100", "119", "208"]
     one = stream_records(BOARD, model_dir, names, image=image, transport=transport, jobs=1, seconds=40)
