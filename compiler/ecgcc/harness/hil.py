@@ -472,6 +472,10 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
         vectors = random_vectors(ReferenceRunner(model.tflite), count, seed)
     inputs, expected = _as_vector_list(vectors)
     ports = parse_ports(port)
+    if jobs < 1:
+        from ..errors import UserError
+
+        raise UserError(f"--jobs must be at least 1, not {jobs}")
     if jobs > 1 or len(ports) > 1:
         from .hil_pool import run_hil_sharded
 
