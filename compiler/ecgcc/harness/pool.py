@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence, TypeVar
 
@@ -122,12 +122,14 @@ def map_records(board: BoardPlan, records: Sequence, fn: Callable[[BoardWorker, 
             worker.close()
     # spawn, not fork: the parent may hold TensorFlow or threads that a forked child would inherit broken.
     context = multiprocessing.get_context("spawn")
-    urls = context.Manager().Queue() if board.urls else None
-    if urls is not None:
-        for url in board.urls[:jobs]:
-            urls.put(url)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(board, urls)) as pool:
+    with ExitStack() as stack:
+        urls = None
+        if board.urls:  # each worker takes one attached board's URL from this queue as it starts
+            urls = stack.enter_context(context.Manager()).Queue()
+            for url in board.urls[:jobs]:
+                urls.put(url)
+        pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                                       initializer=_start_worker, initargs=(board, urls)))
         return list(pool.map(_run_item, [fn] * len(records), records, chunksize=1))
 
 
