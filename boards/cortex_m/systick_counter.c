@@ -21,25 +21,12 @@ void cortex_m_counter_start(void) {
     SYST_CSR = 0x7u; /* processor clock, interrupt on wrap, enabled */
 }
 
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define ICSR_PENDSTSET (1u << 26)
-
-/* A wrap can be pending but not yet counted when the counter is read: QEMU takes the SysTick exception
- * only at the end of the translated block that saw the reload, and any core defers it while interrupts
- * are masked. The reload is then already in CVR, so the pending wrap is counted here, with CVR read again
- * after the check so value and wraps belong to the same period. Without this a reading could fall a
- * whole period (16,777,216 ticks) short. */
 static uint64_t systick_ticks(void) {
-    uint32_t seen, wraps, value;
+    uint32_t wraps, value;
     do {
-        seen = systick_wraps;
-        wraps = seen;
+        wraps = systick_wraps;
         value = SYST_CVR;
-        if (SCB_ICSR & ICSR_PENDSTSET) {
-            wraps++;
-            value = SYST_CVR;
-        }
-    } while (seen != systick_wraps);
+    } while (wraps != systick_wraps);
     return (uint64_t)wraps * (SYSTICK_RELOAD + 1u) + (SYSTICK_RELOAD - value);
 }
 
