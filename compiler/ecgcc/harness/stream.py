@@ -366,8 +366,8 @@ def record_entry(record, result: StreamResult, classifier, *, config=None, check
 
 
 # Fields of an entry that are measurements and differ from run to run: wall-clock time, and the busy
-# instruction count, which takes in the few SysTick interrupts that land inside the monitor's work and
-# so varies by about 0.01% with when the host's bytes arrived. Everything else must be identical.
+# instruction count, which takes in the few SysTick interrupts that land inside the monitor's work (and
+# is sometimes one SysTick period off: docs/streaming.md). Everything else must be identical.
 MEASURED_FIELDS = ("wall_seconds", "realtime_factor", "busy_instructions", "busy_instructions_per_second_of_ecg")
 
 
