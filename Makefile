@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 
-.PHONY: setup system-packages demo build flash hil test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
+.PHONY: setup system-packages demo build flash hil stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
 
 setup: system-packages $(STAMP)
 
@@ -47,6 +47,11 @@ flash: setup
 
 hil: setup
 	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) --json .build/hil-$(BOARD).json --pdf .build/hil-$(BOARD).pdf
+
+# The 22 DS2 records through the monitor, spread over JOBS boards (emulated unless PORT names them).
+JOBS ?= 2
+stream: setup
+	$(BIN)/ecgcc stream --board $(BOARD) $(PORT_ARG) $(MODEL_ARG) --jobs $(JOBS) --json .build/stream-$(BOARD).json
 
 test: setup
 	$(BIN)/python -m pytest -q --durations=15

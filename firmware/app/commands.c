@@ -10,9 +10,15 @@
 
 #ifdef ECGCC_WITH_MONITOR
 #include "stream_command.h"
-#define STREAM_CAPABILITY CAPABILITY_STREAM
+#define STREAM_CAPABILITY (CAPABILITY_STREAM | CAPABILITY_STREAM_DELTA)
 #else
 #define STREAM_CAPABILITY 0u
+#endif
+#include "memory_record.h"
+#ifdef MEMORY_RECORD_AVAILABLE
+#define MEMORY_RECORD_CAPABILITY CAPABILITY_PLAY_MEMORY
+#else
+#define MEMORY_RECORD_CAPABILITY 0u
 #endif
 
 /* Every reply of this model fits the frame buffer: checked when the firmware is built, and again at
@@ -42,7 +48,7 @@ static int handle_info(const protocol_request_t *request) {
     wire_u32(&w, board_counter_resolution());
     wire_u32(&w, PROTOCOL_MAX_PAYLOAD);
     wire_u16(&w, MODEL_NUM_LAYERS);
-    wire_u32(&w, CAPABILITY_INFER | CAPABILITY_TRACE | STREAM_CAPABILITY);
+    wire_u32(&w, CAPABILITY_INFER | CAPABILITY_TRACE | STREAM_CAPABILITY | MEMORY_RECORD_CAPABILITY);
     wire_u8(&w, MODEL_NUM_INPUTS);
     for (int i = 0; i < MODEL_NUM_INPUTS; ++i) write_tensor_info(&w, &model_input_info[i]);
     wire_u8(&w, MODEL_NUM_OUTPUTS);
@@ -128,6 +134,7 @@ int commands_dispatch(const protocol_request_t *request) {
 #ifdef ECGCC_WITH_MONITOR
         case COMMAND_STREAM: return stream_command_handle(request);
 #endif
+        case COMMAND_PLAY_MEMORY: return memory_record_handle(request);
         default: return PROTOCOL_ERROR_UNKNOWN_COMMAND;
     }
 }

@@ -15,6 +15,8 @@ enum capability {
     CAPABILITY_INFER = 1u << 0,
     CAPABILITY_TRACE = 1u << 1,
     CAPABILITY_STREAM = 1u << 2,
+    CAPABILITY_PLAY_MEMORY = 1u << 3, /* PLAY_MEMORY (memory_record.h): the board has a record region */
+    CAPABILITY_STREAM_DELTA = 1u << 4, /* STREAM takes delta-coded samples (stream_command.h) */
 };
 
 int commands_dispatch(const protocol_request_t *request);

@@ -60,7 +60,6 @@ void stream_write_event(wire_writer_t *w, const monitor_event_t *e) {
 }
 
 #define STREAM_HEADER_BYTES 3u
-#define STREAM_COUNTER_BYTES (4u * 12u + 8u)
 #define STREAM_EVENTS_OFFSET (STREAM_HEADER_BYTES + STREAM_COUNTER_BYTES + 2u)
 #define STREAM_EVENT_CAPACITY ((PROTOCOL_MAX_PAYLOAD - STREAM_EVENTS_OFFSET) / STREAM_EVENT_BYTES)
 
@@ -97,13 +96,17 @@ void stream_write_counters(wire_writer_t *w) {
     wire_u64(w, c->busy_instructions);
 }
 
-void stream_send_events(uint32_t index, const monitor_output_t *out) {
+void stream_send_events(uint32_t index, const monitor_output_t *out) { stream_send_events_for(0, index, out); }
+
+void stream_send_events_for(uint8_t sequence, uint32_t index, const monitor_output_t *out) {
     if (out->events.count == 0) return;
     wire_writer_t w = protocol_reply_writer();
     wire_u32(&w, index);
     wire_u16(&w, out->events.count);
     for (uint8_t i = 0; i < out->events.count; ++i) stream_write_event(&w, &out->events.items[i]);
-    protocol_send_unsolicited(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, &w);
+    if (protocol_send_reply(COMMAND_MONITOR_EVENTS | PROTOCOL_REPLY_FLAG, sequence, &w) != 0)
+        protocol_send_error(sequence, PROTOCOL_ERROR_REPLY_TOO_LONG, COMMAND_MONITOR_EVENTS,
+                            "reply longer than the frame buffer");
 }
 
 const monitor_output_t *stream_monitor_push(int32_t sample) {
@@ -118,11 +121,41 @@ int stream_monitor_flush(const monitor_output_t **out) {
     return more;
 }
 
+/* True when `length` bytes are exactly `count` delta-coded samples (stream_command.h). */
+static int delta_frame_valid(const uint8_t *data, uint32_t length, uint16_t count) {
+    uint32_t at = 0;
+    for (uint16_t i = 0; i < count; ++i) {
+        if (at >= length) return 0;
+        if (i == 0 && data[at] != STREAM_DELTA_ESCAPE) return 0;
+        at += data[at] == STREAM_DELTA_ESCAPE ? 3u : 1u;
+    }
+    return at == length;
+}
+
+/* The next sample of a frame already checked by delta_frame_valid (or of plain int16 samples). */
+static int16_t next_sample(const uint8_t *data, uint32_t *at, int16_t previous, int delta) {
+    int16_t sample;
+    if (!delta) {
+        sample = (int16_t)wire_read_u16(data + *at);
+        *at += 2u;
+    } else if (data[*at] == STREAM_DELTA_ESCAPE) {
+        sample = (int16_t)wire_read_u16(data + *at + 1u);
+        *at += 3u;
+    } else {
+        sample = (int16_t)(previous + (int8_t)data[*at]);
+        *at += 1u;
+    }
+    return sample;
+}
+
 int stream_command_handle(const protocol_request_t *request) {
     if (request->length < 3) return PROTOCOL_ERROR_BAD_ARGUMENT;
     uint8_t flags = request->payload[0];
     uint16_t count = wire_read_u16(request->payload + 1);
-    if (request->length != 3u + 2u * count) return PROTOCOL_ERROR_BAD_ARGUMENT;
+    const uint8_t *samples = request->payload + 3;
+    int delta = (flags & STREAM_FLAG_DELTA) != 0;
+    if (delta ? !delta_frame_valid(samples, request->length - 3u, count) : request->length != 3u + 2u * count)
+        return PROTOCOL_ERROR_BAD_ARGUMENT;
     if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) stream_monitor_restart();
 
     /* events go after the fixed head, which is written once their count is known */
@@ -130,8 +163,10 @@ int stream_command_handle(const protocol_request_t *request) {
     events.length = STREAM_EVENTS_OFFSET;
     events_written = 0;
     uint16_t consumed = 0;
+    uint32_t at = 0;
+    int16_t sample = 0;
     while (consumed < count && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
-        int16_t sample = (int16_t)wire_read_u16(request->payload + 3 + 2u * consumed);
+        sample = next_sample(samples, &at, sample, delta);
         monitor_push_sample(&monitor, sample, &output);
         append_events(&events);
         consumed++;

@@ -1,7 +1,13 @@
 /* STREAM: raw ECG samples in, monitor events out.
  *
- * Request:  flags:u8 (bit0 restart the monitor first, bit1 end of record: flush after the samples)
+ * Request:  flags:u8 (bit0 restart the monitor first, bit1 end of record: flush after the samples,
+ *                     bit2 the samples are delta-coded)
  *           count:u16  samples:int16le[count]   (ADC units, as the board's front end delivers them)
+ *           or, with bit2, count delta-coded samples: per sample one int8 difference from the previous
+ *           sample of the same frame, or the escape byte 0x80 followed by the sample as int16le; the
+ *           first sample of a frame is always escaped, so every frame (a resent remainder too) decodes
+ *           on its own. An ECG needs about one byte per sample instead of two: twice the samples per
+ *           second over the same serial link. Offered when INFO's capability bit 4 is set.
  * Reply:    consumed:u16  flushed:u8  counters  events:u16  event[events]
  * The device stops consuming early when its reply could not hold the events of one more sample; the
  * host then sends the rest again, so no sample and no event is ever dropped silently. */
@@ -12,7 +18,10 @@
 #define COMMAND_STREAM 0x06
 #define STREAM_FLAG_RESTART 0x01u
 #define STREAM_FLAG_FLUSH 0x02u
+#define STREAM_FLAG_DELTA 0x04u
+#define STREAM_DELTA_ESCAPE 0x80u
 #define STREAM_EVENT_BYTES 16u
+#define STREAM_COUNTER_BYTES (4u * 12u + 8u) /* the counters every STREAM and PLAY_MEMORY reply carries */
 /* Unsolicited, device -> host: monitor events from a sample source other than STREAM
  * (the record in flash, the board's ADC). Payload: sample index:u32 count:u16 event[count]. */
 #define COMMAND_MONITOR_EVENTS 0x07
@@ -30,5 +39,7 @@ int stream_monitor_flush(const monitor_output_t **out);
 void stream_write_event(wire_writer_t *w, const monitor_event_t *e);
 void stream_write_counters(wire_writer_t *w);
 void stream_send_events(uint32_t index, const monitor_output_t *out);
+/* The same, tagged with the sequence number of the request the events answer (0: unsolicited). */
+void stream_send_events_for(uint8_t sequence, uint32_t index, const monitor_output_t *out);
 #endif
 #endif

@@ -18,14 +18,15 @@ class DeviceEvaluationError(RuntimeError):
 
 
 def device_predictions(beat_set: BeatSet, board: str, int8_model: Path, *, port: str | None = None,
-                       progress=None) -> tuple[np.ndarray, dict]:
-    """(predicted class per beat, summary of the run) for every beat of ``beat_set`` on ``board``."""
+                       progress=None, jobs: int = 1) -> tuple[np.ndarray, dict]:
+    """(predicted class per beat, summary of the run) for every beat of ``beat_set`` on ``board``;
+    jobs > 1 spreads the beats over that many boards (the answers come back in beat order)."""
     from ..model_cache import ensure_compiled
     from ..harness.hil import run_hil
 
     model_dir = ensure_compiled(board, Path(int8_model))
     vectors = [[window, rr] for window, rr in zip(beat_set.windows, beat_set.rr)]
-    result = run_hil(board, model_dir, port=port, vectors=vectors, progress=progress)
+    result = run_hil(board, model_dir, port=port, vectors=vectors, progress=progress, jobs=jobs)
     if result.aborted or result.received_mask is None or not result.received_mask.all():
         missing = len(vectors) if result.received_mask is None else int((~result.received_mask).sum())
         raise DeviceEvaluationError(f"the device on {board} left {missing} of {len(vectors)} beats unanswered"

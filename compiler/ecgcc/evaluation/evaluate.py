@@ -108,7 +108,7 @@ def _int8_file(source: Path, model_dir: Path | None) -> Path:
 def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
              lead: str | None = None, show_progress: bool = True,
              peaks: str = "annotations", board: str | None = None,
-             port: str | None = None) -> tuple[dict, BeatSet, dict]:
+             port: str | None = None, jobs: int = 1) -> tuple[dict, BeatSet, dict]:
     """Returns (report with float/int8 columns, the beats, predictions by column).
 
     peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
@@ -143,7 +143,7 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
         from .device import device_predictions
 
         predictions["device"], report["device_run"] = device_predictions(
-            beat_set, board, _int8_file(source, model_dir), port=port)
+            beat_set, board, _int8_file(source, model_dir), port=port, jobs=jobs)
         add_column(report, "device", predictions["device"])
         report["agreement_int8_device"] = agreement(predictions["int8"], predictions["device"])
     report["dataset"] = dataset_summary(beat_set, selection)
@@ -164,7 +164,10 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     add_board_argument(parser, default=None,
                        help_text="also run every beat on this board through the serial harness (adds a `device` "
                                  "column; emulated unless --port is given)")
-    parser.add_argument("--port", help="serial port of an attached board (with --board)")
+    parser.add_argument("--port", help="serial port of an attached board (with --board); several, comma-separated, "
+                                       "for --jobs")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="with --board: spread the beats over N boards at once (emulated, or the ports given)")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
     parser.add_argument("--per-record", action="store_true",
@@ -176,7 +179,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
     data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
-                            show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port)
+                            show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port,
+                            jobs=args.jobs)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)

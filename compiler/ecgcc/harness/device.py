@@ -2,6 +2,7 @@
 `socket://127.0.0.1:PORT` for an emulated board or the host build."""
 from __future__ import annotations
 
+import socket
 import struct
 import time
 from dataclasses import dataclass, field
@@ -78,6 +79,16 @@ class DeviceInfo:
     def supports_stream(self) -> bool:
         return bool(self.capabilities & 0x4)
 
+    @property
+    def supports_stream_delta(self) -> bool:
+        """STREAM takes delta-coded samples (about one byte per sample instead of two)."""
+        return bool(self.capabilities & 0x10)
+
+    @property
+    def supports_play_memory(self) -> bool:
+        """PLAY_MEMORY: the board plays a record placed in its memory (emulated boards with a record region)."""
+        return bool(self.capabilities & 0x8)
+
 
 @dataclass
 class InferResult:
@@ -116,7 +127,12 @@ class Device:
         deadline = time.monotonic() + connect_timeout
         while True:
             try:
-                return serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+                port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+                if url.startswith("socket://"):
+                    # Replies are small and every request waits for one: Nagle's algorithm would hold
+                    # each of them back until the peer's delayed ACK, about 40 ms per round trip.
+                    port._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return port
             except (serial.SerialException, OSError) as error:
                 if time.monotonic() > deadline:
                     raise DeviceUnavailable(f"cannot open {url}: {error}") from None

@@ -25,27 +25,39 @@ def free_tcp_port() -> int:
         return probe.getsockname()[1]
 
 
-def qemu_command(board: str, elf: Path, port: int, icount: bool = True) -> list[str]:
+def qemu_command(board: str, elf: Path, port: int, icount: bool = True,
+                 memory_image: tuple[Path, int] | None = None) -> list[str]:
+    """memory_image: (file, address) copied into the board's memory before it starts (QEMU's generic loader)."""
     qemu = shutil.which("qemu-system-arm")
     if qemu is None:
         raise EmulatorError("qemu-system-arm is not installed (Debian/Ubuntu: apt-get install qemu-system-arm)")
     # icount shift=0: one instruction is one virtual nanosecond, so SysTick counts instructions exactly;
     # sleep=off lets an idle core jump to its next timer instead of waiting in real time.
     timing = ["-icount", "shift=0,sleep=off"] if icount else []
+    loader = []
+    if memory_image is not None:
+        path, address = memory_image
+        loader = ["-device", f"loader,file={path},addr=0x{address:x},force-raw=on"]
+    # nodelay: without it Nagle's algorithm and delayed ACKs hold every small reply for about 40 ms.
     return [qemu, "-M", QEMU_MACHINES[board], "-nographic", "-monitor", "none", *timing, "-kernel", str(elf),
-            "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
+            *loader, "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"]
 
 
 class EmulatedBoard:
     """Context manager: `with EmulatedBoard("qemu-m4", elf) as board: Device(board.url)`."""
 
-    def __init__(self, board: str, firmware: str | os.PathLike, *, icount: bool = True):
+    def __init__(self, board: str, firmware: str | os.PathLike, *, icount: bool = True,
+                 memory_image: tuple[str | os.PathLike, int] | None = None):
         """icount=False runs QEMU several times faster, but its counter then measures host-paced
-        virtual time, not instructions: use it for long functional runs, never for measurements."""
+        virtual time, not instructions: use it for long functional runs, never for measurements.
+        memory_image: (file, address) placed in the board's memory at start (a record for PLAY_MEMORY)."""
         if board not in QEMU_MACHINES and board != "host":
             raise EmulatorError(f"{board} is not an emulated board (choose from {sorted(QEMU_MACHINES)} or host)")
         self.board = board
         self.icount = icount
+        if memory_image is not None and board == "host":
+            raise EmulatorError("the host build has no memory image loader; stream its records over the socket")
+        self.memory_image = None if memory_image is None else (Path(memory_image[0]), int(memory_image[1]))
         self.firmware = Path(firmware)
         self.port = 0
         self.process: subprocess.Popen | None = None
@@ -55,16 +67,26 @@ class EmulatedBoard:
     def url(self) -> str:
         return f"socket://127.0.0.1:{self.port}"
 
-    def start(self) -> "EmulatedBoard":
-        self.port = free_tcp_port()
-        if self.board == "host":
-            command = [str(self.firmware)]
-            env = dict(os.environ, ECGCC_HOST_PORT=str(self.port))
-        else:
-            command = qemu_command(self.board, self.firmware, self.port, self.icount)
-            env = None
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
-        self._wait_listening()
+    def start(self, attempts: int = 3) -> "EmulatedBoard":
+        # Boards started side by side (--jobs) may be handed the same free port between probe and bind;
+        # the loser exits at once, and a new port is tried.
+        for attempt in range(attempts):
+            self.port = free_tcp_port()
+            if self.board == "host":
+                command = [str(self.firmware)]
+                env = dict(os.environ, ECGCC_HOST_PORT=str(self.port))
+            else:
+                command = qemu_command(self.board, self.firmware, self.port, self.icount, self.memory_image)
+                env = None
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                                            env=env)
+            try:
+                self._wait_listening()
+                return self
+            except EmulatorError:
+                exited_at_start = self.process is not None and self.process.poll() is not None
+                if attempt == attempts - 1 or not exited_at_start:
+                    raise
         return self
 
     def _wait_listening(self, timeout: float = 15.0) -> None:

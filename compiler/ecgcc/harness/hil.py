@@ -478,19 +478,46 @@ def _as_vector_list(vectors) -> tuple[list, list[np.ndarray] | None]:
 
 def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count: int = 200, seed: int = 0,
             vectors=None, progress=None, elf: str | Path | None = None, timeout: float = 10.0,
-            before_vector=None, max_recoveries: int = 3, reconnect_timeout: float = 20.0) -> HilResult:
+            before_vector=None, max_recoveries: int = 3, reconnect_timeout: float = 20.0, jobs: int = 1) -> HilResult:
     """Runs vectors (a VectorSet, a list of input lists, or `count` random vectors) on the board. Without
     a port the firmware is built and the emulated board started. Raises ModelMismatch when the device
-    runs another model, RunAborted (with the partial result) when the device is lost."""
+    runs another model, RunAborted (with the partial result) when the device is lost. jobs > 1 spreads
+    the vectors over that many boards (emulated, or the comma-separated ports) and joins the results."""
+    from .pool import parse_ports
     from .vectors import VectorSet
 
     model = CompiledModel.load(model_dir)
-    reference = ReferenceRunner(model.tflite)
     if isinstance(vectors, VectorSet):
         vectors.check_model(model.tflite)
     if vectors is None:
-        vectors = random_vectors(reference, count, seed)
+        vectors = random_vectors(ReferenceRunner(model.tflite), count, seed)
     inputs, expected = _as_vector_list(vectors)
+    ports = parse_ports(port)
+    if jobs < 1:
+        from ..errors import UserError
+
+        raise UserError(f"--jobs must be at least 1, not {jobs}")
+    if jobs > 1 or len(ports) > 1:
+        from .hil_pool import run_hil_sharded
+
+        if before_vector is not None:
+            raise ValueError("before_vector acts on one device; it cannot be used with several boards")
+        image = None if ports else str(firmware.build(board, model.folder).path)
+        return run_hil_sharded(board, model.folder, inputs, expected, jobs=max(jobs, 1), image=image, ports=ports,
+                               elf=elf, timeout=timeout, max_recoveries=max_recoveries,
+                               reconnect_timeout=reconnect_timeout)
+    return run_one_board(board, model.folder, inputs, expected, port=port, elf=elf, timeout=timeout,
+                         progress=progress, before_vector=before_vector, max_recoveries=max_recoveries,
+                         reconnect_timeout=reconnect_timeout)
+
+
+def run_one_board(board: str, model_dir: str | Path, inputs: list, expected: list[np.ndarray] | None, *,
+                  port: str | None = None, elf: str | Path | None = None, timeout: float = 10.0, progress=None,
+                  before_vector=None, max_recoveries: int = 3, reconnect_timeout: float = 20.0) -> HilResult:
+    """The vectors on one board: the attached one at `port`, or an emulated one started from `elf`
+    (built here when no elf is given)."""
+    model = CompiledModel.load(model_dir)
+    reference = ReferenceRunner(model.tflite)
     image = None
     session = None
     if port:
@@ -498,7 +525,7 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
         if elf:
             image = firmware.measure(board, Path(elf))
     else:
-        image = firmware.build(board, model.folder)
+        image = firmware.measure(board, Path(elf)) if elf else firmware.build(board, model.folder)
         session = EmulatedBoard(board, image.path).start()
         url_of = lambda: session.url  # noqa: E731 - a restarted emulator listens on a new port
     runner = HilRunner(board, model, reference, inputs, expected=expected, url_of=url_of, session=session,
@@ -537,6 +564,12 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
     parser.add_argument("--reconnect-timeout", type=float, default=20.0,
                         help="seconds to wait for a lost device to come back before giving up")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="spread the vectors over N boards at once: N emulated boards, or the N attached boards "
+                             "given to --port comma-separated; the results are joined in vector order")
+    from .labgrid_places import add_labgrid_arguments
+
+    add_labgrid_arguments(parser)
     parser.add_argument("--json", help="write the JSON report here (default: .build/hil/<board>/report.json)")
     parser.add_argument("--html", help="write the HTML report here (default: beside the JSON, .html)")
     parser.add_argument("--pdf", help="also print the HTML report to this PDF, signature page included "
@@ -586,6 +619,8 @@ def _progress_printer(label: str):
 
 def hil_main(args) -> int:
     from ..model_cache import ensure_model
+    from ..errors import UserError
+    from .labgrid_places import labgrid_ports
     from . import report as hil_report
     from .vector_generation import default_vectors
     from .vectors import VectorFileError, VectorSet
@@ -620,8 +655,14 @@ def hil_main(args) -> int:
     project = project_version()  # the code that runs, before anything can change the tree
     aborted = None
     try:
-        result = run_hil(args.board, model_dir, port=args.port, vectors=vectors, elf=args.elf, timeout=args.timeout,
-                         reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"))
+        with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
+            if lab_ports and args.port:
+                raise UserError("give --port or labgrid places, not both")
+            port = ",".join(lab_ports) if lab_ports else args.port
+            jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
+            result = run_hil(args.board, model_dir, port=port, vectors=vectors, elf=args.elf, timeout=args.timeout,
+                             reconnect_timeout=args.reconnect_timeout, progress=_progress_printer("vectors"),
+                             jobs=jobs)
     except ModelMismatch as error:
         print(f"REFUSED: {error}", file=sys.stderr)
         return EXIT_DEVICE

@@ -22,6 +22,9 @@ class Command:
     TRACE_LAYER = 0x04
     STATUS = 0x05
     STREAM = 0x06
+    MONITOR_EVENTS = 0x07  # device -> host: monitor events of a record the device reads itself
+    RECORD_DONE = 0x08
+    PLAY_MEMORY = 0x09
 
 
 ERROR_NAMES = {
@@ -39,7 +42,7 @@ ERROR_NAMES = {
 
 
 def crc16_ccitt(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF, no reflection, no final XOR)."""
+    """CRC-16/CCITT-FALSE; binascii's CRC-CCITT is the same polynomial, unreflected, seeded here with 0xFFFF."""
     return binascii.crc_hqx(data, 0xFFFF)
 
 

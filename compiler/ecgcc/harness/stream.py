@@ -3,7 +3,9 @@ R peaks against the reference annotations (EC57 matching window), every event ag
 twin of the signal chain, and every sample accounted for in the device's counters."""
 from __future__ import annotations
 
+import functools
 import json
+import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -18,11 +20,15 @@ from ..monitor.events import CLASS as EVENT_CLASS
 from ..monitor.events import CLASS_NAMES
 from ..monitor.events import FLAG_ACTIVE, FLAG_NO_WINDOW, FLAG_NOT_CLASSIFIED, FLAG_UNCERTAIN
 from ..monitor.events import QUALITY as EVENT_QUALITY
+from ..errors import UserError
 from .device import Device
-from .protocol import Command, Reader
+from .protocol import REPLY_FLAG, Command, Reader, crc16_ccitt
 
 FLAG_RESTART = 0x01
 FLAG_FLUSH = 0x02
+FLAG_DELTA = 0x04
+DELTA_ESCAPE = 0x80
+DELTA_FRAME_SAMPLES = 1024  # at most this many samples per delta-coded frame
 COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
                  "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
                  "quality_changes", "events_dropped")
@@ -49,6 +55,11 @@ class StreamResult:
     samples_sent: int
     requests: int
     wall_seconds: float
+    transport: str = "serial"  # "serial": STREAM frames; "memory": PLAY_MEMORY of a record placed in RAM
+
+
+class StreamMismatch(RuntimeError):
+    """The device played other samples than the host gave it."""
 
 
 @dataclass
@@ -104,29 +115,60 @@ def hold_invalid_samples(record):
     return replace(record, signal_mv=np.nan_to_num(held, nan=0.0))
 
 
-def stream_samples(device: Device, samples, *, chunk: int | None = None) -> StreamResult:
-    """Sends a whole record (restart first, flush at the end) and collects every event in order."""
+def _as_int16(samples) -> np.ndarray:
     samples = np.asarray(samples)
     if not np.all(np.isfinite(samples)):
         raise ValueError(f"{int(np.sum(~np.isfinite(samples)))} samples are not finite (NaN or infinite); "
                          "the device takes whole ADC values only")
     if samples.min(initial=0) < -32768 or samples.max(initial=0) > 32767:
         raise ValueError("samples must fit int16 ADC units")
-    samples = samples.astype("<i2")
+    return samples.astype("<i2")
+
+
+def encode_delta_frame(samples: np.ndarray, budget: int) -> tuple[bytes, int]:
+    """As many samples from the start as fit in `budget` bytes, delta-coded as STREAM's flag bit 2 wants
+    (firmware/app/stream_command.h): (bytes, number of samples)."""
+    values = samples.astype(np.int32)
+    escaped = np.ones(len(values), bool)
+    escaped[1:] = np.abs(np.diff(values)) > 127
+    count = int(np.searchsorted(np.cumsum(np.where(escaped, 3, 1)), budget, side="right"))
+    out = bytearray()
+    previous = 0
+    for value, escape in zip(values[:count].tolist(), escaped[:count].tolist()):
+        if escape:
+            out += bytes([DELTA_ESCAPE]) + (value & 0xFFFF).to_bytes(2, "little")
+        else:
+            out.append((value - previous) & 0xFF)
+        previous = value
+    return bytes(out), count
+
+
+def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: bool | None = None) -> StreamResult:
+    """Sends a whole record (restart first, flush at the end) and collects every event in order.
+    delta: send delta-coded samples (default: when the device offers them)."""
+    samples = _as_int16(samples)
     info = device.info_cache or device.info()
     if not info.supports_stream:
         raise RuntimeError(f"the firmware on {device.url} has no ECG monitor (its model is not a beat classifier "
                            "with window and RR inputs)")
-    chunk = chunk or max(1, min(512, (info.max_payload - 3) // 2))
+    delta = info.supports_stream_delta if delta is None else delta
+    if delta and not info.supports_stream_delta:
+        raise RuntimeError(f"the firmware on {device.url} does not take delta-coded samples")
+    budget = info.max_payload - 3
+    chunk = chunk or (DELTA_FRAME_SAMPLES if delta else max(1, min(512, budget // 2)))
     events: list[DeviceEvent] = []
     counters: dict = {}
     offset, requests, flags = 0, 0, FLAG_RESTART
     started = time.monotonic()
     while True:
-        part = samples[offset:offset + chunk]
-        last = offset + len(part) >= len(samples)
-        request_flags = flags | (FLAG_FLUSH if last else 0)
-        payload = bytes([request_flags]) + len(part).to_bytes(2, "little") + part.tobytes()
+        if delta:
+            coded, count = encode_delta_frame(samples[offset:offset + chunk], budget)
+        else:
+            part = samples[offset:offset + chunk]
+            coded, count = part.tobytes(), len(part)
+        last = offset + count >= len(samples)
+        request_flags = flags | (FLAG_FLUSH if last else 0) | (FLAG_DELTA if delta else 0)
+        payload = bytes([request_flags]) + count.to_bytes(2, "little") + coded
         reply = Reader(device.request(Command.STREAM, payload, timeout=max(device.timeout, 30.0)).payload)
         requests += 1
         flags = 0
@@ -136,13 +178,65 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None) -> Stre
         for _ in range(reply.take("H")):
             events.append(DeviceEvent(*reply.take("BBBBIii")))
         offset += consumed
-        if last and consumed == len(part) and flushed:
+        if last and consumed == count and flushed:
             break
-    return StreamResult(events, counters, len(samples), requests, time.monotonic() - started)
+    return StreamResult(events, counters, len(samples), requests, time.monotonic() - started,
+                        transport="serial-delta" if delta else "serial")
 
 
-COMMAND_MONITOR_EVENTS = 0x07  # unsolicited events from the flash record or the ADC
-COMMAND_RECORD_DONE = 0x08
+COMMAND_MONITOR_EVENTS = Command.MONITOR_EVENTS  # unsolicited events from the flash record or the ADC
+COMMAND_RECORD_DONE = Command.RECORD_DONE
+
+
+def record_memory_region(board: str) -> tuple[int, int] | None:
+    """(address, bytes) of the RAM an emulated board leaves free for PLAY_MEMORY, from its board.json."""
+    from ..boards import load_board
+
+    try:
+        region = load_board(board).info.get("record_memory")
+    except ValueError:
+        return None
+    return (int(region["address"], 16), int(region["bytes"])) if region else None
+
+
+def memory_image(samples) -> bytes:
+    """The bytes the emulator places in the record region: the samples as int16 little-endian."""
+    return _as_int16(samples).tobytes()
+
+
+def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0) -> StreamResult:
+    """Plays a record that is already in the board's memory (memory_image(samples) at its record region)
+    and collects its events. The device returns the CRC of the bytes it read, so a record placed wrongly,
+    cut short or played from stale memory is caught, not scored."""
+    samples = _as_int16(samples)
+    info = device.info_cache or device.info()
+    if not info.supports_play_memory:
+        raise RuntimeError(f"the firmware on {device.url} cannot play a record from memory (no PLAY_MEMORY)")
+    events: list[DeviceEvent] = []
+
+    def keep(frame) -> None:
+        if frame.command == Command.MONITOR_EVENTS | REPLY_FLAG:
+            reader = Reader(frame.payload)
+            reader.take("I")
+            for _ in range(reader.take("H")):
+                events.append(DeviceEvent(*reader.take("BBBBIii")))
+
+    started = time.monotonic()
+    retries, device.retries = device.retries, 0  # a resent PLAY would play the record, and its events, twice
+    try:
+        frame = device.request(Command.PLAY_MEMORY, struct.pack("<I", len(samples)), timeout=gap_timeout,
+                               on_frame=keep)
+    finally:
+        device.retries = retries
+    reply = Reader(frame.payload)
+    played, crc = reply.take("IH")
+    counters = dict(zip(COUNTER_NAMES, reply.take("I" * len(COUNTER_NAMES))))
+    counters["busy_instructions"] = reply.take("Q")
+    expected_crc = crc16_ccitt(samples.tobytes())
+    if played != len(samples) or crc != expected_crc:
+        raise StreamMismatch(f"{device.url} played {played} samples with CRC 0x{crc:04x}; the host placed "
+                             f"{len(samples)} with CRC 0x{expected_crc:04x}")
+    return StreamResult(events, counters, len(samples), 1, time.monotonic() - started, transport="memory")
 
 
 def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult:
@@ -252,9 +346,14 @@ def _pooled(records: list[dict]) -> dict:
 
 
 def stream_record(device: Device, record, classifier, *, config=None, check_twin: bool = True) -> dict:
-    """One record through the device; record is a ecgcc.data record with raw ADC samples and annotations."""
+    """One record through the device over STREAM frames; record is a StreamRecord."""
+    return record_entry(record, stream_samples(device, record.adc), classifier, config=config, check_twin=check_twin)
+
+
+def record_entry(record, result: StreamResult, classifier, *, config=None, check_twin: bool = True) -> dict:
+    """The report of one record from what the device sent back: R peaks against the annotations,
+    classes, counters, and every event against the twin."""
     samples = record.adc
-    result = stream_samples(device, samples)
     beats = [e.position for e in result.events if e.type == EVENT_BEAT]
     classes = {name: 0 for name in CLASS_NAMES}
     uncertain = 0
@@ -271,6 +370,7 @@ def stream_record(device: Device, record, classifier, *, config=None, check_twin
         "alarms": sum(1 for e in result.events if e.type == EVENT_ALARM and e.flags & FLAG_ACTIVE),
         "busy_instructions": result.counters["busy_instructions"],
         "busy_instructions_per_second_of_ecg": result.counters["busy_instructions"] * record.fs / result.samples_sent,
+        "transport": result.transport,
         "wall_seconds": result.wall_seconds,
         "realtime_factor": result.samples_sent / record.fs / result.wall_seconds,
         "counters": result.counters,
@@ -291,52 +391,133 @@ def stream_record(device: Device, record, classifier, *, config=None, check_twin
     return entry
 
 
+# Fields of an entry that are measurements and differ from run to run: wall-clock time, and the busy
+# instruction count, which takes in the few SysTick interrupts that land inside the monitor's work (and
+# is sometimes one SysTick period off: docs/streaming.md). Everything else must be identical.
+MEASURED_FIELDS = ("wall_seconds", "realtime_factor", "busy_instructions", "busy_instructions_per_second_of_ecg")
+
+
+def comparable_entry(entry: dict) -> dict:
+    """A record's entry without its measurements: what any two runs of the same record must agree on."""
+    kept = {k: v for k, v in entry.items() if k not in MEASURED_FIELDS}
+    kept["counters"] = {k: v for k, v in entry["counters"].items() if k not in MEASURED_FIELDS}
+    return kept
+
+
+@functools.lru_cache(maxsize=4)
+def _classifier_for(model_dir: str):
+    from .hil import CompiledModel
+
+    return reference_classifier(CompiledModel.load(model_dir).tflite)
+
+
+def choose_transport(board: str, requested: str, attached: bool) -> str:
+    """memory: the record is placed in an emulated board's RAM and played there (no serial link in the
+    way); serial: STREAM frames, the path every board has."""
+    has_region = record_memory_region(board) is not None and not attached
+    if requested == "memory" and not has_region:
+        raise UserError(f"--transport memory needs an emulated board with a record region ({board} "
+                        f"{'is attached on a port' if attached else 'has none'})",
+                        hint="use --transport serial, or --board qemu-m4 without --port")
+    if requested == "auto":
+        return "memory" if has_region else "serial"
+    return requested
+
+
+def first_seconds(record: StreamRecord, seconds: float | None) -> StreamRecord:
+    """The record's opening `seconds` (all of it for None), annotations cut to match."""
+    if seconds is None:
+        return record
+    n = int(seconds * record.fs)
+    return StreamRecord(record.name, record.adc[:n], record.fs, record.beat_samples[record.beat_samples < n])
+
+
+def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, transport: str,
+                      check_twin: bool = True, seconds: float | None = None) -> dict:
+    """One record on the worker's board, reported as record_entry does; the unit of work of --jobs."""
+    from .. import firmware
+
+    record = first_seconds(load_stream_record(name, data), seconds)
+    region = record_memory_region(worker.plan.board) if transport == "memory" else None
+    if region is not None and 2 * len(record.adc) <= region[1]:
+        with worker.device_with_memory_image(memory_image(record.adc), region[0]) as device:
+            result = play_from_memory(device, record.adc)
+    else:
+        result = stream_samples(worker.device(), record.adc)
+    entry = record_entry(record, result, _classifier_for(model_dir), config=firmware.monitor_config_for(model_dir),
+                         check_twin=check_twin)
+    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, Se {entry['qrs_se']:.4f} "
+          f"+P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
+          f"{entry['realtime_factor']:.1f}x real time ({entry['transport']})", file=sys.stderr, flush=True)
+    return entry
+
+
+def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=None, transport: str = "auto",
+                   check_twin: bool = True, jobs: int = 1, seconds: float | None = None) -> list[dict]:
+    """Every named record through the monitor, spread over `jobs` boards; entries in the order of names."""
+    from .pool import BoardPlan, map_records
+
+    plan = BoardPlan(board, None if image is None else str(image), tuple(ports))
+    chosen = choose_transport(board, transport, attached=bool(ports))
+    work = functools.partial(stream_one_record, model_dir=str(model_dir), data=None if data is None else str(data),
+                             transport=chosen, check_twin=check_twin, seconds=seconds)
+    return map_records(plan, list(names), work, jobs)
+
+
 def add_stream_arguments(parser) -> None:
     add_board_argument(parser)
-    parser.add_argument("--port", help="serial port or URL of an attached board")
+    parser.add_argument("--port", help="serial port or URL of an attached board (several, comma-separated, "
+                                       "for --jobs)")
     parser.add_argument("--data", help="WFDB record folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--records", help="comma-separated record names (default: MIT-BIH DS2)")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     parser.add_argument("--no-twin", action="store_true", help="skip the Python twin comparison")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="records run on N boards at once: N emulated boards, or the N boards given by --port")
+    parser.add_argument("--transport", choices=("auto", "memory", "serial"), default="auto",
+                        help="memory: an emulated board gets each record in its RAM and plays it at full speed; "
+                             "serial: samples go over the serial link in STREAM frames, as to a real board "
+                             "(auto: memory where the board has a record region)")
+    parser.add_argument("--seconds", type=float, help="only the first S seconds of each record (a quick check)")
     parser.add_argument("--json", help="write the result here")
+    from .labgrid_places import add_labgrid_arguments
+
+    add_labgrid_arguments(parser)
 
 
 def stream_main(args) -> int:
     from .. import firmware
     from ..data.splits import DS2
     from ..model_cache import ensure_model
-    from .emulator import EmulatedBoard
     from .hil import CompiledModel
+    from .labgrid_places import labgrid_ports
+    from .pool import parse_ports
 
+    if args.seconds is not None and args.seconds <= 0:
+        raise UserError(f"--seconds must be positive, not {args.seconds}")
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
-    classifier = reference_classifier(model.tflite)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
     # every record is read (and a broken one refused) before a firmware build or a board is started
-    loaded = [load_stream_record(name, args.data) for name in names]
-    session = None
-    url = args.port
-    if not url:
-        image = firmware.build(args.board, model_dir)
-        session = EmulatedBoard(args.board, image.path).start()
-        url = session.url
-    records = []
-    try:
-        with Device(url, timeout=30) as device:
-            device.info()
-            for name, record in zip(names, loaded):
-                entry = stream_record(device, record, classifier, config=firmware.monitor_config_for(model_dir),
-                                      check_twin=not args.no_twin)
-                records.append(entry)
-                print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, "
-                      f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
-                      f"{entry['realtime_factor']:.1f}x real time", file=sys.stderr)
-    finally:
-        if session is not None:
-            session.stop()
-    result = {"board": args.board, "model": model.identity, "records": records, "total": _pooled(records)}
-    busy = sum(r["busy_instructions"] for r in records)
+    for name in names:
+        load_stream_record(name, args.data)
+    with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
+        if lab_ports and args.port:
+            raise UserError("give --port or labgrid places, not both")
+        ports = lab_ports or parse_ports(args.port)
+        jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
+        image = None if ports else firmware.build(args.board, model_dir).path
+        started = time.monotonic()
+        records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
+                                 transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
+                                 seconds=args.seconds)
+    elapsed = time.monotonic() - started
+    result = {"board": args.board, "model": model.identity, "jobs": jobs, "records": records,
+              "total": _pooled(records)}
     seconds_of_ecg = sum(r["samples_sent"] / r["fs"] for r in records)
+    result["total"]["elapsed_seconds"] = elapsed
+    result["total"]["throughput_realtime_factor"] = seconds_of_ecg / elapsed if elapsed else None
+    busy = sum(r["busy_instructions"] for r in records)
     if seconds_of_ecg and args.board != "host":  # the host build counts nanoseconds, not instructions
         result["total"]["busy_instructions_per_second_of_ecg"] = busy / seconds_of_ecg
         result["total"]["power"] = power_estimate(args.board, busy / seconds_of_ecg)
@@ -346,6 +527,7 @@ def stream_main(args) -> int:
     total = result["total"]
     print(f"total: {total['samples_sent']} samples, {total['beats']} beats, QRS Se {total['qrs_se']:.4f} "
           f"+P {total['qrs_ppv']:.4f}, events equal twin: {total['events_equal_twin']}, "
-          f"{total['realtime_factor']:.1f}x real time")
+          f"{total['realtime_factor']:.1f}x real time per board, {len(records)} records in {elapsed:.1f} s "
+          f"on {jobs} board(s) ({total['throughput_realtime_factor']:.1f}x real time overall)")
     accounted = all(r["samples_accounted"] for r in records)
     return 0 if accounted and total["events_equal_twin"] is not False else 1
