@@ -18,7 +18,7 @@ from ecgcc.harness.firmware_fuzz import build_fuzzer, clang_path, run_fuzzer, se
 from ecgcc.paths import project_root
 
 FIRMWARE = project_root() / "firmware"
-INCLUDES = [FIRMWARE / "app", FIRMWARE / "kernels" / "include", FIRMWARE / "monitor"]
+INCLUDES = [FIRMWARE / "app", FIRMWARE / "kernels" / "include", FIRMWARE / "monitor", FIRMWARE.parent / "boards" / "host"]
 SHORT_RUN_S = int(os.environ.get("ECGCC_FUZZ_SECONDS", "30"))
 
 needs_clang = pytest.mark.skipif(clang_path() is None, reason="clang is not installed (make system-packages installs it)")
@@ -93,7 +93,7 @@ def test_runtime_bound_holds_when_the_buffer_is_too_small(long_model_dir, tmp_pa
 
 
 def _syntax_check(model_dir: Path, *flags: str) -> subprocess.CompletedProcess:
-    sources = [FIRMWARE / "app" / name for name in ("commands.c", "protocol.c", "stream_command.c")]
+    sources = [FIRMWARE / "app" / name for name in ("commands.c", "protocol.c", "stream_command.c", "memory_record.c")]
     return subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-fsyntax-only", *flags,
                            *[f"-I{path}" for path in [*INCLUDES, model_dir]], *map(str, sources)],
                           capture_output=True, text=True)

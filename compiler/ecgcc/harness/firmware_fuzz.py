@@ -35,7 +35,8 @@ def clang_path() -> str | None:
 def fuzzer_sources(model_dir: Path) -> list[Path]:
     root = project_root()
     firmware = root / "firmware"
-    app = [firmware / "app" / name for name in ("protocol.c", "cobs.c", "crc16.c", "commands.c", "stream_command.c")]
+    app = [firmware / "app" / name for name in ("protocol.c", "cobs.c", "crc16.c", "commands.c", "stream_command.c",
+                                                   "memory_record.c")]
     return (app + sorted((firmware / "monitor").glob("*.c")) + sorted((firmware / "kernels").rglob("*.c"))
             + sorted((firmware / "fuzz").glob("*.c")) + sorted(Path(model_dir).glob("*.c")))
 
@@ -48,7 +49,9 @@ def build_fuzzer(model_dir: Path, out: Path, *, extra_flags: tuple[str, ...] = (
     firmware = project_root() / "firmware"
     out.mkdir(parents=True, exist_ok=True)
     exe = out / "fuzz_protocol"
-    includes = [firmware / "app", firmware / "kernels" / "include", firmware / "monitor", firmware / "fuzz", model_dir]
+    # the host board's configuration: the fuzzed firmware is the one the host build runs
+    includes = [firmware / "app", firmware / "kernels" / "include", firmware / "monitor", firmware / "fuzz", model_dir,
+                project_root() / "boards" / "host"]
     command = [clang, "-std=c11", "-g", "-O1", f"-fsanitize={SANITIZERS}", "-fno-sanitize-recover=undefined",
                "-fno-omit-frame-pointer", "-Wall", *extra_flags, *[f"-I{path}" for path in includes],
                *map(str, fuzzer_sources(model_dir)), "-lm", "-o", str(exe)]
