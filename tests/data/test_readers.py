@@ -82,6 +82,8 @@ def test_lead_choice_prefers_mlii_then_ii_then_first():
     index, reason = choose_lead(("V1", "V2"))
     assert index == 0 and "first" in reason
     assert choose_lead(("V1", "V2"), preferred="v2")[0] == 1
+    # SVDB names its channels ECG1 / ECG2; ECG1 is its modified-lead-II-like channel in most records
+    assert choose_lead(("ECG1", "ECG2")) == (0, "lead 'ECG1' (first lead; no MLII or II present)")
 
 
 def test_resampling_moves_annotations_with_the_signal():

@@ -101,9 +101,10 @@ def test_command_line_passes_training_options_and_writes_json(mitdb_dir, tmp_pat
                               "220,119", "--folds", "2", "--epochs", "3", "--class-weight-power", "0.5",
                               "--morphology-dropout", "0.1", "--morphology-segments", "4", "--synthetic-premature", "2",
                               "--synthetic-run-share", "0.25", "--synthetic-previous-wave", "--synthetic-irregular", "1.5",
-                              "--ensemble", "2", "--extra-data", str(tmp_path), "--json", str(out)])
+                              "--ensemble", "2", "--extra-data", str(tmp_path), "--hold-out-extra", "--json", str(out)])
     assert crossval_main(args) == 0
     assert seen["k"] == 2 and seen["records"] == TINY_RECORDS and seen["validation_pool"] == TINY_POOL
+    assert seen["hold_out_extra"] is True
     config = seen["config"]
     assert config.epochs == 3 and config.class_weight_power == 0.5 and config.model.morphology_dropout == 0.1
     assert config.model.morphology_segments == 4 and config.extra_data == str(tmp_path)
@@ -112,3 +113,51 @@ def test_command_line_passes_training_options_and_writes_json(mitdb_dir, tmp_pat
     assert json.loads(out.read_text())["pooled"] == tiny_report["pooled"]
     printed = capsys.readouterr().out
     assert "pooled over 2 patient-wise folds" in printed and "fold 2 held out 119,223" in printed
+
+
+@pytest.fixture(scope="module")
+def extra_folder(mitdb_dir, tmp_path_factory):
+    from ecgcc.data.wfdb_reader import load_wfdb_record
+
+    from foreign_db import write_foreign_record
+
+    folder = tmp_path_factory.mktemp("extra")
+    write_foreign_record(load_wfdb_record(mitdb_dir, "209"), folder, "s1", seconds=240, fs=128)
+    write_foreign_record(load_wfdb_record(mitdb_dir, "118"), folder, "s2", seconds=240, fs=128)
+    return folder
+
+
+def test_extra_patients_are_held_out_once_and_scored(mitdb_dir, extra_folder, tmp_path):
+    from ecgcc.training.extra_data import extra_training_beats
+
+    config = TrainConfig(**{**TINY.__dict__, "extra_data": str(extra_folder)})
+    report = cross_validate(config, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=TINY_POOL,
+                            output=tmp_path, log=lambda *_: None, hold_out_extra=True)
+    folds = report["fold_reports"]
+    held = [name for fold in folds for name in fold["held_out"]]
+    assert sorted(held) == sorted(TINY_RECORDS + ("s1", "s2"))
+    assert report["extra_records"] == ["s1", "s2"]
+    for fold in folds:
+        assert set(fold["extra_train"]) == {"s1", "s2"} - set(fold["held_out"])
+        assert not set(fold["held_out"]) & (set(fold["train"]) | set(fold["validation"]))
+        assert set(fold["validation"]) <= set(TINY_POOL)
+        record = json.loads((tmp_path / f"fold{fold['index'] + 1}" / "training_record.json").read_text())
+        fitted = record["data"]["extra_training_data"]
+        assert (fitted["records"] if fitted else []) == fold["extra_train"]
+        assert record["data"]["validation_beat_records"] == fold["validation"]
+        # the fold scores exactly its held-out patients' beats, every one of them
+        per_record = {name: np.array(matrices["int8"]) for name, matrices in fold["per_record_confusion"].items()}
+        assert all(per_record[name].sum() > 0 for name in fold["held_out"])
+        assert sum(matrix.sum() for matrix in per_record.values()) == fold["beats"]
+    extra_counts = extra_training_beats(extra_folder, show_progress=False).class_counts()
+    by_source = report["pooled_by_source"]
+    for column in ("int8", "float"):
+        parts = [np.array(by_source[source][column]["confusion"]) for source in ("DS1", "extra")]
+        assert np.array_equal(parts[0] + parts[1], np.array(report["pooled"][column]["confusion"]))
+        assert parts[1].sum(axis=1).tolist() == list(extra_counts.values())
+        assert by_source["DS1"][column]["S"]["count"] == 383 + 94 + 73
+
+
+def test_holding_out_extra_patients_needs_an_extra_database(mitdb_dir):
+    with pytest.raises(ValueError, match="extra database"):
+        cross_validate(TINY, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=TINY_POOL, hold_out_extra=True)

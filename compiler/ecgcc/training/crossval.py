@@ -11,6 +11,12 @@ compare configurations on; per-fold and per-patient counts show how much it vari
 
 Only DS1 records are accepted (``splits.assert_design_records``): DS2 stays the untouched
 test set and is never used to choose between configurations.
+
+With ``--extra-data DIR`` the beats of another annotated database join every fold's
+training. With ``--hold-out-extra`` as well, its patients are dealt into the folds beside the
+DS1 patients, so every patient of both is held out once and scored by a model that never saw
+it; the stopping epoch is still chosen on DS1 validation patients. The report then pools the
+held-out beats of both, and each source alone (``pooled_by_source``).
 """
 
 from __future__ import annotations
@@ -29,12 +35,14 @@ from ..data.dataset import BeatSet, build_beat_set
 from ..data.location import ensure_data_dir, resolve_data_dir
 from ..evaluation.metrics import confusion_matrix, metrics_from_confusion
 from ..evaluation.predict import predict_float, predict_int8
+from .extra_data import extra_training_beats
 from .train import TrainConfig, _split_list, add_train_arguments, config_from_args, save_result, train_reference
 
 DEFAULT_FOLDS = 4
 # classes the folds are balanced on: the rare ones that decide the comparison
 BALANCED_CLASSES = ("S", "V")
 COLUMNS = ("int8", "float")
+DS1_SOURCE, EXTRA_SOURCE = "DS1", "extra"
 REPORTED_CLASSES = ("N", "S", "V", "F")
 
 
@@ -44,10 +52,11 @@ class Fold:
     held_out: tuple[str, ...]  # scored, never seen in training or selection
     train: tuple[str, ...]
     validation: tuple[str, ...]  # choose the stopping epoch
+    extra_train: tuple[str, ...] = ()  # records of the extra database fitted in this fold
 
     def to_dict(self) -> dict:
         return {"index": self.index, "held_out": list(self.held_out), "train": list(self.train),
-                "validation": list(self.validation)}
+                "validation": list(self.validation), "extra_train": list(self.extra_train)}
 
 
 def record_class_counts(beat_set: BeatSet) -> dict[str, dict[str, int]]:
@@ -90,22 +99,30 @@ def assign_folds(counts: dict[str, dict[str, int]], k: int, spread=()) -> list[t
     return [tuple(sorted(fold)) for fold in folds]
 
 
-def make_folds(counts: dict[str, dict[str, int]], k: int, validation_pool) -> list[Fold]:
+def make_folds(counts: dict[str, dict[str, int]], k: int, validation_pool,
+               extra_counts: dict[str, dict[str, int]] | None = None) -> list[Fold]:
     """Folds over the patients of ``counts``: each fold's validation patients are those of
-    ``validation_pool`` outside it, and its training patients all the others."""
+    ``validation_pool`` outside it, and its training patients all the others. The patients of
+    ``extra_counts`` (another database, names already checked by ``extra_data``) are dealt
+    into the same folds; those a fold does not hold out are its ``extra_train``."""
     splits.assert_design_records(counts, "cross-validation")
     splits.assert_design_records(validation_pool, "model selection")
+    extra_counts = extra_counts or {}
+    shared = sorted(set(counts) & set(extra_counts))
+    if shared:
+        raise ValueError(f"records {shared} are named in both DS1 and the extra database")
     pool = [name for name in validation_pool if name in counts]
     result = []
-    for index, held_out in enumerate(assign_folds(counts, k, pool)):
+    for index, held_out in enumerate(assign_folds({**counts, **extra_counts}, k, pool)):
         rest = [name for name in sorted(counts) if name not in held_out]
         validation = tuple(name for name in pool if name not in held_out)
         train = tuple(name for name in rest if name not in validation)
+        extra_train = tuple(name for name in sorted(extra_counts) if name not in held_out)
         if not validation or not train:
             raise ValueError(f"fold {index} (held out {list(held_out)}) keeps no "
                              f"{'validation' if not validation else 'training'} patients; "
                              f"validation pool {list(validation_pool)}")
-        result.append(Fold(index, held_out, train, validation))
+        result.append(Fold(index, held_out, train, validation, extra_train))
     return result
 
 
@@ -116,24 +133,37 @@ def _metrics_by_column(confusions: dict[str, np.ndarray]) -> dict:
 def cross_validate(config: TrainConfig, data_dir: Path, k: int = DEFAULT_FOLDS,
                    records: tuple[str, ...] = splits.DS1,
                    validation_pool: tuple[str, ...] = splits.VALIDATION_PATIENTS,
-                   use_cache: bool = True, output: Path | None = None, log=print) -> dict:
+                   use_cache: bool = True, output: Path | None = None, log=print,
+                   hold_out_extra: bool = False) -> dict:
     """Train and score every fold; returns the report (pooled and per-fold metrics)."""
     import keras
 
     splits.assert_design_records(records, "cross-validation")
     splits.assert_design_records(validation_pool, "model selection")
+    if hold_out_extra and not config.extra_data:
+        raise ValueError("holding out the extra database's patients needs an extra database (--extra-data)")
     started = time.monotonic()
     design = build_beat_set(data_dir, list(records), use_cache=use_cache, show_progress=False)
     counts = record_class_counts(design)
-    folds = make_folds(counts, k, validation_pool)
+    extra = None
+    if hold_out_extra:
+        extra = extra_training_beats(config.extra_data, config.extra_records, use_cache=use_cache,
+                                     show_progress=False)
+    folds = make_folds(counts, k, validation_pool, record_class_counts(extra) if extra is not None else None)
     n_classes = len(aami.CLASSES)
     pooled = {column: np.zeros((n_classes, n_classes), np.int64) for column in COLUMNS}
+    by_source = {source: {column: np.zeros((n_classes, n_classes), np.int64) for column in COLUMNS}
+                 for source in (DS1_SOURCE, EXTRA_SOURCE)}
     fold_reports = []
     for fold in folds:
         fold_started = time.monotonic()
         log(f"fold {fold.index + 1}/{k}: held out {','.join(fold.held_out)}; "
-            f"validation {','.join(fold.validation)}; {len(fold.train)} training patients")
+            f"validation {','.join(fold.validation)}; {len(fold.train)} training patients"
+            + (f" + {len(fold.extra_train)} of the extra database" if extra is not None else ""))
         fold_config = replace(config, train_records=fold.train, validation_records=fold.validation)
+        if extra is not None:
+            fold_config = replace(fold_config, extra_data=config.extra_data if fold.extra_train else None,
+                                  extra_records=fold.extra_train or None)
         keras.backend.clear_session()
         result = train_reference(fold_config, data_dir, use_cache=use_cache,
                                  log=lambda text, i=fold.index: log(f"  [fold {i + 1}] {text}"))
@@ -141,10 +171,17 @@ def cross_validate(config: TrainConfig, data_dir: Path, k: int = DEFAULT_FOLDS,
             save_result(result, output / f"fold{fold.index + 1}")
         held = design.from_records(fold.held_out)
         splits.assert_design_records(held.record_names(), "cross-validation scoring")
+        from_ds1 = np.ones(len(held), dtype=bool)
+        if extra is not None:
+            held_extra = extra.from_records(fold.held_out)
+            held = BeatSet.concatenate([held, held_extra])
+            from_ds1 = np.arange(len(held)) < len(held) - len(held_extra)
         predictions = {"int8": predict_int8(result.int8_flatbuffer, held), "float": predict_float(result.model, held)}
         confusions = {column: confusion_matrix(held.labels, predictions[column]) for column in COLUMNS}
         for column in COLUMNS:
             pooled[column] += confusions[column]
+            for source, mask in ((DS1_SOURCE, from_ds1), (EXTRA_SOURCE, ~from_ds1)):
+                by_source[source][column] += confusion_matrix(held.labels[mask], predictions[column][mask])
         per_record = {
             name: {column: confusion_matrix(held.labels[held.records == name],
                                             predictions[column][held.records == name]).tolist()
@@ -170,10 +207,13 @@ def cross_validate(config: TrainConfig, data_dir: Path, k: int = DEFAULT_FOLDS,
         "format": 1,
         "folds": k,
         "records": list(records),
+        "extra_records": extra.record_names() if extra is not None else [],
         "validation_pool": list(validation_pool),
         "dataset_digest": design.digest,
         "parameters": config.to_dict(),
         "pooled": _metrics_by_column(pooled),
+        "pooled_by_source": ({source: _metrics_by_column(matrices) for source, matrices in by_source.items()}
+                             if extra is not None else None),
         "fold_reports": fold_reports,
         "wall_time_s": round(time.monotonic() - started, 1),
     }
@@ -187,15 +227,22 @@ def _short(metrics: dict) -> str:
     return " ".join(f"{c} se {_pct(metrics[c]['se'])} +p {_pct(metrics[c]['ppv'])}" for c in ("N", "S", "V"))
 
 
+def _pooled_lines(pooled: dict, label: str = "") -> list[str]:
+    return [f"{label + column:12s} " + "".join(
+        f"{pooled[column][c]['count']:7d} {_pct(pooled[column][c]['se'])} {_pct(pooled[column][c]['ppv'])}  "
+        for c in REPORTED_CLASSES) for column in COLUMNS]
+
+
 def format_report(report: dict) -> str:
-    lines = [f"pooled over {report['folds']} patient-wise folds of {len(report['records'])} DS1 patients "
+    extra = report.get("extra_records") or []
+    patients = f"{len(report['records'])} DS1" + (f" + {len(extra)} extra" if extra else "")
+    lines = [f"pooled over {report['folds']} patient-wise folds of {patients} patients "
              f"({report['pooled']['int8']['beats']} beats), Se / +P in %:"]
-    header = "model  " + "".join(f"{c + ' n':>7s} {c + ' Se':>5s} {c + ' +P':>5s}  " for c in REPORTED_CLASSES)
+    header = "model       " + "".join(f"{c + ' n':>7s} {c + ' Se':>5s} {c + ' +P':>5s}  " for c in REPORTED_CLASSES)
     lines.append(header)
-    for column in COLUMNS:
-        metrics = report["pooled"][column]
-        lines.append(f"{column:6s} " + "".join(
-            f"{metrics[c]['count']:7d} {_pct(metrics[c]['se'])} {_pct(metrics[c]['ppv'])}  " for c in REPORTED_CLASSES))
+    lines += _pooled_lines(report["pooled"])
+    for source, pooled in (report.get("pooled_by_source") or {}).items():
+        lines += _pooled_lines(pooled, f"{source} ")
     lines.append("per fold (int8):")
     for fold in report["fold_reports"]:
         lines.append(f"  fold {fold['index'] + 1} held out {','.join(fold['held_out']):28s} "
@@ -216,6 +263,9 @@ def add_crossval_arguments(parser: argparse.ArgumentParser) -> None:
     add_train_arguments(parser)
     parser.add_argument("--folds", type=int, default=DEFAULT_FOLDS, help="number of patient-wise folds")
     parser.add_argument("--json", help="write the full report (pooled, per fold, per patient) to this file")
+    parser.add_argument("--hold-out-extra", action="store_true",
+                        help="deal the --extra-data patients into the folds too, so each is held out once and "
+                             "scored (default: they join every fold's training)")
 
 
 def crossval_main(args: argparse.Namespace) -> int:
@@ -224,7 +274,8 @@ def crossval_main(args: argparse.Namespace) -> int:
     records = _split_list(args.records) or splits.DS1
     validation_pool = _split_list(args.validation_records) or splits.VALIDATION_PATIENTS
     report = cross_validate(config, data_dir, k=args.folds, records=records, validation_pool=validation_pool,
-                            use_cache=not args.no_cache, output=Path(args.output) if args.output else None)
+                            use_cache=not args.no_cache, output=Path(args.output) if args.output else None,
+                            hold_out_extra=args.hold_out_extra)
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
