@@ -10,6 +10,8 @@
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define SYSTICK_RELOAD 0xFFFFFFu
+#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
+#define ICSR_PENDSTSET (1u << 26)
 
 static volatile uint32_t systick_wraps;
 
@@ -21,12 +23,19 @@ void cortex_m_counter_start(void) {
     SYST_CSR = 0x7u; /* processor clock, interrupt on wrap, enabled */
 }
 
+/* The counter can reload before its wrap interrupt has run: with interrupts masked, inside another
+ * handler, or (under QEMU) within the block of instructions that crossed the reload. The wrap is then
+ * pending and not yet in systick_wraps, while the value read has already started again from the top,
+ * so the time would step back by one whole period. A pending wrap with a value in the upper half of the
+ * range means the value was read after that reload: count the wrap. */
 static uint64_t systick_ticks(void) {
-    uint32_t wraps, value;
+    uint32_t wraps, value, pending;
     do {
         wraps = systick_wraps;
         value = SYST_CVR;
+        pending = SCB_ICSR & ICSR_PENDSTSET;
     } while (wraps != systick_wraps);
+    if (pending && value > SYSTICK_RELOAD / 2u) wraps++;
     return (uint64_t)wraps * (SYSTICK_RELOAD + 1u) + (SYSTICK_RELOAD - value);
 }
 

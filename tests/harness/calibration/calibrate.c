@@ -35,6 +35,22 @@ __attribute__((noinline)) static uint32_t use_frame(uint32_t seed) {
     return frame[seed % FRAME_BYTES];
 }
 
+#ifdef CALIBRATE_WRAP
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+/* Reads the counter across one SysTick reload with interrupts masked, so the wrap interrupt is still
+ * pending when the reloaded value is read: the count must still go forward. Returns 1 if it stepped back. */
+static int steps_back_across_a_masked_wrap(void) {
+    __asm volatile("cpsid i" ::: "memory");
+    uint64_t before = board_instructions();
+    uint32_t previous = SYST_CVR, now;
+    while ((now = SYST_CVR) <= previous) previous = now;   /* counts down until it reloads */
+    uint64_t after = board_instructions();
+    __asm volatile("cpsie i" ::: "memory");
+    return after < before;
+}
+#endif
+
 int main(void) {
     static const uint32_t iterations[] = {1000u, 101000u, 1001000u};
     board_init();
@@ -59,6 +75,10 @@ int main(void) {
     put_u32(board_stack_high_water());
     put_text(" ");
     put_u32(FRAME_BYTES + (sink & 0u));
+#ifdef CALIBRATE_WRAP
+    put_text("\nwrap ");
+    put_u32((uint32_t)steps_back_across_a_masked_wrap());
+#endif
     put_text("\ndone\n");
     for (;;) {
     }
