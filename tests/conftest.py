@@ -34,6 +34,17 @@ def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def mitdb_dir():
+    """The MIT-BIH Arrhythmia Database ($ECGCC_DATA_DIR, default ../shared/data/mitdb)."""
+    from ecgcc.data.location import default_data_dir
+
+    directory = default_data_dir()
+    if not (directory / "100.hea").is_file():
+        pytest.skip(f"MIT-BIH not found in {directory} (set ECGCC_DATA_DIR)")
+    return directory
+
+
+@pytest.fixture(scope="session")
 def small_model_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "small_ecg.tflite"
     path.write_bytes(small_ecg_classifier_tflite())

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecgcc.data.location import default_data_dir
-
 # record: (first sample, minutes): 100 plain sinus; 201 AF until 6:18 of the excerpt; 207 from 21:00, its
 # ventricular flutter episode then runs from 4:41 to 6:19 (beats in it are not scored)
 EXCERPTS = {"100": (0, 6.0), "201": (0, 7.0), "207": (21 * 60 * 360, 7.0)}
-
-
-@pytest.fixture(scope="session")
-def mitdb_dir():
-    directory = default_data_dir()
-    if not (directory / "100.hea").is_file():
-        pytest.skip(f"MIT-BIH not found in {directory} (set ECGCC_DATA_DIR)")
-    return directory
 
 
 @pytest.fixture(scope="session")
