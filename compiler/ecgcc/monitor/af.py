@@ -1,6 +1,7 @@
 """Twin of firmware/monitor/af.c: atrial fibrillation from the R-R sequence
-(median of bigeminy-tolerant RR changes over the mean RR), intervals next to
-V beats left out."""
+(median of bigeminy-tolerant RR changes over the mean RR, a lower threshold to
+end an episode than to start one), intervals next to V or S beats and
+intervals longer than af_max_rr_ms left out."""
 
 from __future__ import annotations
 
