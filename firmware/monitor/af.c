@@ -89,12 +89,12 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic,
         return;
     }
     if (position <= a->last_good) return;
-    skip = ectopic || a->last_ectopic;
+    skip = ectopic || a->last_ectopic || position - a->last_good > ECG_MS_TO_SAMPLES(ECG_AF_MAX_RR_MS);
     updated = skip ? 0 : add_interval(a, position - a->last_good);
     a->last_good = position;
     a->last_ectopic = (uint8_t)(ectopic != 0);
     if (!updated) return;
-    fibrillation = a->irregularity > ECG_AF_IRREGULARITY_MIN;
+    fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN);
     a->run = fibrillation != a->active ? a->run + 1 : 0;
     if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
         a->active = 1;

@@ -7,10 +7,13 @@
  * both changes are large. The median over the last AF_SPAN beats is the
  * irregularity: a lone ectopic beat moves two values, not the median.
  * Irregularity above ECG_AF_IRREGULARITY_MIN for ECG_AF_ONSET_BEATS beats in
- * a row starts an episode, below it for ECG_AF_END_BEATS beats ends it; the
- * alarm is raised once the episode has lasted the configured minimum.
- * Intervals that begin or end on a ventricular ectopic beat (class V) are
- * left out, as the compensatory pause would read as irregularity; beats in
+ * a row starts an episode; at or below the lower ECG_AF_IRREGULARITY_END for
+ * ECG_AF_END_BEATS beats ends it (hysteresis keeps an episode whole while the
+ * response stays moderately irregular); the alarm is raised once the episode
+ * has lasted the configured minimum.
+ * Intervals that begin or end on an ectopic beat (class V or S) are left
+ * out, as the premature beat and its pause would read as irregularity, and so
+ * are intervals longer than ECG_AF_MAX_RR_MS (sinus pauses); beats in
  * poor signal quality break the RR chain (no interval is formed across
  * them) and are not judged. Integer arithmetic, work per beat only. */
 #ifndef ECG_AF_H
@@ -38,7 +41,7 @@ typedef struct {
     int32_t change_count;
     int32_t last_good;              /* position of the chain's last beat */
     uint8_t chained;                /* last_good is valid */
-    uint8_t last_ectopic;           /* the chain's last beat was ventricular */
+    uint8_t last_ectopic;           /* the chain's last beat was ectopic (V or S) */
     int32_t irregularity;           /* latest median, 1/256 of the mean RR */
     uint8_t active, raised;
     int32_t run;
@@ -48,7 +51,7 @@ typedef struct {
 void af_init(af_detector_t *a, int32_t min_ms);
 /* Each beat in order, once classified; 'unreadable' when its signal quality
  * was poor, the rhythm is ventricular fibrillation, or the model classed it
- * with low confidence; 'ectopic' when it was classed V. Reports the AF alarm. */
+ * with low confidence; 'ectopic' when it was classed V or S. Reports the AF alarm. */
 void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
 
 #endif

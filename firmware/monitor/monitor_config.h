@@ -223,14 +223,25 @@
 #endif
 /* Median RR change (1/256 of the mean RR) above which the rhythm is irregular. */
 #ifndef ECG_AF_IRREGULARITY_MIN
-#define ECG_AF_IRREGULARITY_MIN 16
+#define ECG_AF_IRREGULARITY_MIN 20
+#endif
+/* Median RR change below which an episode under way counts as regular again
+ * (lower than the onset threshold: an episode holds while the rhythm stays
+ * moderately irregular). */
+#ifndef ECG_AF_IRREGULARITY_END
+#define ECG_AF_IRREGULARITY_END 16
+#endif
+/* An interval longer than this (ms) is left out: sinus pauses and dropped
+ * beats, not the ventricular response to fibrillation. */
+#ifndef ECG_AF_MAX_RR_MS
+#define ECG_AF_MAX_RR_MS 1250
 #endif
 /* Irregular beats in a row that start an episode, regular ones that end it. */
 #ifndef ECG_AF_ONSET_BEATS
-#define ECG_AF_ONSET_BEATS 8
+#define ECG_AF_ONSET_BEATS 6
 #endif
 #ifndef ECG_AF_END_BEATS
-#define ECG_AF_END_BEATS 8
+#define ECG_AF_END_BEATS 12
 #endif
 /* Default for monitor_config_t.af_min_ms: the alarm once an episode lasts this long. */
 #ifndef ECG_AF_MIN_MS

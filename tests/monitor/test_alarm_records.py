@@ -82,12 +82,15 @@ def vf_figures():
     return figures, median_delay
 
 
-@pytest.mark.xfail(strict=True, reason="measured: see docs/alarms.md")
 def test_af_episodes_on_the_seven_af_records():
     figures = af_figures()
     assert figures["episode_se"] >= 0.90
     assert figures["episode_ppv"] >= 0.90
-    assert figures["duration_se"] >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="measured: duration Se 0.865, see docs/alarms.md")
+def test_af_duration_on_the_seven_af_records():
+    assert af_figures()["duration_se"] >= 0.95
 
 
 @pytest.mark.xfail(strict=True, reason="measured: see docs/alarms.md")
@@ -116,10 +119,7 @@ def test_vf_alarms_come_within_5_s_and_find_most_episodes():
     assert figures["episode_ppv"] >= 0.85
 
 
-NOT_YET = pytest.mark.xfail(strict=True, reason="measured: false AF episodes at 6 dB, see docs/alarms.md")
-
-
-@pytest.mark.parametrize("record", [pytest.param(r, marks=NOT_YET) if r == "118e06" else r for r in NSTDB])
+@pytest.mark.parametrize("record", NSTDB)
 def test_no_vf_or_af_alarm_on_noise_stress_records(record):
     events, _, n = run("nstdb", record)
     assert detected_episodes(events, ALARM_VF, n)[0] == []

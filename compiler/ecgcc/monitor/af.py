@@ -1,6 +1,7 @@
 """Twin of firmware/monitor/af.c: atrial fibrillation from the R-R sequence
-(median of bigeminy-tolerant RR changes over the mean RR), intervals next to
-V beats left out."""
+(median of bigeminy-tolerant RR changes over the mean RR, a lower threshold to
+end an episode than to start one), intervals next to V or S beats and
+intervals longer than af_max_rr_ms left out."""
 
 from __future__ import annotations
 
@@ -64,13 +65,13 @@ class AfDetector:
             return
         if position <= self.last_good:
             return
-        skip = ectopic or self.last_ectopic
+        skip = ectopic or self.last_ectopic or position - self.last_good > cfg.ms(cfg.af_max_rr_ms)
         updated = False if skip else self._add_interval(position - self.last_good)
         self.last_good = position
         self.last_ectopic = ectopic
         if not updated:
             return
-        fibrillation = self.irregularity > cfg.af_irregularity_min
+        fibrillation = self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
         self.run = self.run + 1 if fibrillation != self.active else 0
         if not self.active and self.run >= cfg.af_onset_beats:
             self.active, self.raised, self.run = True, False, 0

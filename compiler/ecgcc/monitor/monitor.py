@@ -21,6 +21,7 @@ from .events import (
     CLASS,
     CLASS_COUNT,
     CLASS_Q,
+    CLASS_S,
     CLASS_V,
     FLAG_ACTIVE,
     FLAG_LOW_CONFIDENCE,
@@ -167,7 +168,7 @@ def run_monitor(
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
         # AF reads only readable beats the model (if it saw them) classed with confidence
         unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
-        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, beat_class == CLASS_V, ev)
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, beat_class in (CLASS_V, CLASS_S), ev)
         state["awaiting"] = False
 
     def release_window(ev: Events):
