@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..boards import add_board_argument
 from ..errors import UserError
 from ..harness.stream import load_stream_record, reference_classifier, stream_samples, twin_events
 from .ec57 import (LEARNING_PERIOD_S, average_figures, format_tables, gross_figures, record_figures,
@@ -27,8 +28,8 @@ NOISE_STRESS_NAME = re.compile(r"^(\d+)e(_?\d+)$")
 
 
 def add_ec57_arguments(parser) -> None:
-    parser.add_argument("--board", default="qemu-m4",
-                        help="board to stream to (an emulated board is started; `host` runs the host build)")
+    add_board_argument(parser, help_text="board to stream to (an emulated board is started; `host` runs the host "
+                                         "build)")
     parser.add_argument("--port", help="serial port or URL of an attached board")
     parser.add_argument("--data", help="WFDB folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--records", help="comma-separated record names (default: every annotated record in --data)")
