@@ -10,6 +10,10 @@ APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT_ARG := $(if $(PORT),--port $(PORT),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
+# `make hil COUNT=40` runs a short check; HIL_DIR is where its reports go.
+COUNT ?=
+COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
+HIL_DIR ?= .build
 
 .PHONY: setup system-packages demo build flash hil stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
 
@@ -46,7 +50,7 @@ flash: setup
 	$(BIN)/ecgcc flash --board $(BOARD) $(MODEL_ARG) $(PORT_ARG)
 
 hil: setup
-	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) --json .build/hil-$(BOARD).json --pdf .build/hil-$(BOARD).pdf
+	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) $(COUNT_ARG) --json $(HIL_DIR)/hil-$(BOARD).json --pdf $(HIL_DIR)/hil-$(BOARD).pdf
 
 # The 22 DS2 records through the monitor, spread over JOBS boards (emulated unless PORT names them).
 JOBS ?= 2

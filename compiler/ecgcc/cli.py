@@ -58,7 +58,7 @@ def _flash(args) -> int:
 
 
 def _hil(args) -> int:
-    from .harness.hil import hil_main
+    from .harness.hil_cli import hil_main
 
     return hil_main(args)
 
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("hil", help="hardware-in-the-loop check: device outputs against the references, "
                                         "with a JSON, HTML (and PDF) report")
-    from .harness.hil import add_hil_arguments
+    from .harness.hil_cli import add_hil_arguments
 
     add_hil_arguments(p)
     p.set_defaults(run=_hil)

@@ -23,7 +23,8 @@ def verdict_line(result: dict) -> str:
 
 
 def demo_main(args) -> int:
-    from .harness.hil import format_table, run_hil
+    from .harness.hil import run_hil
+    from .harness.hil_cli import format_table
     from .progress import progress_callback
 
     model_dir = ensure_model(args.board)

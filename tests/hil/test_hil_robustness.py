@@ -9,8 +9,8 @@ import pytest
 from ecgcc import cli, firmware
 from ecgcc.harness import report
 from ecgcc.harness.emulator import EmulatedBoard
-from ecgcc.harness.hil import (EXIT_DEVICE, EXIT_FAIL, CompiledModel, HilRunner, ModelMismatch, RunAborted,
-                               random_vectors, run_hil)
+from ecgcc.harness.hil import CompiledModel, HilRunner, ModelMismatch, RunAborted, random_vectors, run_hil
+from ecgcc.harness.hil_cli import EXIT_DEVICE, EXIT_FAIL
 from tests.conftest import small_ecg_classifier_tflite
 from tests.hil.line_proxy import LineProxy
 

@@ -11,7 +11,7 @@ import pytest
 from ecgcc import provenance
 from ecgcc.harness import report
 from ecgcc.harness.criteria import CriteriaError
-from ecgcc.harness.hil import format_table
+from ecgcc.harness.hil_cli import format_table
 from tests.hil.synthetic import synthetic_model, synthetic_result, synthetic_vector_set
 
 

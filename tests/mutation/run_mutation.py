@@ -25,7 +25,7 @@ WORK = ROOT / ".build" / "mutation"
 
 # module file (inside compiler/) -> functions whose mutants must all be killed
 TARGETS = {
-    "ecgcc/harness/hil.py": ["outputs_equal", "_first_difference", "record_reply"],
+    "ecgcc/harness/hil_check.py": ["outputs_equal", "_first_difference", "record_reply"],
 }
 TESTS = ["tests/harness/test_roundtrip.py", "-k", "wrong_reply or differently or counted"]
 COPIED = ["tests", "templates", "firmware", "boards", "platformio.ini"]

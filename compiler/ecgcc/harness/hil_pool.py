@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .hil import DeviceEvent, HilResult, RunAborted
+from .hil_check import DeviceEvent, HilResult
+from .hil_runner import RunAborted
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def make_shards(inputs: list, expected: list[np.ndarray] | None, parts: int) -> 
 
 def _run_shard(worker, shard: Shard, *, model_dir: str, elf: str | None, timeout: float, max_recoveries: int,
                reconnect_timeout: float) -> HilResult:
-    from .hil import run_one_board
+    from .hil_runner import run_one_board
 
     try:
         return run_one_board(worker.plan.board, model_dir, shard.inputs, shard.expected, port=worker.url,

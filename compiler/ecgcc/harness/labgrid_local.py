@@ -74,7 +74,7 @@ def local_lab(board: str, image, count: int, folder: Path) -> Iterator[tuple[str
 
 def main(argv=None) -> int:
     from .. import firmware
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--board", default="qemu-m4")

@@ -49,7 +49,7 @@ def _profile_top(profile: cProfile.Profile, count: int = 6) -> list[dict]:
 
 def measure(board: str, record_name: str, seconds: float, chunks=(16, 128, 512)) -> dict:
     from .. import firmware
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from .device import Device
     from .emulator import EmulatedBoard
     from .stream import first_seconds, load_stream_record, memory_image, play_from_memory, record_memory_region
