@@ -86,3 +86,45 @@ def test_environment_file_targets_resolve_to_their_places(lab, tmp_path):
         for place in places:
             _client(coordinator, "-p", place, "release")
     assert len(urls) == 2 and len(set(urls)) == 2 and all(url.startswith("socket://127.0.0.1:") for url in urls)
+
+
+PLUGIN_TEST = '''
+import os
+
+from ecgcc.harness.device import Device
+from ecgcc.harness.labgrid_local import labgrid_client
+
+
+def test_the_worker_gets_its_place(device_port, request):
+    assert device_port == os.environ["EXPECTED_URL"]
+    coordinator = request.config.getoption("lg_coordinator")
+    assert "acquired: None" not in labgrid_client(coordinator, "-p", os.environ["EXPECTED_PLACE"], "show")
+    with Device(device_port) as device:
+        assert device.info().supports_stream
+'''
+
+
+def _run_plugin(tmp_path, *options, env=()):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "test_on_place.py").write_text(PLUGIN_TEST)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_on_place.py", *options],
+                          cwd=tmp_path, env={**os.environ, **dict(env)}, capture_output=True, text=True, timeout=300)
+
+
+def test_pytest_plugin_takes_a_labgrid_place_per_xdist_worker(lab, tmp_path):
+    coordinator, places = lab
+    with place_urls(places, coordinator) as urls:  # where each place's board is (released at once)
+        pass
+    worker = {"PYTEST_XDIST_WORKER": "gw1", "PYTEST_XDIST_WORKER_COUNT": "2",
+              "EXPECTED_PLACE": places[1], "EXPECTED_URL": urls[1]}
+    done = _run_plugin(tmp_path, "--lg-coordinator", coordinator, "--lg-place", ",".join(places), env=worker)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "acquired: None" in _client(coordinator, "-p", places[1], "show")  # released after the session
+    assert "acquired: None" in _client(coordinator, "-p", places[0], "show")  # never taken by this worker
+    # a wrong expectation fails, so the check inside is real
+    wrong = {**worker, "EXPECTED_URL": urls[0]}
+    assert _run_plugin(tmp_path, "--lg-coordinator", coordinator, "--lg-place", ",".join(places),
+                       env=wrong).returncode == 1

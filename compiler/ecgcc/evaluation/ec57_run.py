@@ -10,7 +10,7 @@ a sample is lost, or the two scorers disagree.
 """
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 import re
 import sys
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..boards import add_board_argument
 from ..errors import UserError
-from ..harness.stream import load_stream_record, reference_classifier, stream_samples, twin_events
+from ..harness.stream import (load_stream_record, memory_image, play_from_memory, record_memory_region, stream_samples,
+                              twin_events)
 from .ec57 import (LEARNING_PERIOD_S, average_figures, format_tables, gross_figures, record_figures,
                    score_record)
 from .ec57_annotations import monitor_annotations, read_reference
@@ -30,7 +31,7 @@ NOISE_STRESS_NAME = re.compile(r"^(\d+)e(_?\d+)$")
 def add_ec57_arguments(parser) -> None:
     add_board_argument(parser, help_text="board to stream to (an emulated board is started; `host` runs the host "
                                          "build)")
-    parser.add_argument("--port", help="serial port or URL of an attached board")
+    parser.add_argument("--port", help="serial port or URL of an attached board (several, comma-separated, for --jobs)")
     parser.add_argument("--data", help="WFDB folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--records", help="comma-separated record names (default: every annotated record in --data)")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
@@ -40,6 +41,16 @@ def add_ec57_arguments(parser) -> None:
                         help="seconds at the start of each record left unscored (EC57: 300)")
     parser.add_argument("--check-wfdb", action="store_true",
                         help="also score with WFDB's bxb/epicmp/sumstats and fail if any figure differs")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="records run on N boards at once: N emulated boards, or the N boards given by --port "
+                             "or the labgrid places (with --twin: N processes)")
+    parser.add_argument("--transport", choices=("auto", "memory", "serial"), default="auto",
+                        help="memory: an emulated board gets each record in its RAM and plays it at full speed; "
+                             "serial: samples go over the serial link in STREAM frames, as to a real board "
+                             "(auto: memory where the board has a record region)")
+    from ..harness.labgrid_places import add_labgrid_arguments
+
+    add_labgrid_arguments(parser)
 
 
 def record_names(data_dir: Path, records: str | None) -> list[str]:
@@ -112,6 +123,60 @@ def score_stream(name, data_dir, stream, classifier, config, start_s) -> tuple:
     return entry, score, test
 
 
+def device_stream(worker, transport: str):
+    """How one record's samples reach the worker's board: placed in an emulated board's RAM and played
+    there (memory), or sent in STREAM frames over its serial link."""
+    region = record_memory_region(worker.plan.board) if transport == "memory" else None
+
+    def stream(samples):
+        if region is not None and 2 * len(samples) <= region[1]:
+            with worker.device_with_memory_image(memory_image(samples), region[0]) as device:
+                return play_from_memory(device, samples)
+        return stream_samples(worker.device(), samples)
+    return stream
+
+
+def ec57_one_record(worker, name: str, *, data_dir: str, model_dir: str, transport: str | None,
+                    start_s: float) -> tuple:
+    """One record on the worker's board (transport None: the twin alone), scored; the unit of work of --jobs."""
+    from .. import firmware
+    from ..harness.stream import _classifier_for
+
+    stream = None if transport is None else device_stream(worker, transport)
+    entry, score, test = score_stream(name, Path(data_dir), stream, _classifier_for(model_dir),
+                                      firmware.monitor_config_for(model_dir), start_s)
+    print(f"{name}: QRS Se {_pct(entry['qrs']['se'])} +P {_pct(entry['qrs']['ppv'])}, "
+          f"samples {entry['samples_processed']}/{entry['samples_sent']}, "
+          f"twin equal: {entry['events_equal_twin']}", file=sys.stderr, flush=True)
+    return entry, score, test
+
+
+def run_records(args, names, data_dir: Path, model_dir) -> tuple[list, str]:
+    """Every record through the device (or the twin), spread over --jobs boards; results in the order of
+    names, so any number of boards gives what one gives. Returns them and the transport used."""
+    from .. import firmware
+    from ..harness.labgrid_places import labgrid_ports
+    from ..harness.pool import BoardPlan, map_records, parse_ports
+    from ..harness.stream import choose_transport
+
+    def work(transport):
+        return functools.partial(ec57_one_record, data_dir=str(data_dir), model_dir=str(model_dir),
+                                 transport=transport, start_s=args.learning_period)
+
+    if args.twin:
+        plan = BoardPlan(args.board, boardless=True)
+        return map_records(plan, names, work(None), args.jobs), "twin"
+    with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
+        if lab_ports and args.port:
+            raise UserError("give --port or labgrid places, not both")
+        ports = lab_ports or parse_ports(args.port)
+        jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
+        transport = choose_transport(args.board, args.transport, attached=bool(ports))
+        image = None if ports else str(firmware.build(args.board, model_dir).path)
+        plan = BoardPlan(args.board, image, ports)
+        return map_records(plan, names, work(transport), jobs), transport
+
+
 def ec57_main(args) -> int:
     from .. import firmware
     from ..demo import ensure_model
@@ -128,42 +193,24 @@ def ec57_main(args) -> int:
     if args.check_wfdb and args.learning_period != LEARNING_PERIOD_S:
         raise UserError("--check-wfdb scores with the tools' standard 5-minute learning period",
                         hint="drop --learning-period")
+    if args.twin and (args.port or args.lg_place or args.lg_env):
+        raise UserError("--twin runs without a device", hint="drop --port and the labgrid options, or --twin")
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
-    classifier = reference_classifier(model.tflite)
     config = firmware.monitor_config_for(model_dir)
     if config is None:
         raise UserError(f"the model in {model_dir} is not a beat classifier the monitor can use",
                         hint="use the reference ECG model (omit --model)")
 
-    entries, scores, tests = [], [], []
-    with contextlib.ExitStack() as stack:
-        device = None
-        if not args.twin:
-            from ..harness.device import Device
-            from ..harness.emulator import EmulatedBoard
-
-            url = args.port
-            if not url:
-                image = firmware.build(args.board, model_dir)
-                session = EmulatedBoard(args.board, image.path).start()
-                stack.callback(session.stop)
-                url = session.url
-            device = stack.enter_context(Device(url, timeout=30))
-            device.info()
-        for name in names:
-            stream = None if device is None else (lambda samples: stream_samples(device, samples))
-            entry, score, test = score_stream(name, data_dir, stream, classifier, config, args.learning_period)
-            entries.append(entry)
-            scores.append(score)
-            tests.append(test)
-            print(f"{name}: QRS Se {_pct(entry['qrs']['se'])} +P {_pct(entry['qrs']['ppv'])}, "
-                  f"samples {entry['samples_processed']}/{entry['samples_sent']}, "
-                  f"twin equal: {entry['events_equal_twin']}", file=sys.stderr)
+    results, transport = run_records(args, names, data_dir, model_dir)
+    entries = [entry for entry, _, _ in results]
+    scores = [score for _, score, _ in results]
+    tests = [test for _, _, test in results]
 
     figures = [{k: e[k] for k in ("qrs", "veb", "sveb", "af", "vf")} for e in entries]
     gross, average = gross_figures(scores), average_figures(figures)
-    report = {"board": args.board, "mode": "twin" if args.twin else "device", "data": str(data_dir), "model": model.identity,
+    report = {"board": args.board, "mode": "twin" if args.twin else "device",
+              "transport": transport, "data": str(data_dir), "model": model.identity,
               "learning_period_s": args.learning_period, "gross": gross, "average": average, "records": entries}
     stress = noise_stress(zip(names, scores))
     if stress:

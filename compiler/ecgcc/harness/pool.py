@@ -26,6 +26,7 @@ class BoardPlan:
     urls: tuple[str, ...] = ()
     icount: bool = True
     device_timeout: float = 30.0
+    boardless: bool = False  # work that needs no board (the twin alone): workers only spread the computing
 
     def workers_for(self, jobs: int) -> int:
         if jobs < 1:
@@ -33,7 +34,7 @@ class BoardPlan:
         if self.urls and jobs > len(self.urls):
             raise UserError(f"--jobs {jobs} needs {jobs} attached boards, but {len(self.urls)} port(s) were given",
                             hint="give one port per board, comma-separated: --port /dev/ttyACM0,/dev/ttyACM1")
-        if not self.urls and self.image is None:
+        if not self.urls and self.image is None and not self.boardless:
             raise UserError("no firmware image and no port: nothing to run on")
         return jobs
 
@@ -53,6 +54,8 @@ class BoardWorker:
         from .device import Device
         from .emulator import EmulatedBoard
 
+        if self.plan.boardless:
+            raise RuntimeError("this work was planned without a board")
         if self._device is None:
             url = self.url
             if url is None:
