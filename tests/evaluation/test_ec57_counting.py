@@ -214,3 +214,78 @@ def test_episodes_are_clipped_to_the_scored_period_and_short_ones_dropped():
     # no record length: epicmp then sets its end time to -1 and scores no episode; so does the scorer
     got = compare_episodes(af(20, 40), af(20, 40), "AF", FS, 0, start_s=10.0).as_dict()
     assert (got["tp_se"], got["fn"], got["reference_s"]) == (0, 0, 0)
+
+
+def test_beats_exactly_at_the_start_and_at_the_end_are_scored():
+    start = 10 * FS
+    on_start = [A(start, "N"), A(start + FS, "N")]
+    assert compare_beats(on_start, on_start, FS, LENGTH, start_s=10.0).qrs() == (2, 0, 0)
+    last = second_beats(20)
+    assert compare_beats(last, last, FS, last[-1].sample, start_s=10.0).qrs() == (10, 0, 0)
+    # the default learning period is five minutes
+    five = [A(300 * FS, "N"), A(300 * FS + 200, "N")]
+    assert compare_beats(five, five, FS, 400 * FS).qrs() == (2, 0, 0)
+    # a record one sample long scores nothing; a length of 0 means "to the last reference beat"
+    assert compare_beats(last, last, FS, 1, start_s=0.0).qrs() == (0, 0, 0)
+
+
+def test_extra_beats_in_a_reference_shutdown_are_x_and_in_flutter_not_scored():
+    reference = sorted(second_beats(skip=set(range(20, 30))) + [A(20 * FS, "~", subtype=0x30), A(30 * FS, "~")],
+                       key=lambda a: a.sample)
+    counts = compare_beats(reference, second_beats(), FS, LENGTH, start_s=10.0)
+    assert counts.pairs == Counter({("N", "N"): 40, ("X", "N"): 10})
+    # a shutdown left open at the end of the reference lasts to the end of the record
+    reference = second_beats(40) + [A(40 * FS, "~", subtype=0x30)]
+    counts = compare_beats(reference, second_beats(), FS, LENGTH, start_s=10.0)
+    assert counts.pairs == Counter({("N", "N"): 30, ("X", "N"): 20})
+    # so does one left open on the test side: reference beats after it are missed as X
+    test = second_beats(40) + [A(40 * FS, "~", subtype=0x30)]
+    counts = compare_beats(second_beats(), test, FS, LENGTH, start_s=10.0)
+    assert counts.pairs == Counter({("N", "N"): 30, ("N", "X"): 20})
+
+
+def test_a_single_shutdown_mark_shuts_the_gap_around_it_down():
+    # AHA style: one noise mark in mid-shutdown; the shutdown spans from the window after the last beat
+    # to the window before the next annotation
+    test = sorted(second_beats(skip=set(range(20, 30))) + [A(25 * FS, "~", subtype=0x30)], key=lambda a: a.sample)
+    counts = compare_beats(second_beats(), test, FS, LENGTH, start_s=10.0)
+    assert counts.pairs == Counter({("N", "N"): 40, ("N", "X"): 10})
+
+
+@pytest.mark.parametrize("reference, test, pairs", [
+    # a test beat midway between two reference beats goes to the later one
+    ([1000, 1100], [1050], {("N", "O"): 1, ("N", "N"): 1}),
+    # a reference beat midway between two test beats takes the later one
+    ([1050], [1000, 1100], {("O", "N"): 1, ("N", "N"): 1}),
+    # a test beat before its reference, with the next reference and next test beat as close to each other
+    ([1000, 1080], [980, 1060], {("N", "N"): 2}),
+    ([1000, 1100], [960, 1090], {("N", "N"): 2}),
+    ([1000, 1100], [1040, 1130], {("N", "N"): 2}),
+    # a test beat as far from its reference as from the next: the reference is missed, the next one matched
+    ([1000, 1060], [1030, 1100], {("N", "O"): 1, ("N", "N"): 1, ("O", "N"): 1}),
+])
+def test_ties_are_broken_the_same_way_every_time(reference, test, pairs):
+    """The matcher's comparisons follow bxb's (strict on distances, inclusive on the window); that the
+    result is bxb's on real records is test_ec57_wfdb's job, this pins each tie so a change shows."""
+    got = compare_beats([A(s, "N") for s in reference], [A(s, "N") for s in test], FS, 5000, start_s=0.5)
+    assert got.pairs == Counter(pairs)
+
+
+def test_episode_edges_length_overlap_and_record_end():
+    # an episode exactly as long as the minimum is kept; a short one is dropped and scoring goes on
+    got = episodes(af(20, 25), af(20, 25), min_length_s=5.0)
+    assert (got["tp_se"], got["reference_s"]) == (1, 5)
+    got = episodes(af(20, 22) + af(30, 40), af(30, 40), min_length_s=5.0)
+    assert (got["tp_se"], got["fn"], got["reference_s"]) == (1, 0, 10)
+    # one sample of overlap is a match
+    one_sample = [A(30 * FS - 1, "+", aux="(AFIB"), A(40 * FS, "+", aux="(N")]
+    got = episodes(af(20, 30), one_sample)
+    assert (got["tp_se"], got["fn"]) == (1, 0) and got["reference_overlap_s"] == pytest.approx(1 / FS)
+    # an episode starting at the last sample of the record is not scored; one left open runs to the end
+    got = episodes([A(LENGTH, "+", aux="(AFIB")], [])
+    assert (got["tp_se"], got["fn"], got["reference_s"]) == (0, 0, 0)
+    got = episodes([A(90 * FS, "+", aux="(AFIB")], [A(95 * FS, "+", aux="(AFIB")])
+    assert (got["tp_se"], got["fn"], got["reference_s"], got["reference_overlap_s"]) == (1, 0, 10, 5)
+    # as epicmp: an episode ending exactly at the end of the learning period is scored, with no length
+    got = episodes(af(2, 10), [])
+    assert (got["tp_se"], got["fn"], got["reference_s"]) == (0, 1, 0)

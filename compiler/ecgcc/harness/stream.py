@@ -309,7 +309,7 @@ def qrs_agreement(beat_positions, reference_samples, fs: float) -> dict:
     comparison = compare_annotations(reference_samples, detected, int(round(MATCH_WINDOW_S * fs)))
     tp, fn, fp = comparison.tp, comparison.fn, comparison.fp
     return {"tp": int(tp), "fn": int(fn), "fp": int(fp),
-            "se": tp / (tp + fn) if tp + fn else 0.0, "ppv": tp / (tp + fp) if tp + fp else 0.0}
+            "se": tp / (tp + fn), "ppv": tp / (tp + fp)}  # tp + fn and tp + fp: the two sides' sizes, not 0
 
 
 def power_estimate(board: str, busy_instructions_per_second: float) -> dict | None:
