@@ -297,17 +297,19 @@ def reference_classifier(tflite: bytes):
 
 
 def qrs_agreement(beat_positions, reference_samples, fs: float) -> dict:
-    """Sensitivity and positive predictivity of detected R peaks, wfdb's matcher, 150 ms window."""
+    """Sensitivity and positive predictivity of detected R peaks, wfdb's matcher, 150 ms window (wfdb
+    pairs two peaks when they are strictly less than the window apart)."""
     from wfdb.processing import compare_annotations
 
     reference_samples = np.asarray(reference_samples, dtype=np.int64)
     detected = np.asarray(sorted(beat_positions), dtype=np.int64)
-    if detected.size == 0:
-        return {"tp": 0, "fn": int(reference_samples.size), "fp": 0, "se": 0.0, "ppv": 0.0}
+    # wfdb's matcher divides by both counts, so an empty side is scored here
+    if detected.size == 0 or reference_samples.size == 0:
+        return {"tp": 0, "fn": int(reference_samples.size), "fp": int(detected.size), "se": 0.0, "ppv": 0.0}
     comparison = compare_annotations(reference_samples, detected, int(round(MATCH_WINDOW_S * fs)))
     tp, fn, fp = comparison.tp, comparison.fn, comparison.fp
     return {"tp": int(tp), "fn": int(fn), "fp": int(fp),
-            "se": tp / (tp + fn) if tp + fn else 0.0, "ppv": tp / (tp + fp) if tp + fp else 0.0}
+            "se": tp / (tp + fn), "ppv": tp / (tp + fp)}  # tp + fn and tp + fp: the two sides' sizes, not 0
 
 
 def power_estimate(board: str, busy_instructions_per_second: float) -> dict | None:
@@ -338,8 +340,7 @@ def _pooled(records: list[dict]) -> dict:
     return {"samples_sent": sent, "samples_processed": sum(r["samples_processed"] for r in records),
             "beats": sum(r["beats"] for r in records), "qrs_tp": tp, "qrs_fn": fn, "qrs_fp": fp,
             "qrs_se": tp / (tp + fn) if tp + fn else 0.0, "qrs_ppv": tp / (tp + fp) if tp + fp else 0.0,
-            "events_equal_twin": (None if any(r["events_equal_twin"] is None for r in records)
-                                  else all(r["events_equal_twin"] for r in records)),
+            "events_equal_twin": pooled_twin_verdict(records),
             "samples_per_second": sent / seconds if seconds else None,
             "realtime_factor": (sent / seconds / records[0]["fs"]) if seconds and records else None,
             "classes": classes}
@@ -348,6 +349,25 @@ def _pooled(records: list[dict]) -> dict:
 def stream_record(device: Device, record, classifier, *, config=None, check_twin: bool = True) -> dict:
     """One record through the device over STREAM frames; record is a StreamRecord."""
     return record_entry(record, stream_samples(device, record.adc), classifier, config=config, check_twin=check_twin)
+
+
+def twin_comparison(expected: list[DeviceEvent], events: list[DeviceEvent]) -> dict:
+    """Whether the device's events equal the twin's, one for one; when not, where they first part
+    (an extra or missing event at the end shows as None on the side that has run out)."""
+    if expected == events:
+        return {"events_equal_twin": True}
+    first = next((i for i, (a, b) in enumerate(zip(expected, events)) if a != b), min(len(expected), len(events)))
+    return {"events_equal_twin": False, "first_twin_difference": {
+        "index": first, "twin": expected[first].__dict__ if first < len(expected) else None,
+        "device": events[first].__dict__ if first < len(events) else None,
+        "twin_events": len(expected), "device_events": len(events)}}
+
+
+def pooled_twin_verdict(records: list[dict]) -> bool | None:
+    """All records equal the twin: True; any differs: False; no record, or one unchecked (None): None."""
+    if not records or any(r["events_equal_twin"] is None for r in records):
+        return None
+    return all(r["events_equal_twin"] for r in records)
 
 
 def record_entry(record, result: StreamResult, classifier, *, config=None, check_twin: bool = True) -> dict:
@@ -378,14 +398,7 @@ def record_entry(record, result: StreamResult, classifier, *, config=None, check
     entry["qrs_se"], entry["qrs_ppv"] = entry["qrs"]["se"], entry["qrs"]["ppv"]
     if check_twin:
         expected, _ = twin_events(samples, classifier, config)
-        entry["events_equal_twin"] = expected == result.events
-        if not entry["events_equal_twin"]:
-            first = next((i for i, (a, b) in enumerate(zip(expected, result.events)) if a != b),
-                         min(len(expected), len(result.events)))
-            entry["first_twin_difference"] = {
-                "index": first, "twin": expected[first].__dict__ if first < len(expected) else None,
-                "device": result.events[first].__dict__ if first < len(result.events) else None,
-                "twin_events": len(expected), "device_events": len(result.events)}
+        entry.update(twin_comparison(expected, result.events))
     else:
         entry["events_equal_twin"] = None
     return entry
