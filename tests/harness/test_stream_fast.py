@@ -22,20 +22,6 @@ BOARD = "qemu-m4"
 
 
 @pytest.fixture(scope="module")
-def model_dir(compile_for):
-    from ecgcc.demo import reference_model_file
-
-    return compile_for(reference_model_file(), BOARD)
-
-
-@pytest.fixture(scope="module")
-def image(model_dir):
-    from ecgcc import firmware
-
-    return firmware.build(BOARD, model_dir).path
-
-
-@pytest.fixture(scope="module")
 def worker(image):
     from ecgcc.harness.pool import BoardWorker
 
