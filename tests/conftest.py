@@ -8,11 +8,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest
 
+from tests.int8_convert import int8_tflite  # noqa: E402
+
 
 def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
     """A small 1-D CNN shaped like the ECG models (conv, pool, dense, softmax), quantized to int8."""
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((64, 1), batch_size=1)
@@ -24,13 +25,7 @@ def small_ecg_classifier_tflite(seed: int = 0) -> bytes:
     rng = np.random.default_rng(seed)
     calibration = rng.normal(size=(64, 64, 1)).astype(np.float32)
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([c[None]] for c in calibration)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    return converter.convert()
+    return int8_tflite(model, lambda: ([c[None]] for c in calibration))
 
 
 @pytest.fixture(scope="session")

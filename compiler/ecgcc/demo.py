@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# Kept importable from here for callers of the command-line layer; they live with the model and its cache.
-from .model_cache import ensure_compiled, ensure_model  # noqa: F401
-from .reference_model import reference_model_file  # noqa: F401
+from .model_cache import ensure_model
+from .reference_model import reference_model_file
 
 
 def verdict_line(result: dict) -> str:

@@ -80,7 +80,7 @@ def test_comparison_fails_on_a_wrong_answer(wfdb_bin, tmp_path):
 @pytest.fixture(scope="module")
 def twin_model():
     from ecgcc import firmware
-    from ecgcc.demo import ensure_model
+    from ecgcc.model_cache import ensure_model
     from ecgcc.harness.hil import CompiledModel
     from ecgcc.harness.stream import reference_classifier
 

@@ -9,7 +9,7 @@ REFERENCE_BOARD = "qemu-m4"
 @pytest.fixture(scope="module")
 def model_dir(compile_for):
     """The reference ECG model compiled for qemu-m4 (a test module may override it with its own)."""
-    from ecgcc.demo import reference_model_file
+    from ecgcc.reference_model import reference_model_file
 
     return compile_for(reference_model_file(), REFERENCE_BOARD)
 

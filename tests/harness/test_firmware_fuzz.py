@@ -16,6 +16,7 @@ import pytest
 
 from ecgcc.harness.firmware_fuzz import build_fuzzer, clang_path, run_fuzzer, seed_corpus
 from ecgcc.paths import project_root
+from tests.int8_convert import int8_tflite
 
 FIRMWARE = project_root() / "firmware"
 INCLUDES = [FIRMWARE / "app", FIRMWARE / "kernels" / "include", FIRMWARE / "monitor", FIRMWARE.parent / "boards" / "host"]
@@ -28,21 +29,14 @@ def long_name_many_outputs_tflite(folder: Path, outputs: int = 40) -> Path:
     """A model whose INFO reply is larger than the 512-byte minimum payload: a 200-character name
     (the file's stem) and 40 outputs."""
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(0)
     inputs = keras.Input((16,), batch_size=1)
     hidden = keras.layers.Dense(8, activation="relu")(inputs)
     model = keras.Model(inputs, [keras.layers.Dense(1)(hidden) for _ in range(outputs)])
     calibration = np.random.default_rng(0).normal(size=(32, 16)).astype(np.float32)
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([row[None]] for row in calibration)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
     path = folder / ("n" * 200 + ".tflite")
-    path.write_bytes(converter.convert())
+    path.write_bytes(int8_tflite(model, lambda: ([row[None]] for row in calibration)))
     return path
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.int8_convert import int8_tflite
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("ECGCC_TEST_CACHE", ROOT / ".build" / "test-cache" / "models"))
 RECIPE = "tiny-beat-classifier-v2"
@@ -27,7 +29,6 @@ def tiny_beat_classifier() -> tuple[Path, bytes]:
         return keras_path, tflite_path.read_bytes()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(5)
     window = keras.Input((beats.WINDOW_LENGTH, channels), batch_size=1, name="beat_window")
@@ -46,14 +47,8 @@ def tiny_beat_classifier() -> tuple[Path, bytes]:
     rrs[1] = -2.0  # pins the RR input range to the same [-2, 127/64] so its scale is 1/64 too
     rrs[2] = 127 / 64
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ({"beat_window": w[None], "rr_features": r[None]}
-                                                for w, r in zip(windows, rrs))
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    tflite = converter.convert()
+    tflite = int8_tflite(model, lambda: ({"beat_window": w[None], "rr_features": r[None]}
+                                         for w, r in zip(windows, rrs)))
     CACHE.mkdir(parents=True, exist_ok=True)
     model.save(keras_path)
     tflite_path.write_bytes(tflite)

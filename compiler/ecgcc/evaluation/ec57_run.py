@@ -179,7 +179,7 @@ def run_records(args, names, data_dir: Path, model_dir) -> tuple[list, str]:
 
 def ec57_main(args) -> int:
     from .. import firmware
-    from ..demo import ensure_model
+    from ..model_cache import ensure_model
     from ..harness.hil import CompiledModel
     from ..paths import build_root, data_dir as resolve_data
 
