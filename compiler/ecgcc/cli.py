@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board",
                             epilog="exit status: 0 compiled; 2 the model or an option is invalid")
     p.add_argument("model", help="the trained model: .keras, SavedModel folder or int8 .tflite")
-    add_board_argument(p, help_text="board whose memory budget the model must fit")
+    add_board_argument(p, help_text="board whose memory budget the model must fit", description_files=True)
     p.add_argument("--out", required=True, help="folder for the generated C and report")
     p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model")
     p.add_argument("--fuse-chunks", type=int, default=4, metavar="N",
