@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "make a versioned HIL vectors file: DS2 beats, edge cases, float and int8 reference outputs")
     _add_optional(commands, "layers", "ecgcc.harness.layers", "add_layers_arguments", "layers_main",
                   "run once layer by layer on the device: per-layer instructions and the first differing layer")
+    _add_optional(commands, "export", "ecgcc.export.cli", "add_export_arguments", "export_main",
+                  "write a compiled model as a library folder for your own firmware (PlatformIO, CMake, Makefile)")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")
     for sub in commands.choices.values():
