@@ -173,9 +173,44 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-record", action="store_true",
                         help="also print every record's int8 Se / +P per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--labelled", metavar="FILE",
+                        help="your own labelled examples for any model instead of ECG records: .npz (`inputs` or "
+                             "`input_0`, `input_1`, ..., and `labels`) or .csv (a `label` column and one column per "
+                             "input value); per-class Se/+P of the float and int8 models (docs/labelled-data.md). "
+                             "--model is then a folder (model_int8.tflite or model.tflite, model.keras) or an int8 "
+                             ".tflite")
+    parser.add_argument("--float-model", help="with --labelled: the float Keras model (.keras/.h5) beside the int8 one "
+                                              "(default: model.keras in the --model folder, if there)")
+    parser.add_argument("--classes", help="with --labelled: class names in the order of the model's output, "
+                                          "comma-separated (needed when the labels are names)")
+    parser.add_argument("--output", type=int, default=0, help="with --labelled: which model output holds the "
+                                                              "class scores (default 0)")
+
+
+def _labelled_main(args: argparse.Namespace) -> int:
+    from .labelled_eval import evaluate_labelled, format_labelled_table
+
+    classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    report = evaluate_labelled(args.labelled, args.model, args.float_model, classes, args.output,
+                               show_progress=not args.quiet)
+    json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "labelled.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(public_report(report), indent=1) + "\n")
+    data = report["data"]
+    print(f"{data['file']}: {data['examples']} examples, inputs {data['inputs']}; model {report['model']['source']}")
+    print(format_labelled_table(report))
+    if "agreement_float_int8" in report:
+        same = report["agreement_float_int8"]
+        print(f"float/int8 agreement: {same['same']}/{same['beats']} examples")
+    else:
+        print("no float model given (--float-model): int8 column only")
+    print(f"wrote {json_path}")
+    return 0
 
 
 def evaluate_main(args: argparse.Namespace) -> int:
+    if args.labelled:
+        return _labelled_main(args)
     data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
