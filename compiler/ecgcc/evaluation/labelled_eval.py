@@ -110,10 +110,10 @@ def _percent(value) -> str:
     return "    - " if value is None else f"{100 * value:6.2f}"
 
 
-def format_labelled_table(report: dict, columns: list[str] | None = None) -> str:
+def format_labelled_table(report: dict, columns: list[str] | None = None, classes: list[str] | None = None) -> str:
     """Per class: examples, then Se % and +P % of every column (float, int8, device...)."""
     columns = columns or report["columns"]
-    classes = report[columns[0]]["labels"]
+    classes = classes or report[columns[0]]["labels"]
     width = max(5, *(len(c) for c in classes))
     lines = [f"{'class':{width}s} {'count':>6s}" + "".join(f" | {c:^13s}" for c in columns),
              f"{'':{width}s} {'':>6s}" + "".join(f" | {'Se%':>6s} {'+P%':>6s}" for _ in columns)]
@@ -123,5 +123,6 @@ def format_labelled_table(report: dict, columns: list[str] | None = None) -> str
         lines.append(f"{name:{width}s} {first['count']:6d}" + "".join(
             f" | {_percent(report[c][name]['se'])} {_percent(report[c][name]['ppv'])}" for c in columns))
     lines.append("-" * len(lines[1]))
-    lines.append("accuracy " + "  ".join(f"{c}: {_percent(report[c]['accuracy']).strip()} %" for c in columns))
+    if all("accuracy" in report[c] for c in columns):
+        lines.append("accuracy " + "  ".join(f"{c}: {_percent(report[c]['accuracy']).strip()} %" for c in columns))
     return "\n".join(lines)
