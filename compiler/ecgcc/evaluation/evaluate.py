@@ -23,6 +23,9 @@ import numpy as np
 from ..boards import add_board_argument
 from ..data import splits
 from ..data.dataset import PEAK_SOURCES, BeatSet, build_beat_set
+from ..data.file_beats import beat_set_from_files
+from ..data.loader import is_record_file
+from ..errors import UserError
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..data.wfdb_reader import list_wfdb_records
 from .metrics import agreement, classification_metrics, record_statistics, top_ties
@@ -108,20 +111,28 @@ def _int8_file(source: Path, model_dir: Path | None) -> Path:
 def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
              lead: str | None = None, show_progress: bool = True,
              peaks: str = "annotations", board: str | None = None,
-             port: str | None = None, jobs: int = 1) -> tuple[dict, BeatSet, dict]:
+             port: str | None = None, jobs: int = 1, file_fs: float | None = None,
+             annotations: str | None = None) -> tuple[dict, BeatSet, dict]:
     """Returns (report with float/int8 columns, the beats, predictions by column).
 
     peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
     the device computes from them (see ecgcc.data.dataset). With ``board`` a third column,
     ``device``, holds the answers of the int8 model compiled and run on that board (emulated, or
     attached at ``port``)."""
-    if records:
-        selection = "records given on the command line"
+    files = [r for r in records or [] if is_record_file(r)]
+    if files:
+        if len(files) != len(records):
+            raise UserError("--records mixes ECG files and WFDB record names", "give files or names, not both")
+        selection = "ECG files given on the command line"
+        beat_set = beat_set_from_files(files, lead, peaks, file_fs, annotations)
     else:
-        records, selection = default_records(data_dir)
-    if not records:
-        raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
-    beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress, peaks=peaks)
+        if records:
+            selection = "records given on the command line"
+        else:
+            records, selection = default_records(data_dir)
+        if not records:
+            raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
+        beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress, peaks=peaks)
     float_model, flatbuffer, source = load_models(model_dir)
 
     started = time.monotonic()
@@ -129,7 +140,8 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
     elapsed = time.monotonic() - started
 
-    report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}", records=beat_set.records)
+    report = new_report(beat_set.labels, title=f"{data_dir.name if not files else 'files'}: {selection}",
+                        records=beat_set.records)
     for column, predicted in predictions.items():
         add_column(report, column, predicted)
     report["agreement_float_int8"] = agreement(predictions["float"], predictions["int8"])
@@ -155,7 +167,13 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="WFDB directory (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--download", action="store_true", help="download MIT-BIH from PhysioNet into --data if absent")
-    parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all)")
+    parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all), or "
+                                          "paths of ECG files with beat annotations: EDF/EDF+ (.edf), CSV (.csv), "
+                                          "DICOM ECG waveforms (.dcm)")
+    parser.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of CSV records without a time column")
+    parser.add_argument("--annotations", metavar="FILE",
+                        help="beat annotations (CSV: sample,symbol or time,symbol) for a single ECG file given in "
+                             "--records that has none of its own")
     parser.add_argument("--lead", help="lead name to use (default: MLII, else II, else the first lead)")
     parser.add_argument("--model", help="folder with model.keras + model_int8.tflite (default: the reference model)")
     parser.add_argument("--peaks", choices=PEAK_SOURCES, default="annotations",
@@ -211,11 +229,13 @@ def _labelled_main(args: argparse.Namespace) -> int:
 def evaluate_main(args: argparse.Namespace) -> int:
     if args.labelled:
         return _labelled_main(args)
-    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
+    only_files = bool(records) and all(is_record_file(r) for r in records)
+    data_dir = (resolve_data_dir(args.data) if only_files else
+                ensure_data_dir(resolve_data_dir(args.data), download=args.download))
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
                             show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port,
-                            jobs=args.jobs)
+                            jobs=args.jobs, file_fs=args.fs, annotations=args.annotations)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)
