@@ -14,7 +14,6 @@ from support import ROOT
 REFERENCE = ROOT / "compiler" / "ecgcc" / "reference_model" / "model_int8.tflite"
 GLUE = Path(__file__).with_name("export_glue") / "semihosting_glue.c"
 LINK = Path(__file__).with_name("qemu_m4") / "link.ld"          # mps2 memory map: an385 and an386 alike
-BARE_METAL_LDFLAGS = f"-nostartfiles --specs=nano.specs --specs=nosys.specs -T{LINK}"
 needs_arm = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                                reason="needs arm-none-eabi-gcc and qemu-system-arm")
 
@@ -74,14 +73,6 @@ def run_qemu(machine: str, elf: Path) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-def make_example(library: Path, cpu_flags: str | None = None) -> Path:
-    command = ["make", "-s", "-C", str(library), "example", f"EXAMPLE_SOURCES={GLUE}", f"LDFLAGS={BARE_METAL_LDFLAGS}"]
-    if cpu_flags is not None:
-        command.append(f"CPU_FLAGS={cpu_flags}")
-    subprocess.run(command, check=True, capture_output=True, text=True)
-    return library / "build" / "example.elf"
-
-
 def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
     dsp = export(tmp_path / "m4", "qemu-m4")
     reference = export(tmp_path / "m3", "qemu-m3")
@@ -98,22 +89,63 @@ def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
         assert not (library / "src" / "model.h").exists()   # one API header, in include/
 
 
+def link_script(folder: Path, flash: tuple[int, str], ram: tuple[int, str]) -> Path:
+    """The mps2 test link script moved to another machine's code and data memories."""
+    text = LINK.read_text().replace("ORIGIN = 0x00000000, LENGTH = 4M", f"ORIGIN = {flash[0]:#010x}, LENGTH = {flash[1]}")
+    text = text.replace("ORIGIN = 0x20000000, LENGTH = 4M", f"ORIGIN = {ram[0]:#010x}, LENGTH = {ram[1]}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "link.ld").write_text(text)
+    return folder / "link.ld"
+
+
+M55_PART = 'name = "m55-part"\ncore = "cortex-m55"\nfpu = true\nclock_mhz = 32\nflash_kb = 512\nram_kb = 512\n'
+# (board or part, kernels, QEMU machine, its code and data memories, CPU flags if not the part's own)
+ON_QEMU = [
+    ("qemu-m4", "dsp", "mps2-an386", (0x0, "4M"), (0x20000000, "4M"), None),
+    ("nrf5340-app.toml", "dsp", "mps2-an505", (0x10000000, "4M"), (0x38000000, "2M"), None),    # Cortex-M33
+    ("m55", "dsp", "mps3-an547", (0x0, "512K"), (0x20000000, "512K"), None),
+    # QEMU has no Cortex-M0+ machine: the RP2040 library's reference kernels run on its Cortex-M3
+    ("rp2040.toml", "reference", "mps2-an385", (0x0, "4M"), (0x20000000, "4M"),
+     "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft"),
+]
+
+
 @needs_arm
-def test_makefile_build_with_dsp_kernels_runs_on_qemu_m4_equal_to_tflm(tmp_path):
-    library = export(tmp_path / "lib", "qemu-m4")
-    status, text = run_qemu("mps2-an386", make_example(library))
+@pytest.mark.parametrize("board,kernels,machine,flash,ram,cpu_flags", ON_QEMU, ids=[row[2] for row in ON_QEMU])
+def test_makefile_build_runs_on_qemu_equal_to_tflm(tmp_path, board, kernels, machine, flash, ram, cpu_flags):
+    if board == "m55":
+        (tmp_path / "m55.toml").write_text(M55_PART)
+        board = str(tmp_path / "m55.toml")
+    elif board.endswith(".toml"):
+        board = str(ROOT / "boards" / "parts" / board)
+    library = export(tmp_path / "lib", board)
+    assert any(f"kernel_{kernels}_conv_2d.c" == p.name for p in (library / "src").iterdir())
+    link = link_script(tmp_path / "link", flash, ram)
+    command = ["make", "-s", "-C", str(library), "example", f"EXAMPLE_SOURCES={GLUE}",
+               f"LDFLAGS=-nostartfiles --specs=nano.specs --specs=nosys.specs -T{link}"]
+    if cpu_flags:
+        command.append(f"CPU_FLAGS={cpu_flags}")
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    status, text = run_qemu(machine, library / "build" / "example.elf")
     assert status == 0, text
     assert_equal_to_tflm(library, text)
 
 
+COMPILE_ONLY = ["cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m23", "cortex-m33",
+                "cortex-m55"]
+
+
 @needs_arm
-def test_makefile_build_with_reference_kernels_runs_on_a_cortex_m3_equal_to_tflm(tmp_path):
-    library = export(tmp_path / "lib", str(ROOT / "boards" / "parts" / "rp2040.toml"))
-    assert "-mcpu=cortex-m0plus" in (library / "Makefile").read_text()
-    # the same reference kernels, run on QEMU's Cortex-M3 (mps2-an385): QEMU has no Cortex-M0+ machine
-    status, text = run_qemu("mps2-an385", make_example(library, "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft"))
-    assert status == 0, text
-    assert_equal_to_tflm(library, text)
+@pytest.mark.parametrize("core", COMPILE_ONLY)
+def test_library_compiles_for_every_arm_core_with_its_own_flags(tmp_path, core):
+    dsp = {"cortex-m33": "dsp = true\n"}.get(core, "")
+    fpu = "fpu = true\n" if core in ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55") else ""
+    (tmp_path / "chip.toml").write_text(f'name = "chip"\ncore = "{core}"\n{dsp}{fpu}clock_mhz = 48\n'
+                                        'flash_kb = 256\nram_kb = 64\n')
+    library = export(tmp_path / "lib", str(tmp_path / "chip.toml"))
+    done = subprocess.run(["make", "-s", "-C", str(library)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (library / "build").glob("libecgcc_*.a")
 
 
 @needs_arm
