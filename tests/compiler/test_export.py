@@ -101,17 +101,19 @@ def link_script(folder: Path, flash: tuple[int, str], ram: tuple[int, str]) -> P
 M55_PART = 'name = "m55-part"\ncore = "cortex-m55"\nfpu = true\nclock_mhz = 32\nflash_kb = 512\nram_kb = 512\n'
 # (board or part, kernels, QEMU machine, its code and data memories, CPU flags if not the part's own)
 ON_QEMU = [
-    ("qemu-m4", "dsp", "mps2-an386", (0x0, "4M"), (0x20000000, "4M"), None),
-    ("nrf5340-app.toml", "dsp", "mps2-an505", (0x10000000, "4M"), (0x38000000, "2M"), None),    # Cortex-M33
-    ("m55", "dsp", "mps3-an547", (0x0, "512K"), (0x20000000, "512K"), None),
+    pytest.param("qemu-m4", "dsp", "mps2-an386", (0x0, "4M"), (0x20000000, "4M"), None, id="mps2-an386"),
+    pytest.param("nrf5340-app.toml", "dsp", "mps2-an505", (0x10000000, "4M"), (0x38000000, "2M"), None,
+                 marks=pytest.mark.slow, id="mps2-an505"),    # Cortex-M33
+    pytest.param("m55", "dsp", "mps3-an547", (0x0, "512K"), (0x20000000, "512K"), None, marks=pytest.mark.slow,
+                 id="mps3-an547"),
     # QEMU has no Cortex-M0+ machine: the RP2040 library's reference kernels run on its Cortex-M3
-    ("rp2040.toml", "reference", "mps2-an385", (0x0, "4M"), (0x20000000, "4M"),
-     "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft"),
+    pytest.param("rp2040.toml", "reference", "mps2-an385", (0x0, "4M"), (0x20000000, "4M"),
+                 "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft", id="mps2-an385"),
 ]
 
 
 @needs_arm
-@pytest.mark.parametrize("board,kernels,machine,flash,ram,cpu_flags", ON_QEMU, ids=[row[2] for row in ON_QEMU])
+@pytest.mark.parametrize("board,kernels,machine,flash,ram,cpu_flags", ON_QEMU)
 def test_makefile_build_runs_on_qemu_equal_to_tflm(tmp_path, board, kernels, machine, flash, ram, cpu_flags):
     if board == "m55":
         (tmp_path / "m55.toml").write_text(M55_PART)
@@ -136,6 +138,7 @@ COMPILE_ONLY = ["cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-
 
 
 @needs_arm
+@pytest.mark.slow
 @pytest.mark.parametrize("core", COMPILE_ONLY)
 def test_library_compiles_for_every_arm_core_with_its_own_flags(tmp_path, core):
     dsp = {"cortex-m33": "dsp = true\n"}.get(core, "")
