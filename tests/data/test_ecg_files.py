@@ -169,3 +169,14 @@ def test_stream_runs_the_file_through_the_monitor_on_the_host(ecg_files, tmp_pat
         assert entry["qrs"]["tp"] > 15
     else:
         assert "QRS not scored" in out
+
+
+def test_a_file_without_annotations_leaves_the_pooled_qrs_figures_alone(ecg_files, tmp_path, capsys):
+    records = f"{ecg_files / 'rec100.dcm'},{ecg_files / 'rec100.edf'}"
+    status, out, err = run_cli(["stream", "--board", "host", "--records", records, "--seconds", "20",
+                                "--json", tmp_path / "s.json"], capsys)
+    assert status == 0, out + err
+    result = json.loads((tmp_path / "s.json").read_text())
+    dicom, edf = result["records"]
+    assert dicom["qrs"]["tp"] + dicom["qrs"]["fn"] == 0 and dicom["qrs"]["fp"] > 15   # every detection is "false"
+    assert (result["total"]["qrs_tp"], result["total"]["qrs_fp"]) == (edf["qrs"]["tp"], edf["qrs"]["fp"])

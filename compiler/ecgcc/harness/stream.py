@@ -335,10 +335,16 @@ def power_estimate(board: str, busy_instructions_per_second: float) -> dict | No
             "note": figures["note"] + "; sleep and front-end currents are not included"}
 
 
+def _scored(entry: dict) -> bool:
+    """A record with reference beats; a file without beat annotations streams, but has no QRS figures."""
+    return entry["qrs"]["tp"] + entry["qrs"]["fn"] > 0
+
+
 def _pooled(records: list[dict]) -> dict:
-    tp = sum(r["qrs"]["tp"] for r in records)
-    fn = sum(r["qrs"]["fn"] for r in records)
-    fp = sum(r["qrs"]["fp"] for r in records)
+    scored = [r for r in records if _scored(r)]
+    tp = sum(r["qrs"]["tp"] for r in scored)
+    fn = sum(r["qrs"]["fn"] for r in scored)
+    fp = sum(r["qrs"]["fp"] for r in scored)
     classes = {name: sum(r["classes"][name] for r in records) for name in CLASS_NAMES}
     sent = sum(r["samples_sent"] for r in records)
     seconds = sum(r["wall_seconds"] for r in records)
@@ -464,8 +470,8 @@ def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, tr
         result = stream_samples(worker.device(), record.adc)
     entry = record_entry(record, result, _classifier_for(model_dir), config=firmware.monitor_config_for(model_dir),
                          check_twin=check_twin)
-    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, Se {entry['qrs_se']:.4f} "
-          f"+P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
+    qrs = f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}" if _scored(entry) else "QRS not scored"
+    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, {qrs}, twin equal: {entry['events_equal_twin']}, "
           f"{entry['realtime_factor']:.1f}x real time ({entry['transport']})", file=sys.stderr, flush=True)
     return entry
 
