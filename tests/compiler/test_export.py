@@ -84,7 +84,8 @@ def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
     assert "kernel_reference_conv_2d.c" in m3 and not any("_dsp_" in name for name in m3)
     assert "kernel_reference_add.c" not in m4 + m3   # the model has no ADD
     for library in (dsp, reference):
-        for name in ("include/ecgcc_model.h", "library.json", "CMakeLists.txt", "Makefile", "examples/main.c"):
+        for name in ("include/ecgcc_model.h", "library.json", "CMakeLists.txt", "Makefile", "examples/main.c",
+                     "README.md"):
             assert (library / name).is_file(), name
         assert not (library / "src" / "model.h").exists()   # one API header, in include/
 
@@ -212,3 +213,16 @@ def test_export_refusals(tmp_path, capsys):
     (tmp_path / "busy" / "keep.txt").write_text("mine")
     assert main(["export", "--model", str(REFERENCE), "--board", "qemu-m4", "--out", str(tmp_path / "busy")]) == 2
     assert "is not empty" in capsys.readouterr().err and (tmp_path / "busy" / "keep.txt").exists()
+
+
+def test_a_hostile_model_name_reaches_no_generated_build_file(tmp_path):
+    """The folder's name becomes the model's name: only its identifier form may reach C, JSON or CMake."""
+    import json
+    hostile = tmp_path / 'm *\\ #error x "{'
+    hostile.mkdir()
+    (hostile / "model.tflite").write_bytes(REFERENCE.read_bytes())
+    library = export(tmp_path / "lib", "qemu-m3", model=hostile)
+    for name in ("library.json", "CMakeLists.txt", "Makefile", "README.md", "examples/main.c"):
+        text = (library / name).read_text()
+        assert "#error x" not in text and 'x "{' not in text, name
+    assert json.loads((library / "library.json").read_text())["name"] == "ecgcc-m-error-x"

@@ -58,7 +58,7 @@ def _model_bytes(model: str | Path) -> tuple[bytes, str]:
 
 
 def _c_identifier(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_").lower() or "model"
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "model"
     return cleaned if not cleaned[0].isdigit() else "m_" + cleaned
 
 
@@ -133,7 +133,8 @@ def export_library(model: str | Path, board: str, out_dir: str | Path, vectors: 
     flags = compiler_flags(board_info.info)
     arm = bool(flags)
     env = _environment()
-    context = dict(model_name=name, board_name=board_info.name, kernel_set=kernels, core=core,
+    # the model's name is data: only its identifier form reaches the C comments, JSON and CMake written here
+    context = dict(model_name=_c_identifier(name), board_name=board_info.name, kernel_set=kernels, core=core,
                    cpu_flags=" ".join(flags), identity=result.identity, version=__version__,
                    library_name=f"ecgcc-{_c_identifier(name).replace('_', '-')}",
                    cmake_target=f"ecgcc_{_c_identifier(name)}", vectors=len(inputs),
@@ -149,6 +150,8 @@ def export_library(model: str | Path, board: str, out_dir: str | Path, vectors: 
     (out / "library.json").write_text(env.get_template("library.json.j2").render(**context))
     (out / "CMakeLists.txt").write_text(env.get_template("CMakeLists.txt.j2").render(**context))
     (out / "Makefile").write_text(env.get_template("Makefile.j2").render(**context))
+    context.update(flash_bytes=result.report["total"]["flash_bytes"], arena_bytes=result.report["total"]["arena_bytes"])
+    (out / "README.md").write_text(env.get_template("README.md.j2").render(**context))
     (out / "report.json").write_text(json.dumps(result.report, indent=2) + "\n")
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     return ExportResult(out_dir=out, kernel_set=kernels, kernel_files=kernel_names, files=files, report=result.report)
