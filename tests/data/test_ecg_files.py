@@ -180,3 +180,20 @@ def test_a_file_without_annotations_leaves_the_pooled_qrs_figures_alone(ecg_file
     dicom, edf = result["records"]
     assert dicom["qrs"]["tp"] + dicom["qrs"]["fn"] == 0 and dicom["qrs"]["fp"] > 15   # every detection is "false"
     assert (result["total"]["qrs_tp"], result["total"]["qrs_fp"]) == (edf["qrs"]["tp"], edf["qrs"]["fp"])
+
+
+def test_csv_with_a_sample_column_needs_the_rate_and_counts_by_one(excerpt, ecg_files, tmp_path, capsys):
+    from ecgcc.data.dataset import beats_from_record
+    from ecgcc.data.file_beats import beat_set_from_files
+    rows = [f"{i},{a:.4f},{b:.4f}" for i, (a, b) in enumerate(excerpt.signal_mv)]
+    path = tmp_path / "numbered.csv"
+    path.write_text("sample,MLII,V5\n" + "\n".join(rows) + "\n")
+    beats = str(ecg_files / "rec100-beats.csv")
+    found = beat_set_from_files([str(path)], fs=360.0, annotations=beats)
+    np.testing.assert_array_equal(found.labels, beats_from_record(excerpt).labels)
+    status, _, err = run_cli(["evaluate", "--records", path, "--annotations", beats, "--quiet"], capsys)
+    assert "the sampling rate must be given" in one_error_line(status, err)
+    rows[100] = "7," + rows[100].split(",", 1)[1]
+    path.write_text("sample,MLII,V5\n" + "\n".join(rows) + "\n")
+    status, _, err = run_cli(["evaluate", "--records", path, "--fs", "360", "--annotations", beats, "--quiet"], capsys)
+    assert "must count up by 1; data row 101 has 7 after 99" in one_error_line(status, err)
