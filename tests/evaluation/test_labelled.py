@@ -193,3 +193,16 @@ def test_hil_labelled_on_host_reports_float_tflm_and_device_per_class(reference_
     assert classification["sources"]["device"]["confusion"] == expected
     assert "float" in classification["sources"]
     assert "| tflite_micro  |    device" in out
+
+
+def test_evaluate_labelled_with_a_board_adds_the_device_column(reference_file, tmp_path, capsys):
+    path, inputs, labels = reference_file
+    status, out, err = run_cli(["evaluate", "--labelled", path, "--model", INT8, "--board", "host", "--json",
+                                tmp_path / "r.json", "--quiet"], capsys)
+    assert status == 0, err
+    report = json.loads((tmp_path / "r.json").read_text())
+    expected = confusion(labels, independent_int8_classes(INT8.read_bytes(), inputs), 5)
+    assert report["columns"] == ["int8", "device"]
+    assert report["int8"]["confusion"] == report["device"]["confusion"] == expected
+    assert report["device_run"]["exact"] == report["device_run"]["vectors"] == 60
+    assert "60/60 outputs byte-exact" in out

@@ -210,7 +210,7 @@ def _labelled_main(args: argparse.Namespace) -> int:
 
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
     report = evaluate_labelled(args.labelled, args.model, args.float_model, classes, args.output,
-                               show_progress=not args.quiet)
+                               show_progress=not args.quiet, board=args.board, port=args.port, jobs=args.jobs)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "labelled.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(public_report(report), indent=1) + "\n")
@@ -221,7 +221,11 @@ def _labelled_main(args: argparse.Namespace) -> int:
         same = report["agreement_float_int8"]
         print(f"float/int8 agreement: {same['same']}/{same['beats']} examples")
     else:
-        print("no float model given (--float-model): int8 column only")
+        print("no float model given (--float-model): no float column")
+    if "device_run" in report:
+        run = report["device_run"]
+        print(f"device ({run['board']}): {run['exact']}/{run['vectors']} outputs byte-exact with TFLite Micro, "
+              f"int8/device agreement {report['agreement_int8_device']['same']}/{run['vectors']} examples")
     print(f"wrote {json_path}")
     return 0
 

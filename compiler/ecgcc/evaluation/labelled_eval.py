@@ -14,8 +14,8 @@ from .metrics import agreement, classification_metrics
 FLOAT_SUFFIXES = (".keras", ".h5")
 
 
-def resolve_models(model: str | None, float_model: str | None) -> tuple[bytes, Path | None, str]:
-    """(int8 .tflite bytes, float Keras model or None, what was given). model: a folder holding
+def resolve_models(model: str | None, float_model: str | None) -> tuple[Path, Path | None, str]:
+    """(int8 .tflite file, float Keras model or None, what was given). model: a folder holding
     model_int8.tflite (training) or model.tflite (compile), with model.keras beside it when there is one;
     or an int8 .tflite file. None: the reference model."""
     from .. import reference_model
@@ -39,7 +39,7 @@ def resolve_models(model: str | None, float_model: str | None) -> tuple[bytes, P
     if float_path is not None and (not float_path.is_file() or float_path.suffix.lower() not in FLOAT_SUFFIXES):
         raise InvalidModelError(f"float model {float_path}: not a .keras or .h5 file",
                                 "give --float-model FILE.keras, or leave it out for the int8 column alone")
-    return Path(int8).read_bytes(), float_path, str(model or "reference model")
+    return Path(int8), float_path, str(model or "reference model")
 
 
 def _float_predictions(float_path: Path, data: LabelledData, specs, output: int) -> np.ndarray:
@@ -75,11 +75,33 @@ def _int8_predictions(tflite: bytes, data: LabelledData, specs, output: int, sho
     return np.asarray(decided, np.int64)
 
 
+def _device_predictions(int8_path: Path, data: LabelledData, specs, output: int, board: str, port: str | None,
+                        jobs: int) -> tuple[np.ndarray, dict]:
+    """The class the device decides for every example (the model compiled for the board and run over the
+    serial harness); a device that leaves an example unanswered stops the evaluation."""
+    from ..errors import DeviceProblem
+    from ..harness.hil import run_hil
+    from ..model_cache import ensure_compiled
+
+    inputs = data.int8_inputs(specs)
+    vectors = [[x[i].reshape(spec.shape) for x, spec in zip(inputs, specs)] for i in range(len(data))]
+    result = run_hil(board, ensure_compiled(board, int8_path), port=port, vectors=vectors, jobs=jobs)
+    if result.aborted or result.received_mask is None or not result.received_mask.all():
+        raise DeviceProblem(f"the device on {board} left examples unanswered" +
+                            (f" ({result.aborted})" if result.aborted else ""))
+    summary = result.to_json()
+    return (result.device_classes[:, output].astype(np.int64),
+            {key: summary[key] for key in ("board", "vectors", "exact", "all_exact")})
+
+
 def evaluate_labelled(path: str | Path, model: str | None = None, float_model: str | None = None,
-                      classes: list[str] | None = None, output: int = 0, show_progress: bool = False) -> dict:
+                      classes: list[str] | None = None, output: int = 0, show_progress: bool = False,
+                      board: str | None = None, port: str | None = None, jobs: int = 1) -> dict:
+    """board: also run every example on that board (emulated unless port is given): a `device` column."""
     from ..harness.model_io import tensor_specs
 
-    tflite, float_path, source = resolve_models(model, float_model)
+    int8_path, float_path, source = resolve_models(model, float_model)
+    tflite = int8_path.read_bytes()
     specs_in, specs_out = tensor_specs(tflite)
     if not 0 <= output < len(specs_out):
         raise UserError(f"--output {output}: the model has {len(specs_out)} outputs", "count outputs from 0")
@@ -92,6 +114,9 @@ def evaluate_labelled(path: str | Path, model: str | None = None, float_model: s
     if float_path is not None:
         columns["float"] = _float_predictions(float_path, data, specs_in, output)
     columns["int8"] = _int8_predictions(tflite, data, specs_in, output, show_progress)
+    device_run = None
+    if board:
+        columns["device"], device_run = _device_predictions(int8_path, data, specs_in, output, board, port, jobs)
     report = {"data": {"file": str(path), "examples": len(data), "classes": data.classes,
                        "inputs": "int8 (as given)" if data.quantized else "float (quantized for the int8 model)",
                        "class_counts": {c: int((data.labels == i).sum()) for i, c in enumerate(data.classes)}},
@@ -101,6 +126,9 @@ def evaluate_labelled(path: str | Path, model: str | None = None, float_model: s
         report[name] = classification_metrics(data.labels, predicted, data.classes)
     if "float" in columns:
         report["agreement_float_int8"] = agreement(columns["float"], columns["int8"])
+    if device_run is not None:
+        report["device_run"] = device_run
+        report["agreement_int8_device"] = agreement(columns["int8"], columns["device"])
     report["_predictions"] = columns
     report["_labels"] = data.labels
     return report
