@@ -48,9 +48,11 @@ def _model_bytes(model: str | Path) -> tuple[bytes, str]:
         if not tflite.is_file():
             raise InvalidModelError(f"{path} holds no model.tflite", "give a folder written by `ecgcc compile` "
                                     "or an int8 .tflite file")
-        report = path / "report.json"
-        name = json.loads(report.read_text())["model"]["name"] if report.is_file() else path.name
-        return tflite.read_bytes(), str(name)
+        try:   # the name compile gave the model; any trouble with the report leaves the folder's name
+            name = str(json.loads((path / "report.json").read_text())["model"]["name"])
+        except (OSError, ValueError, KeyError, TypeError):
+            name = path.name
+        return tflite.read_bytes(), name
     if path.suffix.lower() != ".tflite" or not path.is_file():
         raise InvalidModelError(f"{path}: not a compiled model folder nor an int8 .tflite file",
                                 "run `ecgcc compile MODEL --out DIR` first and give --model DIR")
