@@ -213,6 +213,12 @@ def test_export_refusals(tmp_path, capsys):
     (tmp_path / "busy" / "keep.txt").write_text("mine")
     assert main(["export", "--model", str(REFERENCE), "--board", "qemu-m4", "--out", str(tmp_path / "busy")]) == 2
     assert "is not empty" in capsys.readouterr().err and (tmp_path / "busy" / "keep.txt").exists()
+    assert main(["export", "--model", str(REFERENCE), "--board", "qemu-m4", "--out",
+                 str(tmp_path / "busy" / "keep.txt")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["export", "--model", str(REFERENCE), "--board", str(tmp_path / "chip.toml"), "--out",
+                 str(tmp_path / "o")]) == 2
+    assert "no such file" in capsys.readouterr().err
 
 
 def test_a_hostile_model_name_reaches_no_generated_build_file(tmp_path):

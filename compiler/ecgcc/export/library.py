@@ -94,6 +94,8 @@ def export_library(model: str | Path, board: str, out_dir: str | Path, vectors: 
         raise UserError(f"--example-vectors must be between 1 and {MAX_EXAMPLE_VECTORS}, got {vectors}",
                         "the example's vectors are compiled into the chip's flash")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file, not a folder", "give --out a new or empty folder")
     if out.exists() and any(out.iterdir()) and not force:
         raise UserError(f"{out} exists and is not empty", "give a new folder, or --force to replace it")
     tflite, name = _model_bytes(model)
