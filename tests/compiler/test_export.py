@@ -232,3 +232,10 @@ def test_a_hostile_model_name_reaches_no_generated_build_file(tmp_path):
         text = (library / name).read_text()
         assert "#error x" not in text and 'x "{' not in text, name
     assert json.loads((library / "library.json").read_text())["name"] == "ecgcc-m-error-x"
+
+
+def test_host_export_takes_the_reference_kernels_and_its_example_passes_natively(tmp_path):
+    library = export(tmp_path / "lib", "host")
+    assert not any("_dsp_" in p.name for p in (library / "src").iterdir())
+    subprocess.run(["make", "-s", "-C", str(library), "example"], check=True, capture_output=True, text=True)
+    assert subprocess.run([str(library / "build" / "example.elf")]).returncode == 0

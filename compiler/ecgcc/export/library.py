@@ -100,7 +100,9 @@ def export_library(model: str | Path, board: str, out_dir: str | Path, vectors: 
         raise UserError(f"{out} exists and is not empty", "give a new folder, or --force to replace it")
     tflite, name = _model_bytes(model)
     board_info = load_board(board)
-    kernels = board_kernel_set(board_info)
+    # a board that is not an Arm core (the host build, an ESP32-S3) gets the portable kernels: the DSP ones
+    # there only run emulated, for the project's own host tests
+    kernels = board_kernel_set(board_info) if compiler_flags(board_info.info) else "reference"
     with tempfile.TemporaryDirectory(prefix="ecgcc-export-") as work:
         result = compile_tflite(tflite, name, board, Path(work) / "model", source=f"{name}.tflite")
         generated = {f: (Path(work) / "model" / f).read_text() for f in ("model.h", "model.c", "model_weights.c")}
