@@ -239,3 +239,18 @@ def test_host_export_takes_the_reference_kernels_and_its_example_passes_natively
     assert not any("_dsp_" in p.name for p in (library / "src").iterdir())
     subprocess.run(["make", "-s", "-C", str(library), "example"], check=True, capture_output=True, text=True)
     assert subprocess.run([str(library / "build" / "example.elf")]).returncode == 0
+
+
+@needs_arm
+@pytest.mark.skipif(not shutil.which("cmake"), reason="needs cmake")
+def test_cmake_cross_build_for_the_cortex_m4(tmp_path):
+    library = export(tmp_path / "lib", "qemu-m4")
+    flags = "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
+    subprocess.run(["cmake", "-S", str(library), "-B", str(tmp_path / "build"), "-DCMAKE_SYSTEM_NAME=Generic",
+                    "-DCMAKE_C_COMPILER=arm-none-eabi-gcc", "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY",
+                    f"-DCMAKE_C_FLAGS={flags}"], check=True, capture_output=True, text=True)
+    subprocess.run(["cmake", "--build", str(tmp_path / "build")], check=True, capture_output=True, text=True)
+    archive = next((tmp_path / "build").glob("libecgcc_*.a"))
+    symbols = subprocess.run(["arm-none-eabi-nm", "--defined-only", str(archive)], check=True, capture_output=True,
+                             text=True).stdout
+    assert " T model_invoke" in symbols and " T ecg_conv_2d" in symbols
