@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
 
 setup: system-packages $(STAMP)
 
@@ -51,6 +51,13 @@ flash: setup
 
 hil: setup
 	$(BIN)/ecgcc hil --board $(BOARD) $(MODEL_ARG) $(PORT_ARG) $(COUNT_ARG) --json $(HIL_DIR)/hil-$(BOARD).json --pdf $(HIL_DIR)/hil-$(BOARD).pdf
+
+# A compiled model as a library folder for your own firmware (docs/export.md):
+#   make library BOARD=boards/parts/nrf52840.toml MODEL=build/m LIBRARY=build/ecg-model
+LIBRARY ?= .build/library
+library: setup
+	@[ -n "$(MODEL)" ] || { echo "give MODEL=<folder from ecgcc compile>"; exit 2; }
+	$(BIN)/ecgcc export --board $(BOARD) --model $(MODEL) --out $(LIBRARY)
 
 # The 22 DS2 records through the monitor, spread over JOBS boards (emulated unless PORT names them).
 JOBS ?= 2

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board",
                             epilog="exit status: 0 compiled; 2 the model or an option is invalid")
     p.add_argument("model", help="the trained model: .keras, SavedModel folder or int8 .tflite")
-    add_board_argument(p, help_text="board whose memory budget the model must fit")
+    add_board_argument(p, help_text="board whose memory budget the model must fit", description_files=True)
     p.add_argument("--out", required=True, help="folder for the generated C and report")
     p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model")
     p.add_argument("--fuse-chunks", type=int, default=4, metavar="N",
@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "make a versioned HIL vectors file: DS2 beats, edge cases, float and int8 reference outputs")
     _add_optional(commands, "layers", "ecgcc.harness.layers", "add_layers_arguments", "layers_main",
                   "run once layer by layer on the device: per-layer instructions and the first differing layer")
+    _add_optional(commands, "export", "ecgcc.export.cli", "add_export_arguments", "export_main",
+                  "write a compiled model as a library folder for your own firmware (PlatformIO, CMake, Makefile)")
     _add_optional(commands, "bench", "ecgcc.bench", "add_bench_arguments", "bench_main",
                   "instructions, flash and RAM per benchmark model and board")
     for sub in commands.choices.values():

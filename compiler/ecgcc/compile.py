@@ -160,8 +160,15 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
     if g.notes:
         report["notes"] = list(g.notes)
     if board is not None:
+        from .board_fit import fit_summary, kernel_set
+
         report["board"] = dict(name=board.name, model_flash_bytes=board.model_flash_bytes,
-                               model_ram_bytes=board.model_ram_bytes)
+                               model_ram_bytes=board.model_ram_bytes, flash_bytes=board.flash_bytes,
+                               ram_bytes=board.ram_bytes, core=board.info.get("core"),
+                               clock_mhz=board.info.get("clock_mhz"), kernels=kernel_set(board),
+                               fit=fit_summary(report["total"], board))
+        if "source" in board.info:
+            report["board"]["description_file"] = board.info["source"]
     return report
 
 
@@ -182,12 +189,15 @@ def check_budget(report: dict, board: Board) -> None:
     if total["flash_bytes"] > board.model_flash_bytes:
         top = sorted(layers, key=lambda l: -l["weight_bytes"])[:3]
         problems.append(f"flash: the model needs {total['flash_bytes']} bytes of constants but board '{board.name}' "
-                        f"allows model_flash_bytes={board.model_flash_bytes}; largest layers: "
+                        f"allows model_flash_bytes={board.model_flash_bytes} "
+                        f"(over by {total['flash_bytes'] - board.model_flash_bytes} bytes); largest layers: "
                         + ", ".join(f"{l['name']} {l['weight_bytes']} B" for l in top))
     if total["arena_bytes"] > board.model_ram_bytes:
         top = sorted(layers, key=lambda l: -l["arena_live_bytes"])[:3]
         problems.append(f"RAM: the model needs an arena of {total['arena_bytes']} bytes but board '{board.name}' "
-                        f"allows model_ram_bytes={board.model_ram_bytes}; largest layers (live arena bytes): "
+                        f"allows model_ram_bytes={board.model_ram_bytes} "
+                        f"(over by {total['arena_bytes'] - board.model_ram_bytes} bytes); largest layers (live arena "
+                        "bytes): "
                         + ", ".join(f"{l['name']} {l['arena_live_bytes']} B" for l in top))
     if problems:
         raise BudgetError("model does not fit: " + "; ".join(problems),

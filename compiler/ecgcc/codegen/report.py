@@ -15,4 +15,8 @@ def format_table(report: dict) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    if "fit" in report.get("board", {}):
+        from ..board_fit import format_fit
+
+        lines.append(format_fit(report["board"]))
     return "\n".join(lines)

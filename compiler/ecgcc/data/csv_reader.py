@@ -6,7 +6,8 @@ Layout accepted::
     0.000,-0.145,-0.065
     0.00277,-0.145,-0.065
 
-Without a time column the sampling rate must be given. Values are multiplied by
+A column named sample/samples/sample_index/index/n numbers the samples instead (it must count up by
+one); then, as without any such column, the sampling rate must be given. Values are multiplied by
 ``scale_to_mv`` (e.g. 0.001 for microvolts). Beat annotations may come from a second CSV
 with columns ``sample,symbol`` (or ``time,symbol``, seconds).
 """
@@ -22,6 +23,7 @@ from .records import Annotations, EcgRecord
 from .validation import annotations_within, check_sample_rate, refuse, validate_record
 
 _TIME_COLUMNS = {"time", "t", "seconds", "time_s", "sec"}
+_SAMPLE_COLUMNS = {"sample", "samples", "sample_index", "index", "n"}   # a sample number: the rate must be given
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -99,9 +101,19 @@ def load_csv_record(
         keep = [i for i in range(len(header)) if i != time_col]
         values = values[:, keep]
         header = [header[i] for i in keep]
+    sample_col = next((i for i, column in enumerate([h.lower() for h in header]) if column in _SAMPLE_COLUMNS), None)
+    if sample_col is not None:
+        numbers = values[:, sample_col]
+        if len(numbers) > 1 and not np.all(np.diff(numbers) == 1):
+            step = int(np.argmax(np.diff(numbers) != 1)) + 1
+            raise refuse(path, "sample count", f"the sample column must count up by 1; data row {step + 1} "
+                                               f"has {numbers[step]:g} after {numbers[step - 1]:g}")
+        keep = [i for i in range(len(header)) if i != sample_col]
+        values = values[:, keep]
+        header = [header[i] for i in keep]
     if fs is None:
         raise refuse(path, "sample rate", "no time column, so the sampling rate must be given",
-                     hint="pass the sampling rate (fs) or add a time column")
+                     hint="pass the sampling rate (--fs) or add a time column")
     fs = check_sample_rate(fs, path)
     annotations, past_end = None, 0
     if annotations_path:

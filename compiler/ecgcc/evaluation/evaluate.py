@@ -23,6 +23,9 @@ import numpy as np
 from ..boards import add_board_argument
 from ..data import splits
 from ..data.dataset import PEAK_SOURCES, BeatSet, build_beat_set
+from ..data.file_beats import beat_set_from_files
+from ..data.loader import is_record_file
+from ..errors import UserError
 from ..data.location import build_dir, ensure_data_dir, resolve_data_dir
 from ..data.wfdb_reader import list_wfdb_records
 from .metrics import agreement, classification_metrics, record_statistics, top_ties
@@ -108,20 +111,28 @@ def _int8_file(source: Path, model_dir: Path | None) -> Path:
 def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path | None = None,
              lead: str | None = None, show_progress: bool = True,
              peaks: str = "annotations", board: str | None = None,
-             port: str | None = None, jobs: int = 1) -> tuple[dict, BeatSet, dict]:
+             port: str | None = None, jobs: int = 1, file_fs: float | None = None,
+             annotations: str | None = None) -> tuple[dict, BeatSet, dict]:
     """Returns (report with float/int8 columns, the beats, predictions by column).
 
     peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
     the device computes from them (see ecgcc.data.dataset). With ``board`` a third column,
     ``device``, holds the answers of the int8 model compiled and run on that board (emulated, or
     attached at ``port``)."""
-    if records:
-        selection = "records given on the command line"
+    files = [r for r in records or [] if is_record_file(r)]
+    if files:
+        if len(files) != len(records):
+            raise UserError("--records mixes ECG files and WFDB record names", "give files or names, not both")
+        selection = "ECG files given on the command line"
+        beat_set = beat_set_from_files(files, lead, peaks, file_fs, annotations)
     else:
-        records, selection = default_records(data_dir)
-    if not records:
-        raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
-    beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress, peaks=peaks)
+        if records:
+            selection = "records given on the command line"
+        else:
+            records, selection = default_records(data_dir)
+        if not records:
+            raise FileNotFoundError(f"no annotated WFDB records in {data_dir}")
+        beat_set = build_beat_set(data_dir, records, lead=lead, show_progress=show_progress, peaks=peaks)
     float_model, flatbuffer, source = load_models(model_dir)
 
     started = time.monotonic()
@@ -129,7 +140,8 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
     elapsed = time.monotonic() - started
 
-    report = new_report(beat_set.labels, title=f"{data_dir.name}: {selection}", records=beat_set.records)
+    report = new_report(beat_set.labels, title=f"{data_dir.name if not files else 'files'}: {selection}",
+                        records=beat_set.records)
     for column, predicted in predictions.items():
         add_column(report, column, predicted)
     report["agreement_float_int8"] = agreement(predictions["float"], predictions["int8"])
@@ -155,7 +167,13 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="WFDB directory (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
     parser.add_argument("--download", action="store_true", help="download MIT-BIH from PhysioNet into --data if absent")
-    parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all)")
+    parser.add_argument("--records", help="comma-separated record names (default: DS2 for MIT-BIH, else all), or "
+                                          "paths of ECG files with beat annotations: EDF/EDF+ (.edf), CSV (.csv), "
+                                          "DICOM ECG waveforms (.dcm)")
+    parser.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of CSV records without a time column")
+    parser.add_argument("--annotations", metavar="FILE",
+                        help="beat annotations (CSV: sample,symbol or time,symbol) for a single ECG file given in "
+                             "--records that has none of its own")
     parser.add_argument("--lead", help="lead name to use (default: MLII, else II, else the first lead)")
     parser.add_argument("--model", help="folder with model.keras + model_int8.tflite (default: the reference model)")
     parser.add_argument("--peaks", choices=PEAK_SOURCES, default="annotations",
@@ -173,14 +191,55 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-record", action="store_true",
                         help="also print every record's int8 Se / +P per class")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--labelled", metavar="FILE",
+                        help="your own labelled examples for any model instead of ECG records: .npz (`inputs` or "
+                             "`input_0`, `input_1`, ..., and `labels`) or .csv (a `label` column and one column per "
+                             "input value); per-class Se/+P of the float and int8 models (docs/labelled-data.md). "
+                             "--model is then a folder (model_int8.tflite or model.tflite, model.keras) or an int8 "
+                             ".tflite")
+    parser.add_argument("--float-model", help="with --labelled: the float Keras model (.keras/.h5) beside the int8 one "
+                                              "(default: model.keras in the --model folder, if there)")
+    parser.add_argument("--classes", help="with --labelled: class names in the order of the model's output, "
+                                          "comma-separated (needed when the labels are names)")
+    parser.add_argument("--output", type=int, default=0, help="with --labelled: which model output holds the "
+                                                              "class scores (default 0)")
+
+
+def _labelled_main(args: argparse.Namespace) -> int:
+    from .labelled_eval import evaluate_labelled, format_labelled_table
+
+    classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    report = evaluate_labelled(args.labelled, args.model, args.float_model, classes, args.output,
+                               show_progress=not args.quiet, board=args.board, port=args.port, jobs=args.jobs)
+    json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "labelled.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(public_report(report), indent=1) + "\n")
+    data = report["data"]
+    print(f"{data['file']}: {data['examples']} examples, inputs {data['inputs']}; model {report['model']['source']}")
+    print(format_labelled_table(report))
+    if "agreement_float_int8" in report:
+        same = report["agreement_float_int8"]
+        print(f"float/int8 agreement: {same['same']}/{same['beats']} examples")
+    else:
+        print("no float model given (--float-model): no float column")
+    if "device_run" in report:
+        run = report["device_run"]
+        print(f"device ({run['board']}): {run['exact']}/{run['vectors']} outputs byte-exact with TFLite Micro, "
+              f"int8/device agreement {report['agreement_int8_device']['same']}/{run['vectors']} examples")
+    print(f"wrote {json_path}")
+    return 0
 
 
 def evaluate_main(args: argparse.Namespace) -> int:
-    data_dir = ensure_data_dir(resolve_data_dir(args.data), download=args.download)
+    if args.labelled:
+        return _labelled_main(args)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
+    only_files = bool(records) and all(is_record_file(r) for r in records)
+    data_dir = (resolve_data_dir(args.data) if only_files else
+                ensure_data_dir(resolve_data_dir(args.data), download=args.download))
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
                             show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port,
-                            jobs=args.jobs)
+                            jobs=args.jobs, file_fs=args.fs, annotations=args.annotations)
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)

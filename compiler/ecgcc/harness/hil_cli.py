@@ -34,6 +34,13 @@ def add_hil_arguments(parser) -> None:
     parser.add_argument("--float-model", help="float Keras model, when making vectors for a model other than "
                                               "the reference")
     parser.add_argument("--data", help="MIT-BIH directory for making vectors")
+    parser.add_argument("--labelled", metavar="FILE",
+                        help="your own labelled examples as the vectors: .npz (`inputs` or `input_0`, ..., and "
+                             "`labels`) or .csv (a `label` column and one column per input value); the report gives "
+                             "per-class Se/+P of float (with --float-model), TFLite Micro and the device "
+                             "(docs/labelled-data.md)")
+    parser.add_argument("--classes", help="with --labelled: class names in the order of the model's output, "
+                                          "comma-separated (needed when the labels are names)")
     parser.add_argument("--random-vectors", type=int, default=None,
                         help="run N uniform random vectors instead of a vectors file (no float comparison)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random and edge-case vectors (default 0)")
@@ -107,7 +114,16 @@ def hil_main(args) -> int:
         criteria = hil_report.load_criteria(args.criteria)
         model_dir = Path(args.model) if args.model else ensure_model(args.board)
         model = CompiledModel.load(model_dir)
-        if args.random_vectors:
+        if args.labelled:
+            from .labelled_vectors import labelled_vector_set
+
+            classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+            vector_set = labelled_vector_set(args.labelled, model.tflite, args.float_model, classes,
+                                             progress=_progress_printer("reference outputs"))
+            if args.count and args.count < len(vector_set):
+                vector_set = vector_set.take(args.count)
+            vectors = vector_set
+        elif args.random_vectors:
             vector_set = None
             vectors = random_vectors(ReferenceRunner(model.tflite), args.random_vectors, args.seed)
         else:
@@ -156,6 +172,12 @@ def hil_main(args) -> int:
     document = hil_report.build_report(result, model, vector_set, criteria=criteria, project=project)
     hil_report.write_reports(document, json_path, html_path)
     print(format_table(document["run"]))
+    if args.labelled and document["classification"].get("available"):
+        from ..evaluation.labelled_eval import format_labelled_table
+
+        classification = document["classification"]
+        shown = [c for c in ("float", "tflite_micro", "device") if c in classification["sources"]]
+        print(format_labelled_table(classification["sources"], shown, classification["classes"]))
     print(hil_report.format_summary(document))
     print(f"reports: {json_path}  {html_path}")
     if args.pdf:

@@ -74,10 +74,13 @@ class StreamRecord:
 
 
 def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero: int = 1024,
-                       adc_per_mv: int = 200) -> StreamRecord:
-    """Reads a WFDB record, takes the model's lead, resamples to the monitor's rate and scales to the
-    monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged). A lead without usable
-    signal is refused; its invalid samples are delivered as the last valid value and counted."""
+                       adc_per_mv: int = 200, file_fs: float | None = None) -> StreamRecord:
+    """Reads a WFDB record (or an EDF/EDF+, CSV or DICOM file when `name` is such a path; file_fs: the
+    sampling rate of a CSV without a time column), takes the model's lead, resamples to the monitor's rate
+    and scales to the monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged). A
+    lead without usable signal is refused; its invalid samples are delivered as the last valid value and
+    counted. A file without beat annotations streams all the same, with no reference beats to score."""
+    from ..data.loader import is_record_file, load_record
     from ..data.aami import is_beat
     from ..data.location import resolve_data_dir
     from ..data.records import choose_lead
@@ -86,7 +89,8 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
     from ..data.wfdb_reader import load_wfdb_record
     from ..monitor.config import mv_to_adc
 
-    record = load_wfdb_record(resolve_data_dir(data_dir), name)
+    record = load_record(name, fs=file_fs) if is_record_file(name) else load_wfdb_record(resolve_data_dir(data_dir),
+                                                                                          name)
     lead, _reason = choose_lead(record.lead_names)
     require_usable_lead(record, lead)
     invalid_samples = int(np.isnan(record.lead(lead)).sum())
@@ -95,7 +99,8 @@ def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero:
         record = resample_record(record, fs)
     adc = mv_to_adc(record.lead(lead), adc_per_mv, adc_zero)
     annotations = record.annotations
-    beats = np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64)
+    beats = (np.zeros(0, np.int64) if annotations is None else
+             np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64))
     return StreamRecord(name, adc, fs, beats, invalid_samples)
 
 
@@ -330,10 +335,16 @@ def power_estimate(board: str, busy_instructions_per_second: float) -> dict | No
             "note": figures["note"] + "; sleep and front-end currents are not included"}
 
 
+def _scored(entry: dict) -> bool:
+    """A record with reference beats; a file without beat annotations streams, but has no QRS figures."""
+    return entry["qrs"]["tp"] + entry["qrs"]["fn"] > 0
+
+
 def _pooled(records: list[dict]) -> dict:
-    tp = sum(r["qrs"]["tp"] for r in records)
-    fn = sum(r["qrs"]["fn"] for r in records)
-    fp = sum(r["qrs"]["fp"] for r in records)
+    scored = [r for r in records if _scored(r)]
+    tp = sum(r["qrs"]["tp"] for r in scored)
+    fn = sum(r["qrs"]["fn"] for r in scored)
+    fp = sum(r["qrs"]["fp"] for r in scored)
     classes = {name: sum(r["classes"][name] for r in records) for name in CLASS_NAMES}
     sent = sum(r["samples_sent"] for r in records)
     seconds = sum(r["wall_seconds"] for r in records)
@@ -446,11 +457,11 @@ def first_seconds(record: StreamRecord, seconds: float | None) -> StreamRecord:
 
 
 def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, transport: str,
-                      check_twin: bool = True, seconds: float | None = None) -> dict:
+                      check_twin: bool = True, seconds: float | None = None, file_fs: float | None = None) -> dict:
     """One record on the worker's board, reported as record_entry does; the unit of work of --jobs."""
     from .. import firmware
 
-    record = first_seconds(load_stream_record(name, data), seconds)
+    record = first_seconds(load_stream_record(name, data, file_fs=file_fs), seconds)
     region = record_memory_region(worker.plan.board) if transport == "memory" else None
     if region is not None and 2 * len(record.adc) <= region[1]:
         with worker.device_with_memory_image(memory_image(record.adc), region[0]) as device:
@@ -459,21 +470,22 @@ def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, tr
         result = stream_samples(worker.device(), record.adc)
     entry = record_entry(record, result, _classifier_for(model_dir), config=firmware.monitor_config_for(model_dir),
                          check_twin=check_twin)
-    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, Se {entry['qrs_se']:.4f} "
-          f"+P {entry['qrs_ppv']:.4f}, twin equal: {entry['events_equal_twin']}, "
+    qrs = f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}" if _scored(entry) else "QRS not scored"
+    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, {qrs}, twin equal: {entry['events_equal_twin']}, "
           f"{entry['realtime_factor']:.1f}x real time ({entry['transport']})", file=sys.stderr, flush=True)
     return entry
 
 
 def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=None, transport: str = "auto",
-                   check_twin: bool = True, jobs: int = 1, seconds: float | None = None) -> list[dict]:
+                   check_twin: bool = True, jobs: int = 1, seconds: float | None = None,
+                   file_fs: float | None = None) -> list[dict]:
     """Every named record through the monitor, spread over `jobs` boards; entries in the order of names."""
     from .pool import BoardPlan, map_records
 
     plan = BoardPlan(board, None if image is None else str(image), tuple(ports))
     chosen = choose_transport(board, transport, attached=bool(ports))
     work = functools.partial(stream_one_record, model_dir=str(model_dir), data=None if data is None else str(data),
-                             transport=chosen, check_twin=check_twin, seconds=seconds)
+                             transport=chosen, check_twin=check_twin, seconds=seconds, file_fs=file_fs)
     return map_records(plan, list(names), work, jobs)
 
 
@@ -482,7 +494,10 @@ def add_stream_arguments(parser) -> None:
     parser.add_argument("--port", help="serial port or URL of an attached board (several, comma-separated, "
                                        "for --jobs)")
     parser.add_argument("--data", help="WFDB record folder (default: $ECGCC_DATA_DIR or ../shared/data/mitdb)")
-    parser.add_argument("--records", help="comma-separated record names (default: MIT-BIH DS2)")
+    parser.add_argument("--records", help="comma-separated record names in --data (default: MIT-BIH DS2), or paths "
+                                          "of ECG files: EDF/EDF+ (.edf), CSV (.csv), DICOM ECG waveforms (.dcm)")
+    parser.add_argument("--fs", type=float, metavar="HZ",
+                        help="sampling rate of CSV records without a time column")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     parser.add_argument("--no-twin", action="store_true", help="skip the Python twin comparison")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -513,7 +528,7 @@ def stream_main(args) -> int:
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
     # every record is read (and a broken one refused) before a firmware build or a board is started
     for name in names:
-        load_stream_record(name, args.data)
+        load_stream_record(name, args.data, file_fs=args.fs)
     with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
         if lab_ports and args.port:
             raise UserError("give --port or labgrid places, not both")
@@ -523,7 +538,7 @@ def stream_main(args) -> int:
         started = time.monotonic()
         records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
                                  transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
-                                 seconds=args.seconds)
+                                 seconds=args.seconds, file_fs=args.fs)
     elapsed = time.monotonic() - started
     result = {"board": args.board, "model": model.identity, "jobs": jobs, "records": records,
               "total": _pooled(records)}
@@ -538,8 +553,9 @@ def stream_main(args) -> int:
     if args.json:
         Path(args.json).write_text(text)
     total = result["total"]
-    print(f"total: {total['samples_sent']} samples, {total['beats']} beats, QRS Se {total['qrs_se']:.4f} "
-          f"+P {total['qrs_ppv']:.4f}, events equal twin: {total['events_equal_twin']}, "
+    qrs = (f"QRS Se {total['qrs_se']:.4f} +P {total['qrs_ppv']:.4f}" if total["qrs_tp"] + total["qrs_fn"]
+           else "QRS not scored (no annotated beats)")
+    print(f"total: {total['samples_sent']} samples, {total['beats']} beats, {qrs}, events equal twin: {total['events_equal_twin']}, "
           f"{total['realtime_factor']:.1f}x real time per board, {len(records)} records in {elapsed:.1f} s "
           f"on {jobs} board(s) ({total['throughput_realtime_factor']:.1f}x real time overall)")
     accounted = all(r["samples_accounted"] for r in records)
