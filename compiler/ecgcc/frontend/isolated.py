@@ -90,8 +90,9 @@ def _crash_error(status: int, model_name: str, layers: list[str] | None, log: st
                 "rebuild them with unroll=True and a fixed sequence length, or replace them with Conv1D layers; "
                 "--verbose shows the converter's log")
     else:
-        hint = ("the converter ended without a message; --verbose shows its log; removing or replacing one of "
-                "the listed layer types at a time finds the one it cannot take")
+        hint = ("the converter ended without a message; --verbose shows its log; "
+                + ("removing or replacing one of the listed layer types at a time finds the one it cannot take"
+                   if seen else "simplify the model until it converts to find the layer it cannot take"))
     error = ConverterCrash(f"the model converter {how} on {model_name}{named}", hint)
     error.__cause__ = ChildTraceback(f"converter log (last {LOG_TAIL_LINES} lines):\n{log}")
     return error
