@@ -58,6 +58,7 @@ def train_torch_cnn(seed: int = 0):
             return self.classify(self.features(x).mean(dim=2))
 
     torch.manual_seed(seed)
+    torch.set_num_threads(1)     # a tiny model: threads would only contend with the emulated boards
     model = EcgBeatCnn()
     beats, labels = synthetic_beats(512, seed)
     x, y = torch.from_numpy(beats), torch.from_numpy(labels)
@@ -204,6 +205,7 @@ def test_onnx_input_keeps_the_source_layout(onnx_compiled):
     assert tuple(tensor_specs(onnx_compiled["tflite"])[0][0].shape) == (1, 1, BEAT)
 
 
+@pytest.mark.slow
 def test_pt2_file_through_the_command_line(torch_compiled, tmp_path):
     """`ecgcc compile model.pt2` (torch.export.save) gives the same int8 model as compile_torch."""
     import torch

@@ -13,17 +13,17 @@ from ..errors import UserError
 
 
 def _converters():
-    from .quantize import quantize_model_file
+    from .quantize import quantize_converted_model, quantize_model_file
 
     def onnx(model, calibration, work, note_layers):
-        from .onnx_route import onnx_to_saved_model
-        return quantize_model_file(onnx_to_saved_model(model, work, note_layers), calibration)
+        from .onnx_route import onnx_to_keras
+        return quantize_converted_model(onnx_to_keras(model, note_layers), calibration)
 
     def pt2(model, calibration, work, note_layers):
-        from .onnx_route import onnx_to_saved_model
+        from .onnx_route import onnx_to_keras
         from .torch_route import pt2_to_onnx
         onnx_path = pt2_to_onnx(model, work, note_layers)
-        return quantize_model_file(onnx_to_saved_model(onnx_path, work, note_layers), calibration)
+        return quantize_converted_model(onnx_to_keras(onnx_path, note_layers), calibration)
 
     def keras(model, calibration, work, note_layers):
         return quantize_model_file(model, calibration, note_layers)

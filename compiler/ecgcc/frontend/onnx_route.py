@@ -1,4 +1,4 @@
-"""ONNX -> TensorFlow SavedModel through onnx2tf, for the same int8 quantization as a Keras model.
+"""ONNX -> a (tf_keras) Keras model through onnx2tf, for the same int8 quantization as a Keras model.
 
 onnx2tf turns channels-first tensors (N, C, W) into TensorFlow's channels-last ones. Its
 keep_ncw_or_nchw_or_ncdhw_input_names keeps every input in the ONNX layout (a TRANSPOSE follows the input),
@@ -34,19 +34,21 @@ def model_inputs(model) -> list:
     return [i for i in model.graph.input if i.name not in weights]
 
 
-def onnx_to_saved_model(path: Path, work: Path, note_layers=lambda kinds: None) -> Path:
+def onnx_to_keras(path: Path, note_layers=lambda kinds: None):
+    """The Keras model onnx2tf builds, kept in memory (writing a SavedModel and float .tflite files would take
+    longer than the conversion itself)."""
     model = load_onnx(path)
     note_layers([node.op_type for node in model.graph.node])
     inputs = model_inputs(model)
     channels_first = [i.name for i in inputs if len(i.type.tensor_type.shape.dim) >= SIGNATURE_SPATIAL_RANK]
     onnx2tf = require("onnx2tf", "onnx", "converting an .onnx model")
-    out = work / "saved_model"
     try:
-        onnx2tf.convert(input_onnx_file_path=str(path), output_folder_path=str(out), batch_size=1,
-                        keep_ncw_or_nchw_or_ncdhw_input_names=channels_first or None, non_verbose=True)
+        keras_model = onnx2tf.convert(input_onnx_file_path=str(path), batch_size=1, disable_model_save=True,
+                                      keep_ncw_or_nchw_or_ncdhw_input_names=channels_first or None,
+                                      non_verbose=True)
     except SystemExit as stop:     # onnx2tf ends with sys.exit(1) after printing why
         raise UserError(f"onnx2tf could not convert {path.name} (it stopped with status {stop.code})",
                         "--verbose shows onnx2tf's log, which names the ONNX operator it could not convert")
-    if not (out / "saved_model.pb").is_file():
-        raise UserError(f"onnx2tf wrote no SavedModel for {path.name}", "--verbose shows onnx2tf's log")
-    return out
+    if keras_model is None:
+        raise UserError(f"onnx2tf returned no model for {path.name}", "--verbose shows onnx2tf's log")
+    return keras_model

@@ -105,6 +105,14 @@ def layer_kinds(model) -> list[str]:
     return kinds
 
 
+def quantize_converted_model(model, representative: Representative) -> bytes:
+    """A Keras model built by another converter (onnx2tf's tf_keras model), taken with its own static shapes."""
+    import tensorflow as tf
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    names = [t.name.split(":")[0] for t in model.inputs] if len(model.inputs) > 1 else None
+    return _convert(converter, [tuple(t.shape) for t in model.inputs], representative, names)
+
+
 def quantize_model_file(model_path: Path, representative: Representative, note_layers=None) -> bytes:
     """note_layers, when given, is called with the model's layer types once it is loaded (before converting)."""
     import tensorflow as tf
