@@ -140,3 +140,12 @@ def test_internal_error_prints_traceback_and_asks_for_a_report(tmp_path, capsys,
     status, err = run_cli(["compile", REFERENCE, "--out", tmp_path / "o"], capsys)
     assert status == 4 and "Traceback" in err and "ZeroDivisionError" in err
     assert err.strip().splitlines()[-1].startswith("error: internal error") and "report" in err
+
+
+def test_missing_converter_package_names_the_extra_to_install():
+    from ecgcc.errors import UserError
+    from ecgcc.frontend.optional import require
+    with pytest.raises(UserError) as refused:
+        require("ecgcc_no_such_converter", "onnx", "reading an .onnx model")
+    assert "reading an .onnx model needs the Python package 'ecgcc_no_such_converter'" in str(refused.value)
+    assert refused.value.hint.startswith("pip install 'ecgcc[onnx]'")

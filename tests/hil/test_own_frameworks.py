@@ -23,22 +23,25 @@ CLASSES = 3
 TOP1_AGREEMENT_MIN = 0.95
 MAX_ERROR_FRACTION = 0.08
 HELD_OUT = 60
+LEADS = 2                  # of the ONNX model
 
 
-def synthetic_beats(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Beat-shaped windows (N, 1, BEAT) of three kinds: a narrow QRS, a wide one, a narrow one with an
-    inverted T wave; random amplitude, position jitter, baseline and noise."""
+def synthetic_beats(count: int, seed: int, leads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Beat-shaped windows (N, leads, BEAT) of three kinds: a narrow QRS, a wide one, a narrow one with an
+    inverted T wave; random amplitude, position jitter, baseline and noise. A second lead sees the same beat
+    smaller and with its own noise."""
     rng = np.random.default_rng(seed)
     t = np.arange(BEAT, dtype=np.float32)
     labels = rng.integers(0, CLASSES, count)
-    beats = np.empty((count, 1, BEAT), np.float32)
+    beats = np.empty((count, leads, BEAT), np.float32)
     for i, label in enumerate(labels):
         centre = BEAT / 2 + rng.normal(0, 3)
         width = 3.0 if label != 1 else 9.0
         wave = rng.uniform(0.7, 1.3) * np.exp(-0.5 * ((t - centre) / width) ** 2)
         if label == 2:
             wave -= 0.4 * np.exp(-0.5 * ((t - centre - 30) / 8) ** 2)
-        beats[i, 0] = wave + rng.normal(0, 0.05, BEAT) + rng.uniform(-0.2, 0.2)
+        for lead in range(leads):
+            beats[i, lead] = (0.6 ** lead) * wave + rng.normal(0, 0.05, BEAT) + rng.uniform(-0.2, 0.2)
     return beats, labels
 
 
@@ -73,7 +76,8 @@ def train_torch_cnn(seed: int = 0):
 
 def onnx_cnn(path, seed: int = 1) -> None:
     """Conv-BatchNormalization-Relu-MaxPool-Conv-Relu-GlobalAveragePool-Flatten-Gemm-Softmax, written with
-    onnx.helper (no PyTorch involved), random weights."""
+    onnx.helper (no PyTorch involved), random weights, two leads in: channels first, so the converted model
+    starts with a TRANSPOSE into TensorFlow's channels-last layout."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -81,7 +85,7 @@ def onnx_cnn(path, seed: int = 1) -> None:
 
     def weight(name, *shape, scale=0.5):
         return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
-    weights = [weight("w1", 8, 1, 7), weight("b1", 8, scale=0.1), weight("gamma", 8, scale=0.2),
+    weights = [weight("w1", 8, LEADS, 7), weight("b1", 8, scale=0.1), weight("gamma", 8, scale=0.2),
                weight("beta", 8, scale=0.1), weight("mean", 8, scale=0.1),
                numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32), "var"),
                weight("w2", 16, 8, 5, scale=0.3), weight("b2", 16, scale=0.1),
@@ -97,7 +101,7 @@ def onnx_cnn(path, seed: int = 1) -> None:
              helper.make_node("Gemm", ["f", "w3", "b3"], ["logits"], transB=1),
              helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1)]
     graph = helper.make_graph(nodes, "ecg_beat_onnx", [helper.make_tensor_value_info("ecg", TensorProto.FLOAT,
-                                                                                     [1, 1, BEAT])],
+                                                                                     [1, LEADS, BEAT])],
                               [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, CLASSES])],
                               weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -171,13 +175,13 @@ def onnx_compiled(tmp_path_factory):
     from ecgcc.compile import compile_tflite
     work = tmp_path_factory.mktemp("onnx")
     onnx_cnn(work / "beat.onnx")
-    calibration, _ = synthetic_beats(128, seed=2)
+    calibration, _ = synthetic_beats(128, seed=2, leads=LEADS)
     np.save(work / "calibration.npy", calibration)
     assert main(["compile", str(work / "beat.onnx"), "--representative", str(work / "calibration.npy"),
                  "--board", "qemu-m4", "--out", str(work / "qemu-m4")]) == 0
     tflite = (work / "qemu-m4" / "model.tflite").read_bytes()
     compile_tflite(tflite, "beat", "qemu-m3", work / "qemu-m3")
-    beats, _ = synthetic_beats(HELD_OUT, seed=8)
+    beats, _ = synthetic_beats(HELD_OUT, seed=8, leads=LEADS)
     session = onnxruntime.InferenceSession(str(work / "beat.onnx"), providers=["CPUExecutionProvider"])
     expected = np.concatenate([session.run(None, {"ecg": b[None]})[0] for b in beats])
     return dict(folders={b: work / b for b in BOARDS}, tflite=tflite, beats=beats, float_outputs=expected)
@@ -201,8 +205,12 @@ def test_onnx_cnn_is_byte_exact_on_the_board_and_agrees_with_onnxruntime(onnx_co
 
 
 def test_onnx_input_keeps_the_source_layout(onnx_compiled):
-    """Calibration data and vectors take the ONNX layout (N, C, W): the compiled model's input is (1, 1, BEAT)."""
-    assert tuple(tensor_specs(onnx_compiled["tflite"])[0][0].shape) == (1, 1, BEAT)
+    """Calibration data and vectors take the ONNX layout (N, C, W): the compiled model's input is
+    (1, LEADS, BEAT), and the transpose into channels-last is the first layer."""
+    import json
+    assert tuple(tensor_specs(onnx_compiled["tflite"])[0][0].shape) == (1, LEADS, BEAT)
+    report = json.loads((onnx_compiled["folders"]["qemu-m4"] / "report.json").read_text())
+    assert report["layers"][0]["kind"] == "TRANSPOSE", [layer["kind"] for layer in report["layers"]]
 
 
 @pytest.mark.slow
