@@ -149,3 +149,30 @@ def test_missing_converter_package_names_the_extra_to_install():
         require("ecgcc_no_such_converter", "onnx", "reading an .onnx model")
     assert "reading an .onnx model needs the Python package 'ecgcc_no_such_converter'" in str(refused.value)
     assert refused.value.hint.startswith("pip install 'ecgcc[onnx]'")
+
+
+DYING_CONVERTER = """
+import json, os, pathlib, signal, sys
+work = pathlib.Path(sys.argv[1])
+(work / "layers.json").write_text(json.dumps(["InputLayer", "Conv1D", "Dense"]))
+print("the stand-in converter's last words", flush=True)
+os.kill(os.getpid(), signal.SIGABRT)
+"""
+
+
+def test_any_converter_death_is_one_error_line_and_its_log_is_behind_verbose(tmp_path, capsys, monkeypatch):
+    """A stand-in child that records its layers and dies of SIGABRT: a non-recurrent model gets the generic
+    hint, and --verbose shows the child's log."""
+    import ecgcc.frontend.isolated as isolated
+    (tmp_path / "dying_converter.py").write_text(DYING_CONVERTER)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(isolated, "CHILD_MODULE", "dying_converter")
+    (tmp_path / "m.keras").write_bytes(b"not read by the stand-in")
+    np.save(tmp_path / "calibration.npy", np.zeros((4, 32, 2), np.float32))
+    argv = ["compile", tmp_path / "m.keras", "--out", tmp_path / "o", "--representative", tmp_path / "calibration.npy"]
+    line = assert_user_error(*run_cli(argv, capsys), "died of SIGABRT on m.keras", "hint: the converter ended",
+                             "removing or replacing one of the listed layer types")
+    assert line.endswith("its layers: Conv1D, Dense, InputLayer") and "unroll" not in line, line
+    status, err = run_cli([*argv, "--verbose"], capsys)
+    assert status == 2 and "Traceback" in err and "the stand-in converter's last words" in err, err
+    assert not (tmp_path / "o").exists()
