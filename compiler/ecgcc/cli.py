@@ -95,12 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", dest="verbose_errors", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("compile", help="compile a Keras/SavedModel/.tflite model to C for a board",
+    p = commands.add_parser("compile", help="compile a Keras/SavedModel/ONNX/PyTorch .pt2/.tflite model to C for a "
+                                            "board",
                             epilog="exit status: 0 compiled; 2 the model or an option is invalid")
-    p.add_argument("model", help="the trained model: .keras, SavedModel folder or int8 .tflite")
+    p.add_argument("model", help="the trained model: .keras/.h5, SavedModel folder, .onnx, PyTorch .pt2 "
+                                 "(torch.export.save) or int8 .tflite")
     add_board_argument(p, help_text="board whose memory budget the model must fit", description_files=True)
     p.add_argument("--out", required=True, help="folder for the generated C and report")
-    p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model")
+    p.add_argument("--representative", help=".npy/.npz calibration inputs for a float model, in the model's own "
+                                            "input layout (channels first for ONNX and PyTorch)")
     p.add_argument("--fuse-chunks", type=int, default=4, metavar="N",
                    help="a convolution followed by a pooling may compute its output in up to N chunks, pooling "
                         "each at once, where that lowers the arena (more chunks: less RAM, more instructions; "

@@ -313,8 +313,25 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
 
 def compile_model(model_path, board: str | None, out_dir, representative: Representative = None,
                   max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
-    """Keras (.keras/.h5), SavedModel folder or int8 .tflite -> C sources, report.json and report.txt in out_dir."""
+    """Keras (.keras/.h5), SavedModel folder, ONNX, PyTorch .pt2 or int8 .tflite -> C sources, report.json and
+    report.txt in out_dir."""
     path = Path(model_path)
     tflite_bytes = load_int8_tflite(path, representative)
     return compile_tflite(tflite_bytes, path.stem if path.suffix else path.name, board, out_dir, source=path.name,
                           max_chunks=max_chunks)
+
+
+def compile_torch(module, example_input, representative: Representative, board: str | None = None,
+                  out="build/model", max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
+    """A PyTorch nn.Module -> ONNX (PyTorch's exporter, here) -> int8 .tflite (onnx2tf and TensorFlow's converter,
+    in a child process) -> C. example_input: a tensor, or a tuple with one tensor per input, in the module's own
+    layout (channels first); representative: calibration samples in that same layout."""
+    import tempfile
+
+    from .frontend.torch_route import export_onnx
+
+    example = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    name = re.sub(r"[^A-Za-z0-9_]", "_", type(module).__name__) or "model"
+    with tempfile.TemporaryDirectory(prefix="ecgcc-torch-") as folder:
+        onnx_path = export_onnx(module.eval(), example, Path(folder) / f"{name}.onnx")
+        return compile_model(onnx_path, board, out, representative, max_chunks)

@@ -37,10 +37,39 @@ def float_keras(tmp_path_factory):
     return path
 
 
-def test_unsupported_format(tmp_path, capsys):
-    (tmp_path / "model.onnx").write_bytes(b"\x08\x07")
-    assert_user_error(*run_cli(["compile", tmp_path / "model.onnx", "--out", tmp_path / "o"], capsys),
-                      "unsupported model format '.onnx'", "hint: pass an int8 .tflite")
+def test_unsupported_format_lists_the_supported_ones(tmp_path, capsys):
+    (tmp_path / "model.mlmodel").write_bytes(b"\x08\x07")
+    assert_user_error(*run_cli(["compile", tmp_path / "model.mlmodel", "--out", tmp_path / "o"], capsys),
+                      "unsupported model format '.mlmodel'", "hint: pass an int8 .tflite", ".keras", "SavedModel",
+                      ".onnx", ".pt2")
+
+
+def test_pickled_pytorch_file_is_refused_with_the_way_to_export(tmp_path, capsys):
+    (tmp_path / "model.pt").write_bytes(b"PK\x03\x04")
+    assert_user_error(*run_cli(["compile", tmp_path / "model.pt", "--out", tmp_path / "o"], capsys),
+                      "model.pt is a pickled PyTorch file", "torch.export.save", "compile_torch")
+
+
+def test_damaged_onnx_file(tmp_path, capsys):
+    (tmp_path / "model.onnx").write_bytes(b"\x08\x07 not a protobuf")
+    np.save(tmp_path / "calibration.npy", np.zeros((4, 1, 32), np.float32))
+    assert_user_error(*run_cli(["compile", tmp_path / "model.onnx", "--out", tmp_path / "o", "--representative",
+                                tmp_path / "calibration.npy"], capsys),
+                      "cannot read the ONNX model model.onnx", "hint: pass an ONNX file")
+    assert not (tmp_path / "o").exists()
+
+
+def test_converter_crash_on_a_keras_lstm_names_the_layer_and_a_way_out(tmp_path, capsys):
+    """TensorFlow's converter dies of SIGSEGV on a Keras LSTM here; the child process turns that into a message."""
+    import tensorflow as tf
+    tf.keras.utils.set_random_seed(0)
+    single((32, 2), layer("LSTM", 8), dense(3))().save(tmp_path / "rnn.keras")
+    np.save(tmp_path / "calibration.npy", np.random.default_rng(0).standard_normal((8, 32, 2)).astype(np.float32))
+    line = assert_user_error(*run_cli(["compile", tmp_path / "rnn.keras", "--out", tmp_path / "o",
+                                       "--representative", tmp_path / "calibration.npy"], capsys),
+                             "the model converter died of SIGSEGV on rnn.keras", "LSTM", "hint:", "unroll=True")
+    assert "Dense" in line
+    assert not (tmp_path / "o").exists()
 
 
 def test_damaged_tflite(tmp_path, capsys):
@@ -78,8 +107,11 @@ def test_calibration_of_the_wrong_shape(float_keras, tmp_path, capsys):
 def test_model_too_big_for_the_board(tmp_path, capsys):
     path = tmp_path / "big.tflite"
     path.write_bytes(quantized("budget-ram-v1", single((4096, 4), conv1d(16, 3))))
-    assert_user_error(*run_cli(["compile", path, "--board", "qemu-m3", "--out", tmp_path / "o"], capsys),
-                      "model does not fit", "model_ram_bytes=40960", "hint: pick a board")
+    line = assert_user_error(*run_cli(["compile", path, "--board", "qemu-m3", "--out", tmp_path / "o"], capsys),
+                             "model does not fit", "model_ram_bytes=40960", "over by", "hint: pick a board")
+    import re
+    needed, over = re.search(r"an arena of (\d+) bytes .* \(over by (\d+) bytes\)", line).groups()
+    assert int(over) == int(needed) - 40960 > 0, line
 
 
 def test_unknown_board(tmp_path, capsys):
@@ -108,3 +140,39 @@ def test_internal_error_prints_traceback_and_asks_for_a_report(tmp_path, capsys,
     status, err = run_cli(["compile", REFERENCE, "--out", tmp_path / "o"], capsys)
     assert status == 4 and "Traceback" in err and "ZeroDivisionError" in err
     assert err.strip().splitlines()[-1].startswith("error: internal error") and "report" in err
+
+
+def test_missing_converter_package_names_the_extra_to_install():
+    from ecgcc.errors import UserError
+    from ecgcc.frontend.optional import require
+    with pytest.raises(UserError) as refused:
+        require("ecgcc_no_such_converter", "onnx", "reading an .onnx model")
+    assert "reading an .onnx model needs the Python package 'ecgcc_no_such_converter'" in str(refused.value)
+    assert refused.value.hint.startswith("pip install 'ecgcc[onnx]'")
+
+
+DYING_CONVERTER = """
+import json, os, pathlib, signal, sys
+work = pathlib.Path(sys.argv[1])
+(work / "layers.json").write_text(json.dumps(["InputLayer", "Conv1D", "Dense"]))
+print("the stand-in converter's last words", flush=True)
+os.kill(os.getpid(), signal.SIGABRT)
+"""
+
+
+def test_any_converter_death_is_one_error_line_and_its_log_is_behind_verbose(tmp_path, capsys, monkeypatch):
+    """A stand-in child that records its layers and dies of SIGABRT: a non-recurrent model gets the generic
+    hint, and --verbose shows the child's log."""
+    import ecgcc.frontend.isolated as isolated
+    (tmp_path / "dying_converter.py").write_text(DYING_CONVERTER)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(isolated, "CHILD_MODULE", "dying_converter")
+    (tmp_path / "m.keras").write_bytes(b"not read by the stand-in")
+    np.save(tmp_path / "calibration.npy", np.zeros((4, 32, 2), np.float32))
+    argv = ["compile", tmp_path / "m.keras", "--out", tmp_path / "o", "--representative", tmp_path / "calibration.npy"]
+    line = assert_user_error(*run_cli(argv, capsys), "died of SIGABRT on m.keras", "hint: the converter ended",
+                             "removing or replacing one of the listed layer types")
+    assert line.endswith("its layers: Conv1D, Dense, InputLayer") and "unroll" not in line, line
+    status, err = run_cli([*argv, "--verbose"], capsys)
+    assert status == 2 and "Traceback" in err and "the stand-in converter's last words" in err, err
+    assert not (tmp_path / "o").exists()

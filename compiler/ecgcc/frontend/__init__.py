@@ -4,14 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
-from .quantize import Representative, quantize_keras_model, quantize_model_file
+from .isolated import convert_in_child
+from .quantize import Representative, quantize_keras_model
 from .tflite_reader import parse_tflite
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+SUPPORTED_FORMATS = ("an int8 .tflite file, a Keras .keras/.h5 file, a SavedModel folder, an ONNX .onnx file or a "
+                     "PyTorch .pt2 file (torch.export.save)")
 
 
 def load_int8_tflite(model_path, representative: Representative = None) -> bytes:
-    """An int8 .tflite is taken as is; Keras files and SavedModel folders are quantized first."""
+    """An int8 .tflite is taken as is; Keras, SavedModel, ONNX and PyTorch models are quantized first, by
+    TensorFlow's converter in a child process (frontend/isolated.py)."""
     path = Path(model_path)
     if not path.exists():
         raise UserError(f"model not found: {path}", "check the path of the model file or SavedModel folder")
@@ -20,10 +24,20 @@ def load_int8_tflite(model_path, representative: Representative = None) -> bytes
             return path.read_bytes()
         except OSError as error:
             raise UserError(f"cannot read {path}: {error.strerror}", "pass a readable .tflite file") from error
-    if path.is_dir() or path.suffix in KERAS_SUFFIXES:
-        return quantize_model_file(path, representative)
-    raise UserError(f"unsupported model format '{path.suffix or path.name}'",
-                    "pass an int8 .tflite file, a Keras .keras/.h5 file or a SavedModel folder")
+    if path.is_dir():
+        return convert_in_child("saved_model", path, representative)
+    if path.suffix in KERAS_SUFFIXES:
+        return convert_in_child("keras", path, representative)
+    if path.suffix == ".onnx":
+        return convert_in_child("onnx", path, representative)
+    if path.suffix == ".pt2":
+        return convert_in_child("pt2", path, representative)
+    if path.suffix in (".pt", ".pth"):
+        raise UserError(f"{path.name} is a pickled PyTorch file, which ecgcc does not load (unpickling runs code "
+                        "from the file)", "save the model with torch.export.save(torch.export.export(model, "
+                        "(example,)), 'model.pt2'), or export it to ONNX, or call ecgcc.compile_torch(model, "
+                        "example, ...)")
+    raise UserError(f"unsupported model format '{path.suffix or path.name}'", f"pass {SUPPORTED_FORMATS}")
 
 
-__all__ = ["load_int8_tflite", "parse_tflite", "quantize_keras_model", "Representative"]
+__all__ = ["SUPPORTED_FORMATS", "load_int8_tflite", "parse_tflite", "quantize_keras_model", "Representative"]

@@ -95,8 +95,28 @@ def quantize_keras_model(model, representative: Representative) -> bytes:
     return _convert(converter, [tuple(t.shape) for t in fixed.inputs], representative, names)
 
 
-def quantize_model_file(model_path: Path, representative: Representative) -> bytes:
+def layer_kinds(model) -> list[str]:
+    """Class names of a Keras model's layers, a wrapper with the layer it wraps, e.g. Bidirectional(LSTM)."""
+    kinds = []
+    for layer in model.layers:
+        inner = getattr(layer, "layer", None) or getattr(layer, "forward_layer", None)
+        name = type(layer).__name__
+        kinds.append(f"{name}({type(inner).__name__})" if inner is not None else name)
+    return kinds
+
+
+def quantize_converted_model(model, representative: Representative) -> bytes:
+    """A Keras model built by another converter (onnx2tf's tf_keras model), taken with its own static shapes."""
     import tensorflow as tf
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    names = [t.name.split(":")[0] for t in model.inputs] if len(model.inputs) > 1 else None
+    return _convert(converter, [tuple(t.shape) for t in model.inputs], representative, names)
+
+
+def quantize_model_file(model_path: Path, representative: Representative, note_layers=None) -> bytes:
+    """note_layers, when given, is called with the model's layer types once it is loaded (before converting)."""
+    import tensorflow as tf
+    model_path = Path(model_path)
     if model_path.is_dir():
         if not (model_path / "saved_model.pb").is_file():
             raise UserError(f"{model_path} is a folder without saved_model.pb",
@@ -115,6 +135,8 @@ def quantize_model_file(model_path: Path, representative: Representative) -> byt
         raise UserError(f"cannot load the Keras model {model_path.name}: {str(error).splitlines()[0][:160]}",
                         "save the model with model.save('name.keras') from the Keras version that trained it"
                         ) from error
+    if note_layers is not None:
+        note_layers(layer_kinds(model))
     return quantize_keras_model(model, representative)
 
 
