@@ -11,7 +11,7 @@ void af_init(af_detector_t *a, int32_t min_ms)
     a->min_samples = (int32_t)(((int64_t)min_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
     for (i = 0; i < AF_POSITIONS; i++) a->positions[i] = 0;
     for (i = 0; i < AF_MEAN_BEATS; i++) a->rr[i] = 0;
-    for (i = 0; i < AF_SPAN; i++) a->changes[i] = 0;
+    for (i = 0; i < AF_SPAN; i++) a->changes[i] = a->changes_lag2[i] = 0;
     a->beats = 0;
     a->rr_count = 0;
     a->change_count = 0;
@@ -22,6 +22,11 @@ void af_init(af_detector_t *a, int32_t min_ms)
     a->active = a->raised = 0;
     a->run = 0;
     a->onset = 0;
+}
+
+int af_is_ectopic(uint8_t beat_class)
+{
+    return beat_class == MONITOR_CLASS_V || (ECG_AF_SKIP_S && beat_class == MONITOR_CLASS_S);
 }
 
 static int32_t magnitude(int32_t x)
@@ -37,11 +42,11 @@ static int32_t beat_back(const af_detector_t *a, int32_t back)
     return a->positions[index % AF_POSITIONS];
 }
 
-static int32_t median_change(const af_detector_t *a)
+static int32_t median_of_span(const int32_t *values)
 {
     int32_t sorted[AF_SPAN], i, j;
     for (i = 0; i < AF_SPAN; i++) {
-        int32_t v = a->changes[i];
+        int32_t v = values[i];
         for (j = i; j > 0 && sorted[j - 1] > v; j--) sorted[j] = sorted[j - 1];
         sorted[j] = v;
     }
@@ -51,7 +56,7 @@ static int32_t median_change(const af_detector_t *a)
 /* A new interval in the chain; returns 1 when the irregularity was updated. */
 static int add_interval(af_detector_t *a, int32_t rr)
 {
-    int32_t newest = a->rr_count % AF_MEAN_BEATS, n, sum = 0, i, change, lag1, lag2;
+    int32_t newest = a->rr_count % AF_MEAN_BEATS, n, sum = 0, i, lag1, lag2, slot;
     a->rr[newest] = rr;
     a->rr_count++;
     if (a->rr_count < 3) return 0;
@@ -59,11 +64,18 @@ static int add_interval(af_detector_t *a, int32_t rr)
     lag2 = magnitude(rr - a->rr[(a->rr_count - 3) % AF_MEAN_BEATS]);
     n = a->rr_count < AF_MEAN_BEATS ? a->rr_count : AF_MEAN_BEATS;
     for (i = 0; i < n; i++) sum += a->rr[(a->rr_count - 1 - i) % AF_MEAN_BEATS];
-    change = lag1 < lag2 ? lag1 : lag2;
-    a->changes[a->change_count % AF_SPAN] = (int32_t)((int64_t)change * 256 * n / sum);
+    slot = a->change_count % AF_SPAN;
+    a->changes[slot] = (int32_t)((int64_t)lag1 * 256 * n / sum);
+    a->changes_lag2[slot] = (int32_t)((int64_t)lag2 * 256 * n / sum);
     a->change_count++;
     if (a->change_count < AF_SPAN) return 0;
-    a->irregularity = median_change(a);
+    a->irregularity = median_of_span(a->changes);
+#if ECG_AF_BIGEMINY_GUARD
+    {
+        int32_t every_other = median_of_span(a->changes_lag2);
+        if (every_other < a->irregularity) a->irregularity = every_other;
+    }
+#endif
     return 1;
 }
 
@@ -93,22 +105,25 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic,
     updated = skip ? 0 : add_interval(a, position - a->last_good);
     a->last_good = position;
     a->last_ectopic = (uint8_t)(ectopic != 0);
-    if (!updated) return;
-    fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN);
-    a->run = fibrillation != a->active ? a->run + 1 : 0;
-    if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
-        a->active = 1;
-        a->raised = 0;
-        a->run = 0;
-        a->onset = beat_back(a, AF_ONSET_BACK);
-    } else if (a->active && a->run >= ECG_AF_END_BEATS) {
-        int32_t end = beat_back(a, AF_END_BACK);
-        if (end < a->onset) end = a->onset;
-        if (a->raised) alarm(events, 0, end, end - a->onset);
-        a->active = a->raised = 0;
-        a->run = 0;
-        return;
+    if (updated) {
+        fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN);
+        a->run = fibrillation != a->active ? a->run + 1 : 0;
+        if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
+            a->active = 1;
+            a->raised = 0;
+            a->run = 0;
+            a->onset = beat_back(a, AF_ONSET_BACK);
+        } else if (a->active && a->run >= ECG_AF_END_BEATS) {
+            int32_t end = beat_back(a, AF_END_BACK);
+            if (end < a->onset) end = a->onset;
+            if (a->raised) alarm(events, 0, end, end - a->onset);
+            a->active = a->raised = 0;
+            a->run = 0;
+            return;
+        }
     }
+    /* The minimum is reached on any readable beat, even one whose interval
+     * was left out or that refills the chain after a break. */
     if (a->active && !a->raised && position - a->onset >= a->min_samples) {
         a->raised = 1;
         alarm(events, 1, a->onset, position - a->onset);

@@ -1,18 +1,22 @@
 /* Atrial fibrillation from the R-R sequence of detected beats.
  *
- * For each beat, the change of its RR interval against the previous one and
- * against the one before that, whichever is smaller, over the mean of the
- * last AF_MEAN_BEATS intervals (1/256). Taking the smaller of the two lets
- * bigeminy (short-long-short-long) through as regular, while in fibrillation
- * both changes are large. The median over the last AF_SPAN beats is the
- * irregularity: a lone ectopic beat moves two values, not the median.
+ * For each beat, the change of its RR interval against the previous one
+ * over the mean of the last AF_MEAN_BEATS intervals (1/256). The median of
+ * the last AF_SPAN changes is the irregularity: a lone ectopic beat the
+ * classifier missed moves two or three values, not the median, while in
+ * fibrillation most changes are large. With ECG_AF_BIGEMINY_GUARD the median
+ * of the changes against the interval two back is taken too and the smaller
+ * of the two medians counts, so bigeminy (short-long-short-long) reads as
+ * regular; it costs sensitivity, as fibrillation now has to look irregular
+ * at both lags.
  * Irregularity above ECG_AF_IRREGULARITY_MIN for ECG_AF_ONSET_BEATS beats in
  * a row starts an episode; at or below the lower ECG_AF_IRREGULARITY_END for
  * ECG_AF_END_BEATS beats ends it (hysteresis keeps an episode whole while the
  * response stays moderately irregular); the alarm is raised once the episode
  * has lasted the configured minimum.
- * Intervals that begin or end on an ectopic beat (class V or S) are left
- * out, as the premature beat and its pause would read as irregularity, and so
+ * Intervals that begin or end on an ectopic beat (class V, and S where
+ * ECG_AF_SKIP_S is set) are left out, as the premature beat and its pause
+ * would read as irregularity, and so
  * are intervals longer than ECG_AF_MAX_RR_MS (sinus pauses); beats in
  * poor signal quality break the RR chain (no interval is formed across
  * them) and are not judged. Integer arithmetic, work per beat only. */
@@ -37,11 +41,12 @@ typedef struct {
     int32_t beats;                  /* beats seen */
     int32_t rr[AF_MEAN_BEATS];      /* the current chain's intervals */
     int32_t rr_count;               /* intervals in the chain */
-    int32_t changes[AF_SPAN];       /* normalised RR changes */
+    int32_t changes[AF_SPAN];       /* normalised RR changes against the previous interval */
+    int32_t changes_lag2[AF_SPAN];  /* ... and against the one before it */
     int32_t change_count;
     int32_t last_good;              /* position of the chain's last beat */
     uint8_t chained;                /* last_good is valid */
-    uint8_t last_ectopic;           /* the chain's last beat was ectopic (V or S) */
+    uint8_t last_ectopic;           /* the chain's last beat was ectopic (af_is_ectopic) */
     int32_t irregularity;           /* latest median, 1/256 of the mean RR */
     uint8_t active, raised;
     int32_t run;
@@ -49,9 +54,11 @@ typedef struct {
 } af_detector_t;
 
 void af_init(af_detector_t *a, int32_t min_ms);
+/* Whether intervals next to a beat of this class are left out: V always, S with ECG_AF_SKIP_S. */
+int af_is_ectopic(uint8_t beat_class);
 /* Each beat in order, once classified; 'unreadable' when its signal quality
  * was poor, the rhythm is ventricular fibrillation, or the model classed it
- * with low confidence; 'ectopic' when it was classed V or S. Reports the AF alarm. */
+ * with low confidence; 'ectopic' when its class is one af_is_ectopic() names. Reports the AF alarm. */
 void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
 
 #endif

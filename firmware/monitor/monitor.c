@@ -66,7 +66,7 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
                (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
                    (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
                        MONITOR_FLAG_LOW_CONFIDENCE,
-               beat_class == MONITOR_CLASS_V || beat_class == MONITOR_CLASS_S, m->sink);
+               af_is_ectopic(beat_class), m->sink);
     m->awaiting_class = 0;
 }
 

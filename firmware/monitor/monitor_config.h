@@ -219,26 +219,38 @@
 /* ---- Atrial fibrillation detection (af.h) ---- */
 /* Beats whose RR changes the median is taken over. */
 #ifndef ECG_AF_SPAN
-#define ECG_AF_SPAN 8
+#define ECG_AF_SPAN 16
 #endif
 /* Median RR change (1/256 of the mean RR) above which the rhythm is irregular. */
 #ifndef ECG_AF_IRREGULARITY_MIN
-#define ECG_AF_IRREGULARITY_MIN 20
+#define ECG_AF_IRREGULARITY_MIN 32
 #endif
 /* Median RR change below which an episode under way counts as regular again
  * (lower than the onset threshold: an episode holds while the rhythm stays
  * moderately irregular). */
 #ifndef ECG_AF_IRREGULARITY_END
-#define ECG_AF_IRREGULARITY_END 16
+#define ECG_AF_IRREGULARITY_END 8
 #endif
 /* An interval longer than this (ms) is left out: sinus pauses and dropped
  * beats, not the ventricular response to fibrillation. */
 #ifndef ECG_AF_MAX_RR_MS
 #define ECG_AF_MAX_RR_MS 1250
 #endif
+/* 1: the irregularity is the smaller of the medians of the changes against
+ * the previous interval and against the one two back, so bigeminy reads as
+ * regular even when its premature beats go unclassified. 0: the first
+ * median alone (fibrillation needs to look irregular at one lag only). */
+#ifndef ECG_AF_BIGEMINY_GUARD
+#define ECG_AF_BIGEMINY_GUARD 0
+#endif
+/* 1: intervals next to beats classed S are left out as well as those next
+ * to V beats. */
+#ifndef ECG_AF_SKIP_S
+#define ECG_AF_SKIP_S 1
+#endif
 /* Irregular beats in a row that start an episode, regular ones that end it. */
 #ifndef ECG_AF_ONSET_BEATS
-#define ECG_AF_ONSET_BEATS 6
+#define ECG_AF_ONSET_BEATS 8
 #endif
 #ifndef ECG_AF_END_BEATS
 #define ECG_AF_END_BEATS 12

@@ -1,15 +1,20 @@
 """Twin of firmware/monitor/af.c: atrial fibrillation from the R-R sequence
-(median of bigeminy-tolerant RR changes over the mean RR, a lower threshold to
-end an episode than to start one), intervals next to V or S beats and
-intervals longer than af_max_rr_ms left out."""
+(median of successive RR changes over the mean RR, optionally the smaller of
+that and the median of changes two intervals back; a lower threshold to end an
+episode than to start one), intervals next to V beats (and S beats with
+af_skip_s) and intervals longer than af_max_rr_ms left out."""
 
 from __future__ import annotations
 
 from .config import MonitorConfig
-from .events import ALARM, ALARM_AF, FLAG_ACTIVE, Events
+from .events import ALARM, ALARM_AF, CLASS_S, CLASS_V, FLAG_ACTIVE, Events
 from .rhythm import samples_to_ms
 
 AF_MEAN_BEATS = 8
+
+
+def af_is_ectopic(cfg: MonitorConfig, beat_class: int) -> bool:
+    return beat_class == CLASS_V or (bool(cfg.af_skip_s) and beat_class == CLASS_S)
 
 
 class AfDetector:
@@ -22,6 +27,7 @@ class AfDetector:
         self.positions: list[int] = []  # only the last few are ever read
         self.rr: list[int] = []
         self.changes: list[int] = []
+        self.changes_lag2: list[int] = []
         self.last_good = 0
         self.chained = False
         self.last_ectopic = False
@@ -38,12 +44,15 @@ class AfDetector:
         del self.rr[:-AF_MEAN_BEATS]
         if len(self.rr) < 3:
             return False
-        change = min(abs(rr - self.rr[-2]), abs(rr - self.rr[-3]))
-        self.changes.append(change * 256 * len(self.rr) // sum(self.rr))
-        del self.changes[: -self.span]
+        n, total = len(self.rr), sum(self.rr)
+        self.changes.append(abs(rr - self.rr[-2]) * 256 * n // total)
+        self.changes_lag2.append(abs(rr - self.rr[-3]) * 256 * n // total)
+        del self.changes[: -self.span], self.changes_lag2[: -self.span]
         if len(self.changes) < self.span:
             return False
         self.irregularity = sorted(self.changes)[self.span // 2]
+        if self.cfg.af_bigeminy_guard:
+            self.irregularity = min(self.irregularity, sorted(self.changes_lag2)[self.span // 2])
         return True
 
     def _alarm(self, events: Events, active: bool, position: int, duration: int):
@@ -57,6 +66,7 @@ class AfDetector:
         if unreadable or not self.chained:
             self.rr.clear()
             self.changes.clear()
+            self.changes_lag2.clear()
             self.chained = not unreadable
             self.last_good = position
             self.last_ectopic = ectopic
@@ -69,20 +79,20 @@ class AfDetector:
         updated = False if skip else self._add_interval(position - self.last_good)
         self.last_good = position
         self.last_ectopic = ectopic
-        if not updated:
-            return
-        fibrillation = self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
-        self.run = self.run + 1 if fibrillation != self.active else 0
-        if not self.active and self.run >= cfg.af_onset_beats:
-            self.active, self.raised, self.run = True, False, 0
-            self.onset = self._back(self.onset_back)
-        elif self.active and self.run >= cfg.af_end_beats:
-            end = max(self.onset, self._back(self.end_back))
-            if self.raised:
-                self._alarm(events, False, end, end - self.onset)
-            self.active = self.raised = False
-            self.run = 0
-            return
+        if updated:
+            fibrillation = self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
+            self.run = self.run + 1 if fibrillation != self.active else 0
+            if not self.active and self.run >= cfg.af_onset_beats:
+                self.active, self.raised, self.run = True, False, 0
+                self.onset = self._back(self.onset_back)
+            elif self.active and self.run >= cfg.af_end_beats:
+                end = max(self.onset, self._back(self.end_back))
+                if self.raised:
+                    self._alarm(events, False, end, end - self.onset)
+                self.active = self.raised = False
+                self.run = 0
+                return
+        # the minimum is reached on any readable beat, even one whose interval was left out
         if self.active and not self.raised and position - self.onset >= self.min_samples:
             self.raised = True
             self._alarm(events, True, self.onset, position - self.onset)

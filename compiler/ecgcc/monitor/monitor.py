@@ -43,7 +43,7 @@ from .history import SignalHistory
 from .qrs import QrsDetector, qrs_signals
 from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
 from .rhythm import Rhythm, RhythmLimits, samples_to_ms
-from .af import AfDetector
+from .af import AfDetector, af_is_ectopic
 from .vf import VfDetector
 
 # Input samples are limited to +-this before anything else (MONITOR_SAMPLE_LIMIT).
@@ -168,7 +168,7 @@ def run_monitor(
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
         # AF reads only readable beats the model (if it saw them) classed with confidence
         unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
-        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, beat_class in (CLASS_V, CLASS_S), ev)
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev)
         state["awaiting"] = False
 
     def release_window(ev: Events):
