@@ -12,7 +12,6 @@ from support import quantized
 
 # Each example model the compiler cannot run yet, and the operator its refusal names.
 REFUSED = {
-    "keyword_scrambled_8bit": "SVDF",
     "trained_lstm_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
     "micro_speech_lstm": "UNIDIRECTIONAL_SEQUENCE_LSTM",
 }
@@ -132,7 +131,7 @@ def test_example_models_are_present_when_the_kit_is():
         pytest.skip(f"no TensorFlow Lite Micro kit at {tflm_dir()} (set TFLM_DIR)")
     names = {p.stem for p in example_models()}
     assert set(REFUSED) <= names and {"hello_world_int8", "micro_speech_quantized", "person_detect",
-                                      "simple_add_model"} <= names
+                                      "simple_add_model", "keyword_scrambled_8bit"} <= names
 
 
 # ---- on the emulated boards (slow) ---------------------------------------------------------------------

@@ -205,5 +205,9 @@ static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_
 /* Index of the highest value, the first of them on a tie. */
 int32_t ecg_argmax_int32(const int32_t *values, int32_t count);
 int32_t ecg_argmax_int8(const int8_t *values, int32_t count);
+int32_t ecg_argmax_int16(const int16_t *values, int32_t count);
+
+/* Kernels with state between inferences, and the int16/int32 requantizations around them. */
+#include "ecg_recurrent.h"
 
 #endif

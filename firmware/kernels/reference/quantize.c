@@ -6,3 +6,28 @@
 void ecg_quantize(const ecg_table_params_t *p, const int8_t *input, int8_t *output) {
   ecg_apply_table(p, input, output);
 }
+
+/* QUANTIZE between integer types of 8, 16 or 32 bits (TFLM's reference Requantize). The arithmetic is on
+ * int32; a 32-bit input minus its zero point wraps as it does in the reference. */
+static int32_t load_element(const int8_t *base, int32_t bytes, int32_t i) {
+  if (bytes == 1) return base[i];
+  if (bytes == 2) return ((const int16_t *)(const void *)base)[i];
+  return ((const int32_t *)(const void *)base)[i];
+}
+
+void ecg_requantize_elements(const ecg_requantize_params_t *p, const int8_t *input, int8_t *output) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    const int32_t centred = (int32_t)((uint32_t)load_element(input, p->input_bytes, i) -
+                                      (uint32_t)p->input_zero_point);
+    const int32_t scaled = (int32_t)((uint32_t)ecg_requantize(centred, p->multiplier, p->shift) +
+                                     (uint32_t)p->output_zero_point);
+    const int32_t value = ecg_clamp(scaled, p->out_min, p->out_max);
+    if (p->output_bytes == 1) {
+      output[i] = (int8_t)value;
+    } else if (p->output_bytes == 2) {
+      ((int16_t *)(void *)output)[i] = (int16_t)value;
+    } else {
+      ((int32_t *)(void *)output)[i] = value;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/* Kernels that keep state from one inference to the next (SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM), and the
+ * requantizations between int8, int16 and int32 that models with them use at their edges.
+ *
+ * Activations of 16 or 32 bits live in the int8 arena like every other tensor (the memory plan aligns
+ * every buffer to 16 bytes), so these entry points take the arena's int8_t pointers and read or write
+ * the wider elements through them. State lives outside the arena, in static arrays of model.c that the
+ * params point to. Included by ecg_kernels.h. */
+#ifndef ECG_RECURRENT_H
+#define ECG_RECURRENT_H
+
+#include <stdint.h>
+
+/* ---- QUANTIZE between integer types (int8/int16/int32 in, int8/int16/int32 out) ---------------
+ * out = clamp(MultiplyByQuantizedMultiplier(in - input_zero_point) + output_zero_point), as TFLM's
+ * reference Requantize. Element sizes are in bytes (1, 2 or 4). */
+typedef struct {
+  int32_t size;
+  int32_t input_bytes, output_bytes;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+  int32_t out_min, out_max;
+} ecg_requantize_params_t;
+void ecg_requantize_elements(const ecg_requantize_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- SOFTMAX int8 -> int16 ------------------------------------------------------------------
+ * The same arithmetic as ecg_softmax (same params), the result scaled to 1/65536 with zero point -32768. */
+void ecg_softmax_int16(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output);
+
+/* ---- SVDF int8 (TFLM's integer SVDF) ----------------------------------------------------------
+ * Each inference shifts every filter's memory by one step, appends the filter's response to the new
+ * input (int8 or int16, rescaled) and takes the time-weighted sum over the memory, summed over `rank`
+ * filters per unit, plus bias, rescaled to the int8 output. */
+typedef struct {
+  int32_t batches, input_size, filters, units, rank, memory;
+  int32_t input_zero_point, state_zero_point, output_zero_point;
+  int32_t feature_multiplier, feature_shift;   /* input * weights_feature -> state */
+  int32_t output_multiplier, output_shift;     /* state * weights_time -> output */
+  int32_t state_bytes;                         /* 1: int8 state and time weights, 2: int16 */
+  const int8_t *weights_feature;               /* [filters][input_size] */
+  const void *weights_time;                    /* [filters][memory], int8 or int16 as the state */
+  const int32_t *bias;                         /* [units] */
+  void *state;                                 /* [batches][filters][memory], persistent */
+} ecg_svdf_params_t;
+void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output);
+
+#endif
