@@ -69,6 +69,9 @@ typedef struct {
   const int32_t *shift;
 } ecg_fully_connected_params_t;
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer where every row has the same multiplier and shift (the compiler checks): small layers spend
+ * most of their time requantizing, and the DSP kernel then prepares it once per call. */
+void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
 /* ---- MAX_POOL_2D / AVERAGE_POOL_2D ------------------------------------------------------- */
 typedef struct {
