@@ -77,7 +77,7 @@ ARITY = {"CONV_2D": (2, 3), "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 
          "MUL": (2, 2), "LEAKY_RELU": (1, 1), "LOGISTIC": (1, 1), "TANH": (1, 1), "RELU": (1, 1), "RELU6": (1, 1),
          "HARD_SWISH": (1, 1), "QUANTIZE": (1, 1), "MEAN": (2, 2), "RESHAPE": (1, 2), "EXPAND_DIMS": (2, 2),
          "SQUEEZE": (1, 1), "PAD": (2, 2), "PADV2": (2, 3), "SPACE_TO_BATCH_ND": (3, 3),
-         "BATCH_TO_SPACE_ND": (3, 3), "SVDF": (5, 5), "UNIDIRECTIONAL_SEQUENCE_LSTM": (24, 24)}
+         "BATCH_TO_SPACE_ND": (3, 3), "SVDF": (5, 5), "UNIDIRECTIONAL_SEQUENCE_LSTM": (1, 24)}
 # the inputs through which an operator keeps its state between inferences: the only places a variable may be read
 STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19)}
 # operators whose activations, filters and outputs are NHWC tensors (the 1-D models use a height of 1)

@@ -43,4 +43,35 @@ typedef struct {
 } ecg_svdf_params_t;
 void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output);
 
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM's integer LSTM: int8 activations and weights, int16 gates
+ * and cell state) ------------------------------------------------------------------------------------------
+ * Per time step and batch row, each gate g (0 forget, 1 input, 2 cell, 3 output) is two int8 -> int16
+ * fully connected layers (input and hidden state, each rescaled to Q3.12 and saturated) added with
+ * saturation, then sigmoid (tanh for the cell gate) in Q0.15. cell = forget * cell + input * cell gate,
+ * clipped; hidden = tanh(cell) * output gate, int8. The hidden state is the step's output. The state (hidden
+ * int8, cell int16) carries over to the next inference, as TFLM's variable tensors do. */
+typedef struct {
+  int32_t batches, steps, input_size, units;
+  int32_t time_major;                         /* input and output [steps][batches][...], else [batches][steps] */
+  int32_t input_offset, hidden_offset;        /* minus the input's and the hidden state's zero points */
+  int32_t gate_multiplier[4], gate_shift[4];              /* input * weights -> Q3.12 */
+  int32_t recurrent_multiplier[4], recurrent_shift[4];    /* hidden state * weights -> Q3.12 */
+  int32_t cell_gate_tanh;                     /* 1: the cell gate squashes with tanh, 0: with sigmoid */
+  int32_t forget_multiplier, forget_shift;    /* forget gate (Q0.15) x cell -> cell */
+  int32_t update_multiplier, update_shift;    /* input gate x cell gate (Q0.15 each) -> cell */
+  int32_t output_multiplier, output_shift;    /* output gate x tanh(cell) (Q0.15 each) -> hidden int8 */
+  int32_t hidden_zero_point;
+  int32_t cell_tanh_multiplier, cell_tanh_shift;   /* tanh of the cell reads (cell * m + round) >> shift */
+  int32_t cell_clip;                          /* |cell| <= cell_clip after each update; negative: none */
+  const int8_t *input_weights;                /* [4][units][input_size] */
+  const int8_t *recurrent_weights;            /* [4][units][units] */
+  const int32_t *bias;                        /* [4][units] */
+  const int32_t *points;                      /* [256] TFLM's sigmoid interpolation points, 2^-16 units */
+  int8_t *hidden;                             /* [batches][units], persistent */
+  int16_t *cell;                              /* [batches][units], persistent */
+  void *scratch;                              /* 4 x units int16: the gates of one step */
+  int32_t scratch_bytes;
+} ecg_lstm_params_t;
+void ecg_unidirectional_sequence_lstm(const ecg_lstm_params_t *p, const int8_t *input, int8_t *output);
+
 #endif
