@@ -106,9 +106,15 @@ def quantize_model_file(model_path: Path, representative: Representative) -> byt
         if tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY not in signatures:
             raise UserError(f"the SavedModel {model_path.name} has no serving_default signature",
                             "export it with model.export(folder), which writes that signature")
+        guarded = _convert_recurrent_in_child(model_path, representative)
+        if guarded is not None:
+            return guarded
         signature = signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
         specs = signature.structured_input_signature[1]
         return _convert(converter, [tuple(specs[k].shape) for k in sorted(specs)], representative)
+    guarded = _convert_recurrent_in_child(model_path, representative)
+    if guarded is not None:
+        return guarded
     try:
         model = tf.keras.models.load_model(str(model_path), compile=False)
     except (OSError, ValueError, TypeError, KeyError) as error:   # Keras' words for a file it cannot read
@@ -116,6 +122,21 @@ def quantize_model_file(model_path: Path, representative: Representative) -> byt
                         "save the model with model.save('name.keras') from the Keras version that trained it"
                         ) from error
     return quantize_keras_model(model, representative)
+
+
+def _convert_recurrent_in_child(model_path: Path, representative: Representative) -> bytes | None:
+    """A Keras file with recurrent layers is converted by a child process, where a converter crash cannot take
+    ecgcc down (frontend/recurrent.py); None: convert here (no recurrent layer, already the child, or
+    calibration given as a generator, which cannot be handed over)."""
+    from .recurrent import CHILD_FLAG, convert_in_child_process, recurrent_layer_types
+    if os.environ.get(CHILD_FLAG) or callable(representative):
+        return None
+    layer_types = recurrent_layer_types(model_path)
+    if not layer_types:
+        return None
+    if representative is None:
+        representative_dataset(None, [])   # the same error as without recurrent layers
+    return convert_in_child_process(model_path, representative, layer_types)
 
 
 def _by_name(samples, names):
