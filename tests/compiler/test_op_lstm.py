@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_op_svdf import differing_layers, traced_run
+from test_op_svdf import KERNEL_BUILDS, differing_layers, traced_run
 
 SEQUENCE = 6
 
@@ -27,12 +27,13 @@ def random_inputs(tflite: bytes, count: int, seed: int) -> list[list[np.ndarray]
             for _ in range(count)]
 
 
+@pytest.mark.parametrize("kernels", sorted(KERNEL_BUILDS))
 @pytest.mark.parametrize("name", ["trained_lstm_int8", "micro_speech_lstm"])
-def test_lstm_equals_tflm_layer_by_layer_over_consecutive_inferences(name, tmp_path):
+def test_lstm_equals_tflm_layer_by_layer_over_consecutive_inferences(name, kernels, tmp_path):
     from ecgcc.reference import Reference
     tflite = example(name)
     records = random_inputs(tflite, SEQUENCE, seed=3)
-    result, traced = traced_run(tflite, tmp_path, records)
+    result, traced = traced_run(tflite, tmp_path, records, kernels)
     assert result.report["layers"][0]["kind"] == "UNIDIRECTIONAL_SEQUENCE_LSTM"
     assert result.report["total"]["state_bytes"] == 3 * result.kernels[0].params["units"]   # int8 + int16
     assert differing_layers(tflite, result, records, traced, Reference(tflite, keep_all_tensors=True)) == []

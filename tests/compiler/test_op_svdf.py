@@ -68,12 +68,16 @@ def speech_like_inputs(count: int, seed: int) -> list[list[np.ndarray]]:
     return [[rng.integers(0, 8000, (1, 96)).astype(np.int16)] for _ in range(count)]
 
 
-def traced_run(tflite: bytes, work, records):
-    """(compile result, per record the output of every layer viewed in its tensor's type)."""
+KERNEL_BUILDS = {"reference": (), "dsp": ("ECGCC_DSP_EMULATE",)}   # the DSP twins, emulated on the host
+
+
+def traced_run(tflite: bytes, work, records, kernels: str = "reference"):
+    """(compile result, per record the output of every layer viewed in its tensor's type), with the
+    reference kernels or the DSP twins."""
     from ecgcc.compile import compile_tflite
     result = compile_tflite(tflite, "svdf_model", None, work / "model", max_chunks=1)
     graph = result.graph
-    exe = build_host(result.out_dir, work / "driver")
+    exe = build_host(result.out_dir, work / "driver", KERNEL_BUILDS[kernels])
     layer_types = [np.dtype(graph.tensors[k.output].dtype) for k in result.kernels]
     runs = run_host(exe, records, [graph.tensors[t].nbytes for t in graph.outputs],
                     [graph.tensors[k.output].nbytes for k in result.kernels])
@@ -92,13 +96,14 @@ def differing_layers(tflite: bytes, result, records, traced, reference) -> list[
     return found
 
 
+@pytest.mark.parametrize("kernels", sorted(KERNEL_BUILDS))
 @pytest.mark.parametrize("variant", ["int8 state", "int16 state"])
-def test_svdf_model_equals_tflm_layer_by_layer_over_consecutive_inferences(variant, tmp_path):
+def test_svdf_model_equals_tflm_layer_by_layer_over_consecutive_inferences(variant, kernels, tmp_path):
     from ecgcc.reference import Reference
     tflite = with_small_biases(keyword_model())
     tflite = tflite if variant == "int8 state" else with_int16_state(tflite)
     records = speech_like_inputs(SEQUENCE, seed=5)
-    result, traced = traced_run(tflite, tmp_path, records)
+    result, traced = traced_run(tflite, tmp_path, records, kernels)
     kinds = [layer["kind"] for layer in result.report["layers"]]
     assert kinds.count("SVDF") == 7 and kinds[0] == "QUANTIZE" and kinds[-2:] == ["SOFTMAX", "QUANTIZE"]
     reference = Reference(tflite, keep_all_tensors=True)

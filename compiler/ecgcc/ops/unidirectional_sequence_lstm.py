@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from ..passes.quant import quantize_multiplier, require_int8_activation
-from . import ConstArray, Kernel, StateArray, Target
+from . import ConstArray, Kernel, StateArray, Target, folded_bias
 from ._sigmoid_points import sigmoid_points
 from .svdf import initial_state
 
@@ -109,6 +109,10 @@ def lower(graph: Graph, op: Operator) -> Kernel:
     quantized_clip = int(min(max(clip / float(cell.scale), -32768.0), 32767.0)) if clip > 0 else -1
     bias = np.concatenate([b.data.reshape(-1).astype(np.int32) if b is not None else np.zeros(units, np.int32)
                            for b in biases])
+    # the DSP twin takes the zero points out of the products: bias + offset x each row's weight sum
+    input_folded = np.concatenate([folded_bias(w.data, bias[g * units:(g + 1) * units], -x.zero_point, False)
+                                   for g, w in enumerate(weights[:4])])
+    recurrent_folded = np.concatenate([folded_bias(w.data, None, -hidden.zero_point, False) for w in weights[4:]])
     return Kernel(
         function="ecg_unidirectional_sequence_lstm", params_type="ecg_lstm_params_t",
         params=dict(batches=batches, steps=steps, input_size=input_size, units=units, time_major=int(time_major),
@@ -126,11 +130,15 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                                                  np.concatenate([w.data.reshape(-1) for w in weights[4:]])),
                     bias=ConstArray("bias", "int32_t", bias),
                     points=ConstArray("points", "int32_t", np.array(sigmoid_points(), np.int32)),
+                    input_folded=ConstArray("input_folded", "int32_t", input_folded),
+                    recurrent_folded=ConstArray("recurrent_folded", "int32_t", recurrent_folded),
                     hidden=StateArray("hidden", "int8_t", hidden.size, initial_state(hidden)),
                     cell=StateArray("cell", "int16_t", cell.size, initial_state(cell))),
         inputs=[x.index], output=y.index, macs=batches * steps * 4 * units * (input_size + units))
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:
-    """The four gates of one step, int16 each."""
-    return 4 * kernel.params["units"] * 2
+    """The four gates of one step, int16 each; the DSP twin also keeps the int32 accumulators of the
+    input and hidden layers of all four gates."""
+    units = kernel.params["units"]
+    return 4 * units * 2 + (8 * units * 4 if target.dsp_kernels else 0)

@@ -92,6 +92,24 @@ static void four_rows_apart(const int8_t *w, int32_t n, const int8_t *in, int32_
   dot_4rows(w, w + 2 * n, n, in, words, acc);
 }
 
+void ecg_dot_rows(const int8_t *weights, int32_t depth, int32_t rows, const int8_t *x, const int32_t *start,
+                  int32_t *acc) {
+  const int32_t words = depth / 4;
+  int32_t r = 0;
+  for (; words > 0 && r + 4 <= rows; r += 4) {
+    const int8_t *w = weights + r * depth;
+    int32_t block[4] = {start[r], start[r + 1], start[r + 2], start[r + 3]};
+    four_rows_apart(w, depth, x, words, block);
+    for (int32_t j = 0; j < 4; ++j) {
+      for (int32_t i = 4 * words; i < depth; ++i) block[j] += w[j * depth + i] * x[i];
+      acc[r + j] = block[j];
+    }
+  }
+  for (; r < rows; ++r) acc[r] = dot_row(weights + r * depth, x, depth, start[r]);
+}
+
+int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start) { return dot_row(w, x, n, start); }
+
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
   const ecg_requant_t q = ecg_requant_prepare(p->multiplier[0], p->shift[0]);

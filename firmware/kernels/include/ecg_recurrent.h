@@ -9,6 +9,7 @@
 #define ECG_RECURRENT_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 /* ---- QUANTIZE between integer types (int8/int16/int32 in, int8/int16/int32 out) ---------------
  * out = clamp(MultiplyByQuantizedMultiplier(in - input_zero_point) + output_zero_point), as TFLM's
@@ -67,11 +68,75 @@ typedef struct {
   const int8_t *recurrent_weights;            /* [4][units][units] */
   const int32_t *bias;                        /* [4][units] */
   const int32_t *points;                      /* [256] TFLM's sigmoid interpolation points, 2^-16 units */
+  const int32_t *input_folded;                /* [4][units] bias + input offset x row sum (DSP twin) */
+  const int32_t *recurrent_folded;            /* [4][units] hidden offset x row sum (DSP twin) */
   int8_t *hidden;                             /* [batches][units], persistent */
   int16_t *cell;                              /* [batches][units], persistent */
-  void *scratch;                              /* 4 x units int16: the gates of one step */
+  void *scratch;                              /* the gates of one step: 4 x units int16 (and on the DSP
+                                                 twin 8 x units int32 accumulators after them) */
   int32_t scratch_bytes;
 } ecg_lstm_params_t;
 void ecg_unidirectional_sequence_lstm(const ecg_lstm_params_t *p, const int8_t *input, int8_t *output);
+
+/* TFLM's int16 sigmoid and tanh interpolate linearly between 256 points of sigmoid(i / 24) (the compiler
+ * measures them from TFLM): sigmoid reads its Q3.12 input as 3x in units of 2^-9 of the point spacing, tanh
+ * (= 2 sigmoid(2x) - 1) as (x * m + round) >> shift in units of 2^-8, both rounding as TFLM does. */
+static inline int16_t ecg_saturate16(int32_t x) { return (int16_t)ecg_clamp(x, INT16_MIN, INT16_MAX); }
+
+/* sigmoid of a Q3.12 value, Q0.15 result */
+static inline int16_t ecg_sigmoid_q3_12(const int32_t *points, int32_t value) {
+  const int32_t x = value * 3;
+  const uint32_t magnitude = (uint32_t)abs(x);
+  const uint32_t h = magnitude >> 9;
+  uint32_t r;
+  if (h >= 255u) {
+    r = 0x7FFFu << 10;
+  } else {
+    const uint32_t a = (uint32_t)points[h], b = (uint32_t)points[h + 1];
+    r = (a << 9) + (magnitude & 0x1FFu) * (b - a);
+  }
+  r = x >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+  return (int16_t)(r >> 10);
+}
+
+/* tanh, Q0.15 result, of the input read as (value * multiplier + round) >> shift */
+static inline int16_t ecg_tanh_scaled(const int32_t *points, int32_t value, int32_t multiplier, int32_t shift) {
+  const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
+  const int32_t x = (value * multiplier + round) >> shift;
+  const uint32_t magnitude = (uint32_t)abs(x);
+  const uint32_t h = magnitude >> 8;
+  int32_t r;
+  if (h >= 255u) {
+    r = 0xFFFF << 8;
+  } else {
+    const uint32_t a = (uint32_t)points[h], b = (uint32_t)points[h + 1];
+    r = (int32_t)((a << 8) + (magnitude & 0xFFu) * (b - a));
+  }
+  r = x >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+  return (int16_t)(r >> 8);
+}
+
+
+/* The second half of a step, from the four gates (forget, input, cell, output; Q0.15, `units` each):
+ * cell = forget * cell + input * cell gate, clipped; hidden = tanh(cell) * output gate; the step's output is
+ * the new hidden state. Shared by the reference and DSP kernels. */
+static inline void ecg_lstm_update_state(const ecg_lstm_params_t *p, const int16_t *gates, int8_t *hidden,
+                                         int16_t *cell, int8_t *out) {
+  const int32_t units = p->units;
+  const int16_t *forget = gates, *input = gates + units, *candidate = gates + 2 * units, *output = gates + 3 * units;
+  for (int32_t u = 0; u < units; ++u) {
+    const int32_t kept = ecg_saturate16(ecg_requantize(forget[u] * cell[u], p->forget_multiplier, p->forget_shift));
+    const int32_t added = ecg_saturate16(ecg_requantize(input[u] * candidate[u], p->update_multiplier,
+                                                        p->update_shift));
+    int32_t c = ecg_saturate16(kept + added);
+    if (p->cell_clip >= 0) c = ecg_clamp(c, -p->cell_clip, p->cell_clip);
+    cell[u] = (int16_t)c;
+    const int16_t squashed = ecg_tanh_scaled(p->points, c, p->cell_tanh_multiplier, p->cell_tanh_shift);
+    const int32_t h = ecg_requantize(squashed * output[u], p->output_multiplier, p->output_shift) +
+                      p->hidden_zero_point;
+    hidden[u] = (int8_t)ecg_clamp(h, -128, 127);
+    out[u] = hidden[u];
+  }
+}
 
 #endif
