@@ -6,7 +6,7 @@ import numpy as np
 
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from ..passes.quant import quantize_multiplier, require_int8_activation
-from . import ConstArray, Kernel, StateArray
+from . import ConstArray, Kernel, StateArray, Target, folded_bias
 
 KINDS = ("SVDF",)
 STATE_TYPES = {"int8": "int8_t", "int16": "int16_t"}
@@ -68,5 +68,15 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     weights_feature=ConstArray("weights_feature", "int8_t", features.data.astype(np.int8)),
                     weights_time=ConstArray("weights_time", STATE_TYPES[time.dtype], time.data),
                     bias=ConstArray("bias", "int32_t", bias.data.astype(np.int32)),
-                    state=StateArray("state", STATE_TYPES[state.dtype], state.size, initial_state(state))),
+                    state=StateArray("state", STATE_TYPES[state.dtype], state.size, initial_state(state)),
+                    # the DSP twin takes the zero points out of the products: offset x each row's weight sum
+                    feature_folded=ConstArray("feature_folded", "int32_t",
+                                              folded_bias(features.data, None, -x.zero_point, False)),
+                    time_folded=ConstArray("time_folded", "int32_t",
+                                           folded_bias(time.data, None, -state.zero_point, False))),
         inputs=[x.index], output=y.index, macs=batches * filters * (input_size + memory))
+
+
+def scratch_bytes(kernel: Kernel, target: Target) -> int:
+    """The DSP twin's int32 accumulators of the feature layer, one per filter."""
+    return 4 * kernel.params["filters"] if target.dsp_kernels else 0

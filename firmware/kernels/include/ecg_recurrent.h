@@ -41,8 +41,14 @@ typedef struct {
   const void *weights_time;                    /* [filters][memory], int8 or int16 as the state */
   const int32_t *bias;                         /* [units] */
   void *state;                                 /* [batches][filters][memory], persistent */
+  const int32_t *feature_folded;               /* [filters] minus input zero point x row sum (DSP twin) */
+  const int32_t *time_folded;                  /* [filters] minus state zero point x row sum (DSP twin) */
+  void *scratch;                               /* DSP twin: filters x int32 */
+  int32_t scratch_bytes;
 } ecg_svdf_params_t;
 void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output);
+/* The portable SVDF (reference/svdf.c), which the DSP twin also takes for an int16 state. */
+void ecg_svdf_portable(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output);
 
 /* ---- UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM's integer LSTM: int8 activations and weights, int16 gates
  * and cell state) ------------------------------------------------------------------------------------------

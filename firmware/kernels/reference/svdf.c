@@ -24,7 +24,7 @@ static void store_state(const ecg_svdf_params_t *p, int32_t i, int32_t value) {
   }
 }
 
-void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) {
+void ecg_svdf_portable(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t row = p->filters * p->memory;
   const int32_t state_min = p->state_bytes == 1 ? -128 : INT16_MIN;
   const int32_t state_max = p->state_bytes == 1 ? 127 : INT16_MAX;
@@ -60,3 +60,7 @@ void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) {
     }
   }
 }
+
+#if !ECGCC_DSP_KERNELS
+void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) { ecg_svdf_portable(p, input, output); }
+#endif
