@@ -16,6 +16,18 @@ static void shift_down_one_byte(int8_t *bytes, int32_t count) {
   for (int32_t i = 4 * whole; i < count - 1; ++i) bytes[i] = bytes[i + 1];
 }
 
+/* A filter's weights dotted with its memory (a few words: inline, where a call would cost as much) */
+static inline int32_t time_sum(const int8_t *w, const int8_t *m, int32_t n, int32_t acc) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t w4 = ecg_read_s8x4(w + i), m4 = ecg_read_s8x4(m + i);
+    acc = ecg_smlad(ecg_sxtb16(w4), ecg_sxtb16(m4), acc);
+    acc = ecg_smlad(ecg_sxtb16_ror8(w4), ecg_sxtb16_ror8(m4), acc);
+  }
+  for (; i < n; ++i) acc += w[i] * m[i];
+  return acc;
+}
+
 void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) {
   if (p->state_bytes != 1 || p->scratch == NULL) {
     ecg_svdf_portable(p, input, output);
@@ -41,7 +53,7 @@ void ecg_svdf(const ecg_svdf_params_t *p, const int8_t *input, int8_t *output) {
     for (int32_t u = 0; u < p->units; ++u) {
       int32_t sum = p->bias[u];
       for (int32_t f = u * p->rank; f < (u + 1) * p->rank; ++f) {
-        sum += ecg_dot_row(time_weights + f * p->memory, memory + f * p->memory, p->memory, p->time_folded[f]);
+        sum += time_sum(time_weights + f * p->memory, memory + f * p->memory, p->memory, p->time_folded[f]);
       }
       output[b * p->units + u] = (int8_t)ecg_clamp(ecg_requant_apply(sum, &to_output) + p->output_zero_point,
                                                    -128, 127);
