@@ -4,7 +4,7 @@ TensorFlow's converter can crash (a segmentation fault, no message) on recurrent
 GRU reach it as a while loop, which its int8 quantizer cannot handle. Converted in a child process, such a
 crash becomes one error naming the layer types and a way out instead of ending ecgcc itself.
 
-Run as `python -m ecgcc.frontend.recurrent MODEL OUT [CALIBRATION]` by convert_in_child_process.
+The child is `python -m ecgcc.frontend.recurrent_child MODEL OUT [CALIBRATION]`.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def convert_in_child_process(path: Path, representative, layer_types: list[str])
         if isinstance(representative, np.ndarray):
             calibration = Path(work) / "calibration.npy"
             np.save(calibration, representative)
-        args = [sys.executable, "-m", "ecgcc.frontend.recurrent", str(path), str(out)]
+        args = [sys.executable, "-m", "ecgcc.frontend.recurrent_child", str(path), str(out)]
         args += [] if calibration is None else [str(calibration)]
         env = dict(os.environ, **{CHILD_FLAG: "1"})
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
@@ -75,19 +75,3 @@ def convert_in_child_process(path: Path, representative, layer_types: list[str])
         raise UserError(refusal["message"], refusal.get("hint") or HINT)
     last = (done.stderr.strip().splitlines() or ["no message"])[-1][:200]
     raise UserError(f"TensorFlow's converter failed on this model's recurrent layers ({layers}): {last}", HINT)
-
-
-def _child(argv: list[str]) -> int:
-    from .quantize import quantize_model_file
-    model, out = Path(argv[0]), Path(argv[1])
-    try:
-        tflite = quantize_model_file(model, argv[2] if len(argv) > 2 else None)
-    except UserError as error:   # the parent repeats it as its own error line
-        print(json.dumps({"message": str(error), "hint": getattr(error, "hint", "")}))
-        return 2
-    out.write_bytes(tflite)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1:]))
