@@ -33,3 +33,10 @@ def test_random_vectors_and_reference_use_the_models_own_types():
     assert np.abs(vectors[4][0].astype(np.int32)).max() > 127            # beyond int8, or the type was lost
     outputs = runner.run(vectors[3])
     assert outputs[0].dtype == np.int32 and outputs[0].shape == (1, 2)
+
+
+def test_vector_files_refuse_models_with_wide_inputs_by_name():
+    from ecgcc.errors import UserError
+    from ecgcc.harness.vector_generation import generate_vectors
+    with pytest.raises(UserError, match="int16 inputs or outputs"):
+        generate_vectors(keyword_model(), random_count=2)
