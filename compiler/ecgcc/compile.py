@@ -18,7 +18,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
-from .ops import REGISTRY, ConstArray, Kernel, Target, declare_scratch, settle_scratch
+from .ops import C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch, settle_scratch
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
@@ -128,6 +128,7 @@ def _tensor_info(graph: Graph, index: int, offset: int) -> dict:
     t = graph.tensors[index]
     dims = list(t.shape)[:5]
     return dict(name=c_string_literal(t.name), rank=len(t.shape), dims=dims + [0] * (5 - len(dims)), bytes=t.nbytes,
+                element_type=t.dtype, elements=t.size,
                 scale_bits=f"{struct.unpack('<I', struct.pack('<f', float(t.scale)))[0]:08X}",
                 zero_point=t.zero_point, offset=offset)
 
@@ -141,7 +142,7 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
         structs = {id(c.params): len(c.params) for c in calls}   # calls may share one params struct
         layers.append(dict(name=low.layer_name(step), kind="+".join(op.kind for op in ops),
                            operator_index=ops[0].index, output_shape=list(out.shape), output_bytes=out.nbytes,
-                           macs=int(k.macs), weight_bytes=k.const_bytes,
+                           macs=int(k.macs), weight_bytes=k.const_bytes, state_bytes=k.state_bytes,
                            params_bytes=sum(structs.values()) * PARAM_FIELD_BYTES, calls=len(calls),
                            arena_live_bytes=plan.live_bytes(step), scratch_bytes=plan.scratch_bytes(step),
                            scratch_offset=plan.scratch_offset(step),
@@ -156,6 +157,7 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
     report = dict(model=dict(name=name, identity=identity, compiler=f"ecgcc {__version__}"),
                   layers=layers, memory_plan=dict(arena_bytes=plan.arena_bytes, alignment=16, buffers=buffers),
                   total=dict(layers=len(layers), macs=sum(l["macs"] for l in layers), weight_bytes=weight_bytes,
+                             state_bytes=sum(l["state_bytes"] for l in layers),
                              flash_bytes=flash, arena_bytes=plan.arena_bytes))
     if g.notes:
         report["notes"] = list(g.notes)
@@ -192,12 +194,13 @@ def check_budget(report: dict, board: Board) -> None:
                         f"allows model_flash_bytes={board.model_flash_bytes} "
                         f"(over by {total['flash_bytes'] - board.model_flash_bytes} bytes); largest layers: "
                         + ", ".join(f"{l['name']} {l['weight_bytes']} B" for l in top))
-    if total["arena_bytes"] > board.model_ram_bytes:
+    if total["arena_bytes"] + total.get("state_bytes", 0) > board.model_ram_bytes:
         top = sorted(layers, key=lambda l: -l["arena_live_bytes"])[:3]
-        problems.append(f"RAM: the model needs an arena of {total['arena_bytes']} bytes but board '{board.name}' "
+        state = f" and {total['state_bytes']} bytes of state" if total.get("state_bytes") else ""
+        needed = total["arena_bytes"] + total.get("state_bytes", 0)
+        problems.append(f"RAM: the model needs an arena of {total['arena_bytes']} bytes{state} but board '{board.name}' "
                         f"allows model_ram_bytes={board.model_ram_bytes} "
-                        f"(over by {total['arena_bytes'] - board.model_ram_bytes} bytes); largest layers (live arena "
-                        "bytes): "
+                        f"(over by {needed - board.model_ram_bytes} bytes); largest layers (live arena bytes): "
                         + ", ".join(f"{l['name']} {l['arena_live_bytes']} B" for l in top))
     if problems:
         raise BudgetError("model does not fit: " + "; ".join(problems),
@@ -222,7 +225,7 @@ def _comment_text(text: str) -> str:
 
 def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[str, str]:
     g, plan, root = low.graph, low.plan, low.root
-    arrays, ids, layers = [], {}, []
+    arrays, states, ids, layers = [], [], {}, []
     for step, k in enumerate(low.kernels):
         cname = f"layer_{low.layer_ops[step][0].index}"
         scratch = plan.scratch_offset(step)
@@ -238,6 +241,11 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                     arrays.append(dict(comment=_comment_text(f"{low.layer_name(step)} {value.suffix}"), ctype=value.ctype,
                                        cname=ids[id(value)], count=int(value.values.size),
                                        body=array_body(value.values, 16 if value.ctype == "int8_t" else 8)))
+                if isinstance(value, StateArray) and id(value) not in ids:
+                    ids[id(value)] = f"{cname}_{value.suffix}"
+                    states.append(dict(comment=_comment_text(f"{low.layer_name(step)} {value.suffix}"),
+                                       ctype=value.ctype, cname=ids[id(value)], count=value.size,
+                                       initial=value.initial))
             fields = tuple((f, c_value(v, ids, scratch)) for f, v in call.params.items())
             inputs = [address(r) for r in call.inputs]
             first_input = first_input or inputs[0]
@@ -267,11 +275,12 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
                for i, (t, d) in enumerate(zip(g.outputs, low.decisions))]
     context = dict(version=__version__, source=c_string_literal(source), name=c_string_literal(name),
                    identity=identity,
-                   logit_fraction_bits=LOGIT_FRACTION_BITS, inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, arena_bytes=plan.arena_bytes,
+                   logit_fraction_bits=LOGIT_FRACTION_BITS, inputs=inputs, outputs=outputs, layers=layers, arrays=arrays, states=states, arena_bytes=plan.arena_bytes,
                    input_bytes_total=sum(t["bytes"] for t in inputs),
                    output_bytes_total=sum(t["bytes"] for t in outputs),
                    max_layer_output_bytes=max(l["output_bytes"] for l in layers),
-                   weight_bytes=sum(a["count"] * (1 if a["ctype"] == "int8_t" else 4) for a in arrays),
+                   weight_bytes=sum(a["count"] * C_TYPE_BYTES[a["ctype"]] for a in arrays),
+                   state_bytes=sum(st["count"] * C_TYPE_BYTES[st["ctype"]] for st in states),
                    total_macs=sum(k.macs for k in low.kernels))
     return render(context)
 

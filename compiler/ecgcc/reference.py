@@ -121,6 +121,13 @@ class Reference:
                                                           intrepreter_config=config)
         else:
             self._interp, self.arena_size = _interpreter_with_enough_arena(runtime, self.model_bytes, graph, config)
+        self.has_state = any(t.is_variable for t in graph.tensors)
+        if self.has_state:   # the variables start as TFLM's reset sets them, as the generated code's state does
+            self.reset_state()
+
+    def reset_state(self) -> None:
+        """Variable tensors (SVDF and LSTM state) back to their start; they otherwise carry over between runs."""
+        self._interp.reset()
 
     def input_shape(self, index: int) -> tuple[int, ...]:
         return tuple(int(d) for d in self._interp.get_input_details(index)["shape"])
@@ -129,8 +136,9 @@ class Reference:
         if len(inputs) != self.num_inputs:
             raise ValueError(f"the model has {self.num_inputs} inputs, got {len(inputs)}")
         for i, x in enumerate(inputs):
-            shape = tuple(self._interp.get_input_details(i)["shape"])
-            self._interp.set_input(np.ascontiguousarray(np.asarray(x, np.int8).reshape(shape)), i)
+            details = self._interp.get_input_details(i)
+            shape, dtype = tuple(details["shape"]), np.dtype(details["dtype"])
+            self._interp.set_input(np.ascontiguousarray(np.asarray(x).astype(dtype, copy=False).reshape(shape)), i)
         self._interp.invoke()
         return [np.array(self._interp.get_output(i)) for i in range(self.num_outputs)]
 

@@ -71,7 +71,8 @@ def compile_and_compare(tflite: bytes, work: Path, vectors: int = 40, seed: int 
     for n, (record, (_, outputs)) in enumerate(zip(records, produced)):
         expected = reference.run(record)
         for k, (got, want) in enumerate(zip(outputs, expected)):
-            want = np.asarray(want, np.int8).reshape(-1)
+            want = np.asarray(want).reshape(-1)
+            got = got.view(want.dtype)   # the driver writes each output's bytes; int16/int32 outputs are wider
             if not np.array_equal(got, want):
                 bad = np.flatnonzero(got != want)
                 raise AssertionError(f"vector {n}, output {k}: {bad.size} of {want.size} bytes differ; first at "

@@ -61,8 +61,7 @@ def build_host(model_dir: Path, exe: Path, defines: tuple[str, ...] = ()) -> Pat
 
 def run_host(exe: Path, records: list[list[np.ndarray]], output_sizes: list[int], trace_sizes: list[int] = ()):
     """Returns per record (layer outputs if traced, model outputs) as flat int8 arrays."""
-    payload = struct.pack("<I", len(records)) + b"".join(
-        np.ascontiguousarray(x, np.int8).tobytes() for rec in records for x in rec)
+    payload = struct.pack("<I", len(records)) + b"".join(record_bytes(x) for rec in records for x in rec)
     args = [str(exe)] + (["--trace"] if trace_sizes else [])
     done = subprocess.run(args, input=payload, capture_output=True, check=True)
     raw = np.frombuffer(done.stdout, np.int8)
@@ -117,12 +116,20 @@ def assert_classes_match(exe: Path, tflite: bytes, records, output_sizes: list[i
                 assert np.array_equal(got, want), f"record {i} output {o}: logits {got.tolist()} != {want.tolist()}"
 
 
+def record_bytes(x: np.ndarray) -> bytes:
+    """An input as the generated code reads it: int8 unless the array is int16 (models with int16 inputs)."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x, np.int16 if x.dtype == np.int16 else np.int8).tobytes()
+
+
 def random_records(graph, count: int, seed: int) -> list[list[np.ndarray]]:
-    """Random int8 inputs, plus the extremes that stress saturation and padding."""
+    """Random inputs over each input's whole type (int8 or int16), plus the extremes that stress saturation
+    and padding."""
     rng = np.random.default_rng(seed)
-    shapes = [graph.tensors[t].shape for t in graph.inputs]
-    records = [[np.full(s, -128, np.int8) for s in shapes], [np.full(s, 127, np.int8) for s in shapes]]
-    records += [[rng.integers(-128, 128, s, dtype=np.int8) for s in shapes] for _ in range(count)]
+    specs = [(graph.tensors[t].shape, np.dtype(graph.tensors[t].dtype)) for t in graph.inputs]
+    records = [[np.full(s, np.iinfo(d).min, d) for s, d in specs], [np.full(s, np.iinfo(d).max, d) for s, d in specs]]
+    records += [[rng.integers(np.iinfo(d).min, np.iinfo(d).max + 1, s, dtype=d) for s, d in specs]
+                for _ in range(count)]
     return records
 
 

@@ -68,7 +68,7 @@ def test_dsp_path_bit_exact_on_cortex_m4_and_host_twin(name, tmp_path):
     tflite = quantized(f"{VERSION}-{name}", CASES[name], None, seed=3)
     result = assert_bit_exact(tflite, tmp_path / "host", count=20, seed=5, defines=(("ECGCC_DSP_EMULATE",),))
     function = "ecg_fully_connected" if name.startswith("dense") else "ecg_conv_2d"
-    assert any(k.function == function for k in result.kernels)
+    assert any(k.function.startswith(function) for k in result.kernels)
     records = random_records(result.graph, 10, seed=6)
     outputs, _ = run_qemu_m4(build_qemu_m4(tmp_path / "host" / "model", records, tmp_path / "m4"))
     assert len(outputs) == len(records)

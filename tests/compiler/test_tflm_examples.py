@@ -11,11 +11,7 @@ from bitexact import compile_and_compare, tflite_model
 from support import quantized
 
 # Each example model the compiler cannot run yet, and the operator its refusal names.
-REFUSED = {
-    "keyword_scrambled_8bit": "SVDF",
-    "trained_lstm_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "micro_speech_lstm": "UNIDIRECTIONAL_SEQUENCE_LSTM",
-}
+REFUSED: dict[str, str] = {}
 
 
 def example_models():
@@ -132,14 +128,18 @@ def test_example_models_are_present_when_the_kit_is():
         pytest.skip(f"no TensorFlow Lite Micro kit at {tflm_dir()} (set TFLM_DIR)")
     names = {p.stem for p in example_models()}
     assert set(REFUSED) <= names and {"hello_world_int8", "micro_speech_quantized", "person_detect",
-                                      "simple_add_model"} <= names
+                                      "simple_add_model", "keyword_scrambled_8bit", "trained_lstm_int8",
+                                      "micro_speech_lstm"} <= names
 
 
 # ---- on the emulated boards (slow) ---------------------------------------------------------------------
 # The speed target against TFLite Micro + CMSIS-NN on the same emulated Cortex-M4.
 SPEED_TARGET = 0.6
+# model -> why it misses the target (a strict expected failure, so the test says when one meets it)
 SLOWER_THAN_TARGET = {
-    "hello_world_int8": "288 MACs: FULLY_CONNECTED's per-output requantization and call overhead dominate (0.76x)",
+    "keyword_scrambled_8bit": "seven small SVDF layers: per-filter time sums and the state shift dominate (0.79x)",
+    "trained_lstm_int8": "20 units: per-step activations and state update dominate the dot products (1.02x)",
+    "micro_speech_lstm": "four-row dot products at about 1.4 instructions per MAC, 257-wide rows (0.92x)",
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from ..ops import ArenaScratch, ConstArray
+from ..ops import ArenaScratch, ConstArray, StateArray
 from ..safe_text import c_string_literal  # noqa: F401  (the one way a name enters C)
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -32,7 +32,7 @@ def c_value(value, arrays_by_id: dict[int, str], scratch_offset: int | None = No
         if scratch_offset is None:
             raise ValueError("a layer declares scratch but the memory plan placed none")
         return f"model_arena + {scratch_offset + value.skip}"   # an address constant: valid in a static initializer
-    if isinstance(value, ConstArray):
+    if isinstance(value, (ConstArray, StateArray)):
         return arrays_by_id[id(value)]
     if isinstance(value, (list, tuple)):
         return "{" + ", ".join(c_int(v) for v in value) + "}"

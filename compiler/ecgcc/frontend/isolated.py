@@ -86,9 +86,10 @@ def _crash_error(status: int, model_name: str, layers: list[str] | None, log: st
     recurrent = [k for k in seen if k.split("(")[0] in RECURRENT_LAYERS or "(" in k and
                  k[k.index("(") + 1:-1] in RECURRENT_LAYERS]
     if recurrent:
-        hint = (f"TensorFlow's converter cannot take the recurrent layers ({', '.join(recurrent)}) of this model: "
-                "rebuild them with unroll=True and a fixed sequence length, or replace them with Conv1D layers; "
-                "--verbose shows the converter's log")
+        hint = (f"TensorFlow's converter cannot take Keras 3's recurrent layers ({', '.join(recurrent)}): build an "
+                "LSTM with tf_keras (Keras 2: `import tf_keras`) and save a SavedModel folder (model.save('folder')), "
+                "which the converter fuses into UNIDIRECTIONAL_SEQUENCE_LSTM and ecgcc compiles; or replace the "
+                "layers with Conv1D; --verbose shows the converter's log")
     else:
         hint = ("the converter ended without a message; --verbose shows its log; "
                 + ("removing or replacing one of the listed layer types at a time finds the one it cannot take"

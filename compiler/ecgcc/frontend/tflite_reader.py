@@ -61,14 +61,16 @@ def _read_tensor(model, subgraph, index: int) -> Tensor:
     scales = np.asarray(q.ScaleAsNumpy(), np.float32) if q is not None and q.ScaleLength() else np.zeros(0, np.float32)
     zps = np.asarray(q.ZeroPointAsNumpy(), np.int64) if q is not None and q.ZeroPointLength() else np.zeros(0, np.int64)
     data = None
-    buffer = model.Buffers(t.Buffer()) if t.Buffer() > 0 else None
+    is_variable = bool(t.IsVariable())
+    buffer = model.Buffers(t.Buffer()) if t.Buffer() > 0 and not is_variable else None   # TFLM resets variables
     if buffer is not None and buffer.DataLength() > 0:
         if dtype not in _NUMPY_DTYPES:
             raise UnsupportedModelError(f"tensor {index} has unsupported constant type {dtype}")
         raw = buffer.DataAsNumpy().tobytes()
         data = np.frombuffer(raw, dtype=_NUMPY_DTYPES[dtype]).reshape(shape).copy()
     return Tensor(index=index, name=name, shape=shape, dtype=dtype, scales=scales, zero_points=zps,
-                  quantized_dim=q.QuantizedDimension() if q is not None else 0, data=data)
+                  quantized_dim=q.QuantizedDimension() if q is not None else 0, data=data,
+                  is_variable=is_variable)
 
 
 def parse_tflite(model_bytes: bytes, name: str = "model") -> Graph:

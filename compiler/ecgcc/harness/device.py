@@ -41,6 +41,13 @@ class TensorInfo:
     scale: float
     zero_point: int
 
+    @property
+    def element_type(self):
+        """int8, or int16/int32 where the tensor's bytes are two or four per element (INFO gives no type)."""
+        elements = int(np.prod(self.dims)) if self.dims else 1
+        size = self.bytes // elements if elements and self.bytes % elements == 0 else 1
+        return {2: np.int16, 4: np.int32}.get(size, np.int8)
+
     @classmethod
     def read(cls, reader: Reader) -> "TensorInfo":
         rank = reader.take("B")
@@ -224,7 +231,7 @@ class Device:
             raise ValueError(f"model takes {len(info.inputs)} inputs, got {len(inputs)}")
         parts = []
         for index, (array, tensor) in enumerate(zip(inputs, info.inputs)):
-            data = np.ascontiguousarray(array, dtype=np.int8).tobytes()
+            data = np.ascontiguousarray(array, dtype=tensor.element_type).tobytes()
             if len(data) != tensor.bytes:
                 raise ValueError(f"input {index} has {len(data)} bytes, the device expects {tensor.bytes}")
             parts.append(data)
@@ -234,7 +241,7 @@ class Device:
         info = self._ensure_info()
         reader = Reader(payload)
         instructions, stack = reader.take("QI")
-        outputs = [np.frombuffer(reader.raw(t.bytes), dtype=np.int8).reshape(t.dims) for t in info.outputs]
+        outputs = [np.frombuffer(reader.raw(t.bytes), dtype=t.element_type).reshape(t.dims) for t in info.outputs]
         classes = [reader.take("H") for _ in info.outputs]
         return InferResult(outputs, instructions, stack, classes)
 

@@ -52,6 +52,11 @@ def run_hil(board: str, model_dir: str | Path, *, port: str | None = None, count
         from ..errors import UserError
 
         raise UserError(f"--jobs must be at least 1, not {jobs}")
+    if (jobs > 1 or len(ports) > 1) and model.report.get("total", {}).get("state_bytes"):
+        from ..errors import UserError
+
+        raise UserError("the model keeps state from one inference to the next (SVDF or LSTM), so its vectors must "
+                        "run in order on one board, as the reference runs them", "run it with --jobs 1 and one port")
     if jobs > 1 or len(ports) > 1:
         from .hil_pool import run_hil_sharded
 

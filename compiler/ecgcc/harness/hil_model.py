@@ -76,24 +76,28 @@ def check_device_model(info: DeviceInfo, model: CompiledModel, reference) -> Non
                             + ". Flash the firmware built from this model (make flash) and retry.")
 
 
-def _input_details(model_or_reference) -> list[tuple[tuple[int, ...], float, int]]:
+def _input_details(model_or_reference) -> list[tuple[tuple[int, ...], float, int, str]]:
+    """(shape, scale, zero point, element type) of each input."""
     if isinstance(model_or_reference, CompiledModel):
         from .model_io import tensor_specs
 
-        return [(s.shape, s.scale, s.zero_point) for s in tensor_specs(model_or_reference.tflite)[0]]
-    return model_or_reference.input_details()
+        return [(s.shape, s.scale, s.zero_point, s.dtype) for s in tensor_specs(model_or_reference.tflite)[0]]
+    specs = getattr(model_or_reference, "inputs", None)
+    if specs and all(hasattr(s, "dtype") for s in specs):
+        return [(s.shape, s.scale, s.zero_point, s.dtype) for s in specs]
+    return [(*details, "int8") for details in model_or_reference.input_details()]
 
 
 def random_vectors(model_or_reference, count: int, seed: int) -> list[list[np.ndarray]]:
-    """Uniform int8 inputs plus the edges of the range: all -128, all 127, all zero point.
+    """Uniform inputs over each input's type (int8, or int16 where a model takes it) plus the edges of the
+    range: all lowest, all highest, all zero point.
     Takes a CompiledModel or anything with input_details() -> [(shape, scale, zero point)]."""
     rng = np.random.default_rng(seed)
     details = _input_details(model_or_reference)
-    shapes = [shape for shape, _scale, _zero in details]
-    zeros = [zero for _shape, _scale, zero in details]
-    vectors = [[np.full(s, -128, np.int8) for s in shapes],
-               [np.full(s, 127, np.int8) for s in shapes],
-               [np.full(s, z, np.int8) for s, z in zip(shapes, zeros)]]
+    specs = [(shape, np.dtype(dtype), zero) for shape, _scale, zero, dtype in details]
+    vectors = [[np.full(s, np.iinfo(d).min, d) for s, d, _ in specs],
+               [np.full(s, np.iinfo(d).max, d) for s, d, _ in specs],
+               [np.full(s, z, d) for s, d, z in specs]]
     while len(vectors) < count:
-        vectors.append([rng.integers(-128, 128, size=s, dtype=np.int8) for s in shapes])
+        vectors.append([rng.integers(np.iinfo(d).min, np.iinfo(d).max + 1, size=s, dtype=d) for s, d, _ in specs])
     return vectors[:count]

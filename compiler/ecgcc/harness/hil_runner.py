@@ -176,7 +176,8 @@ class HilRunner:
         n = len(self.vectors)
         result = self.result
         result.planned = n
-        result.device_outputs = [np.zeros((n, *spec.shape), np.int8) for spec in self.reference.outputs]
+        result.device_outputs = [np.zeros((n, *spec.shape), getattr(spec, "dtype", "int8"))
+                                 for spec in self.reference.outputs]
         result.received_mask = np.zeros(n, bool)
         result.device_classes = np.full((n, len(self.reference.outputs)), -1, np.int32)
         result.reference_classes = np.full((n, len(self.reference.outputs)), -1, np.int32)

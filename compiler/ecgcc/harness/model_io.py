@@ -15,6 +15,12 @@ class TensorSpec:
     shape: tuple[int, ...]
     scale: float
     zero_point: int
+    dtype: str = "int8"     # int16 inputs and int32 outputs occur at the edges of some models
+
+    @property
+    def value_range(self) -> tuple[int, int]:
+        info = np.iinfo(self.dtype)
+        return int(info.min), int(info.max)
 
     @property
     def elements(self) -> int:
@@ -24,21 +30,24 @@ class TensorSpec:
         return (np.asarray(values, dtype=np.float64) - self.zero_point) * self.scale
 
     def to_json(self) -> dict:
-        return {"shape": list(self.shape), "scale": self.scale, "zero_point": self.zero_point}
+        return {"shape": list(self.shape), "scale": self.scale, "zero_point": self.zero_point, "dtype": self.dtype}
 
     @classmethod
     def from_json(cls, data: dict) -> "TensorSpec":
-        return cls(tuple(int(d) for d in data["shape"]), float(data["scale"]), int(data["zero_point"]))
+        return cls(tuple(int(d) for d in data["shape"]), float(data["scale"]), int(data["zero_point"]),
+                   str(data.get("dtype", "int8")))
 
 
 def _spec(details: dict) -> TensorSpec:
     quantization = details["quantization_parameters"]
     scales, zero_points = quantization["scales"], quantization["zero_points"]
-    if np.dtype(details["dtype"]) != np.int8:
-        raise ValueError(f"model tensor of type {np.dtype(details['dtype'])}; the harness tests int8 models")
+    dtype = np.dtype(details["dtype"])
+    if dtype not in (np.int8, np.int16, np.int32):
+        raise ValueError(f"model tensor of type {dtype}; the harness tests int8 models (int16 and int32 at their "
+                         "edges)")
     if len(scales) != 1:
         raise ValueError("model input/output tensors must have one scale (per-tensor quantization)")
-    return TensorSpec(tuple(int(d) for d in details["shape"]), float(scales[0]), int(zero_points[0]))
+    return TensorSpec(tuple(int(d) for d in details["shape"]), float(scales[0]), int(zero_points[0]), dtype.name)
 
 
 def _io_counts(tflite_bytes: bytes) -> tuple[int, int]:
@@ -76,16 +85,16 @@ class ReferenceRunner:
         self._reference = Reference(self.tflite, decide_classes=True)
 
     def _shaped(self, inputs) -> list[np.ndarray]:
-        return [np.asarray(x, np.int8).reshape(s.shape) for x, s in zip(inputs, self.inputs)]
+        return [np.asarray(x, s.dtype).reshape(s.shape) for x, s in zip(inputs, self.inputs)]
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         results = self._reference.run(self._shaped(inputs))
-        return [np.asarray(r, np.int8).reshape(s.shape) for r, s in zip(results, self.outputs)]
+        return [np.asarray(r, s.dtype).reshape(s.shape) for r, s in zip(results, self.outputs)]
 
     def run_and_decide(self, inputs: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
         """The outputs and the class of each, decided as the generated code decides it."""
         results, classes = self._reference.run_and_decide(self._shaped(inputs))
-        return [np.asarray(r, np.int8).reshape(s.shape) for r, s in zip(results, self.outputs)], classes
+        return [np.asarray(r, s.dtype).reshape(s.shape) for r, s in zip(results, self.outputs)], classes
 
     def input_details(self) -> list[tuple[tuple[int, ...], float, int]]:
         return [(s.shape, s.scale, s.zero_point) for s in self.inputs]

@@ -71,6 +71,11 @@ def generate_vectors(tflite_bytes: bytes, *, float_model: str | Path | None = No
                      beat_count: int = 2000, random_count: int = 0, seed: int = 0, with_strip: bool = True,
                      int8_name: str = "", progress=None) -> VectorSet:
     specs_in, specs_out = tensor_specs(tflite_bytes)
+    wide = [spec.dtype for spec in [*specs_in, *specs_out] if spec.dtype != "int8"]
+    if wide:
+        from ..errors import UserError
+        raise UserError(f"the model has {wide[0]} inputs or outputs; vector files hold int8 tensors only",
+                        "test such a model with random vectors (ecgcc hil --random-vectors N)")
     inputs: list[list[np.ndarray]] = [[] for _ in specs_in]
     labels, kinds, records, samples = [], [], [], []
 

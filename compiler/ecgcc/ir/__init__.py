@@ -24,6 +24,7 @@ class Tensor:
     zero_points: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     quantized_dim: int = 0
     data: np.ndarray | None = None              # constant contents, None for activations
+    is_variable: bool = False                   # state an operator keeps between inferences (SVDF, LSTM)
 
     @property
     def is_const(self) -> bool:

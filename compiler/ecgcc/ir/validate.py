@@ -21,13 +21,19 @@ def check_operator_kinds(graph: Graph, supported_kinds) -> None:
     _refuse_unsupported_kinds(graph, supported_kinds)
 
 
+# int16 inputs and int32 outputs occur where a model quantizes at its edges (TFLM's keyword_scrambled_8bit);
+# the operators next to them check that they can take them
+MODEL_IO_DTYPES = {"input": ("int8", "int16"), "output": ("int8", "int16", "int32")}
+
+
 def validate(graph: Graph, supported_kinds) -> None:
     check_operator_kinds(graph, supported_kinds)
     for t in [*graph.inputs, *graph.outputs]:
         tensor = graph.tensors[t]
-        if tensor.dtype != "int8":
-            role = "input" if t in graph.inputs else "output"
-            raise UnsupportedModelError(f"model {role} {tensor.describe()} must be int8 (convert with int8 inference "
+        role = "input" if t in graph.inputs else "output"
+        if tensor.dtype not in MODEL_IO_DTYPES[role]:
+            raise UnsupportedModelError(f"model {role} {tensor.describe()} must be "
+                                        f"{' or '.join(MODEL_IO_DTYPES[role])} (convert with int8 inference "
                                         "input/output types)")
     for op in graph.operators:
         for t in [*op.inputs, *op.outputs]:
@@ -39,7 +45,8 @@ def validate(graph: Graph, supported_kinds) -> None:
     for op in graph.operators:
         for t in op.inputs:
             tensor = graph.tensor(t)
-            if tensor is not None and not tensor.is_const and t not in produced and t not in graph.inputs:
+            if (tensor is not None and not tensor.is_const and not tensor.is_variable and t not in produced
+                    and t not in graph.inputs):
                 raise UnsupportedModelError(f"{op.describe()} reads {tensor.describe()}, which nothing produces "
                                             "(variables and stateful models are not supported)")
 
@@ -70,7 +77,9 @@ ARITY = {"CONV_2D": (2, 3), "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 
          "MUL": (2, 2), "LEAKY_RELU": (1, 1), "LOGISTIC": (1, 1), "TANH": (1, 1), "RELU": (1, 1), "RELU6": (1, 1),
          "HARD_SWISH": (1, 1), "QUANTIZE": (1, 1), "MEAN": (2, 2), "RESHAPE": (1, 2), "EXPAND_DIMS": (2, 2),
          "SQUEEZE": (1, 1), "PAD": (2, 2), "PADV2": (2, 3), "SPACE_TO_BATCH_ND": (3, 3),
-         "BATCH_TO_SPACE_ND": (3, 3)}
+         "BATCH_TO_SPACE_ND": (3, 3), "SVDF": (5, 5), "UNIDIRECTIONAL_SEQUENCE_LSTM": (1, 24)}
+# the inputs through which an operator keeps its state between inferences: the only places a variable may be read
+STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19)}
 # operators whose activations, filters and outputs are NHWC tensors (the 1-D models use a height of 1)
 FOUR_D = {"CONV_2D": (0, 1), "DEPTHWISE_CONV_2D": (0, 1), "AVERAGE_POOL_2D": (0,), "MAX_POOL_2D": (0,)}
 AT_LEAST_ONE = ("StrideW", "StrideH", "DilationWFactor", "DilationHFactor", "FilterWidth", "FilterHeight")
@@ -172,12 +181,15 @@ def check_graph_structure(graph: Graph) -> None:
     """Rules every model must meet before any pass looks at it: operators in execution order (each input
     made by an earlier operator, a constant or a model input), each tensor made once, operators with the
     inputs, ranks and option values their kernels read."""
-    available = set(graph.inputs) | {t.index for t in graph.tensors if t.is_const}
+    available = set(graph.inputs) | {t.index for t in graph.tensors if t.is_const or t.is_variable}
     later = {t for op in graph.operators for t in op.outputs}
     for op in graph.operators:
         _check_operator_shape(op, graph)
         _check_output_shape(op, graph)
-        for t in op.inputs:
+        for position, t in enumerate(op.inputs):
+            if t >= 0 and graph.tensors[t].is_variable and position not in STATE_INPUTS.get(op.kind, ()):
+                _refuse(op, f"reads a variable tensor as its input {position}; only the state inputs of "
+                            f"{', '.join(sorted(STATE_INPUTS))} may be variables", graph.tensors[t])
             if t >= 0 and t not in available:
                 if t in later:
                     _refuse(op, "reads a tensor that a later operator makes (operators out of execution order)",
@@ -186,8 +198,8 @@ def check_graph_structure(graph: Graph) -> None:
                         graph.tensors[t])
         for t in op.outputs:
             tensor = graph.tensors[t]
-            if tensor.is_const or t in graph.inputs:
-                _refuse(op, "writes a constant or a model input", tensor)
+            if tensor.is_const or tensor.is_variable or t in graph.inputs:
+                _refuse(op, "writes a constant, a variable or a model input", tensor)
             if t in available:
                 _refuse(op, "writes a tensor that an earlier operator already made", tensor)
             available.add(t)

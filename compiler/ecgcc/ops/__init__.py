@@ -32,16 +32,33 @@ import numpy as np
 from ..passes.memory import scratch_options
 
 
+C_TYPE_BYTES = {"int8_t": 1, "int16_t": 2, "int32_t": 4}
+
+
 @dataclass
 class ConstArray:
     """A constant array emitted into model_weights.c (flash)."""
     suffix: str          # the C name is <layer>_<suffix>
-    ctype: str           # "int8_t" or "int32_t"
+    ctype: str           # "int8_t", "int16_t" or "int32_t"
     values: np.ndarray
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+        return int(self.values.size) * C_TYPE_BYTES[self.ctype]
+
+
+@dataclass
+class StateArray:
+    """A variable tensor of the model: state an operator keeps from one inference to the next, as a static
+    array in RAM outside the arena (model.c), set to `initial` at start-up and by model_reset_state()."""
+    suffix: str          # the C name is <layer>_<suffix>
+    ctype: str
+    size: int
+    initial: int         # every element starts at this value, as TFLM's ResetVariableTensors sets it
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * C_TYPE_BYTES[self.ctype]
 
 
 @dataclass
@@ -62,6 +79,10 @@ class Kernel:
     @property
     def const_bytes(self) -> int:
         return sum(v.nbytes for v in self.params.values() if isinstance(v, ConstArray))
+
+    @property
+    def state_bytes(self) -> int:
+        return sum(v.nbytes for v in self.params.values() if isinstance(v, StateArray))
 
     def calls(self) -> list[Call]:
         """The C calls that compute this layer: here its one kernel call."""

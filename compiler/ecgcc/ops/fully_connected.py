@@ -20,8 +20,12 @@ def lower(graph: Graph, op: Operator) -> Kernel:
     batches = x.size // in_depth
     if y.size != batches * out_depth:
         raise UnsupportedModelError(f"{op.describe()}: output {y.describe()} should hold {batches}x{out_depth} values")
+    requantization = requantization_params(graph, op, x, w, y, out_depth, channels_last=False)
+    # one requantization for all rows lets the DSP kernel prepare it once per call instead of once per row
+    uniform = len({(int(m), int(s)) for m, s in zip(requantization["multiplier"].values,
+                                                    requantization["shift"].values)}) == 1
     return Kernel(
-        function="ecg_fully_connected", params_type="ecg_fully_connected_params_t",
-        params=dict(batches=batches, in_depth=in_depth, out_depth=out_depth,
-                    **requantization_params(graph, op, x, w, y, out_depth, channels_last=False)),
+        function="ecg_fully_connected_uniform" if uniform else "ecg_fully_connected",
+        params_type="ecg_fully_connected_params_t",
+        params=dict(batches=batches, in_depth=in_depth, out_depth=out_depth, **requantization),
         inputs=[x.index], output=y.index, macs=batches * out_depth * in_depth)

@@ -82,6 +82,64 @@ static inline void four_rows(const ecg_fully_connected_params_t *p, const int8_t
   }
 }
 
+/* Small layers (a few hundred MACs) spend most of their time requantizing: where every row shares one
+ * multiplier and shift, its constants are prepared once for the call and each output is one multiply-add,
+ * a shift and a clamp. */
+#if defined(__GNUC__)
+__attribute__((noinline))   /* the dot product's assembly needs 13 registers: keep the caller's constants out */
+#endif
+static void four_rows_apart(const int8_t *w, int32_t n, const int8_t *in, int32_t words, int32_t acc[4]) {
+  dot_4rows(w, w + 2 * n, n, in, words, acc);
+}
+
+void ecg_dot_rows(const int8_t *weights, int32_t depth, int32_t rows, const int8_t *x, const int32_t *start,
+                  int32_t *acc) {
+  const int32_t words = depth / 4;
+  int32_t r = 0;
+  for (; words > 0 && r + 4 <= rows; r += 4) {
+    const int8_t *w = weights + r * depth;
+    int32_t block[4] = {start[r], start[r + 1], start[r + 2], start[r + 3]};
+    four_rows_apart(w, depth, x, words, block);
+    for (int32_t j = 0; j < 4; ++j) {
+      for (int32_t i = 4 * words; i < depth; ++i) block[j] += w[j * depth + i] * x[i];
+      acc[r + j] = block[j];
+    }
+  }
+  for (; r < rows; ++r) acc[r] = dot_row(weights + r * depth, x, depth, start[r]);
+}
+
+int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start) { return dot_row(w, x, n, start); }
+
+void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  const int32_t n = p->in_depth, words = n / 4;
+  const ecg_requant_t q = ecg_requant_prepare(p->multiplier[0], p->shift[0]);
+  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * n;
+    int8_t *out = output + b * p->out_depth;
+    int32_t o = 0;
+    for (; words > 0 && o + 4 <= p->out_depth; o += 4) {
+      const int8_t *w = p->weights + o * n;
+      int32_t acc[4] = {p->folded_bias[o], p->folded_bias[o + 1], p->folded_bias[o + 2], p->folded_bias[o + 3]};
+      four_rows_apart(w, n, in, words, acc);
+      for (int32_t j = 0; j < 4; ++j) {
+        for (int32_t i = 4 * words; i < n; ++i) acc[j] += w[j * n + i] * in[i];
+        out[o + j] = (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + offset, lo, hi);
+      }
+    }
+    if (n == 1) {   /* a layer fed by one value (a regression's first layer): one product per row */
+      const int32_t x = in[0];
+      for (; o < p->out_depth; ++o) {
+        out[o] = (int8_t)ecg_clamp(ecg_requant_apply(p->folded_bias[o] + p->weights[o] * x, &q) + offset, lo, hi);
+      }
+    }
+    for (; o < p->out_depth; ++o) {
+      const int32_t acc = dot_row(p->weights + o * n, in, n, p->folded_bias[o]);
+      out[o] = (int8_t)ecg_clamp(ecg_requant_apply(acc, &q) + offset, lo, hi);
+    }
+  }
+}
+
 /* The same rows as four_rows, written out with the requantization in the tail loop: the conv's edge pixels
  * (dsp/conv_2d.c) call this once per pixel, and that shape costs the fewest instructions there. */
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {

@@ -205,4 +205,11 @@ static inline uint32_t ecg_clamp4(const ecg_clamp4_t *c, uint32_t v) {
   return ecg_min_s8x4(ecg_max_s8x4(v, c->min4), c->max4);
 }
 
+/* Raw int32 accumulators of int8 rows (dsp/fully_connected.c, shared with the recurrent kernels):
+ * acc[r] = start[r] + sum_i weights[r * depth + i] * x[i] for r < rows. */
+void ecg_dot_rows(const int8_t *weights, int32_t depth, int32_t rows, const int8_t *x, const int32_t *start,
+                  int32_t *acc);
+/* start + sum_i w[i] * x[i], four products per step */
+int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start);
+
 #endif

@@ -69,6 +69,9 @@ typedef struct {
   const int32_t *shift;
 } ecg_fully_connected_params_t;
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer where every row has the same multiplier and shift (the compiler checks): small layers spend
+ * most of their time requantizing, and the DSP kernel then prepares it once per call. */
+void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
 /* ---- MAX_POOL_2D / AVERAGE_POOL_2D ------------------------------------------------------- */
 typedef struct {
@@ -205,5 +208,9 @@ static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_
 /* Index of the highest value, the first of them on a tie. */
 int32_t ecg_argmax_int32(const int32_t *values, int32_t count);
 int32_t ecg_argmax_int8(const int8_t *values, int32_t count);
+int32_t ecg_argmax_int16(const int16_t *values, int32_t count);
+
+/* Kernels with state between inferences, and the int16/int32 requantizations around them. */
+#include "ecg_recurrent.h"
 
 #endif

@@ -29,3 +29,11 @@ int32_t ecg_argmax_int8(const int8_t *values, int32_t count) {
   }
   return best;
 }
+
+int32_t ecg_argmax_int16(const int16_t *values, int32_t count) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < count; ++i) {
+    if (values[i] > values[best]) best = i;
+  }
+  return best;
+}

@@ -65,11 +65,13 @@ static int32_t exp_of_diff(const ecg_softmax_params_t *p, int32_t diff) {
   return exp_on_negative_values(scaled);
 }
 
-void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output) {
+/* output_bits 8: int8 out, zero point -128; 16: int16 out, zero point -32768 (TFLM's two int8-input cases). */
+static void softmax_rows(const ecg_softmax_params_t *p, const int8_t *input, void *output, int output_bits) {
   int32_t exps[CACHED_COLUMNS];   /* each column's exp, computed once for both passes where it fits */
+  const int32_t out_min = output_bits == 8 ? -128 : INT16_MIN;
+  const int32_t out_max = output_bits == 8 ? 127 : INT16_MAX;
   for (int32_t r = 0; r < p->rows; ++r) {
     const int8_t *in = input + r * p->depth;
-    int8_t *out = output + r * p->depth;
     int32_t max_in_row = -128;
     for (int32_t c = 0; c < p->depth; ++c) if (in[c] > max_in_row) max_in_row = in[c];
 
@@ -88,17 +90,29 @@ void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *out
     const int32_t shifted_sum_minus_one =
         (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - ((uint32_t)1 << 31));
     const int32_t reciprocal = one_over_one_plus_x(shifted_sum_minus_one);
-    const int exponent = num_bits_over_unit + 31 - 8;
+    const int exponent = num_bits_over_unit + 31 - output_bits;
 
     for (int32_t c = 0; c < p->depth; ++c) {
       const int32_t diff = in[c] - max_in_row;
-      int32_t value = -128;
+      int32_t value = out_min;
       if (diff >= p->diff_min) {
         const int32_t e = c < CACHED_COLUMNS ? exps[c] : exp_of_diff(p, diff);
         const int32_t scaled = ecg_rounding_doubling_high_mul(reciprocal, e);
-        value = ecg_clamp(ecg_rounding_divide_by_pot(scaled, exponent) - 128, -128, 127);
+        value = ecg_clamp(ecg_rounding_divide_by_pot(scaled, exponent) + out_min, out_min, out_max);
       }
-      out[c] = (int8_t)value;
+      if (output_bits == 8) {
+        ((int8_t *)output)[r * p->depth + c] = (int8_t)value;
+      } else {
+        ((int16_t *)output)[r * p->depth + c] = (int16_t)value;
+      }
     }
   }
+}
+
+void ecg_softmax(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output) {
+  softmax_rows(p, input, output, 8);
+}
+
+void ecg_softmax_int16(const ecg_softmax_params_t *p, const int8_t *input, int8_t *output) {
+  softmax_rows(p, input, (void *)output, 16);
 }
