@@ -182,16 +182,22 @@ def test_window_rounds_halves_up_as_bxb_does(wfdb_bin, tmp_path):
     assert ours(reference, test, 30, 9300) == theirs == Counter({("N", "N"): 1, ("N", "V"): 1})
 
 
-def test_a_record_ending_inside_the_learning_period_is_refused(wfdb_bin, tmp_path):
-    """bxb refuses such a record ("improper interval"); so does the scorer, instead of scoring nothing."""
-    write_header(tmp_path, "short", FS, START - 1)
+@pytest.mark.parametrize("length", [1, START - 1])
+def test_a_record_ending_inside_the_learning_period_is_refused(length, wfdb_bin, tmp_path):
+    """bxb refuses such a record ("improper interval"); so does the scorer, instead of scoring nothing,
+    and says how to score it anyway. A record exactly as long as the learning period is scored (empty)."""
+    write_header(tmp_path, "short", FS, length)
     write_annotation_file(wfdb_bin, tmp_path, "short", "atr", beats(100))
     write_annotation_file(wfdb_bin, tmp_path, "short", "tst", beats(100))
     done = subprocess.run([str(wfdb_bin / "bxb"), "-r", "short", "-a", "atr", "tst", "-S", "-"], cwd=tmp_path,
                           env={"WFDB": str(tmp_path)}, capture_output=True, text=True)
     assert done.returncode != 0 and "improper interval" in done.stderr
-    with pytest.raises(InvalidRecordError, match="learning period"):
-        compare_beats(beats(100), beats(100), FS, START - 1)
+    with pytest.raises(InvalidRecordError, match="learning period") as refused:
+        compare_beats(beats(100), beats(100), FS, length)
+    hint = refused.value.hint
+    assert hint.startswith("bxb refuses") and hint.endswith("a shorter --learning-period"), hint
+    assert bxb_matrix(wfdb_bin, tmp_path, "exact", FS, START, beats(100), beats(100)) == Counter()
+    assert ours(beats(100), beats(100), FS, START) == Counter()
 
 
 def _random_list(rng, low, high, count, marks):
