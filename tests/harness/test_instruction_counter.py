@@ -76,7 +76,11 @@ def parse(text: str) -> dict:
 
 
 def check_calibration(measured: dict, board: str) -> None:
-    """The known instruction counts, within one counter step, and the stack frame, within its call overhead."""
+    """The known instruction counts to the counter's resolution, and the stack frame, within its call overhead.
+
+    Each count is the difference of two readings that are multiples of the resolution, so it is less than one
+    step from the true count either way; the difference of two counts is less than two steps from the known
+    difference."""
     config = (ROOT / "boards" / board / "board_config.h").read_text()
     per_tick = int(re.search(r"#define BOARD_INSTRUCTIONS_PER_TICK (\d+)u", config).group(1))
     assert measured["resolution"] == per_tick
@@ -85,7 +89,7 @@ def check_calibration(measured: dict, board: str) -> None:
     for iterations, count in spins.items():
         known = (iterations - base) * INSTRUCTIONS_PER_ITERATION
         got = count - spins[base]
-        assert abs(got - known) <= per_tick, (
+        assert abs(got - known) < 2 * per_tick, (
             f"{board}: {iterations - base} more loop iterations cost {got} counted instructions, "
             f"the instruction set says {known}")
     if board == WRAP_CHECK_BOARD:
