@@ -145,6 +145,28 @@ CASES = {
     "test shutdown left open, the first one": (lead_in(B - FS, B + 2 * FS, B + 4 * FS, B + 5 * FS),
                                                lead_in(B - FS, (B + 3 * FS, "~", 0x30)),
                                                LENGTH, None, {"NN": 2, "NO": 1, "NX": 2}),
+    # two episodes between two reference beats: the reader keeps the earlier one as its previous episode,
+    # and test beats at its edges still fall in it
+    "test beats in the earlier of two reference flutter episodes": (
+        lead_in(B - FS, (B, "["), (B + FS, "]"), (B + 2 * FS, "["), (B + 3 * FS, "]"), B + 4 * FS),
+        lead_in(B - FS, B, B + FS, B + FS + 20, B + 2 * FS + 10, B + 4 * FS), LENGTH, None, {"NN": 3, "ON": 1}),
+    "test beats in the earlier of two reference shutdowns": (
+        lead_in(B - FS, (B, "~", 0x30), (B + FS, "~"), (B + 2 * FS, "~", 0x30), (B + 3 * FS, "~"), B + 4 * FS),
+        lead_in(B - FS, B, B + FS, B + FS + 20, B + 2 * FS + 10, B + 4 * FS), LENGTH, None,
+        {"NN": 3, "XN": 3, "ON": 1}),
+    # a shutdown closed by a noise mark without both bits ends at that mark, not a window before it
+    "reference shutdown closed by a plain noise mark": (
+        lead_in(B - FS, (B, "~", 0x30), (B + 2 * FS, "~", 0x10), B + 3 * FS),
+        lead_in(B - FS, B - FS + 60, B + 2 * FS - 10, B + 3 * FS), LENGTH, None, {"NN": 3, "ON": 1, "XN": 1}),
+    # an AHA single mark after a flutter episode: the shutdown starts a window after the episode's end
+    "AHA single mark after reference flutter": (
+        lead_in(B - FS, (B, "["), (B + FS, "]"), (B + 2 * FS, "~", 0x30), B + 4 * FS),
+        lead_in(B - FS, B + FS + 20, B + 2 * FS, B + 4 * FS), LENGTH, None, {"NN": 3, "ON": 1, "XN": 1}),
+    # the same with the earlier episode starting at sample 1 (no learning period)
+    "earlier flutter episode from sample 1": (beats((1, "["), (50, "]"), (100, "["), (150, "]"), 200),
+                                              beats(10, 60, 200), 2000, 0, {"ON": 1, "NN": 1}),
+    "earlier shutdown from sample 1": (beats((1, "~", 0x30), (50, "~"), (100, "~", 0x30), (150, "~"), 200),
+                                       beats(10, 60, 200), 2000, 0, {"XN": 1, "ON": 1, "NN": 1}),
     "test beats at the edges of reference flutter": (lead_in(B - FS, (B, "["), (B + 5 * FS, "]"), B + 6 * FS),
                                                      lead_in(B - FS, B, B + 2 * FS, B + 5 * FS, B + 6 * FS),
                                                      LENGTH, None, {"NN": 3}),

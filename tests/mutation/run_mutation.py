@@ -27,8 +27,9 @@ WORK = ROOT / ".build" / "mutation"
 TARGETS = {
     "ecgcc/harness/hil_check.py": ["outputs_equal", "_first_difference", "record_reply"],
     "ecgcc/harness/stream.py": ["twin_comparison", "pooled_twin_verdict", "qrs_agreement"],
-    "ecgcc/evaluation/ec57_beats.py": ["BeatCounts.add", "BeatCounts.total", "BeatCounts.qrs", "BeatCounts.veb",
-                                       "BeatCounts.sveb", "compare_beats"],
+    "ecgcc/evaluation/ec57_beats.py": ["_BeatReader.advance", "_BeatReader.in_vf", "_BeatReader.in_shutdown",
+                                       "BeatCounts.add", "BeatCounts.total", "BeatCounts.qrs", "BeatCounts.veb",
+                                       "BeatCounts.sveb", "wfdb_samples", "compare_beats"],
     "ecgcc/evaluation/ec57_episodes.py": ["_overlap", "_one_side"],
 }
 TESTS = ["tests/harness/test_roundtrip.py", "tests/harness/test_twin_comparison.py",
@@ -45,6 +46,12 @@ EQUIVALENT = [re.compile(r"\.reshape\(-2\)"),
               # the test reader's is_reference flag as None: it is only tested for truth, and None is false
               # like False (the flag itself matters: test_ec57_bxb_edges' shutdowns left open)
               re.compile(r"^\+.*_BeatReader\(test, match_dt, is_reference=None\)", re.M),
+              # the reader's "no previous episode" is -1 and sample times are never negative, so a previous
+              # episode from -1 to -1 contains no beat whether or not it is tested for -1 (-2 in the mutant);
+              # and a single shutdown mark's start taken from the flutter end when that end equals the current
+              # beat's time (>= for >) is the same sum either way
+              re.compile(r"^\+            or \(self\.prev_(vf|sd)_on != -2 and", re.M),
+              re.compile(r"^\+                self\.sd_on = \(self\.vf_off if self\.vf_off >= self\.time else", re.M),
               # epicmp's boundaries in _overlap where both readings add a zero-length overlap and leave the
               # other reader on the same episode: an episode of the other list ending exactly where the window
               # starts (< or <=), starting exactly where it ends (> or >=, < or <=), ending exactly where it
