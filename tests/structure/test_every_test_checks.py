@@ -2,7 +2,7 @@
 it covers, and every test function checks something, so that none can pass by merely running. A test
 checks when its body holds an `assert`, a `raise`, pytest.raises / fail / warns, an assert_* call (numpy's
 testing helpers), a subprocess call with check=True, or a call of a function of the tests folder that does
-one of these itself (followed through helpers of helpers, by name)."""
+one of these itself (followed through helpers of helpers, by name). Also: a skip fails the run in CI."""
 from __future__ import annotations
 
 import ast
@@ -102,3 +102,18 @@ def test_the_scan_finds_a_test_that_only_runs_code():
              "def test_raises():\n    with pytest.raises(ValueError):\n        int('x')\n")
     found = unchecked_tests({"tests/helpers.py": helpers, "tests/test_fake.py": tests})
     assert found == ["tests/test_fake.py:1 test_prints", "tests/test_fake.py:13 test_subprocess_unchecked"]
+
+
+def test_a_skip_fails_in_ci_and_an_expected_failure_does_not(monkeypatch):
+    """tests/conftest.py turns every skip into a failure when ECGCC_NO_MISSING_SKIPS is set (.ci/run sets it)."""
+    from types import SimpleNamespace
+
+    from tests.conftest import skip_fails_in_ci
+
+    skipped, xfailed = SimpleNamespace(skipped=True), SimpleNamespace(skipped=True, wasxfail="measured")
+    passed = SimpleNamespace(skipped=False)
+    monkeypatch.delenv("ECGCC_NO_MISSING_SKIPS", raising=False)
+    assert not skip_fails_in_ci(skipped)
+    monkeypatch.setenv("ECGCC_NO_MISSING_SKIPS", "1")
+    assert skip_fails_in_ci(skipped)
+    assert not skip_fails_in_ci(xfailed) and not skip_fails_in_ci(passed)
