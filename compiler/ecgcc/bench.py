@@ -52,11 +52,28 @@ def benchmark_tflite(name: str) -> bytes:
     return tflite
 
 
-def measure(name: str, board: str, vectors: int = 5) -> dict:
-    from .compile import compile_tflite
+def run_on_board(board: str, elf, model, reference, vectors: int) -> tuple:
+    """(device info, HilResult, layer trace): `vectors` random vectors through INFER, whose replies carry
+    the instruction counts and stack high-water mark the bench reports, then one TRACE."""
     from .harness.device import Device
     from .harness.emulator import EmulatedBoard
-    from .harness.hil import CompiledModel, HilResult, random_vectors, run_vectors
+    from .harness.hil import HilResult, random_vectors, run_vectors
+
+    with EmulatedBoard(board, elf) as session, Device(session.url, timeout=60) as device:
+        info = device.info()
+        result = HilResult(board=board, url=session.url, info={})
+        run_vectors(device, reference, random_vectors(model, vectors, seed=1), result)
+        trace = device.trace(random_vectors(model, 4, seed=2)[3])
+    return info, result, trace
+
+
+def instruction_figures(counts: list[int]) -> dict:
+    return {"min": min(counts), "median": int(statistics.median(counts)), "max": max(counts)}
+
+
+def measure(name: str, board: str, vectors: int = 5) -> dict:
+    from .compile import compile_tflite
+    from .harness.hil import CompiledModel
     from .reference import Reference
 
     tflite = benchmark_tflite(name)
@@ -65,21 +82,17 @@ def measure(name: str, board: str, vectors: int = 5) -> dict:
     image = firmware.build(board, out_dir)
     model = CompiledModel.load(out_dir)
     reference = Reference(tflite, decide_classes=True)
-    with EmulatedBoard(board, image.path) as session, Device(session.url, timeout=60) as device:
-        info = device.info()
-        result = HilResult(board=board, url=session.url, info={})
-        run_vectors(device, reference, random_vectors(model, vectors, seed=1), result)
-        trace = device.trace(random_vectors(model, 4, seed=2)[3])
+    info, result, trace = run_on_board(board, image.path, model, reference, vectors)
     report = compiled.report
     macs = report["total"]["macs"]
-    median = int(statistics.median(result.instructions))
+    figures = instruction_figures(result.instructions)
+    median = figures["median"]
     layers = [{"layer": layer["name"], "macs": layer["macs"], "instructions": t.instructions,
                "instructions_per_mac": (t.instructions / layer["macs"]) if layer["macs"] else None}
               for layer, t in zip(report["layers"], trace.layers)]
     return {
         "model": name, "board": board, "exact": f"{result.exact}/{result.vectors}",
-        "macs": macs, "instructions": {"min": min(result.instructions), "median": median,
-                                       "max": max(result.instructions)},
+        "macs": macs, "instructions": figures,
         "instructions_resolution": info.counter_resolution,
         "instructions_per_mac": median / macs if macs else None,
         "flash": {"code": image.code_bytes, "weights": report["total"]["weight_bytes"],

@@ -1,6 +1,9 @@
 """ADD, SUB, MUL and the unary activations (LOGISTIC, TANH, RELU6, LEAKY_RELU, HARD_SWISH, QUANTIZE), each
-bit-exact with the TFLite Micro interpreter. Unary operators applied straight to the model input see every
-int8 value, so their whole table is checked; `spread` sets the calibrated input range."""
+bit-exact with the TFLite Micro interpreter on random vectors; `spread` sets the calibrated input range.
+ADD, SUB and MUL applied straight to two model inputs are also run on all 65,536 int8 operand pairs, and
+behind a Dense layer on the pairs its outputs take (counted). The unary operators of the *_on_input cases
+read the model input itself (checked), so the every-byte records feed them every int8 value and their
+whole table is checked; the *_after_dense cases see only the values their Dense layer produces."""
 from __future__ import annotations
 
 import pytest
@@ -124,9 +127,15 @@ def test_binary_operator_bit_exact(name, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_operator_bit_exact_on_every_byte(name, tmp_path):
+    from ecgcc.frontend import parse_tflite
+
     build, spread, kind = UNARY[name]
     tflite = tflite_model(f"{VERSION}-{name}", build, spread=spread, seed=4)
     compile_and_compare(tflite, tmp_path, vectors=20, every_byte=True, expect_ops=[kind])
+    if "_on_input" in name:  # the operator itself is fed every int8 value, not a layer's outputs
+        graph = parse_tflite(tflite)
+        operator = next(o for o in graph.operators if o.kind == kind)
+        assert operator.inputs[0] in graph.inputs, f"{kind} does not read the model input"
 
 
 @pytest.mark.parametrize("operands", ["raw", "through-dense"])

@@ -1,3 +1,5 @@
+"""The AAMI class of every MIT-BIH beat symbol, and the de Chazal DS1/DS2 split: disjoint, no paced
+records, validation patients inside DS1, and design steps that refuse DS2 records."""
 from __future__ import annotations
 
 import pytest

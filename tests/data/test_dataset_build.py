@@ -1,3 +1,6 @@
+"""Beat sets cut from MIT-BIH records: each beat keeps its record and the label counted straight from the
+annotation file, and the cache is reused for the same request and keyed by its content (another lead
+gives another set)."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,3 +1,5 @@
+"""The record readers (EDF, CSV with and without a time column, WFDB), the choice of lead, and resampling
+that moves the annotations with the signal."""
 from __future__ import annotations
 
 import numpy as np

@@ -271,11 +271,10 @@ REAL = {"mitdb": ["100", "114", "232"], "svdb-train": ["800", "860"], "nstdb": [
 @pytest.mark.parametrize("database", sorted(REAL))
 def test_real_records_still_load_and_carry_signal(database):
     folder = project_root().parent / "shared" / "data" / database
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
+    absent = [name for name in REAL[database] if not (folder / f"{name}.hea").is_file()]
+    if absent:
+        pytest.skip(f"{database} records {absent} not found in {folder}")
     for name in REAL[database]:
-        if not (folder / f"{name}.hea").is_file():
-            continue
         record = load_wfdb_record(folder, name)
         for lead in range(len(record.lead_names)):
             if (folder / f"{name}.atr").is_file():  # bw is one of NSTDB's pure noise records

@@ -265,8 +265,8 @@ def test_a_single_shutdown_mark_shuts_the_gap_around_it_down():
     ([1000, 1060], [1030, 1100], {("N", "O"): 1, ("N", "N"): 1, ("O", "N"): 1}),
 ])
 def test_ties_are_broken_the_same_way_every_time(reference, test, pairs):
-    """The matcher's comparisons follow bxb's (strict on distances, inclusive on the window); that the
-    result is bxb's on real records is test_ec57_wfdb's job, this pins each tie so a change shows."""
+    """The matcher's comparisons follow bxb's (strict on distances, inclusive on the window); that bxb
+    itself scores these edges the same is test_ec57_bxb_edges' job, this pins each tie so a change shows."""
     got = compare_beats([A(s, "N") for s in reference], [A(s, "N") for s in test], FS, 5000, start_s=0.5)
     assert got.pairs == Counter(pairs)
 

@@ -10,7 +10,9 @@ still pending (interrupts masked), which once made a few busy-instruction totals
 from __future__ import annotations
 
 import json
+import os
 import re
+import selectors
 import shutil
 import subprocess
 import time
@@ -45,24 +47,33 @@ def build_calibration_image(board: str, out: Path) -> Path:
     return elf
 
 
-def run_until_done(board: str, elf: Path, timeout: float = 300.0) -> str:
+def run_until_done(board: str, elf: Path, timeout: float = 900.0) -> str:
+    """The image's UART lines up to "done". The deadline holds even while QEMU prints nothing (a hung image);
+    it is generous because the wrap check alone runs 671 M instructions, minutes on a loaded machine."""
     from ecgcc.harness.emulator import QEMU_MACHINES
 
     process = subprocess.Popen(["qemu-system-arm", "-M", QEMU_MACHINES[board], "-nographic", "-monitor", "none",
                                 "-icount", "shift=0,sleep=off", "-kernel", str(elf), "-serial", "stdio"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines = []
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    output = b""
     deadline = time.monotonic() + timeout
     try:
-        for line in process.stdout:
-            lines.append(line.strip())
-            if line.strip() == "done" or time.monotonic() > deadline:
-                break
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while b"done" not in [line.strip() for line in output.split(b"\n")[:-1]]:  # whole lines only
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    break
+                chunk = os.read(process.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                output += chunk
     finally:
         process.kill()
         process.wait()
-    assert lines and lines[-1] == "done", f"calibration image on {board} did not finish: {lines}"
-    return "\n".join(lines)
+    lines = [line.strip() for line in output.decode(errors="replace").splitlines()]
+    assert "done" in lines, f"calibration image on {board} did not finish: {lines}"
+    return "\n".join(lines[:lines.index("done") + 1])
 
 
 def parse(text: str) -> dict:
@@ -76,7 +87,11 @@ def parse(text: str) -> dict:
 
 
 def check_calibration(measured: dict, board: str) -> None:
-    """The known instruction counts, within one counter step, and the stack frame, within its call overhead."""
+    """The known instruction counts to the counter's resolution, and the stack frame, within its call overhead.
+
+    Each count is the difference of two readings that are multiples of the resolution, so it is less than one
+    step from the true count either way; the difference of two counts is less than two steps from the known
+    difference."""
     config = (ROOT / "boards" / board / "board_config.h").read_text()
     per_tick = int(re.search(r"#define BOARD_INSTRUCTIONS_PER_TICK (\d+)u", config).group(1))
     assert measured["resolution"] == per_tick
@@ -85,7 +100,7 @@ def check_calibration(measured: dict, board: str) -> None:
     for iterations, count in spins.items():
         known = (iterations - base) * INSTRUCTIONS_PER_ITERATION
         got = count - spins[base]
-        assert abs(got - known) <= per_tick, (
+        assert abs(got - known) < 2 * per_tick, (
             f"{board}: {iterations - base} more loop iterations cost {got} counted instructions, "
             f"the instruction set says {known}")
     if board == WRAP_CHECK_BOARD:

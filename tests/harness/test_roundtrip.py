@@ -42,7 +42,8 @@ def test_infer_round_trip_is_bit_exact(board, compile_for, small_model_path, dev
     ipi = result["instructions_per_inference"]
     assert 0 < ipi["min"] <= ipi["median"] <= ipi["max"]
     if board != "host":
-        # Under -icount the count is deterministic: the same input costs the same every time.
+        # Different inputs take different data-dependent paths (saturation, ReLU), so counts differ a little;
+        # counts of code of known cost are checked to the counter's resolution in test_counter_paths.py.
         assert ipi["max"] - ipi["min"] < 0.2 * ipi["median"]
 
 

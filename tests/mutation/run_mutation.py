@@ -27,25 +27,31 @@ WORK = ROOT / ".build" / "mutation"
 TARGETS = {
     "ecgcc/harness/hil_check.py": ["outputs_equal", "_first_difference", "record_reply"],
     "ecgcc/harness/stream.py": ["twin_comparison", "pooled_twin_verdict", "qrs_agreement"],
-    "ecgcc/evaluation/ec57_beats.py": ["BeatCounts.add", "BeatCounts.total", "BeatCounts.qrs", "BeatCounts.veb",
-                                       "BeatCounts.sveb", "compare_beats"],
+    "ecgcc/evaluation/ec57_beats.py": ["_BeatReader.advance", "_BeatReader.in_vf", "_BeatReader.in_shutdown",
+                                       "BeatCounts.add", "BeatCounts.total", "BeatCounts.qrs", "BeatCounts.veb",
+                                       "BeatCounts.sveb", "wfdb_samples", "compare_beats"],
     "ecgcc/evaluation/ec57_episodes.py": ["_overlap", "_one_side"],
 }
 TESTS = ["tests/harness/test_roundtrip.py", "tests/harness/test_twin_comparison.py",
          "tests/evaluation/test_ec57_scorer.py", "tests/evaluation/test_ec57_counting.py",
+         "tests/evaluation/test_ec57_bxb_edges.py",
          # of test_roundtrip only its fast comparison tests; every test of the other files
          "-k", "not test_roundtrip or wrong_reply or differently or counted"]
 COPIED = ["tests", "templates", "firmware", "boards", "platformio.ini"]
-# Mutants that cannot change behaviour: numpy's reshape treats every negative size as "infer"
 # Mutants that cannot change behaviour: numpy's reshape treats every negative size as "infer"; and
 # qrs_agreement's dtype=np.int64 dropped: its inputs are Python ints (sample indices), which numpy
 # already stores as int64 on the 64-bit hosts the harness runs on.
 EQUIVALENT = [re.compile(r"\.reshape\(-2\)"),
               re.compile(r"^\+.*np\.asarray\((reference_samples|sorted\(beat_positions\)), (dtype=None)?\)", re.M),
-              # compare_beats' is_reference flag: it only makes a shutdown left open at the end of a list end
-              # at HUGE instead of staying -1, and in_shutdown reads both as "open" (the list has ended, so
-              # no later shutdown can move it to prev_sd_off, the one place the two values differ)
-              re.compile(r"^\+.*_BeatReader\((reference|test), match_dt, is_reference=(None|True|False)\)", re.M),
+              # the test reader's is_reference flag as None: it is only tested for truth, and None is false
+              # like False (the flag itself matters: test_ec57_bxb_edges' shutdowns left open)
+              re.compile(r"^\+.*_BeatReader\(test, match_dt, is_reference=None\)", re.M),
+              # the reader's "no previous episode" is -1 and sample times are never negative, so a previous
+              # episode from -1 to -1 contains no beat whether or not it is tested for -1 (-2 in the mutant);
+              # and a single shutdown mark's start taken from the flutter end when that end equals the current
+              # beat's time (>= for >) is the same sum either way
+              re.compile(r"^\+            or \(self\.prev_(vf|sd)_on != -2 and", re.M),
+              re.compile(r"^\+                self\.sd_on = \(self\.vf_off if self\.vf_off >= self\.time else", re.M),
               # epicmp's boundaries in _overlap where both readings add a zero-length overlap and leave the
               # other reader on the same episode: an episode of the other list ending exactly where the window
               # starts (< or <=), starting exactly where it ends (> or >=, < or <=), ending exactly where it
@@ -93,7 +99,10 @@ def prepare() -> None:
 
 
 def mutmut(*args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=str(WORK / "mutants"))
+    # The copy has no ../shared beside it: the bxb tests find WFDB's kit through the environment, and a
+    # test skipped for a missing tool fails instead (else every mutant it should catch would survive).
+    kit = os.environ.get("ECGCC_WFDB_TOOLS") or str((ROOT.parent / "shared" / "tools" / "wfdb").resolve())
+    env = dict(os.environ, PYTHONPATH=str(WORK / "mutants"), ECGCC_WFDB_TOOLS=kit, ECGCC_NO_MISSING_SKIPS="1")
     done = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=WORK, env=env, capture_output=True,
                           text=True)
     return done.stdout + done.stderr

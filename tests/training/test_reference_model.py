@@ -116,6 +116,12 @@ def test_record_shows_the_output_bias_correction():
     assert max(map(abs, correction["mean_logit_error_after"])) < 0.05 * correction["logit_step"]
 
 
+def int8_float_gaps(report) -> dict:
+    """|int8 - float| of Se and +P for N, S, V and F."""
+    return {(name, metric): abs(report["int8"][name][metric] - report["float"][name][metric])
+            for name in ("N", "S", "V", "F") for metric in ("se", "ppv")}
+
+
 @pytest.mark.slow
 def test_int8_stays_within_half_a_point_of_float_on_ds2(mitdb_dir):
     """The quantization criterion on the whole DS2 test set, for N, S, V and F, with the class decided
@@ -126,10 +132,22 @@ def test_int8_stays_within_half_a_point_of_float_on_ds2(mitdb_dir):
 
     report, _, _ = evaluate(mitdb_dir, show_progress=False)
     assert report["dataset"]["beats"] > 49000
-    for name in ("N", "S", "V", "F"):
-        for metric in ("se", "ppv"):
-            gap = abs(report["int8"][name][metric] - report["float"][name][metric])
-            assert gap <= 0.005, (name, metric, report["float"][name][metric], report["int8"][name][metric])
+    gaps = int8_float_gaps(report)
+    assert max(gaps.values()) <= 0.005, gaps
+
+
+def test_int8_stays_within_half_a_point_of_float_on_four_ds2_records(mitdb_dir):
+    """The same criterion, in make test, on four DS2 records that hold each class: 100 (N), 208 (V, F),
+    213 (F, V) and 232 (S), about 10,000 beats. Deciding the int8 class by the argmax of the int8 outputs
+    (ties to the lower class) fails it: F +P then moves 1.3 points on these records."""
+    from ecgcc.evaluation.evaluate import evaluate
+
+    report, _, _ = evaluate(mitdb_dir, ["100", "208", "213", "232"], show_progress=False)
+    counts = report["dataset"]["class_counts"]
+    assert report["dataset"]["beats"] > 10000 and min(counts[c] for c in "NSVF") > 700
+    gaps = int8_float_gaps(report)
+    assert max(gaps.values()) <= 0.005, gaps
+    assert report["agreement_float_int8"]["rate"] > 0.999
 
 
 def test_evaluate_adds_the_device_column_from_the_board(mitdb_dir, tmp_path):

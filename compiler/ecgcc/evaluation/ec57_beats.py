@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..errors import InvalidRecordError
+
 HUGE = 1 << 62
 BEAT_CLASSES = "NSVFQ"
 MISSED = "OX"  # pseudo-labels: no counterpart (O), or none because the other side was shut down (X)
+NO_BEAT = "*"  # label of a reader before its first beat and after its last; bxb's matrix has no cell for it
 
 # bxb's amap() when SVEB is scored (-L/-S/-C): the escape and premature supraventricular labels are S.
 AAMI_OF_LABEL = {
@@ -46,7 +49,7 @@ class _BeatReader:
         self.match_dt = match_dt
         self.is_reference = is_reference
         self.time = self.next_time = 0
-        self.label = self.next_label = None
+        self.label = self.next_label = NO_BEAT
         self.vf_on = self.vf_off = self.prev_vf_on = self.prev_vf_off = -1
         self.sd_on = self.sd_off = self.prev_sd_on = self.prev_sd_off = -1
 
@@ -57,7 +60,7 @@ class _BeatReader:
         return self.items[self.index - 1]
 
     def _end(self):
-        self.next_time, self.next_label = HUGE, "*"
+        self.next_time, self.next_label = HUGE, NO_BEAT
 
     def advance(self) -> None:
         """The next beat becomes current and the one after it is read ahead (bxb's getref/gettest)."""
@@ -144,11 +147,21 @@ class BeatCounts:
         return {f"{r}{t.lower()}": n for (r, t), n in sorted(self.pairs.items()) if n}
 
 
+def wfdb_samples(seconds: float, fs: float) -> int:
+    """A time in samples as WFDB's strtim() rounds it: halves up (Python's round() takes them to even,
+    which at 30, 70 or 110 Hz makes the 150 ms window one sample shorter than bxb's)."""
+    return int(seconds * fs + 0.5)
+
+
 def compare_beats(reference, test, fs: float, length: int, *, start_s: float = 300.0,
                   window_s: float = 0.150) -> BeatCounts:
-    """bxb's comparison of two time-ordered annotation lists of one record (length in samples)."""
-    match_dt = int(round(window_s * fs))
-    start = int(round(start_s * fs))
+    """bxb's comparison of two time-ordered annotation lists of one record (length in samples; 0 when
+    unknown, and scoring then runs to the last reference beat)."""
+    match_dt = wfdb_samples(window_s, fs)
+    start = wfdb_samples(start_s, fs)
+    if 0 < length < start:
+        raise InvalidRecordError(f"the record ({length} samples) ends inside the learning period ({start} samples)",
+                                 hint="bxb refuses such a record too; score it with a shorter --learning-period")
     end_time = length if length > 0 else -1
     ref = _BeatReader(reference, match_dt, is_reference=True)
     tst = _BeatReader(test, match_dt, is_reference=False)
@@ -163,8 +176,9 @@ def compare_beats(reference, test, fs: float, length: int, *, start_s: float = 3
 
     T, t = ref.time, tst.time
     if T - t < abs(T - tst.next_time) and T - t <= match_dt:
-        if ref.label is not None or tst.label is not None:
-            counts.add(ref.label, tst.label)
+        # a side still at its start (a learning period shorter than the window) is NO_BEAT, so that, as
+        # in bxb, its pair is not counted
+        counts.add(ref.label, tst.label)
         ref.advance()
         tst.advance()
     else:
@@ -181,7 +195,8 @@ def compare_beats(reference, test, fs: float, length: int, *, start_s: float = 3
                 ref.advance()
                 tst.advance()
             else:
-                counts.add("*" if ref.in_vf(t) else "X" if ref.in_shutdown(t) else "O", tst.label)
+                if not ref.in_vf(t):  # test beats inside a reference flutter episode are not scored
+                    counts.add("X" if ref.in_shutdown(t) else "O", tst.label)
                 tst.advance()
         else:
             if t - T <= match_dt and (t - T < abs(t - T_next) or abs(t_next - T_next) < abs(t - T_next)):

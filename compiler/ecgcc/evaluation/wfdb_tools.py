@@ -58,8 +58,10 @@ def write_annotation_file(bin_dir: Path, directory: Path, record: str, extension
         # rdann's fixed columns: wrann skips the 12-character time field by position
         line = f"{'0:00.000':>12} {a.sample:8d} {a.symbol:>5}{a.subtype:5d}{0:5d}{0:5d}"
         lines.append(f"{line}\t{a.aux}" if a.aux else line)
-    subprocess.run([str(bin_dir / "wrann"), "-r", record, "-a", extension], input="\n".join(lines) + "\n",
-                   text=True, cwd=directory, check=True, capture_output=True, env=_wfdb_env(directory, directory))
+    # no blank line for an empty list: wrann crashes on one
+    subprocess.run([str(bin_dir / "wrann"), "-r", record, "-a", extension],
+                   input="".join(f"{line}\n" for line in lines), text=True, cwd=directory, check=True,
+                   capture_output=True, env=_wfdb_env(directory, directory))
 
 
 def write_header(directory: Path, record: str, fs: float, length: int) -> None:
