@@ -60,15 +60,22 @@ def test_damaged_onnx_file(tmp_path, capsys):
 
 
 def test_converter_crash_on_a_keras_lstm_names_the_layer_and_a_way_out(tmp_path, capsys):
-    """TensorFlow's converter dies of SIGSEGV on a Keras LSTM here; the child process turns that into a message."""
+    """TensorFlow's converter usually dies of SIGSEGV on a Keras 3 LSTM; the child process turns that into a
+    message naming the layers and the tf_keras way out. On some runs the same converter finishes instead and
+    leaves the loop's STRIDED_SLICE behind, which must then be refused by name (also one error line). The crash
+    path itself is pinned by the stand-in child below, which always dies."""
     import tensorflow as tf
     tf.keras.utils.set_random_seed(0)
     single((32, 2), layer("LSTM", 8), dense(3))().save(tmp_path / "rnn.keras")
     np.save(tmp_path / "calibration.npy", np.random.default_rng(0).standard_normal((8, 32, 2)).astype(np.float32))
-    line = assert_user_error(*run_cli(["compile", tmp_path / "rnn.keras", "--out", tmp_path / "o",
-                                       "--representative", tmp_path / "calibration.npy"], capsys),
-                             "the model converter died of SIGSEGV on rnn.keras", "LSTM", "hint:", "tf_keras")
-    assert "Dense" in line
+    status, err = run_cli(["compile", tmp_path / "rnn.keras", "--out", tmp_path / "o",
+                           "--representative", tmp_path / "calibration.npy"], capsys)
+    if "unsupported operators" in err:
+        assert_user_error(status, err, "STRIDED_SLICE", "hint: supported operators")
+    else:
+        line = assert_user_error(status, err, "the model converter died of SIGSEGV on rnn.keras", "LSTM", "hint:",
+                                 "tf_keras")
+        assert "Dense" in line
     assert not (tmp_path / "o").exists()
 
 
