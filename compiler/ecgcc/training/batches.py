@@ -64,7 +64,7 @@ RUN_JITTER = (0.92, 1.08)  # beat-to-beat change of the RR inside a run
 FEATURE_MOVES = {
     "pre_rr": (1, 1, 0), "post_rr": (1, 0, 1), "local_rr": (1, 0, 0),
     "pre_over_local": (0, 1, 0), "post_over_local": (0, 0, 1), "irregularity": (0, 0, 0),
-    "pre_over_long": (1, 1, 0), "local_over_long": (1, 0, 0),
+    "pre_over_long": (1, 1, 0), "local_over_long": (1, 0, 0), "median_irregularity": (0, 0, 0),
 }
 
 
