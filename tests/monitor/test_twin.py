@@ -16,6 +16,7 @@ BUILDS = [
     MonitorConfig(mains_hz=50, qrs_threshold_q8=96),
     MonitorConfig(model_window_channels=2, model_rr_features=6),
     MonitorConfig(model_window_channels=2, model_rr_features=8),
+    MonitorConfig(model_window_channels=2, model_rr_features=9),
 ]
 
 

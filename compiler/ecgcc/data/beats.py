@@ -331,6 +331,13 @@ def extract_beats(signal_mv: np.ndarray, r_peaks: np.ndarray) -> ExtractedBeats:
     return ExtractedBeats(windows=channels[row_of_beat[index]], rr=quantize_rr(intervals), beat_index=index)
 
 
+def rr_for_model(rr: np.ndarray, width: int) -> np.ndarray:
+    """The RR features a model with an ``rr`` input of ``width`` reads: the first ``width`` ones."""
+    if width not in RR_FEATURE_WIDTHS or width > len(RR_FEATURES):
+        raise ValueError(f"a model reads {', '.join(map(str, RR_FEATURE_WIDTHS))} RR features, not {width}")
+    return np.asarray(rr)[..., :width]
+
+
 def to_float_inputs(windows: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 model inputs -> float model inputs (window (n, 256, 2), rr (n, len(RR_FEATURES)))."""
     return (

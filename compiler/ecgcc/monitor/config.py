@@ -108,8 +108,8 @@ class MonitorConfig:
             raise ValueError("mains_hz must be below half the sample rate")
         if merged["model_window_channels"] not in (1, 2):
             raise ValueError("model_window_channels must be 1 or 2")
-        if merged["model_rr_features"] not in (5, 6, 8):
-            raise ValueError("model_rr_features must be 5, 6 or 8")
+        if merged["model_rr_features"] not in (5, 6, 8, 9):
+            raise ValueError("model_rr_features must be 5, 6, 8 or 9")
         if self.qrs_integration_len > 127:
             raise ValueError("the integration window would overflow its 32-bit sum")
 
