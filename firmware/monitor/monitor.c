@@ -49,6 +49,9 @@ const beat_window_entry_t *monitor_window_beat(const monitor_t *m)
 static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, uint8_t flags)
 {
     const beat_window_entry_t *beat = &m->window.ready;
+#if ECG_S_IN_AF_AS_N
+    if (beat_class == MONITOR_CLASS_S && m->af.active) beat_class = MONITOR_CLASS_N;
+#endif
     flags |= beat->flags & MONITOR_FLAG_POOR_QUALITY;
     if (confidence < m->config.confidence_min) flags |= MONITOR_FLAG_LOW_CONFIDENCE;
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |

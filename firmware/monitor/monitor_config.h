@@ -271,6 +271,13 @@
 #ifndef ECG_CONFIDENCE_MIN
 #define ECG_CONFIDENCE_MIN 128
 #endif
+/* 1: a beat the model classes S while an atrial fibrillation episode is
+ * active is reported N. MIT-BIH labels the beats of atrial fibrillation N
+ * (there is no organised atrial activity to make a beat premature), while a
+ * model reading early beats as S calls many of them S. */
+#ifndef ECG_S_IN_AF_AS_N
+#define ECG_S_IN_AF_AS_N 0
+#endif
 
 /* ---- Derived integers ---- */
 #define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)

@@ -70,6 +70,7 @@ DEFAULTS = {
     "vrun_beats": 3,
     "hr_hysteresis_bpm": 5,
     "confidence_min": 128,
+    "s_in_af_as_n": 0,
 }
 
 # Fixed sizes from the module headers.

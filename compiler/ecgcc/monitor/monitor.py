@@ -20,6 +20,7 @@ from .events import (
     BEAT,
     CLASS,
     CLASS_COUNT,
+    CLASS_N,
     CLASS_Q,
     CLASS_S,
     CLASS_V,
@@ -155,6 +156,8 @@ def run_monitor(
 
     def close_class(ev: Events, beat_class: int, confidence: int, flags: int):
         beat = window.ready
+        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active:
+            beat_class = CLASS_N  # MIT-BIH labels the beats of atrial fibrillation N
         flags |= beat.flags & FLAG_POOR_QUALITY
         if confidence < cfg.confidence_min:
             flags |= FLAG_LOW_CONFIDENCE
