@@ -274,9 +274,15 @@
 /* 1: a beat the model classes S while an atrial fibrillation episode is
  * active is reported N. MIT-BIH labels the beats of atrial fibrillation N
  * (there is no organised atrial activity to make a beat premature), while a
- * model reading early beats as S calls many of them S. */
+ * model reading early beats as S calls many of them S. With 1 the AF
+ * detector and rhythm alarms read the reported N; with 2 they read the
+ * model's S, so the option cannot hold an episode up by itself (with 1 the
+ * kept intervals around the S calls read as irregularity). */
 #ifndef ECG_S_IN_AF_AS_N
 #define ECG_S_IN_AF_AS_N 0
+#endif
+#if ECG_S_IN_AF_AS_N != 0 && ECG_S_IN_AF_AS_N != 1 && ECG_S_IN_AF_AS_N != 2
+#error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
 #endif
 
 /* ---- Derived integers ---- */
