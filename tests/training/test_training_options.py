@@ -254,6 +254,7 @@ def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone
     # the premature beats draw from their own stream: adding the irregular ones leaves them as they were
     assert np.array_equal(with_irregular[1][:50], new_rr)
     assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("irregularity")] >= 35)
+    assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("median_irregularity")] >= 32)
 
 
 def test_merged_members_give_softmax_of_the_mean_of_their_logits():
