@@ -108,7 +108,7 @@ def write_flash_record(samples, rate_hz: int) -> Path:
 
 def monitor_config_for(model_dir: str | os.PathLike):
     """The ECG monitor build that feeds this model, or None when the model is not a beat classifier
-    (inputs: a beat window of 1 or 2 channels and 5, 6 or 8 RR features; 5 class scores out)."""
+    (inputs: a beat window of 1 or 2 channels and 5, 6, 8 or 9 RR features; 5 class scores out)."""
     from .frontend import parse_tflite
     from .monitor.config import MonitorConfig
 
@@ -119,7 +119,7 @@ def monitor_config_for(model_dir: str | os.PathLike):
     shapes = [tuple(graph.tensors[i].shape) for i in graph.inputs]
     outputs = [tuple(graph.tensors[i].shape) for i in graph.outputs]
     windows = [s for s in shapes if len(s) in (2, 3) and s[1] >= 64]
-    features = [s for s in shapes if len(s) == 2 and s[1] in (5, 6, 8)]
+    features = [s for s in shapes if len(s) == 2 and s[1] in (5, 6, 8, 9)]
     if len(shapes) != 2 or len(windows) != 1 or len(features) != 1 or outputs != [(1, 5)]:
         return None
     window = windows[0]

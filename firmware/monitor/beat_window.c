@@ -40,6 +40,44 @@ static int8_t ratio_feature(int64_t num, int64_t den)
     return (int8_t)(v > 127 ? 127 : v);
 }
 
+#if ECG_MODEL_RR_FEATURES == 9
+/* Lower middle of v[0..n) (n <= ECG_MODEL_LOCAL_RR_BEATS), sorted in place
+ * by insertion: at most 10 entries, so the quadratic sort costs ~45 steps. */
+static int32_t lower_median(int32_t *v, uint32_t n)
+{
+    uint32_t a, b;
+    for (a = 1; a < n; a++) {
+        int32_t x = v[a];
+        for (b = a; b > 0 && v[b - 1] > x; b--) v[b] = v[b - 1];
+        v[b] = x;
+    }
+    return v[(n - 1) / 2];
+}
+
+/* rr[8]: median successive change of the k intervals before pre over their
+ * median (k >= 2). A mean is pulled up by a few long pauses in an otherwise
+ * regular rhythm; a median is not, while atrial fibrillation moves both. */
+static int8_t median_irregularity(const beat_window_t *w, uint32_t i, uint32_t k)
+{
+    int32_t intervals[ECG_MODEL_LOCAL_RR_BEATS];
+    int32_t changes[ECG_MODEL_LOCAL_RR_BEATS];
+    uint32_t m;
+    for (m = 0; m < k; m++) {
+        uint32_t j = i - k + m; /* interval d[j] = r[j] - r[j-1] */
+        intervals[m] = position_of(w, j) - position_of(w, j - 1);
+    }
+    for (m = 1; m < k; m++) {
+        int32_t change = intervals[m] - intervals[m - 1];
+        changes[m - 1] = change < 0 ? -change : change;
+    }
+    {
+        int64_t median_change = lower_median(changes, k - 1);
+        int64_t median_rr = lower_median(intervals, k);
+        return ratio_feature((int64_t)ECG_MODEL_IRREGULARITY_COUNTS * median_change, median_rr);
+    }
+}
+#endif
+
 /* RR features of beat e (index >= 1); without a next beat only those that
  * do not need it, enough to decide whether it came on time. */
 static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int has_next, int32_t next_position)
@@ -70,10 +108,13 @@ static void measure_rr(const beat_window_t *w, beat_window_entry_t *e, int has_n
         e->rr[5] = 0;
     }
 #endif
-#if ECG_MODEL_RR_FEATURES == 8
+#if ECG_MODEL_RR_FEATURES >= 8
     e->rr[6] = ratio_feature((int64_t)ECG_MODEL_RATIO_COUNTS * (1 << ECG_MODEL_LONG_RR_SHIFT) * pre, e->long64);
     e->rr[7] = ratio_feature((int64_t)ECG_MODEL_RATIO_COUNTS * (1 << ECG_MODEL_LONG_RR_SHIFT) * local_num,
                              local_den * e->long64);
+#endif
+#if ECG_MODEL_RR_FEATURES == 9
+    e->rr[8] = k >= 2 ? median_irregularity(w, i, k) : 0;
 #endif
     e->on_time = e->rr[3] >= ECG_MODEL_TEMPLATE_GATE;
 }

@@ -49,12 +49,19 @@ const beat_window_entry_t *monitor_window_beat(const monitor_t *m)
 static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, uint8_t flags)
 {
     const beat_window_entry_t *beat = &m->window.ready;
+    uint8_t reported = beat_class;
+#if ECG_S_IN_AF_AS_N
+    if (beat_class == MONITOR_CLASS_S && m->af.active) reported = MONITOR_CLASS_N;
+#endif
+#if ECG_S_IN_AF_AS_N != 2
+    beat_class = reported; /* the AF detector and rhythm alarms read the reported class */
+#endif
     flags |= beat->flags & MONITOR_FLAG_POOR_QUALITY;
     if (confidence < m->config.confidence_min) flags |= MONITOR_FLAG_LOW_CONFIDENCE;
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
                  MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED))
         flags |= MONITOR_FLAG_UNCERTAIN;
-    monitor_events_add(m->sink, MONITOR_EVENT_CLASS, beat_class, flags, confidence, beat->beat_id,
+    monitor_events_add(m->sink, MONITOR_EVENT_CLASS, reported, flags, confidence, beat->beat_id,
                        beat->position, 0);
     if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)))
         m->counters.beats_classified++;

@@ -140,7 +140,9 @@
 /* 5; 6 adds the rhythm irregularity (mean successive RR change over the
  * mean RR, 1/ECG_MODEL_IRREGULARITY_COUNTS); 8 also adds the previous and
  * the local RR over the long-term RR (a 1/2^ECG_MODEL_LONG_RR_SHIFT running
- * average of every RR), in 1/ECG_MODEL_RATIO_COUNTS. */
+ * average of every RR), in 1/ECG_MODEL_RATIO_COUNTS; 9 also adds the
+ * median-based irregularity (median successive RR change over the median RR
+ * of the same intervals), which a few long pauses do not inflate. */
 #ifndef ECG_MODEL_RR_FEATURES
 #define ECG_MODEL_RR_FEATURES 5
 #endif
@@ -155,8 +157,9 @@
 #if ECG_MODEL_WINDOW_CHANNELS != 1 && ECG_MODEL_WINDOW_CHANNELS != 2
 #error "ECG_MODEL_WINDOW_CHANNELS must be 1 or 2"
 #endif
-#if ECG_MODEL_RR_FEATURES != 5 && ECG_MODEL_RR_FEATURES != 6 && ECG_MODEL_RR_FEATURES != 8
-#error "ECG_MODEL_RR_FEATURES must be 5, 6 or 8"
+#if ECG_MODEL_RR_FEATURES != 5 && ECG_MODEL_RR_FEATURES != 6 && ECG_MODEL_RR_FEATURES != 8 && \
+    ECG_MODEL_RR_FEATURES != 9
+#error "ECG_MODEL_RR_FEATURES must be 5, 6, 8 or 9"
 #endif
 
 /* ---- Signal quality ---- */
@@ -279,6 +282,19 @@
 /* Confidence (0..255) below which a classified beat is uncertain. */
 #ifndef ECG_CONFIDENCE_MIN
 #define ECG_CONFIDENCE_MIN 128
+#endif
+/* 1: a beat the model classes S while an atrial fibrillation episode is
+ * active is reported N. MIT-BIH labels the beats of atrial fibrillation N
+ * (there is no organised atrial activity to make a beat premature), while a
+ * model reading early beats as S calls many of them S. With 1 the AF
+ * detector and rhythm alarms read the reported N; with 2 they read the
+ * model's S, so the option cannot hold an episode up by itself (with 1 the
+ * kept intervals around the S calls read as irregularity). */
+#ifndef ECG_S_IN_AF_AS_N
+#define ECG_S_IN_AF_AS_N 0
+#endif
+#if ECG_S_IN_AF_AS_N != 0 && ECG_S_IN_AF_AS_N != 1 && ECG_S_IN_AF_AS_N != 2
+#error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
 #endif
 
 /* ---- Derived integers ---- */

@@ -65,10 +65,13 @@ def exact_rr(r: list[int], i: int) -> list[int]:
     local = Fraction(r[i - 1] - r[i - 1 - k], k) if k > 0 else Fraction(pre)
     earlier = [r[j] - r[j - 1] for j in range(i - k, i)]  # the k intervals before pre
     if k >= 2:
-        mean_change = Fraction(sum(abs(b - a) for a, b in zip(earlier, earlier[1:])), k - 1)
+        changes = [abs(b - a) for a, b in zip(earlier, earlier[1:])]
+        mean_change = Fraction(sum(changes), k - 1)
         irregularity = rnd(256 * mean_change / local)
+        # lower middle of an even count, as written in the contract
+        median_irregularity = rnd(Fraction(256 * sorted(changes)[(k - 2) // 2], sorted(earlier)[(k - 1) // 2]))
     else:
-        irregularity = 0
+        irregularity = median_irregularity = 0
     return [
         rnd(Fraction(pre * 64, 360)),
         rnd(Fraction(post * 64, 360)),
@@ -78,6 +81,7 @@ def exact_rr(r: list[int], i: int) -> list[int]:
         irregularity,
         rnd(64 * pre / long_term_mean(r, i)),
         rnd(64 * local / long_term_mean(r, i)),
+        median_irregularity,
     ]
 
 

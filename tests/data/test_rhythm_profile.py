@@ -49,7 +49,7 @@ def test_record_profile_counts_the_calls_per_annotated_class():
     n = len(r)
     labels = np.where(np.arange(n) % 5 == 0, aami.CLASS_INDEX["N"], aami.CLASS_INDEX["S"]).astype(np.uint8)
     predicted = np.where(np.arange(n) % 2 == 0, aami.CLASS_INDEX["N"], aami.CLASS_INDEX["S"])
-    beat_set = BeatSet(windows=np.zeros((n, beats.WINDOW_LENGTH, 2), np.int8), rr=np.zeros((n, 8), np.int8),
+    beat_set = BeatSet(windows=np.zeros((n, beats.WINDOW_LENGTH, 2), np.int8), rr=np.zeros((n, len(beats.RR_FEATURES)), np.int8),
                        labels=labels, records=np.full(n, "x"), samples=r[::-1].copy())
     profile = record_profile(beat_set.take(np.arange(n)[::-1]), predicted[::-1])
     for name in ("N", "S"):

@@ -112,3 +112,31 @@ def test_invalid_samples_hold_the_last_valid_value():
     signal = np.array([[nan, 1.0], [0.5, nan], [nan, nan], [0.7, 2.0]])
     held = hold_invalid_samples(EcgRecord("r", signal, 250.0, ("ECG", "II"))).signal_mv
     np.testing.assert_array_equal(held, [[0.0, 1.0], [0.5, 1.0], [0.5, 1.0], [0.7, 2.0]])
+
+
+def test_twin_setting_reaches_the_twin_and_the_report(excerpt_dir, tmp_path, monkeypatch):
+    seen = []
+    real_score_stream = ec57_run.score_stream
+
+    def score_stream(name, data_dir, stream, classifier, config, start_s):
+        seen.append(config)
+        return real_score_stream(name, data_dir, stream, classifier, config, start_s)
+
+    monkeypatch.setattr(ec57_run, "score_stream", score_stream)
+    out = tmp_path / "ec57.json"
+    assert main(["ec57", "--twin", "--board", "host", "--data", str(excerpt_dir), "--records", "201",
+                 "--twin-setting", "s_in_af_as_n=2", "--json", str(out)]) == 0
+    assert [config.s_in_af_as_n for config in seen] == [2]
+    assert seen[0].model_rr_features == 8  # the rest still comes from the model
+    assert json.loads(out.read_text())["twin_settings"] == {"s_in_af_as_n": 2}
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--twin-setting", "s_in_af_as_n=1"], "changes the twin only"),
+    (["--twin", "--twin-setting", "no_such_setting=1"], "is not NAME=INTEGER"),
+    (["--twin", "--twin-setting", "s_in_af_as_n=yes"], "is not NAME=INTEGER"),
+])
+def test_twin_setting_errors_are_user_errors(options, message, excerpt_dir, capsys):
+    assert main(["ec57", "--board", "host", "--data", str(excerpt_dir), "--records", "201", *options]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and message in err and "hint:" in err

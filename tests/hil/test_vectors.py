@@ -7,7 +7,8 @@ import pytest
 
 from ecgcc.harness.model_io import ReferenceRunner, TensorSpec, sha256_hex
 from ecgcc.harness.vector_generation import generate_vectors
-from ecgcc.harness.vector_sources import BeatSource, choose_strip, edge_cases, interleaved_by_class, stratified_indices
+from ecgcc.harness.vector_sources import (BeatSource, beat_inputs_match, beat_model_inputs, choose_strip, edge_cases,
+                                          interleaved_by_class, stratified_indices)
 from ecgcc.harness.vectors import FORMAT_VERSION, VectorFileError, VectorSet
 from ecgcc.data import beats as beat_definition
 from ecgcc.paths import data_dir
@@ -139,6 +140,21 @@ def synthetic_beats(count: int = 80) -> BeatSource:
                       labels=labels,
                       records=np.array(["r1"] * count), samples=np.arange(count) * 400 + 1000, fs=360.0,
                       classes=("N", "S", "V", "F", "Q"), description="synthetic")
+
+
+def test_a_model_reading_fewer_rr_features_gets_the_first_ones():
+    beats = synthetic_beats()
+    width = len(beat_definition.RR_FEATURES)
+    older = [TensorSpec((1, 256, 2), 1 / 64, 0), TensorSpec((1, 8), 1 / 64, 0)]
+    assert width > 8 and beat_inputs_match(older, beats)
+    window, rr = beat_model_inputs(older, beats.windows[:4], beats.rr[:4])
+    assert np.array_equal(rr.reshape(4, 8), beats.rr[:4, :8])
+    assert np.array_equal(window.reshape(4, 256, 2), beats.windows[:4])
+    # 7 is no prefix a model was ever built on: refused, not silently cut
+    odd = [TensorSpec((1, 256, 2), 1 / 64, 0), TensorSpec((1, 7), 1 / 64, 0)]
+    assert not beat_inputs_match(odd, beats)
+    with pytest.raises(ValueError):
+        beat_model_inputs(odd, beats.windows[:4], beats.rr[:4])
 
 
 def test_generated_vectors_hold_both_references_on_the_same_inputs(tiny_model):

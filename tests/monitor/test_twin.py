@@ -16,6 +16,7 @@ BUILDS = [
     MonitorConfig(mains_hz=50, qrs_threshold_q8=96),
     MonitorConfig(model_window_channels=2, model_rr_features=6),
     MonitorConfig(model_window_channels=2, model_rr_features=8),
+    MonitorConfig(model_window_channels=2, model_rr_features=9),
 ]
 
 
@@ -65,3 +66,48 @@ def test_ds2_records_match(record, mitdb, driver_dir):
     cfg = MonitorConfig()
     c, py = run_both(samples, cfg, driver_dir, list(zip(positions.tolist(), classes.tolist())))
     compare(c, py, cfg)
+
+
+@pytest.mark.parametrize("option", [1, 2])
+def test_s_calls_inside_atrial_fibrillation_are_reported_n_on_both(option, mitdb, driver_dir):
+    """s_in_af_as_n: record 201 opens with 6.3 minutes of atrial fibrillation (to sample 136,226); a
+    stand-in model calls every fourth annotated beat S. With the option, C and twin still agree event
+    for event, and the only changes against the build without it are S reported as N, all of them
+    inside that episode; with 2 the AF detector reads the model's classes, so its alarms are unchanged."""
+    from ecgcc.monitor import run_monitor
+    from ecgcc.monitor.events import ALARM, ALARM_AF, CLASS, CLASS_N, CLASS_S, FLAG_ACTIVE
+    from monitor_support import OracleClassifier
+
+    samples, positions, classes = load_record(201, mitdb)
+    samples = samples[: 7 * 60 * 360]  # the second episode starts at 8 minutes
+    classes = classes.copy()
+    classes[::4] = CLASS_S
+    answers = list(zip(positions.tolist(), classes.tolist()))
+    cfg = MonitorConfig(s_in_af_as_n=option)
+    c, py = run_both(samples, cfg, driver_dir, answers)
+    compare(c, py, cfg)
+
+    plain = run_monitor(samples, MonitorConfig(), classifier=OracleClassifier(answers, MonitorConfig()))
+    with_option = {e.beat_id: (e.code, e.position) for e in py.events if e.type == CLASS}
+    without = {e.beat_id: (e.code, e.position) for e in plain.events if e.type == CLASS}
+    assert with_option.keys() == without.keys()
+    changed = [beat for beat in without if with_option[beat][0] != without[beat][0]]
+    assert len(changed) > 50
+    assert all(without[b][0] == CLASS_S and with_option[b][0] == CLASS_N for b in changed)
+    # inside the monitor's own AF episodes (ALARM_AF: onset, then end), the end given the detector's lag
+    # (its end is dated back by up to AF_END_BACK beats); the record's annotated episode ends at 136,226
+    episodes, onset = [], None
+    for e in py.events:
+        if e.type == ALARM and e.code == ALARM_AF:
+            if e.flags & FLAG_ACTIVE:
+                onset = e.position
+            else:
+                episodes.append((onset, e.position))
+                onset = None
+    if onset is not None:
+        episodes.append((onset, len(samples)))
+    lag = 30 * 360
+    assert all(any(a <= without[b][1] <= z + lag for a, z in episodes) for b in changed)
+    assert min(without[b][1] for b in changed) < 60 * 360 and max(without[b][1] for b in changed) < 136226 + 60 * 360
+    if option == 2:
+        assert [e for e in py.events if e.type == ALARM] == [e for e in plain.events if e.type == ALARM]

@@ -33,7 +33,7 @@ def test_subsampled_majority_is_weighted_up_to_keep_the_class_balance():
     rng = np.random.default_rng(0)
     labels = np.array([N] * 400 + [S] * 20 + [V] * 40, dtype=np.uint8)
     windows = rng.integers(-50, 50, size=(len(labels), 256, 2)).astype(np.int8)
-    rr = rng.integers(0, 100, size=(len(labels), 8)).astype(np.int8)
+    rr = rng.integers(0, 100, size=(len(labels), len(beats.RR_FEATURES))).astype(np.int8)
     weights = np.array([1.0, 20.0, 10.0, 0.0, 0.0])
     batches = make_batches(windows, rr, labels, weights, 64, 3, False, majority_fraction=0.5)
     seen_labels, seen_weights = [], []
@@ -67,7 +67,7 @@ def test_folded_offsets_shift_the_network_output_like_added_logits():
                                     dense_units=8, morphology_dropout=0.3))
     rng = np.random.default_rng(5)
     inputs = {"beat_window": rng.normal(size=(16, 256, 2)).astype(np.float32),
-              "rr_features": rng.normal(size=(16, 8)).astype(np.float32)}
+              "rr_features": rng.normal(size=(16, len(beats.RR_FEATURES))).astype(np.float32)}
     before = model.predict(inputs, verbose=0)
     offsets = np.array([0.0, 1.5, -0.5, 0.0, 0.0])
     fold_logit_offsets(model, offsets)
@@ -81,7 +81,7 @@ def _rr(pre, post, local, irregularity):
     """int8 RR features of one beat from intervals in 1/64 s (long-term RR = local)."""
     values = dict(pre_rr=pre, post_rr=post, local_rr=local, pre_over_local=round(64 * pre / local),
                   post_over_local=round(64 * post / local), irregularity=irregularity,
-                  pre_over_long=round(64 * pre / local), local_over_long=64)
+                  pre_over_long=round(64 * pre / local), local_over_long=64, median_irregularity=irregularity)
     return [values[name] for name in beats.RR_FEATURES]
 
 
@@ -98,7 +98,7 @@ def test_synthetic_premature_beats_come_only_from_steady_normal_beats_and_move_o
     windows = np.arange(len(labels), dtype=np.int8)[:, None, None] * np.ones((1, 256, 2), dtype=np.int8)
     new_windows, new_rr, new_labels = synthesize_premature_beats(
         windows, rr, labels, 100, np.random.default_rng(4), normal=N, supraventricular=S)
-    assert new_windows.shape == (100, 256, 2) and new_rr.shape == (100, 8) and new_rr.dtype == np.int8
+    assert new_windows.shape == (100, 256, 2) and new_rr.shape == (100, len(beats.RR_FEATURES)) and new_rr.dtype == np.int8
     assert np.all(new_labels == S)
     # made from the first 40 beats only: the early, the irregular and the V beats are left alone
     assert set(new_windows[:, 0, 0]) <= set(range(40))
@@ -254,6 +254,7 @@ def test_training_arrays_append_the_synthetic_beats_and_leave_the_beat_set_alone
     # the premature beats draw from their own stream: adding the irregular ones leaves them as they were
     assert np.array_equal(with_irregular[1][:50], new_rr)
     assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("irregularity")] >= 35)
+    assert np.all(with_irregular[1][50:, beats.RR_FEATURES.index("median_irregularity")] >= 32)
 
 
 def test_merged_members_give_softmax_of_the_mean_of_their_logits():
@@ -290,9 +291,9 @@ def test_segmented_morphology_is_a_dense_layer_over_the_stretches_in_window_orde
     rng = np.random.default_rng(11)
     window = rng.normal(size=(3, 256, 2)).astype(np.float32)
     maps = keras.Model(model.inputs, model.get_layer("conv1").output).predict(
-        {"beat_window": window, "rr_features": np.zeros((3, 8), np.float32)}, verbose=0)
+        {"beat_window": window, "rr_features": np.zeros((3, len(beats.RR_FEATURES)), np.float32)}, verbose=0)
     summary = keras.Model(model.inputs, model.get_layer("morphology").output).predict(
-        {"beat_window": window, "rr_features": np.zeros((3, 8), np.float32)}, verbose=0)
+        {"beat_window": window, "rr_features": np.zeros((3, len(beats.RR_FEATURES)), np.float32)}, verbose=0)
     stretches = maps.reshape(3, 4, maps.shape[1] // 4, 6).mean(axis=2)        # (beats, stretch, channel)
     kernel, bias = model.get_layer("placed").get_weights()                   # (stretch, channel, unit)
     expected = np.maximum(np.einsum("bsc,scu->bu", stretches, kernel) + bias, 0.0)

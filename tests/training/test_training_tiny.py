@@ -140,7 +140,8 @@ def test_unused_rhythm_features_get_zero_weights_and_cannot_move_the_int8_output
     from ecgcc.data.dataset import build_beat_set
     from ecgcc.reference import Reference
 
-    ratios = ("pre_over_local", "post_over_local", "irregularity", "pre_over_long", "local_over_long")
+    ratios = ("pre_over_local", "post_over_local", "irregularity", "pre_over_long", "local_over_long",
+              "median_irregularity")
     config = TrainConfig(epochs=1, patience=1, train_records=("119",), validation_records=("220",),
                          calibration_samples=100, output_bias_correction=False,
                          model=ModelConfig(conv_filters=(4, 4), conv_kernels=(3, 3), rhythm_features=ratios))

@@ -44,7 +44,7 @@ Input 0, "window", int8[256][2] (shape 1x256x2, element [k][c] at offset 2*k + c
   ``>>`` is an arithmetic shift (floor division by a power of two, also for negatives).
   The first and last beats of a recording are not classified but do enter the template.
 
-Input 1, "rr", int8[8], all intervals in samples at 360 Hz::
+Input 1, "rr", int8[9], all intervals in samples at 360 Hz::
 
     pre   = r[i] - r[i-1]                   previous RR
     post  = r[i+1] - r[i]                   next RR (the beat is classified one beat late)
@@ -64,6 +64,16 @@ Input 1, "rr", int8[8], all intervals in samples at 360 Hz::
     rr[6] = clamp(round(64 * 64 * pre   / long64), 0, 127)        pre over the long-term RR
     rr[7] = clamp(round(64 * 64 * local / long64), 0, 127)        local over the long-term RR
             (a run of fast beats looks regular against ``local`` but not against ``long``)
+    rr[8] = clamp(round(256 * median(c) / median(e)), 0, 127)   if k >= 2, else 0
+            with e = the k intervals d[i-k] .. d[i-1] (those of ``span``) and
+            c = the k - 1 changes |d[j] - d[j-1]|, j = i-k+1 .. i-1 (those of ``jumps``);
+            median(v) = the lower middle of v sorted ascending, v_sorted[(len(v) - 1) // 2]
+            (median-based irregularity, 1 LSB = 1/256: a few long pauses in a regular rhythm,
+             as in runs of atrial ectopic beats, raise the mean-based rr[5] as much as atrial
+             fibrillation does, but leave this one low)
+
+  A model reads the first 5, 6, 8 or 9 of these features (its ``rr`` input width); the first
+  ones never change meaning when one is added, so an older model keeps its inputs.
 
   ``long64`` (int32, 64 x the long-term mean RR) is the recording's second state: it starts
   as ``64 * pre`` of beat 1; each beat i >= 1 first uses it, then updates it in time order,
@@ -74,7 +84,8 @@ Input 1, "rr", int8[8], all intervals in samples at 360 Hz::
   ``rr[2] = (2*64*span + 360*k) / (2*360*k)``, ``rr[3] = (2*64*pre*k + span) / (2*span)``,
   ``rr[5] = (2*256*k*jumps + (k-1)*span) / (2*(k-1)*span)``,
   ``rr[6] = (2*4096*pre + long64) / (2*long64)``, ``rr[7] = (2*4096*span + k*long64) / (2*k*long64)``
-  (``span / k`` standing for ``local``; with k = 0, ``local = pre`` as above).
+  (``span / k`` standing for ``local``; with k = 0, ``local = pre`` as above),
+  ``rr[8] = (2*256*median(c) + median(e)) / (2*median(e))``.
   The first and last beats of a record (no ``pre`` or no ``post``) are not classified.
 
 Model tensors: the int8 model takes ``window`` and ``rr`` unchanged (both inputs have scale 1/64
@@ -94,8 +105,10 @@ R_OFFSET = 96
 WINDOW_COUNTS_PER_MV = 40  # 1 LSB = 25 uV
 RR_FEATURES = (
     "pre_rr", "post_rr", "local_rr", "pre_over_local", "post_over_local", "irregularity",
-    "pre_over_long", "local_over_long",
+    "pre_over_long", "local_over_long", "median_irregularity",
 )
+# the rr input widths a model may have: each keeps the meaning of the features before it
+RR_FEATURE_WIDTHS = (5, 6, 8, 9)
 RR_COUNTS_PER_SECOND = 64
 RATIO_COUNTS = 64
 IRREGULARITY_COUNTS = 256
@@ -108,7 +121,7 @@ TEMPLATE_SHIFT = 4  # template weight 1/16
 TEMPLATE_GATE = 56  # rr[3] >= 56: the beat came on time and may update the template
 
 # bump whenever anything above changes, so cached datasets are rebuilt
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 
 
 def _round_half_up(values: np.ndarray) -> np.ndarray:
@@ -133,6 +146,8 @@ class RrIntervals:
     local_count: np.ndarray  # how many intervals (0 means: use pre)
     jumps: np.ndarray  # sum of |successive differences| of those earlier intervals
     long64: np.ndarray  # 64 x long-term mean RR before this beat
+    median_rr: np.ndarray  # lower median of the earlier intervals (1 when k < 2: unused)
+    median_change: np.ndarray  # lower median of their successive changes (0 when k < 2)
 
 
 def rr_intervals(r_peaks: np.ndarray) -> tuple[np.ndarray, RrIntervals]:
@@ -144,7 +159,7 @@ def rr_intervals(r_peaks: np.ndarray) -> tuple[np.ndarray, RrIntervals]:
     n = len(r)
     if n < 3:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, RrIntervals(empty, empty, empty, empty, empty, empty)
+        return empty, RrIntervals(empty, empty, empty, empty, empty, empty, empty, empty)
     index = np.arange(1, n - 1)
     pre = r[index] - r[index - 1]
     post = r[index + 1] - r[index]
@@ -159,8 +174,27 @@ def rr_intervals(r_peaks: np.ndarray) -> tuple[np.ndarray, RrIntervals]:
     first = np.maximum(index - count + 1, 1)
     jumps = np.where(count >= 2, running[index - 1] - running[first - 1], 0)
     long64 = long_term_rr(r)[index]
+    median_rr, median_change = _rhythm_medians(d, index, count)
     return index, RrIntervals(pre=pre, post=post, local_span=span, local_count=count, jumps=jumps,
-                              long64=long64)
+                              long64=long64, median_rr=median_rr, median_change=median_change)
+
+
+def _lower_median(rows: np.ndarray) -> np.ndarray:
+    """Lower middle of each row sorted ascending (the firmware's insertion sort picks the same)."""
+    return np.sort(rows, axis=-1)[..., (rows.shape[-1] - 1) // 2]
+
+
+def _rhythm_medians(d: np.ndarray, index: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower medians of the ``count`` intervals before ``pre`` (d[i-k] .. d[i-1]) and of their
+    ``count - 1`` successive changes, per beat; (1, 0) where count < 2."""
+    median_rr = np.ones(len(index), dtype=np.int64)
+    median_change = np.zeros(len(index), dtype=np.int64)
+    for k in np.unique(count[count >= 2]):
+        rows = np.flatnonzero(count == k)
+        earlier = d[index[rows, None] - k + np.arange(k)[None, :]]
+        median_rr[rows] = _lower_median(earlier)
+        median_change[rows] = _lower_median(np.abs(np.diff(earlier, axis=1)))
+    return median_rr, median_change
 
 
 def long_term_rr(r_peaks: np.ndarray) -> np.ndarray:
@@ -190,6 +224,12 @@ def _irregularity(intervals: RrIntervals) -> np.ndarray:
     return np.where(usable, value, 0)
 
 
+def _median_irregularity(intervals: RrIntervals) -> np.ndarray:
+    usable = intervals.local_count >= 2
+    value = _ratio_round(IRREGULARITY_COUNTS * intervals.median_change, intervals.median_rr)
+    return np.where(usable, value, 0)
+
+
 def quantize_rr(intervals: RrIntervals) -> np.ndarray:
     """RR intervals -> int8 model input 1, in integer arithmetic (the firmware formulas)."""
     pre = intervals.pre.astype(np.int64)
@@ -208,6 +248,7 @@ def quantize_rr(intervals: RrIntervals) -> np.ndarray:
             _irregularity(intervals),
             _ratio_round(RATIO_COUNTS * (1 << LONG_RR_SHIFT) * pre, intervals.long64),
             _ratio_round(RATIO_COUNTS * (1 << LONG_RR_SHIFT) * local_num, local_den * intervals.long64),
+            _median_irregularity(intervals),
         ],
         axis=1,
     )
@@ -249,7 +290,7 @@ def template_differences(q: np.ndarray, updates: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class ExtractedBeats:
     windows: np.ndarray  # int8 (n, 256, 2)
-    rr: np.ndarray  # int8 (n, 8)
+    rr: np.ndarray  # int8 (n, len(RR_FEATURES))
     beat_index: np.ndarray  # index into the r_peaks given to extract_beats
 
 
@@ -282,14 +323,23 @@ def extract_beats(signal_mv: np.ndarray, r_peaks: np.ndarray) -> ExtractedBeats:
         local_count=intervals.local_count[classified],
         jumps=intervals.jumps[classified],
         long64=intervals.long64[classified],
+        median_rr=intervals.median_rr[classified],
+        median_change=intervals.median_change[classified],
     )
     row_of_beat = np.full(len(r), -1)
     row_of_beat[windowed] = np.arange(len(windowed))
     return ExtractedBeats(windows=channels[row_of_beat[index]], rr=quantize_rr(intervals), beat_index=index)
 
 
+def rr_for_model(rr: np.ndarray, width: int) -> np.ndarray:
+    """The RR features a model with an ``rr`` input of ``width`` reads: the first ``width`` ones."""
+    if width not in RR_FEATURE_WIDTHS or width > len(RR_FEATURES):
+        raise ValueError(f"a model reads {', '.join(map(str, RR_FEATURE_WIDTHS))} RR features, not {width}")
+    return np.asarray(rr)[..., :width]
+
+
 def to_float_inputs(windows: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int8 model inputs -> float model inputs (window (n, 256, 2), rr (n, 8))."""
+    """int8 model inputs -> float model inputs (window (n, 256, 2), rr (n, len(RR_FEATURES)))."""
     return (
         np.asarray(windows, dtype=np.float32) * INPUT_SCALE,
         np.asarray(rr, dtype=np.float32) * INPUT_SCALE,

@@ -24,8 +24,14 @@ def device_predictions(beat_set: BeatSet, board: str, int8_model: Path, *, port:
     from ..model_cache import ensure_compiled
     from ..harness.hil import run_hil
 
+    from ..data.beats import rr_for_model
+    from ..frontend import parse_tflite
+
     model_dir = ensure_compiled(board, Path(int8_model))
-    vectors = [[window, rr] for window, rr in zip(beat_set.windows, beat_set.rr)]
+    graph = parse_tflite(Path(int8_model).read_bytes())
+    rr_width = min(int(np.prod(graph.tensors[i].shape)) for i in graph.inputs)
+    rr = rr_for_model(beat_set.rr, rr_width)
+    vectors = [[window, features] for window, features in zip(beat_set.windows, rr)]
     result = run_hil(board, model_dir, port=port, vectors=vectors, progress=progress, jobs=jobs)
     if result.aborted or result.received_mask is None or not result.received_mask.all():
         missing = len(vectors) if result.received_mask is None else int((~result.received_mask).sum())

@@ -36,6 +36,9 @@ def add_ec57_arguments(parser) -> None:
     parser.add_argument("--records", help="comma-separated record names (default: every annotated record in --data)")
     parser.add_argument("--model", help="compiled model folder (default: the reference ECG model)")
     parser.add_argument("--twin", action="store_true", help="score the Python twin alone, without a device")
+    parser.add_argument("--twin-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --twin: a monitor build setting (compiler/ecgcc/monitor/config.py), e.g. "
+                             "s_in_af_as_n=1, to measure a build option before building it into a device")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--learning-period", type=float, default=LEARNING_PERIOD_S, metavar="SECONDS",
                         help="seconds at the start of each record left unscored (EC57: 300)")
@@ -136,15 +139,34 @@ def device_stream(worker, transport: str):
     return stream
 
 
+def twin_settings(pairs: list[str]) -> dict[str, int]:
+    """--twin-setting NAME=VALUE pairs as monitor settings, checked against the known ones."""
+    from ..monitor.config import DEFAULTS
+
+    settings = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        name = name.strip()
+        if name not in DEFAULTS or not value.strip().lstrip("-").isdigit():
+            raise UserError(f"--twin-setting {pair!r} is not NAME=INTEGER with a known monitor setting",
+                            hint="names are those of compiler/ecgcc/monitor/config.py DEFAULTS, e.g. s_in_af_as_n=1")
+        settings[name] = int(value)
+    return settings
+
+
 def ec57_one_record(worker, name: str, *, data_dir: str, model_dir: str, transport: str | None,
-                    start_s: float) -> tuple:
-    """One record on the worker's board (transport None: the twin alone), scored; the unit of work of --jobs."""
+                    start_s: float, settings: dict | None = None) -> tuple:
+    """One record on the worker's board (transport None: the twin alone), scored; the unit of work of --jobs.
+    ``settings`` change the twin's build settings (twin only)."""
     from .. import firmware
     from ..harness.stream import _classifier_for
+    from ..monitor.config import MonitorConfig
 
     stream = None if transport is None else device_stream(worker, transport)
-    entry, score, test = score_stream(name, Path(data_dir), stream, _classifier_for(model_dir),
-                                      firmware.monitor_config_for(model_dir), start_s)
+    config = firmware.monitor_config_for(model_dir)
+    if settings:
+        config = MonitorConfig(**{**config.settings, **settings})
+    entry, score, test = score_stream(name, Path(data_dir), stream, _classifier_for(model_dir), config, start_s)
     print(f"{name}: QRS Se {_pct(entry['qrs']['se'])} +P {_pct(entry['qrs']['ppv'])}, "
           f"samples {entry['samples_processed']}/{entry['samples_sent']}, "
           f"twin equal: {entry['events_equal_twin']}", file=sys.stderr, flush=True)
@@ -161,7 +183,8 @@ def run_records(args, names, data_dir: Path, model_dir) -> tuple[list, str]:
 
     def work(transport):
         return functools.partial(ec57_one_record, data_dir=str(data_dir), model_dir=str(model_dir),
-                                 transport=transport, start_s=args.learning_period)
+                                 transport=transport, start_s=args.learning_period,
+                                 settings=twin_settings(args.twin_setting) if transport is None else None)
 
     if args.twin:
         plan = BoardPlan(args.board, boardless=True)
@@ -193,6 +216,9 @@ def ec57_main(args) -> int:
     if args.check_wfdb and args.learning_period != LEARNING_PERIOD_S:
         raise UserError("--check-wfdb scores with the tools' standard 5-minute learning period",
                         hint="drop --learning-period")
+    if args.twin_setting and not args.twin:
+        raise UserError("--twin-setting changes the twin only", hint="add --twin")
+    twin_settings(args.twin_setting)  # refuse a bad setting before any record runs
     if args.twin and (args.port or args.lg_place or args.lg_env):
         raise UserError("--twin runs without a device", hint="drop --port and the labgrid options, or --twin")
     model_dir = args.model or ensure_model(args.board)
@@ -211,7 +237,8 @@ def ec57_main(args) -> int:
     gross, average = gross_figures(scores), average_figures(figures)
     report = {"board": args.board, "mode": "twin" if args.twin else "device",
               "transport": transport, "data": str(data_dir), "model": model.identity,
-              "learning_period_s": args.learning_period, "gross": gross, "average": average, "records": entries}
+              "learning_period_s": args.learning_period, "twin_settings": twin_settings(args.twin_setting),
+              "gross": gross, "average": average, "records": entries}
     stress = noise_stress(zip(names, scores))
     if stress:
         report["noise_stress"] = stress

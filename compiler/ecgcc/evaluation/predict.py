@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.beats import rr_for_model
 from ..data.dataset import BeatSet
 from ..progress import progress
 from ..training.model import RR_INPUT, WINDOW_INPUT
@@ -14,6 +15,7 @@ def predict_float(model, beat_set: BeatSet, batch_size: int = 1024) -> np.ndarra
     if not len(beat_set):
         return np.zeros(0, dtype=np.int64)
     windows, rr = beat_set.float_inputs()
+    rr = rr_for_model(rr, int(model.get_layer(RR_INPUT).batch_shape[-1]))
     probabilities = model.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=batch_size, verbose=0)
     return np.argmax(probabilities, axis=1)
 
@@ -31,10 +33,11 @@ def int8_outputs(flatbuffer: bytes, beat_set: BeatSet, show_progress: bool = Fal
 
     reference = Reference(bytes(flatbuffer), decide_classes=True)
     window_index, rr_index = _input_order(reference)
+    rr = rr_for_model(beat_set.rr, reference.input_shape(rr_index)[-1])
     outputs, classes = [], []
     for index in progress(range(len(beat_set)), label="int8", enabled=show_progress):
         inputs = [None, None]
-        inputs[window_index], inputs[rr_index] = beat_set.windows[index], beat_set.rr[index]
+        inputs[window_index], inputs[rr_index] = beat_set.windows[index], rr[index]
         scores, decided = reference.run_and_decide(inputs)
         outputs.append(np.asarray(scores[0]).reshape(-1))
         classes.append(decided[0])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.beats import RR_FEATURE_WIDTHS, rr_for_model
 from .model_io import TensorSpec
 
 STRIP_SECONDS = 10.0
@@ -147,8 +148,8 @@ def beat_model_inputs(specs: list[TensorSpec], windows: np.ndarray, rr: np.ndarr
     for spec in specs:
         if spec.elements == _per_beat_elements(windows):
             source = windows
-        elif spec.elements == _per_beat_elements(rr):
-            source = rr
+        elif _reads_rr(spec, rr):
+            source = rr_for_model(rr, spec.elements)
         else:
             raise ValueError(f"model input of shape {spec.shape} is neither the beat window "
                              f"({windows.shape[1:]}) nor the RR features ({rr.shape[1:]})")
@@ -156,10 +157,18 @@ def beat_model_inputs(specs: list[TensorSpec], windows: np.ndarray, rr: np.ndarr
     return placed
 
 
+def _reads_rr(spec: TensorSpec, rr: np.ndarray) -> bool:
+    """A model input that reads the first RR features of the contract (an older model reads fewer)."""
+    return spec.elements in RR_FEATURE_WIDTHS and spec.elements <= _per_beat_elements(rr)
+
+
 def beat_inputs_match(specs: list[TensorSpec], beats: "BeatSource") -> bool:
     """The model takes exactly one beat window and one RR feature vector as the data module makes them."""
-    return sorted(spec.elements for spec in specs) == sorted([_per_beat_elements(beats.windows),
-                                                               _per_beat_elements(beats.rr)])
+    if len(specs) != 2:
+        return False
+    window = [spec for spec in specs if spec.elements == _per_beat_elements(beats.windows)]
+    rr = [spec for spec in specs if _reads_rr(spec, beats.rr)]
+    return len(window) == 1 and len(rr) == 1 and window[0] is not rr[0]
 
 
 def beat_definition_mismatch(specs: list[TensorSpec], beats: "BeatSource") -> str:

@@ -78,11 +78,23 @@ class BeatWindow:
                 e.rr.append(_ratio_feature(cfg.model_irregularity_counts * k * jumps, (k - 1) * local_num))
             else:
                 e.rr.append(0)
-        if cfg.model_rr_features == 8:
+        if cfg.model_rr_features >= 8:
             scale = cfg.model_ratio_counts << cfg.model_long_rr_shift
             e.rr.append(_ratio_feature(scale * pre, e.long64))
             e.rr.append(_ratio_feature(scale * local_num, local_den * e.long64))
+        if cfg.model_rr_features == 9:
+            e.rr.append(self._median_irregularity(i, k) if k >= 2 else 0)
         e.on_time = e.rr[3] >= cfg.model_template_gate
+
+    def _median_irregularity(self, i: int, k: int) -> int:
+        """rr[8]: lower median of the successive changes of the k intervals before pre over
+        their lower median (beat_window.c sorts the same integers by insertion)."""
+        r = self.positions
+        intervals = [r[j] - r[j - 1] for j in range(i - k, i)]
+        changes = [abs(b - a) for a, b in zip(intervals, intervals[1:])]
+        median_change = sorted(changes)[(len(changes) - 1) // 2]
+        median_rr = sorted(intervals)[(len(intervals) - 1) // 2]
+        return _ratio_feature(self.cfg.model_irregularity_counts * median_change, median_rr)
 
     def _complete_latest(self, next_position: int | None) -> bool:
         e = self.latest

@@ -72,6 +72,7 @@ DEFAULTS = {
     "vrun_beats": 3,
     "hr_hysteresis_bpm": 5,
     "confidence_min": 128,
+    "s_in_af_as_n": 0,
 }
 
 # Fixed sizes from the module headers.
@@ -110,8 +111,10 @@ class MonitorConfig:
             raise ValueError("mains_hz must be below half the sample rate")
         if merged["model_window_channels"] not in (1, 2):
             raise ValueError("model_window_channels must be 1 or 2")
-        if merged["model_rr_features"] not in (5, 6, 8):
-            raise ValueError("model_rr_features must be 5, 6 or 8")
+        if merged["model_rr_features"] not in (5, 6, 8, 9):
+            raise ValueError("model_rr_features must be 5, 6, 8 or 9")
+        if merged["s_in_af_as_n"] not in (0, 1, 2):
+            raise ValueError("s_in_af_as_n must be 0, 1 or 2")
         if self.qrs_integration_len > 127:
             raise ValueError("the integration window would overflow its 32-bit sum")
 

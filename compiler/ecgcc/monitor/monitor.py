@@ -20,6 +20,7 @@ from .events import (
     BEAT,
     CLASS,
     CLASS_COUNT,
+    CLASS_N,
     CLASS_Q,
     CLASS_S,
     CLASS_V,
@@ -155,12 +156,17 @@ def run_monitor(
 
     def close_class(ev: Events, beat_class: int, confidence: int, flags: int):
         beat = window.ready
+        reported = beat_class
+        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active:
+            reported = CLASS_N  # MIT-BIH labels the beats of atrial fibrillation N
+        if cfg.s_in_af_as_n != 2:
+            beat_class = reported  # 2: AF and rhythm alarms keep reading the model's class
         flags |= beat.flags & FLAG_POOR_QUALITY
         if confidence < cfg.confidence_min:
             flags |= FLAG_LOW_CONFIDENCE
         if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             flags |= FLAG_UNCERTAIN
-        ev.add(CLASS, beat_class, flags, confidence, beat.beat_id, beat.position, 0)
+        ev.add(CLASS, reported, flags, confidence, beat.beat_id, beat.position, 0)
         if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             counters["beats_classified"] += 1
         if flags & FLAG_UNCERTAIN:

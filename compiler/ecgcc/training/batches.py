@@ -64,7 +64,7 @@ RUN_JITTER = (0.92, 1.08)  # beat-to-beat change of the RR inside a run
 FEATURE_MOVES = {
     "pre_rr": (1, 1, 0), "post_rr": (1, 0, 1), "local_rr": (1, 0, 0),
     "pre_over_local": (0, 1, 0), "post_over_local": (0, 0, 1), "irregularity": (0, 0, 0),
-    "pre_over_long": (1, 1, 0), "local_over_long": (1, 0, 0),
+    "pre_over_long": (1, 1, 0), "local_over_long": (1, 0, 0), "median_irregularity": (0, 0, 0),
 }
 
 
@@ -184,13 +184,15 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
 # of the local mean.
 IRREGULAR_IRREGULARITY = (35, 127)
 IRREGULAR_INTERVAL = (0.65, 1.5)
+# the median-based irregularity of the same N beats (rr[8]): 32 .. 127 (10th percentile to the ceiling)
+IRREGULAR_MEDIAN_IRREGULARITY = (32, 127)
 
 
 def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
                                rng: np.random.Generator, normal: int):
     """``count`` new N beats made from N beats of a steady rhythm by giving them the rhythm of
     atrial fibrillation: pre and post RR each drawn anew, the irregularity high, the local
-    and long-term means kept.
+    and long-term means kept, both irregularity features (mean- and median-based) high.
 
     In atrial fibrillation an early beat is an ordinary N beat. The synthetic S beats teach
     that early means S in a steady rhythm; these teach, on the same shapes, that it does not
@@ -206,6 +208,10 @@ def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     post = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
     moved = _moved_rhythm(rr[chosen], np.ones(len(chosen)), pre, post)
     moved[:, beats.RR_FEATURES.index("irregularity")] = rng.uniform(*IRREGULAR_IRREGULARITY, size=len(chosen))
+    # both irregularity features, or the network could learn that a high mean with a low median is N,
+    # which is the ectopic-run pattern (record 232) rather than atrial fibrillation
+    moved[:, beats.RR_FEATURES.index("median_irregularity")] = rng.uniform(*IRREGULAR_MEDIAN_IRREGULARITY,
+                                                                          size=len(chosen))
     return windows[chosen], _on_int8_grid(moved, lowest=0), np.full(len(chosen), normal, dtype=labels.dtype)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.beats import rr_for_model
 from ..data.dataset import BeatSet
 from .model import RR_INPUT, WINDOW_INPUT
 
@@ -49,6 +50,7 @@ def _float_logits(model, beats: BeatSet) -> np.ndarray:
         raise BiasCorrectionError(f"the float model's last layer {last.name!r} is not a Dense softmax")
     hidden = keras.Model(model.inputs, last.input)
     windows, rr = beats.float_inputs()
+    rr = rr_for_model(rr, int(model.get_layer(RR_INPUT).batch_shape[-1]))
     features = hidden.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=1024, verbose=0)
     kernel, bias = last.get_weights()
     return features @ kernel + bias
@@ -58,9 +60,10 @@ def _int8_logits(flatbuffer: bytes, logits_tensor: int, beats: BeatSet) -> np.nd
     from ..reference import Reference
 
     reference = Reference(flatbuffer, keep_all_tensors=True)
+    rr = rr_for_model(beats.rr, reference.input_shape(1)[-1])
     values = []
     for index in range(len(beats)):
-        reference.run([beats.windows[index], beats.rr[index]])
+        reference.run([beats.windows[index], rr[index]])
         values.append(reference.tensor(logits_tensor).reshape(-1).astype(np.int64))
     return np.stack(values)
 
