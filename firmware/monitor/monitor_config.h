@@ -210,6 +210,12 @@
 #ifndef ECG_VF_SCORE_MAX
 #define ECG_VF_SCORE_MAX 950
 #endif
+/* Once an episode runs, a window scoring below this still counts as
+ * fibrillation: the waves of a running episode change shape and size, and a
+ * single threshold splits one episode into many and ends it early. */
+#ifndef ECG_VF_HOLD_SCORE_MAX
+#define ECG_VF_HOLD_SCORE_MAX 1200
+#endif
 /* Consecutive fibrillation windows that start an episode, and windows
  * without it that end one. */
 #ifndef ECG_VF_ONSET_BLOCKS

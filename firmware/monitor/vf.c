@@ -99,7 +99,9 @@ void vf_decide(vf_detector_t *v, int readable, monitor_events_t *events)
     int fibrillation;
     int32_t now = v->block_index * VF_BLOCK_LEN; /* end of the window, exclusive */
     measure(v);
-    fibrillation = readable && v->block_index >= VF_WINDOW_BLOCKS && v->score < ECG_VF_SCORE_MAX;
+    /* hysteresis: a lower score starts an episode than keeps it going */
+    fibrillation = readable && v->block_index >= VF_WINDOW_BLOCKS &&
+                   v->score < (v->active ? ECG_VF_HOLD_SCORE_MAX : ECG_VF_SCORE_MAX);
     if (fibrillation != v->active) {
         v->run++;
     } else {

@@ -1,6 +1,7 @@
 """Slow: the twin's AF and VF alarms over the real records against the
-targets of issue 15 (episode scoring as EC57 scores AF and VF: any overlap;
-AF after the 5-minute learning period). The beats are classed by the
+targets of issue 15 (episode scoring as EC57 scores AF and VF: any overlap,
+after the 5-minute learning period as epicmp and `ecgcc ec57` score them; the
+VF figures over whole records are kept as a regression check). The beats are classed by the
 reference int8 model, run by the TFLite Micro reference as the device runs
 its own C, so the AF detector sees the classes the device gives it.
 Targets not yet met are marked xfail(strict), so meeting them turns the
@@ -81,15 +82,18 @@ def af_figures():
     return figures
 
 
-def vf_figures():
+def vf_figures(learning: int = LEARNING):
+    """Episode figures on cudb and 207 from 'learning' samples on (0: whole records). The alarm
+    delay runs from a reference episode's true onset, even one inside the learning period."""
     pairs, delays = [], []
     for db, record in [("cudb", r) for r in CUDB] + [("mitdb", "207")]:
         events, reference, n = run(db, record)
         detected, raised_at = detected_episodes(events, ALARM_VF, n)
-        pairs.append((reference["vf"], detected))
-        delays += alarm_delays(reference["vf"], detected, raised_at)
+        pairs.append((clip(reference["vf"], learning), clip(detected, learning)))
+        scored = [r for r in reference["vf"] if r[1] > learning]
+        delays += alarm_delays(scored, detected, raised_at)
     figures, median_delay = score(pairs), float(np.median(delays)) / FS
-    print("VF on cudb and 207", figures, "median alarm delay s", median_delay)
+    print("VF on cudb and 207 from", learning / FS, "s:", figures, "median alarm delay s", median_delay)
     return figures, median_delay
 
 
@@ -112,7 +116,6 @@ def test_no_af_alarm_longer_than_a_minute_on_the_other_records():
     assert total <= 60 * FS
 
 
-@pytest.mark.xfail(strict=True, reason="measured: episode +P 0.878, see docs/alarms.md")
 def test_vf_episodes_on_cudb_and_207():
     figures, median_delay = vf_figures()
     assert figures["episode_se"] >= 0.90
@@ -120,9 +123,10 @@ def test_vf_episodes_on_cudb_and_207():
     assert median_delay <= 5.0
 
 
-def test_vf_alarms_come_within_5_s_and_find_most_episodes():
-    """What is met today, so a regression shows at once."""
-    figures, median_delay = vf_figures()
+def test_vf_over_whole_records_stays_where_it_was_measured():
+    """Whole records, learning period included: not the EC57 figure, but a regression shows at once
+    (measured: Se 0.925, +P 0.868, median delay 4.2 s; docs/alarms.md)."""
+    figures, median_delay = vf_figures(learning=0)
     assert median_delay <= 5.0
     assert figures["episode_se"] >= 0.90
     assert figures["episode_ppv"] >= 0.85

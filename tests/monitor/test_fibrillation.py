@@ -237,3 +237,22 @@ def test_host_c_matches_twin_on_bigeminy_for_each_af_build(build, premature, dri
     compare(c, py, cfg)
     # only the default build with the premature beats unclassified reads bigeminy as irregular
     assert bool(alarms(py, ALARM_AF)) == (premature == CLASS_N and not build)
+
+
+@pytest.mark.parametrize("build", [{}, {"vf_hold_score_max": 950}])
+def test_vf_episode_holds_through_weaker_waves_only_with_hysteresis(build, driver_dir):
+    """Fibrillation, then 12 s of smaller waves under beats (window scores between the
+    onset and the hold thresholds), then fibrillation again: the default build keeps one
+    episode through it; a build whose hold threshold equals the onset threshold ends the
+    episode there and raises a second one. C and the twin agree in each."""
+    cfg = MonitorConfig(**build)
+    rng = np.random.default_rng(3)
+    beats_before, _ = beats_at(regular_rr(30, 0.85, rng))
+    mixed_waves = fibrillation(12, rng)
+    mixed = 0.6 * mixed_waves + beats_at(regular_rr(12, 0.8, rng))[0][: len(mixed_waves)]
+    beats_after, _ = beats_at(regular_rr(30, 0.85, rng))
+    x = join(beats_before, fibrillation(20, rng), mixed, fibrillation(15, rng), beats_after)
+    c, py = run_both(adc(x), cfg, driver_dir)
+    compare(c, py, cfg)
+    raised = [e for e in py.of_type(ALARM) if e.code == ALARM_VF and e.flags & FLAG_ACTIVE]
+    assert len(raised) == (1 if not build else 2)

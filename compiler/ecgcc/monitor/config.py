@@ -55,6 +55,7 @@ DEFAULTS = {
     "vf_leakage_weight": 6,
     "vf_curvature_weight": 1,
     "vf_score_max": 950,
+    "vf_hold_score_max": 1200,
     "vf_onset_blocks": 2,
     "vf_end_blocks": 16,
     "af_span": 16,

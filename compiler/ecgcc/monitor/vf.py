@@ -87,7 +87,9 @@ class VfDetector:
         self._finish_block()
         now = self.block_index * b
         self._measure()
-        fibrillation = readable and self.block_index >= cfg.vf_window_blocks and self.score < cfg.vf_score_max
+        # hysteresis: a lower score starts an episode than keeps it going
+        limit = cfg.vf_hold_score_max if self.active else cfg.vf_score_max
+        fibrillation = readable and self.block_index >= cfg.vf_window_blocks and self.score < limit
         self.run = self.run + 1 if fibrillation != self.active else 0
         fs = cfg.sample_rate_hz
         if not self.active and self.run >= cfg.vf_onset_blocks:
