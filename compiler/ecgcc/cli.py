@@ -19,6 +19,15 @@ EXIT_STATUS_TEXT = ("exit status: 0 done (a check: every criterion met); 1 a che
                     "4 internal error of ecgcc (please report it)")
 
 
+def _operators(args) -> int:
+    from .compile import supported_operators
+
+    kernels, folded = supported_operators()
+    print("\n".join(kernels))
+    print("folded into a dilated convolution: " + ", ".join(folded))
+    return 0
+
+
 def _compile(args) -> int:
     from .compile import compile_model
 
@@ -112,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep every layer's output whole (same as --fuse-chunks 1), e.g. to trace each layer "
                         "against TFLM")
     p.set_defaults(run=_compile)
+
+    p = commands.add_parser("operators", help="list the int8 operators the compiler supports",
+                            epilog="exit status: 0")
+    p.set_defaults(run=_operators)
 
     p = commands.add_parser("build", help="build the firmware for a board with a compiled model",
                             epilog="exit status: 0 built; 2 the model, record or an option is invalid, or the "

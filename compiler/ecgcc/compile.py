@@ -96,6 +96,12 @@ def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int]:
     return plan.arena_bytes + stack, plan.arena_bytes
 
 
+def supported_operators() -> tuple[list[str], list[str]]:
+    """(operators with a kernel of their own, operators accepted only where a pass folds them into a neighbour:
+    the SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND pair around a dilated convolution)."""
+    return sorted(REGISTRY), sorted(FOLDED_KINDS)
+
+
 def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFAULT_MAX_CHUNKS) -> Lowered:
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool

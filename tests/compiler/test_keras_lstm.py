@@ -1,5 +1,5 @@
 """A Keras LSTM ECG model, built here, through TensorFlow's converter (fused UNIDIRECTIONAL_SEQUENCE_LSTM) and
-ecgcc: bit-exact with TFLite Micro on the host, and on qemu-m4 and qemu-m3 (slow). The converter's crash on Keras
+ecgcc: bit-exact with TFLite Micro on the host, and on qemu-m4 and qemu-m3. The converter's crash on Keras
 3's LSTM is tested in test_cli_errors.py."""
 from __future__ import annotations
 
@@ -69,7 +69,6 @@ def test_keras_lstm_model_converts_to_the_fused_operator_and_runs_bit_exact_on_t
     assert outcome["vectors"] >= 20 and outcome["kinds"][0] == "UNIDIRECTIONAL_SEQUENCE_LSTM"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3"])
 def test_keras_lstm_model_is_byte_exact_on_the_emulated_board(lstm_tflite, board, tmp_path):
     from ecgcc.compile import compile_model
