@@ -126,8 +126,14 @@ def mobilenet_v1(input_shape=(96, 96, 3), alpha: float = 0.25, classes: int = 2)
         x = L.Conv2D(n, kernel, strides=stride, padding="same", use_bias=False, kernel_initializer=HE)(x)
         return L.ReLU(6.0)(L.BatchNormalization()(x))
 
+    # Keras' he_normal takes a depthwise kernel's fan-in as taps x channels, which shrinks activations by about
+    # sqrt(channels) per block: over thirteen blocks they vanish and the softmax's input scale with them.
+    # Each depthwise output sees nine taps, so that is the fan-in its weights are scaled by.
+    depthwise_init = keras.initializers.RandomNormal(stddev=(2.0 / 9) ** 0.5)
+
     def separable(x, n, stride):
-        x = L.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, depthwise_initializer=HE)(x)
+        x = L.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False,
+                              depthwise_initializer=depthwise_init)(x)
         x = L.ReLU(6.0)(L.BatchNormalization()(x))
         return conv_bn(x, n, 1, 1)
 

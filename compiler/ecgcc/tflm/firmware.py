@@ -97,9 +97,10 @@ def _run(command: list[str], what: str) -> None:
         raise TflmBuildError(f"{what} failed: {(result.stdout + result.stderr)[-2500:]}")
 
 
-def _compile(source: Path, obj: Path, command: list[str]) -> Path:
-    """Compiles when the object is missing or older than its source (headers are generated per build folder)."""
-    if not obj.is_file() or obj.stat().st_mtime < source.stat().st_mtime:
+def _compile(source: Path, obj: Path, command: list[str], headers: list[Path]) -> Path:
+    """Compiles when the object is missing or older than its source or any header it may include."""
+    newest = max(p.stat().st_mtime for p in [source, *headers])
+    if not obj.is_file() or obj.stat().st_mtime < newest:
         obj.parent.mkdir(parents=True, exist_ok=True)
         _run(command + ["-c", str(source), "-o", str(obj)], f"compiling {source.name}")
     return obj
@@ -115,15 +116,18 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
     generate_model_sources(tflite, name, arena_capacity, generated)
     includes = [f"-I{p}" for p in (root / "firmware" / "app", root / "firmware" / "kernels" / "include",
                                    root / "firmware" / "monitor", root / "firmware" / "tflm", generated, *folders)]
+    headers = [h for folder in (root / "firmware" / "app", root / "firmware" / "tflm", generated, *folders)
+               for h in folder.glob("*.h")]
     objects = []
     c_sources = sorted((root / "firmware" / "app").glob("*.c")) + [s for f in folders for s in sorted(f.glob("*.c"))]
     for source in c_sources:
         obj = out / "obj" / f"{source.parent.name}-{source.stem}.o"
-        objects.append(_compile(source, obj, ["arm-none-eabi-gcc", *cpu, *C_FLAGS, *includes]))
+        objects.append(_compile(source, obj, ["arm-none-eabi-gcc", *cpu, *C_FLAGS, *includes], headers))
     tflm_flags = kit.compile_flags(core, kernels)
     for source in (root / "firmware" / "tflm" / "tflm_model.cc", generated / "model_data.cc"):
         obj = out / "obj" / f"tflm-{source.stem}.o"
-        objects.append(_compile(source, obj, ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, *includes]))
+        objects.append(_compile(source, obj, ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, *includes],
+                                headers))
     elf = out / "firmware.elf"
     _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "-T", str(ldscript), *[f"-L{f}" for f in folders],
           "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{out / 'firmware.map'}",
