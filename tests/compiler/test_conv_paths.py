@@ -43,6 +43,8 @@ CASES = {
     # 2-D windows (one run per kernel row) and dilated 2-D (runs walked row by row)
     "staged_2d": single((9, 10, 8), conv2d(6, 3, 2, "same")),
     "staged_2d_dilated": single((12, 11, 4), conv2d(5, 3, 1, "same", 2, "relu")),
+    # a 3x3 window on 64 channels (576 values, ResNet-8's last stack), staged rather than left to the plain path
+    "staged_2d_wide_window": single((6, 7, 64), conv2d(8, 3, 1, "same", 1, "relu")),
     # short runs (one or three input channels): edge pixels copied once each and run as a dense layer
     "edges_apart_2d": single((11, 9, 1), conv2d(12, (5, 4), 2, "same", 1, "relu")),
     "edges_apart_dilated": single((10, 10, 3), conv2d(6, 3, 1, "same", 2)),
