@@ -143,8 +143,8 @@ def bench_against_tflm(args) -> int:
     from .bench_tflm import OutputMismatch, add_ratios, markdown_table as side_by_side_table, side_by_side
 
     rows, failed = [], False
-    for name in (args.models.split(",") if args.models else DEFAULT_MODELS):
-        for board in args.boards.split(","):
+    for board in args.boards.split(","):
+        for name in (args.models.split(",") if args.models else DEFAULT_MODELS):
             try:
                 rows += side_by_side(name, benchmark_tflite(name), board, args.vectors)
             except OutputMismatch as error:

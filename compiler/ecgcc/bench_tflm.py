@@ -17,7 +17,7 @@ import numpy as np
 from .errors import UserError
 from .paths import build_root
 
-ENGINES = ("ecgcc", "tflm-reference", "tflm-cmsis-nn")
+ENGINES = ("ecgcc", "tflm-cmsis-nn", "tflm-reference")
 TFLM_KERNELS = {"tflm-reference": "reference", "tflm-cmsis-nn": "cmsis_nn"}
 ROW_FIELDS = ("model", "board", "engine", "exact", "macs", "instructions", "flash_code", "flash_weights", "arena",
               "stack", "static_ram")

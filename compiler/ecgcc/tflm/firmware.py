@@ -65,6 +65,11 @@ def board_layer(board: str) -> tuple[list[Path], Path]:
     return folders, root / config.get(section, "board_build.ldscript")
 
 
+def operator_kinds(tflite: bytes) -> set[str]:
+    from ..frontend import parse_tflite
+    return {op.kind for op in parse_tflite(tflite).operators}
+
+
 def generate_model_sources(tflite: bytes, name: str, arena_capacity: int, out: Path) -> None:
     from ..compile import _tensor_info
     from ..frontend import parse_tflite
@@ -107,9 +112,10 @@ def _compile(source: Path, obj: Path, command: list[str], headers: list[Path]) -
 
 
 def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_capacity: int) -> TflmImage:
+    """Links against the model's operators' part of TFLM when the whole library is not built for this core and
+    kernel set (see kit.library), and against the whole library when that part misses an object."""
     core = BOARD_CORES.get(board)
     folders, ldscript = board_layer(board)
-    library = kit.library(core, kernels)
     cpu = kit.CORE_FLAGS[core].split()
     root = project_root()
     generated = out / "model"
@@ -128,10 +134,23 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
         obj = out / "obj" / f"tflm-{source.stem}.o"
         objects.append(_compile(source, obj, ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, *includes],
                                 headers))
-    elf = out / "firmware.elf"
-    _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "-T", str(ldscript), *[f"-L{f}" for f in folders],
-          "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{out / 'firmware.map'}",
-          "-o", str(elf), *map(str, objects), str(library), "-lm"], f"linking the TFLM firmware for {board}")
+    elf, map_file = out / "firmware.elf", out / "firmware.map"
+
+    def link(library: Path) -> None:
+        _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "-T", str(ldscript), *[f"-L{f}" for f in folders],
+              "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{map_file}",
+              "-o", str(elf), *map(str, objects), str(library), "-lm"], f"linking the TFLM firmware for {board}")
+
+    library = kit.library(core, kernels, operators=operator_kinds(tflite))
+    if library.name != "libtflm.a":
+        try:
+            link(library)
+        except TflmBuildError as error:
+            if "undefined reference" not in str(error):
+                raise          # a board too small for the image: the whole library would not help
+            library = kit.library(core, kernels)
+    if library.name == "libtflm.a":
+        link(library)
     image = measure(board, elf)
     flatbuffer = _symbol_size(elf, "tflm_model_data")
     image.weights_bytes = flatbuffer

@@ -49,30 +49,83 @@ def library_dir(core: str, kernels: str) -> Path:
     return build_root() / "tflm" / f"{SHORT_CORE[core]}-{kernels}-{BUILD_TYPE}"
 
 
-def library(core: str, kernels: str, jobs: int = 2) -> Path:
-    """libtflm.a for this core and kernel set: built on first use (5 to 13 minutes at -j2, at low priority),
-    then reused for as long as it was built from the same kit."""
+# TFLM kernel sources (tensorflow/lite/micro/kernels/<stem>.cc, or cmsis_nn/<stem>.cc, and <stem>_common.cc) of
+# each builtin operator the compiler supports, and those every kernel uses.
+OPERATOR_SOURCES = {
+    "ADD": "add", "SUB": "sub", "MUL": "mul", "AVERAGE_POOL_2D": "pooling", "MAX_POOL_2D": "pooling",
+    "CONCATENATION": "concatenation", "CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise_conv",
+    "EXPAND_DIMS": "expand_dims", "FULLY_CONNECTED": "fully_connected", "HARD_SWISH": "hard_swish",
+    "LEAKY_RELU": "leaky_relu", "LOGISTIC": "logistic", "MEAN": "reduce", "PAD": "pad", "PADV2": "pad",
+    "QUANTIZE": "quantize", "DEQUANTIZE": "dequantize", "RELU": "activations", "RELU6": "activations",
+    "RESHAPE": "reshape", "SOFTMAX": "softmax", "SQUEEZE": "squeeze", "TANH": "tanh", "TRANSPOSE": "transpose",
+}
+SHARED_KERNEL_SOURCES = {"kernel_util", "micro_tensor_utils"}
+
+
+def library(core: str, kernels: str, jobs: int = 2, operators: set[str] | None = None) -> Path:
+    """libtflm.a for this core and kernel set, from the kit it was built from.
+
+    The whole library takes 5 to 13 minutes at -j2 (run at low priority). With `operators` (builtin names), only
+    the runtime core, those operators' kernel sources (and CMSIS-NN, with its kernels) are compiled, into an
+    archive of their own: the linker would take nothing else from the whole library. A firmware that misses an
+    object there fails to link with an undefined reference and is linked against the whole library instead
+    (tflm.firmware.build). A whole library, once built, serves every call."""
     if kernels not in KERNEL_SETS or core not in CORE_FLAGS:
         raise ValueError(f"no TFLM build for kernels {kernels!r} on {core!r}")
     folder = kit()
     out = library_dir(core, kernels)
-    lib = out / "libtflm.a"
     stamp = out / "kit"
     if stamp.is_file() and stamp.read_text() != str(folder):
         shutil.rmtree(out)
-    if lib.is_file() and stamp.is_file():
-        return lib
+    whole = out / "libtflm.a"
+    if whole.is_file() and stamp.is_file():
+        return whole
     out.mkdir(parents=True, exist_ok=True)
-    print(f"building TFLM ({kernels}, {core}) from {folder} into {out}: several minutes", file=sys.stderr)
+    stamp.write_text(str(folder))
+    if operators is None or not set(operators) <= set(OPERATOR_SOURCES):
+        _build(folder, core, kernels, out, [f"-j{jobs}", "lib"], "the whole library")
+        return whole
+    objects = operator_objects(_all_objects(folder, core, kernels, out), out, operators)
+    part = out / ("libtflm-" + "-".join(sorted({OPERATOR_SOURCES[o] for o in operators})) + ".a")
+    if not part.is_file():
+        _build(folder, core, kernels, out, [f"-j{jobs}", *objects], f"{len(objects)} objects for {len(operators)} operators")
+        result = subprocess.run(["arm-none-eabi-ar", "rcs", str(part), *objects], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise TflmKitError(f"archiving TFLM objects failed: {result.stderr[-800:]}")
+    return part
+
+
+def operator_objects(objects: list[str], out: Path, operators: set[str]) -> list[str]:
+    """The kit's objects a firmware of these operators may link: the runtime core, CMSIS-NN, the shared kernel
+    helpers and each operator's kernel sources."""
+    stems = {OPERATOR_SOURCES[o] for o in operators}
+    stems |= {f"{s}_common" for s in stems} | SHARED_KERNEL_SOURCES
+    kernel_dir = str(out / "kernels" / "tensorflow" / "lite" / "micro" / "kernels")
+    chosen = []
+    for obj in objects:
+        path = Path(obj)
+        in_kernels = obj.startswith(str(out / "kernels") + "/")
+        if not in_kernels or (str(path.parent) in (kernel_dir, kernel_dir + "/cmsis_nn") and path.stem in stems):
+            chosen.append(obj)
+    return chosen
+
+
+def _all_objects(folder: Path, core: str, kernels: str, out: Path) -> list[str]:
+    result = subprocess.run(_make(folder, kernels, core, out, "print-OBJS"), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise TflmKitError(f"the TFLM kit at {folder} does not list its objects: {result.stderr[-500:]}")
+    return result.stdout.split()
+
+
+def _build(folder: Path, core: str, kernels: str, out: Path, targets: list[str], what: str) -> None:
+    print(f"building TFLM ({kernels}, {core}, {what}) from {folder} into {out}", file=sys.stderr)
     log = out / "build.log"
     with open(log, "w") as handle:
-        result = subprocess.run(["nice", "-n", "10", *_make(folder, kernels, core, out, f"-j{jobs}", "lib")],
+        result = subprocess.run(["nice", "-n", "10", *_make(folder, kernels, core, out, *targets)],
                                 stdout=handle, stderr=subprocess.STDOUT)
-    if result.returncode != 0 or not lib.is_file():
+    if result.returncode != 0:
         raise TflmKitError(f"the TFLM library ({kernels}, {core}) did not build: {log.read_text()[-1500:]}",
                            hint=f"see {log}")
-    stamp.write_text(str(folder))
-    return lib
 
 
 def compile_flags(core: str, kernels: str) -> list[str]:
