@@ -125,9 +125,10 @@ def tflm_firmware(tflite: bytes, name: str, board: str, kernels: str, pip_arena:
 def side_by_side(name: str, tflite: bytes, board: str, vector_count: int = 5, engines=ENGINES) -> list[dict]:
     """One row per engine; raises OutputMismatch when any firmware's output differs from the pip interpreter's."""
     from .harness.hil_model import random_vectors
+    from .harness.model_io import ReferenceRunner
     from .reference import Reference
 
-    reference = Reference(tflite)
+    reference = ReferenceRunner(tflite)
     vectors = random_vectors(reference, vector_count, seed=1)
     expected = [reference.run(v) for v in vectors]
     pip_arena = Reference(tflite).arena_used_bytes()
