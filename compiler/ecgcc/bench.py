@@ -137,16 +137,26 @@ def add_bench_arguments(parser) -> None:
                              "reference kernels and with CMSIS-NN on the same boards and protocol, run the same vectors "
                              "through all three and the pip interpreter, and write one row per model, board and engine "
                              "(fails if any output byte differs)")
+    parser.add_argument("--engines", default=None,
+                        help="with --against tflm: comma-separated engines to run, of ecgcc, tflm-cmsis-nn, "
+                             "tflm-reference (default all three)")
 
 
 def bench_against_tflm(args) -> int:
     from .bench_tflm import OutputMismatch, add_ratios, markdown_table as side_by_side_table, side_by_side
 
+    from .bench_tflm import ENGINES
+
+    engines = args.engines.split(",") if getattr(args, "engines", None) else list(ENGINES)
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        from .errors import UserError
+        raise UserError(f"unknown engine {', '.join(unknown)}", hint=f"choose from {', '.join(ENGINES)}")
     rows, failed = [], False
     for board in args.boards.split(","):
         for name in (args.models.split(",") if args.models else DEFAULT_MODELS):
             try:
-                rows += side_by_side(name, benchmark_tflite(name), board, args.vectors)
+                rows += side_by_side(name, benchmark_tflite(name), board, args.vectors, engines=engines)
             except OutputMismatch as error:
                 rows.append({"model": name, "board": board, "error": f"outputs differ: {error}"[:600]})
                 failed = True

@@ -54,7 +54,7 @@ def test_one_differing_byte_is_found():
 
 
 def test_the_bench_fails_and_says_why_when_outputs_differ(monkeypatch, tmp_path, capsys):
-    def differing(name, tflite, board, vectors):
+    def differing(name, tflite, board, vectors, engines):
         if board == "qemu-m3":
             raise bench_tflm.OutputMismatch("tflm-reference: vector 0 output 0: 1 of 5 bytes differ")
         return bench_tflm.add_ratios([_row("ecgcc", model=name), _row("tflm-cmsis-nn", model=name)])
@@ -67,7 +67,7 @@ def test_the_bench_fails_and_says_why_when_outputs_differ(monkeypatch, tmp_path,
     rows = json.loads(out.read_text())["rows"]
     assert [r["engine"] for r in rows[:2]] == ["ecgcc", "tflm-cmsis-nn"]
     assert rows[2]["error"].startswith("outputs differ: tflm-reference: vector 0")
-    monkeypatch.setattr(bench_tflm, "side_by_side", lambda name, tflite, board, vectors: [_row("ecgcc", model=name)])
+    monkeypatch.setattr(bench_tflm, "side_by_side", lambda name, tflite, board, vectors, engines: [_row("ecgcc", model=name)])
     assert bench.bench_main(args) == 0
 
 
