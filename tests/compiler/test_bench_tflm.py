@@ -83,3 +83,26 @@ def test_a_missing_kit_is_a_user_error(monkeypatch, tmp_path):
     monkeypatch.setenv("TFLM_DIR", str(tmp_path))
     with pytest.raises(UserError, match="no TensorFlow Lite Micro source kit"):
         kit.library("cortex-m4", "cmsis_nn")
+
+
+@pytest.mark.slow
+def test_bench_against_tflm_on_the_ecg_cnn(tmp_path):
+    """TFLM built from the kit with CMSIS-NN and with its reference kernels, on the same board layer and protocol as
+    the generated code, gives the pip interpreter's bytes; so does the generated code."""
+    from ecgcc.tflm.kit import kit
+    try:
+        kit()
+    except Exception as missing:
+        pytest.skip(str(missing))
+    out = tmp_path / "bench.json"
+    args = types.SimpleNamespace(models="ecg_beat_cnn", boards="qemu-m4", vectors=3, json=str(out), against="tflm",
+                                 engines=None)
+    assert bench.bench_main(args) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["engine"] for r in rows] == ["ecgcc", "tflm-cmsis-nn", "tflm-reference"]
+    assert all(r["exact"] and r["board"] == "qemu-m4" and set(bench_tflm.ROW_FIELDS) <= set(r) for r in rows)
+    assert len({r["macs"] for r in rows}) == 1 and all(r["instructions"] > r["macs"] / 4 for r in rows)
+    ours, cmsis, reference = rows
+    assert ours["flash_weights"] < cmsis["flash_weights"]           # int8 weights against the whole flatbuffer
+    assert cmsis["instructions"] < reference["instructions"]
+    assert cmsis["arena"] > 0 and cmsis["static_ram"] >= cmsis["arena"]
