@@ -89,7 +89,7 @@ def generate_model_sources(tflite: bytes, name: str, arena_capacity: int, out: P
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project_root() / "templates" / "tflm")),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     out.mkdir(parents=True, exist_ok=True)
-    for template, target in (("model.h.j2", "model.h"), ("model_data.cc.j2", "model_data.cc")):
+    for template, target in (("model.h.j2", "model.h"), ("model_data.cc.j2", "model_data.cc"), ("arena.c.j2", "arena.c")):
         text = env.get_template(template).render(**context)
         path = out / target
         if not path.is_file() or path.read_text() != text:   # unchanged sources keep their objects
@@ -126,14 +126,18 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
                for h in folder.glob("*.h")]
     objects = []
     c_sources = sorted((root / "firmware" / "app").glob("*.c")) + [s for f in folders for s in sorted(f.glob("*.c"))]
-    for source in c_sources:
+    for source in c_sources + [generated / "arena.c"]:
         obj = out / "obj" / f"{source.parent.name}-{source.stem}.o"
         objects.append(_compile(source, obj, ["arm-none-eabi-gcc", *cpu, *C_FLAGS, *includes], headers))
     tflm_flags = kit.compile_flags(core, kernels)
-    for source in (root / "firmware" / "tflm" / "tflm_model.cc", generated / "model_data.cc"):
-        obj = out / "obj" / f"tflm-{source.stem}.o"
-        objects.append(_compile(source, obj, ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, *includes],
-                                headers))
+    # the interpreter adapter is the same for every model: compiled once per core and kernel set
+    adapter = root / "firmware" / "tflm" / "tflm_model.cc"
+    tflm_headers = list((root / "firmware" / "tflm").glob("*.h"))
+    objects.append(_compile(adapter, kit.library_dir(core, kernels) / "adapter" / "tflm_model.o",
+                            ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, f"-I{root / 'firmware' / 'tflm'}"],
+                            tflm_headers))
+    objects.append(_compile(generated / "model_data.cc", out / "obj" / "tflm-model_data.o",
+                            ["arm-none-eabi-g++", *cpu, *CXX_FLAGS, *tflm_flags, *includes], tflm_headers))
     elf, map_file = out / "firmware.elf", out / "firmware.map"
 
     def link(library: Path) -> None:
