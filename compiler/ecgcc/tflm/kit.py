@@ -86,6 +86,7 @@ def library(core: str, kernels: str, jobs: int = 2, operators: set[str] | None =
         _build(folder, core, kernels, out, [f"-j{jobs}", "lib"], "the whole library")
         return whole
     objects = operator_objects(_all_objects(folder, core, kernels, out), out, operators)
+    share_core_objects(core, kernels)
     part = out / ("libtflm-" + "-".join(sorted({OPERATOR_SOURCES[o] for o in operators})) + ".a")
     if not part.is_file():
         _build(folder, core, kernels, out, [f"-j{jobs}", *objects], f"{len(objects)} objects for {len(operators)} operators")
@@ -93,6 +94,29 @@ def library(core: str, kernels: str, jobs: int = 2, operators: set[str] | None =
         if result.returncode != 0:
             raise TflmKitError(f"archiving TFLM objects failed: {result.stderr[-800:]}")
     return part
+
+
+def share_core_objects(core: str, kernels: str) -> int:
+    """Hard-links the runtime core's objects (interpreter, allocator, planner: everything outside the kernels)
+    from another kernel set's build for the same core, where this one lacks them. They are the same code: in the
+    kit's core sources only micro_profiler.cc tests CMSIS_NN, to format a log line. A shared object keeps its
+    time stamp, so make sees it up to date. Returns how many were shared."""
+    out = library_dir(core, kernels)
+    shared = 0
+    for other in KERNEL_SETS:
+        source = library_dir(core, other) / "core"
+        if other == kernels or not source.is_dir():
+            continue
+        for obj in source.rglob("*.o"):
+            target = out / "core" / obj.relative_to(source)
+            if target.exists() or not obj.with_suffix(".d").exists():
+                continue   # an object without its dependency file may be half written
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.with_suffix(".d").unlink(missing_ok=True)   # left by an interrupted compile
+            os.link(obj, target)
+            os.link(obj.with_suffix(".d"), target.with_suffix(".d"))
+            shared += 1
+    return shared
 
 
 def operator_objects(objects: list[str], out: Path, operators: set[str]) -> list[str]:
