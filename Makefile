@@ -84,7 +84,10 @@ FUZZ_SECONDS ?= 600
 fuzz-firmware: setup
 	$(BIN)/python -m ecgcc.harness.firmware_fuzz --seconds $(FUZZ_SECONDS)
 
+# Side by side with TensorFlow Lite Micro built from $(TFLM_DIR) (default ../shared/tflm; its libraries are built
+# once into .build/tflm), then every model measured alone, TFLM's example models included.
 bench: setup
+	$(BIN)/ecgcc bench --against tflm --json .build/bench-tflm.json
 	$(BIN)/ecgcc bench --json .build/bench.json
 
 # Mutation testing of the comparison and scoring code: every mutant of it must be caught by the tests.

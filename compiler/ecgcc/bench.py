@@ -19,7 +19,7 @@ from .boards import available_boards
 from .paths import build_root
 
 DEFAULT_BOARDS = ("qemu-m4", "qemu-m3")
-DEFAULT_MODELS = ("ecg_beat_cnn", "ds_cnn_kws", "resnet8", "mobilenet_vww_tiny", "fc_autoencoder")
+DEFAULT_MODELS = ("ecg_beat_cnn", "kws_ds_cnn", "ic_resnet8", "vww_mobilenet_025", "ad_fc_autoencoder")
 
 
 def default_models() -> list[str]:
@@ -145,9 +145,51 @@ def add_bench_arguments(parser) -> None:
                              f"(default {','.join(DEFAULT_BOARDS)})")
     parser.add_argument("--vectors", type=int, default=5, help="random vectors run per model and board (default 5)")
     parser.add_argument("--json", help="write all measurements here (a .md table is written beside it)")
+    parser.add_argument("--against", choices=["tflm"], default=None,
+                        help="tflm: also build TensorFlow Lite Micro from $TFLM_DIR (default ../shared/tflm) with its "
+                             "reference kernels and with CMSIS-NN on the same boards and protocol, run the same vectors "
+                             "through all three and the pip interpreter, and write one row per model, board and engine "
+                             "(fails if any output byte differs)")
+    parser.add_argument("--engines", default=None,
+                        help="with --against tflm: comma-separated engines to run, of ecgcc, tflm-cmsis-nn, "
+                             "tflm-reference (default all three)")
+
+
+def bench_against_tflm(args) -> int:
+    from .bench_tflm import OutputMismatch, add_ratios, markdown_table as side_by_side_table, side_by_side
+
+    from .bench_tflm import ENGINES
+
+    engines = args.engines.split(",") if getattr(args, "engines", None) else list(ENGINES)
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        from .errors import UserError
+        raise UserError(f"unknown engine {', '.join(unknown)}", hint=f"choose from {', '.join(ENGINES)}")
+    rows, failed = [], False
+    for board in args.boards.split(","):
+        for name in (args.models.split(",") if args.models else DEFAULT_MODELS):
+            try:
+                rows += side_by_side(name, benchmark_tflite(name), board, args.vectors, engines=engines)
+            except OutputMismatch as error:
+                rows.append({"model": name, "board": board, "error": f"outputs differ: {error}"[:600]})
+                failed = True
+            except Exception as error:  # a failed build is a result of the table, and fails the bench
+                rows.append({"model": name, "board": board, "error": f"{type(error).__name__}: {error}"[:600]})
+                failed = True
+            print(f"{name} on {board}: " + (rows[-1].get("error") or "done"), file=sys.stderr)
+    add_ratios([r for r in rows if "error" not in r])
+    table = side_by_side_table(rows)
+    print(table)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"rows": rows}, indent=2))
+        Path(args.json).with_suffix(".md").write_text(table + "\n")
+    return 1 if failed or not all(r.get("exact") for r in rows) else 0
 
 
 def bench_main(args) -> int:
+    if getattr(args, "against", None) == "tflm":
+        return bench_against_tflm(args)
     rows = []
     failed = False
     for name in (args.models.split(",") if args.models else default_models()):

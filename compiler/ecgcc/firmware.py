@@ -15,7 +15,7 @@ from elftools.elf.elffile import ELFFile
 from .errors import UserError
 from .paths import build_root, project_root
 
-EMULATED_BOARDS = {"qemu-m4", "qemu-m3"}
+EMULATED_BOARDS = {"qemu-m4", "qemu-m3", "qemu-m3-large"}
 HOST_BOARD = "host"
 SCONS_PACKAGE_VERSION = "4.41101.0"  # PlatformIO 6.2 pins tool-scons ~4.41101.0, i.e. SCons 4.11.1
 FORBIDDEN_SYMBOLS = ("malloc", "free", "calloc", "realloc", "_sbrk", "_malloc_r", "_free_r")

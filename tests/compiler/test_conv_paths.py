@@ -43,9 +43,14 @@ CASES = {
     # 2-D windows (one run per kernel row) and dilated 2-D (runs walked row by row)
     "staged_2d": single((9, 10, 8), conv2d(6, 3, 2, "same")),
     "staged_2d_dilated": single((12, 11, 4), conv2d(5, 3, 1, "same", 2, "relu")),
+    # a 3x3 window on 64 channels (576 values, ResNet-8's last stack), staged rather than left to the plain path
+    "staged_2d_wide_window": single((6, 7, 64), conv2d(8, 3, 1, "same", 1, "relu")),
     # short runs (one or three input channels): edge pixels copied once each and run as a dense layer
     "edges_apart_2d": single((11, 9, 1), conv2d(12, (5, 4), 2, "same", 1, "relu")),
     "edges_apart_dilated": single((10, 10, 3), conv2d(6, 3, 1, "same", 2)),
+    # keyword spotting's first layer (10x4, stride 2, 16+ filters on one channel): its input padded once ahead
+    # of it (passes/pad_ahead.py), so every window is an interior one
+    "padded_ahead": single((25, 10, 1), conv2d(16, (10, 4), 2, "same", 1, "relu")),
     # undilated kernel rows of three channels copied whole into the dense edge window (micro_speech's case)
     "edges_apart_rows": single((10, 9, 3), conv2d(5, (3, 5), 1, "same", 1, "relu")),
     # layers whose requantization does not fold: a window that would be held in registers, and a staged one

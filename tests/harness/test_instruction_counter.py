@@ -9,6 +9,7 @@ frame of known size, and that the count never steps back across a SysTick reload
 still pending (interrupts masked), which once made a few busy-instruction totals one period wrong."""
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "calibration"
-BOARDS = {"qemu-m4": "mps2_an386", "qemu-m3": "lm3s6965evb"}
+BOARDS = {"qemu-m4": "mps2_an386", "qemu-m3": "lm3s6965evb", "qemu-m3-large": "mps2_an385"}
 # The wrap check waits for one whole SysTick period (671 M instructions on qemu-m4, twice that on qemu-m3);
 # the counter code is the same file on both, so one board runs it.
 WRAP_CHECK_BOARD = "qemu-m4"
@@ -36,11 +37,14 @@ def build_calibration_image(board: str, out: Path) -> Path:
     platform_board = json.loads((ROOT / "boards/platform/boards" / f"{BOARDS[board]}.json").read_text())
     cpu_flags = platform_board["build"]["cpu_flags"].split()
     elf = out / f"calibrate-{board}.elf"
-    sources = [HERE / "calibrate.c", ROOT / "boards/cortex_m/startup.c", ROOT / "boards/cortex_m/systick_counter.c",
-               ROOT / "boards" / board / "board.c"]
+    # the board layer as its PlatformIO environment builds it: every source of its board folders
+    config = configparser.ConfigParser()
+    config.read(ROOT / "platformio.ini")
+    folders = [ROOT / d for d in config.get(f"env:{board}", "custom_board_dirs").split()]
+    sources = [HERE / "calibrate.c", *[c for f in folders for c in sorted(f.glob("*.c"))]]
     wrap = ["-DCALIBRATE_WRAP"] if board == WRAP_CHECK_BOARD else []
     subprocess.run(["arm-none-eabi-gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-ffreestanding",
-                    *cpu_flags, *wrap, f"-I{ROOT / 'boards' / board}", f"-I{ROOT / 'firmware/app'}",
+                    *cpu_flags, *wrap, *[f"-I{f}" for f in folders], f"-I{ROOT / 'firmware/app'}",
                     f"-L{ROOT / 'boards/cortex_m'}", "-T", str(ROOT / "boards" / board / "link.ld"),
                     "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
                     *map(str, sources), "-o", str(elf)], check=True, capture_output=True, text=True)

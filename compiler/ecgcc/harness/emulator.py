@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import DeviceProblem
 
-QEMU_MACHINES = {"qemu-m4": "mps2-an386", "qemu-m3": "lm3s6965evb"}
+QEMU_MACHINES = {"qemu-m4": "mps2-an386", "qemu-m3": "lm3s6965evb", "qemu-m3-large": "mps2-an385"}
 
 
 class EmulatorError(DeviceProblem):

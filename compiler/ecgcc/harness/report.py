@@ -307,7 +307,7 @@ def build_report(result, model, vector_set=None, *, criteria: dict[str, float] |
     criteria = as_criteria(criteria)
     project = project or project_version()
     created = _dt.datetime.now(_dt.timezone.utc)
-    emulated = (result.url.startswith("socket://127.0.0.1") and result.board in ("qemu-m4", "qemu-m3", "host")
+    emulated = (result.url.startswith("socket://127.0.0.1") and result.board in ("qemu-m4", "qemu-m3", "qemu-m3-large", "host")
                 if emulated is None else emulated)
     groups = _groups(vector_set, result.planned)
     float_section, errors = _float_section(result, vector_set, groups)

@@ -34,7 +34,7 @@ def lower(graph: Graph, op: Operator) -> Kernel:
 
 # The DSP twin (firmware/kernels/dsp/conv_2d.c) stages what its loops read. These mirror its constants.
 DSP_GROUP_WORDS = 8            # words of staged weights per chunk of four input values (four channels)
-DSP_MAX_PADDED_WINDOW = 512    # window values it stages at most; larger windows take the plain path
+DSP_MAX_PADDED_WINDOW = 1024   # window values it stages at most; larger windows take the plain path
 DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident path
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
 DSP_MAX_EDGE_TAPS = 16

@@ -29,7 +29,8 @@
 #include "ecg_dsp.h"
 
 #define GROUP 4
-#define MAX_PADDED_WINDOW 512   /* values per channel that may be staged (then 4 KiB of scratch) */
+#define MAX_PADDED_WINDOW 1024  /* values per channel that may be staged (then 8 KiB of scratch): a 3x3 window
+                                   * on up to 113 channels (ResNet-8's 64) */
 #define WORDS_PER_CHUNK 8       /* four channels x (even, odd) int16 pairs for four input values */
 #define RESIDENT_WINDOW 16      /* values of a window that stays in registers */
 #define RESIDENT_BLOCK 32       /* output channels staged at a time for it when the scratch has no room */

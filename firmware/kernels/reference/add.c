@@ -10,6 +10,43 @@ static inline int8_t finish(const ecg_add_params_t *p, int32_t a_scaled, int32_t
   return (int8_t)ecg_clamp(sum, p->act_min, p->act_max);
 }
 
+#if ECGCC_DSP_KERNELS
+/* With the DSP extension, both roundings of the output requantization are one SMMLAR on the doubled sum, as in
+ * the DSP CONV_2D (dsp/conv_2d.c gives the proof): (SMMLAR(2x, m, 2^(r-1) + offset * 2^r) + (2x >> 31)) >> r.
+ * That needs a right shift 1 <= r <= 21 (so the rounding term fits) and |x| < 2^30 (so 2x does). The tables
+ * rise with the int8 value (a positive rescaling of offset + v), so their two ends bound every sum. */
+static int32_t table_reach(const int32_t *t) {
+  const int32_t low = t[-128] < 0 ? -t[-128] : t[-128], high = t[127] < 0 ? -t[127] : t[127];
+  return low > high ? low : high;
+}
+
+static int folds_output(const ecg_add_params_t *p, const int32_t *ta, const int32_t *tb) {
+  const int32_t right = -p->output_shift;
+  if (right < 1 || right > 21 || p->output_multiplier <= 0) return 0;
+  return (int64_t)table_reach(ta) + table_reach(tb) < ((int64_t)1 << 30);
+}
+
+static void add_tables_folded(const ecg_add_params_t *p, const int8_t *a, const int8_t *b, const int32_t *ta,
+                              const int32_t *tb, int8_t *output) {
+  const int32_t right = -p->output_shift, multiplier = p->output_multiplier;
+  const int32_t rounding = (1 << (right - 1)) + p->output_offset * (1 << right);
+  const int32_t act_min = p->act_min, act_max = p->act_max, size = p->size;
+  if (p->subtract) {
+    for (int32_t i = 0; i < size; ++i) {
+      const int32_t doubled = (ta[a[i]] - tb[b[i]]) * 2;
+      const int32_t v = (ecg_smmlar(doubled, multiplier, rounding) + (doubled >> 31)) >> right;
+      output[i] = (int8_t)(v < act_min ? act_min : v > act_max ? act_max : v);
+    }
+  } else {
+    for (int32_t i = 0; i < size; ++i) {
+      const int32_t doubled = (ta[a[i]] + tb[b[i]]) * 2;
+      const int32_t v = (ecg_smmlar(doubled, multiplier, rounding) + (doubled >> 31)) >> right;
+      output[i] = (int8_t)(v < act_min ? act_min : v > act_max ? act_max : v);
+    }
+  }
+}
+#endif
+
 static int8_t add_one(const ecg_add_params_t *p, int32_t a, int32_t b) {
   const int32_t a_scaled = ecg_requantize((p->input1_offset + a) * (1 << p->left_shift), p->input1_multiplier,
                                           p->input1_shift);
@@ -24,6 +61,12 @@ void ecg_add(const ecg_add_params_t *p, const int8_t *input1, const int8_t *inpu
   const int tables = p->input1_table && p->input2_table;
   const int32_t *ta = tables ? p->input1_table + 128 : 0, *tb = tables ? p->input2_table + 128 : 0;
   if (!p->broadcast) {
+#if ECGCC_DSP_KERNELS
+    if (tables && folds_output(p, ta, tb)) {
+      add_tables_folded(p, a, b, ta, tb, output);
+      return;
+    }
+#endif
     if (tables && p->output_multiplier > 0) {
       /* the one requantization left per output, its constants prepared once (same bits, ecg_dsp.h) */
       const ecg_requant_t q = ecg_requant_prepare(p->output_multiplier, p->output_shift);

@@ -1,4 +1,4 @@
-/* mps2-an386 (Cortex-M4F) under QEMU: CMSDK APB UART0. */
+/* The MPS2 machines under QEMU (mps2-an386 Cortex-M4F, mps2-an385 Cortex-M3): CMSDK APB UART0. */
 #include <stdint.h>
 
 #include "board.h"
