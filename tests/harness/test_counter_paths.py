@@ -92,7 +92,8 @@ def check_known_counts(counts: list[int], vectors, resolution: int) -> None:
     assert len(counts) == len(vectors) > 0
     rest = constant_parts(counts, vectors)
     assert max(rest) - min(rest) < 2 * resolution, f"counts less the known loop: {rest}"
-    assert 0 <= min(rest) <= 400, f"the fixed part of the stand-in's cost is {min(rest)} instructions"
+    # each count may read up to one step under its true value, so a true fixed part >= 0 can show as -step + 1
+    assert -resolution < min(rest) <= 400, f"the fixed part of the stand-in's cost is {min(rest)} instructions"
 
 
 def test_bench_counts_are_the_known_loop_counts(known_cost_build, small_model_path):
