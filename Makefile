@@ -34,8 +34,8 @@ system-packages:
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
-# PyTorch's CPU build (a few hundred MB) rather than the default Linux wheel with its CUDA libraries; the
-# CPU index may be out of reach, then the next source that has it (a local mirror, else PyPI's default) serves.
+# PyTorch's CPU build (a few hundred MB) rather than the default Linux wheel with its CUDA libraries: first from
+# the sources pip already knows (a local wheel folder or mirror), then from PyTorch's CPU index, else PyPI's default.
 TORCH_CPU := torch==2.13.0+cpu
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 ONNX_NO_DEPS := onnx2tf==1.29.24 tf-keras==2.21.0
@@ -43,8 +43,8 @@ ONNX_NO_DEPS := onnx2tf==1.29.24 tf-keras==2.21.0
 $(STAMP): pyproject.toml
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q '$(TORCH_CPU)' --extra-index-url $(TORCH_CPU_INDEX) \
-	  || $(BIN)/pip install -q 'torch>=2.6'
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q '$(TORCH_CPU)' 2>/dev/null \
+	  || $(BIN)/pip install -q '$(TORCH_CPU)' --extra-index-url $(TORCH_CPU_INDEX) || $(BIN)/pip install -q 'torch>=2.6'
 	$(BIN)/pip install -q -e '.[onnx,torch]'
 	$(BIN)/pip install -q --no-deps $(ONNX_NO_DEPS)
 	touch $(STAMP)
