@@ -18,13 +18,38 @@ typedef struct {
   ecg_requant_t forget, update, output;
 } prepared_t;
 
-/* rows [first, first + count) of the gate values, squashed by sigmoid (or tanh, for the cell gate) */
+/* ecg_requant_apply for a rescale known to shift right (every gate layer whose scale is below 1/2) */
+static inline int32_t apply_right(int32_t x, const ecg_requant_t *q) {
+  const int64_t sum = (int64_t)x * q->multiplier + q->nudge - (x < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)(sum >> 32) >> (q->right - 1);
+}
+
+/* one gate's `units` values, squashed by sigmoid (or tanh, for the cell gate); the common case (both layers
+ * shift right) runs a loop without the rescale's branch on the shift */
 static void squash_rows(const ecg_lstm_params_t *p, const int32_t *from_input, const int32_t *from_hidden,
                         const ecg_requant_t *to_input, const ecg_requant_t *to_hidden, int squash_tanh,
                         int16_t *gate) {
-  for (int32_t u = 0; u < p->units; ++u) {
+  const int32_t units = p->units;
+  const int32_t *points = p->points;
+  if (to_input->right > 0 && to_hidden->right > 0) {
+    if (squash_tanh) {
+      for (int32_t u = 0; u < units; ++u) {
+        const int32_t sum = ecg_ssat16(ecg_ssat16(apply_right(from_input[u], to_input)) +
+                                       ecg_ssat16(apply_right(from_hidden[u], to_hidden)));
+        gate[u] = ecg_tanh_scaled(points, sum, 3, 0);
+      }
+    } else {
+      for (int32_t u = 0; u < units; ++u) {
+        const int32_t sum = ecg_ssat16(ecg_ssat16(apply_right(from_input[u], to_input)) +
+                                       ecg_ssat16(apply_right(from_hidden[u], to_hidden)));
+        gate[u] = ecg_sigmoid_q3_12(points, sum);
+      }
+    }
+    return;
+  }
+  for (int32_t u = 0; u < units; ++u) {
     const int32_t sum = ecg_saturate16(rescaled(from_input[u], to_input) + rescaled(from_hidden[u], to_hidden));
-    gate[u] = squash_tanh ? ecg_tanh_scaled(p->points, sum, 3, 0) : ecg_sigmoid_q3_12(p->points, sum);
+    gate[u] = squash_tanh ? ecg_tanh_scaled(points, sum, 3, 0) : ecg_sigmoid_q3_12(points, sum);
   }
 }
 
@@ -34,9 +59,9 @@ static void update_state(const ecg_lstm_params_t *p, const prepared_t *q, const 
   const int32_t units = p->units, clip = p->cell_clip, zero_point = p->hidden_zero_point;
   const int16_t *forget = gates, *input = gates + units, *candidate = gates + 2 * units, *output = gates + 3 * units;
   for (int32_t u = 0; u < units; ++u) {
-    const int32_t kept = ecg_saturate16(ecg_requant_apply(forget[u] * cell[u], &q->forget));
-    const int32_t added = ecg_saturate16(ecg_requant_apply(input[u] * candidate[u], &q->update));
-    int32_t c = ecg_saturate16(kept + added);
+    const int32_t kept = ecg_ssat16(ecg_requant_apply(forget[u] * cell[u], &q->forget));
+    const int32_t added = ecg_ssat16(ecg_requant_apply(input[u] * candidate[u], &q->update));
+    int32_t c = ecg_ssat16(kept + added);
     if (clip >= 0) c = ecg_clamp(c, -clip, clip);
     cell[u] = (int16_t)c;
     const int16_t squashed = ecg_tanh_scaled(p->points, c, p->cell_tanh_multiplier, p->cell_tanh_shift);

@@ -126,6 +126,7 @@ static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 /* ---- Pooling and depthwise helpers ---------------------------------------------------------- */
 #if defined(__ARM_FEATURE_DSP)
 #define ecg_ssat8(x) __ssat((x), 8)
+#define ecg_ssat16(x) __ssat((x), 16)
 #define ecg_shadd8(a, b) ((uint32_t)__shadd8((int8x4_t)(a), (int8x4_t)(b)))
 #define ecg_sadd16(a, b) ((uint32_t)__sadd16((int16x2_t)(a), (int16x2_t)(b)))
 #define ecg_sxtab16(acc, x) ((uint32_t)__sxtab16((int16x2_t)(acc), (int8x4_t)(x)))
@@ -133,6 +134,7 @@ static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 #define ecg_smlatb(a, b, acc) __smlatb((int32_t)(a), (int32_t)(b), (acc))
 #else
 static inline int32_t ecg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t ecg_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
 /* floor((a + b) / 2) per signed byte */
 static inline uint32_t ecg_shadd8(uint32_t a, uint32_t b) {
   uint32_t r = 0;
