@@ -132,9 +132,34 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     points=ConstArray("points", "int32_t", np.array(sigmoid_points(), np.int32)),
                     input_folded=ConstArray("input_folded", "int32_t", input_folded),
                     recurrent_folded=ConstArray("recurrent_folded", "int32_t", recurrent_folded),
+                    input_pairs=None, recurrent_pairs=None,
                     hidden=StateArray("hidden", "int8_t", hidden.size, initial_state(hidden)),
                     cell=StateArray("cell", "int16_t", cell.size, initial_state(cell))),
         inputs=[x.index], output=y.index, macs=batches * steps * 4 * units * (input_size + units))
+
+
+def smlad_pairs(weights: np.ndarray) -> np.ndarray:
+    """Rows of int8 weights (a multiple of four rows) as the DSP twin's dot product streams them: per block
+    of four rows and per word of four inputs (the last word padded with zero weights), each row's weights
+    as the int16 pairs (w0, w2), (w1, w3) that SMLAD takes against SXTB16 and SXTB16 ROR 8 of the inputs."""
+    rows, depth = weights.shape
+    words = -(-depth // 4)
+    padded = np.zeros((rows, 4 * words), np.int16)
+    padded[:, :depth] = weights
+    by_word = padded.reshape(rows // 4, 4, words, 4)[..., [0, 2, 1, 3]]   # block, row in block, word, pair order
+    return np.ascontiguousarray(by_word.transpose(0, 2, 1, 3)).reshape(-1)
+
+
+def for_target(kernel: Kernel, target: Target) -> Kernel:
+    """The DSP twin reads the gate weights pre-extended to int16 pairs (twice the int8 weights' flash, beside
+    them): one LDRD and two SMLAD per row and four inputs, where the int8 rows take two more SXTB16."""
+    if target.dsp_kernels:
+        p = kernel.params
+        for name, pairs_name, depth in (("input_weights", "input_pairs", p["input_size"]),
+                                        ("recurrent_weights", "recurrent_pairs", p["units"])):
+            rows = p[name].values.reshape(4 * p["units"], depth)
+            p[pairs_name] = ConstArray(pairs_name, "int16_t", smlad_pairs(rows))
+    return kernel
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:

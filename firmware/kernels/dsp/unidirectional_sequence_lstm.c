@@ -13,6 +13,73 @@ static inline int16_t rescaled(int32_t acc, const ecg_requant_t *q) {
   return ecg_saturate16(ecg_requant_apply(acc, q));
 }
 
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+/* acc[0..3] += four rows of pairs (ops/unidirectional_sequence_lstm.py smlad_pairs) dotted with x, over
+ * `words` whole words (at least one): per word one load and two SXTB16 of x, then per row one LDRD and two
+ * SMLAD. Returns the pairs after the last word. */
+static inline const int16_t *four_pair_rows(const int16_t *w, const int8_t *x, int32_t words, int32_t acc[4]) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *const end = x + 4 * words;
+  uint32_t xe, xo, t, u;
+  __asm__ volatile("1:\n\t"
+                   "ldr    %[xo], [%[x]], #4\n\t"
+                   "sxtb16 %[xe], %[xo]\n\t"
+                   "sxtb16 %[xo], %[xo], ror #8\n\t"
+                   "ldrd   %[t], %[u], [%[w]], #8\n\t"
+                   "smlad  %[a0], %[t], %[xe], %[a0]\n\t"
+                   "smlad  %[a0], %[u], %[xo], %[a0]\n\t"
+                   "ldrd   %[t], %[u], [%[w]], #8\n\t"
+                   "smlad  %[a1], %[t], %[xe], %[a1]\n\t"
+                   "smlad  %[a1], %[u], %[xo], %[a1]\n\t"
+                   "ldrd   %[t], %[u], [%[w]], #8\n\t"
+                   "smlad  %[a2], %[t], %[xe], %[a2]\n\t"
+                   "smlad  %[a2], %[u], %[xo], %[a2]\n\t"
+                   "ldrd   %[t], %[u], [%[w]], #8\n\t"
+                   "smlad  %[a3], %[t], %[xe], %[a3]\n\t"
+                   "smlad  %[a3], %[u], %[xo], %[a3]\n\t"
+                   "cmp    %[x], %[end]\n\t"
+                   "bne    1b\n\t"
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),
+                     [xe] "=&r"(xe), [xo] "=&r"(xo), [t] "=&r"(t), [u] "=&r"(u)
+                   : [end] "r"(end)
+                   : "cc", "memory");
+  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+  return w;
+}
+#else
+static inline uint32_t pair_word(const int16_t *w) {
+  uint32_t v;
+  ecg_copy4(&v, w);
+  return v;
+}
+
+/* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
+static inline const int16_t *four_pair_rows(const int16_t *w, const int8_t *x, int32_t words, int32_t acc[4]) {
+  for (int32_t i = 0; i < words; ++i, x += 4) {
+    const uint32_t x4 = ecg_read_s8x4(x), x_even = ecg_sxtb16(x4), x_odd = ecg_sxtb16_ror8(x4);
+    for (int32_t j = 0; j < 4; ++j, w += 4) {
+      acc[j] = ecg_smlad(pair_word(w + 2), x_odd, ecg_smlad(pair_word(w), x_even, acc[j]));
+    }
+  }
+  return w;
+}
+#endif
+
+/* acc[r] = start[r] + row r of the pairs dotted with x (depth values), for `rows` rows (a multiple of four).
+ * A last partial word of x is read through a zero-padded copy, as its weights are padded with zeros. */
+static void pair_rows(const int16_t *w, int32_t depth, int32_t rows, const int8_t *x, const int32_t *start,
+                      int32_t *acc) {
+  const int32_t words = depth / 4, rest = depth % 4;
+  int8_t last[4] = {0, 0, 0, 0};
+  for (int32_t i = 0; i < rest; ++i) last[i] = x[4 * words + i];
+  for (int32_t r = 0; r < rows; r += 4) {
+    int32_t block[4] = {start[r], start[r + 1], start[r + 2], start[r + 3]};
+    if (words > 0) w = four_pair_rows(w, x, words, block);
+    if (rest > 0) w = four_pair_rows(w, last, 1, block);
+    acc[r] = block[0]; acc[r + 1] = block[1]; acc[r + 2] = block[2]; acc[r + 3] = block[3];
+  }
+}
+
 typedef struct {
   ecg_requant_t to_input[4], to_hidden[4];
   ecg_requant_t forget, update, output;
@@ -89,9 +156,9 @@ void ecg_unidirectional_sequence_lstm(const ecg_lstm_params_t *p, const int8_t *
     int16_t *cell = p->cell + b * units;
     for (int32_t t = 0; t < p->steps; ++t) {
       const int32_t row = p->time_major ? t * p->batches + b : b * p->steps + t;
-      ecg_dot_rows(p->input_weights, p->input_size, gate_rows, input + row * p->input_size, p->input_folded,
-                   from_input);
-      ecg_dot_rows(p->recurrent_weights, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
+      pair_rows(p->input_pairs, p->input_size, gate_rows, input + row * p->input_size, p->input_folded,
+                from_input);
+      pair_rows(p->recurrent_pairs, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
       for (int32_t g = 0; g < 4; ++g) {
         squash_rows(p, from_input + g * units, from_hidden + g * units, &q.to_input[g], &q.to_hidden[g],
                     g == 2 && p->cell_gate_tanh, gates + g * units);
