@@ -13,6 +13,7 @@ import numpy as np
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from ..passes.quant import quantize_multiplier, require_int8_activation
 from . import ConstArray, Kernel, StateArray, Target, folded_bias
+from ._pairs import smlad_pairs
 from ._sigmoid_points import sigmoid_points
 from .svdf import initial_state
 
@@ -136,18 +137,6 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     hidden=StateArray("hidden", "int8_t", hidden.size, initial_state(hidden)),
                     cell=StateArray("cell", "int16_t", cell.size, initial_state(cell))),
         inputs=[x.index], output=y.index, macs=batches * steps * 4 * units * (input_size + units))
-
-
-def smlad_pairs(weights: np.ndarray) -> np.ndarray:
-    """Rows of int8 weights (a multiple of four rows) as the DSP twin's dot product streams them: per block
-    of four rows and per word of four inputs (the last word padded with zero weights), each row's weights
-    as the int16 pairs (w0, w2), (w1, w3) that SMLAD takes against SXTB16 and SXTB16 ROR 8 of the inputs."""
-    rows, depth = weights.shape
-    words = -(-depth // 4)
-    padded = np.zeros((rows, 4 * words), np.int16)
-    padded[:, :depth] = weights
-    by_word = padded.reshape(rows // 4, 4, words, 4)[..., [0, 2, 1, 3]]   # block, row in block, word, pair order
-    return np.ascontiguousarray(by_word.transpose(0, 2, 1, 3)).reshape(-1)
 
 
 def for_target(kernel: Kernel, target: Target) -> Kernel:
