@@ -19,12 +19,6 @@ typedef struct {
   ecg_requant_t forget, update, output;
 } prepared_t;
 
-/* ecg_requant_apply for a rescale known to shift right (every gate layer whose scale is below 1/2) */
-static inline int32_t apply_right(int32_t x, const ecg_requant_t *q) {
-  const int64_t sum = (int64_t)x * q->multiplier + q->nudge - (x < 0 ? ((int64_t)1 << 31) : 0);
-  return (int32_t)(sum >> 32) >> (q->right - 1);
-}
-
 /* one gate's `units` values, squashed by sigmoid (or tanh, for the cell gate); the common case (both layers
  * shift right) runs a loop without the rescale's branch on the shift */
 static void squash_rows(const ecg_lstm_params_t *p, const int32_t *from_input, const int32_t *from_hidden,
@@ -35,14 +29,14 @@ static void squash_rows(const ecg_lstm_params_t *p, const int32_t *from_input, c
   if (to_input->right > 0 && to_hidden->right > 0) {
     if (squash_tanh) {
       for (int32_t u = 0; u < units; ++u) {
-        const int32_t sum = ecg_ssat16(ecg_ssat16(apply_right(from_input[u], to_input)) +
-                                       ecg_ssat16(apply_right(from_hidden[u], to_hidden)));
+        const int32_t sum = ecg_ssat16(ecg_ssat16(ecg_requant_apply_right(from_input[u], to_input)) +
+                                       ecg_ssat16(ecg_requant_apply_right(from_hidden[u], to_hidden)));
         gate[u] = ecg_tanh_scaled(points, sum, 3, 0);
       }
     } else {
       for (int32_t u = 0; u < units; ++u) {
-        const int32_t sum = ecg_ssat16(ecg_ssat16(apply_right(from_input[u], to_input)) +
-                                       ecg_ssat16(apply_right(from_hidden[u], to_hidden)));
+        const int32_t sum = ecg_ssat16(ecg_ssat16(ecg_requant_apply_right(from_input[u], to_input)) +
+                                       ecg_ssat16(ecg_requant_apply_right(from_hidden[u], to_hidden)));
         gate[u] = ecg_sigmoid_q3_12(points, sum);
       }
     }

@@ -76,6 +76,13 @@ static inline int32_t ecg_requant_apply(int32_t x, const ecg_requant_t *q) {
   return (int32_t)((product + ((int64_t)1 << 30)) >> 31);
 }
 
+/* ecg_requant_apply for constants known to shift right (q->right >= 1, a scale below 1/2: most layers),
+ * without the branch on the shift */
+static inline int32_t ecg_requant_apply_right(int32_t x, const ecg_requant_t *q) {
+  const int64_t sum = (int64_t)x * q->multiplier + q->nudge - (x < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)(sum >> 32) >> (q->right - 1);
+}
+
 static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
   const ecg_requant_t q = ecg_requant_prepare(multiplier, shift);
   return ecg_requant_apply(x, &q);

@@ -43,6 +43,7 @@ typedef struct {
   void *state;                                 /* [batches][filters][memory], persistent */
   const int32_t *feature_folded;               /* [filters] minus input zero point x row sum (DSP twin) */
   const int32_t *time_folded;                  /* [filters] minus state zero point x row sum (DSP twin) */
+  const int16_t *feature_pairs;                /* DSP twin: weights_feature as int16 pairs (ops/_pairs.py), or NULL */
   void *scratch;                               /* DSP twin: filters x int32 */
   int32_t scratch_bytes;
 } ecg_svdf_params_t;
