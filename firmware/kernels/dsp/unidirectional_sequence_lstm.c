@@ -19,26 +19,46 @@ typedef struct {
   ecg_requant_t forget, update, output;
 } prepared_t;
 
-/* one gate's `units` values, squashed by sigmoid (or tanh, for the cell gate); the common case (both layers
- * shift right) runs a loop without the rescale's branch on the shift */
+/* A gate layer's accumulator in Q3.12, saturated; `left` a constant at each call: whether the layer's
+ * rescale shifts left (scale of 1/2 or more) rather than right, so the loops carry no branch on it. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t gate_layer(int32_t acc, const ecg_requant_t *q, const int left) {
+  return ecg_ssat16(left ? ecg_requant_apply_left(acc, q) : ecg_requant_apply_right(acc, q));
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void squash_loop(const int32_t *points, int32_t units, const int32_t *from_input,
+                               const int32_t *from_hidden, const ecg_requant_t *to_input,
+                               const ecg_requant_t *to_hidden, const int input_left, const int squash_tanh,
+                               int16_t *gate) {
+  for (int32_t u = 0; u < units; ++u) {
+    const int32_t sum = ecg_ssat16(gate_layer(from_input[u], to_input, input_left) +
+                                   gate_layer(from_hidden[u], to_hidden, 0));
+    gate[u] = squash_tanh ? ecg_tanh_scaled(points, sum, 3, 0) : ecg_sigmoid_q3_12(points, sum);
+  }
+}
+
+/* one gate's `units` values, squashed by sigmoid (or tanh, for the cell gate); where the hidden layer's
+ * rescale shifts right (the usual case) the loops carry no branch on the shifts */
 static void squash_rows(const ecg_lstm_params_t *p, const int32_t *from_input, const int32_t *from_hidden,
                         const ecg_requant_t *to_input, const ecg_requant_t *to_hidden, int squash_tanh,
                         int16_t *gate) {
   const int32_t units = p->units;
   const int32_t *points = p->points;
-  if (to_input->right > 0 && to_hidden->right > 0) {
-    if (squash_tanh) {
-      for (int32_t u = 0; u < units; ++u) {
-        const int32_t sum = ecg_ssat16(ecg_ssat16(ecg_requant_apply_right(from_input[u], to_input)) +
-                                       ecg_ssat16(ecg_requant_apply_right(from_hidden[u], to_hidden)));
-        gate[u] = ecg_tanh_scaled(points, sum, 3, 0);
-      }
+  if (to_hidden->right > 0) {
+    const int input_left = to_input->right == 0;
+    if (input_left && squash_tanh) {
+      squash_loop(points, units, from_input, from_hidden, to_input, to_hidden, 1, 1, gate);
+    } else if (input_left) {
+      squash_loop(points, units, from_input, from_hidden, to_input, to_hidden, 1, 0, gate);
+    } else if (squash_tanh) {
+      squash_loop(points, units, from_input, from_hidden, to_input, to_hidden, 0, 1, gate);
     } else {
-      for (int32_t u = 0; u < units; ++u) {
-        const int32_t sum = ecg_ssat16(ecg_ssat16(ecg_requant_apply_right(from_input[u], to_input)) +
-                                       ecg_ssat16(ecg_requant_apply_right(from_hidden[u], to_hidden)));
-        gate[u] = ecg_sigmoid_q3_12(points, sum);
-      }
+      squash_loop(points, units, from_input, from_hidden, to_input, to_hidden, 0, 0, gate);
     }
     return;
   }
@@ -53,6 +73,20 @@ static void update_state(const ecg_lstm_params_t *p, const prepared_t *q, const 
                          int16_t *cell, int8_t *out) {
   const int32_t units = p->units, clip = p->cell_clip, zero_point = p->hidden_zero_point;
   const int16_t *forget = gates, *input = gates + units, *candidate = gates + 2 * units, *output = gates + 3 * units;
+  if (q->forget.right > 0 && q->update.right > 0 && q->output.right > 0) {   /* products below 1/2: usual */
+    for (int32_t u = 0; u < units; ++u) {
+      const int32_t kept = ecg_ssat16(ecg_requant_apply_right(forget[u] * cell[u], &q->forget));
+      const int32_t added = ecg_ssat16(ecg_requant_apply_right(input[u] * candidate[u], &q->update));
+      int32_t c = ecg_ssat16(kept + added);
+      if (clip >= 0) c = ecg_clamp(c, -clip, clip);
+      cell[u] = (int16_t)c;
+      const int16_t squashed = ecg_tanh_scaled(p->points, c, p->cell_tanh_multiplier, p->cell_tanh_shift);
+      const int8_t h = (int8_t)ecg_ssat8(ecg_requant_apply_right(squashed * output[u], &q->output) + zero_point);
+      hidden[u] = h;
+      out[u] = h;
+    }
+    return;
+  }
   for (int32_t u = 0; u < units; ++u) {
     const int32_t kept = ecg_ssat16(ecg_requant_apply(forget[u] * cell[u], &q->forget));
     const int32_t added = ecg_ssat16(ecg_requant_apply(input[u] * candidate[u], &q->update));

@@ -83,6 +83,12 @@ static inline int32_t ecg_requant_apply_right(int32_t x, const ecg_requant_t *q)
   return (int32_t)(sum >> 32) >> (q->right - 1);
 }
 
+/* ecg_requant_apply for constants without right shift (q->right == 0, a scale of 1/2 or more) */
+static inline int32_t ecg_requant_apply_left(int32_t x, const ecg_requant_t *q) {
+  const int64_t product = (int64_t)(int32_t)((uint32_t)x << q->left) * q->multiplier;
+  return (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+}
+
 static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
   const ecg_requant_t q = ecg_requant_prepare(multiplier, shift);
   return ecg_requant_apply(x, &q);
