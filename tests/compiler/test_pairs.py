@@ -54,3 +54,24 @@ def test_pairs_are_added_only_where_the_dsp_twins_may_run(tmp_path):
     assert on_m3["input_pairs"] is None and on_m3["recurrent_pairs"] is None
     assert on_m4["input_pairs"].values.size == on_m4["input_weights"].values.size   # 28 inputs: whole words
     assert on_m4["recurrent_pairs"].values.size == on_m4["recurrent_weights"].values.size
+
+
+@pytest.mark.parametrize("name", ["trained_lstm_int8", "keyword_scrambled_8bit"])
+def test_dsp_twins_without_pairs_take_the_int8_rows(name, tmp_path, monkeypatch):
+    """Params without pairs (NULL): the DSP twins fall back to the int8 rows and still equal TFLM."""
+    from ecgcc.ops import svdf, unidirectional_sequence_lstm
+    from ecgcc.reference import Reference
+    from test_op_lstm import example, random_inputs
+    from test_op_svdf import differing_layers, keyword_model, speech_like_inputs, traced_run, with_small_biases
+    for module in (svdf, unidirectional_sequence_lstm):
+        monkeypatch.setattr(module, "for_target", lambda kernel, target: kernel)
+    if name == "keyword_scrambled_8bit":
+        tflite, records = with_small_biases(keyword_model()), speech_like_inputs(4, seed=7)
+    else:
+        tflite = example(name)
+        records = random_inputs(tflite, 4, seed=7)
+    result, traced = traced_run(tflite, tmp_path, records, "dsp")
+    pairs = [v for k in result.kernels for f, v in k.params.items() if f.endswith("pairs")]
+    assert pairs and all(v is None for v in pairs)
+    assert all(k.params["scratch"] is not None for k in result.kernels if "pairs" in " ".join(k.params))
+    assert differing_layers(tflite, result, records, traced, Reference(tflite, keep_all_tensors=True)) == []

@@ -113,14 +113,20 @@ void ecg_unidirectional_sequence_lstm(const ecg_lstm_params_t *p, const int8_t *
   q.forget = ecg_requant_prepare(p->forget_multiplier, p->forget_shift);
   q.update = ecg_requant_prepare(p->update_multiplier, p->update_shift);
   q.output = ecg_requant_prepare(p->output_multiplier, p->output_shift);
+  const int paired = p->input_pairs != NULL && p->recurrent_pairs != NULL;
   for (int32_t b = 0; b < p->batches; ++b) {
     int8_t *hidden = p->hidden + b * units;
     int16_t *cell = p->cell + b * units;
     for (int32_t t = 0; t < p->steps; ++t) {
       const int32_t row = p->time_major ? t * p->batches + b : b * p->steps + t;
-      pair_dot_rows(p->input_pairs, p->input_size, gate_rows, input + row * p->input_size, p->input_folded,
-                    from_input);
-      pair_dot_rows(p->recurrent_pairs, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
+      const int8_t *x = input + row * p->input_size;
+      if (paired) {
+        pair_dot_rows(p->input_pairs, p->input_size, gate_rows, x, p->input_folded, from_input);
+        pair_dot_rows(p->recurrent_pairs, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
+      } else {   /* a model compiled for a board without the DSP extension: the int8 rows */
+        ecg_dot_rows(p->input_weights, p->input_size, gate_rows, x, p->input_folded, from_input);
+        ecg_dot_rows(p->recurrent_weights, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
+      }
       for (int32_t g = 0; g < 4; ++g) {
         squash_rows(p, from_input + g * units, from_hidden + g * units, &q.to_input[g], &q.to_hidden[g],
                     g == 2 && p->cell_gate_tanh, gates + g * units);
