@@ -1,7 +1,9 @@
 /* SVDF with the Arm DSP extension, bit-identical to reference/svdf.c, for an int8 state (an int16 state takes
- * the portable kernel). The feature layer is the fully connected kernel's four-row dot products into int32
- * accumulators (the input zero point folded into a per-filter constant by the compiler); each filter's time
- * sum is one dot product of its weights with its memory, the state zero point folded the same way. */
+ * the portable kernel). The feature layer is four-row dot products into int32 accumulators, from the int16
+ * pairs the compiler lays out (ecg_pair_rows.h) or else the fully connected kernel's int8 rows (the input zero
+ * point folded into a per-filter constant by the compiler); each filter's time sum is one dot product of its
+ * weights with its memory, the state zero point folded the same way. Where the memory is a whole number of
+ * words, each filter's shift by one step happens in the pass that takes its time sum. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS

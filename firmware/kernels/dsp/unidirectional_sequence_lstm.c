@@ -1,9 +1,11 @@
 /* UNIDIRECTIONAL_SEQUENCE_LSTM with the Arm DSP extension, bit-identical to reference/unidirectional_sequence_lstm.c.
  * The gates' weights are stored gate after gate, so each step is two runs of rows: all 4 x units input rows on
- * the step's input and all recurrent rows on the hidden state, four rows at a time by the fully connected
- * kernel's dot products (the zero points folded into the biases by the compiler). Every requantization of the
- * call (each gate's two layers, the three products of the state update) is prepared once per call: the
- * per-step work is then the dot products, one 64-bit multiply-add per rescale and the table interpolations. */
+ * the step's input and all recurrent rows on the hidden state, four rows at a time, from the int16 pairs the
+ * compiler lays out for this kernel (ecg_pair_rows.h; the int8 rows where the params carry none), the zero
+ * points folded into the biases by the compiler. Every requantization of the call (each gate's two layers, the
+ * three products of the state update) is prepared once per call and applied in loops specialised for the
+ * direction of its shift: the per-step work is the dot products, one 64-bit multiply-add per rescale and the
+ * table interpolations. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
@@ -123,7 +125,7 @@ void ecg_unidirectional_sequence_lstm(const ecg_lstm_params_t *p, const int8_t *
       if (paired) {
         pair_dot_rows(p->input_pairs, p->input_size, gate_rows, x, p->input_folded, from_input);
         pair_dot_rows(p->recurrent_pairs, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
-      } else {   /* a model compiled for a board without the DSP extension: the int8 rows */
+      } else {   /* params without the pairs: the int8 rows */
         ecg_dot_rows(p->input_weights, p->input_size, gate_rows, x, p->input_folded, from_input);
         ecg_dot_rows(p->recurrent_weights, units, gate_rows, hidden, p->recurrent_folded, from_hidden);
       }
