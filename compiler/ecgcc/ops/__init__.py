@@ -133,6 +133,12 @@ class Target:
         return cls(dsp_kernels=True if board is None else bool(board.info.get("dsp_extension", True)))
 
 
+def for_target(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
+    """Let the operator's module add what only one kind of target reads (a weight layout for the DSP
+    twin); modules without such data return the kernel unchanged."""
+    return module.for_target(kernel, target) if hasattr(module, "for_target") else kernel
+
+
 def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
     """Ask the operator's module for its kernel's scratch on this target and add the params fields that
     carry it (settle_scratch fills them in once the memory plan has chosen and placed the buffer)."""

@@ -7,6 +7,7 @@ import numpy as np
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from ..passes.quant import quantize_multiplier, require_int8_activation
 from . import ConstArray, Kernel, StateArray, Target, folded_bias
+from ._pairs import smlad_pairs
 
 KINDS = ("SVDF",)
 STATE_TYPES = {"int8": "int8_t", "int16": "int16_t"}
@@ -73,8 +74,19 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     feature_folded=ConstArray("feature_folded", "int32_t",
                                               folded_bias(features.data, None, -x.zero_point, False)),
                     time_folded=ConstArray("time_folded", "int32_t",
-                                           folded_bias(time.data, None, -state.zero_point, False))),
+                                           folded_bias(time.data, None, -state.zero_point, False)),
+                    feature_pairs=None),
         inputs=[x.index], output=y.index, macs=batches * filters * (input_size + memory))
+
+
+def for_target(kernel: Kernel, target: Target) -> Kernel:
+    """The DSP twin's feature layer reads its weights as int16 SMLAD pairs (beside the int8 rows, twice their
+    flash), where it runs at all: an int8 state and a whole number of four-row blocks."""
+    p = kernel.params
+    if target.dsp_kernels and p["state_bytes"] == 1 and p["filters"] % 4 == 0:
+        rows = p["weights_feature"].values.reshape(p["filters"], p["input_size"])
+        p["feature_pairs"] = ConstArray("feature_pairs", "int16_t", smlad_pairs(rows))
+    return kernel
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:

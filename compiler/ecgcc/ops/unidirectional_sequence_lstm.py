@@ -13,6 +13,7 @@ import numpy as np
 from ..ir import Graph, Operator, Tensor, UnsupportedModelError
 from ..passes.quant import quantize_multiplier, require_int8_activation
 from . import ConstArray, Kernel, StateArray, Target, folded_bias
+from ._pairs import smlad_pairs
 from ._sigmoid_points import sigmoid_points
 from .svdf import initial_state
 
@@ -132,9 +133,22 @@ def lower(graph: Graph, op: Operator) -> Kernel:
                     points=ConstArray("points", "int32_t", np.array(sigmoid_points(), np.int32)),
                     input_folded=ConstArray("input_folded", "int32_t", input_folded),
                     recurrent_folded=ConstArray("recurrent_folded", "int32_t", recurrent_folded),
+                    input_pairs=None, recurrent_pairs=None,
                     hidden=StateArray("hidden", "int8_t", hidden.size, initial_state(hidden)),
                     cell=StateArray("cell", "int16_t", cell.size, initial_state(cell))),
         inputs=[x.index], output=y.index, macs=batches * steps * 4 * units * (input_size + units))
+
+
+def for_target(kernel: Kernel, target: Target) -> Kernel:
+    """The DSP twin reads the gate weights pre-extended to int16 pairs (twice the int8 weights' flash, beside
+    them): one LDRD and two SMLAD per row and four inputs, where the int8 rows take two more SXTB16."""
+    if target.dsp_kernels:
+        p = kernel.params
+        for name, pairs_name, depth in (("input_weights", "input_pairs", p["input_size"]),
+                                        ("recurrent_weights", "recurrent_pairs", p["units"])):
+            rows = p[name].values.reshape(4 * p["units"], depth)
+            p[pairs_name] = ConstArray(pairs_name, "int16_t", smlad_pairs(rows))
+    return kernel
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:

@@ -76,6 +76,19 @@ static inline int32_t ecg_requant_apply(int32_t x, const ecg_requant_t *q) {
   return (int32_t)((product + ((int64_t)1 << 30)) >> 31);
 }
 
+/* ecg_requant_apply for constants known to shift right (q->right >= 1, a scale below 1/2: most layers),
+ * without the branch on the shift */
+static inline int32_t ecg_requant_apply_right(int32_t x, const ecg_requant_t *q) {
+  const int64_t sum = (int64_t)x * q->multiplier + q->nudge - (x < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)(sum >> 32) >> (q->right - 1);
+}
+
+/* ecg_requant_apply for constants without right shift (q->right == 0, a scale of 1/2 or more) */
+static inline int32_t ecg_requant_apply_left(int32_t x, const ecg_requant_t *q) {
+  const int64_t product = (int64_t)(int32_t)((uint32_t)x << q->left) * q->multiplier;
+  return (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+}
+
 static inline int32_t ecg_requantize_positive(int32_t x, int32_t multiplier, int32_t shift) {
   const ecg_requant_t q = ecg_requant_prepare(multiplier, shift);
   return ecg_requant_apply(x, &q);
@@ -126,6 +139,7 @@ static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 /* ---- Pooling and depthwise helpers ---------------------------------------------------------- */
 #if defined(__ARM_FEATURE_DSP)
 #define ecg_ssat8(x) __ssat((x), 8)
+#define ecg_ssat16(x) __ssat((x), 16)
 #define ecg_shadd8(a, b) ((uint32_t)__shadd8((int8x4_t)(a), (int8x4_t)(b)))
 #define ecg_sadd16(a, b) ((uint32_t)__sadd16((int16x2_t)(a), (int16x2_t)(b)))
 #define ecg_sxtab16(acc, x) ((uint32_t)__sxtab16((int16x2_t)(acc), (int8x4_t)(x)))
@@ -133,6 +147,7 @@ static inline void ecg_write_s8x4(int8_t *p, uint32_t v) { ecg_copy4(p, &v); }
 #define ecg_smlatb(a, b, acc) __smlatb((int32_t)(a), (int32_t)(b), (acc))
 #else
 static inline int32_t ecg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t ecg_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
 /* floor((a + b) / 2) per signed byte */
 static inline uint32_t ecg_shadd8(uint32_t a, uint32_t b) {
   uint32_t r = 0;

@@ -43,6 +43,7 @@ typedef struct {
   void *state;                                 /* [batches][filters][memory], persistent */
   const int32_t *feature_folded;               /* [filters] minus input zero point x row sum (DSP twin) */
   const int32_t *time_folded;                  /* [filters] minus state zero point x row sum (DSP twin) */
+  const int16_t *feature_pairs;                /* DSP twin: weights_feature as int16 pairs (ops/_pairs.py), or NULL */
   void *scratch;                               /* DSP twin: filters x int32 */
   int32_t scratch_bytes;
 } ecg_svdf_params_t;
@@ -76,6 +77,9 @@ typedef struct {
   const int32_t *points;                      /* [256] TFLM's sigmoid interpolation points, 2^-16 units */
   const int32_t *input_folded;                /* [4][units] bias + input offset x row sum (DSP twin) */
   const int32_t *recurrent_folded;            /* [4][units] hidden offset x row sum (DSP twin) */
+  const int16_t *input_pairs;                 /* DSP twin: the input weights as int16 pairs per block of four
+                                                 rows and word of inputs (ops/unidirectional_sequence_lstm.py) */
+  const int16_t *recurrent_pairs;             /* the recurrent weights, laid out the same way */
   int8_t *hidden;                             /* [batches][units], persistent */
   int16_t *cell;                              /* [batches][units], persistent */
   void *scratch;                              /* the gates of one step: 4 x units int16 (and on the DSP
