@@ -156,6 +156,12 @@ CASES = {
     # the first reference episode needs the test list's first episode, which lies before it
     "test episodes before and in the reference": (vf((B + 500, B + 600)), vf((B, B + 100), (B + 550, B + 560)),
                                                   LENGTH, {VF: (1, 0, 100, 10, 1, 1, 110, 10)}),
+    # episodes from sample 0: one ending at 0 reads as the end of the list (epicmp's "no episode" is an
+    # end of 0), one ending at 1 is an ordinary learning-period episode
+    "episode from 0 to 0 ends the list": (vf((0, 0), (B, B + 100)), vf((B, B + 100)), LENGTH,
+                                          {VF: (0, 0, 0, 0, 0, 1, 100, 0)}),
+    "episode from 0 to 1, another in the learning period": (vf((0, 1), (5, 10), (B, B + 100)), vf((B, B + 100)),
+                                                            LENGTH, {VF: (1, 0, 100, 100, 1, 0, 100, 100)}),
 }
 
 
@@ -307,3 +313,13 @@ def test_beat_counts_as_dict_names_each_nonzero_cell():
     counts.pairs["S", "S"] = 0
     assert counts.as_dict() == {"Nn": 2, "Vo": 1}
     assert list(counts.as_dict()) == ["Nn", "Vo"]
+
+
+def test_a_record_one_sample_long_as_epicmp_scores_it(wfdb_bin, tmp_path):
+    """With no learning period (-f s0) a record of one sample scores the episode from sample 0, cut to
+    one sample, and none of the later ones (each starts at or after the end)."""
+    reference, test = vf((0, 1), (1, 3)), vf((0, 2))
+    theirs = epicmp(wfdb_bin, tmp_path, "one", FS, 1, reference, test, start="s0")
+    assert ours(reference, test, FS, 1, start_s=0.0) == theirs
+    assert theirs[VF] == (1, 0, 1, 1, 1, 0, 1, 1)
+    assert reference_episodes(reference, VF, FS, 1, start_s=0.0) == [(0, 0, 1)]

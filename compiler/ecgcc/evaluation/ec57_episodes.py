@@ -33,14 +33,15 @@ def _is_end(ann, kind: str) -> bool:
 
 
 class _EpisodeReader:
-    """Episodes of one kind read in order from one annotation list (epicmp's find_episode)."""
+    """Episodes of one kind read in order from one annotation list (epicmp's find_episode), starting on
+    the first one."""
 
     def __init__(self, annotations, kind: str, end_time: int):
         self.items = list(annotations)
         self.kind = kind
         self.end_time = end_time
         self.index = 0
-        self.start = self.end = 0
+        self.advance()
 
     def advance(self) -> None:
         self.start = self.end = 0  # 0, 0: no more episodes
@@ -115,7 +116,6 @@ def _scored_episodes(annotations, kind: str, start: int, end_time: int, min_leng
     the first one that ends in the test period (its start moved up to the period's start), while
     episodes begin before the record's end (each cut there), leaving out those shorter than min_length."""
     reader = _EpisodeReader(annotations, kind, end_time)
-    reader.advance()
     while 0 < reader.end < start:
         reader.advance()
     if reader.end == 0:
@@ -134,7 +134,6 @@ def _scored_episodes(annotations, kind: str, start: int, end_time: int, min_leng
 def _one_side(primary, other, kind: str, start: int, end_time: int, min_length: int) -> EpisodeSide:
     side = EpisodeSide()
     against = _EpisodeReader(other, kind, end_time)
-    against.advance()
     for _, episode_start, episode_end in _scored_episodes(primary, kind, start, end_time, min_length):
         side.duration += episode_end - episode_start
         overlap = _overlap(against, episode_start, episode_end)
