@@ -58,10 +58,11 @@ def epicmp(bin_dir, work, name, fs, length, reference, test, *, start=None, min_
     return figures
 
 
-def ours(reference, test, fs, length, *, start_s=300.0, min_length_s=0.0) -> dict:
+def ours(reference, test, fs, length, **options) -> dict:
+    """The project's figures; options (start_s, min_length_s) left out take the scorer's defaults."""
     figures = {}
     for kind in (AF, VF):
-        counts = compare_episodes(reference, test, kind, fs, length, start_s=start_s, min_length_s=min_length_s)
+        counts = compare_episodes(reference, test, kind, fs, length, **options)
         ref, tst = counts.reference, counts.test
         figures[kind] = (ref.matched, ref.unmatched, ref.duration, ref.overlap,
                          tst.matched, tst.unmatched, tst.duration, tst.overlap)
@@ -225,17 +226,19 @@ def _check_reference_episodes(reference, fs, length, start, theirs):
     """reference_episodes lists the episodes epicmp scores on the reference side: as many, as long in
     all, each inside the scored period, its onset at or before its scored start (before only when it
     began in the learning period, and then scored from its end), in order."""
-    found = reference_episodes(reference, VF, fs, length, start_s=start / fs)
-    tp, fn, duration = theirs[VF][:3]
-    assert len(found) == tp + fn
-    assert sum(end - scored for _, scored, end in found) == duration
-    previous_end = -1
-    for onset, scored, end in found:
-        assert start <= scored <= end <= length and scored < length
-        assert onset == scored or (onset < start == scored)
-        assert previous_end <= onset
-        previous_end = end
-    return found
+    found = {}
+    for kind in (AF, VF):
+        found[kind] = reference_episodes(reference, kind, fs, length, start_s=start / fs)
+        tp, fn, duration = theirs[kind][:3]
+        assert len(found[kind]) == tp + fn
+        assert sum(end - scored for _, scored, end in found[kind]) == duration
+        previous_end = -1
+        for onset, scored, end in found[kind]:
+            assert start <= scored <= end <= length and scored < length
+            assert onset == scored or (onset < start == scored)
+            assert previous_end <= onset
+            previous_end = end
+    return found[VF]
 
 
 def _random_episode_list(rng, low, high, count, open_end):
@@ -286,6 +289,7 @@ def test_random_episode_lists_score_as_epicmp_does(fs, start, wfdb_bin, tmp_path
             listed += len(_check_reference_episodes(reference, fs, length, first, theirs))
         else:  # epicmp scores no episode of a record of unknown length
             assert reference_episodes(reference, VF, fs, length, start_s=first / fs) == []
+            assert reference_episodes(reference, AF, fs, length, start_s=first / fs) == []
     assert differing == []
     assert scored > 50 and listed > 10  # the cases score episodes, not only empty reports
 
@@ -297,11 +301,28 @@ def test_reference_episodes_of_the_named_cases(wfdb_bin, tmp_path):
                 "learning-period episode then a scored one": [(B, B, B + 100)],
                 "open episode with beats after it": [(B, B, LENGTH)],
                 "episode starting at the end": [],
-                "reference episodes back to back": [(B, B, B + 500), (B + 500, B + 500, B + 1000)]}
+                "reference episodes back to back": [(B, B, B + 500), (B + 500, B + 500, B + 1000)],
+                "episode ending exactly at 5:00": [(START - 2000, START, START)]}  # scored, 0 samples long
     for name, episodes in expected.items():
         reference, test, length, _ = CASES[name]
         theirs = epicmp(wfdb_bin, tmp_path, "named", FS, length, reference, test)
         assert _check_reference_episodes(reference, FS, length, START, theirs) == episodes, name
+        assert reference_episodes(reference, VF, FS, length) == episodes, name  # 5 minutes by default
+
+
+def test_unknown_length_scores_no_episode_as_epicmp(wfdb_bin, tmp_path):
+    """A record without a length: epicmp's end time is then -1, so even an episode from sample 0 with no
+    learning period is not scored; the scorer and the reference episodes for the alarm delays agree."""
+    reference = both((0, 5), (10, 20))
+    theirs = epicmp(wfdb_bin, tmp_path, "unknown", FS, 0, reference, reference, start="s0")
+    assert ours(reference, reference, FS, 0, start_s=0.0) == theirs == {AF: T, VF: T}
+    assert reference_episodes(reference, VF, FS, 0, start_s=0.0) == []
+    assert reference_episodes(reference, VF, FS, 5, start_s=0.0) == [(0, 0, 5)]
+
+
+def test_an_unknown_episode_kind_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^episode kind must be AF or VF, not 'ST'$"):
+        compare_episodes([], [], "ST", FS, LENGTH)
 
 
 def test_beat_counts_as_dict_names_each_nonzero_cell():

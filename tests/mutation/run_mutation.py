@@ -67,6 +67,9 @@ EQUIVALENT = [re.compile(r"\.reshape\(-2\)"),
               re.compile(r"^\+    if other\.end == 1:$", re.M),
               # _scored_episodes: end_time is the record length or -1, never 0, so ">= 0" reads as "> 0"
               re.compile(r"^\+        if end_time >= 0:$", re.M),
+              # an unknown record length as end time -2 instead of epicmp's -1: any negative end time scores no
+              # episode (no start is before it) and leaves an open episode's end at its last annotation
+              re.compile(r"^\+.*length if length > 0 else -2\b", re.M),
               # compare_beats: the same for its end time (length or -1, never 0; 1 only for a one-sample record,
               # whose every beat lies after its end either way)
               re.compile(r"^\+    while \(\(end_time (>= 0|> 1) and", re.M)]
@@ -120,17 +123,22 @@ def main() -> int:
             owner, _, name = function.rpartition(".")
             key = f"{dotted}.xǁ{owner}ǁ{name}__mutmut_" if owner else f"{dotted}.x_{name}__mutmut_"
             mine = [(name, status) for name, status in outcomes if name.startswith(key)]
-            survivors = []
+            survivors, equivalent = [], 0
             for name, status in mine:
                 if status != "survived":
                     continue
                 diff = diff_of(name)
-                if not any(pattern.search(diff) for pattern in EQUIVALENT):
+                if any(pattern.search(diff) for pattern in EQUIVALENT):
+                    equivalent += 1
+                else:
                     survivors.append({"mutant": name, "diff": diff})
             killed = sum(1 for _, status in mine if status == "killed")
-            report[f"{module}:{function}"] = {"mutants": len(mine), "killed": killed, "surviving": survivors}
+            timeout = sum(1 for _, status in mine if status == "timeout")
+            report[f"{module}:{function}"] = {"mutants": len(mine), "killed": killed, "equivalent": equivalent,
+                                              "timeout": timeout, "surviving": survivors}
             surviving += len(survivors)
-            print(f"{module}:{function}: {len(mine)} mutants, {killed} killed, {len(survivors)} surviving")
+            print(f"{module}:{function}: {len(mine)} mutants, {killed} killed, {equivalent} equivalent, "
+                  f"{timeout} timeout, {len(survivors)} surviving")
             for survivor in survivors:
                 print("    " + survivor["diff"].replace("\n", "\n    "))
     (WORK / "report.json").write_text(json.dumps(report, indent=1) + "\n")
