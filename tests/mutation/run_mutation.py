@@ -29,12 +29,14 @@ TARGETS = {
     "ecgcc/harness/stream.py": ["twin_comparison", "pooled_twin_verdict", "qrs_agreement"],
     "ecgcc/evaluation/ec57_beats.py": ["_BeatReader.advance", "_BeatReader.in_vf", "_BeatReader.in_shutdown",
                                        "BeatCounts.add", "BeatCounts.total", "BeatCounts.qrs", "BeatCounts.veb",
-                                       "BeatCounts.sveb", "wfdb_samples", "compare_beats"],
-    "ecgcc/evaluation/ec57_episodes.py": ["_overlap", "_one_side"],
+                                       "BeatCounts.sveb", "BeatCounts.as_dict", "wfdb_samples", "compare_beats"],
+    "ecgcc/evaluation/ec57_episodes.py": ["_is_onset", "_is_end", "_EpisodeReader.__init__", "_EpisodeReader.advance",
+                                          "EpisodeCounts.as_dict", "_overlap", "_scored_episodes", "_one_side",
+                                          "compare_episodes", "reference_episodes"],
 }
 TESTS = ["tests/harness/test_roundtrip.py", "tests/harness/test_twin_comparison.py",
          "tests/evaluation/test_ec57_scorer.py", "tests/evaluation/test_ec57_counting.py",
-         "tests/evaluation/test_ec57_bxb_edges.py",
+         "tests/evaluation/test_ec57_bxb_edges.py", "tests/evaluation/test_ec57_epicmp_edges.py",
          # of test_roundtrip only its fast comparison tests; every test of the other files
          "-k", "not test_roundtrip or wrong_reply or differently or counted"]
 COPIED = ["tests", "templates", "firmware", "boards", "platformio.ini"]
@@ -63,14 +65,11 @@ EQUIVALENT = [re.compile(r"\.reshape\(-2\)"),
               re.compile(r"^\+        if other\.end > end:$", re.M),
               re.compile(r"^\+        if not \((1 < other\.start < end|0 < other\.start <= end)\):$", re.M),
               re.compile(r"^\+    if other\.end == 1:$", re.M),
-              # _one_side: end_time is the record length or -1, never 0, so ">= 0" reads as "> 0"; and 0 against
-              # 1 as "no episode" or "no end": an episode ending at sample 1 is skipped or dropped (negative
-              # length) either way, and "end_time == 1" is a record of one sample, inside every learning period
+              # _scored_episodes: end_time is the record length or -1, never 0, so ">= 0" reads as "> 0"
               re.compile(r"^\+        if end_time >= 0:$", re.M),
-              re.compile(r"^\+    while 1 < episodes\.end < start:", re.M),
-              re.compile(r"^\+    if episodes\.end == 1:$", re.M),
-              re.compile(r"^\+    while episodes\.end and \(end_time == 1 or", re.M),
-              re.compile(r"^\+        if end_time > 1:$", re.M),
+              # an unknown record length as end time -2 instead of epicmp's -1: any negative end time scores no
+              # episode (no start is before it) and leaves an open episode's end at its last annotation
+              re.compile(r"^\+.*length if length > 0 else -2\b", re.M),
               # compare_beats: the same for its end time (length or -1, never 0; 1 only for a one-sample record,
               # whose every beat lies after its end either way)
               re.compile(r"^\+    while \(\(end_time (>= 0|> 1) and", re.M)]
@@ -124,17 +123,22 @@ def main() -> int:
             owner, _, name = function.rpartition(".")
             key = f"{dotted}.xǁ{owner}ǁ{name}__mutmut_" if owner else f"{dotted}.x_{name}__mutmut_"
             mine = [(name, status) for name, status in outcomes if name.startswith(key)]
-            survivors = []
+            survivors, equivalent = [], 0
             for name, status in mine:
                 if status != "survived":
                     continue
                 diff = diff_of(name)
-                if not any(pattern.search(diff) for pattern in EQUIVALENT):
+                if any(pattern.search(diff) for pattern in EQUIVALENT):
+                    equivalent += 1
+                else:
                     survivors.append({"mutant": name, "diff": diff})
             killed = sum(1 for _, status in mine if status == "killed")
-            report[f"{module}:{function}"] = {"mutants": len(mine), "killed": killed, "surviving": survivors}
+            timeout = sum(1 for _, status in mine if status == "timeout")
+            report[f"{module}:{function}"] = {"mutants": len(mine), "killed": killed, "equivalent": equivalent,
+                                              "timeout": timeout, "surviving": survivors}
             surviving += len(survivors)
-            print(f"{module}:{function}: {len(mine)} mutants, {killed} killed, {len(survivors)} surviving")
+            print(f"{module}:{function}: {len(mine)} mutants, {killed} killed, {equivalent} equivalent, "
+                  f"{timeout} timeout, {len(survivors)} surviving")
             for survivor in survivors:
                 print("    " + survivor["diff"].replace("\n", "\n    "))
     (WORK / "report.json").write_text(json.dumps(report, indent=1) + "\n")

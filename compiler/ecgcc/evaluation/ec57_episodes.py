@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import InvalidRecordError
+from .ec57_beats import wfdb_samples
+
 AF, VF = "AF", "VF"
 RHYTHM, VF_ON, VF_OFF = "+", "[", "]"
 
@@ -30,14 +33,15 @@ def _is_end(ann, kind: str) -> bool:
 
 
 class _EpisodeReader:
-    """Episodes of one kind read in order from one annotation list (epicmp's find_episode)."""
+    """Episodes of one kind read in order from one annotation list (epicmp's find_episode), starting on
+    the first one."""
 
     def __init__(self, annotations, kind: str, end_time: int):
         self.items = list(annotations)
         self.kind = kind
         self.end_time = end_time
         self.index = 0
-        self.start = self.end = 0
+        self.advance()
 
     def advance(self) -> None:
         self.start = self.end = 0  # 0, 0: no more episodes
@@ -107,32 +111,37 @@ def _overlap(other: _EpisodeReader, start: int, end: int) -> int:
     return total
 
 
+def _scored_episodes(annotations, kind: str, start: int, end_time: int, min_length: int):
+    """(onset, scored start, scored end) of each episode epicmp scores, in order (its epicmp() loop): from
+    the first one that ends in the test period (its start moved up to the period's start), while
+    episodes begin before the record's end (each cut there), leaving out those shorter than min_length."""
+    reader = _EpisodeReader(annotations, kind, end_time)
+    while 0 < reader.end < start:
+        reader.advance()
+    if reader.end == 0:
+        return
+    onset = reader.start
+    reader.start = max(reader.start, start)
+    while reader.end and (end_time == 0 or reader.start < end_time):
+        if end_time > 0:
+            reader.end = min(reader.end, end_time)
+        if reader.end - reader.start >= min_length:
+            yield onset, reader.start, reader.end
+        reader.advance()
+        onset = reader.start
+
+
 def _one_side(primary, other, kind: str, start: int, end_time: int, min_length: int) -> EpisodeSide:
     side = EpisodeSide()
-    episodes = _EpisodeReader(primary, kind, end_time)
     against = _EpisodeReader(other, kind, end_time)
-    episodes.advance()
-    while 0 < episodes.end < start:  # the first episode that ends in the test period
-        episodes.advance()
-    if episodes.end == 0:
-        return side
-    episodes.start = max(episodes.start, start)
-    against.advance()
-    while episodes.end and (end_time == 0 or episodes.start < end_time):
-        if end_time > 0:
-            episodes.end = min(episodes.end, end_time)
-        duration = episodes.end - episodes.start
-        if duration < min_length:
-            episodes.advance()
-            continue
-        side.duration += duration
-        overlap = _overlap(against, episodes.start, episodes.end)
+    for _, episode_start, episode_end in _scored_episodes(primary, kind, start, end_time, min_length):
+        side.duration += episode_end - episode_start
+        overlap = _overlap(against, episode_start, episode_end)
         if overlap > 0:
             side.matched += 1
             side.overlap += overlap
         else:
             side.unmatched += 1
-        episodes.advance()
     return side
 
 
@@ -141,22 +150,18 @@ def compare_episodes(reference, test, kind: str, fs: float, length: int, *, star
     """epicmp's comparison of one kind of episode (AF or VF) in one record (length in samples)."""
     if kind not in (AF, VF):
         raise ValueError(f"episode kind must be {AF} or {VF}, not {kind!r}")
-    start = int(round(start_s * fs))
+    start = wfdb_samples(start_s, fs)
+    if 0 < length < start:
+        raise InvalidRecordError(f"the record ({length} samples) ends inside the learning period ({start} samples)",
+                                 hint="epicmp refuses such a record too; score it with a shorter --learning-period")
     end_time = length if length > 0 else -1
-    min_length = int(round(min_length_s * fs))
+    min_length = wfdb_samples(min_length_s, fs)
     return EpisodeCounts(_one_side(reference, test, kind, start, end_time, min_length),
                          _one_side(test, reference, kind, start, end_time, min_length), fs)
 
 
 def reference_episodes(annotations, kind: str, fs: float, length: int, *, start_s: float = 300.0):
-    """(onset, scored start, end) of every reference episode that reaches into the test period."""
-    start = int(round(start_s * fs))
-    reader = _EpisodeReader(annotations, kind, length if length > 0 else -1)
-    found = []
-    reader.advance()
-    while reader.end:
-        end = min(reader.end, length) if length > 0 else reader.end
-        if reader.end >= start and (length <= 0 or reader.start < length):
-            found.append((reader.start, max(reader.start, start), end))
-        reader.advance()
-    return found
+    """(onset, scored start, scored end) of every reference episode epicmp scores (none when the record
+    length is unknown, as epicmp scores none then)."""
+    start = wfdb_samples(start_s, fs)
+    return list(_scored_episodes(annotations, kind, start, length if length > 0 else -1, 0))
