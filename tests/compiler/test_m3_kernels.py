@@ -42,3 +42,6 @@ def test_packed_weights_layout():
     word = lambda a, b: a + b * (1 << 23)
     assert got == [word(1, -2), word(-128, 127), word(3, 0), word(-1, 0),
                    word(5, 6), 0, word(7, 0), 0]
+    # an odd number of pairs is rounded up with a zero word per channel
+    three_pairs = m3_packed_weights(np.arange(1, 7, dtype=np.int8).reshape(1, 1, 1, 6)).tolist()
+    assert three_pairs == [word(1, 2), 0, word(3, 4), 0, word(5, 6), 0, 0, 0]

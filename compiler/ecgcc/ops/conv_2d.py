@@ -45,11 +45,11 @@ def _m3_pairs(p: dict) -> int:
 
 def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
     """Each channel's window values in pairs as w[2k] + w[2k+1] * 2^23 (an odd window ends on a zero
-    weight), two channels interleaved pair by pair (an odd channel count ends on a zero channel): the
+    weight, an odd number of pairs on a zero word: the loop takes two words at a time), two channels interleaved pair by pair (an odd channel count ends on a zero channel): the
     order in which the M3 twin's inner loop loads them, one input word against both channels."""
     out_c = weights.shape[0]
     flat = weights.reshape(out_c, -1).astype(np.int64)
-    pairs = (flat.shape[1] + 1) // 2
+    pairs = _even((flat.shape[1] + 1) // 2)
     padded = np.zeros((out_c + (out_c & 1), 2 * pairs), np.int64)
     padded[:out_c, :flat.shape[1]] = flat
     words = padded[:, 0::2] + padded[:, 1::2] * (1 << M3_LANE_BITS)        # [channel][pair]
@@ -65,10 +65,15 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
 
 
+def _even(n: int) -> int:
+    return n + (n & 1)
+
+
 def m3_scratch_bytes(p: dict) -> int:
-    """The M3 twin's packed window, and the window as int8 on the way where a pair may straddle two taps."""
+    """The M3 twin's packed window (pairs rounded up to even), and the window as int8 on the way where a
+    pair may straddle two taps."""
     pairs = _m3_pairs(p)
-    return pairs * 4 + (2 * pairs if p["in_c"] % 2 else 0)
+    return _even(pairs) * 4 + (2 * pairs if p["in_c"] % 2 else 0)
 
 
 # The DSP twin (firmware/kernels/dsp/conv_2d.c) stages what its loops read. These mirror its constants.
