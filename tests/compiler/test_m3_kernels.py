@@ -7,7 +7,7 @@ output channel count, 2-D windows, the largest window the packed path takes (254
 import numpy as np
 import pytest
 
-from models import conv1d, conv2d, single
+from models import conv1d, conv2d, depthwise1d, depthwise2d, single
 from support import assert_bit_exact, quantized
 
 VERSION = "m3-conv-v1"
@@ -20,6 +20,14 @@ CASES = {
     "conv_2d": single((9, 10, 5), conv2d(6, 3, 2, "same")),
     "largest_packed_window": single((12, 127), conv1d(5, 2, 1, "same")),   # 254 values: 127 pairs
     "window_beyond_packing": single((12, 128), conv1d(3, 2, 1, "same")),   # 256 values: the plain loop
+}
+
+DEPTHWISE_CASES = {
+    # the ECG CNN's depthwise layer: 5 taps on 16 channels, SAME (edge pixels), RELU
+    "ecg_depthwise": single((40, 16), depthwise1d(5, 1, "same", 1, 1, "relu")),
+    "multiplier_stride": single((21, 3), depthwise1d(3, 2, "same", 2, 1, "relu6")),
+    "dilated": single((30, 4), depthwise1d(3, 1, "same", 1, 2)),
+    "depthwise_2d": single((8, 9, 5), depthwise2d(3, 1, "same", 1, "relu")),
 }
 
 
@@ -45,3 +53,11 @@ def test_packed_weights_layout():
     # an odd number of pairs is rounded up with a zero word per channel
     three_pairs = m3_packed_weights(np.arange(1, 7, dtype=np.int8).reshape(1, 1, 1, 6)).tolist()
     assert three_pairs == [word(1, 2), 0, word(3, 4), 0, word(5, 6), 0, 0, 0]
+
+
+@pytest.mark.parametrize("name", sorted(DEPTHWISE_CASES))
+def test_m3_depthwise_bit_exact_with_tflm(name, tmp_path):
+    tflite = quantized(f"{VERSION}-{name}", DEPTHWISE_CASES[name], None, seed=3)
+    result = assert_bit_exact(tflite, tmp_path, count=20, seed=5, board="qemu-m3",
+                              defines=(("ECGCC_M3_EMULATE",), ("ECGCC_REFERENCE_KERNELS",)))
+    assert any(k.function == "ecg_depthwise_conv_2d" for k in result.kernels)
