@@ -61,3 +61,13 @@ def test_m3_depthwise_bit_exact_with_tflm(name, tmp_path):
     result = assert_bit_exact(tflite, tmp_path, count=20, seed=5, board="qemu-m3",
                               defines=(("ECGCC_M3_EMULATE",), ("ECGCC_REFERENCE_KERNELS",)))
     assert any(k.function == "ecg_depthwise_conv_2d" for k in result.kernels)
+
+
+def test_ecg_cnn_compiled_for_qemu_m3_is_bit_exact_with_m3_and_reference_kernels(tmp_path):
+    """The whole ECG CNN as qemu-m3 compiles it (the pointwise convolution fused with its pool, run in
+    chunks), every unfused convolution on the packed path."""
+    from models import ecg_model_tflite
+    result = assert_bit_exact(ecg_model_tflite(), tmp_path, count=100, board="qemu-m3",
+                              defines=(("ECGCC_M3_EMULATE",), ("ECGCC_REFERENCE_KERNELS",)))
+    convs = [k for k in result.kernels if k.function == "ecg_conv_2d"]
+    assert len(convs) >= 3 and all(k.params["packed_weights"] is not None and k.scratch_bytes for k in convs)
