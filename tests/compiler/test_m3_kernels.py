@@ -71,3 +71,16 @@ def test_ecg_cnn_compiled_for_qemu_m3_is_bit_exact_with_m3_and_reference_kernels
                               defines=(("ECGCC_M3_EMULATE",), ("ECGCC_REFERENCE_KERNELS",)))
     convs = [k for k in result.kernels if k.function == "ecg_conv_2d"]
     assert len(convs) >= 3 and all(k.params["packed_weights"] is not None and k.scratch_bytes for k in convs)
+
+
+def test_m3_requantization_matches_the_reference(tmp_path):
+    """ecg_m3_requantize (include/ecg_m3.h: one multiply-add and shifts) against ecg_requantize for every
+    shift, multipliers at the ends of their range, accumulators at the int32 limits and around ties."""
+    import subprocess
+    from support import CFLAGS, KERNELS
+    exe = tmp_path / "m3_requant_check"
+    subprocess.run(["gcc", *CFLAGS, f"-I{KERNELS / 'include'}", str(KERNELS.parents[1] / "tests" / "compiler" /
+                    "m3_requant_check.c"), "-o", str(exe)], check=True, capture_output=True, text=True)
+    done = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.split()[-1] == str(63 * (20000 + 77))

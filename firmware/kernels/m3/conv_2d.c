@@ -21,6 +21,7 @@
 #include "ecg_kernels.h"
 
 #if ECGCC_M3_KERNELS
+#include "ecg_m3.h"
 
 #define LANE_BITS 23
 #define MAX_PAIRS 127   /* pairs of window values per accumulation: keeps both low lanes within 23 bits */
@@ -104,7 +105,7 @@ static inline int32_t middle_lane(uint64_t sum) {
 }
 
 static inline int8_t finish(const ecg_conv_2d_params_t *p, int32_t oc, int32_t dot) {
-  const int32_t acc = ecg_requantize(dot + p->folded_bias[oc], p->multiplier[oc], p->shift[oc]) + p->output_offset;
+  const int32_t acc = ecg_m3_requantize(dot + p->folded_bias[oc], p->multiplier[oc], p->shift[oc]) + p->output_offset;
   return (int8_t)ecg_clamp(acc, p->act_min, p->act_max);
 }
 

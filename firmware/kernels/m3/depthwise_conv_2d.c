@@ -9,9 +9,10 @@
 #include "ecg_kernels.h"
 
 #if ECGCC_M3_KERNELS
+#include "ecg_m3.h"
 
 static inline int8_t finish(const ecg_depthwise_conv_2d_params_t *p, int32_t oc, int32_t acc) {
-  acc = ecg_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+  acc = ecg_m3_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
   return (int8_t)ecg_clamp(acc, p->act_min, p->act_max);
 }
 
