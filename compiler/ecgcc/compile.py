@@ -18,8 +18,8 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
-from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch, for_target,
-                  settle_scratch)
+from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch,
+                  declare_target_params, settle_scratch)
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.pad_ahead import pad_many_edged_convolutions
@@ -117,7 +117,8 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         graph = pad_many_edged_convolutions(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
-    kernels = [declare_scratch(REGISTRY[op.kind], for_target(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target),
+    kernels = [declare_scratch(REGISTRY[op.kind],
+                               declare_target_params(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target),
                                target) for op in ops]
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")

@@ -48,7 +48,7 @@ def quantized(key: str, build_model, input_shapes=None, seed: int = 0, samples: 
 
 
 def kernel_sources() -> list[Path]:
-    return sorted((KERNELS / "reference").glob("*.c")) + sorted((KERNELS / "dsp").glob("*.c"))
+    return [source for kind in ("reference", "dsp", "m3") for source in sorted((KERNELS / kind).glob("*.c"))]
 
 
 def build_host(model_dir: Path, exe: Path, defines: tuple[str, ...] = ()) -> Path:

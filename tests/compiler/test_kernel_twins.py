@@ -13,7 +13,8 @@ KERNEL_NAMES = ("depthwise_conv_2d", "max_pool_2d", "average_pool_2d", "mean")
 
 def _run(tmp_path, name, defines):
     exe = tmp_path / name
-    sources = [str(KERNELS / kind / f"{name}.c") for kind in ("reference", "dsp") for name in KERNEL_NAMES]
+    sources = [str(KERNELS / kind / f"{name}.c") for kind in ("reference", "dsp", "m3") for name in KERNEL_NAMES
+               if (KERNELS / kind / f"{name}.c").exists()]
     subprocess.run(["gcc", *CFLAGS, *defines, f"-I{KERNELS / 'include'}", str(DRIVER), *sources, "-o", str(exe)],
                    check=True, capture_output=True, text=True)
     return subprocess.run([str(exe), str(CASES)], check=True, capture_output=True, text=True).stdout.splitlines()
@@ -28,6 +29,17 @@ def test_dsp_twins_match_reference_kernels(tmp_path):
     assert len(run) > CASES * len(kinds) * 3 // 4, "too many random cases were skipped to mean anything"
     for n, (want, got) in enumerate(zip(reference, dsp)):
         assert want == got, f"case {n // len(kinds)}: {kinds[n % len(kinds)]} differs between the DSP and reference kernels"
+
+
+def test_m3_twins_match_reference_kernels(tmp_path):
+    """The Cortex-M3 twins (firmware/kernels/m3/, portable on the host with ECGCC_M3_EMULATE) on the same
+    random cases: DEPTHWISE_CONV_2D is theirs, the other kinds stay the reference's."""
+    reference = _run(tmp_path, "reference", [])
+    m3 = _run(tmp_path, "m3", ["-DECGCC_M3_EMULATE"])
+    kinds = ["DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN"]
+    assert len(reference) == len(m3) == CASES * len(kinds)
+    for n, (want, got) in enumerate(zip(reference, m3)):
+        assert want == got, f"case {n // len(kinds)}: {kinds[n % len(kinds)]} differs between the M3 and reference kernels"
 
 
 def _run_dsp_check(tmp_path, source: str) -> int:

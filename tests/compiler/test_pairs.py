@@ -64,7 +64,7 @@ def test_dsp_twins_without_pairs_take_the_int8_rows(name, tmp_path, monkeypatch)
     from test_op_lstm import example, random_inputs
     from test_op_svdf import differing_layers, keyword_model, speech_like_inputs, traced_run, with_small_biases
     for module in (svdf, unidirectional_sequence_lstm):
-        monkeypatch.setattr(module, "for_target", lambda kernel, target: kernel)
+        monkeypatch.setattr(module, "target_params", lambda kernel, target: {})
     if name == "keyword_scrambled_8bit":
         tflite, records = with_small_biases(keyword_model()), speech_like_inputs(4, seed=7)
     else:

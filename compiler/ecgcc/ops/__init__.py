@@ -125,18 +125,30 @@ class Call:
 class Target:
     """What the compiler knows of the code the kernels will run as."""
     dsp_kernels: bool = True    # the Arm DSP twins (firmware/kernels/dsp/) may be the ones compiled
+    m3_kernels: bool = False    # the twins for Armv7-M/v8-M mainline cores without DSP (firmware/kernels/m3/)
 
     @classmethod
     def of_board(cls, board) -> "Target":
-        """A board without the DSP extension runs the reference kernels only. Without a board (or for the
-        host, whose tests build the DSP twins emulated) the DSP twins may run, so their needs are planned."""
-        return cls(dsp_kernels=True if board is None else bool(board.info.get("dsp_extension", True)))
+        """A board without the DSP extension runs the reference kernels, or the M3 twins where its core is
+        an Armv7-M / Armv8-M mainline one. Without a board (or for the host, whose tests build the DSP twins
+        emulated) the DSP twins may run, so their needs are planned."""
+        if board is None:
+            return cls()
+        dsp = bool(board.info.get("dsp_extension", True))
+        return cls(dsp_kernels=dsp, m3_kernels=not dsp and board.info.get("core") in M3_CLASS_CORES)
 
 
-def for_target(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
-    """Let the operator's module add what only one kind of target reads (a weight layout for the DSP
-    twin); modules without such data return the kernel unchanged."""
-    return module.for_target(kernel, target) if hasattr(module, "for_target") else kernel
+# Cores that compile firmware/kernels/m3/ when built without the DSP extension (__ARM_ARCH_7M__ or
+# __ARM_ARCH_8M_MAIN__): SMLAL is one instruction there.
+M3_CLASS_CORES = ("cortex-m3", "cortex-m33", "cortex-m35p")
+
+
+def declare_target_params(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
+    """Add the params fields a kernel set of this target reads beyond the reference's (a layout of the
+    weights its loops consume directly): the module's target_params(kernel, target), where it has one."""
+    if hasattr(module, "target_params"):
+        kernel.params.update(module.target_params(kernel, target))
+    return kernel
 
 
 def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from ..ir import Graph, Operator, UnsupportedModelError
 from ..passes.quant import conv_geometry
-from . import Kernel, Target
+import numpy as np
+
+from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
 
 KINDS = ("CONV_2D",)
@@ -32,6 +34,48 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w * in_c)
 
 
+# The M3 twin (firmware/kernels/m3/conv_2d.c) multiplies pairs of values packed 2^23 apart in one SMLAL.
+M3_LANE_BITS = 23
+M3_MAX_PAIRS = 127             # pairs of window values it accumulates; larger windows take its plain loop
+
+
+def _m3_pairs(p: dict) -> int:
+    return (p["k_h"] * p["k_w"] * p["in_c"] + 1) // 2
+
+
+def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
+    """Each channel's window values in pairs as w[2k] + w[2k+1] * 2^23 (an odd window ends on a zero
+    weight, an odd number of pairs on a zero word: the loop takes two words at a time), two channels interleaved pair by pair (an odd channel count ends on a zero channel): the
+    order in which the M3 twin's inner loop loads them, one input word against both channels."""
+    out_c = weights.shape[0]
+    flat = weights.reshape(out_c, -1).astype(np.int64)
+    pairs = _even((flat.shape[1] + 1) // 2)
+    padded = np.zeros((out_c + (out_c & 1), 2 * pairs), np.int64)
+    padded[:out_c, :flat.shape[1]] = flat
+    words = padded[:, 0::2] + padded[:, 1::2] * (1 << M3_LANE_BITS)        # [channel][pair]
+    interleaved = words.reshape(-1, 2, pairs).transpose(0, 2, 1)           # [channel pair][pair][2]
+    return interleaved.reshape(-1).astype(np.int32)
+
+
+def target_params(kernel: Kernel, target: Target) -> dict:
+    """The M3 twin's packed weights, on such targets and for windows it accumulates in one go."""
+    p = kernel.params
+    if not target.m3_kernels or _m3_pairs(p) > M3_MAX_PAIRS:
+        return {"packed_weights": None}
+    return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
+
+
+def _even(n: int) -> int:
+    return n + (n & 1)
+
+
+def m3_scratch_bytes(p: dict) -> int:
+    """The M3 twin's packed window (pairs rounded up to even), and the window as int8 on the way where a
+    pair may straddle two taps."""
+    pairs = _m3_pairs(p)
+    return _even(pairs) * 4 + (2 * pairs if p["in_c"] % 2 else 0)
+
+
 # The DSP twin (firmware/kernels/dsp/conv_2d.c) stages what its loops read. These mirror its constants.
 DSP_GROUP_WORDS = 8            # words of staged weights per chunk of four input values (four channels)
 DSP_MAX_PADDED_WINDOW = 1024   # window values it stages at most; larger windows take the plain path
@@ -57,6 +101,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
     weights as int16 pairs and, unless edge windows are walked by their taps, one window padded with the
     zero point (staged path). None on the plain path and on the reference kernels."""
     p = kernel.params
+    if target.m3_kernels:
+        return [m3_scratch_bytes(p)] if p.get("packed_weights") is not None else []
     if not target.dsp_kernels:
         return []
     runs = 1 if p["dilation_w"] == 1 or p["k_w"] == 1 else p["k_w"]

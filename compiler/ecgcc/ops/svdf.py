@@ -79,14 +79,14 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=batches * filters * (input_size + memory))
 
 
-def for_target(kernel: Kernel, target: Target) -> Kernel:
+def target_params(kernel: Kernel, target: Target) -> dict:
     """The DSP twin's feature layer reads its weights as int16 SMLAD pairs (beside the int8 rows, twice their
     flash), where it runs at all: an int8 state and a whole number of four-row blocks."""
     p = kernel.params
     if target.dsp_kernels and p["state_bytes"] == 1 and p["filters"] % 4 == 0:
         rows = p["weights_feature"].values.reshape(p["filters"], p["input_size"])
-        p["feature_pairs"] = ConstArray("feature_pairs", "int16_t", smlad_pairs(rows))
-    return kernel
+        return {"feature_pairs": ConstArray("feature_pairs", "int16_t", smlad_pairs(rows))}
+    return {}
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:

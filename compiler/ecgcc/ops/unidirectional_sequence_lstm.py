@@ -139,16 +139,15 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=batches * steps * 4 * units * (input_size + units))
 
 
-def for_target(kernel: Kernel, target: Target) -> Kernel:
+def target_params(kernel: Kernel, target: Target) -> dict:
     """The DSP twin reads the gate weights pre-extended to int16 pairs (twice the int8 weights' flash, beside
     them): one LDRD and two SMLAD per row and four inputs, where the int8 rows take two more SXTB16."""
-    if target.dsp_kernels:
-        p = kernel.params
-        for name, pairs_name, depth in (("input_weights", "input_pairs", p["input_size"]),
-                                        ("recurrent_weights", "recurrent_pairs", p["units"])):
-            rows = p[name].values.reshape(4 * p["units"], depth)
-            p[pairs_name] = ConstArray(pairs_name, "int16_t", smlad_pairs(rows))
-    return kernel
+    if not target.dsp_kernels:
+        return {}
+    p = kernel.params
+    return {pairs_name: ConstArray(pairs_name, "int16_t", smlad_pairs(p[name].values.reshape(4 * p["units"], depth)))
+            for name, pairs_name, depth in (("input_weights", "input_pairs", p["input_size"]),
+                                            ("recurrent_weights", "recurrent_pairs", p["units"]))}
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> int:

@@ -22,6 +22,17 @@
 #define ECGCC_DSP_KERNELS 0
 #endif
 
+/* Armv7-M / Armv8-M mainline cores without the DSP extension (Cortex-M3, M33 built without it) have a
+ * one-instruction 32x32+64 multiply-accumulate (SMLAL) but no SIMD: firmware/kernels/m3/ holds twins for
+ * them (same entry points and results), compiled there unless the reference kernels are asked for, and on
+ * the host with ECGCC_M3_EMULATE for tests. */
+#if !ECGCC_DSP_KERNELS && !defined(ECGCC_REFERENCE_KERNELS) && \
+    (defined(ECGCC_M3_EMULATE) || defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_8M_MAIN__))
+#define ECGCC_M3_KERNELS 1
+#else
+#define ECGCC_M3_KERNELS 0
+#endif
+
 /* ---- CONV_2D ------------------------------------------------------------------------------ */
 typedef struct {
   int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
@@ -34,8 +45,11 @@ typedef struct {
   const int32_t *folded_bias;
   const int32_t *multiplier;    /* [out_c] Q0.31 */
   const int32_t *shift;         /* [out_c] */
-  /* The DSP twin's staged weights and window (or resident records): arena bytes the compiler planned for
-   * this call alone (NULL when the target runs the reference kernel, which needs none). */
+  /* For the Cortex-M3 twin (NULL elsewhere): per pair of output channels, per pair of window values
+   * (w[2k], w[2k+1]), each channel's word w[2k] + w[2k+1] * 2^23; see kernels/m3/conv_2d.c. */
+  const int32_t *packed_weights;
+  /* The DSP twin's staged weights and window (or resident records), or the M3 twin's packed window: arena
+   * bytes the compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;

@@ -1,7 +1,7 @@
 /* DEPTHWISE_CONV_2D, int8 per-channel: the readable reference (TFLM DepthwiseConvPerChannel). */
 #include "ecg_kernels.h"
 
-#if !ECGCC_DSP_KERNELS
+#if !ECGCC_DSP_KERNELS && !ECGCC_M3_KERNELS
 
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   for (int32_t b = 0; b < p->batches; ++b) {
