@@ -79,9 +79,11 @@
 #define ECG_QRS_SEARCHBACK_MAX_MS 2000
 #endif
 /* A search-back candidate needs a squared slope of at least the last QRS's
- * >> this: missed beats are steep, late T waves in slow rhythms are not. */
+ * >> this: missed beats are steep, late T waves in slow rhythms are not, nor
+ * are the slow swings of electrode-motion noise (a quarter, not a sixteenth:
+ * most false search-back beats of nstdb 119e12 had under a third). */
 #ifndef ECG_QRS_SEARCHBACK_SLOPE_SHIFT
-#define ECG_QRS_SEARCHBACK_SLOPE_SHIFT 4
+#define ECG_QRS_SEARCHBACK_SLOPE_SHIFT 2
 #endif
 /* Extra span either side of the integration window searched for the R peak. */
 #ifndef ECG_QRS_REFINE_MARGIN_MS

@@ -27,7 +27,7 @@ DEFAULTS = {
     "qrs_twave_ms": 360,
     "qrs_learn_ms": 2000,
     "qrs_searchback_max_ms": 2000,
-    "qrs_searchback_slope_shift": 4,
+    "qrs_searchback_slope_shift": 2,
     "qrs_refine_margin_ms": 30,
     "qrs_threshold_q8": 64,
     "qrs_min_peak": 20,
