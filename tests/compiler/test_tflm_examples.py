@@ -159,6 +159,10 @@ def run_on_board(path, board: str, tmp_path_factory):
     return _RUNS[key]
 
 
+# 96x96 images and two 128x128 operands: over qemu-m3's 64 KB of RAM; any other model must fit
+TOO_BIG_FOR_QEMU_M3 = frozenset({"person_detect", "simple_add_model"})
+
+
 def compiled_examples():
     return [p for p in example_models() if p.stem not in REFUSED]
 
@@ -169,7 +173,7 @@ def compiled_examples():
 def test_tflm_example_model_is_byte_exact_on_the_emulated_board(path, board, tmp_path_factory):
     run = run_on_board(path, board, tmp_path_factory)
     if run is None:
-        assert board == "qemu-m3", f"{path.stem} does not fit {board}"
+        assert board == "qemu-m3" and path.stem in TOO_BIG_FOR_QEMU_M3, f"{path.stem} does not fit {board}"
         pytest.skip(f"{path.stem} does not fit {board}'s flash or RAM")
     result, _ = run
     assert result.received == result.planned and result.exact == result.planned and not result.mismatched
