@@ -6,11 +6,12 @@ import re
 
 import pytest
 
+from tests.cli_errors import one_error_line, run_cli
+
 from support import ROOT
 
 REFERENCE = ROOT / "compiler" / "ecgcc" / "reference_model" / "model_int8.tflite"
 PARTS = ROOT / "boards" / "parts"
-LONGEST_ERROR_LINE = 400
 KB = 1024
 
 # (file, core, flash KB, RAM KB, kernels): the figures of the parts' datasheets
@@ -22,22 +23,6 @@ DATASHEET = [
     ("rp2040.toml", "cortex-m0plus", 2048, 264, "reference"),
     ("esp32-s3.json", "xtensa-lx7", 8192, 512, "reference"),
 ]
-
-
-def run_cli(argv, capsys):
-    from ecgcc.cli import main
-    status = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def one_error_line(status, err) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert status == 2, err
-    assert len(errors) == 1 and len(errors[0]) <= LONGEST_ERROR_LINE, err
-    assert "Traceback" not in err and all(line.startswith(("error: ", "hint: ")) for line in lines), err
-    return errors[0]
 
 
 def test_every_example_part_is_described():

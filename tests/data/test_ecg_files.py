@@ -7,28 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tests.cli_errors import one_error_line, run_cli
+
 from dicom_fixture import write_dicom_ecg
 
 pydicom = pytest.importorskip("pydicom")
 
-LONGEST_ERROR_LINE = 400
 SECONDS = 60
-
-
-def run_cli(argv, capsys):
-    from ecgcc.cli import main
-    status = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def one_error_line(status, err) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert status == 2, err
-    assert len(errors) == 1 and len(errors[0]) <= LONGEST_ERROR_LINE, err
-    assert "Traceback" not in err and all(line.startswith(("error: ", "hint: ")) for line in lines), err
-    return errors[0]
 
 
 @pytest.fixture(scope="module")

@@ -7,28 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli_errors import one_error_line, run_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "compiler" / "ecgcc" / "reference_model"
 INT8 = REFERENCE_DIR / "model_int8.tflite"
 FLOAT = REFERENCE_DIR / "model.keras"
-LONGEST_ERROR_LINE = 400
-
-
-def run_cli(argv, capsys):
-    from ecgcc.cli import main
-    status = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def one_error_line(status, err) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert status == 2, err
-    assert len(errors) == 1 and len(errors[0]) <= LONGEST_ERROR_LINE, err
-    assert "Traceback" not in err and all(line.startswith(("error: ", "hint: ")) for line in lines), err
-    assert any(line.startswith("hint: ") for line in lines), err
-    return errors[0]
 
 
 def reference_inputs(count: int, seed: int = 0) -> list[np.ndarray]:
