@@ -39,6 +39,20 @@ def mitdb_dir():
     return directory
 
 
+# Which Keras tf.keras means is decided by TF_USE_LEGACY_KERAS when tf.keras is first touched; a module that
+# sets it on import (onnx2tf does) would turn the session's test models into tf_keras ones, silently.
+KERAS_FLAVOUR_AT_START = os.environ.get("TF_USE_LEGACY_KERAS")
+
+
+@pytest.fixture(autouse=True)
+def keras_flavour_stays():
+    """Fails the first test after which the session's choice of Keras has changed (also by a test module
+    imported at collection)."""
+    yield
+    assert os.environ.get("TF_USE_LEGACY_KERAS") == KERAS_FLAVOUR_AT_START, \
+        "TF_USE_LEGACY_KERAS changed in this session: something imported onnx2tf (or tf_keras' setter) in-process"
+
+
 @pytest.fixture(scope="session")
 def small_model_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "small_ecg.tflite"

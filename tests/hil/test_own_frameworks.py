@@ -8,14 +8,22 @@ outputs must agree with the source framework's float outputs (PyTorch itself; on
 """
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
 from ecgcc.harness.hil import run_hil
 from ecgcc.harness.model_io import tensor_specs
 
-pytest.importorskip("torch", reason="torch is not installed (pip install 'ecgcc[torch]')")
-pytest.importorskip("onnx2tf", reason="onnx2tf is not installed (pip install 'ecgcc[onnx]', see the Makefile)")
+# Looked up, not imported: importing onnx2tf sets TF_USE_LEGACY_KERAS=1 in this process, which would turn every
+# later tf.keras model of the session into a tf_keras one. The converters run in child processes.
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                       reason="torch is not installed (pip install 'ecgcc[torch]')"),
+    pytest.mark.skipif(importlib.util.find_spec("onnx2tf") is None,
+                       reason="onnx2tf is not installed (pip install 'ecgcc[onnx]', see the Makefile)"),
+]
 
 BOARDS = ("qemu-m4", "qemu-m3")
 BEAT = 128                 # samples per beat window
