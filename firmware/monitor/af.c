@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "af.h"
 
 static int32_t ms_from_samples(int32_t samples)
@@ -7,21 +9,8 @@ static int32_t ms_from_samples(int32_t samples)
 
 void af_init(af_detector_t *a, int32_t min_ms)
 {
-    int32_t i;
+    memset(a, 0, sizeof *a);
     a->min_samples = (int32_t)(((int64_t)min_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
-    for (i = 0; i < AF_POSITIONS; i++) a->positions[i] = 0;
-    for (i = 0; i < AF_MEAN_BEATS; i++) a->rr[i] = 0;
-    for (i = 0; i < AF_SPAN; i++) a->changes[i] = a->changes_lag2[i] = 0;
-    a->beats = 0;
-    a->rr_count = 0;
-    a->change_count = 0;
-    a->last_good = 0;
-    a->chained = 0;
-    a->last_ectopic = 0;
-    a->irregularity = 0;
-    a->active = a->raised = 0;
-    a->run = 0;
-    a->onset = 0;
 }
 
 int af_is_ectopic(uint8_t beat_class)

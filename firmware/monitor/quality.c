@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "quality.h"
 #include "fixed_point.h"
 
@@ -7,14 +9,7 @@
 void quality_init(signal_quality_t *q)
 {
     int32_t i;
-    q->block_index = 0;
-    q->filled = 0;
-    q->block_min = 0;
-    q->block_max = 0;
-    q->rail_count = 0;
-    q->roughness_sum = 0;
-    q->previous1 = q->previous2 = 0;
-    q->started = 0;
+    memset(q, 0, sizeof *q);
     q->last_block_level = MONITOR_QUALITY_GOOD;
     q->level = MONITOR_QUALITY_GOOD;
     for (i = 0; i < QUALITY_HISTORY; i++) q->block_levels[i] = MONITOR_QUALITY_GOOD;

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "vf.h"
 #include "fixed_point.h"
 
@@ -8,26 +10,13 @@ static int32_t ms_from_samples(int32_t samples)
 
 static void clear_block(vf_block_t *b)
 {
-    b->sum_abs = b->max_abs = b->sum_slope = b->sum_curve = b->low_count = b->leak_sum = b->leak_norm = 0;
+    memset(b, 0, sizeof *b);
 }
 
 void vf_init(vf_detector_t *v)
 {
-    int32_t i;
-    clear_block(&v->block);
-    for (i = 0; i < VF_WINDOW_BLOCKS; i++) clear_block(&v->window[i]);
-    for (i = 0; i <= VF_MAX_HALF_PERIOD; i++) v->past[i] = 0;
-    v->filled = 0;
-    v->block_index = 0;
-    v->past_slot = 0;
-    v->previous = v->previous_slope = 0;
-    v->started = 0;
+    memset(v, 0, sizeof *v);
     v->half_period = VF_MAX_HALF_PERIOD;
-    v->low_limit = 0;
-    v->baseline_share = v->leakage = v->curvature = v->score = 0;
-    v->active = 0;
-    v->run = 0;
-    v->onset = 0;
 }
 
 static int32_t magnitude(int32_t x)
