@@ -126,6 +126,9 @@ class Target:
     """What the compiler knows of the code the kernels will run as."""
     dsp_kernels: bool = True    # the Arm DSP twins (firmware/kernels/dsp/) may be the ones compiled
     m3_kernels: bool = False    # the twins for Armv7-M/v8-M mainline cores without DSP (firmware/kernels/m3/)
+    # The DSP CONV_2D's filters as int16 pairs (twice their flash, fewer instructions) rather than int8
+    # words it splits itself (passes/smlad_layout.py)
+    wide_conv_weights: bool = True
 
     @classmethod
     def of_board(cls, board) -> "Target":

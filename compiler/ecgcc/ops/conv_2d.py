@@ -7,7 +7,7 @@ import numpy as np
 
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
-from ..passes.smlad_layout import padded_window, pair_layout, paired_scratch_bytes
+from ..passes.smlad_layout import padded_window, pair_layout, paired_scratch_bytes, wide_pair_layout
 
 KINDS = ("CONV_2D",)
 
@@ -63,15 +63,18 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     accumulates in one go), or, for the DSP twin's paired loop, laid out at compile time in place of it
     (passes/smlad_layout.py); the resident path and the reference kernels read it as it is."""
     p = kernel.params
+    none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
     if target.dsp_kernels:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
-            return {"packed_weights": None, "pair_weights": None}
-        layout = ConstArray("pair_weights", "int8_t", pair_layout(p["weights"].values))
-        return {"packed_weights": None, "pair_weights": layout, "weights": None}
+            return none
+        values = p["weights"].values
+        if target.wide_conv_weights:
+            return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
+                    "weights": None}
+        return {**none, "pair_weights": ConstArray("pair_weights", "int8_t", pair_layout(values)), "weights": None}
     if not target.m3_kernels or _m3_pairs(p) > M3_MAX_PAIRS:
-        return {"packed_weights": None, "pair_weights": None}
-    return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values)),
-            "pair_weights": None}
+        return none
+    return {**none, "packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
 
 
 def _even(n: int) -> int:
@@ -131,7 +134,7 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
     if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
-    if p.get("pair_weights") is None:
+    if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
     return [paired_scratch_bytes(_window(p))]
 

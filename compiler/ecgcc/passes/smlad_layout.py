@@ -7,6 +7,10 @@ splits the window's values too, so SMLAD multiplies matching values without any 
 The window ([k_h][k_w][in_c], the filter's own order) is padded with zero weights to a multiple of
 WINDOW_STEP values (the loop does two chunks per turn) and an odd channel count gets a zero partner:
 the layout replaces the int8 filter, the only flash it costs beyond it is that padding.
+
+The wide layout is the same with every word already split into its two int16 pairs: twice the flash,
+and per chunk two LDRD in place of one LDRD and four SXTB16 (about an eighth fewer instructions in the
+loop). The compiler takes it where the weights' flash may double (ops/conv_2d.py).
 """
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ def pair_layout(weights: np.ndarray) -> np.ndarray:
     padded[:out_c, :flat.shape[1]] = flat
     chunks = padded.shape[1] // 4
     return padded.reshape(-1, 2, chunks, 4).transpose(0, 2, 1, 3).reshape(-1).copy()
+
+
+def wide_pair_layout(weights: np.ndarray) -> np.ndarray:
+    """The same order with each word already split as SXTB16 would: int16 [pair][chunk][2 channels]
+    [v0, v2, v1, v3]. Twice the flash, and the loop loads its pairs instead of making them."""
+    words = pair_layout(weights).astype(np.int16).reshape(-1, 4)
+    return words[:, [0, 2, 1, 3]].reshape(-1).copy()
 
 
 def paired_scratch_bytes(window: int) -> int:

@@ -215,37 +215,60 @@ static int32_t paired_scratch_bytes(const paired_t *g) { return PIXELS * g->chun
   "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
   "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
   "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_PAIR_PIXELS ECG_PAIR_PIXEL("a0", "b0") ECG_PAIR_PIXEL("a1", "b1") ECG_PAIR_PIXEL("a2", "b2")
 #define ECG_PAIR_CHUNK                                \
   "ldrd   %[wa], %[wb], [%[w]], #8\n\t"               \
   "sxtb16 %[ea], %[wa]\n\t"                           \
   "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
   "sxtb16 %[eb], %[wb]\n\t"                           \
   "sxtb16 %[wb], %[wb], ror #8\n\t"                   \
-  ECG_PAIR_PIXEL("a0", "b0") ECG_PAIR_PIXEL("a1", "b1") ECG_PAIR_PIXEL("a2", "b2")
+  ECG_PAIR_PIXELS
+#define ECG_WIDE_PAIR_CHUNK                           \
+  "ldrd   %[ea], %[wa], [%[w]], #8\n\t"               \
+  "ldrd   %[eb], %[wb], [%[w]], #8\n\t"               \
+  ECG_PAIR_PIXELS
+#define ECG_PAIR_OPERANDS                                                                                  \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [w] "+r"(w),   \
+    [x] "+r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo) \
+  : [end] "m"(end)                                                                                         \
+  : "cc", "memory"
 
 /* Two chunks per turn (the compiler pads the window to eight values); the end of the pair's words lives
- * in memory, as all fourteen spare registers are taken. */
-ECG_NOINLINE static void dot_tile(const int8_t *w, const uint32_t *x, int32_t chunks, int32_t acc[2 * PIXELS]) {
+ * in memory, as all fourteen spare registers are taken. `wide`: the int16 layout. */
+static ECG_ALWAYS_INLINE void dot_tile(const void *weights, int wide, const uint32_t *x, int32_t chunks,
+                                       int32_t acc[2 * PIXELS]) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], b0 = acc[3], b1 = acc[4], b2 = acc[5];
   uint32_t wa, wb, ea, eb, xe, xo;
-  const int8_t *const end = w + 8 * chunks;
-  __asm__ volatile("1:\n\t" ECG_PAIR_CHUNK ECG_PAIR_CHUNK
-                   "ldr    %[xe], %[end]\n\t"
-                   "cmp    %[w], %[xe]\n\t"
-                   "bne    1b\n\t"
-                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2),
-                     [w] "+r"(w), [x] "+r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb),
-                     [xe] "=&r"(xe), [xo] "=&r"(xo)
-                   : [end] "m"(end)
-                   : "cc", "memory");
+  const uint8_t *w = (const uint8_t *)weights;
+  const uint8_t *const end = w + (wide ? 16 : 8) * chunks;
+  if (wide) {
+    __asm__ volatile("1:\n\t" ECG_WIDE_PAIR_CHUNK ECG_WIDE_PAIR_CHUNK
+                     "ldr    %[xe], %[end]\n\t"
+                     "cmp    %[w], %[xe]\n\t"
+                     "bne    1b\n\t" ECG_PAIR_OPERANDS);
+  } else {
+    __asm__ volatile("1:\n\t" ECG_PAIR_CHUNK ECG_PAIR_CHUNK
+                     "ldr    %[xe], %[end]\n\t"
+                     "cmp    %[w], %[xe]\n\t"
+                     "bne    1b\n\t" ECG_PAIR_OPERANDS);
+  }
   acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = b0; acc[4] = b1; acc[5] = b2;
 }
 #else
 /* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
-static void dot_tile(const int8_t *w, const uint32_t *x, int32_t chunks, int32_t acc[2 * PIXELS]) {
-  for (int32_t k = 0; k < chunks; ++k, w += 8, x += 2 * PIXELS) {
-    const uint32_t wa = ecg_read_s8x4(w), wb = ecg_read_s8x4(w + 4);
-    const uint32_t ea = ecg_sxtb16(wa), oa = ecg_sxtb16_ror8(wa), eb = ecg_sxtb16(wb), ob = ecg_sxtb16_ror8(wb);
+static inline void dot_tile(const void *weights, int wide, const uint32_t *x, int32_t chunks,
+                            int32_t acc[2 * PIXELS]) {
+  const uint8_t *w = (const uint8_t *)weights;
+  for (int32_t k = 0; k < chunks; ++k, x += 2 * PIXELS) {
+    uint32_t ea, oa, eb, ob;
+    if (wide) {
+      memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+      w += 16;
+    } else {
+      const uint32_t wa = ecg_read_s8x4((const int8_t *)w), wb = ecg_read_s8x4((const int8_t *)w + 4);
+      ea = ecg_sxtb16(wa); oa = ecg_sxtb16_ror8(wa); eb = ecg_sxtb16(wb); ob = ecg_sxtb16_ror8(wb);
+      w += 8;
+    }
     for (int32_t j = 0; j < PIXELS; ++j) {
       acc[j] = ecg_smlad(oa, x[2 * j + 1], ecg_smlad(ea, x[2 * j], acc[j]));
       acc[PIXELS + j] = ecg_smlad(ob, x[2 * j + 1], ecg_smlad(eb, x[2 * j], acc[PIXELS + j]));
@@ -293,6 +316,17 @@ static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int
 }
 
 
+/* `chunks` (even) chunks of four values from src as SXTB16 pairs, PIXELS pairs apart */
+static inline void split_pairs(const int8_t *src, int32_t chunks, uint32_t *column) {
+  for (; chunks > 0; chunks -= 2, src += 8, column += 4 * PIXELS) {
+    const uint32_t v = ecg_read_s8x4(src), u = ecg_read_s8x4(src + 4);
+    column[0] = ecg_sxtb16(v);
+    column[1] = ecg_sxtb16_ror8(v);
+    column[2 * PIXELS] = ecg_sxtb16(u);
+    column[2 * PIXELS + 1] = ecg_sxtb16_ror8(u);
+  }
+}
+
 /* Column j of a tile (`column` points at its first pair; columns interleave chunk by chunk): the window
  * of output pixel `pixel` split into int16 pairs as SXTB16 splits the weights. A window that lies inside
  * the input in one piece, padded read included, is split in place; any other is gathered first. */
@@ -311,11 +345,7 @@ static void fill_column(const ecg_conv_2d_params_t *p, const paired_t *g, const 
     gather_dense(p, image, in_y0, in_x0, window);
     fill_values(window + g->window, 0, 4 * g->chunks - g->window);
   }
-  for (int32_t k = 0; k < g->chunks; ++k, src += 4, column += 2 * PIXELS) {
-    const uint32_t v = ecg_read_s8x4(src);
-    column[0] = ecg_sxtb16(v);
-    column[1] = ecg_sxtb16_ror8(v);
-  }
+  split_pairs(src, g->chunks, column);
 }
 
 /* Channel oc's outputs of a tile's `live` pixels, out_c apart from out. */
@@ -335,28 +365,53 @@ static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, 
     out[j * out_c] = (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + p->output_offset, act_min, act_max);
 }
 
-/* Pixels in tiles of PIXELS (in output order, across rows and images), every channel pair over a tile's
- * columns; a last short tile repeats its first pixel in the columns it does not store. */
+/* Every channel pair over one tile's columns. A whole tile of a layer whose channels fold requantizes
+ * inline; the others (a last short tile, layers that do not fold) go through store_channel. */
+ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *columns,
+                                    int32_t live, int folds, int8_t *out) {
+  const int wide = p->pair_weights == NULL;
+  const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
+  const int32_t act_min = p->act_min, act_max = p->act_max, output_offset = p->output_offset;
+  const int clamps = act_min > -128 || act_max < 127, inline_store = folds && live == PIXELS;
+  const uint8_t *w = wide ? (const uint8_t *)p->wide_pair_weights : (const uint8_t *)p->pair_weights;
+  for (int32_t oc = 0; oc < out_c; oc += 2, w += pair_bytes, out += 2) {
+    const int second = oc + 1 < out_c;
+    const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
+    int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
+    if (wide) {   /* a constant in each copy of the loop */
+      dot_tile(w, 1, columns, chunks, acc);
+    } else {
+      dot_tile(w, 0, columns, chunks, acc);
+    }
+    if (!inline_store) {
+      store_channel(p, oc, folds, clamps, acc, live, out);
+      if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + 1);
+      continue;
+    }
+    for (int32_t c = 0; c <= second; ++c) {
+      folded_requant_t q;
+      q.multiplier = p->multiplier[oc + c];
+      q.right = -p->shift[oc + c];
+      q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+      const int32_t *x = acc + c * PIXELS;
+      out[c] = finish_doubled(doubled(x[0]), &q, clamps, act_min, act_max);
+      out[c + out_c] = finish_doubled(doubled(x[1]), &q, clamps, act_min, act_max);
+      out[c + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
+    }
+  }
+}
+
+/* Pixels in tiles of PIXELS (in output order, across rows and images); a last short tile repeats its first
+ * pixel in the columns it does not store. */
 ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
                                      int8_t *output, int folds) {
   uint32_t *const columns = (uint32_t *)p->scratch;
   int8_t *const window = (int8_t *)(columns + 2 * PIXELS * g->chunks);
-  const int32_t out_c = p->out_c, pair_bytes = 8 * g->chunks;
-  const int clamps = p->act_min > -128 || p->act_max < 127;
   for (int32_t pixel = 0; pixel < g->pixels; pixel += PIXELS) {
     const int32_t live = g->pixels - pixel < PIXELS ? g->pixels - pixel : PIXELS;
     for (int32_t j = 0; j < PIXELS; ++j)
       fill_column(p, g, input, j < live ? pixel + j : pixel, window, columns + 2 * j);
-    int8_t *const out = output + pixel * out_c;
-    const int8_t *w = p->pair_weights;
-    for (int32_t oc = 0; oc < out_c; oc += 2, w += pair_bytes) {
-      const int second = oc + 1 < out_c;
-      const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
-      int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
-      dot_tile(w, columns, g->chunks, acc);
-      store_channel(p, oc, folds, clamps, acc, live, out + oc);
-      if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + oc + 1);
-    }
+    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c);
   }
 }
 
@@ -640,7 +695,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
     } else {
       conv_resident_on_stack(p, &s, input, output);
     }
-  } else if (p->pair_weights && 4 * g.chunks <= MAX_PAIRED_WINDOW && scratch_bytes >= paired_scratch_bytes(&g)) {
+  } else if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && scratch_bytes >= paired_scratch_bytes(&g)) {
     conv_paired(p, &g, input, output, folds);
   } else {
     conv_plain(p, input, output);

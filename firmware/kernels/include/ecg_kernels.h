@@ -55,6 +55,9 @@ typedef struct {
    * the second's: SXTB16 and SXTB16 ROR #8 of such a word give the (v0, v2) and (v1, v3) pairs that
    * SMLAD takes against the window's pairs made the same way. See kernels/dsp/conv_2d.c. */
   const int8_t *pair_weights;
+  /* Or (the compiler's other choice, twice the flash, fewer instructions): the same layout with each word
+   * already split, per channel and chunk the int16 pairs (v0, v2) and (v1, v3). */
+  const int16_t *wide_pair_weights;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
@@ -70,7 +73,9 @@ static inline int8_t ecg_conv_filter_value(const ecg_conv_2d_params_t *p, int32_
   const int32_t window = p->k_h * p->k_w * p->in_c;
   const int32_t chunks = (window + ECG_CONV_PAIR_WINDOW_STEP - 1) / ECG_CONV_PAIR_WINDOW_STEP *
                          (ECG_CONV_PAIR_WINDOW_STEP / 4);
-  return p->pair_weights[((oc >> 1) * chunks + (index >> 2)) * 8 + (oc & 1) * 4 + (index & 3)];
+  const int32_t at = ((oc >> 1) * chunks + (index >> 2)) * 8 + (oc & 1) * 4;
+  if (p->pair_weights) return p->pair_weights[at + (index & 3)];
+  return (int8_t)p->wide_pair_weights[at + ((index & 1) << 1) + ((index & 2) >> 1)];
 }
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------------------------- */
