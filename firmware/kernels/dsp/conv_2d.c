@@ -277,6 +277,74 @@ static inline void dot_tile(const void *weights, int wide, const uint32_t *x, in
 }
 #endif
 
+/* Channel pairs [0, pairs) of a tile against its columns, each from its two folded biases: six sums per
+ * pair into `sums` (channel a's three pixels, then b's). The pairs follow one another in the layout, so
+ * the weight pointer runs on; what changes from pair to pair lives in memory. */
+#define SUM_BLOCK 8   /* channel pairs summed before their outputs are requantized (sums on the stack) */
+#if ECG_CONV_ASM
+static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
+                      int32_t chunks, int32_t *sums) {
+  register int32_t a0 __asm__("r1");
+  register int32_t a1 __asm__("r2");
+  register int32_t a2 __asm__("r3");
+  register int32_t b0 __asm__("r4");
+  register int32_t b1 __asm__("r5");
+  register int32_t b2 __asm__("r6");
+  uint32_t wa, wb, ea, eb, xe, xo;
+  const uint32_t *x;
+  const int32_t pair_bytes = (wide ? 16 : 8) * chunks;
+  const uint8_t *end = w + pair_bytes;
+  const int32_t *const bias_end = bias + 2 * pairs;
+#define ECG_TILE_SUMS(chunk)                                                                                   \
+  __asm__ volatile("3:\n\t"                                                                                    \
+                   "ldr    %[xe], %[bias]\n\t"                                                                 \
+                   "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                      \
+                   "str    %[xe], %[bias]\n\t"                                                                 \
+                   "mov    %[a1], %[a0]\n\t"                                                                   \
+                   "mov    %[a2], %[a0]\n\t"                                                                   \
+                   "mov    %[b1], %[b0]\n\t"                                                                   \
+                   "mov    %[b2], %[b0]\n\t"                                                                   \
+                   "ldr    %[x], %[columns]\n\t"                                                               \
+                   "1:\n\t" chunk chunk                                                                        \
+                   "ldr    %[xe], %[end]\n\t"                                                                  \
+                   "cmp    %[w], %[xe]\n\t"                                                                    \
+                   "bne    1b\n\t"                                                                             \
+                   "ldr    %[xo], %[pair_bytes]\n\t"                                                           \
+                   "add    %[xe], %[xe], %[xo]\n\t"                                                            \
+                   "str    %[xe], %[end]\n\t"                                                                  \
+                   "ldr    %[xe], %[sums]\n\t"                                                                 \
+                   "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                             \
+                   "str    %[xe], %[sums]\n\t"                                                                 \
+                   "ldr    %[xe], %[bias]\n\t"                                                                 \
+                   "ldr    %[xo], %[bias_end]\n\t"                                                             \
+                   "cmp    %[xe], %[xo]\n\t"                                                                   \
+                   "bne    3b\n\t"                                                                             \
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),          \
+                     [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), \
+                     [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias), [end] "+m"(end),      \
+                     [sums] "+m"(sums)                                                                         \
+                   : [columns] "m"(columns), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)            \
+                   : "cc", "memory")
+  if (wide) {
+    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK);
+  } else {
+    ECG_TILE_SUMS(ECG_PAIR_CHUNK);
+  }
+#undef ECG_TILE_SUMS
+}
+#else
+static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
+                      int32_t chunks, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, w += (wide ? 16 : 8) * chunks, sums += 2 * PIXELS) {
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      sums[j] = bias[2 * q];
+      sums[PIXELS + j] = bias[2 * q + 1];
+    }
+    dot_tile(w, wide, columns, chunks, sums);
+  }
+}
+#endif
+
 /* The window at (in_y0, in_x0) densely in the filter's [k_h][k_w][in_c] order, the input zero point where
  * it leaves the input. */
 static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
@@ -365,39 +433,42 @@ static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, 
     out[j * out_c] = (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + p->output_offset, act_min, act_max);
 }
 
-/* Every channel pair over one tile's columns. A whole tile of a layer whose channels fold requantizes
- * inline; the others (a last short tile, layers that do not fold) go through store_channel. */
+/* Every channel pair over one tile's columns. Whole tiles of a layer whose channels fold sum blocks of
+ * pairs in one go and requantize them after; the others (a last short tile, layers that do not fold, a
+ * last odd channel) take one pair at a time through store_channel. */
 ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *columns,
                                     int32_t live, int folds, int8_t *out) {
   const int wide = p->pair_weights == NULL;
   const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
   const int32_t act_min = p->act_min, act_max = p->act_max, output_offset = p->output_offset;
-  const int clamps = act_min > -128 || act_max < 127, inline_store = folds && live == PIXELS;
+  const int clamps = act_min > -128 || act_max < 127;
   const uint8_t *w = wide ? (const uint8_t *)p->wide_pair_weights : (const uint8_t *)p->pair_weights;
-  for (int32_t oc = 0; oc < out_c; oc += 2, w += pair_bytes, out += 2) {
+  int32_t oc = 0;
+  if (folds && live == PIXELS) {
+    int32_t sums[SUM_BLOCK * 2 * PIXELS];
+    for (; oc + 1 < out_c; ) {
+      const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
+      tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, sums);
+      w += pairs * pair_bytes;
+      for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
+        folded_requant_t q;
+        q.multiplier = p->multiplier[oc];
+        q.right = -p->shift[oc];
+        q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+        const int32_t *x = sums + (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
+        out[oc] = finish_doubled(doubled(x[0]), &q, clamps, act_min, act_max);
+        out[oc + out_c] = finish_doubled(doubled(x[1]), &q, clamps, act_min, act_max);
+        out[oc + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
+      }
+    }
+  }
+  for (; oc < out_c; oc += 2, w += pair_bytes) {
     const int second = oc + 1 < out_c;
     const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
     int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
-    if (wide) {   /* a constant in each copy of the loop */
-      dot_tile(w, 1, columns, chunks, acc);
-    } else {
-      dot_tile(w, 0, columns, chunks, acc);
-    }
-    if (!inline_store) {
-      store_channel(p, oc, folds, clamps, acc, live, out);
-      if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + 1);
-      continue;
-    }
-    for (int32_t c = 0; c <= second; ++c) {
-      folded_requant_t q;
-      q.multiplier = p->multiplier[oc + c];
-      q.right = -p->shift[oc + c];
-      q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
-      const int32_t *x = acc + c * PIXELS;
-      out[c] = finish_doubled(doubled(x[0]), &q, clamps, act_min, act_max);
-      out[c + out_c] = finish_doubled(doubled(x[1]), &q, clamps, act_min, act_max);
-      out[c + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
-    }
+    dot_tile(w, wide, columns, chunks, acc);
+    store_channel(p, oc, folds, clamps, acc, live, out + oc);
+    if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + oc + 1);
   }
 }
 
