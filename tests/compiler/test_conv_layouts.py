@@ -168,3 +168,54 @@ def test_dsp_layouts_match_the_reference_kernel_on_cortex_m4(tmp_path):
     truth = _host_run(tmp_path, "reference", [])[0]
     for layout, got in zip(LAYOUTS, _qemu_run(tmp_path)):
         _assert_equal(truth, got, "DSP twin on qemu-m4", layout, cases)
+
+
+def _model_with_both_conv_paths() -> bytes:
+    from models import conv1d, single
+    from support import quantized
+    # five taps on eight channels and a dilated layer (paired path), a pointwise one on twelve (resident)
+    build = single((48, 8), conv1d(15, 5, activation="relu"), conv1d(8, 3, dilation=2), conv1d(6, 1))
+    return quantized("conv-layouts-v1", build, seed=16)
+
+
+def test_the_compiler_lays_out_what_each_kernel_reads(tmp_path):
+    """On a DSP board the paired layers carry their filter only in the chosen layout (the int8 filter is
+    dropped: nothing reads it there), the resident layer keeps its int8 filter; other cores keep theirs."""
+    from ecgcc.compile import compile_tflite
+    from ecgcc.passes.smlad_layout import pair_layout, wide_pair_layout
+    tflite = _model_with_both_conv_paths()
+    wide = compile_tflite(tflite, "m", "qemu-m4", tmp_path / "wide")
+    narrow = compile_tflite(tflite, "m", "qemu-m4", tmp_path / "int8", int8_conv_weights=True)
+    m3 = compile_tflite(tflite, "m", "qemu-m3", tmp_path / "m3")
+    for result, key, layout in ((wide, "wide_pair_weights", wide_pair_layout), (narrow, "pair_weights", pair_layout)):
+        convs = [k.params for k in result.kernels if k.function == "ecg_conv_2d"]
+        assert len(convs) == 3
+        for p in convs[:2]:
+            assert p["weights"] is None and p[key] is not None
+            other = "pair_weights" if key == "wide_pair_weights" else "wide_pair_weights"
+            assert p[other] is None
+        assert convs[2]["weights"] is not None and convs[2]["pair_weights"] is convs[2]["wide_pair_weights"] is None
+        weights_c = result.files["model_weights.c"].read_text()
+        assert weights_c.count(f"_{key}[") == 2 and weights_c.count("_weights[") - weights_c.count("pair_weights[") == 1
+    # the layout is the filter's, value for value (its padding is zeros)
+    first = [k for k in narrow.kernels if k.function == "ecg_conv_2d"][0].params
+    filters = [t for t in narrow.graph.tensors if t.is_const and t.dtype == "int8" and len(t.shape) == 4]
+    match = [t for t in filters if np.array_equal(pair_layout(t.data), first["pair_weights"].values)]
+    assert len(match) == 1 and np.array_equal(wide_pair_layout(match[0].data),
+                                              [k for k in wide.kernels if k.function == "ecg_conv_2d"][0]
+                                              .params["wide_pair_weights"].values)
+    assert wide.report["total"]["weight_bytes"] > narrow.report["total"]["weight_bytes"]
+    m3_convs = [k.params for k in m3.kernels if k.function == "ecg_conv_2d"]
+    assert all(p["weights"] is not None and p["pair_weights"] is None and p["wide_pair_weights"] is None
+               for p in m3_convs)
+
+
+def test_pair_layout_order():
+    """Two channels of a 5-value window: per chunk the first channel's four values, then the second's; the
+    window padded to eight; an odd channel count gets a zero partner. The wide layout splits each word as
+    SXTB16 and SXTB16 ROR #8 would: (v0, v2) then (v1, v3)."""
+    from ecgcc.passes.smlad_layout import pair_layout, wide_pair_layout
+    w = np.arange(1, 16, dtype=np.int8).reshape(3, 1, 1, 5)   # channels 1..5, 6..10, 11..15
+    assert pair_layout(w).tolist() == [1, 2, 3, 4, 6, 7, 8, 9, 5, 0, 0, 0, 10, 0, 0, 0,
+                                       11, 12, 13, 14, 0, 0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0]
+    assert wide_pair_layout(w)[:8].tolist() == [1, 3, 2, 4, 6, 8, 7, 9]
