@@ -152,7 +152,7 @@ static inline void fill_values(int8_t *dst, int8_t value, int32_t n) {
 
 /* The window at (in_y0, in_x0) with the input zero point where it leaves the input, laid out as the
  * interior loops read the input: runs of steps * 4 bytes. */
-static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
+ECG_NOINLINE static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
   const int8_t zero_point = (int8_t)-s->input_offset;
   const int32_t dilation_w = s->run_step / s->in_c;
   for (int32_t ky = 0; ky < s->k_h; ++ky) {
@@ -531,7 +531,7 @@ static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_
 #define WIDE_WORDS 12
 #define LAST_RECORD 0x100u
 
-static void stage_resident(const ecg_conv_2d_params_t *p, const shape_t *s, int32_t oc0, int32_t count, int wide,
+ECG_NOINLINE static void stage_resident(const ecg_conv_2d_params_t *p, const shape_t *s, int32_t oc0, int32_t count, int wide,
                            uint32_t *records) {
   for (int32_t oc = oc0; oc < oc0 + count; ++oc) {
     const int8_t *src = p->weights + oc * s->run_len;
@@ -745,31 +745,47 @@ static int all_channels_fold(const ecg_conv_2d_params_t *p) {
   return 1;
 }
 
-void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+/* The resident path's entry, with the window's shape in its own frame. */
+ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   shape_t s;
   s.in_h = p->in_h; s.in_w = p->in_w; s.in_c = p->in_c; s.out_w = p->out_w; s.out_c = p->out_c;
   s.k_h = p->k_h; s.k_w = p->k_w; s.stride_w = p->stride_w; s.dilation_h = p->dilation_h;
   s.pad_w = p->pad_w; s.input_offset = p->input_offset; s.act_min = p->act_min; s.act_max = p->act_max;
-  s.runs = (p->dilation_w == 1 || p->k_w == 1) ? 1 : p->k_w;
-  s.run_len = p->k_w * p->in_c / s.runs;
+  s.runs = 1;
+  s.run_len = p->k_w * p->in_c;
   s.steps = (s.run_len + 3) / 4;
   s.run_step = p->dilation_w * p->in_c;
   s.row_step = p->dilation_h * p->in_w * p->in_c;
-  s.chunks = p->k_h * s.runs * s.steps;
-  const int folds = all_channels_fold(p);
-  const paired_t g = paired_shape(p);
+  s.chunks = s.steps;
   const int32_t scratch_bytes = p->scratch ? p->scratch_bytes : 0;
   const int32_t record_bytes = 4 * (s.run_len > RESIDENT_WINDOW / 2 ? WIDE_WORDS : NARROW_WORDS);
-  if (p->weights && folds && s.k_h * s.runs == 1 && s.run_len <= RESIDENT_WINDOW) {
-    if (scratch_bytes >= record_bytes) {
-      conv_resident(p, &s, input, output, (uint32_t *)p->scratch, scratch_bytes / record_bytes);
-    } else {
-      conv_resident_on_stack(p, &s, input, output);
-    }
-  } else if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && scratch_bytes >= paired_scratch_bytes(&g)) {
+  if (scratch_bytes >= record_bytes) {
+    conv_resident(p, &s, input, output, (uint32_t *)p->scratch, scratch_bytes / record_bytes);
+  } else {
+    conv_resident_on_stack(p, &s, input, output);
+  }
+}
+
+/* The paired path where its layout and scratch are there, else the plain one. */
+ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                           int folds) {
+  const paired_t g = paired_shape(p);
+  if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+      p->scratch_bytes >= paired_scratch_bytes(&g)) {
     conv_paired(p, &g, input, output, folds);
   } else {
     conv_plain(p, input, output);
+  }
+}
+
+void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  const int folds = all_channels_fold(p);
+  /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->weights && folds && one_run) {
+    conv_resident_entry(p, input, output);
+  } else {
+    conv_paired_entry(p, input, output, folds);
   }
 }
 
