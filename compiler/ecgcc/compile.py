@@ -22,7 +22,6 @@ from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target
                   declare_target_params, settle_scratch)
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
-from .passes.pad_ahead import pad_many_edged_convolutions
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
@@ -115,7 +114,6 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     graph = fuse_padding_and_dilation(graph)
     if target.dsp_kernels:   # the reference depthwise kernel beats the reference convolution on such layers
         graph = depthwise_on_one_channel_as_conv(graph)
-        graph = pad_many_edged_convolutions(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
     kernels = [declare_scratch(REGISTRY[op.kind],
