@@ -6,13 +6,15 @@
  *   pointwise layer on up to sixteen channels). The pixel's window is sign-extended into four or eight
  *   registers once, and a block of output channels' records (weight pairs, folded bias, requantization
  *   constants) streams past it through LDM: a 7-tap channel costs 13 instructions, a 16-value one 21.
- * - Paired, the general case. The compiler lays the filter out at compile time (pair_weights, see
- *   ecg_kernels.h): per pair of output channels and chunk of four window values, two int8 words. The
- *   kernel copies the windows of three output pixels once into the layer's scratch as columns of int16
- *   pairs made by the same SXTB16 / SXTB16 ROR #8 split (the input zero point where a window leaves the
- *   input, so edges, strides and dilation cost nothing more), then runs every channel pair over them:
- *   per chunk one LDRD and four SXTB16 for the weights, one LDRD per pixel and twelve SMLAD, 24 MACs in
- *   20 instructions. Nothing of the filter is staged at run time and the scratch holds only windows.
+ * - Paired, the general case. The compiler lays the filter out at compile time (wide_pair_weights, or
+ *   pair_weights with --int8-conv-weights; see ecg_kernels.h and passes/smlad_layout.py): per pair of output
+ *   channels and chunk of four window values, the two channels' int16 pairs (v0, v2) and (v1, v3), or their
+ *   int8 words that SXTB16 / SXTB16 ROR #8 split into those pairs. The kernel copies the windows of three
+ *   output pixels into the layer's scratch as columns of int16 pairs made by the same split (the input zero
+ *   point where a window leaves the input, so edges, strides and dilation take the same path), then runs
+ *   blocks of channel pairs over them in one assembly loop: per chunk the pair's weights (two LDRD, or one
+ *   LDRD and four SXTB16), one LDRD per pixel and twelve SMLAD, 24 MACs in 17 (20) instructions. Nothing
+ *   of the filter is staged at run time: the scratch holds only windows.
  *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
@@ -25,7 +27,7 @@
 #include "ecg_dsp.h"
 
 #define PIXELS 3                 /* output pixels per tile of the paired path */
-#define MAX_PAIRED_WINDOW 1024   /* padded window values the paired path takes (7 KiB of scratch) */
+#define MAX_PAIRED_WINDOW 1024   /* padded window values the paired path takes (7 KiB of scratch at most) */
 #define RESIDENT_WINDOW 16       /* values of a window that stays in registers */
 #define RESIDENT_BLOCK 32        /* output channels staged at a time for it when the scratch has no room */
 
