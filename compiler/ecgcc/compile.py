@@ -22,7 +22,6 @@ from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target
                   declare_target_params, settle_scratch)
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
-from .passes.pad_ahead import pad_many_edged_convolutions
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
 from .passes.memory import MemoryPlan, plan_memory
@@ -104,17 +103,17 @@ def supported_operators() -> tuple[list[str], list[str]]:
     return sorted(REGISTRY), sorted(FOLDED_KINDS)
 
 
-def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFAULT_MAX_CHUNKS) -> Lowered:
+def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFAULT_MAX_CHUNKS,
+                int8_conv_weights: bool = False) -> Lowered:
     """Everything that can fail on an unsupported model happens here, before a file is written. The board
     decides which kernels may run, hence the scratch memory they need. max_chunks: a convolution may pool
     its output in up to that many chunks where that lowers the arena (passes/fusion.py); 1: never."""
     check_operator_kinds(graph, {*REGISTRY.keys(), *FOLDED_KINDS})
     check_graph_structure(graph)
-    target = Target.of_board(board)
+    target = Target.of_board(board, wide_conv_weights=not int8_conv_weights)
     graph = fuse_padding_and_dilation(graph)
     if target.dsp_kernels:   # the reference depthwise kernel beats the reference convolution on such layers
         graph = depthwise_on_one_channel_as_conv(graph)
-        graph = pad_many_edged_convolutions(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
     kernels = [declare_scratch(REGISTRY[op.kind],
@@ -301,12 +300,14 @@ def model_identity(tflite_bytes: bytes) -> str:
 
 
 def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, source: str | None = None,
-                   max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
+                   max_chunks: int = DEFAULT_MAX_CHUNKS, int8_conv_weights: bool = False) -> CompileResult:
     """Compile int8 .tflite bytes; nothing is written unless the whole model is supported and fits.
-    max_chunks=1 keeps every layer's output whole (each can then be traced against TFLM's tensors)."""
+    max_chunks=1 keeps every layer's output whole (each can then be traced against TFLM's tensors).
+    int8_conv_weights: the DSP convolution's filters as int8 pairs it splits itself (half their flash, more
+    instructions) rather than as int16 pairs (passes/smlad_layout.py)."""
     graph = parse_tflite(tflite_bytes, name)
     board_info = load_board(board) if board else None
-    low = lower_graph(graph, board_info, max_chunks)
+    low = lower_graph(graph, board_info, max_chunks, int8_conv_weights)
     identity = model_identity(tflite_bytes)
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
@@ -332,13 +333,13 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
 
 
 def compile_model(model_path, board: str | None, out_dir, representative: Representative = None,
-                  max_chunks: int = DEFAULT_MAX_CHUNKS) -> CompileResult:
+                  max_chunks: int = DEFAULT_MAX_CHUNKS, int8_conv_weights: bool = False) -> CompileResult:
     """Keras (.keras/.h5), SavedModel folder, ONNX, PyTorch .pt2 or int8 .tflite -> C sources, report.json and
     report.txt in out_dir."""
     path = Path(model_path)
     tflite_bytes = load_int8_tflite(path, representative)
     return compile_tflite(tflite_bytes, path.stem if path.suffix else path.name, board, out_dir, source=path.name,
-                          max_chunks=max_chunks)
+                          max_chunks=max_chunks, int8_conv_weights=int8_conv_weights)
 
 
 def compile_torch(module, example_input, representative: Representative, board: str | None = None,

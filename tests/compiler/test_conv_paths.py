@@ -48,8 +48,8 @@ CASES = {
     # short runs (one or three input channels): edge pixels copied once each and run as a dense layer
     "edges_apart_2d": single((11, 9, 1), conv2d(12, (5, 4), 2, "same", 1, "relu")),
     "edges_apart_dilated": single((10, 10, 3), conv2d(6, 3, 1, "same", 2)),
-    # keyword spotting's first layer (10x4, stride 2, 16+ filters on one channel): its input padded once ahead
-    # of it (passes/pad_ahead.py), so every window is an interior one
+    # keyword spotting's first layer (10x4, stride 2, 16+ filters on one channel): 65 of its 125 windows on
+    # the edge, gathered with the zero point
     "padded_ahead": single((25, 10, 1), conv2d(16, (10, 4), 2, "same", 1, "relu")),
     # undilated kernel rows of three channels copied whole into the dense edge window (micro_speech's case)
     "edges_apart_rows": single((10, 9, 3), conv2d(5, (3, 5), 1, "same", 1, "relu")),

@@ -126,16 +126,20 @@ class Target:
     """What the compiler knows of the code the kernels will run as."""
     dsp_kernels: bool = True    # the Arm DSP twins (firmware/kernels/dsp/) may be the ones compiled
     m3_kernels: bool = False    # the twins for Armv7-M/v8-M mainline cores without DSP (firmware/kernels/m3/)
+    # The DSP CONV_2D's filters as int16 pairs (twice their flash, fewer instructions) rather than int8
+    # words it splits itself (passes/smlad_layout.py)
+    wide_conv_weights: bool = True
 
     @classmethod
-    def of_board(cls, board) -> "Target":
+    def of_board(cls, board, wide_conv_weights: bool = True) -> "Target":
         """A board without the DSP extension runs the reference kernels, or the M3 twins where its core is
         an Armv7-M / Armv8-M mainline one. Without a board (or for the host, whose tests build the DSP twins
         emulated) the DSP twins may run, so their needs are planned."""
         if board is None:
-            return cls()
+            return cls(wide_conv_weights=wide_conv_weights)
         dsp = bool(board.info.get("dsp_extension", True))
-        return cls(dsp_kernels=dsp, m3_kernels=not dsp and board.info.get("core") in M3_CLASS_CORES)
+        return cls(dsp_kernels=dsp, m3_kernels=not dsp and board.info.get("core") in M3_CLASS_CORES,
+                   wide_conv_weights=wide_conv_weights)
 
 
 # Cores that compile firmware/kernels/m3/ when built without the DSP extension (__ARM_ARCH_7M__ or

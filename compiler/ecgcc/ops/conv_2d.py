@@ -7,6 +7,7 @@ import numpy as np
 
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
+from ..passes.smlad_layout import padded_window, pair_layout, paired_scratch_bytes, wide_pair_layout
 
 KINDS = ("CONV_2D",)
 
@@ -58,11 +59,22 @@ def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def target_params(kernel: Kernel, target: Target) -> dict:
-    """The M3 twin's packed weights, on such targets and for windows it accumulates in one go."""
+    """Where the filter goes on this target: the M3 twin's packed words beside it (for windows it
+    accumulates in one go), or, for the DSP twin's paired loop, laid out at compile time in place of it
+    (passes/smlad_layout.py); the resident path and the reference kernels read it as it is."""
     p = kernel.params
+    none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
+    if target.dsp_kernels:
+        if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
+            return none
+        values = p["weights"].values
+        if target.wide_conv_weights:
+            return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
+                    "weights": None}
+        return {**none, "pair_weights": ConstArray("pair_weights", "int8_t", pair_layout(values)), "weights": None}
     if not target.m3_kernels or _m3_pairs(p) > M3_MAX_PAIRS:
-        return {"packed_weights": None}
-    return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
+        return none
+    return {**none, "packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
 
 
 def _even(n: int) -> int:
@@ -76,18 +88,20 @@ def m3_scratch_bytes(p: dict) -> int:
     return _even(pairs) * 4 + (2 * pairs if p["in_c"] % 2 else 0)
 
 
-# The DSP twin (firmware/kernels/dsp/conv_2d.c) stages what its loops read. These mirror its constants.
-DSP_GROUP_WORDS = 8            # words of staged weights per chunk of four input values (four channels)
-DSP_MAX_PADDED_WINDOW = 1024   # window values it stages at most; larger windows take the plain path
+# The DSP twin (firmware/kernels/dsp/conv_2d.c). These mirror its constants.
+DSP_MAX_PAIRED_WINDOW = 1024   # padded window values its paired loop takes; larger windows take the plain path
 DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident path
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
-DSP_MAX_EDGE_TAPS = 16
 DSP_WIDE_RECORD_WORDS = 12     # the resident path's block on its stack holds this many words per channel
+
+
+def _window(p: dict) -> int:
+    return p["k_h"] * p["k_w"] * p["in_c"]
 
 
 def _all_channels_fold(p: dict) -> bool:
     """The DSP twin's condition for requantizing every channel from doubled accumulators."""
-    window = p["k_h"] * p["k_w"] * p["in_c"]
+    window = _window(p)
     for m, s, b in zip(p["multiplier"].values, p["shift"].values, p["folded_bias"].values):
         right = -int(s)
         if right < 1 or right > 21 or int(m) < 0 or abs(int(b)) + 128 * 128 * window >= 2**30:
@@ -95,27 +109,34 @@ def _all_channels_fold(p: dict) -> bool:
     return True
 
 
+def _resident_run(p: dict) -> int | None:
+    """The values of the window's one contiguous run, where it has one (a single kernel row, undilated
+    or of one tap), else None."""
+    runs = 1 if p["dilation_w"] == 1 or p["k_w"] == 1 else p["k_w"]
+    return p["k_w"] * p["in_c"] if p["k_h"] * runs == 1 else None
+
+
+def _dsp_resident(p: dict) -> bool:
+    """The DSP twin keeps such a layer's windows in registers (its resident path)."""
+    run = _resident_run(p)
+    return run is not None and run <= DSP_RESIDENT_WINDOW and _all_channels_fold(p)
+
+
 def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
-    """What the DSP twin stages for this layer: the records of a block of output channels (resident path;
-    or none, when no arena bytes are free, and the kernel keeps a block on its stack), or a group's
-    weights as int16 pairs and, unless edge windows are walked by their taps, one window padded with the
-    zero point (staged path). None on the plain path and on the reference kernels."""
+    """What the DSP twin needs for this layer: the records of a block of output channels (resident path;
+    or none, when no arena bytes are free, and the kernel keeps a block on its stack), or three windows
+    as int16 pairs and one on its way (paired path). None on the plain path and on the reference kernels."""
     p = kernel.params
     if target.m3_kernels:
         return [m3_scratch_bytes(p)] if p.get("packed_weights") is not None else []
     if not target.dsp_kernels:
         return []
-    runs = 1 if p["dilation_w"] == 1 or p["k_w"] == 1 else p["k_w"]
-    run_len = p["k_w"] * p["in_c"] // runs
-    steps = -(-run_len // 4)
-    chunks = p["k_h"] * runs * steps
-    if _all_channels_fold(p) and p["k_h"] * runs == 1 and run_len <= DSP_RESIDENT_WINDOW:
-        record_words = 12 if run_len > DSP_RESIDENT_WINDOW // 2 else 8
+    if _dsp_resident(p):
+        record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
-    if chunks * 4 > DSP_MAX_PADDED_WINDOW:
+    if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
-    by_taps = p["k_h"] == 1 and p["k_w"] <= DSP_MAX_EDGE_TAPS and (runs > 1 or p["in_c"] % 4 == 0)
-    return [chunks * DSP_GROUP_WORDS * 4 + (0 if by_taps else chunks * 4)]
+    return [paired_scratch_bytes(_window(p))]
 
 
 def stack_without_scratch(kernel: Kernel, target: Target) -> int:

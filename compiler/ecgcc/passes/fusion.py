@@ -24,9 +24,9 @@ from .memory import align
 
 POOLS = ("ecg_max_pool_2d", "ecg_average_pool_2d")
 CHUNK_COUNTS = (2, 3, 4, 6, 8, 12, 16)   # chunks per fused layer that may be tried
-# Each chunk calls the convolution again, and the DSP kernels stage the layer's weights on every call
-# (a few thousand instructions). Up to four chunks, the reference model's arena shrinks by 15 % for 5 %
-# more instructions on the Cortex-M4; sixteen save 26 % for 30 %.
+# Each chunk calls the convolution again (its set-up, and the windows at the chunk's edges, are paid per
+# call). Up to four chunks, the reference model's arena shrinks by 15 % for about 5 % more instructions on the
+# Cortex-M4 (measured when the DSP kernel still staged its weights per call); sixteen save 26 % for 30 %.
 DEFAULT_MAX_CHUNKS = 4
 
 

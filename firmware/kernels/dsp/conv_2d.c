@@ -1,41 +1,37 @@
 /* CONV_2D with the Arm DSP extension: same entry point and bit-identical results as
  * reference/conv_2d.c.
  *
- * Two loop orders, chosen by the window (the input values one output reads):
+ * Two loop orders, chosen by the compiler with the layer (ops/conv_2d.py mirrors the choice):
  * - Resident, for a contiguous window of at most sixteen values (a first layer on one input channel, a
  *   pointwise layer on up to sixteen channels). The pixel's window is sign-extended into four or eight
  *   registers once, and a block of output channels' records (weight pairs, folded bias, requantization
  *   constants) streams past it through LDM: a 7-tap channel costs 13 instructions, a 16-value one 21.
- * - Staged, the general case. Output channels go in groups of four. A group's weights are
- *   sign-extended once into the layer's scratch as int16 pairs laid out in the order the inner loop consumes
- *   them, so that for every four input values the loop does one load and two SXTB16 for the input, two
- *   LDM for the sixteen weights and eight SMLAD: 16 MACs in 13 instructions. The window is walked as
- *   contiguous runs (a whole kernel row, or one tap when dilated), each padded to a multiple of four
- *   values with zero weights; all the runs of a pixel go through one assembly loop.
+ * - Paired, the general case. The compiler lays the filter out at compile time (wide_pair_weights, or
+ *   pair_weights with --int8-conv-weights; see ecg_kernels.h and passes/smlad_layout.py): per pair of output
+ *   channels and chunk of four window values, the two channels' int16 pairs (v0, v2) and (v1, v3), or their
+ *   int8 words that SXTB16 / SXTB16 ROR #8 split into those pairs. The kernel copies the windows of three
+ *   output pixels into the layer's scratch as columns of int16 pairs made by the same split (the input zero
+ *   point where a window leaves the input, so edges, strides and dilation take the same path), then runs
+ *   blocks of channel pairs over them in one assembly loop: per chunk the pair's weights (two LDRD, or one
+ *   LDRD and four SXTB16), one LDRD per pixel and twelve SMLAD, 24 MACs in 17 (20) instructions. Nothing
+ *   of the filter is staged at run time: the scratch holds only windows.
  *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
- * at compile time), so the loops multiply raw int8 inputs. A window that overlaps the padding either
- * walks only its taps inside the input, adding back zero point times the missing taps' weights (one
- * kernel row, taps on chunk boundaries), or is copied to the scratch with the input zero point in
- * place of the missing values, whose raw product cancels the folded offset just the same (per group,
- * or once per pixel for a dense product with every filter when its runs are short). Each output
- * is requantized with SMMLAR on the doubled accumulator (see below). Windows too large to stage take
- * the plain path with the explicit offset. The scratch (staged weights and window, or the resident
- * records) is arena memory the compiler planned for this call alone, sized for the layer by
- * ops/conv_2d.py; without enough of it the layer takes the plain path. */
+ * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
+ * zero point, whose raw product cancels its share of the folded offset. Each output is requantized with
+ * SMMLAR on the doubled accumulator (see below). Without its scratch (or its layout) the layer takes
+ * the plain path with the explicit offset. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
 #include "ecg_dsp.h"
 
-#define GROUP 4
-#define MAX_PADDED_WINDOW 1024  /* values per channel that may be staged (then 8 KiB of scratch): a 3x3 window
-                                   * on up to 113 channels (ResNet-8's 64) */
-#define WORDS_PER_CHUNK 8       /* four channels x (even, odd) int16 pairs for four input values */
-#define RESIDENT_WINDOW 16      /* values of a window that stays in registers */
-#define RESIDENT_BLOCK 32       /* output channels staged at a time for it when the scratch has no room */
+#define PIXELS 3                 /* output pixels per tile of the paired path */
+#define MAX_PAIRED_WINDOW 1024   /* padded window values the paired path takes (7 KiB of scratch at most) */
+#define RESIDENT_WINDOW 16       /* values of a window that stays in registers */
+#define RESIDENT_BLOCK 32        /* output channels staged at a time for it when the scratch has no room */
 
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)   /* -O0 cannot allocate 13 registers */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)   /* -O0 cannot allocate 14 registers */
 #define ECG_CONV_ASM 1
 #else
 #define ECG_CONV_ASM 0
@@ -115,85 +111,6 @@ static inline int8_t finish_doubled(int32_t acc2, const folded_requant_t *q, int
 /* 2 * acc, for an accumulator the fold condition keeps within +-2^30 */
 static inline int32_t doubled(int32_t acc) { return (int32_t)((uint32_t)acc << 1); }
 
-/* ---- the staged inner loop ----------------------------------------------------------------------- */
-typedef struct {
-  int32_t runs;        /* contiguous runs walked */
-  int32_t run_bytes;   /* staged weight bytes per run: steps * WORDS_PER_CHUNK * 4 */
-  int32_t gap;         /* input bytes from the end of one run's reads to the start of the next */
-} walk_t;
-
-#if ECG_CONV_ASM
-/* Four input values against four channels. The LDM destinations are fixed ascending registers so that
- * each one receives the word the SMLADs expect. */
-#define ECG_STEP_4CH                                   \
-  "ldr    %[xo], [%[x]], #4\n\t"                       \
-  "sxtb16 %[xe], %[xo]\n\t"                            \
-  "sxtb16 %[xo], %[xo], ror #8\n\t"                    \
-  "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
-  "smlad  %[a0], %[w0], %[xe], %[a0]\n\t"              \
-  "smlad  %[a0], %[w1], %[xo], %[a0]\n\t"              \
-  "smlad  %[a1], %[w2], %[xe], %[a1]\n\t"              \
-  "smlad  %[a1], %[w3], %[xo], %[a1]\n\t"              \
-  "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
-  "smlad  %[a2], %[w0], %[xe], %[a2]\n\t"              \
-  "smlad  %[a2], %[w1], %[xo], %[a2]\n\t"              \
-  "smlad  %[a3], %[w2], %[xe], %[a3]\n\t"              \
-  "smlad  %[a3], %[w3], %[xo], %[a3]\n\t"
-
-/* acc += the group's dot products over `walk.runs` runs starting at x; the run length is in the staged
- * weights (an odd number of chunks enters the two-chunk loop half way). The loop bounds live in memory
- * operands, as all thirteen spare registers are taken. */
-static inline void dot_window(const uint32_t *w, const int8_t *x, walk_t walk, int32_t acc[GROUP]) {
-  register uint32_t w0 __asm__("r4");
-  register uint32_t w1 __asm__("r5");
-  register uint32_t w2 __asm__("r6");
-  register uint32_t w3 __asm__("r8");
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  uint32_t xe, xo;
-  const uint32_t *end;
-  int32_t runs = walk.runs;
-  const int32_t run_bytes = walk.run_bytes, gap = walk.gap;
-  __asm__ volatile("3:\n\t"
-                   "ldr    %[xe], %[run_bytes]\n\t"
-                   "add    %[end], %[w], %[xe]\n\t"
-                   "tst    %[xe], #32\n\t"
-                   "bne    2f\n\t"
-                   "1:\n\t" ECG_STEP_4CH
-                   "2:\n\t" ECG_STEP_4CH
-                   "cmp    %[w], %[end]\n\t"
-                   "bne    1b\n\t"
-                   "ldr    %[xe], %[gap]\n\t"
-                   "add    %[x], %[x], %[xe]\n\t"
-                   "ldr    %[xo], %[runs]\n\t"
-                   "subs   %[xo], %[xo], #1\n\t"
-                   "str    %[xo], %[runs]\n\t"
-                   "bne    3b\n\t"
-                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),
-                     [xe] "=&r"(xe), [xo] "=&r"(xo), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
-                     [w3] "=&r"(w3), [end] "=&r"(end), [runs] "+m"(runs)
-                   : [run_bytes] "m"(run_bytes), [gap] "m"(gap)
-                   : "cc", "memory");
-  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
-}
-#else
-/* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
-static inline void dot_window(const uint32_t *w, const int8_t *x, walk_t walk, int32_t acc[GROUP]) {
-  const int32_t steps = walk.run_bytes / (4 * WORDS_PER_CHUNK);
-  for (int32_t r = 0; r < walk.runs; ++r, x += walk.gap) {
-    for (int32_t s = 0; s < steps; ++s, x += 4, w += WORDS_PER_CHUNK) {
-      const uint32_t x4 = ecg_read_s8x4(x);
-      const uint32_t even = ecg_sxtb16(x4), odd = ecg_sxtb16_ror8(x4);
-      for (int j = 0; j < GROUP; ++j) acc[j] = ecg_smlad(w[2 * j + 1], odd, ecg_smlad(w[2 * j], even, acc[j]));
-    }
-  }
-}
-#endif
-
-/* dot_window in a frame of its own, for the callers that hold many other values */
-ECG_NOINLINE static void dot_window_apart(const uint32_t *w, const int8_t *x, walk_t walk, int32_t acc[GROUP]) {
-  dot_window(w, x, walk, acc);
-}
-
 static inline uint32_t pair16(int32_t lo, int32_t hi) {
   return (uint32_t)(uint16_t)(int16_t)lo | (uint32_t)(uint16_t)(int16_t)hi << 16;
 }
@@ -220,32 +137,6 @@ static void weight_pairs(const int8_t *run, int32_t at, int32_t len, int32_t sca
   *odd = o;
 }
 
-/* Channels oc..oc+3 (zero weights past the last channel) in dot_window's order: per run and per chunk,
- * each channel's even then odd pair. */
-static void stage_weights(const shape_t *s, const int8_t *weights, int32_t oc, uint32_t *buffer) {
-  const int32_t window = s->k_h * s->k_w * s->in_c, runs = s->k_h * s->runs, whole = s->run_len / 4;
-  for (int32_t j = 0; j < GROUP; ++j) {
-    uint32_t *dst = buffer + 2 * j;
-    if (oc + j >= s->out_c) {
-      for (int32_t k = 0; k < s->chunks; ++k, dst += WORDS_PER_CHUNK) dst[0] = dst[1] = 0;
-      continue;
-    }
-    const int8_t *src = weights + (oc + j) * window;
-    for (int32_t r = 0; r < runs; ++r) {
-      for (int32_t k = 0; k < whole; ++k, src += 4, dst += WORDS_PER_CHUNK) {
-        const uint32_t v = ecg_read_s8x4(src);
-        dst[0] = ecg_sxtb16(v);
-        dst[1] = ecg_sxtb16_ror8(v);
-      }
-      if (whole < s->steps) {
-        weight_pairs(src, 0, s->run_len - 4 * whole, 1, &dst[0], &dst[1]);
-        dst += WORDS_PER_CHUNK;
-      }
-      src += s->run_len - 4 * whole;
-    }
-  }
-}
-
 /* Word-wise copy and fill: the windows' runs are short, and the library calls would cost more than
  * the copying. */
 static inline void copy_values(int8_t *dst, const int8_t *src, int32_t n) {
@@ -263,7 +154,7 @@ static inline void fill_values(int8_t *dst, int8_t value, int32_t n) {
 
 /* The window at (in_y0, in_x0) with the input zero point where it leaves the input, laid out as the
  * interior loops read the input: runs of steps * 4 bytes. */
-static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
+ECG_NOINLINE static void gather_window(const shape_t *s, const int8_t *image, int32_t in_y0, int32_t in_x0, int8_t *window) {
   const int8_t zero_point = (int8_t)-s->input_offset;
   const int32_t dilation_w = s->run_step / s->in_c;
   for (int32_t ky = 0; ky < s->k_h; ++ky) {
@@ -299,198 +190,165 @@ static void interior_columns(const ecg_conv_2d_params_t *p, const shape_t *s, in
   *end = hi;
 }
 
-/* ---- plain path: windows too large to stage ------------------------------------------------------ */
-static int32_t plain_accumulator(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
-                                 int32_t oc) {
-  int32_t acc = p->bias ? p->bias[oc] : 0;
-  for (int32_t ky = 0; ky < p->k_h; ++ky) {
-    const int32_t in_y = in_y0 + ky * p->dilation_h;
-    if (in_y < 0 || in_y >= p->in_h) continue;
-    for (int32_t kx = 0; kx < p->k_w; ++kx) {
-      const int32_t in_x = in_x0 + kx * p->dilation_w;
-      if (in_x < 0 || in_x >= p->in_w) continue;
-      const int8_t *in = image + (in_y * p->in_w + in_x) * p->in_c;
-      const int8_t *w = p->weights + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
-      for (int32_t ic = 0; ic < p->in_c; ++ic) acc += w[ic] * (in[ic] + p->input_offset);
-    }
-  }
-  return acc;
-}
-
-static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const ecg_requant_t q = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
-          const int32_t acc = plain_accumulator(p, image, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, oc);
-          *output++ = (int8_t)ecg_clamp(ecg_requant_apply(acc, &q) + p->output_offset, p->act_min, p->act_max);
-        }
-      }
-    }
-  }
-}
-
-/* ---- staged path --------------------------------------------------------------------------------- */
+/* ---- paired path ---------------------------------------------------------------------------------- */
 typedef struct {
-  int32_t start[GROUP];             /* folded biases (the accumulators are doubled only to finish) */
-  folded_requant_t folded[GROUP];   /* when every channel of the layer folds */
-  ecg_requant_t general[GROUP];     /* otherwise */
-  int32_t output_offset, live, folds;
-} group_t;
+  int32_t window;   /* k_h * k_w * in_c */
+  int32_t chunks;   /* chunks of four values in the padded window: an even count */
+  int32_t pixels;   /* batches * out_h * out_w */
+} paired_t;
 
-/* one pixel's outputs of the group, whatever the layer */
-static void store_group(const shape_t *s, const group_t *g, const int32_t acc[GROUP], int8_t *out) {
-  if (g->folds) {
-    for (int32_t j = 0; j < g->live; ++j)
-      out[j] = finish_doubled(doubled(acc[j]), &g->folded[j], 1, s->act_min, s->act_max);
-    return;
-  }
-  for (int32_t j = 0; j < g->live; ++j)
-    out[j] = (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &g->general[j]) + g->output_offset, s->act_min, s->act_max);
+static paired_t paired_shape(const ecg_conv_2d_params_t *p) {
+  paired_t g;
+  g.window = p->k_h * p->k_w * p->in_c;
+  g.chunks = (g.window + ECG_CONV_PAIR_WINDOW_STEP - 1) / ECG_CONV_PAIR_WINDOW_STEP * (ECG_CONV_PAIR_WINDOW_STEP / 4);
+  g.pixels = p->batches * p->out_h * p->out_w;
+  return g;
 }
 
-static void prepare_group(const ecg_conv_2d_params_t *p, int32_t oc, int folds, group_t *g) {
-  g->live = p->out_c - oc < GROUP ? p->out_c - oc : GROUP;
-  g->folds = folds;
-  g->output_offset = p->output_offset;
-  for (int32_t j = 0; j < GROUP; ++j) {
-    const int32_t c = j < g->live ? oc + j : oc;
-    g->start[j] = p->folded_bias[c];
-    if (folds) {
-      fold_requant(p, c, &g->folded[j]);
-    } else {
-      g->general[j] = ecg_requant_prepare(p->multiplier[c], p->shift[c]);
-    }
-  }
-}
+/* PIXELS columns of int16 pairs, then one window as int8 on its way there (ops/conv_2d.py sizes it alike) */
+static int32_t paired_scratch_bytes(const paired_t *g) { return PIXELS * g->chunks * 8 + g->chunks * 4; }
 
-/* The interior loop of a group whose channels all fold; `clamps` is a constant at each call, so that a
- * layer without activation bounds beyond int8 gets a loop without the comparisons. */
-static ECG_ALWAYS_INLINE void folded_pixels(const group_t *g, const uint32_t *weights, walk_t walk, const int8_t *x,
-                                            int32_t pixel_step, int32_t count, int8_t *out, int32_t out_c,
-                                            int clamps, int32_t act_min, int32_t act_max) {
-  for (; count > 0; --count, x += pixel_step, out += out_c) {
-    int32_t acc[GROUP] = {g->start[0], g->start[1], g->start[2], g->start[3]};
-    dot_window(weights, x, walk, acc);
-    out[0] = finish_doubled(doubled(acc[0]), &g->folded[0], clamps, act_min, act_max);
-    out[1] = finish_doubled(doubled(acc[1]), &g->folded[1], clamps, act_min, act_max);
-    out[2] = finish_doubled(doubled(acc[2]), &g->folded[2], clamps, act_min, act_max);
-    out[3] = finish_doubled(doubled(acc[3]), &g->folded[3], clamps, act_min, act_max);
-  }
-}
+/* acc[j] (channel a) and acc[PIXELS + j] (channel b) += the pair's dot products with column j, over the
+ * window: `w` points at the pair's words, `x` at the columns, interleaved chunk by chunk. */
+#if ECG_CONV_ASM
+#define ECG_PAIR_PIXEL(a, b)                          \
+  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
+  "smlad  %[" a "], %[ea], %[xe], %[" a "]\n\t"       \
+  "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
+  "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
+  "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_PAIR_PIXELS ECG_PAIR_PIXEL("a0", "b0") ECG_PAIR_PIXEL("a1", "b1") ECG_PAIR_PIXEL("a2", "b2")
+#define ECG_PAIR_CHUNK                                \
+  "ldrd   %[wa], %[wb], [%[w]], #8\n\t"               \
+  "sxtb16 %[ea], %[wa]\n\t"                           \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
+  "sxtb16 %[eb], %[wb]\n\t"                           \
+  "sxtb16 %[wb], %[wb], ror #8\n\t"                   \
+  ECG_PAIR_PIXELS
+#define ECG_WIDE_PAIR_CHUNK                           \
+  "ldrd   %[ea], %[wa], [%[w]], #8\n\t"               \
+  "ldrd   %[eb], %[wb], [%[w]], #8\n\t"               \
+  ECG_PAIR_PIXELS
+#define ECG_PAIR_OPERANDS                                                                                  \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [w] "+r"(w),   \
+    [x] "+r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo) \
+  : [end] "m"(end)                                                                                         \
+  : "cc", "memory"
 
-/* `count` pixels whose windows start pixel_step apart from x, written out_c apart from out */
-ECG_NOINLINE static void interior_pixels(const shape_t *s, const group_t *g, const uint32_t *weights, walk_t walk,
-                                         const int8_t *x, int32_t count, int8_t *out) {
-  const int32_t pixel_step = s->stride_w * s->in_c, out_c = s->out_c;
-  if (g->folds && g->live == GROUP) {
-    if (s->act_min > -128 || s->act_max < 127) {
-      folded_pixels(g, weights, walk, x, pixel_step, count, out, out_c, 1, s->act_min, s->act_max);
-    } else {
-      folded_pixels(g, weights, walk, x, pixel_step, count, out, out_c, 0, -128, 127);
-    }
+/* Two chunks per turn (the compiler pads the window to eight values); the end of the pair's words lives
+ * in memory, as all fourteen spare registers are taken. `wide`: the int16 layout. */
+static ECG_ALWAYS_INLINE void dot_tile(const void *weights, int wide, const uint32_t *x, int32_t chunks,
+                                       int32_t acc[2 * PIXELS]) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], b0 = acc[3], b1 = acc[4], b2 = acc[5];
+  uint32_t wa, wb, ea, eb, xe, xo;
+  const uint8_t *w = (const uint8_t *)weights;
+  const uint8_t *const end = w + (wide ? 16 : 8) * chunks;
+  if (wide) {
+    __asm__ volatile("1:\n\t" ECG_WIDE_PAIR_CHUNK ECG_WIDE_PAIR_CHUNK
+                     "ldr    %[xe], %[end]\n\t"
+                     "cmp    %[w], %[xe]\n\t"
+                     "bne    1b\n\t" ECG_PAIR_OPERANDS);
   } else {
-    for (; count > 0; --count, x += pixel_step, out += out_c) {
-      int32_t acc[GROUP] = {g->start[0], g->start[1], g->start[2], g->start[3]};
-      dot_window(weights, x, walk, acc);
-      store_group(s, g, acc, out);
-    }
+    __asm__ volatile("1:\n\t" ECG_PAIR_CHUNK ECG_PAIR_CHUNK
+                     "ldr    %[xe], %[end]\n\t"
+                     "cmp    %[w], %[xe]\n\t"
+                     "bne    1b\n\t" ECG_PAIR_OPERANDS);
   }
+  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = b0; acc[4] = b1; acc[5] = b2;
 }
-
-/* How the interior loop walks a window in place: one run per kernel row, or the taps of one row. */
-static walk_t interior_walk(const shape_t *s) {
-  walk_t walk;
-  walk.run_bytes = s->steps * WORDS_PER_CHUNK * 4;
-  if (s->runs == 1) {
-    walk.runs = s->k_h;
-    walk.gap = s->row_step - 4 * s->steps;
-  } else {
-    walk.runs = s->runs;
-    walk.gap = s->run_step - 4 * s->steps;
-  }
-  return walk;
-}
-
-/* ---- edges of one-row windows, without a copy -----------------------------------------------------
- * With a single kernel row whose taps start on chunk boundaries (each tap its own run when dilated, or
- * in_c a multiple of four), an edge pixel walks just its taps inside the input. The folded bias counted
- * input_offset * weight for every tap, so the missing ones are taken back: acc += zero_point * (their
- * weight sum), from per-tap sums of the staged weights. */
-#define MAX_EDGE_TAPS 16
-
-typedef struct {
-  int32_t chunks_per_tap, dilation;
-  int32_t before[MAX_EDGE_TAPS + 1][GROUP];   /* per channel, the staged weights of the taps before t */
-} tap_sums_t;
-
-static int edges_by_taps(const shape_t *s) {
-  return s->k_h == 1 && s->k_w <= MAX_EDGE_TAPS && (s->runs > 1 || s->in_c % 4 == 0);
-}
-
-static void sum_taps(const shape_t *s, const uint32_t *weights, tap_sums_t *taps) {
-  const uint32_t ones = 0x00010001u;
-  int32_t sum[GROUP] = {0, 0, 0, 0};
-  taps->chunks_per_tap = s->runs > 1 ? s->steps : s->in_c / 4;
-  taps->dilation = s->run_step / s->in_c;
-  for (int32_t t = 0; t <= s->k_w; ++t) {
-    for (int32_t j = 0; j < GROUP; ++j) taps->before[t][j] = sum[j];
-    if (t == s->k_w) break;
-    for (int32_t k = 0; k < taps->chunks_per_tap; ++k, weights += WORDS_PER_CHUNK) {
-      sum[0] = ecg_smlad(weights[1], ones, ecg_smlad(weights[0], ones, sum[0]));
-      sum[1] = ecg_smlad(weights[3], ones, ecg_smlad(weights[2], ones, sum[1]));
-      sum[2] = ecg_smlad(weights[5], ones, ecg_smlad(weights[4], ones, sum[2]));
-      sum[3] = ecg_smlad(weights[7], ones, ecg_smlad(weights[6], ones, sum[3]));
-    }
-  }
-}
-
-/* One edge pixel whose window starts at column in_x0 of `row` (NULL: the row is outside the input). */
-static void edge_pixel(const shape_t *s, const group_t *g, const uint32_t *weights, const tap_sums_t *taps,
-                       const int8_t *row, int32_t in_x0, int8_t *out) {
-  const int32_t dilation = taps->dilation, zero_point = -s->input_offset;
-  int32_t t0 = 0, t1 = 0;   /* taps [t0, t1) lie inside the input */
-  if (row) {
-    const int32_t last = s->in_w - 1 - in_x0;
-    t0 = in_x0 < 0 ? (-in_x0 + dilation - 1) / dilation : 0;
-    t1 = last < 0 ? 0 : last / dilation + 1;
-    if (t1 > s->k_w) t1 = s->k_w;
-    if (t1 < t0) t1 = t0;
-  }
-  int32_t acc[GROUP];
-  for (int32_t j = 0; j < GROUP; ++j) {
-    const int32_t missing = taps->before[t0][j] + taps->before[s->k_w][j] - taps->before[t1][j];
-    acc[j] = g->start[j] + zero_point * missing;
-  }
-  if (t1 > t0) {
-    walk_t walk;
-    if (s->runs > 1) {
-      walk.runs = t1 - t0;
-      walk.run_bytes = s->steps * WORDS_PER_CHUNK * 4;
-      walk.gap = s->run_step - 4 * s->steps;
+#else
+/* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
+static inline void dot_tile(const void *weights, int wide, const uint32_t *x, int32_t chunks,
+                            int32_t acc[2 * PIXELS]) {
+  const uint8_t *w = (const uint8_t *)weights;
+  for (int32_t k = 0; k < chunks; ++k, x += 2 * PIXELS) {
+    uint32_t ea, oa, eb, ob;
+    if (wide) {
+      memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+      w += 16;
     } else {
-      walk.runs = 1;
-      walk.run_bytes = (t1 - t0) * taps->chunks_per_tap * WORDS_PER_CHUNK * 4;
-      walk.gap = 0;
+      const uint32_t wa = ecg_read_s8x4((const int8_t *)w), wb = ecg_read_s8x4((const int8_t *)w + 4);
+      ea = ecg_sxtb16(wa); oa = ecg_sxtb16_ror8(wa); eb = ecg_sxtb16(wb); ob = ecg_sxtb16_ror8(wb);
+      w += 8;
     }
-    dot_window_apart(weights + t0 * taps->chunks_per_tap * WORDS_PER_CHUNK, row + (in_x0 + t0 * dilation) * s->in_c,
-                     walk, acc);
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      acc[j] = ecg_smlad(oa, x[2 * j + 1], ecg_smlad(ea, x[2 * j], acc[j]));
+      acc[PIXELS + j] = ecg_smlad(ob, x[2 * j + 1], ecg_smlad(eb, x[2 * j], acc[PIXELS + j]));
+    }
   }
-  store_group(s, g, acc, out);
 }
+#endif
 
-/* ---- edges of windows with short runs, one pixel at a time --------------------------------------
- * Copying an edge window run by run costs more than its dot products when the runs are short (a 2-D
- * layer on one to three input channels), and the group loop would copy it once per group. Such edge
- * pixels are taken apart: the window is copied once, densely in the filter's [k_h][k_w][in_c] order with
- * the zero point for the missing values, and every output channel is its dot product with a filter
- * row: a FULLY_CONNECTED layer on that vector (same folded bias, same requantization). */
-#define SHORT_RUN 16
+/* Channel pairs [0, pairs) of a tile against its columns, each from its two folded biases: six sums per
+ * pair into `sums` (channel a's three pixels, then b's). The pairs follow one another in the layout, so
+ * the weight pointer runs on; what changes from pair to pair lives in memory. */
+#define SUM_BLOCK 8   /* channel pairs summed before their outputs are requantized (sums on the stack) */
+#if ECG_CONV_ASM
+static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
+                      int32_t chunks, int32_t *sums) {
+  register int32_t a0 __asm__("r1");
+  register int32_t a1 __asm__("r2");
+  register int32_t a2 __asm__("r3");
+  register int32_t b0 __asm__("r4");
+  register int32_t b1 __asm__("r5");
+  register int32_t b2 __asm__("r6");
+  uint32_t wa, wb, ea, eb, xe, xo;
+  const uint32_t *x;
+  const int32_t pair_bytes = (wide ? 16 : 8) * chunks;
+  const uint8_t *end = w + pair_bytes;
+  const int32_t *const bias_end = bias + 2 * pairs;
+#define ECG_TILE_SUMS(chunk)                                                                                   \
+  __asm__ volatile("3:\n\t"                                                                                    \
+                   "ldr    %[xe], %[bias]\n\t"                                                                 \
+                   "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                      \
+                   "str    %[xe], %[bias]\n\t"                                                                 \
+                   "mov    %[a1], %[a0]\n\t"                                                                   \
+                   "mov    %[a2], %[a0]\n\t"                                                                   \
+                   "mov    %[b1], %[b0]\n\t"                                                                   \
+                   "mov    %[b2], %[b0]\n\t"                                                                   \
+                   "ldr    %[x], %[columns]\n\t"                                                               \
+                   "1:\n\t" chunk chunk                                                                        \
+                   "ldr    %[xe], %[end]\n\t"                                                                  \
+                   "cmp    %[w], %[xe]\n\t"                                                                    \
+                   "bne    1b\n\t"                                                                             \
+                   "ldr    %[xo], %[pair_bytes]\n\t"                                                           \
+                   "add    %[xe], %[xe], %[xo]\n\t"                                                            \
+                   "str    %[xe], %[end]\n\t"                                                                  \
+                   "ldr    %[xe], %[sums]\n\t"                                                                 \
+                   "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                             \
+                   "str    %[xe], %[sums]\n\t"                                                                 \
+                   "ldr    %[xe], %[bias]\n\t"                                                                 \
+                   "ldr    %[xo], %[bias_end]\n\t"                                                             \
+                   "cmp    %[xe], %[xo]\n\t"                                                                   \
+                   "bne    3b\n\t"                                                                             \
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),          \
+                     [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), \
+                     [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias), [end] "+m"(end),      \
+                     [sums] "+m"(sums)                                                                         \
+                   : [columns] "m"(columns), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)            \
+                   : "cc", "memory")
+  if (wide) {
+    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK);
+  } else {
+    ECG_TILE_SUMS(ECG_PAIR_CHUNK);
+  }
+#undef ECG_TILE_SUMS
+}
+#else
+static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
+                      int32_t chunks, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, w += (wide ? 16 : 8) * chunks, sums += 2 * PIXELS) {
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      sums[j] = bias[2 * q];
+      sums[PIXELS + j] = bias[2 * q + 1];
+    }
+    dot_tile(w, wide, columns, chunks, sums);
+  }
+}
+#endif
 
-static int edges_per_pixel(const shape_t *s) { return !edges_by_taps(s) && s->run_len < SHORT_RUN; }
-
+/* The window at (in_y0, in_x0) densely in the filter's [k_h][k_w][in_c] order, the input zero point where
+ * it leaves the input. */
 static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
                          int8_t *dst) {
   const int8_t zero_point = (int8_t)-p->input_offset;
@@ -527,94 +385,142 @@ static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int
   }
 }
 
-static void edge_pixels_apart(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input, int8_t *output,
-                              int8_t *window) {
-  const int32_t span_h = (p->k_h - 1) * p->dilation_h;
-  const ecg_fully_connected_params_t rows = {1, p->k_h * p->k_w * p->in_c, p->out_c, p->input_offset,
-                                             p->output_offset, p->act_min, p->act_max, p->weights, p->bias,
-                                             p->folded_bias, p->multiplier, p->shift};
-  int32_t first, end;
-  interior_columns(p, s, &first, &end);
+
+/* `chunks` (even) chunks of four values from src as SXTB16 pairs, PIXELS pairs apart */
+static inline void split_pairs(const int8_t *src, int32_t chunks, uint32_t *column) {
+  for (; chunks > 0; chunks -= 2, src += 8, column += 4 * PIXELS) {
+    const uint32_t v = ecg_read_s8x4(src), u = ecg_read_s8x4(src + 4);
+    column[0] = ecg_sxtb16(v);
+    column[1] = ecg_sxtb16_ror8(v);
+    column[2 * PIXELS] = ecg_sxtb16(u);
+    column[2 * PIXELS + 1] = ecg_sxtb16_ror8(u);
+  }
+}
+
+/* Column j of a tile (`column` points at its first pair; columns interleave chunk by chunk): the window
+ * of output pixel `pixel` split into int16 pairs as SXTB16 splits the weights. A window that lies inside
+ * the input in one piece, padded read included, is split in place; any other is gathered first. */
+static void fill_column(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input, int32_t pixel,
+                        int8_t *window, uint32_t *column) {
+  const int32_t per_image = p->out_h * p->out_w, image_bytes = p->in_h * p->in_w * p->in_c;
+  const int32_t b = pixel / per_image, oy = pixel % per_image / p->out_w, ox = pixel % p->out_w;
+  const int32_t in_y0 = oy * p->stride_h - p->pad_h, in_x0 = ox * p->stride_w - p->pad_w;
+  const int8_t *const image = input + b * image_bytes;
+  const int32_t start = (in_y0 * p->in_w + in_x0) * p->in_c;
+  const int8_t *src = window;
+  if (p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && in_y0 >= 0 && in_y0 < p->in_h && in_x0 >= 0 &&
+      in_x0 + p->k_w <= p->in_w && b * image_bytes + start + 4 * g->chunks <= p->batches * image_bytes) {
+    src = image + start;   /* the padded tail meets zero weights */
+  } else {
+    gather_dense(p, image, in_y0, in_x0, window);
+    fill_values(window + g->window, 0, 4 * g->chunks - g->window);
+  }
+  split_pairs(src, g->chunks, column);
+}
+
+/* Channel oc's outputs of a tile's `live` pixels, out_c apart from out. */
+static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, int clamps, const int32_t *acc,
+                          int32_t live, int8_t *out) {
+  const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
+  if (folds) {
+    folded_requant_t q;
+    q.multiplier = p->multiplier[oc];
+    q.right = -p->shift[oc];
+    q.rounding = (1 << (q.right - 1)) + p->output_offset * (1 << q.right);   /* right <= 21 where it folds */
+    for (int32_t j = 0; j < live; ++j) out[j * out_c] = finish_doubled(doubled(acc[j]), &q, clamps, act_min, act_max);
+    return;
+  }
+  const ecg_requant_t q = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
+  for (int32_t j = 0; j < live; ++j)
+    out[j * out_c] = (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + p->output_offset, act_min, act_max);
+}
+
+/* Every channel pair over one tile's columns. Whole tiles of a layer whose channels fold sum blocks of
+ * pairs in one go and requantize them after; the others (a last short tile, layers that do not fold, a
+ * last odd channel) take one pair at a time through store_channel. */
+ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *columns,
+                                    int32_t live, int folds, int8_t *out) {
+  const int wide = p->pair_weights == NULL;
+  const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
+  const int32_t act_min = p->act_min, act_max = p->act_max, output_offset = p->output_offset;
+  const int clamps = act_min > -128 || act_max < 127;
+  const uint8_t *w = wide ? (const uint8_t *)p->wide_pair_weights : (const uint8_t *)p->pair_weights;
+  int32_t oc = 0;
+  if (folds && live == PIXELS) {
+    int32_t sums[SUM_BLOCK * 2 * PIXELS];
+    for (; oc + 1 < out_c; ) {
+      const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
+      tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, sums);
+      w += pairs * pair_bytes;
+      for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
+        folded_requant_t q;
+        q.multiplier = p->multiplier[oc];
+        q.right = -p->shift[oc];
+        q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+        const int32_t *x = sums + (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
+        out[oc] = finish_doubled(doubled(x[0]), &q, clamps, act_min, act_max);
+        out[oc + out_c] = finish_doubled(doubled(x[1]), &q, clamps, act_min, act_max);
+        out[oc + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
+      }
+    }
+  }
+  for (; oc < out_c; oc += 2, w += pair_bytes) {
+    const int second = oc + 1 < out_c;
+    const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
+    int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
+    dot_tile(w, wide, columns, chunks, acc);
+    store_channel(p, oc, folds, clamps, acc, live, out + oc);
+    if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + oc + 1);
+  }
+}
+
+/* Pixels in tiles of PIXELS (in output order, across rows and images); a last short tile repeats its first
+ * pixel in the columns it does not store. */
+ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                     int8_t *output, int folds) {
+  uint32_t *const columns = (uint32_t *)p->scratch;
+  int8_t *const window = (int8_t *)(columns + 2 * PIXELS * g->chunks);
+  for (int32_t pixel = 0; pixel < g->pixels; pixel += PIXELS) {
+    const int32_t live = g->pixels - pixel < PIXELS ? g->pixels - pixel : PIXELS;
+    for (int32_t j = 0; j < PIXELS; ++j)
+      fill_column(p, g, input, j < live ? pixel + j : pixel, window, columns + 2 * j);
+    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c);
+  }
+}
+
+/* ---- plain path: no scratch or no layout ----------------------------------------------------------- */
+static int32_t plain_accumulator(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
+                                 int32_t oc) {
+  int32_t acc = p->bias ? p->bias[oc] : 0;
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t in_y = in_y0 + ky * p->dilation_h;
+    if (in_y < 0 || in_y >= p->in_h) continue;
+    for (int32_t kx = 0; kx < p->k_w; ++kx) {
+      const int32_t in_x = in_x0 + kx * p->dilation_w;
+      if (in_x < 0 || in_x >= p->in_w) continue;
+      const int8_t *in = image + (in_y * p->in_w + in_x) * p->in_c;
+      const int32_t tap = (ky * p->k_w + kx) * p->in_c;
+      for (int32_t ic = 0; ic < p->in_c; ++ic) acc += ecg_conv_filter_value(p, oc, tap + ic) * (in[ic] + p->input_offset);
+    }
+  }
+  return acc;
+}
+
+static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *image = input + b * s->in_h * s->in_w * s->in_c;
+    const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-      const int rows_inside = in_y0 >= 0 && in_y0 + span_h < s->in_h;
-      const int32_t lo = rows_inside ? first : s->out_w, hi = rows_inside ? end : s->out_w;
-      for (int32_t ox = 0; ox < s->out_w; ++ox) {
-        if (ox == lo) ox = hi;
-        if (ox >= s->out_w) break;
-        gather_dense(p, image, in_y0, ox * s->stride_w - s->pad_w, window);
-        ecg_fully_connected(&rows, window, output + ((b * p->out_h + oy) * s->out_w + ox) * s->out_c);
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        for (int32_t oc = 0; oc < p->out_c; ++oc) {
+          const ecg_requant_t q = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
+          const int32_t acc = plain_accumulator(p, image, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, oc);
+          *output++ = (int8_t)ecg_clamp(ecg_requant_apply(acc, &q) + p->output_offset, p->act_min, p->act_max);
+        }
       }
     }
   }
 }
 
-ECG_NOINLINE static void conv_staged(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
-                                     int8_t *output, int folds, uint32_t *weights, int8_t *window) {
-  const int32_t span_h = (p->k_h - 1) * p->dilation_h, out_c = s->out_c;
-  const int row_by_row = s->runs > 1 && s->k_h > 1;   /* dilated taps on several kernel rows */
-  const int by_taps = edges_by_taps(s), apart = edges_per_pixel(s);
-  const int32_t row_words = s->runs * s->steps * WORDS_PER_CHUNK;
-  const walk_t walk = interior_walk(s);
-  walk_t gathered;
-  gathered.runs = 1;
-  gathered.run_bytes = s->chunks * WORDS_PER_CHUNK * 4;
-  gathered.gap = 0;
-  tap_sums_t taps;
-  int32_t first, end;
-  interior_columns(p, s, &first, &end);
-  /* Channel groups outermost: their staged weights, biases and requantization constants stay put while
-   * the pixels stream by. */
-  for (int32_t oc = 0; oc < out_c; oc += GROUP) {
-    group_t g;
-    prepare_group(p, oc, folds, &g);
-    stage_weights(s, p->weights, oc, weights);
-    int taps_summed = 0;
-    for (int32_t b = 0; b < p->batches; ++b) {
-      const int8_t *image = input + b * s->in_h * s->in_w * s->in_c;
-      for (int32_t oy = 0; oy < p->out_h; ++oy) {
-        const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-        const int rows_inside = in_y0 >= 0 && in_y0 + span_h < s->in_h;
-        int8_t *const out_row = output + ((b * p->out_h + oy) * s->out_w) * out_c + oc;
-        const int32_t lo = rows_inside ? first : s->out_w, hi = rows_inside ? end : s->out_w;
-        /* interior pixels read the input in place */
-        const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + lo * s->stride_w - s->pad_w) * s->in_c : image;
-        if (!row_by_row) {
-          interior_pixels(s, &g, weights, walk, x, hi - lo, out_row + lo * out_c);
-        } else {
-          for (int32_t ox = lo; ox < hi; ++ox, x += s->stride_w * s->in_c) {
-            int32_t acc[GROUP] = {g.start[0], g.start[1], g.start[2], g.start[3]};
-            const int8_t *row = x;
-            for (int32_t ky = 0; ky < s->k_h; ++ky, row += s->row_step)
-              dot_window_apart(weights + ky * row_words, row, walk, acc);
-            store_group(s, &g, acc, out_row + ox * out_c);
-          }
-        }
-        /* the others: by their taps inside the input, or from a zero-point-padded copy of their window
-         * (unless they are taken apart afterwards) */
-        for (int32_t ox = 0; ox < s->out_w && !apart; ++ox) {
-          if (ox == lo) ox = hi;
-          if (ox >= s->out_w) break;
-          const int32_t in_x0 = ox * s->stride_w - s->pad_w;
-          if (by_taps) {
-            if (!taps_summed) sum_taps(s, weights, &taps);
-            taps_summed = 1;
-            edge_pixel(s, &g, weights, &taps, rows_inside ? image + in_y0 * s->in_w * s->in_c : NULL, in_x0,
-                       out_row + ox * out_c);
-          } else {
-            gather_window(s, image, in_y0, in_x0, window);
-            int32_t acc[GROUP] = {g.start[0], g.start[1], g.start[2], g.start[3]};
-            dot_window_apart(weights, window, gathered, acc);
-            store_group(s, &g, acc, out_row + ox * out_c);
-          }
-        }
-      }
-    }
-  }
-  if (apart) edge_pixels_apart(p, s, input, output, window);
-}
 
 /* ---- resident path ------------------------------------------------------------------------------- */
 /* Per channel, a record of words in the order the loop loads them (pairs of doubled weights as SXTB16
@@ -627,7 +533,7 @@ ECG_NOINLINE static void conv_staged(const ecg_conv_2d_params_t *p, const shape_
 #define WIDE_WORDS 12
 #define LAST_RECORD 0x100u
 
-static void stage_resident(const ecg_conv_2d_params_t *p, const shape_t *s, int32_t oc0, int32_t count, int wide,
+ECG_NOINLINE static void stage_resident(const ecg_conv_2d_params_t *p, const shape_t *s, int32_t oc0, int32_t count, int wide,
                            uint32_t *records) {
   for (int32_t oc = oc0; oc < oc0 + count; ++oc) {
     const int8_t *src = p->weights + oc * s->run_len;
@@ -841,33 +747,47 @@ static int all_channels_fold(const ecg_conv_2d_params_t *p) {
   return 1;
 }
 
-void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+/* The resident path's entry, with the window's shape in its own frame. */
+ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   shape_t s;
   s.in_h = p->in_h; s.in_w = p->in_w; s.in_c = p->in_c; s.out_w = p->out_w; s.out_c = p->out_c;
   s.k_h = p->k_h; s.k_w = p->k_w; s.stride_w = p->stride_w; s.dilation_h = p->dilation_h;
   s.pad_w = p->pad_w; s.input_offset = p->input_offset; s.act_min = p->act_min; s.act_max = p->act_max;
-  s.runs = (p->dilation_w == 1 || p->k_w == 1) ? 1 : p->k_w;
-  s.run_len = p->k_w * p->in_c / s.runs;
+  s.runs = 1;
+  s.run_len = p->k_w * p->in_c;
   s.steps = (s.run_len + 3) / 4;
   s.run_step = p->dilation_w * p->in_c;
   s.row_step = p->dilation_h * p->in_w * p->in_c;
-  s.chunks = p->k_h * s.runs * s.steps;
-  const int folds = all_channels_fold(p);
-  uint32_t *const scratch = (uint32_t *)p->scratch;
-  const int32_t scratch_bytes = scratch ? p->scratch_bytes : 0;
+  s.chunks = s.steps;
+  const int32_t scratch_bytes = p->scratch ? p->scratch_bytes : 0;
   const int32_t record_bytes = 4 * (s.run_len > RESIDENT_WINDOW / 2 ? WIDE_WORDS : NARROW_WORDS);
-  const int32_t weight_bytes = s.chunks * WORDS_PER_CHUNK * 4;
-  const int32_t window_bytes = edges_by_taps(&s) ? 0 : s.chunks * 4;   /* edge windows are copied otherwise */
-  if (folds && s.k_h * s.runs == 1 && s.run_len <= RESIDENT_WINDOW) {
-    if (scratch_bytes >= record_bytes) {
-      conv_resident(p, &s, input, output, scratch, scratch_bytes / record_bytes);
-    } else {
-      conv_resident_on_stack(p, &s, input, output);
-    }
-  } else if (s.chunks * 4 <= MAX_PADDED_WINDOW && scratch_bytes >= weight_bytes + window_bytes) {
-    conv_staged(p, &s, input, output, folds, scratch, (int8_t *)scratch + weight_bytes);
+  if (scratch_bytes >= record_bytes) {
+    conv_resident(p, &s, input, output, (uint32_t *)p->scratch, scratch_bytes / record_bytes);
+  } else {
+    conv_resident_on_stack(p, &s, input, output);
+  }
+}
+
+/* The paired path where its layout and scratch are there, else the plain one. */
+ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                           int folds) {
+  const paired_t g = paired_shape(p);
+  if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+      p->scratch_bytes >= paired_scratch_bytes(&g)) {
+    conv_paired(p, &g, input, output, folds);
   } else {
     conv_plain(p, input, output);
+  }
+}
+
+void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  const int folds = all_channels_fold(p);
+  /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->weights && folds && one_run) {
+    conv_resident_entry(p, input, output);
+  } else {
+    conv_paired_entry(p, input, output, folds);
   }
 }
 

@@ -48,12 +48,35 @@ typedef struct {
   /* For the Cortex-M3 twin (NULL elsewhere): per pair of output channels, per pair of window values
    * (w[2k], w[2k+1]), each channel's word w[2k] + w[2k+1] * 2^23; see kernels/m3/conv_2d.c. */
   const int32_t *packed_weights;
-  /* The DSP twin's staged weights and window (or resident records), or the M3 twin's packed window: arena
-   * bytes the compiler planned for this call alone (NULL when the target runs the reference kernel). */
+  /* For the DSP twin (NULL elsewhere, and then `weights` holds the filter): the filter laid out at compile
+   * time in the order its inner loop reads it, and `weights` NULL. Per pair of output channels (an odd
+   * count ends on a zero channel), per chunk of four window values (the [k_h][k_w][in_c] window padded
+   * with zeros to a multiple of ECG_CONV_PAIR_WINDOW_STEP), the first channel's four int8 values, then
+   * the second's: SXTB16 and SXTB16 ROR #8 of such a word give the (v0, v2) and (v1, v3) pairs that
+   * SMLAD takes against the window's pairs made the same way. See kernels/dsp/conv_2d.c. */
+  const int8_t *pair_weights;
+  /* Or (the compiler's other choice, twice the flash, fewer instructions): the same layout with each word
+   * already split, per channel and chunk the int16 pairs (v0, v2) and (v1, v3). */
+  const int16_t *wide_pair_weights;
+  /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
+   * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+
+#define ECG_CONV_PAIR_WINDOW_STEP 8   /* the paired layout's window is padded to a multiple of this */
+
+/* The filter's value `index` of [k_h][k_w][in_c] for output channel oc, wherever the compiler put it. */
+static inline int8_t ecg_conv_filter_value(const ecg_conv_2d_params_t *p, int32_t oc, int32_t index) {
+  if (p->weights) return p->weights[oc * p->k_h * p->k_w * p->in_c + index];
+  const int32_t window = p->k_h * p->k_w * p->in_c;
+  const int32_t chunks = (window + ECG_CONV_PAIR_WINDOW_STEP - 1) / ECG_CONV_PAIR_WINDOW_STEP *
+                         (ECG_CONV_PAIR_WINDOW_STEP / 4);
+  const int32_t at = ((oc >> 1) * chunks + (index >> 2)) * 8 + (oc & 1) * 4;
+  if (p->pair_weights) return p->pair_weights[at + (index & 3)];
+  return (int8_t)p->wide_pair_weights[at + ((index & 1) << 1) + ((index & 2) >> 1)];
+}
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------------------------- */
 typedef struct {

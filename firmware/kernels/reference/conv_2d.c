@@ -18,8 +18,9 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
               const int32_t in_x = in_x0 + kx * p->dilation_w;
               if (in_x < 0 || in_x >= p->in_w) continue;
               const int8_t *in = input + ((b * p->in_h + in_y) * p->in_w + in_x) * p->in_c;
-              const int8_t *w = p->weights + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
-              for (int32_t ic = 0; ic < p->in_c; ++ic) acc += w[ic] * (in[ic] + p->input_offset);
+              const int32_t tap = (ky * p->k_w + kx) * p->in_c;
+              for (int32_t ic = 0; ic < p->in_c; ++ic)
+                acc += ecg_conv_filter_value(p, oc, tap + ic) * (in[ic] + p->input_offset);
             }
           }
           if (p->bias) acc += p->bias[oc];
