@@ -176,7 +176,7 @@ def run_monitor(
         if clusters is not None:
             # the adapted class is reported; the AF detector and rhythm alarms keep the model's
             seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
-            channel = window.window[::cfg.model_window_channels] if seen else None
+            channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
             reported = clusters.on_beat(channel, beat.rr, reported, not flags & FLAG_UNCERTAIN, af.active)
         ev.add(CLASS, reported, flags, confidence, beat.beat_id, beat.position, 0)
         if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
