@@ -157,10 +157,13 @@ class BeatClusters:
         c, r = self.clusters[index], self.clusters[ref]
         same_qrs = self._sad(c.qrs, r.qrs) <= self._qrs_limit()
         reported = model_class
-        if model_class == CLASS_N and index != ref and same_qrs and not after_v and c.rr_count > 0 \
-                and c.votes[CLASS_V] * 2 <= c.count:
+        # rule 0: the beat's cluster (its P wave) is not the reference's and comes early as a whole;
+        # rule 1: the beat alone comes early against the reference's RR, whatever its P wave
+        other_p = index != ref and c.rr_count > 0 if cfg.cluster_s_rule == 0 else True
+        if model_class == CLASS_N and other_p and same_qrs and not after_v and c.votes[CLASS_V] * 2 <= c.count:
             early = cfg.cluster_s_ratio * r.pre16
-            if (c.pre16 << 6) < early and (pre << (RR_SHIFT + 6)) < early:
+            cluster_early = (c.pre16 << 6) < early or cfg.cluster_s_rule == 1
+            if cluster_early and (pre << (RR_SHIFT + 6)) < early:
                 reported = CLASS_S
         elif cfg.cluster_v and model_class == CLASS_V and same_qrs and c.votes[CLASS_V] * 8 <= c.count:
             reported = CLASS_N
