@@ -126,7 +126,7 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     int16_t qrs[CLUSTER_QRS_POINTS], p[CLUSTER_P_POINTS];
     uint8_t after_v = b->after_v, reported = model_class;
     int32_t pre, early;
-    int index, ref, same_qrs;
+    int index, ref, same_qrs, other_p;
     beat_cluster_t *c, *r;
     if (!window || !certain || model_class >= MONITOR_CLASS_COUNT) {
         b->after_v = model_class == MONITOR_CLASS_V;
@@ -144,11 +144,24 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     if (ref < 0) return model_class;
     r = &b->clusters[ref];
     same_qrs = sad(c->qrs, r->qrs, CLUSTER_QRS_POINTS) <= QRS_LIMIT;
-    if (model_class == MONITOR_CLASS_N && index != ref && same_qrs && !after_v && c->rr_count > 0 &&
+#if ECG_CLUSTER_S_RULE == 0
+    /* the beat's cluster (its P wave) is not the reference's and comes early as a whole */
+    other_p = index != ref && c->rr_count > 0;
+#else
+    /* the beat alone comes early against the reference's RR, whatever its P wave */
+    other_p = 1;
+#endif
+    if (model_class == MONITOR_CLASS_N && other_p && same_qrs && !after_v &&
         2 * (uint32_t)c->votes[MONITOR_CLASS_V] <= c->count) {
         early = (int32_t)ECG_CLUSTER_S_RATIO * r->pre16;
-        if (c->pre16 * 64 < early && pre * (1 << (RR_SHIFT + 6)) < early) reported = MONITOR_CLASS_S;
+        if ((ECG_CLUSTER_S_RULE == 1 || c->pre16 * 64 < early) && pre * (1 << (RR_SHIFT + 6)) < early)
+            reported = MONITOR_CLASS_S;
     }
+#if ECG_CLUSTER_S_VOTES
+    else if (model_class == MONITOR_CLASS_N && !after_v && c->count >= ECG_CLUSTER_MIN_BEATS &&
+             2 * (uint32_t)c->votes[MONITOR_CLASS_S] > c->count)
+        reported = MONITOR_CLASS_S; /* a cluster the model calls mostly S */
+#endif
 #if ECG_CLUSTER_V
     else if (model_class == MONITOR_CLASS_V && same_qrs && 8 * (uint32_t)c->votes[MONITOR_CLASS_V] <= c->count)
         reported = MONITOR_CLASS_N;

@@ -347,6 +347,16 @@
 #ifndef ECG_CLUSTER_S_RATIO
 #define ECG_CLUSTER_S_RATIO 48
 #endif
+/* 0: the beat's cluster must come early as a whole (its own P wave); 1: the beat alone. */
+#ifndef ECG_CLUSTER_S_RULE
+#define ECG_CLUSTER_S_RULE 0
+#endif
+/* 1: a beat called N in a cluster the model calls mostly S is reported S. */
+#ifndef ECG_CLUSTER_S_VOTES
+#define ECG_CLUSTER_S_VOTES 0
+#endif
+/* 1: a V call in a cluster rarely called V (with the reference's QRS) is reported N, an N call in a
+ * cluster mostly called V is reported V. */
 #ifndef ECG_CLUSTER_V
 #define ECG_CLUSTER_V 0
 #endif

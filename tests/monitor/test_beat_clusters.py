@@ -88,12 +88,15 @@ def _misses_s(classes: np.ndarray) -> np.ndarray:
     return np.where(classes == CLASS_S, CLASS_N, classes)
 
 
-@pytest.mark.parametrize("record, minutes, cluster_v", [(209, 12, 1), (220, 12, 0)])
-def test_c_and_twin_agree_where_the_stage_relabels(record, minutes, cluster_v, mitdb, driver_dir):
+@pytest.mark.parametrize("record, minutes, options", [
+    (209, 12, dict(cluster_v=1, cluster_s_votes=1)),
+    (220, 12, dict(cluster_s_rule=1, cluster_p_sad=2)),
+])
+def test_c_and_twin_agree_where_the_stage_relabels(record, minutes, options, mitdb, driver_dir):
     samples, positions, classes = load_record(record, mitdb)
     samples = samples[: minutes * 60 * 360]
     answers = list(zip(positions.tolist(), _misses_s(classes).tolist()))
-    cfg = MonitorConfig(**BUILD, cluster_v=cluster_v)
+    cfg = MonitorConfig(**BUILD, **options)
     c, py = run_both(samples, cfg, driver_dir, answers)
     compare(c, py, cfg)
     plain_cfg = MonitorConfig(model_window_channels=2, model_rr_features=8)

@@ -165,6 +165,9 @@ class BeatClusters:
             cluster_early = (c.pre16 << 6) < early or cfg.cluster_s_rule == 1
             if cluster_early and (pre << (RR_SHIFT + 6)) < early:
                 reported = CLASS_S
+        elif cfg.cluster_s_votes and model_class == CLASS_N and not after_v and c.count >= cfg.cluster_min_beats \
+                and c.votes[CLASS_S] * 2 > c.count:
+            reported = CLASS_S  # a cluster the model calls mostly S
         elif cfg.cluster_v and model_class == CLASS_V and same_qrs and c.votes[CLASS_V] * 8 <= c.count:
             reported = CLASS_N
         elif cfg.cluster_v and model_class == CLASS_N and c.count >= cfg.cluster_min_beats \

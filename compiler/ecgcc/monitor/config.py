@@ -86,6 +86,7 @@ DEFAULTS = {
     "cluster_recent_beats": 64,
     "cluster_s_ratio": 48,
     "cluster_s_rule": 0,
+    "cluster_s_votes": 0,
     "cluster_v": 0,
 }
 
@@ -129,8 +130,8 @@ class MonitorConfig:
             raise ValueError("model_rr_features must be 5, 6, 8 or 9")
         if merged["s_in_af_as_n"] not in (0, 1, 2):
             raise ValueError("s_in_af_as_n must be 0, 1 or 2")
-        if any(merged[k] not in (0, 1) for k in ("beat_clusters", "cluster_v", "cluster_s_rule")):
-            raise ValueError("beat_clusters, cluster_v and cluster_s_rule must be 0 or 1")
+        if any(merged[k] not in (0, 1) for k in ("beat_clusters", "cluster_v", "cluster_s_rule", "cluster_s_votes")):
+            raise ValueError("beat_clusters, cluster_v, cluster_s_rule and cluster_s_votes must be 0 or 1")
         if not 1 <= merged["cluster_count"] <= 16:
             raise ValueError("cluster_count must be within 1..16")
         if self.qrs_integration_len > 127:
