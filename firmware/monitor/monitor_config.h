@@ -317,7 +317,7 @@
 /* Shape points: every STEP ms, the QRS within +-QRS_HALF ms of R, the P-wave region from P_FROM to
  * P_TO ms before R. */
 #ifndef ECG_CLUSTER_STEP_MS
-#define ECG_CLUSTER_STEP_MS 8
+#define ECG_CLUSTER_STEP_MS 5
 #endif
 #ifndef ECG_CLUSTER_QRS_HALF_MS
 #define ECG_CLUSTER_QRS_HALF_MS 67
@@ -334,7 +334,7 @@
 #define ECG_CLUSTER_QRS_SAD 6
 #endif
 #ifndef ECG_CLUSTER_P_SAD
-#define ECG_CLUSTER_P_SAD 3
+#define ECG_CLUSTER_P_SAD 2
 #endif
 /* Beats (and RR intervals) before a cluster can be the reference; how recently it must be seen. */
 #ifndef ECG_CLUSTER_MIN_BEATS
@@ -353,7 +353,7 @@
 #endif
 /* 1: a beat called N in a cluster the model calls mostly S is reported S. */
 #ifndef ECG_CLUSTER_S_VOTES
-#define ECG_CLUSTER_S_VOTES 0
+#define ECG_CLUSTER_S_VOTES 1
 #endif
 /* 1: a V call in a cluster rarely called V (with the reference's QRS) is reported N, an N call in a
  * cluster mostly called V is reported V. */
