@@ -37,10 +37,11 @@ class ClusterLayout:
         r = cfg.model_r_offset
         step = cfg.ms(cfg.cluster_step_ms) or 1
         half = cfg.ms(cfg.cluster_qrs_half_ms)
-        p_first, p_last = cfg.ms(cfg.cluster_p_from_ms), cfg.ms(cfg.cluster_p_to_ms)
+        # at high sample rates the window may start later than cluster_p_from_ms before R
+        p_first, p_last = min(cfg.ms(cfg.cluster_p_from_ms), r), cfg.ms(cfg.cluster_p_to_ms)
         self.qrs = [r + k for k in range(-half, half + 1, step)]
         self.p = [r - k for k in range(p_first, p_last - 1, -step)]
-        if not self.p or self.p[0] < 0 or self.qrs[-1] >= cfg.model_window_len:
+        if not self.p or half > r or self.qrs[-1] >= cfg.model_window_len:
             raise ValueError("cluster points must lie inside the model window")
 
 
