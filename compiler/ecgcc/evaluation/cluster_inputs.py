@@ -29,7 +29,6 @@ def record_inputs(name: str, data_dir: Path, classifier, config) -> dict:
         channel = np.zeros(config.model_window_len, np.int8)
         if window is not None:
             channel = np.array(np.asarray(window, np.int8).reshape(-1)[::config.model_window_channels])
-        assert len(channel) == config.model_window_len, (len(channel), None if window is None else np.shape(window))
         rr = list(beat.rr)[:8] + [0] * (8 - len(beat.rr[:8]))
         rows.append((beat.position, model_class, confidence, flags | beat.flags, int(af_active),
                      int(window is not None), channel, rr))
