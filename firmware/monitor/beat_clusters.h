@@ -5,7 +5,8 @@
  * (its mean removed). Each cluster counts its beats and the model's votes and keeps a running mean
  * of the pre-RR of its beats that do not follow a V beat. The reference is the recently seen,
  * mostly-N cluster with the longest typical RR (the patient's sinus beats); a beat called N whose
- * QRS matches it but whose P wave does not, and that comes early against its RR, is reported S.
+ * QRS matches it but whose P wave does not, and that comes early against its RR, is reported S, and
+ * with ECG_CLUSTER_S_VOTES so is an N call in a cluster the model calls mostly S.
  * With ECG_CLUSTER_V, a V call in a cluster rarely called V is reported N, and an N call in a
  * cluster mostly called V is reported V. No relabelling while atrial fibrillation is active. */
 #ifndef ECG_BEAT_CLUSTERS_H

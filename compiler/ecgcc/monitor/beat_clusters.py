@@ -11,6 +11,7 @@ The decision reads the patient's own structure, not population statistics:
   are the ones after the pauses);
 - a beat called N whose QRS matches the reference but whose cluster (its P wave) differs, and that comes
   early against the reference's RR, is reported S;
+- with cluster_s_votes, a beat called N in a cluster the model calls mostly S is reported S;
 - optionally a beat called V in a cluster the model calls V in at most 1/8 of its beats, whose QRS
   matches the reference, is reported N, and a beat called N in a cluster called mostly V is reported V.
 While the AF detector's episode is active no beat is relabelled (the beats of atrial fibrillation have no
@@ -105,12 +106,12 @@ class BeatClusters:
         c.qrs, c.p = list(qrs), list(p)
         return weakest
 
-    def _update(self, index: int, qrs, p, pre: int, model_class: int):
+    def _update(self, index: int, qrs, p, pre: int, model_class: int, after_v: bool):
         c = self.clusters[index]
         if c.count > 0:
             c.qrs = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.qrs, qrs)]
             c.p = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.p, p)]
-        if not self.after_v:
+        if not after_v:
             if c.rr_count == 0:
                 c.pre16 = pre << RR_SHIFT
             else:
@@ -142,14 +143,12 @@ class BeatClusters:
         after_v, self.after_v = self.after_v, model_class == CLASS_V
         if window is None or not certain or model_class >= CLASS_COUNT:
             return model_class
-        self.after_v = after_v  # read by _update, then set for the next beat
         cfg = self.cfg
         qrs, p = self._shape(window)
         pre = int(rr[0])
         index = self._assign(qrs, p)
         self.beats += 1
-        self._update(index, qrs, p, pre, model_class)
-        self.after_v = model_class == CLASS_V
+        self._update(index, qrs, p, pre, model_class, after_v)
         if af_active or self.beats < cfg.cluster_min_beats:
             return model_class
         ref = self._reference()
