@@ -15,3 +15,9 @@ def test_unknown_monitor_setting_is_refused(capsys, tmp_path):
     status, _, err = run_cli(["evaluate", "--peaks", "detector", "--records", "101", "--twin-setting",
                               "beat_clusterz=1", "--quiet", "--json", tmp_path / "r.json"], capsys)
     assert "beat_clusterz" in one_error_line(status, err)
+
+
+def test_stream_refuses_an_unknown_monitor_setting_before_building(capsys):
+    status, _, err = run_cli(["stream", "--board", "host", "--records", "101", "--monitor-setting", "cluster_x=1"],
+                             capsys)
+    assert "cluster_x" in one_error_line(status, err)
