@@ -23,6 +23,9 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
     vf_init(&m->vf);
     af_init(&m->af, config->af_min_ms);
     beat_window_init(&m->window);
+#if ECG_BEAT_CLUSTERS
+    beat_clusters_init(&m->clusters);
+#endif
     m->counters.samples_in = m->counters.samples_processed = m->counters.samples_padding = 0;
     m->counters.beats = m->counters.searchback_beats = 0;
     m->counters.windows_ready = m->counters.windows_missed = 0;
@@ -61,6 +64,13 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
                  MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED))
         flags |= MONITOR_FLAG_UNCERTAIN;
+#if ECG_BEAT_CLUSTERS
+    /* the adapted class is reported; the AF detector and rhythm alarms keep the model's */
+    reported = beat_clusters_on_beat(
+        &m->clusters,
+        (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
+        beat->rr, reported, (flags & MONITOR_FLAG_UNCERTAIN) == 0, m->af.active);
+#endif
     monitor_events_add(m->sink, MONITOR_EVENT_CLASS, reported, flags, confidence, beat->beat_id,
                        beat->position, 0);
     if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)))

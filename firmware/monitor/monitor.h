@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include "af.h"
+#include "beat_clusters.h"
 #include "beat_window.h"
 #include "events.h"
 #include "filters.h"
@@ -88,6 +89,9 @@ typedef struct {
     vf_detector_t vf;
     af_detector_t af;
     beat_window_t window;
+#if ECG_BEAT_CLUSTERS
+    beat_clusters_t clusters;
+#endif
     monitor_counters_t counters;
     monitor_events_t *sink; /* the caller's output during a call */
     uint32_t next_beat_id;

@@ -305,6 +305,65 @@
 #error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
 #endif
 
+/* Adaptation to the patient (beat_clusters.c): 1 reports the class the patient's own beat clusters
+ * give (S for early beats with the sinus QRS and another P wave); the AF detector and the rhythm
+ * alarms keep reading the model's class. */
+#ifndef ECG_BEAT_CLUSTERS
+#define ECG_BEAT_CLUSTERS 0
+#endif
+#ifndef ECG_CLUSTER_COUNT
+#define ECG_CLUSTER_COUNT 6
+#endif
+/* Shape points: every STEP ms, the QRS within +-QRS_HALF ms of R, the P-wave region from P_FROM to
+ * P_TO ms before R. */
+#ifndef ECG_CLUSTER_STEP_MS
+#define ECG_CLUSTER_STEP_MS 5
+#endif
+#ifndef ECG_CLUSTER_QRS_HALF_MS
+#define ECG_CLUSTER_QRS_HALF_MS 67
+#endif
+#ifndef ECG_CLUSTER_P_FROM_MS
+#define ECG_CLUSTER_P_FROM_MS 250
+#endif
+#ifndef ECG_CLUSTER_P_TO_MS
+#define ECG_CLUSTER_P_TO_MS 83
+#endif
+/* A beat joins a cluster when its mean absolute difference per point (window counts, 40 per mV)
+ * is within these for the QRS and for the P-wave region. */
+#ifndef ECG_CLUSTER_QRS_SAD
+#define ECG_CLUSTER_QRS_SAD 6
+#endif
+#ifndef ECG_CLUSTER_P_SAD
+#define ECG_CLUSTER_P_SAD 2
+#endif
+/* Beats (and RR intervals) before a cluster can be the reference; how recently it must be seen. */
+#ifndef ECG_CLUSTER_MIN_BEATS
+#define ECG_CLUSTER_MIN_BEATS 32
+#endif
+#ifndef ECG_CLUSTER_RECENT_BEATS
+#define ECG_CLUSTER_RECENT_BEATS 64
+#endif
+/* Early: pre-RR below this many 64ths of the reference cluster's typical RR. */
+#ifndef ECG_CLUSTER_S_RATIO
+#define ECG_CLUSTER_S_RATIO 48
+#endif
+/* 0: the beat's cluster must come early as a whole (its own P wave); 1: the beat alone. */
+#ifndef ECG_CLUSTER_S_RULE
+#define ECG_CLUSTER_S_RULE 0
+#endif
+/* 1: a beat called N in a cluster the model calls mostly S is reported S. */
+#ifndef ECG_CLUSTER_S_VOTES
+#define ECG_CLUSTER_S_VOTES 1
+#endif
+/* 1: a V call in a cluster rarely called V (with the reference's QRS) is reported N, an N call in a
+ * cluster mostly called V is reported V. */
+#ifndef ECG_CLUSTER_V
+#define ECG_CLUSTER_V 0
+#endif
+#if ECG_CLUSTER_COUNT < 1 || ECG_CLUSTER_COUNT > 16
+#error "ECG_CLUSTER_COUNT must be within 1..16"
+#endif
+
 /* ---- Derived integers ---- */
 #define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)
 #define ECG_MAX(a, b) ((a) > (b) ? (a) : (b))

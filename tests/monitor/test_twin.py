@@ -17,6 +17,8 @@ BUILDS = [
     MonitorConfig(model_window_channels=2, model_rr_features=6),
     MonitorConfig(model_window_channels=2, model_rr_features=8),
     MonitorConfig(model_window_channels=2, model_rr_features=9),
+    MonitorConfig(sample_rate_hz=500, mains_hz=0, model_window_channels=2, model_rr_features=8, beat_clusters=1,
+                  cluster_v=1),
 ]
 
 

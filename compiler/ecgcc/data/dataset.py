@@ -142,6 +142,21 @@ def _detector_peaks(signal_mv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(peaks, dtype=np.int64), (adc - cfg.adc_zero) / cfg.adc_units_per_mv
 
 
+def record_lead_mv(record: EcgRecord, lead: str | None = None) -> np.ndarray:
+    """The lead beats are cut from, at 360 Hz in mV, as ``beats_from_record`` reads it."""
+    require_usable_lead(record, choose_lead(record.lead_names, lead)[0])
+    record = resample_record(record, beats.FS)
+    lead_index, _ = choose_lead(record.lead_names, lead)
+    return np.nan_to_num(record.signal_mv[:, lead_index])
+
+
+def monitor_input(record: EcgRecord, lead: str | None = None) -> tuple[np.ndarray, object]:
+    """(the ADC samples the firmware monitor sees for this record, the monitor build that feeds the model
+    inputs beats.py defines): what ``peaks="detector"`` runs the monitor twin on."""
+    cfg = _monitor_config()
+    return cfg.samples_from_mv(record_lead_mv(record, lead)), cfg
+
+
 def beats_from_record(record: EcgRecord, lead: str | None = None, peaks: str = "annotations") -> BeatSet:
     """Labelled model inputs for every beat of ``record`` that can be classified, cut around the
     annotated R peaks or around the firmware detector's (see the module docstring)."""

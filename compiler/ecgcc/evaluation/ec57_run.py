@@ -148,7 +148,7 @@ def twin_settings(pairs: list[str]) -> dict[str, int]:
         name, _, value = pair.partition("=")
         name = name.strip()
         if name not in DEFAULTS or not value.strip().lstrip("-").isdigit():
-            raise UserError(f"--twin-setting {pair!r} is not NAME=INTEGER with a known monitor setting",
+            raise UserError(f"monitor setting {pair!r} is not NAME=INTEGER with a known monitor setting",
                             hint="names are those of compiler/ecgcc/monitor/config.py DEFAULTS, e.g. s_in_af_as_n=1")
         settings[name] = int(value)
     return settings

@@ -112,14 +112,20 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
              lead: str | None = None, show_progress: bool = True,
              peaks: str = "annotations", board: str | None = None,
              port: str | None = None, jobs: int = 1, file_fs: float | None = None,
-             annotations: str | None = None) -> tuple[dict, BeatSet, dict]:
+             annotations: str | None = None, monitor_settings: dict | None = None) -> tuple[dict, BeatSet, dict]:
     """Returns (report with float/int8 columns, the beats, predictions by column).
 
     peaks="detector" classifies the beats the firmware's QRS detector finds, with the inputs
     the device computes from them (see ecgcc.data.dataset). With ``board`` a third column,
     ``device``, holds the answers of the int8 model compiled and run on that board (emulated, or
-    attached at ``port``)."""
+    attached at ``port``). ``monitor_settings`` (peaks="detector", WFDB records): monitor build settings;
+    with beat_clusters=1 the float and int8 columns hold the classes the monitor reports after its
+    beat-cluster stage, and "float model" / "int8 model" the model's own."""
+    monitor_settings = dict(monitor_settings or {})
     files = [r for r in records or [] if is_record_file(r)]
+    if monitor_settings and (peaks != "detector" or files):
+        raise UserError("monitor settings apply to --peaks detector on WFDB records",
+                        "add --peaks detector, and give record names, not files")
     if files:
         if len(files) != len(records):
             raise UserError("--records mixes ECG files and WFDB record names", "give files or names, not both")
@@ -138,6 +144,16 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     started = time.monotonic()
     predictions = {"float": predict_float(float_model, beat_set)}
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
+    if monitor_settings.get("beat_clusters"):
+        from .adapted import float_answers, int8_answers, monitor_classes, output_zero_point
+
+        answers = {"float": float_answers(float_model, beat_set),
+                   "int8": (predictions["int8"], int8_answers(scores, predictions["int8"],
+                                                              output_zero_point(flatbuffer)))}
+        reported = monitor_classes(data_dir, beat_set, monitor_settings, float_model, flatbuffer, answers,
+                                   lead=lead, show_progress=show_progress)
+        predictions = {"float": reported["float"], "int8": reported["int8"],
+                       "float model": predictions["float"], "int8 model": predictions["int8"]}
     elapsed = time.monotonic() - started
 
     report = new_report(beat_set.labels, title=f"{data_dir.name if not files else 'files'}: {selection}",
@@ -157,8 +173,11 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
         predictions["device"], report["device_run"] = device_predictions(
             beat_set, board, _int8_file(source, model_dir), port=port, jobs=jobs)
         add_column(report, "device", predictions["device"])
-        report["agreement_int8_device"] = agreement(predictions["int8"], predictions["device"])
+        model_column = "int8 model" if "int8 model" in predictions else "int8"
+        report["agreement_int8_device"] = agreement(predictions[model_column], predictions["device"])
     report["dataset"] = dataset_summary(beat_set, selection)
+    if monitor_settings:
+        report["monitor_settings"] = monitor_settings
     report["model"] = {"source": str(source), **model_footprint(flatbuffer)}
     report["inference_seconds"] = round(elapsed, 1)
     return report, beat_set, predictions
@@ -186,6 +205,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                                        "for --jobs")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="with --board: spread the beats over N boards at once (emulated, or the ports given)")
+    parser.add_argument("--twin-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --peaks detector: a monitor build setting (compiler/ecgcc/monitor/config.py); "
+                             "beat_clusters=1 scores the classes the monitor reports after its beat-cluster stage")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
     parser.add_argument("--per-record", action="store_true",
@@ -231,6 +253,8 @@ def _labelled_main(args: argparse.Namespace) -> int:
 
 
 def evaluate_main(args: argparse.Namespace) -> int:
+    from .ec57_run import twin_settings
+
     if args.labelled:
         return _labelled_main(args)
     records = [item.strip() for item in args.records.split(",") if item.strip()] if args.records else None
@@ -239,7 +263,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
                 ensure_data_dir(resolve_data_dir(args.data), download=args.download))
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
                             show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port,
-                            jobs=args.jobs, file_fs=args.fs, annotations=args.annotations)
+                            jobs=args.jobs, file_fs=args.fs, annotations=args.annotations,
+                            monitor_settings=twin_settings(args.twin_setting))
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)

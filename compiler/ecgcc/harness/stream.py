@@ -471,9 +471,12 @@ def first_seconds(record: StreamRecord, seconds: float | None) -> StreamRecord:
 
 
 def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, transport: str,
-                      check_twin: bool = True, seconds: float | None = None, file_fs: float | None = None) -> dict:
-    """One record on the worker's board, reported as record_entry does; the unit of work of --jobs."""
+                      check_twin: bool = True, seconds: float | None = None, file_fs: float | None = None,
+                      settings: dict | None = None) -> dict:
+    """One record on the worker's board, reported as record_entry does; the unit of work of --jobs.
+    settings: monitor build settings the firmware was built with (the twin gets the same)."""
     from .. import firmware
+    from ..monitor.config import MonitorConfig
 
     record = first_seconds(load_stream_record(name, data, file_fs=file_fs), seconds)
     region = record_memory_region(worker.plan.board) if transport == "memory" else None
@@ -482,8 +485,10 @@ def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, tr
             result = play_from_memory(device, record.adc)
     else:
         result = stream_samples(worker.device(), record.adc)
-    entry = record_entry(record, result, _classifier_for(model_dir), config=firmware.monitor_config_for(model_dir),
-                         check_twin=check_twin)
+    config = firmware.monitor_config_for(model_dir)
+    if settings:
+        config = MonitorConfig(**{**(config.settings if config else {}), **settings})
+    entry = record_entry(record, result, _classifier_for(model_dir), config=config, check_twin=check_twin)
     qrs = f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}" if _scored(entry) else "QRS not scored"
     print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, {qrs}, twin equal: {entry['events_equal_twin']}, "
           f"{entry['realtime_factor']:.1f}x real time ({entry['transport']})", file=sys.stderr, flush=True)
@@ -492,14 +497,15 @@ def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, tr
 
 def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=None, transport: str = "auto",
                    check_twin: bool = True, jobs: int = 1, seconds: float | None = None,
-                   file_fs: float | None = None) -> list[dict]:
+                   file_fs: float | None = None, settings: dict | None = None) -> list[dict]:
     """Every named record through the monitor, spread over `jobs` boards; entries in the order of names."""
     from .pool import BoardPlan, map_records
 
     plan = BoardPlan(board, None if image is None else str(image), tuple(ports))
     chosen = choose_transport(board, transport, attached=bool(ports))
     work = functools.partial(stream_one_record, model_dir=str(model_dir), data=None if data is None else str(data),
-                             transport=chosen, check_twin=check_twin, seconds=seconds, file_fs=file_fs)
+                             transport=chosen, check_twin=check_twin, seconds=seconds, file_fs=file_fs,
+                             settings=settings)
     return map_records(plan, list(names), work, jobs)
 
 
@@ -521,6 +527,9 @@ def add_stream_arguments(parser) -> None:
                              "serial: samples go over the serial link in STREAM frames, as to a real board "
                              "(auto: memory where the board has a record region)")
     parser.add_argument("--seconds", type=float, help="only the first S seconds of each record (a quick check)")
+    parser.add_argument("--monitor-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="build the monitor with this setting (compiler/ecgcc/monitor/config.py), the twin "
+                             "too, e.g. beat_clusters=1")
     parser.add_argument("--json", help="write the result here")
     from .labgrid_places import add_labgrid_arguments
 
@@ -537,6 +546,10 @@ def stream_main(args) -> int:
 
     if args.seconds is not None and args.seconds <= 0:
         raise UserError(f"--seconds must be positive, not {args.seconds}")
+    from ..evaluation.ec57_run import twin_settings
+    from ..monitor.config import MonitorConfig
+
+    settings = twin_settings(args.monitor_setting)
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
@@ -548,11 +561,12 @@ def stream_main(args) -> int:
             raise UserError("give --port or labgrid places, not both")
         ports = lab_ports or parse_ports(args.port)
         jobs = len(lab_ports) if lab_ports and args.jobs == 1 else args.jobs  # every acquired place works
-        image = None if ports else firmware.build(args.board, model_dir).path
+        flags = " ".join(MonitorConfig(**settings).c_defines())
+        image = None if ports else firmware.build(args.board, model_dir, extra_flags=flags).path
         started = time.monotonic()
         records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
                                  transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
-                                 seconds=args.seconds, file_fs=args.fs)
+                                 seconds=args.seconds, file_fs=args.fs, settings=settings)
     elapsed = time.monotonic() - started
     result = {"board": args.board, "model": model.identity, "jobs": jobs, "records": records,
               "total": _pooled(records)}

@@ -74,6 +74,20 @@ DEFAULTS = {
     "hr_hysteresis_bpm": 5,
     "confidence_min": 128,
     "s_in_af_as_n": 0,
+    "beat_clusters": 0,
+    "cluster_count": 6,
+    "cluster_step_ms": 5,
+    "cluster_qrs_half_ms": 67,
+    "cluster_p_from_ms": 250,
+    "cluster_p_to_ms": 83,
+    "cluster_qrs_sad": 6,
+    "cluster_p_sad": 2,
+    "cluster_min_beats": 32,
+    "cluster_recent_beats": 64,
+    "cluster_s_ratio": 48,
+    "cluster_s_rule": 0,
+    "cluster_s_votes": 1,
+    "cluster_v": 0,
 }
 
 # Fixed sizes from the module headers.
@@ -116,6 +130,10 @@ class MonitorConfig:
             raise ValueError("model_rr_features must be 5, 6, 8 or 9")
         if merged["s_in_af_as_n"] not in (0, 1, 2):
             raise ValueError("s_in_af_as_n must be 0, 1 or 2")
+        if any(merged[k] not in (0, 1) for k in ("beat_clusters", "cluster_v", "cluster_s_rule", "cluster_s_votes")):
+            raise ValueError("beat_clusters, cluster_v, cluster_s_rule and cluster_s_votes must be 0 or 1")
+        if not 1 <= merged["cluster_count"] <= 16:
+            raise ValueError("cluster_count must be within 1..16")
         if self.qrs_integration_len > 127:
             raise ValueError("the integration window would overflow its 32-bit sum")
 

@@ -46,6 +46,7 @@ from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
 from .rhythm import Rhythm, RhythmLimits, samples_to_ms
 from .af import AfDetector, af_is_ectopic
 from .vf import VfDetector
+from .beat_clusters import BeatClusters
 
 # Input samples are limited to +-this before anything else (MONITOR_SAMPLE_LIMIT).
 SAMPLE_LIMIT = 1 << 24
@@ -94,6 +95,7 @@ def run_monitor(
     answer: str = "callback",
     flush: bool = True,
     af_min_ms: int | None = None,
+    observer: Callable | None = None,
 ) -> MonitorResult:
     """Run the monitor over raw ADC samples.
 
@@ -101,7 +103,9 @@ def run_monitor(
     app answers each window through monitor_classify_softmax with scores made
     from the classifier's class and confidence, zero point -128), or "none"
     (windows are never answered). af_min_ms: monitor_config_t.af_min_ms
-    (default: the build's af_min_ms).
+    (default: the build's af_min_ms). observer: called for every closed beat
+    with (beat, window or None, model class, flags, AF episode active) before
+    the adaptation stage, to record what that stage reads.
     """
     cfg = cfg or MonitorConfig()
     limits = limits or RhythmLimits.defaults(cfg)
@@ -138,6 +142,7 @@ def run_monitor(
     window = BeatWindow(cfg)
     vf = VfDetector(cfg, stream[:n_real])
     af = AfDetector(cfg, cfg.af_min_ms if af_min_ms is None else af_min_ms)
+    clusters = BeatClusters(cfg) if cfg.beat_clusters else None
     vf_window = cfg.vf_window_blocks * cfg.vf_block_len
     lag = cfg.qrs_detection_lag
     before, span = cfg.model_r_offset, cfg.model_window_len
@@ -156,6 +161,8 @@ def run_monitor(
 
     def close_class(ev: Events, beat_class: int, confidence: int, flags: int):
         beat = window.ready
+        if observer is not None:
+            observer(beat, window.window if not flags else None, beat_class, confidence, flags, af.active)
         reported = beat_class
         if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active:
             reported = CLASS_N  # MIT-BIH labels the beats of atrial fibrillation N
@@ -166,6 +173,11 @@ def run_monitor(
             flags |= FLAG_LOW_CONFIDENCE
         if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             flags |= FLAG_UNCERTAIN
+        if clusters is not None:
+            # the adapted class is reported; the AF detector and rhythm alarms keep the model's
+            seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
+            channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
+            reported = clusters.on_beat(channel, beat.rr, reported, not flags & FLAG_UNCERTAIN, af.active)
         ev.add(CLASS, reported, flags, confidence, beat.beat_id, beat.position, 0)
         if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             counters["beats_classified"] += 1

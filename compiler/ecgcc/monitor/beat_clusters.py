@@ -1,0 +1,178 @@
+"""Twin of firmware/monitor/beat_clusters.c: adaptation to the patient without labels.
+
+Every beat the model classed with confidence joins one of a few shape clusters: templates of the QRS
+(R-aligned samples of the window's beat channel) and of the P-wave region before it (mean removed, so
+baseline offsets do not split clusters). Each cluster keeps its count, the model's class votes, a running
+mean of the pre-RR (the window's int8 feature rr[0], 1/64 s) and when it was last seen.
+
+The decision reads the patient's own structure, not population statistics:
+- the reference is the recently seen cluster, voted mostly N, with enough beats and the longest typical
+  pre-RR: the patient's sinus beats (in a patient whose dominant rhythm is ectopic atrial, the sinus beats
+  are the ones after the pauses);
+- a beat called N whose QRS matches the reference but whose cluster (its P wave) differs, and that comes
+  early against the reference's RR, is reported S;
+- with cluster_s_votes, a beat called N in a cluster the model calls mostly S is reported S;
+- optionally a beat called V in a cluster the model calls V in at most 1/8 of its beats, whose QRS
+  matches the reference, is reported N, and a beat called N in a cluster called mostly V is reported V.
+While the AF detector's episode is active no beat is relabelled (the beats of atrial fibrillation have no
+P wave and are labelled N). Integer arithmetic only, the same as the C module, step for step.
+"""
+from __future__ import annotations
+
+from .events import CLASS_N, CLASS_S, CLASS_V, CLASS_COUNT
+
+TEMPLATE_SHIFT = 4   # templates hold 16 x the mean sample
+RATE_SHIFT = 3       # templates and RR means move 1/8 of the way to each new beat
+COUNT_LIMIT = 1024   # a cluster's count and votes are halved here, so old beats fade
+RR_SHIFT = 4         # RR means hold 16 x rr[0]
+
+
+def floor_div(num: int, den: int) -> int:
+    return num // den
+
+
+class ClusterLayout:
+    """Sample offsets (from the window start) of the QRS and P-wave points, from the build settings."""
+
+    def __init__(self, cfg):
+        r = cfg.model_r_offset
+        step = cfg.ms(cfg.cluster_step_ms) or 1
+        half = cfg.ms(cfg.cluster_qrs_half_ms)
+        # at high sample rates the window may start later than cluster_p_from_ms before R
+        p_first, p_last = min(cfg.ms(cfg.cluster_p_from_ms), r), cfg.ms(cfg.cluster_p_to_ms)
+        self.qrs = [r + k for k in range(-half, half + 1, step)]
+        self.p = [r - k for k in range(p_first, p_last - 1, -step)]
+        if not self.p or half > r or self.qrs[-1] >= cfg.model_window_len:
+            raise ValueError("cluster points must lie inside the model window")
+
+
+class Cluster:
+    def __init__(self, n_qrs: int, n_p: int):
+        self.count = 0
+        self.votes = [0] * CLASS_COUNT
+        self.qrs = [0] * n_qrs
+        self.p = [0] * n_p
+        self.pre16 = 0
+        self.rr_count = 0  # beats whose pre-RR entered pre16 (those after a beat not called V)
+        self.last_seen = 0
+
+
+class BeatClusters:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.layout = ClusterLayout(cfg)
+        self.clusters = [Cluster(len(self.layout.qrs), len(self.layout.p)) for _ in range(cfg.cluster_count)]
+        self.beats = 0  # beats that joined a cluster
+        self.relabelled = 0
+        self.after_v = False  # the previous beat was called V: this beat's pre-RR is a compensatory pause
+
+    # ---- shapes ----
+    def _shape(self, window) -> tuple[list, list]:
+        qrs = [int(window[i]) << TEMPLATE_SHIFT for i in self.layout.qrs]
+        p_raw = [int(window[i]) for i in self.layout.p]
+        mean = floor_div(sum(p_raw), len(p_raw))
+        p = [(v - mean) << TEMPLATE_SHIFT for v in p_raw]
+        return qrs, p
+
+    @staticmethod
+    def _sad(a, b) -> int:
+        return sum(abs(x - y) for x, y in zip(a, b))
+
+    def _qrs_limit(self) -> int:
+        return self.cfg.cluster_qrs_sad * len(self.layout.qrs) << TEMPLATE_SHIFT
+
+    def _p_limit(self) -> int:
+        return self.cfg.cluster_p_sad * len(self.layout.p) << TEMPLATE_SHIFT
+
+    def _assign(self, qrs, p) -> int:
+        best, best_distance = -1, 0
+        for index, c in enumerate(self.clusters):
+            if c.count == 0:
+                continue
+            dq, dp = self._sad(qrs, c.qrs), self._sad(p, c.p)
+            if dq > self._qrs_limit() or dp > self._p_limit():
+                continue
+            if best < 0 or dq + dp < best_distance:
+                best, best_distance = index, dq + dp
+        if best >= 0:
+            return best
+        # a new shape: a free slot, else the cluster with the fewest beats (the first on ties)
+        weakest = 0
+        for index, c in enumerate(self.clusters):
+            if c.count < self.clusters[weakest].count:
+                weakest = index
+        c = self.clusters[weakest]
+        c.count, c.votes, c.rr_count = 0, [0] * CLASS_COUNT, 0
+        c.qrs, c.p = list(qrs), list(p)
+        return weakest
+
+    def _update(self, index: int, qrs, p, pre: int, model_class: int, after_v: bool):
+        c = self.clusters[index]
+        if c.count > 0:
+            c.qrs = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.qrs, qrs)]
+            c.p = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.p, p)]
+        if not after_v:
+            if c.rr_count == 0:
+                c.pre16 = pre << RR_SHIFT
+            else:
+                c.pre16 += ((pre << RR_SHIFT) - c.pre16) >> RATE_SHIFT
+            c.rr_count = min(c.rr_count + 1, COUNT_LIMIT)
+        c.count += 1
+        c.votes[model_class] += 1
+        c.last_seen = self.beats
+        if c.count >= COUNT_LIMIT:
+            c.count >>= 1
+            c.votes = [v >> 1 for v in c.votes]
+
+    def _reference(self) -> int:
+        cfg, ref = self.cfg, -1
+        for index, c in enumerate(self.clusters):
+            if c.rr_count < cfg.cluster_min_beats or 2 * c.votes[CLASS_N] <= c.count:
+                continue
+            if self.beats - c.last_seen > cfg.cluster_recent_beats:
+                continue
+            if ref < 0 or c.pre16 > self.clusters[ref].pre16:
+                ref = index
+        return ref
+
+    # ---- one beat ----
+    def on_beat(self, window, rr, model_class: int, certain: bool, af_active: bool) -> int:
+        """The class to report for a beat the model classed model_class. window: the beat channel of the
+        model window (None without one); rr: its int8 RR features; certain: classed with confidence,
+        readable."""
+        after_v, self.after_v = self.after_v, model_class == CLASS_V
+        if window is None or not certain or model_class >= CLASS_COUNT:
+            return model_class
+        cfg = self.cfg
+        qrs, p = self._shape(window)
+        pre = int(rr[0])
+        index = self._assign(qrs, p)
+        self.beats += 1
+        self._update(index, qrs, p, pre, model_class, after_v)
+        if af_active or self.beats < cfg.cluster_min_beats:
+            return model_class
+        ref = self._reference()
+        if ref < 0:
+            return model_class
+        c, r = self.clusters[index], self.clusters[ref]
+        same_qrs = self._sad(c.qrs, r.qrs) <= self._qrs_limit()
+        reported = model_class
+        # rule 0: the beat's cluster (its P wave) is not the reference's and comes early as a whole;
+        # rule 1: the beat alone comes early against the reference's RR, whatever its P wave
+        other_p = index != ref and c.rr_count > 0 if cfg.cluster_s_rule == 0 else True
+        if model_class == CLASS_N and other_p and same_qrs and not after_v and c.votes[CLASS_V] * 2 <= c.count:
+            early = cfg.cluster_s_ratio * r.pre16
+            cluster_early = (c.pre16 << 6) < early or cfg.cluster_s_rule == 1
+            if cluster_early and (pre << (RR_SHIFT + 6)) < early:
+                reported = CLASS_S
+        elif cfg.cluster_s_votes and model_class == CLASS_N and not after_v and c.count >= cfg.cluster_min_beats \
+                and c.votes[CLASS_S] * 2 > c.count:
+            reported = CLASS_S  # a cluster the model calls mostly S
+        elif cfg.cluster_v and model_class == CLASS_V and same_qrs and c.votes[CLASS_V] * 8 <= c.count:
+            reported = CLASS_N
+        elif cfg.cluster_v and model_class == CLASS_N and c.count >= cfg.cluster_min_beats \
+                and c.votes[CLASS_V] * 2 > c.count:
+            reported = CLASS_V
+        if reported != model_class:
+            self.relabelled += 1
+        return reported

@@ -1,0 +1,108 @@
+"""The beat-cluster stage (beat_clusters.c and its twin): its decision on constructed beat sequences with a
+known answer, and the C build against the twin, event for event, on records where it relabels beats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from monitor_support import OracleClassifier, compare, load_record, run_both
+
+from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor.beat_clusters import BeatClusters
+from ecgcc.monitor.events import CLASS, CLASS_N, CLASS_S, CLASS_V
+
+BUILD = dict(model_window_channels=2, model_rr_features=8, beat_clusters=1)
+R = 96  # the R peak's index in the model window
+
+
+def beat_channel(p_wave: float, qrs_height: float = 40.0, qrs_width: float = 8.0) -> np.ndarray:
+    """One beat as the window's int8 beat channel (40 counts per mV): a P wave of p_wave counts 160 ms
+    before R (negative for an inverted, ectopic one) and a QRS."""
+    t = np.arange(256)
+    beat = qrs_height * np.exp(-0.5 * ((t - R) / qrs_width) ** 2)
+    beat += p_wave * np.exp(-0.5 * ((t - (R - 58)) / 10.0) ** 2)
+    return np.clip(np.round(beat - beat.mean()), -128, 127).astype(np.int8)
+
+
+def rr_features(pre_s: float) -> list[int]:
+    pre = min(127, round(64 * pre_s))
+    return [pre, pre, pre, 64, 64, 0, 0, 0]
+
+
+def ectopic_atrial_rhythm(ectopic_p: float, beats: int = 400):
+    """A 232-like rhythm: runs of ectopic atrial beats (0.73 s apart, their own P wave) broken by long
+    pauses after which a sinus beat (upright P wave) comes; ectopic beats are about 78 % of the beats.
+    Returns (windows, rr features, truth)."""
+    windows, rr, truth = [], [], []
+    for i in range(beats):
+        sinus = i % 9 in (0, 5)
+        windows.append(beat_channel(8.0 if sinus else ectopic_p))
+        rr.append(rr_features(1.88 if sinus else 0.73))
+        truth.append(CLASS_N if sinus else CLASS_S)
+    return windows, rr, truth
+
+
+def run_stage(windows, rr, model_classes, af_active=False, **settings):
+    stage = BeatClusters(MonitorConfig(**{**BUILD, **settings}))
+    return [stage.on_beat(w, f, c, True, af_active) for w, f, c in zip(windows, rr, model_classes)]
+
+
+def test_early_beats_with_another_p_wave_are_reported_s():
+    windows, rr, truth = ectopic_atrial_rhythm(ectopic_p=-6.0)
+    reported = run_stage(windows, rr, [CLASS_N] * len(truth))  # a model that calls every beat N
+    # the sinus cluster becomes the reference once it holds cluster_min_beats (32) beats: about beat 140
+    settled = slice(160, None)
+    assert reported[settled] == truth[settled]
+    assert all(r == CLASS_N for r, t in zip(reported, truth) if t == CLASS_N)
+
+
+def test_same_p_wave_or_atrial_fibrillation_relabels_nothing():
+    # the early beats have the sinus P wave: shape does not set them apart, so nothing is relabelled
+    windows, rr, truth = ectopic_atrial_rhythm(ectopic_p=8.0)
+    assert run_stage(windows, rr, [CLASS_N] * len(truth)) == [CLASS_N] * len(truth)
+    # with another P wave but inside an atrial fibrillation episode: nothing either
+    windows, rr, truth = ectopic_atrial_rhythm(ectopic_p=-6.0)
+    assert run_stage(windows, rr, [CLASS_N] * len(truth), af_active=True) == [CLASS_N] * len(truth)
+
+
+def test_ventricular_calls_follow_their_cluster_when_enabled():
+    """Sinus rhythm with a wide ectopic beat every fifth beat. The model misses one in three of the wide
+    beats (calls them N) and calls one in forty narrow beats V. With cluster_v the wide cluster's N calls
+    become V and the narrow cluster's isolated V calls become N; without it nothing changes."""
+    narrow, wide = beat_channel(8.0), beat_channel(0.0, qrs_height=-30.0, qrs_width=20.0)
+    windows, rr, truth, model = [], [], [], []
+    for i in range(600):
+        is_v = i % 5 == 4
+        windows.append(wide if is_v else narrow)
+        rr.append(rr_features(0.55 if is_v else 0.85))
+        truth.append(CLASS_V if is_v else CLASS_N)
+        model.append((CLASS_N if i % 15 == 4 else CLASS_V) if is_v else (CLASS_V if i % 40 == 1 else CLASS_N))
+    assert run_stage(windows, rr, model) == model
+    reported = run_stage(windows, rr, model, cluster_v=1)
+    settled = slice(200, None)  # the wide cluster holds its 32 beats from beat 160
+    assert reported[settled] == truth[settled]
+
+
+def _misses_s(classes: np.ndarray) -> np.ndarray:
+    """A stand-in model that calls every S beat N: what the stage has to find again."""
+    return np.where(classes == CLASS_S, CLASS_N, classes)
+
+
+@pytest.mark.parametrize("record, minutes, options", [
+    (209, 12, dict(cluster_v=1, cluster_s_votes=1)),
+    (220, 12, dict(cluster_s_rule=1, cluster_p_sad=2)),
+])
+def test_c_and_twin_agree_where_the_stage_relabels(record, minutes, options, mitdb, driver_dir):
+    samples, positions, classes = load_record(record, mitdb)
+    samples = samples[: minutes * 60 * 360]
+    answers = list(zip(positions.tolist(), _misses_s(classes).tolist()))
+    cfg = MonitorConfig(**BUILD, **options)
+    c, py = run_both(samples, cfg, driver_dir, answers)
+    compare(c, py, cfg)
+    plain_cfg = MonitorConfig(model_window_channels=2, model_rr_features=8)
+    plain = run_monitor(samples, plain_cfg, classifier=OracleClassifier(answers, plain_cfg))
+    adapted = {e.beat_id: e.code for e in py.events if e.type == CLASS}
+    without = {e.beat_id: e.code for e in plain.events if e.type == CLASS}
+    changed = [b for b in without if adapted[b] != without[b]]
+    assert len(changed) >= 10  # the stage did work here, and C did the same
+    assert any(adapted[b] == CLASS_S for b in changed)
