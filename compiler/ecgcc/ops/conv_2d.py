@@ -36,7 +36,7 @@ def lower(graph: Graph, op: Operator) -> Kernel:
 
 # The M3 twin (firmware/kernels/m3/conv_2d.c) multiplies pairs of values packed 2^23 apart in one SMLAL.
 M3_LANE_BITS = 23
-M3_MAX_PAIRS = 127             # pairs of window values it accumulates; larger windows take its plain loop
+M3_MAX_WINDOW_PAIRS = 2048     # pairs of window values it packs; larger windows run the reference loop
 
 
 def _m3_pairs(p: dict) -> int:
@@ -60,7 +60,7 @@ def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
 def target_params(kernel: Kernel, target: Target) -> dict:
     """The M3 twin's packed weights, on such targets and for windows it accumulates in one go."""
     p = kernel.params
-    if not target.m3_kernels or _m3_pairs(p) > M3_MAX_PAIRS:
+    if not target.m3_kernels or _m3_pairs(p) > M3_MAX_WINDOW_PAIRS:
         return {"packed_weights": None}
     return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
 
