@@ -61,11 +61,21 @@ def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
     return words.T.reshape(-1).astype(np.int32)
 
 
-def m3_band_bytes(p: dict) -> int:
-    """The M3 twin's ring of packed input rows: the rows one output row reads, each of padded width."""
-    width = (p["out_w"] - 1) * p["stride_w"] + (p["k_w"] - 1) * p["dilation_w"] + 1
+M3_NARROWEST_BAND = 4         # output columns: narrower bands would pack their shared columns too often
+
+
+def m3_band_bytes(p: dict) -> list[int]:
+    """The M3 twin's ring of packed input rows (the rows one output row reads), each as wide as a band of
+    output columns needs: the whole width first, then bands of half as many columns down to
+    M3_NARROWEST_BAND, for the memory plan to pick the widest that fits beside the tensors."""
+    span_w = (p["k_w"] - 1) * p["dilation_w"] + 1
     span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
-    return span_h * width * (p["in_c"] // 2) * 4
+    sizes, columns = [], p["out_w"]
+    while True:
+        sizes.append(span_h * ((columns - 1) * p["stride_w"] + span_w) * (p["in_c"] // 2) * 4)
+        if columns <= M3_NARROWEST_BAND:
+            return sizes
+        columns = max(M3_NARROWEST_BAND, -(-columns // 2))
 
 
 def target_params(kernel: Kernel, target: Target) -> dict:
@@ -91,7 +101,7 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
     anyway, or on the reference kernels."""
     p = kernel.params
     if target.m3_kernels:
-        return [m3_band_bytes(p)] if p.get("packed_weights") is not None else []
+        return m3_band_bytes(p) if p.get("packed_weights") is not None else []
     if not target.dsp_kernels or p["k_h"] * p["k_w"] > DSP_MAX_TAPS:
         return []
     limit = DSP_BAND_BYTES_LIMIT // 2
