@@ -79,9 +79,16 @@ static inline int32_t middle_lane(uint64_t sum) {
   return (int32_t)(lane << (32 - LANE_BITS)) >> (32 - LANE_BITS);
 }
 
-static inline int8_t finish(const ecg_conv_2d_params_t *p, int32_t oc, int32_t dot) {
-  const int32_t acc = ecg_m3_requantize(dot + p->folded_bias[oc], p->multiplier[oc], p->shift[oc]) + p->output_offset;
-  return (int8_t)ecg_clamp(acc, p->act_min, p->act_max);
+/* What requantizing needs, copied out of the params: the int8 stores would otherwise make the compiler
+ * reload every field after each output. */
+typedef struct {
+  const int32_t *bias, *multiplier, *shift;
+  int32_t output_offset, act_min, act_max;
+} requant_t;
+
+static inline int8_t finish(const requant_t *q, int32_t oc, int32_t dot) {
+  const int32_t acc = ecg_m3_requantize(dot + q->bias[oc], q->multiplier[oc], q->shift[oc]) + q->output_offset;
+  return (int8_t)ecg_clamp(acc, q->act_min, q->act_max);
 }
 
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_8M_MAIN__))
@@ -134,20 +141,29 @@ static inline lane_sums_t dot_two_channels(const int32_t *x, const int32_t *w, i
 }
 #endif
 
-/* Every output channel of one pixel from its packed window of `words` words (pairs rounded up to even),
- * accumulated in chunks of at most CHUNK_WORDS words. */
-static void pixel_channels(const ecg_conv_2d_params_t *p, const int32_t *window, int32_t words, int8_t *out) {
+/* Every output channel of one pixel from its packed window of `words` words (pairs rounded up to even).
+ * Windows of more than CHUNK_WORDS words are accumulated a chunk at a time. */
+static void pixel_channels(const ecg_conv_2d_params_t *p, const requant_t *q, const int32_t *window,
+                           int32_t words, int8_t *out) {
   const int32_t *w = p->packed_weights;
-  for (int32_t oc = 0; oc < p->out_c; oc += 2, w += 2 * words) {
-    int32_t dot_first = 0, dot_second = 0;
-    for (int32_t start = 0; start < words; start += CHUNK_WORDS) {
-      const int32_t n = words - start < CHUNK_WORDS ? words - start : CHUNK_WORDS;
-      const lane_sums_t sums = dot_two_channels(window + start, w + 2 * start, n);
-      dot_first += middle_lane(sums.first);
-      dot_second += middle_lane(sums.second);
+  const int32_t out_c = p->out_c;
+  for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * words) {
+    int32_t dot_first, dot_second;
+    if (words <= CHUNK_WORDS) {
+      const lane_sums_t sums = dot_two_channels(window, w, words);
+      dot_first = middle_lane(sums.first);
+      dot_second = middle_lane(sums.second);
+    } else {
+      dot_first = dot_second = 0;
+      for (int32_t start = 0; start < words; start += CHUNK_WORDS) {
+        const int32_t n = words - start < CHUNK_WORDS ? words - start : CHUNK_WORDS;
+        const lane_sums_t sums = dot_two_channels(window + start, w + 2 * start, n);
+        dot_first += middle_lane(sums.first);
+        dot_second += middle_lane(sums.second);
+      }
     }
-    out[oc] = finish(p, oc, dot_first);
-    if (oc + 1 < p->out_c) out[oc + 1] = finish(p, oc + 1, dot_second);
+    out[oc] = finish(q, oc, dot_first);
+    if (oc + 1 < out_c) out[oc + 1] = finish(q, oc + 1, dot_second);
   }
 }
 
@@ -158,6 +174,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
     ecg_conv_2d_reference(p, input, output);
     return;
   }
+  const requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
   int32_t *const packed = (int32_t *)p->scratch;
   int8_t *const bytes = (int8_t *)p->scratch + words * 4;
   packed[words - 1] = 0;   /* the word that rounds an odd number of pairs up meets zero weights */
@@ -168,7 +185,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
       int8_t *out = output + (b * p->out_h + oy) * p->out_w * p->out_c;
       for (int32_t ox = 0; ox < p->out_w; ++ox, out += p->out_c) {
         pack_window(p, image, in_y0, ox * p->stride_w - p->pad_w, pairs, packed, bytes);
-        pixel_channels(p, packed, words, out);
+        pixel_channels(p, &q, packed, words, out);
       }
     }
   }
