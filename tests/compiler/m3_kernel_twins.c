@@ -1,7 +1,7 @@
 /* The Cortex-M3 twins of CONV_2D and DEPTHWISE_CONV_2D (built with ECGCC_M3_EMULATE) against the reference
  * loops compiled beside them, on seeded random layers: every shape, stride, dilation and padding, windows
  * summed in one or several chunks, channel counts odd and even, scratch missing or too small (the twins then
- * run the reference loop). The packed weights are laid out here as the kernels' comments state, independently
+ * run the reference loop), and extreme values that take the lane sums to their bounds. The packed weights are laid out here as the kernels' comments state, independently
  * of the compiler's packing (which the model tests check against TFLite Micro).
  * Prints, per kind, the cases run, those that took the packed path and those whose output differed (with the
  * first such case), then the totals. Usage: m3_kernel_twins CASES */
@@ -19,6 +19,16 @@ static uint32_t next(void) {   /* xorshift32: the same cases on every host */
   return state;
 }
 static int32_t uniform(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
+
+/* One case in three fills inputs and weights each with one extreme value, so every product has the same sign
+ * and size: the lane sums reach the bounds the kernels' packing relies on. */
+static int32_t extreme_input, extreme_weight;
+static int8_t random_value(int32_t extreme) { return (int8_t)(extreme ? extreme : uniform(-128, 127)); }
+static void choose_extremes(void) {
+  const int on = uniform(0, 2) == 0;
+  extreme_input = on ? (uniform(0, 1) ? -128 : 127) : 0;
+  extreme_weight = on ? (uniform(0, 1) ? -128 : 127) : 0;
+}
 
 #define MAX_VALUES 16384
 static int8_t input[MAX_VALUES], weights[MAX_VALUES], got[MAX_VALUES], want[MAX_VALUES];
@@ -40,6 +50,17 @@ static void fold(const int32_t *sums, int32_t channels, int32_t input_offset, in
   for (int32_t oc = 0; oc < channels; ++oc) {
     bias[oc] = uniform(-40000, 40000);
     folded[oc] = (int32_t)((uint32_t)(with_bias ? bias[oc] : 0) + (uint32_t)(input_offset * sums[oc]));
+  }
+}
+
+/* Extreme cases: every interior pixel's accumulator is `interior` (bias aside). A bias that cancels it and
+ * a scale near one put the result inside int8, where an accumulator off by one changes the output. */
+static void center_on_interior(int32_t channels, int32_t interior, int32_t input_offset, const int32_t *sums) {
+  for (int32_t oc = 0; oc < channels; ++oc) {
+    bias[oc] = -interior + uniform(-60, 60);
+    folded[oc] = (int32_t)((uint32_t)bias[oc] + (uint32_t)(input_offset * sums[oc]));
+    multiplier[oc] = uniform(0x70000000, 0x7FFFFFFF);
+    shift[oc] = 0;
   }
 }
 
@@ -84,16 +105,18 @@ static void conv_case(tally_t *t, long index) {
   p.act_min = uniform(0, 2) == 0 ? uniform(-128, 0) : -128;
   p.act_max = uniform(0, 2) == 0 ? uniform(p.act_min, 127) : 127;
   int32_t sums[512];
+  choose_extremes();
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     sums[oc] = 0;
     for (int32_t i = 0; i < window; ++i) {
-      weights[oc * window + i] = (int8_t)uniform(-128, 127);
+      weights[oc * window + i] = random_value(extreme_weight);
       sums[oc] += weights[oc * window + i];
     }
   }
-  const int with_bias = uniform(0, 3) != 0;
+  const int with_bias = extreme_input || uniform(0, 3) != 0;
   fold(sums, p.out_c, p.input_offset, with_bias);
   requantization(p.out_c, shift);
+  if (extreme_input) center_on_interior(p.out_c, window * extreme_weight * (extreme_input + p.input_offset), p.input_offset, sums);
   for (int32_t pair = 0; pair < (p.out_c + 1) / 2; ++pair) {
     for (int32_t k = 0; k < words; ++k) {
       for (int32_t j = 0; j < 2; ++j) {
@@ -104,7 +127,7 @@ static void conv_case(tally_t *t, long index) {
       }
     }
   }
-  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = (int8_t)uniform(-128, 127);
+  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = random_value(extreme_input);
   p.weights = weights;
   p.bias = with_bias ? bias : NULL;
   p.folded_bias = folded;
@@ -127,13 +150,20 @@ static void depthwise_case(tally_t *t, long index) {
   memset(&p, 0, sizeof p);
   p.batches = uniform(1, 2);
   p.in_h = uniform(1, 12);
-  p.in_w = uniform(1, 30);
+  p.in_w = uniform(1, 50);
   p.in_c = uniform(0, 7) == 0 ? uniform(1, 7) : 2 * uniform(1, 24);
   p.depth_multiplier = uniform(0, 7) == 0 ? uniform(1, 3) : 1;
   p.out_c = p.in_c * p.depth_multiplier;
-  const int32_t shape = uniform(0, 3);   /* the unrolled 3x3, a 1-D row, any shape, or too many taps */
-  p.k_h = shape == 0 ? 3 : shape == 1 ? 1 : shape == 2 ? uniform(1, 4) : 6;
-  p.k_w = shape == 0 ? 3 : shape == 1 ? uniform(1, 9) : shape == 2 ? uniform(1, 6) : 6;
+  /* the unrolled 3x3, a 1-D row, any small shape, 1-D rows of 28 to 35 taps and 15 to 35 taps in 2-D (the
+   * lane bound is 31), or far too many */
+  const int32_t shape = uniform(0, 5);
+  p.k_h = shape == 0 ? 3 : shape == 1 || shape == 3 ? 1 : shape == 2 ? uniform(1, 4) : shape == 4 ? uniform(3, 5) : 6;
+  p.k_w = shape == 0   ? 3
+          : shape == 1 ? uniform(1, 9)
+          : shape == 2 ? uniform(1, 6)
+          : shape == 3 ? uniform(28, 35)
+          : shape == 4 ? uniform(5, 7)
+                       : 6;
   p.stride_h = uniform(1, 3);
   p.stride_w = uniform(1, 3);
   p.dilation_h = uniform(1, 2);
@@ -154,20 +184,22 @@ static void depthwise_case(tally_t *t, long index) {
   p.act_max = uniform(0, 2) == 0 ? uniform(p.act_min, 127) : 127;
   int32_t sums[512];
   for (int32_t oc = 0; oc < p.out_c; ++oc) sums[oc] = 0;
+  choose_extremes();
   for (int32_t i = 0; i < taps * p.out_c; ++i) {
-    weights[i] = (int8_t)uniform(-128, 127);
+    weights[i] = random_value(extreme_weight);
     sums[i % p.out_c] += weights[i];
   }
-  const int with_bias = uniform(0, 3) != 0;
+  const int with_bias = extreme_input || uniform(0, 3) != 0;
   fold(sums, p.out_c, p.input_offset, with_bias);
   requantization(p.out_c, shift);
+  if (extreme_input) center_on_interior(p.out_c, taps * extreme_weight * (extreme_input + p.input_offset), p.input_offset, sums);
   for (int32_t pair = 0; pair < p.out_c / 2; ++pair) {
     for (int32_t tap = 0; tap < taps; ++tap) {
       const int32_t a = weights[tap * p.out_c + 2 * pair], b = weights[tap * p.out_c + 2 * pair + 1];
       packed[pair * taps + tap] = a + (int32_t)((uint32_t)b << 21);
     }
   }
-  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = (int8_t)uniform(-128, 127);
+  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = random_value(extreme_input);
   p.weights = weights;
   p.bias = with_bias ? bias : NULL;
   p.folded_bias = folded;

@@ -98,3 +98,26 @@ def test_m3_requantization_matches_the_reference(tmp_path):
     assert done.returncode == 0, done.stdout
     ties = 120738   # rounding ties of the final shift, 31 shifts x 2000 x 2 less those out of range
     assert done.stdout.split()[-1] == str(63 * (20000 + 77) + ties)
+
+
+def test_m3_twins_match_reference_loops_on_random_layers(tmp_path):
+    """tests/compiler/m3_kernel_twins.c: seeded random CONV_2D and DEPTHWISE_CONV_2D layers (any shape, stride,
+    dilation, padding; windows of one to several chunks; odd channel counts, depth multipliers, too many taps;
+    scratch missing or short), each run through the M3 twin and through the reference loop built beside it,
+    with the packed weights laid out by the test itself. Most cases must take the packed paths."""
+    import re
+    import subprocess
+    from support import CFLAGS, KERNELS
+    exe = tmp_path / "m3_kernel_twins"
+    sources = [str(KERNELS / kind / f"{name}.c") for kind in ("reference", "m3")
+               for name in ("conv_2d", "depthwise_conv_2d")]
+    subprocess.run(["gcc", *CFLAGS, "-DECGCC_M3_EMULATE", f"-I{KERNELS / 'include'}",
+                    str(KERNELS.parents[1] / "tests" / "compiler" / "m3_kernel_twins.c"), *sources, "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
+    done = subprocess.run([str(exe), "3000"], capture_output=True, text=True)
+    counts = {kind: tuple(map(int, numbers)) for kind, *numbers in
+              re.findall(r"^(\S+) cases (\d+) packed (\d+) differ (\d+)", done.stdout, re.M)}
+    assert done.returncode == 0 and set(counts) == {"CONV_2D", "DEPTHWISE_CONV_2D"}, done.stdout
+    for kind, (cases, packed, differ) in counts.items():
+        assert differ == 0, done.stdout
+        assert cases >= 2000 and packed >= cases // 3, f"{kind}: too few cases on the packed path: {done.stdout}"
