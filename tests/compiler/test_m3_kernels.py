@@ -64,6 +64,15 @@ def test_packed_weights_layout():
     assert three_pairs == [word(1, 2), 0, word(3, 4), 0, word(5, 6), 0, 0, 0]
 
 
+def test_depthwise_packed_weights_layout():
+    """Per pair of channels, per tap in [ky][kx] order, w_c + w_c1 * 2^21."""
+    from ecgcc.ops.depthwise_conv_2d import m3_packed_weights
+    # [k_h=1][k_w=2][4 channels]
+    weights = np.array([[1, -2, 3, 127], [-128, 5, -6, 7]], np.int8).reshape(1, 1, 2, 4)
+    word = lambda a, b: a + b * (1 << 21)
+    assert m3_packed_weights(weights).tolist() == [word(1, -2), word(-128, 5), word(3, 127), word(-6, 7)]
+
+
 @pytest.mark.parametrize("name", sorted(DEPTHWISE_CASES))
 def test_m3_depthwise_bit_exact_with_tflm(name, tmp_path):
     tflite = quantized(f"{VERSION}-{name}", DEPTHWISE_CASES[name], None, seed=3)
