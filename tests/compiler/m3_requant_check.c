@@ -37,6 +37,24 @@ int main(void) {
       ++checked;
     }
   }
+  /* Rounding ties of the final shift, give or take one, on both sides of zero: with m = 2^30 the high
+   * multiply is v = floor((x + 1) / 2), so x = 2v - 1 and 2v reach every v. */
+  for (int32_t right = 1; right <= 31; ++right) {
+    for (int i = 0; i < 2000; ++i) {
+      const int64_t k = (int64_t)(int32_t)next() >> (right + 2), half = (int64_t)1 << (right - 1);
+      const int64_t v = k * ((int64_t)1 << right) + (i & 1 ? half : -half) + (int64_t)(i / 2 % 3) - 1;
+      if (v > INT32_MAX / 2 || v < INT32_MIN / 2) continue;
+      for (int32_t up = 0; up <= 1; ++up) {
+        const int32_t x = (int32_t)(2 * v - 1 + up), m = 1 << 30;
+        const int32_t want = ecg_requantize(x, m, -right), got = ecg_m3_requantize(x, m, -right);
+        if (want != got) {
+          printf("tie x=%ld shift=%ld: reference %ld, m3 %ld\n", (long)x, (long)-right, (long)want, (long)got);
+          return 1;
+        }
+        ++checked;
+      }
+    }
+  }
   printf("checked %ld\n", checked);
   return 0;
 }

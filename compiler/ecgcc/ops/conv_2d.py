@@ -37,7 +37,7 @@ def lower(graph: Graph, op: Operator) -> Kernel:
 
 # The M3 twin (firmware/kernels/m3/conv_2d.c) multiplies pairs of values packed 2^23 apart in one SMLAL.
 M3_LANE_BITS = 23
-M3_MAX_PAIRS = 127             # pairs of window values it accumulates; larger windows take its plain loop
+M3_MAX_WINDOW_PAIRS = 2048     # pairs of window values it packs; larger windows run the reference loop
 
 
 def _m3_pairs(p: dict) -> int:
@@ -72,7 +72,7 @@ def target_params(kernel: Kernel, target: Target) -> dict:
             return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
                     "weights": None}
         return {**none, "pair_weights": ConstArray("pair_weights", "int8_t", pair_layout(values)), "weights": None}
-    if not target.m3_kernels or _m3_pairs(p) > M3_MAX_PAIRS:
+    if not target.m3_kernels or _m3_pairs(p) > M3_MAX_WINDOW_PAIRS:
         return none
     return {**none, "packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from ..ir import Graph, Operator, UnsupportedModelError
 from ..passes.quant import conv_geometry
-from . import Kernel, Target
+import numpy as np
+
+from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
 
 KINDS = ("DEPTHWISE_CONV_2D",)
@@ -42,6 +44,48 @@ def lower(graph: Graph, op: Operator) -> Kernel:
         inputs=[x.index], output=y.index, macs=n * out_h * out_w * out_c * k_h * k_w)
 
 
+# The M3 twin (firmware/kernels/m3/depthwise_conv_2d.c) multiplies two channels per SMLAL, packed 2^21 apart.
+M3_LANE_BITS = 21
+M3_MAX_TAPS = 31               # taps whose lane sums cannot spill into the next lane
+
+
+def _m3_packs(p: dict) -> bool:
+    return p["depth_multiplier"] == 1 and p["in_c"] % 2 == 0 and p["k_h"] * p["k_w"] <= M3_MAX_TAPS
+
+
+def m3_packed_weights(weights: np.ndarray) -> np.ndarray:
+    """Per pair of channels (c, c+1), per tap in [ky][kx] order, w_c + w_c1 * 2^21: the order in which the
+    M3 twin's loop loads them against one input word holding both channels. weights: [k_h][k_w][channels]."""
+    taps = weights.reshape(-1, weights.shape[-1]).astype(np.int64)            # [tap][channel]
+    words = taps[:, 0::2] + taps[:, 1::2] * (1 << M3_LANE_BITS)               # [tap][pair]
+    return words.T.reshape(-1).astype(np.int32)
+
+
+# Output columns per band of the M3 twin, widest first (at most the layer's width). The memory plan takes
+# the first that fits beside the tensors, else grows the arena for the first (the project's rule: speed
+# before arena). Narrower bands pack the input columns two bands share again: with bands of one column,
+# vww_mobilenet_025 takes 25.09 M instructions instead of 23.76 M and kws_ds_cnn 7.65 M instead of 7.39 M,
+# but kws_ds_cnn's arena is then 17,152 bytes instead of 18,688 (docs/benchmarks.md).
+M3_BAND_COLUMNS = (16, 4, 1)
+
+
+def m3_band_bytes(p: dict) -> list[int]:
+    """The M3 twin's ring of packed input rows (the rows one output row reads), each as wide as a band of
+    output columns needs, for each band width of M3_BAND_COLUMNS."""
+    span_w = (p["k_w"] - 1) * p["dilation_w"] + 1
+    span_h = (p["k_h"] - 1) * p["dilation_h"] + 1
+    widths = sorted({min(c, p["out_w"]) for c in M3_BAND_COLUMNS}, reverse=True)
+    return [span_h * ((columns - 1) * p["stride_w"] + span_w) * (p["in_c"] // 2) * 4 for columns in widths]
+
+
+def target_params(kernel: Kernel, target: Target) -> dict:
+    """The M3 twin's packed weights, on such targets and for layers its packed path takes."""
+    p = kernel.params
+    if not target.m3_kernels or not _m3_packs(p):
+        return {"packed_weights": None}
+    return {"packed_weights": ConstArray("packed_weights", "int32_t", m3_packed_weights(p["weights"].values))}
+
+
 def channel_bytes(p: dict) -> int:
     """The DSP twin's words for one channel's weights (pairs, odd last taps, single taps), ahead of its bands."""
     return 4 * (p["k_h"] * (p["k_w"] // 2) + p["k_h"] + p["k_h"] * p["k_w"])
@@ -56,6 +100,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
     derives the lane count and band height from the size it gets. None where the plain path would run
     anyway, or on the reference kernels."""
     p = kernel.params
+    if target.m3_kernels:
+        return m3_band_bytes(p) if p.get("packed_weights") is not None else []
     if not target.dsp_kernels or p["k_h"] * p["k_w"] > DSP_MAX_TAPS:
         return []
     limit = DSP_BAND_BYTES_LIMIT // 2

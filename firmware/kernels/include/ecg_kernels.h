@@ -64,6 +64,8 @@ typedef struct {
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
+void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 
 #define ECG_CONV_PAIR_WINDOW_STEP 8   /* the paired layout's window is padded to a multiple of this */
 
@@ -88,12 +90,18 @@ typedef struct {
   const int32_t *folded_bias;   /* as for CONV_2D */
   const int32_t *multiplier;
   const int32_t *shift;
+  /* For the Cortex-M3 twin (NULL elsewhere): per pair of channels (c, c+1), per tap in [ky][kx] order,
+   * w_c + w_c1 * 2^21; see kernels/m3/depthwise_conv_2d.c. */
+  const int32_t *packed_weights;
   /* The DSP twin's channel weights and int16 bands: arena bytes the compiler planned for this call alone
    * (NULL when the target runs the reference kernel, which needs none). */
   void *scratch;
   int32_t scratch_bytes;
 } ecg_depthwise_conv_2d_params_t;
 void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The reference loop (reference/depthwise_conv_2d.c), compiled everywhere, as for CONV_2D. */
+void ecg_depthwise_conv_2d_reference(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input,
+                                     int8_t *output);
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------------------------- */
 typedef struct {

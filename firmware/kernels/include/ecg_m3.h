@@ -10,9 +10,23 @@
  * 64-bit masks. For a multiplier m >= 0, TFLM's rounding doubling high multiply, (x*m + nudge) / 2^31
  * truncated with nudge 2^30 or 1 - 2^30 by the product's sign, is floor((x*m + 2^30) / 2^31) for every x
  * (truncating a negative sum is the ceiling, and ceil((p + 1 - 2^30) / 2^31) = floor((p + 2^30) / 2^31)).
- * The rounding right shift is the reference's, its mask made in 32 bits (right <= 31). Other multipliers
- * and shifts (never computed from positive scales) take the reference's path. */
+ *
+ * Its rounding right shift by r >= 1 (halves away from zero) is floor((v + 2^(r-1) - [v < 0]) / 2^r), and
+ * floors of floors by powers of two compose, so for right shifts r of 2 to 31 the whole is one rounding of
+ * the 64-bit sum  s = x*m + 2^30 + 2^(r-1) * 2^31,  less 2^31 where v < 0 (x*m + 2^30 < 0, which is
+ * s < 2^(30+r)), taken down by 2^(31+r). With 2^(30+r) = 2^(r-2) * 2^32, the test is on the high word
+ * alone, and the result is the high word shifted by r - 1.
+ * Other shifts take the reference's rounding right shift, its mask made in 32 bits (right <= 31); other
+ * multipliers and shifts (never computed from positive scales) take the reference's path. */
 static inline int32_t ecg_m3_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+  if (multiplier >= 0 && shift <= -2 && shift >= -31) {
+    const int32_t right = -shift, top = (int32_t)(1u << (right - 2));
+    const uint64_t sum = (uint64_t)((int64_t)x * multiplier) + ((uint64_t)(uint32_t)top << 32 | (1u << 30));
+    const uint32_t low = (uint32_t)sum;
+    int32_t high = (int32_t)(uint32_t)(sum >> 32);
+    if (high < top) high -= low < 0x80000000u;   /* less 2^31 across both words */
+    return high >> (right - 1);
+  }
   if (multiplier < 0 || shift < -31) return ecg_requantize(x, multiplier, shift);
   const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
   const int64_t product = (int64_t)(int32_t)((uint32_t)x << left) * multiplier;

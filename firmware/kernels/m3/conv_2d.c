@@ -16,8 +16,10 @@
  * inner loop, windows rounded up to an even number of words: 8 MACs in 9 instructions (LDM, LDM, two
  * SMLAL, LDM, two SMLAL, compare, branch).
  *
- * Layers whose window exceeds MAX_PAIRS pairs, or that were compiled without packed weights or scratch,
- * take the plain loop (the reference's arithmetic). */
+ * A window of more than MAX_PAIRS pairs is summed in chunks of CHUNK_WORDS words, each chunk's middle
+ * lane taken out before the next (a chunk boundary falls between words, so the layout does not change).
+ * Layers with windows beyond MAX_WINDOW_PAIRS (their packed window would take too much of the arena), or
+ * compiled without packed weights or scratch, run the reference loop (ecg_conv_2d_reference). */
 #include "ecg_kernels.h"
 
 #if ECGCC_M3_KERNELS
@@ -25,35 +27,8 @@
 
 #define LANE_BITS 23
 #define MAX_PAIRS 127   /* pairs of window values per accumulation: keeps both low lanes within 23 bits */
-
-static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  for (int32_t b = 0; b < p->batches; ++b) {
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          int32_t acc = 0;
-          for (int32_t ky = 0; ky < p->k_h; ++ky) {
-            const int32_t in_y = in_y0 + ky * p->dilation_h;
-            if (in_y < 0 || in_y >= p->in_h) continue;
-            for (int32_t kx = 0; kx < p->k_w; ++kx) {
-              const int32_t in_x = in_x0 + kx * p->dilation_w;
-              if (in_x < 0 || in_x >= p->in_w) continue;
-              const int8_t *in = input + ((b * p->in_h + in_y) * p->in_w + in_x) * p->in_c;
-              const int8_t *w = p->weights + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
-              for (int32_t ic = 0; ic < p->in_c; ++ic) acc += w[ic] * (in[ic] + p->input_offset);
-            }
-          }
-          if (p->bias) acc += p->bias[oc];
-          acc = ecg_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-          output[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-              (int8_t)ecg_clamp(acc, p->act_min, p->act_max);
-        }
-      }
-    }
-  }
-}
+#define CHUNK_WORDS 126 /* words per accumulation: even (the loop takes two) and at most MAX_PAIRS */
+#define MAX_WINDOW_PAIRS 2048   /* mirrored by M3_MAX_WINDOW_PAIRS in compiler/ecgcc/ops/conv_2d.py */
 
 static inline int32_t pack_pair(int32_t first, int32_t second) {
   return second + (int32_t)((uint32_t)first << LANE_BITS);   /* first * 2^23 without signed overflow */
@@ -104,9 +79,16 @@ static inline int32_t middle_lane(uint64_t sum) {
   return (int32_t)(lane << (32 - LANE_BITS)) >> (32 - LANE_BITS);
 }
 
-static inline int8_t finish(const ecg_conv_2d_params_t *p, int32_t oc, int32_t dot) {
-  const int32_t acc = ecg_m3_requantize(dot + p->folded_bias[oc], p->multiplier[oc], p->shift[oc]) + p->output_offset;
-  return (int8_t)ecg_clamp(acc, p->act_min, p->act_max);
+/* What requantizing needs, copied out of the params: the int8 stores would otherwise make the compiler
+ * reload every field after each output. */
+typedef struct {
+  const int32_t *bias, *multiplier, *shift;
+  int32_t output_offset, act_min, act_max;
+} requant_t;
+
+static inline int8_t finish(const requant_t *q, int32_t oc, int32_t dot) {
+  const int32_t acc = ecg_m3_requantize(dot + q->bias[oc], q->multiplier[oc], q->shift[oc]) + q->output_offset;
+  return (int8_t)ecg_clamp(acc, q->act_min, q->act_max);
 }
 
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_8M_MAIN__))
@@ -159,23 +141,40 @@ static inline lane_sums_t dot_two_channels(const int32_t *x, const int32_t *w, i
 }
 #endif
 
-/* Every output channel of one pixel from its packed window of `words` words (pairs rounded up to even). */
-static void pixel_channels(const ecg_conv_2d_params_t *p, const int32_t *window, int32_t words, int8_t *out) {
+/* Every output channel of one pixel from its packed window of `words` words (pairs rounded up to even).
+ * Windows of more than CHUNK_WORDS words are accumulated a chunk at a time. */
+static void pixel_channels(const ecg_conv_2d_params_t *p, const requant_t *q, const int32_t *window,
+                           int32_t words, int8_t *out) {
   const int32_t *w = p->packed_weights;
-  for (int32_t oc = 0; oc < p->out_c; oc += 2, w += 2 * words) {
-    const lane_sums_t sums = dot_two_channels(window, w, words);
-    out[oc] = finish(p, oc, middle_lane(sums.first));
-    if (oc + 1 < p->out_c) out[oc + 1] = finish(p, oc + 1, middle_lane(sums.second));
+  const int32_t out_c = p->out_c;
+  for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * words) {
+    int32_t dot_first, dot_second;
+    if (words <= CHUNK_WORDS) {
+      const lane_sums_t sums = dot_two_channels(window, w, words);
+      dot_first = middle_lane(sums.first);
+      dot_second = middle_lane(sums.second);
+    } else {
+      dot_first = dot_second = 0;
+      for (int32_t start = 0; start < words; start += CHUNK_WORDS) {
+        const int32_t n = words - start < CHUNK_WORDS ? words - start : CHUNK_WORDS;
+        const lane_sums_t sums = dot_two_channels(window + start, w + 2 * start, n);
+        dot_first += middle_lane(sums.first);
+        dot_second += middle_lane(sums.second);
+      }
+    }
+    out[oc] = finish(q, oc, dot_first);
+    if (oc + 1 < out_c) out[oc + 1] = finish(q, oc + 1, dot_second);
   }
 }
 
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t window = p->k_h * p->k_w * p->in_c, pairs = (window + 1) / 2, words = (pairs + 1) & ~1;
   const int32_t needed = words * 4 + ((p->in_c & 1) ? 2 * pairs : 0);
-  if (p->packed_weights == NULL || p->scratch == NULL || pairs > MAX_PAIRS || p->scratch_bytes < needed) {
-    conv_plain(p, input, output);
+  if (p->packed_weights == NULL || p->scratch == NULL || pairs > MAX_WINDOW_PAIRS || p->scratch_bytes < needed) {
+    ecg_conv_2d_reference(p, input, output);
     return;
   }
+  const requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
   int32_t *const packed = (int32_t *)p->scratch;
   int8_t *const bytes = (int8_t *)p->scratch + words * 4;
   packed[words - 1] = 0;   /* the word that rounds an odd number of pairs up meets zero weights */
@@ -186,7 +185,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
       int8_t *out = output + (b * p->out_h + oy) * p->out_w * p->out_c;
       for (int32_t ox = 0; ox < p->out_w; ++ox, out += p->out_c) {
         pack_window(p, image, in_y0, ox * p->stride_w - p->pad_w, pairs, packed, bytes);
-        pixel_channels(p, packed, words, out);
+        pixel_channels(p, &q, packed, words, out);
       }
     }
   }

@@ -1,9 +1,12 @@
-/* DEPTHWISE_CONV_2D, int8 per-channel: the readable reference (TFLM DepthwiseConvPerChannel). */
+/* DEPTHWISE_CONV_2D, int8 per-channel: the readable reference (TFLM DepthwiseConvPerChannel).
+ *
+ * ecg_depthwise_conv_2d_reference is compiled on every target: the Cortex-M3 twin calls it for layers its
+ * packed path does not take, so the reference arithmetic is stated once. Where no twin is compiled it is
+ * ecg_depthwise_conv_2d. */
 #include "ecg_kernels.h"
 
-#if !ECGCC_DSP_KERNELS && !ECGCC_M3_KERNELS
-
-void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+void ecg_depthwise_conv_2d_reference(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input,
+                                     int8_t *output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t in_y0 = oy * p->stride_h - p->pad_h;
@@ -33,6 +36,12 @@ void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t
       }
     }
   }
+}
+
+#if !ECGCC_DSP_KERNELS && !ECGCC_M3_KERNELS
+
+void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_depthwise_conv_2d_reference(p, input, output);
 }
 
 #endif
