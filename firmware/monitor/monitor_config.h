@@ -93,6 +93,36 @@
 #ifndef ECG_QRS_THRESHOLD_Q8
 #define ECG_QRS_THRESHOLD_Q8 64
 #endif
+/* While the noise level times this exceeds the signal level (the recent
+ * signal is noisy), the threshold sits ECG_QRS_NOISY_THRESHOLD_Q8 / 256 of the
+ * way from noise to signal instead: noise peaks then crowd the threshold,
+ * true beats stay well above it. 0: one threshold always. */
+#ifndef ECG_QRS_NOISY_RATIO
+#define ECG_QRS_NOISY_RATIO 4
+#endif
+#ifndef ECG_QRS_NOISY_THRESHOLD_Q8
+#define ECG_QRS_NOISY_THRESHOLD_Q8 128
+#endif
+/* Noise gate: a peak that is at once weak (below the threshold times
+ * ECG_QRS_GATE_AMPLITUDE_Q8 / 256), early (closer to the last QRS than the
+ * median RR times ECG_QRS_GATE_EARLY_Q8 / 256) and gentle (squared slope below
+ * the running slope level >> ECG_QRS_GATE_SLOPE_SHIFT) counts as noise. The
+ * slope level follows accepted beats and loses a quarter at every search-back
+ * beat, so a level that rejects true beats comes down by itself. The gate
+ * acts only while the signal is noisy (see ECG_QRS_NOISY_RATIO), unless
+ * ECG_QRS_GATE_WHEN_QUIET = 1. ECG_QRS_GATE_AMPLITUDE_Q8 = 0: no gate. */
+#ifndef ECG_QRS_GATE_AMPLITUDE_Q8
+#define ECG_QRS_GATE_AMPLITUDE_Q8 384
+#endif
+#ifndef ECG_QRS_GATE_EARLY_Q8
+#define ECG_QRS_GATE_EARLY_Q8 205
+#endif
+#ifndef ECG_QRS_GATE_SLOPE_SHIFT
+#define ECG_QRS_GATE_SLOPE_SHIFT 1
+#endif
+#ifndef ECG_QRS_GATE_WHEN_QUIET
+#define ECG_QRS_GATE_WHEN_QUIET 0
+#endif
 /* Smallest peak amplitude (square root of the integrated signal) ever
  * taken as a QRS. */
 #ifndef ECG_QRS_MIN_PEAK
