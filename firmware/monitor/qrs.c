@@ -138,9 +138,10 @@ static int is_noisy(const qrs_detector_t *q)
 
 static void update_thresholds(qrs_detector_t *q)
 {
-    int32_t fraction = is_noisy(q) ? ECG_QRS_NOISY_THRESHOLD_Q8 : ECG_QRS_THRESHOLD_Q8;
+    int noisy = is_noisy(q);
+    int32_t fraction = noisy ? ECG_QRS_NOISY_THRESHOLD_Q8 : ECG_QRS_THRESHOLD_Q8;
     q->threshold1 = ECG_MAX(ECG_QRS_MIN_PEAK, q->noise_level + (((q->signal_level - q->noise_level) * fraction) >> 8));
-    q->threshold2 = q->threshold1 >> 1;
+    q->threshold2 = (q->threshold1 * (noisy ? ECG_QRS_NOISY_SEARCHBACK_Q8 : 128)) >> 8;
 }
 
 static int32_t rr_median(const qrs_detector_t *q)

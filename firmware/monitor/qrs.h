@@ -1,6 +1,6 @@
 /* Real-time QRS detector in the Pan-Tompkins family.
  *
- * Filtered ECG -> band-pass (~5-15 Hz) -> five-point derivative -> square ->
+ * Filtered ECG -> band-pass (with the derivative ~11-20 Hz) -> five-point derivative -> square ->
  * moving-window integration. Peaks of the integrated signal are compared
  * with adaptive signal/noise thresholds; a refractory period and a slope test
  * reject T waves; when no beat arrives within 166 % of the median RR, the

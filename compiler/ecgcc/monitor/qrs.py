@@ -118,12 +118,13 @@ class QrsDetector:
 
     def _update_thresholds(self):
         cfg = self.cfg
-        fraction = cfg.qrs_noisy_threshold_q8 if self._noisy() else cfg.qrs_threshold_q8
+        noisy = self._noisy()
+        fraction = cfg.qrs_noisy_threshold_q8 if noisy else cfg.qrs_threshold_q8
         self.threshold1 = max(
             cfg.qrs_min_peak,
             self.noise_level + (((self.signal_level - self.noise_level) * fraction) >> 8),
         )
-        self.threshold2 = self.threshold1 >> 1
+        self.threshold2 = (self.threshold1 * (cfg.qrs_noisy_searchback_q8 if noisy else 128)) >> 8
 
     def _rr_median(self) -> int:
         s = sorted(self.rr)
