@@ -122,10 +122,10 @@
  * ECG_QRS_NOISY_RATIO); on nstdb it then caught almost nothing, since the
  * noise level lags behind the noise. ECG_QRS_GATE_AMPLITUDE_Q8 = 0: no gate. */
 #ifndef ECG_QRS_GATE_AMPLITUDE_Q8
-#define ECG_QRS_GATE_AMPLITUDE_Q8 352
+#define ECG_QRS_GATE_AMPLITUDE_Q8 320
 #endif
 #ifndef ECG_QRS_GATE_EARLY_Q8
-#define ECG_QRS_GATE_EARLY_Q8 180
+#define ECG_QRS_GATE_EARLY_Q8 205
 #endif
 #ifndef ECG_QRS_GATE_SLOPE_SHIFT
 #define ECG_QRS_GATE_SLOPE_SHIFT 1
