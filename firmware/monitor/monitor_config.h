@@ -101,7 +101,7 @@
  * way from noise to signal instead: noise peaks then crowd the threshold,
  * true beats stay well above it. 0: one threshold always. */
 #ifndef ECG_QRS_NOISY_RATIO
-#define ECG_QRS_NOISY_RATIO 4
+#define ECG_QRS_NOISY_RATIO 3
 #endif
 #ifndef ECG_QRS_NOISY_THRESHOLD_Q8
 #define ECG_QRS_NOISY_THRESHOLD_Q8 192

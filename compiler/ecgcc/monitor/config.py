@@ -30,7 +30,7 @@ DEFAULTS = {
     "qrs_searchback_slope_shift": 2,
     "qrs_refine_margin_ms": 30,
     "qrs_threshold_q8": 64,
-    "qrs_noisy_ratio": 4,
+    "qrs_noisy_ratio": 3,
     "qrs_noisy_threshold_q8": 192,
     "qrs_noisy_searchback_q8": 192,
     "qrs_gate_amplitude_q8": 320,
