@@ -50,8 +50,11 @@
 #ifndef ECG_QRS_SMOOTH_MS
 #define ECG_QRS_SMOOTH_MS 30
 #endif
+/* The high-pass removes a centred moving average of this length: 60 ms puts
+ * the band-pass with the derivative at 11-20 Hz (-3 dB), above most of the
+ * energy of electrode motion (160 ms: 6.5-14 Hz). */
 #ifndef ECG_QRS_HIGHPASS_MS
-#define ECG_QRS_HIGHPASS_MS 160
+#define ECG_QRS_HIGHPASS_MS 60
 #endif
 #ifndef ECG_QRS_DERIV_STEP_MS
 #define ECG_QRS_DERIV_STEP_MS 5
@@ -92,6 +95,43 @@
 /* Detection threshold between the noise and signal levels, in 1/256. */
 #ifndef ECG_QRS_THRESHOLD_Q8
 #define ECG_QRS_THRESHOLD_Q8 64
+#endif
+/* While the noise level times this exceeds the signal level (the recent
+ * signal is noisy), the threshold sits ECG_QRS_NOISY_THRESHOLD_Q8 / 256 of the
+ * way from noise to signal instead: noise peaks then crowd the threshold,
+ * true beats stay well above it. 0: one threshold always. */
+#ifndef ECG_QRS_NOISY_RATIO
+#define ECG_QRS_NOISY_RATIO 3
+#endif
+#ifndef ECG_QRS_NOISY_THRESHOLD_Q8
+#define ECG_QRS_NOISY_THRESHOLD_Q8 192
+#endif
+/* Search-back takes a candidate above threshold x this / 256 while noisy
+ * (x 128 / 256, half, otherwise): in noise the largest peak since the last
+ * beat is most often noise. */
+#ifndef ECG_QRS_NOISY_SEARCHBACK_Q8
+#define ECG_QRS_NOISY_SEARCHBACK_Q8 192
+#endif
+/* Noise gate: a peak that is at once weak (below the threshold times
+ * ECG_QRS_GATE_AMPLITUDE_Q8 / 256), early (closer to the last QRS than the
+ * median RR times ECG_QRS_GATE_EARLY_Q8 / 256) and gentle (squared slope below
+ * the running slope level >> ECG_QRS_GATE_SLOPE_SHIFT) counts as noise. The
+ * slope level follows accepted beats and loses a quarter at every search-back
+ * beat, so a level that rejects true beats comes down by itself.
+ * ECG_QRS_GATE_WHEN_QUIET = 0 limits the gate to noisy stretches (see
+ * ECG_QRS_NOISY_RATIO); on nstdb it then caught almost nothing, since the
+ * noise level lags behind the noise. ECG_QRS_GATE_AMPLITUDE_Q8 = 0: no gate. */
+#ifndef ECG_QRS_GATE_AMPLITUDE_Q8
+#define ECG_QRS_GATE_AMPLITUDE_Q8 320
+#endif
+#ifndef ECG_QRS_GATE_EARLY_Q8
+#define ECG_QRS_GATE_EARLY_Q8 205
+#endif
+#ifndef ECG_QRS_GATE_SLOPE_SHIFT
+#define ECG_QRS_GATE_SLOPE_SHIFT 1
+#endif
+#ifndef ECG_QRS_GATE_WHEN_QUIET
+#define ECG_QRS_GATE_WHEN_QUIET 1
 #endif
 /* Smallest peak amplitude (square root of the integrated signal) ever
  * taken as a QRS. */

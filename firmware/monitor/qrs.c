@@ -28,6 +28,7 @@ void qrs_init(qrs_detector_t *q)
     q->hump_slope_max = 0;
     q->hump.index = q->hump.value = q->hump.slope = q->hump.position = q->hump.amplitude = 0;
     q->signal_level = q->noise_level = 0;
+    q->slope_level = 0;
     q->threshold1 = ECG_QRS_MIN_PEAK;
     q->threshold2 = ECG_QRS_MIN_PEAK / 2;
     q->learning = 1;
@@ -130,11 +131,17 @@ static int32_t isqrt32(int32_t v)
     return (int32_t)root;
 }
 
+static int is_noisy(const qrs_detector_t *q)
+{
+    return ECG_QRS_NOISY_RATIO != 0 && q->noise_level * ECG_QRS_NOISY_RATIO > q->signal_level;
+}
+
 static void update_thresholds(qrs_detector_t *q)
 {
-    q->threshold1 = ECG_MAX(ECG_QRS_MIN_PEAK,
-                            q->noise_level + (((q->signal_level - q->noise_level) * ECG_QRS_THRESHOLD_Q8) >> 8));
-    q->threshold2 = q->threshold1 >> 1;
+    int noisy = is_noisy(q);
+    int32_t fraction = noisy ? ECG_QRS_NOISY_THRESHOLD_Q8 : ECG_QRS_THRESHOLD_Q8;
+    q->threshold1 = ECG_MAX(ECG_QRS_MIN_PEAK, q->noise_level + (((q->signal_level - q->noise_level) * fraction) >> 8));
+    q->threshold2 = (q->threshold1 * (noisy ? ECG_QRS_NOISY_SEARCHBACK_Q8 : 128)) >> 8;
 }
 
 static int32_t rr_median(const qrs_detector_t *q)
@@ -159,8 +166,21 @@ static int is_refractory_or_twave(const qrs_detector_t *q, const qrs_peak_t *p)
     return gap < QRS_TWAVE && p->slope < (q->last_qrs.slope >> 2);
 }
 
+/* Weak, early and gentle at once: electrode motion, not a QRS. */
+static int is_gated_noise(const qrs_detector_t *q, const qrs_peak_t *p)
+{
+    if (ECG_QRS_GATE_AMPLITUDE_Q8 == 0 || !q->has_qrs || q->slope_level == 0) return 0;
+    if (!ECG_QRS_GATE_WHEN_QUIET && !is_noisy(q)) return 0;
+    return (p->position - q->last_qrs.position) * 256 < rr_median(q) * ECG_QRS_GATE_EARLY_Q8 &&
+           p->amplitude * 256 < q->threshold1 * ECG_QRS_GATE_AMPLITUDE_Q8 &&
+           p->slope < (q->slope_level >> ECG_QRS_GATE_SLOPE_SHIFT);
+}
+
 static int accept(qrs_detector_t *q, const qrs_peak_t *p, uint8_t searchback, qrs_beat_t *beats, int count)
 {
+    /* A beat found only by search-back may be one the gate held back. */
+    if (searchback) q->slope_level -= q->slope_level >> 2;
+    q->slope_level += (p->slope - q->slope_level) >> 3;
     if (searchback)
         q->signal_level += (p->amplitude - q->signal_level) >> 2;
     else
@@ -182,7 +202,8 @@ static int accept(qrs_detector_t *q, const qrs_peak_t *p, uint8_t searchback, qr
 
 static int classify_peak(qrs_detector_t *q, const qrs_peak_t *p, qrs_beat_t *beats, int count)
 {
-    if (p->amplitude >= q->threshold1 && !is_refractory_or_twave(q, p)) return accept(q, p, 0, beats, count);
+    if (p->amplitude >= q->threshold1 && !is_refractory_or_twave(q, p) && !is_gated_noise(q, p))
+        return accept(q, p, 0, beats, count);
     q->noise_level += (p->amplitude - q->noise_level) >> 3;
     update_thresholds(q);
     if (!is_refractory_or_twave(q, p) && (!q->has_candidate || p->amplitude > q->candidate.amplitude)) {

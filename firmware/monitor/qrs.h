@@ -1,11 +1,12 @@
 /* Real-time QRS detector in the Pan-Tompkins family.
  *
- * Filtered ECG -> band-pass (~5-15 Hz) -> five-point derivative -> square ->
+ * Filtered ECG -> band-pass (with the derivative ~11-20 Hz) -> five-point derivative -> square ->
  * moving-window integration. Peaks of the integrated signal are compared
  * with adaptive signal/noise thresholds; a refractory period and a slope test
  * reject T waves; when no beat arrives within 166 % of the median RR, the
  * largest peak above half the threshold since the last beat is taken
- * (search-back). Each beat is placed at the largest absolute value of the
+ * (search-back). While the signal is noisy the threshold rises, and a weak,
+ * early, gentle peak is taken for noise (the noise gate). Each beat is placed at the largest absolute value of the
  * filtered ECG within the span that produced the integrated peak.
  *
  * Sample indices are those of the filtered ECG fed in (0 = first push). */
@@ -62,6 +63,7 @@ typedef struct {
     qrs_peak_t hump;
     /* Adaptive levels. */
     int32_t signal_level, noise_level, threshold1, threshold2;
+    int32_t slope_level; /* running squared slope of accepted beats (noise gate) */
     uint8_t learning;
     uint8_t learn_peak_count;
     int32_t learn_max;

@@ -182,3 +182,27 @@ def test_csv_with_a_sample_column_needs_the_rate_and_counts_by_one(excerpt, ecg_
     path.write_text("sample,MLII,V5\n" + "\n".join(rows) + "\n")
     status, _, err = run_cli(["evaluate", "--records", path, "--fs", "360", "--annotations", beats, "--quiet"], capsys)
     assert "must count up by 1; data row 101 has 7 after 99" in one_error_line(status, err)
+
+
+def test_stream_reads_each_record_once(ecg_files, tmp_path, capsys, monitor_reads):
+    records = f"{ecg_files / 'rec100.edf'},{ecg_files / 'rec100.csv'}"
+    status, out, err = run_cli(["stream", "--board", "host", "--records", records, "--seconds", "5",
+                                "--json", tmp_path / "s.json"], capsys)
+    assert status == 0, out + err
+    assert sorted(monitor_reads) == sorted([str(ecg_files / "rec100.edf"), str(ecg_files / "rec100.csv")])
+
+
+@pytest.fixture
+def monitor_reads(monkeypatch):
+    """Names passed to the stream command's record reader, one entry per read."""
+    from ecgcc.harness import stream
+
+    reads = []
+    real = stream.load_stream_record
+
+    def counting(name, *args, **kwargs):
+        reads.append(str(name))
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(stream, "load_stream_record", counting)
+    return reads

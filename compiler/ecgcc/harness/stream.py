@@ -470,15 +470,19 @@ def first_seconds(record: StreamRecord, seconds: float | None) -> StreamRecord:
     return StreamRecord(record.name, record.adc[:n], record.fs, record.beat_samples[record.beat_samples < n])
 
 
-def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, transport: str,
+def stream_one_record(worker, record: StreamRecord | str, *, model_dir: str, data: str | None, transport: str,
                       check_twin: bool = True, seconds: float | None = None, file_fs: float | None = None,
                       settings: dict | None = None) -> dict:
     """One record on the worker's board, reported as record_entry does; the unit of work of --jobs.
-    settings: monitor build settings the firmware was built with (the twin gets the same)."""
+    record: one already read, or the name of one to read from `data`. settings: monitor build settings the
+    firmware was built with (the twin gets the same)."""
     from .. import firmware
     from ..monitor.config import MonitorConfig
 
-    record = first_seconds(load_stream_record(name, data, file_fs=file_fs), seconds)
+    if not isinstance(record, StreamRecord):
+        record = load_stream_record(record, data, file_fs=file_fs)
+    record = first_seconds(record, seconds)
+    name = record.name
     region = record_memory_region(worker.plan.board) if transport == "memory" else None
     if region is not None and 2 * len(record.adc) <= region[1]:
         with worker.device_with_memory_image(memory_image(record.adc), region[0]) as device:
@@ -498,7 +502,8 @@ def stream_one_record(worker, name: str, *, model_dir: str, data: str | None, tr
 def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=None, transport: str = "auto",
                    check_twin: bool = True, jobs: int = 1, seconds: float | None = None,
                    file_fs: float | None = None, settings: dict | None = None) -> list[dict]:
-    """Every named record through the monitor, spread over `jobs` boards; entries in the order of names."""
+    """Every record (a StreamRecord already read, or a name in `data`) through the monitor, spread over `jobs`
+    boards; entries in the order of names."""
     from .pool import BoardPlan, map_records
 
     plan = BoardPlan(board, None if image is None else str(image), tuple(ports))
@@ -553,9 +558,8 @@ def stream_main(args) -> int:
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
-    # every record is read (and a broken one refused) before a firmware build or a board is started
-    for name in names:
-        load_stream_record(name, args.data, file_fs=args.fs)
+    # every record is read once (and a broken one refused) before a firmware build or a board is started
+    loaded = [load_stream_record(name, args.data, file_fs=args.fs) for name in names]
     with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
         if lab_ports and args.port:
             raise UserError("give --port or labgrid places, not both")
@@ -564,7 +568,7 @@ def stream_main(args) -> int:
         flags = " ".join(MonitorConfig(**settings).c_defines())
         image = None if ports else firmware.build(args.board, model_dir, extra_flags=flags).path
         started = time.monotonic()
-        records = stream_records(args.board, model_dir, names, image=image, ports=ports, data=args.data,
+        records = stream_records(args.board, model_dir, loaded, image=image, ports=ports, data=args.data,
                                  transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
                                  seconds=args.seconds, file_fs=args.fs, settings=settings)
     elapsed = time.monotonic() - started

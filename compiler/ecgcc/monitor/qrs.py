@@ -71,6 +71,7 @@ class QrsDetector:
     noise_level: int = 0
     threshold1: int = 0
     threshold2: int = 0
+    slope_level: int = 0
     learning: bool = True
     learn_max: int = 0
     learn_sum: int = 0
@@ -111,13 +112,19 @@ class QrsDetector:
                 best_size, best = size, i
         return best if best >= 0 else max(0, last)
 
+    def _noisy(self) -> bool:
+        ratio = self.cfg.qrs_noisy_ratio
+        return ratio != 0 and self.noise_level * ratio > self.signal_level
+
     def _update_thresholds(self):
         cfg = self.cfg
+        noisy = self._noisy()
+        fraction = cfg.qrs_noisy_threshold_q8 if noisy else cfg.qrs_threshold_q8
         self.threshold1 = max(
             cfg.qrs_min_peak,
-            self.noise_level + (((self.signal_level - self.noise_level) * cfg.qrs_threshold_q8) >> 8),
+            self.noise_level + (((self.signal_level - self.noise_level) * fraction) >> 8),
         )
-        self.threshold2 = self.threshold1 >> 1
+        self.threshold2 = (self.threshold1 * (cfg.qrs_noisy_searchback_q8 if noisy else 128)) >> 8
 
     def _rr_median(self) -> int:
         s = sorted(self.rr)
@@ -132,7 +139,23 @@ class QrsDetector:
             return True
         return gap < self.cfg.qrs_twave and p.slope < (self.last_qrs.slope >> 2)
 
+    def _gated_noise(self, p: Peak) -> bool:
+        """Weak, early and gentle at once: electrode motion, not a QRS."""
+        cfg = self.cfg
+        if cfg.qrs_gate_amplitude_q8 == 0 or not self.has_qrs or self.slope_level == 0:
+            return False
+        if not cfg.qrs_gate_when_quiet and not self._noisy():
+            return False
+        return (
+            (p.position - self.last_qrs.position) * 256 < self._rr_median() * cfg.qrs_gate_early_q8
+            and p.amplitude * 256 < self.threshold1 * cfg.qrs_gate_amplitude_q8
+            and p.slope < (self.slope_level >> cfg.qrs_gate_slope_shift)
+        )
+
     def _accept(self, p: Peak, searchback: bool, beats: list):
+        if searchback:  # a beat found only by search-back may be one the gate held back
+            self.slope_level -= self.slope_level >> 2
+        self.slope_level += (p.slope - self.slope_level) >> 3
         shift = 2 if searchback else 3
         self.signal_level += (p.amplitude - self.signal_level) >> shift
         self._update_thresholds()
@@ -146,7 +169,7 @@ class QrsDetector:
         beats.append(QrsBeat(p.position, p.value, searchback))
 
     def _classify(self, p: Peak, beats: list):
-        if p.amplitude >= self.threshold1 and not self._refractory_or_twave(p):
+        if p.amplitude >= self.threshold1 and not self._refractory_or_twave(p) and not self._gated_noise(p):
             self._accept(p, False, beats)
             return
         self.noise_level += (p.amplitude - self.noise_level) >> 3

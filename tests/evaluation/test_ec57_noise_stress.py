@@ -1,0 +1,48 @@
+"""The noise stress test (EC57) as the twin of the deployed chain scores it: QRS sensitivity and
+positive predictivity of nstdb 118e and 119e at 12 and 6 dB, from minute 5, held at the floors
+measured in docs/alarms.md ("Noise stress test, QRS-level rejection"), so a regression shows. The issue's
+targets (99 % at 12 dB, 95 % at 6 dB) are met by Se, not yet by +P."""
+from __future__ import annotations
+
+import pytest
+
+from ecgcc.evaluation.ec57_beats import BeatCounts
+
+# gross QRS (Se, +P) floors per SNR: the figures measured with `ecgcc ec57 --twin` (12 dB 99.92 / 97.92 %,
+# 6 dB 96.45 / 89.42 %) rounded down; the issue's +P targets (99 % and 95 %) are not met yet
+FLOORS = {12: (0.9990, 0.9790), 6: (0.9640, 0.8940)}
+RECORDS = {12: ["118e12", "119e12"], 6: ["118e06", "119e06"]}
+
+
+@pytest.fixture(scope="module")
+def twin_chain():
+    from ecgcc import firmware
+    from ecgcc.harness.hil import CompiledModel
+    from ecgcc.harness.stream import reference_classifier
+    from ecgcc.model_cache import ensure_model
+
+    model_dir = ensure_model("host")
+    return reference_classifier(CompiledModel.load(model_dir).tflite), firmware.monitor_config_for(model_dir)
+
+
+def gross_qrs(names, data_dir, twin_chain) -> tuple[float, float]:
+    from ecgcc.evaluation.ec57_run import score_stream
+
+    classifier, config = twin_chain
+    total = BeatCounts()
+    for name in names:
+        total = total + score_stream(name, data_dir, None, classifier, config, 300.0)[1].beats
+    tp, fn, fp = total.qrs()
+    return tp / (tp + fn), tp / (tp + fp)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("snr_db", [12, 6])
+def test_noise_stress_qrs_figures_hold(snr_db, mitdb_dir, twin_chain):
+    data_dir = mitdb_dir.parent / "nstdb"
+    if not (data_dir / "118e12.hea").is_file():
+        pytest.skip(f"nstdb not found in {data_dir}")
+    se, ppv = gross_qrs(RECORDS[snr_db], data_dir, twin_chain)
+    print(f"noise {snr_db} dB: QRS Se {100 * se:.2f} % +P {100 * ppv:.2f} %")
+    se_floor, ppv_floor = FLOORS[snr_db]
+    assert se >= se_floor and ppv >= ppv_floor
