@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from ..ir import Graph, Operator, UnsupportedModelError
-from . import Kernel
+from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
+from ._fc_layout import M3_LANES, ROWS, SMLAD_BLOCKS, lay_out
 
 KINDS = ("FULLY_CONNECTED",)
 
@@ -27,5 +28,26 @@ def lower(graph: Graph, op: Operator) -> Kernel:
     return Kernel(
         function="ecg_fully_connected_uniform" if uniform else "ecg_fully_connected",
         params_type="ecg_fully_connected_params_t",
-        params=dict(batches=batches, in_depth=in_depth, out_depth=out_depth, **requantization),
+        params=dict(batches=batches, in_depth=in_depth, out_depth=out_depth, **requantization, weights_layout=ROWS),
         inputs=[x.index], output=y.index, macs=batches * out_depth * in_depth)
+
+
+def layout_for(target: Target) -> int:
+    """The weight order of the kernel set the target runs: SMLAD blocks for the DSP twin, lane words for the
+    Cortex-M3 twin, rows for the reference kernel."""
+    return SMLAD_BLOCKS if target.dsp_kernels else M3_LANES if target.m3_kernels else ROWS
+
+
+def target_params(kernel: Kernel, target: Target) -> dict:
+    """The weights reordered for the target's kernel set, in place of the rows (the same bytes)."""
+    p = kernel.params
+    layout = layout_for(target)
+    matrix = p["weights"].values.reshape(p["out_depth"], p["in_depth"])
+    return {"weights": ConstArray("weights", "int8_t", lay_out(matrix, layout)), "weights_layout": layout}
+
+
+def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
+    """The DSP twin stages the input's whole words once per call as int16 pairs, 8 bytes per word."""
+    p = kernel.params
+    words = p["in_depth"] // 4
+    return [8 * words] if p["weights_layout"] == SMLAD_BLOCKS and words else []

@@ -532,7 +532,7 @@ static void edge_pixels_apart(const ecg_conv_2d_params_t *p, const shape_t *s, c
   const int32_t span_h = (p->k_h - 1) * p->dilation_h;
   const ecg_fully_connected_params_t rows = {1, p->k_h * p->k_w * p->in_c, p->out_c, p->input_offset,
                                              p->output_offset, p->act_min, p->act_max, p->weights, p->bias,
-                                             p->folded_bias, p->multiplier, p->shift};
+                                             p->folded_bias, p->multiplier, p->shift, ECG_FC_ROWS, NULL, 0};
   int32_t first, end;
   interior_columns(p, s, &first, &end);
   for (int32_t b = 0; b < p->batches; ++b) {

@@ -1,8 +1,15 @@
 /* FULLY_CONNECTED with the Arm DSP extension, bit-identical to reference/fully_connected.c.
- * The input offset is folded into the bias at compile time, so rows are raw int8 dot products. Rows go
- * four at a time: each loaded and sign-extended input word serves four rows, whose weight words are
- * sign-extended as they stream (16 MACs in 23 instructions); the last rows go one at a time. The class
- * decision's logits (ecg_decision_logits) come from the same row loops. */
+ * The input offset is folded into the bias at compile time, so rows are raw int8 dot products.
+ *
+ * Layers the compiler lays out for this kernel (ECG_FC_SMLAD_BLOCKS, see ecg_kernels.h) stage their input
+ * once per call as int16 pairs, (x0, x2) and (x1, x3) per word of four inputs, and take rows four at a
+ * time: per word one LDRD of the pairs and one LDM of the four rows' weight words, then per row SXTB16,
+ * SMLAD, SXTB16 ROR 8, SMLAD (16 MACs in 18 instructions, two words per loop turn). No weight is staged.
+ *
+ * Row-major weights (the convolution's edge pixels, dsp/conv_2d.c, and ecg_dot_rows) take the older loop:
+ * each loaded and sign-extended input word serves four rows, whose weight words are sign-extended as they
+ * stream (16 MACs in 23 instructions); the last rows go one at a time. The class decision's logits
+ * (ecg_decision_logits) come from the same row loops. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
@@ -110,7 +117,187 @@ void ecg_dot_rows(const int8_t *weights, int32_t depth, int32_t rows, const int8
 
 int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start) { return dot_row(w, x, n, start); }
 
-void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+/* ---- Weights laid out in blocks (ECG_FC_SMLAD_BLOCKS) ------------------------------------------ */
+
+/* The staged pairs fit the scratch the compiler planned (none are needed below four inputs). */
+static int blocks_ready(const ecg_fully_connected_params_t *p) {
+  return p->weights_layout == ECG_FC_SMLAD_BLOCKS &&
+         (p->in_depth < 4 || (p->scratch != NULL && p->scratch_bytes >= 8 * (p->in_depth / 4)));
+}
+
+/* The input's whole words as SMLAD pairs, (x0, x2) then (x1, x3): the weights' SXTB16 order. */
+static void stage_pairs(const int8_t *in, int32_t words, uint32_t *pairs) {
+  for (int32_t k = 0; k < words; ++k) {
+    const uint32_t x4 = ecg_read_s8x4(in + 4 * k);
+    pairs[2 * k] = ecg_sxtb16(x4);
+    pairs[2 * k + 1] = ecg_sxtb16_ror8(x4);
+  }
+}
+
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__thumb2__)
+/* One word of four inputs against four rows: the pairs into r12/lr, the rows' weight words into r8-r11,
+ * then per row (accumulators r4-r7) SXTB16, SMLAD, SXTB16 ROR 8, SMLAD through r0. */
+#define ECG_FC_BLOCK_ROW(w, a)                  \
+  "sxtb16 r0, " w "\n\t"                        \
+  "smlad  " a ", r0, r12, " a "\n\t"            \
+  "sxtb16 " w ", " w ", ror #8\n\t"             \
+  "smlad  " a ", " w ", lr, " a "\n\t"
+#define ECG_FC_BLOCK_WORD                       \
+  "ldrd   r12, lr, [r2], #8\n\t"                \
+  "ldmia  r1!, {r8-r11}\n\t"                    \
+  ECG_FC_BLOCK_ROW("r8", "r4") ECG_FC_BLOCK_ROW("r9", "r5") ECG_FC_BLOCK_ROW("r10", "r6") ECG_FC_BLOCK_ROW("r11", "r7")
+
+/* acc[0..3] = start[0..3] + a whole block's `words` (at least one) weight words against the staged pairs,
+ * four words per loop turn (the loop is entered at the word that leaves a multiple of four). Written whole in assembly: the loop holds 14
+ * registers and LDM wants its destinations fixed and ascending. `acc` is the fifth argument, on the stack. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"   /* the arguments arrive in r0-r3 and [sp], read by the assembly */
+__attribute__((naked, noinline)) static void block_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs,
+                                                       int32_t words, int32_t *acc) {
+  __asm__ volatile("push   {r4-r11, lr}\n\t"
+                   "ldm    r0, {r4-r7}\n\t"
+                   "and    r0, r3, #3\n\t"
+                   "add    r3, r2, r3, lsl #3\n\t"
+                   "cmp    r0, #2\n\t"
+                   "beq    3f\n\t"
+                   "bhi    2f\n\t"
+                   "cbz    r0, 1f\n\t"
+                   "b      4f\n"
+                   "1:\n\t"
+                   ECG_FC_BLOCK_WORD
+                   "2:\n\t"
+                   ECG_FC_BLOCK_WORD
+                   "3:\n\t"
+                   ECG_FC_BLOCK_WORD
+                   "4:\n\t"
+                   ECG_FC_BLOCK_WORD
+                   "cmp    r2, r3\n\t"
+                   "bne    1b\n\t"
+                   "ldr    r0, [sp, #36]\n\t"
+                   "stm    r0, {r4-r7}\n\t"
+                   "pop    {r4-r11, pc}\n\t");
+}
+#pragma GCC diagnostic pop
+#else
+/* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
+static void block_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs, int32_t words, int32_t *acc) {
+  for (int32_t j = 0; j < 4; ++j) acc[j] = start[j];
+  for (int32_t k = 0; k < words; ++k, pairs += 2) {
+    for (int32_t j = 0; j < 4; ++j, w += 4) {
+      const uint32_t w4 = ecg_read_s8x4(w);
+      acc[j] = ecg_smlad(ecg_sxtb16_ror8(w4), pairs[1], ecg_smlad(ecg_sxtb16(w4), pairs[0], acc[j]));
+    }
+  }
+}
+#endif
+
+/* Folded bias plus dot products of the `rows` rows (four, or fewer in a last block) whose weights start at
+ * `w`, rows o.. of the layer, against the staged pairs and the input's last in_depth % 4 values. */
+static void block_accumulators(const ecg_fully_connected_params_t *p, const int8_t *w, int32_t o, int32_t rows,
+                               const uint32_t *pairs, const int8_t *in, int32_t acc[4]) {
+  const int32_t n = p->in_depth, words = n / 4, whole = 4 * words, rest = n - whole;
+  for (int32_t j = 0; j < rows; ++j) acc[j] = p->folded_bias[o + j];
+  if (rows == ECG_FC_BLOCK_ROWS && words > 0) {
+    block_dot(p->folded_bias + o, w, pairs, words, acc);
+  } else {
+    for (int32_t k = 0; k < words; ++k) {
+      for (int32_t j = 0; j < rows; ++j) {
+        const uint32_t w4 = ecg_read_s8x4(w + 4 * (k * rows + j));
+        acc[j] = ecg_smlad(ecg_sxtb16_ror8(w4), pairs[2 * k + 1], ecg_smlad(ecg_sxtb16(w4), pairs[2 * k], acc[j]));
+      }
+    }
+  }
+  const int8_t *tail = w + rows * whole;
+  for (int32_t j = 0; j < rows; ++j) {
+    for (int32_t t = 0; t < rest; ++t) acc[j] += tail[j * rest + t] * in[whole + t];
+  }
+}
+
+/* ecg_requantize_positive for a right shift (shift <= -1, a scale below 1/2: nearly every row), from the
+ * row's own constants without preparing them: ecg_requant_apply_right's sum x * m + 2^30 + k * 2^31 with
+ * k = 2^(right-1) - (x < 0), whose high word shifted right by right - 1 is the result. k * 2^31 + 2^30 is
+ * put together in two words without a carry (its low 30 bits are zero), so one SMLAL adds the product. */
+static inline int32_t requantize_row(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift >= 0) return ecg_requantize_positive(x, multiplier, shift);
+  const int32_t right = ~shift;   /* -shift - 1 */
+  const int32_t k = (int32_t)(1u << right) + (x >> 31);
+  const uint64_t start = (uint64_t)(uint32_t)(k >> 1) << 32 | (((uint32_t)k << 31) | 0x40000000u);
+  const uint64_t sum = start + (uint64_t)((int64_t)x * multiplier);
+  return (int32_t)(sum >> 32) >> right;
+}
+
+#if defined(__ARM_FEATURE_SAT) && defined(__GNUC__)
+#define ecg_saturate_s8(x) __ssat((x), 8)
+#else
+#define ecg_saturate_s8(x) ecg_clamp((x), -128, 127)
+#endif
+
+/* Whole blocks of four rows over whole words (the layer's rows up to a multiple of four), each row
+ * requantized by its own constants; returns the first row not done. Layers without a narrower activation
+ * range (most: a RELU is usually the output zero point at -128) saturate to int8 in one instruction. */
+static int32_t whole_blocks(const ecg_fully_connected_params_t *p, const uint32_t *pairs, int8_t *out) {
+  const int32_t n = p->in_depth, words = n / 4, rows = p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS;
+  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int full_range = lo <= -128 && hi >= 127;
+  const int8_t *w = p->weights;
+  const int32_t *start = p->folded_bias, *multiplier = p->multiplier, *shift = p->shift;
+  int8_t *const end = out + rows;
+  for (; out < end; out += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n, start += ECG_FC_BLOCK_ROWS,
+                    multiplier += ECG_FC_BLOCK_ROWS, shift += ECG_FC_BLOCK_ROWS) {
+    int32_t acc[ECG_FC_BLOCK_ROWS];
+    block_dot(start, w, pairs, words, acc);
+    if (full_range) {
+      for (int32_t j = 0; j < ECG_FC_BLOCK_ROWS; ++j) {
+        out[j] = (int8_t)ecg_saturate_s8(requantize_row(acc[j], multiplier[j], shift[j]) + offset);
+      }
+    } else {
+      for (int32_t j = 0; j < ECG_FC_BLOCK_ROWS; ++j) {
+        out[j] = (int8_t)ecg_clamp(requantize_row(acc[j], multiplier[j], shift[j]) + offset, lo, hi);
+      }
+    }
+  }
+  return rows;
+}
+
+/* The layer on blocked weights; `uniform`: every row shares the first row's multiplier and shift. */
+static void blocks_layer(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output, int uniform) {
+  const int32_t n = p->in_depth, words = n / 4;
+  const ecg_requant_t q = ecg_requant_prepare(p->multiplier[0], p->shift[0]);
+  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  uint32_t *const pairs = (uint32_t *)p->scratch;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * n;
+    int8_t *out = output + b * p->out_depth;
+    stage_pairs(in, words, pairs);
+    int32_t o = 0;
+    if (words > 0 && n % 4 == 0) o = whole_blocks(p, pairs, out);
+    for (const int8_t *w = p->weights + o * n; o < p->out_depth; o += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n) {
+      const int32_t left = p->out_depth - o, rows = left < ECG_FC_BLOCK_ROWS ? left : ECG_FC_BLOCK_ROWS;
+      int32_t acc[ECG_FC_BLOCK_ROWS];
+      block_accumulators(p, w, o, rows, pairs, in, acc);
+      for (int32_t j = 0; j < rows; ++j) {
+        out[o + j] = uniform ? (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + offset, lo, hi)
+                             : finish(p, acc[j], o + j);
+      }
+    }
+  }
+}
+
+/* Any layout the loops here do not take, or blocks without their scratch: the reference's arithmetic. */
+static void any_layout(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_depth;
+    for (int32_t o = 0; o < p->out_depth; ++o) {
+      int32_t acc = p->folded_bias[o];
+      for (int32_t i = 0; i < p->in_depth; ++i) acc += ecg_fc_weight(p, o, i) * in[i];
+      output[b * p->out_depth + o] = finish(p, acc, o);
+    }
+  }
+}
+
+/* ---- Row-major weights ------------------------------------------------------------------------ */
+
+static void rows_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
   const ecg_requant_t q = ecg_requant_prepare(p->multiplier[0], p->shift[0]);
   const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
@@ -142,7 +329,7 @@ void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const in
 
 /* The same rows as four_rows, written out with the requantization in the tail loop: the conv's edge pixels
  * (dsp/conv_2d.c) call this once per pixel, and that shape costs the fewest instructions there. */
-void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+static void rows_layer(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * n;
@@ -161,11 +348,53 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
   }
 }
 
+void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  if (blocks_ready(p)) {
+    blocks_layer(p, input, output, 1);
+  } else if (p->weights_layout == ECG_FC_ROWS) {
+    rows_uniform(p, input, output);
+  } else {
+    any_layout(p, input, output);
+  }
+}
+
+void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  if (blocks_ready(p)) {
+    blocks_layer(p, input, output, 0);
+  } else if (p->weights_layout == ECG_FC_ROWS) {
+    rows_layer(p, input, output);
+  } else {
+    any_layout(p, input, output);
+  }
+}
+
 /* The class decision's logits (reference/decision.c) from the same accumulators as the layer's outputs:
  * the folded bias equals bias + input offset * weight sum in the int32 arithmetic both use. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits) {
   const int32_t n = p->in_depth;
+  if (blocks_ready(p)) {
+    uint32_t *const pairs = (uint32_t *)p->scratch;
+    stage_pairs(input, n / 4, pairs);
+    const int8_t *w = p->weights;
+    for (int32_t o = 0; o < p->out_depth; o += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n) {
+      const int32_t left = p->out_depth - o, rows = left < ECG_FC_BLOCK_ROWS ? left : ECG_FC_BLOCK_ROWS;
+      int32_t acc[ECG_FC_BLOCK_ROWS];
+      block_accumulators(p, w, o, rows, pairs, input, acc);
+      for (int32_t j = 0; j < rows; ++j) {
+        logits[o + j] = ecg_decision_logit(acc[j], p->multiplier[o + j], p->shift[o + j], fraction_bits);
+      }
+    }
+    return;
+  }
+  if (p->weights_layout != ECG_FC_ROWS) {
+    for (int32_t o = 0; o < p->out_depth; ++o) {
+      int32_t acc = p->folded_bias[o];
+      for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * input[i];
+      logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
+    }
+    return;
+  }
   int32_t o = 0;
   for (; n >= 4 && o + 4 <= p->out_depth; o += 4) {
     int32_t acc[4];

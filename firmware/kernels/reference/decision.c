@@ -5,9 +5,8 @@
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits) {
   for (int32_t o = 0; o < p->out_depth; ++o) {
-    const int8_t *w = p->weights + o * p->in_depth;
     int32_t acc = 0;
-    for (int32_t i = 0; i < p->in_depth; ++i) acc += w[i] * (input[i] + p->input_offset);
+    for (int32_t i = 0; i < p->in_depth; ++i) acc += ecg_fc_weight(p, o, i) * (input[i] + p->input_offset);
     if (p->bias) acc += p->bias[o];
     logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
   }
