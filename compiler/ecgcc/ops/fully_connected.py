@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..ir import Graph, Operator, UnsupportedModelError
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
-from ._fc_layout import M3_LANES, ROWS, SMLAD_BLOCKS, lay_out
+from ._fc_layout import BLOCK_ROWS, M3_LANES, ROWS, SMLAD_BLOCKS, lay_out
 
 KINDS = ("FULLY_CONNECTED",)
 
@@ -47,7 +47,9 @@ def target_params(kernel: Kernel, target: Target) -> dict:
 
 
 def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
-    """The DSP twin stages the input's whole words once per call as int16 pairs, 8 bytes per word."""
+    """The DSP twin stages the input's whole words once per call as int16 pairs, 8 bytes per word, and keeps
+    the int32 accumulators of the rows in whole blocks of four."""
     p = kernel.params
     words = p["in_depth"] // 4
-    return [8 * words] if p["weights_layout"] == SMLAD_BLOCKS and words else []
+    rows = p["out_depth"] - p["out_depth"] % BLOCK_ROWS
+    return [8 * words + 4 * rows] if p["weights_layout"] == SMLAD_BLOCKS and words else []

@@ -119,10 +119,11 @@ int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start) 
 
 /* ---- Weights laid out in blocks (ECG_FC_SMLAD_BLOCKS) ------------------------------------------ */
 
-/* The staged pairs fit the scratch the compiler planned (none are needed below four inputs). */
+/* The staged pairs and the whole blocks' accumulators fit the scratch the compiler planned (none is needed
+ * below four inputs). */
 static int blocks_ready(const ecg_fully_connected_params_t *p) {
-  return p->weights_layout == ECG_FC_SMLAD_BLOCKS &&
-         (p->in_depth < 4 || (p->scratch != NULL && p->scratch_bytes >= 8 * (p->in_depth / 4)));
+  const int32_t needed = 8 * (p->in_depth / 4) + 4 * (p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS);
+  return p->weights_layout == ECG_FC_SMLAD_BLOCKS && (p->in_depth < 4 || (p->scratch != NULL && p->scratch_bytes >= needed));
 }
 
 /* The input's whole words as SMLAD pairs, (x0, x2) then (x1, x3): the weights' SXTB16 order. */
@@ -147,22 +148,33 @@ static void stage_pairs(const int8_t *in, int32_t words, uint32_t *pairs) {
   "ldmia  r1!, {r8-r11}\n\t"                    \
   ECG_FC_BLOCK_ROW("r8", "r4") ECG_FC_BLOCK_ROW("r9", "r5") ECG_FC_BLOCK_ROW("r10", "r6") ECG_FC_BLOCK_ROW("r11", "r7")
 
-/* acc[0..3] = start[0..3] + a whole block's `words` (at least one) weight words against the staged pairs,
- * four words per loop turn (the loop is entered at the word that leaves a multiple of four). Written whole in assembly: the loop holds 14
- * registers and LDM wants its destinations fixed and ascending. `acc` is the fifth argument, on the stack. */
+/* acc[r] = start[r] + row r against the staged pairs, for the rows of `blocks` (at least one) whole blocks
+ * over `words` (at least one) words: per block the loop takes four words per turn and is entered by a
+ * table branch at the word that leaves a multiple of four. Written whole in assembly: the loop holds 14
+ * registers and LDM wants its destinations fixed and ascending; between blocks the pointers wait in a
+ * frame on the stack. `acc` and `blocks`, the fifth and sixth arguments, arrive on the stack. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"   /* the arguments arrive in r0-r3 and [sp], read by the assembly */
-__attribute__((naked, noinline)) static void block_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs,
-                                                       int32_t words, int32_t *acc) {
+__attribute__((naked, noinline)) static void blocks_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs,
+                                                        int32_t words, int32_t *acc, int32_t blocks) {
   __asm__ volatile("push   {r4-r11, lr}\n\t"
-                   "ldm    r0, {r4-r7}\n\t"
-                   "and    r0, r3, #3\n\t"
-                   "add    r3, r2, r3, lsl #3\n\t"
-                   "cmp    r0, #2\n\t"
-                   "beq    3f\n\t"
-                   "bhi    2f\n\t"
-                   "cbz    r0, 1f\n\t"
-                   "b      4f\n"
+                   "sub    sp, #24\n\t"                 /* start, acc, blocks left, pairs, entry */
+                   "ldr    r12, [sp, #60]\n\t"
+                   "ldr    lr, [sp, #64]\n\t"
+                   "and    r4, r3, #3\n\t"
+                   "add    r3, r2, r3, lsl #3\n\t"      /* end of the pairs */
+                   "strd   r0, r12, [sp]\n\t"
+                   "strd   lr, r2, [sp, #8]\n\t"
+                   "str    r4, [sp, #16]\n"
+                   "5:\n\t"
+                   "ldr    r0, [sp]\n\t"
+                   "ldm    r0!, {r4-r7}\n\t"
+                   "str    r0, [sp]\n\t"
+                   "ldr    r2, [sp, #12]\n\t"
+                   "ldr    r0, [sp, #16]\n\t"
+                   "tbb    [pc, r0]\n"
+                   "6:\n\t"
+                   ".byte  (1f - 6b) / 2, (4f - 6b) / 2, (3f - 6b) / 2, (2f - 6b) / 2\n"
                    "1:\n\t"
                    ECG_FC_BLOCK_WORD
                    "2:\n\t"
@@ -173,19 +185,28 @@ __attribute__((naked, noinline)) static void block_dot(const int32_t *start, con
                    ECG_FC_BLOCK_WORD
                    "cmp    r2, r3\n\t"
                    "bne    1b\n\t"
-                   "ldr    r0, [sp, #36]\n\t"
-                   "stm    r0, {r4-r7}\n\t"
+                   "ldr    r0, [sp, #4]\n\t"
+                   "stm    r0!, {r4-r7}\n\t"
+                   "str    r0, [sp, #4]\n\t"
+                   "ldr    r0, [sp, #8]\n\t"
+                   "subs   r0, #1\n\t"
+                   "str    r0, [sp, #8]\n\t"
+                   "bne    5b\n\t"
+                   "add    sp, #24\n\t"
                    "pop    {r4-r11, pc}\n\t");
 }
 #pragma GCC diagnostic pop
 #else
 /* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
-static void block_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs, int32_t words, int32_t *acc) {
-  for (int32_t j = 0; j < 4; ++j) acc[j] = start[j];
-  for (int32_t k = 0; k < words; ++k, pairs += 2) {
-    for (int32_t j = 0; j < 4; ++j, w += 4) {
-      const uint32_t w4 = ecg_read_s8x4(w);
-      acc[j] = ecg_smlad(ecg_sxtb16_ror8(w4), pairs[1], ecg_smlad(ecg_sxtb16(w4), pairs[0], acc[j]));
+static void blocks_dot(const int32_t *start, const int8_t *w, const uint32_t *pairs, int32_t words, int32_t *acc,
+                       int32_t blocks) {
+  for (int32_t r = 0; r < ECG_FC_BLOCK_ROWS * blocks; ++r) acc[r] = start[r];
+  for (int32_t b = 0; b < blocks; ++b, acc += ECG_FC_BLOCK_ROWS) {
+    for (int32_t k = 0; k < words; ++k) {
+      for (int32_t j = 0; j < ECG_FC_BLOCK_ROWS; ++j, w += 4) {
+        const uint32_t w4 = ecg_read_s8x4(w);
+        acc[j] = ecg_smlad(ecg_sxtb16_ror8(w4), pairs[2 * k + 1], ecg_smlad(ecg_sxtb16(w4), pairs[2 * k], acc[j]));
+      }
     }
   }
 }
@@ -198,7 +219,7 @@ static void block_accumulators(const ecg_fully_connected_params_t *p, const int8
   const int32_t n = p->in_depth, words = n / 4, whole = 4 * words, rest = n - whole;
   for (int32_t j = 0; j < rows; ++j) acc[j] = p->folded_bias[o + j];
   if (rows == ECG_FC_BLOCK_ROWS && words > 0) {
-    block_dot(p->folded_bias + o, w, pairs, words, acc);
+    blocks_dot(p->folded_bias + o, w, pairs, words, acc, 1);
   } else {
     for (int32_t k = 0; k < words; ++k) {
       for (int32_t j = 0; j < rows; ++j) {
@@ -213,12 +234,19 @@ static void block_accumulators(const ecg_fully_connected_params_t *p, const int8
   }
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline))   /* kept out of the row loop, whose registers it would otherwise take */
+#endif
+static int32_t requantize_left(int32_t x, int32_t multiplier, int32_t shift) {
+  return ecg_requantize_positive(x, multiplier, shift);
+}
+
 /* ecg_requantize_positive for a right shift (shift <= -1, a scale below 1/2: nearly every row), from the
  * row's own constants without preparing them: ecg_requant_apply_right's sum x * m + 2^30 + k * 2^31 with
  * k = 2^(right-1) - (x < 0), whose high word shifted right by right - 1 is the result. k * 2^31 + 2^30 is
  * put together in two words without a carry (its low 30 bits are zero), so one SMLAL adds the product. */
 static inline int32_t requantize_row(int32_t x, int32_t multiplier, int32_t shift) {
-  if (shift >= 0) return ecg_requantize_positive(x, multiplier, shift);
+  if (__builtin_expect(shift >= 0, 0)) return requantize_left(x, multiplier, shift);
   const int32_t right = ~shift;   /* -shift - 1 */
   const int32_t k = (int32_t)(1u << right) + (x >> 31);
   const uint64_t start = (uint64_t)(uint32_t)(k >> 1) << 32 | (((uint32_t)k << 31) | 0x40000000u);
@@ -232,29 +260,22 @@ static inline int32_t requantize_row(int32_t x, int32_t multiplier, int32_t shif
 #define ecg_saturate_s8(x) ecg_clamp((x), -128, 127)
 #endif
 
-/* Whole blocks of four rows over whole words (the layer's rows up to a multiple of four), each row
- * requantized by its own constants; returns the first row not done. Layers without a narrower activation
- * range (most: a RELU is usually the output zero point at -128) saturate to int8 in one instruction. */
+/* Whole blocks of four rows over whole words (the layer's rows up to a multiple of four): every accumulator
+ * into the scratch after the staged pairs, then each row requantized by its own constants; returns the first
+ * row not done. Layers without a narrower activation range (most: a RELU is usually the output zero point
+ * at -128) saturate to int8 in one instruction. */
 static int32_t whole_blocks(const ecg_fully_connected_params_t *p, const uint32_t *pairs, int8_t *out) {
-  const int32_t n = p->in_depth, words = n / 4, rows = p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS;
+  const int32_t words = p->in_depth / 4, blocks = p->out_depth / ECG_FC_BLOCK_ROWS;
+  const int32_t rows = blocks * ECG_FC_BLOCK_ROWS;
+  if (blocks == 0) return 0;
+  int32_t *const acc = (int32_t *)(void *)(pairs + 2 * words);
+  blocks_dot(p->folded_bias, p->weights, pairs, words, acc, blocks);
   const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int full_range = lo <= -128 && hi >= 127;
-  const int8_t *w = p->weights;
-  const int32_t *start = p->folded_bias, *multiplier = p->multiplier, *shift = p->shift;
-  int8_t *const end = out + rows;
-  for (; out < end; out += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n, start += ECG_FC_BLOCK_ROWS,
-                    multiplier += ECG_FC_BLOCK_ROWS, shift += ECG_FC_BLOCK_ROWS) {
-    int32_t acc[ECG_FC_BLOCK_ROWS];
-    block_dot(start, w, pairs, words, acc);
-    if (full_range) {
-      for (int32_t j = 0; j < ECG_FC_BLOCK_ROWS; ++j) {
-        out[j] = (int8_t)ecg_saturate_s8(requantize_row(acc[j], multiplier[j], shift[j]) + offset);
-      }
-    } else {
-      for (int32_t j = 0; j < ECG_FC_BLOCK_ROWS; ++j) {
-        out[j] = (int8_t)ecg_clamp(requantize_row(acc[j], multiplier[j], shift[j]) + offset, lo, hi);
-      }
-    }
+  const int32_t *multiplier = p->multiplier, *shift = p->shift;
+  if (lo <= -128 && hi >= 127) {
+    for (int32_t r = 0; r < rows; ++r) out[r] = (int8_t)ecg_saturate_s8(requantize_row(acc[r], multiplier[r], shift[r]) + offset);
+  } else {
+    for (int32_t r = 0; r < rows; ++r) out[r] = (int8_t)ecg_clamp(requantize_row(acc[r], multiplier[r], shift[r]) + offset, lo, hi);
   }
   return rows;
 }
