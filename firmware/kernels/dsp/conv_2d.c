@@ -545,7 +545,7 @@ static void edge_pixels_apart(const ecg_conv_2d_params_t *p, const shape_t *s, c
         if (ox == lo) ox = hi;
         if (ox >= s->out_w) break;
         gather_dense(p, image, in_y0, ox * s->stride_w - s->pad_w, window);
-        ecg_fully_connected(&rows, window, output + ((b * p->out_h + oy) * s->out_w + ox) * s->out_c);
+        ecg_fully_connected_rows(&rows, window, output + ((b * p->out_h + oy) * s->out_w + ox) * s->out_c);
       }
     }
   }

@@ -350,7 +350,7 @@ static void rows_uniform(const ecg_fully_connected_params_t *p, const int8_t *in
 
 /* The same rows as four_rows, written out with the requantization in the tail loop: the conv's edge pixels
  * (dsp/conv_2d.c) call this once per pixel, and that shape costs the fewest instructions there. */
-static void rows_layer(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+void ecg_fully_connected_rows(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * n;
@@ -383,7 +383,7 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
   if (blocks_ready(p)) {
     blocks_layer(p, input, output, 0);
   } else if (p->weights_layout == ECG_FC_ROWS) {
-    rows_layer(p, input, output);
+    ecg_fully_connected_rows(p, input, output);
   } else {
     any_layout(p, input, output);
   }

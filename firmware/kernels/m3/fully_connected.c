@@ -11,7 +11,8 @@
  * LDM of four weight words, four LDRSB, eight AND and eight SMLAL, compare, branch: 16 MACs in 23
  * instructions, no staging and no scratch.
  *
- * Other layouts (rows, DSP blocks) and the rows of a last partial block take the reference's arithmetic. */
+ * Other layouts (rows, DSP blocks) and the rows of a last partial block take the reference's arithmetic. The
+ * class decision's logits (ecg_decision_logits) come from the same accumulators. */
 #include "ecg_kernels.h"
 
 #if ECGCC_M3_KERNELS
@@ -105,43 +106,79 @@ static inline int8_t finish(const ecg_fully_connected_params_t *p, int32_t acc, 
   return (int8_t)ecg_clamp(v, p->act_min, p->act_max);
 }
 
-/* The reference's arithmetic on any layout (ecg_fc_weight), raw inputs against the folded bias. */
-static void any_layout_rows(const ecg_fully_connected_params_t *p, const int8_t *in, int32_t first, int8_t *out) {
-  const int32_t n = p->in_depth;
-  for (int32_t o = first; o < p->out_depth; ++o) {
-    int32_t acc = p->folded_bias[o];
-    if (p->weights_layout == ECG_FC_ROWS) {   /* the common fallback, without the layout's index arithmetic */
-      const int8_t *w = p->weights + o * n;
-      for (int32_t i = 0; i < n; ++i) acc += w[i] * in[i];
-    } else {
-      for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * in[i];
-    }
-    out[o] = finish(p, acc, o);
+/* Row o's accumulator by the reference's arithmetic on any layout, raw inputs against the folded bias. Rows
+ * and the rows after the whole blocks of the lane layout are where the row-major order puts them. */
+static int32_t row_accumulator(const ecg_fully_connected_params_t *p, const int8_t *in, int32_t o) {
+  const int32_t n = p->in_depth, whole = p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS;
+  int32_t acc = p->folded_bias[o];
+  if (p->weights_layout == ECG_FC_ROWS || (p->weights_layout == ECG_FC_M3_LANES && o >= whole)) {
+    const int8_t *w = p->weights + o * n;
+    for (int32_t i = 0; i < n; ++i) acc += w[i] * in[i];
+  } else {
+    for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * in[i];
   }
+  return acc;
+}
+
+static void any_layout_rows(const ecg_fully_connected_params_t *p, const int8_t *in, int32_t first, int8_t *out) {
+  for (int32_t o = first; o < p->out_depth; ++o) out[o] = finish(p, row_accumulator(p, in, o), o);
+}
+
+/* Accumulators (folded bias plus dot product) of the rows in whole lane blocks, block by block; returns the
+ * first row left (a partial block, or every row of another layout). */
+typedef void (*block_sink_t)(const ecg_fully_connected_params_t *p, int32_t o, const int32_t acc[4], void *out);
+
+static int32_t lane_blocks(const ecg_fully_connected_params_t *p, const int8_t *in, block_sink_t sink, void *out) {
+  const int32_t n = p->in_depth;
+  if (p->weights_layout != ECG_FC_M3_LANES) return 0;
+  const int32_t whole = p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS;
+  if (whole == 0) return 0;
+  int32_t offset_sum = 0;   /* the even rows' +128 on every weight */
+  for (int32_t i = 0; i < n; ++i) offset_sum += in[i];
+  offset_sum *= 128;
+  const int8_t *w = p->weights;
+  for (int32_t o = 0; o < whole; o += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n) {
+    int32_t acc[4];
+    block_dots(w, in, n, acc);
+    acc[0] += p->folded_bias[o] - offset_sum;
+    acc[1] += p->folded_bias[o + 1];
+    acc[2] += p->folded_bias[o + 2] - offset_sum;
+    acc[3] += p->folded_bias[o + 3];
+    sink(p, o, acc, out);
+  }
+  return whole;
+}
+
+static void requantize_block(const ecg_fully_connected_params_t *p, int32_t o, const int32_t acc[4], void *out) {
+  for (int32_t j = 0; j < 4; ++j) ((int8_t *)out)[o + j] = finish(p, acc[j], o + j);
 }
 
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-  const int32_t n = p->in_depth;
-  const int lanes = p->weights_layout == ECG_FC_M3_LANES;
-  const int32_t whole = lanes ? p->out_depth - p->out_depth % ECG_FC_BLOCK_ROWS : 0;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * n;
+    const int8_t *in = input + b * p->in_depth;
     int8_t *out = output + b * p->out_depth;
-    int32_t offset_sum = 0;   /* the even rows' +128 on every weight */
-    if (whole > 0) {
-      for (int32_t i = 0; i < n; ++i) offset_sum += in[i];
-      offset_sum *= 128;
-    }
-    const int8_t *w = p->weights;
-    for (int32_t o = 0; o < whole; o += ECG_FC_BLOCK_ROWS, w += ECG_FC_BLOCK_ROWS * n) {
-      int32_t dot[4];
-      block_dots(w, in, n, dot);
-      out[o] = finish(p, p->folded_bias[o] + dot[0] - offset_sum, o);
-      out[o + 1] = finish(p, p->folded_bias[o + 1] + dot[1], o + 1);
-      out[o + 2] = finish(p, p->folded_bias[o + 2] + dot[2] - offset_sum, o + 2);
-      out[o + 3] = finish(p, p->folded_bias[o + 3] + dot[3], o + 3);
-    }
-    any_layout_rows(p, in, whole, out);
+    any_layout_rows(p, in, lane_blocks(p, in, requantize_block, out), out);
+  }
+}
+
+typedef struct {
+  int32_t *logits;
+  int32_t fraction_bits;
+} logit_sink_t;
+
+static void block_logits(const ecg_fully_connected_params_t *p, int32_t o, const int32_t acc[4], void *out) {
+  const logit_sink_t *sink = (const logit_sink_t *)out;
+  for (int32_t j = 0; j < 4; ++j) {
+    sink->logits[o + j] = ecg_decision_logit(acc[j], p->multiplier[o + j], p->shift[o + j], sink->fraction_bits);
+  }
+}
+
+/* The class decision's logits (reference/decision.c) from the same accumulators as the layer's outputs. */
+void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                         int32_t *logits) {
+  logit_sink_t sink = {logits, fraction_bits};
+  for (int32_t o = lane_blocks(p, input, block_logits, &sink); o < p->out_depth; ++o) {
+    logits[o] = ecg_decision_logit(row_accumulator(p, input, o), p->multiplier[o], p->shift[o], fraction_bits);
   }
 }
 

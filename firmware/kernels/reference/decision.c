@@ -1,7 +1,7 @@
 /* The class decision of the generated model (compiler/ecgcc/passes/decision.py): integer only. */
 #include "ecg_kernels.h"
 
-#if !ECGCC_DSP_KERNELS   /* the DSP twin is in dsp/fully_connected.c, beside the dot products it shares */
+#if !ECGCC_DSP_KERNELS && !ECGCC_M3_KERNELS   /* the twins are in dsp/ and m3/fully_connected.c, beside their dot products */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits) {
   for (int32_t o = 0; o < p->out_depth; ++o) {
