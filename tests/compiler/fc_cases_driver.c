@@ -47,12 +47,17 @@ int main(void) {
   for (int n = 0; n < FC_CASES; ++n) {
     const ecg_fully_connected_params_t *p = &fc_cases[n];
     memset(output, 0x55, sizeof output);
+#if FC_BLOCKS_ENTRY   /* the entry points the compiler calls on layers laid out in DSP blocks */
+    ecg_fully_connected_blocks(p, fc_inputs[n], output);
+    ecg_decision_logits_blocks(p, fc_inputs[n], 8, logits);
+#else
     if (fc_uniform[n]) {
       ecg_fully_connected_uniform(p, fc_inputs[n], output);
     } else {
       ecg_fully_connected(p, fc_inputs[n], output);
     }
     ecg_decision_logits(p, fc_inputs[n], 8, logits);
+#endif
     print_case(n, p);
   }
 #if defined(__arm__)

@@ -78,8 +78,10 @@ def _array(ctype: str, name: str, values) -> str:
     return f"static const {ctype} {name}[] __attribute__((aligned(16))) = {{{body}}};\n"
 
 
-def write_cases(cases: list[dict], layout: int, folder: Path) -> None:
-    """fc_cases.h: every case with its weights in `layout` and the scratch the compiler would plan for it."""
+def write_cases(cases: list[dict], layout: int, folder: Path, blocks_entry: bool | None = None) -> None:
+    """fc_cases.h: every case with its weights in `layout` and the scratch the compiler would plan for it, run
+    through the blocks' entry points (as the compiler calls them on such layers) or the general ones."""
+    blocks_entry = layout == SMLAD_BLOCKS if blocks_entry is None else blocks_entry
     folder.mkdir(parents=True, exist_ok=True)
     text, params, inputs = [], [], []
     max_scratch = 16
@@ -104,7 +106,7 @@ def write_cases(cases: list[dict], layout: int, folder: Path) -> None:
             f".scratch_bytes = {scratch_bytes}}}")
         inputs.append(f"c{n}_input")
     max_output = max(c["batches"] * c["out_depth"] for c in cases)
-    header = [f"#define FC_CASES {len(cases)}\n#define FC_MAX_OUTPUT {max_output}\n",
+    header = [f"#define FC_BLOCKS_ENTRY {int(blocks_entry)}\n#define FC_CASES {len(cases)}\n#define FC_MAX_OUTPUT {max_output}\n",
               f"#define FC_MAX_ROWS {max(c['out_depth'] for c in cases)}\n",
               f"static uint32_t fc_scratch[{max_scratch // 4 + 1}] __attribute__((aligned(16), unused));\n", *text,
               "static const ecg_fully_connected_params_t fc_cases[FC_CASES] = {\n  " + ",\n  ".join(params) + "};\n",
@@ -113,8 +115,8 @@ def write_cases(cases: list[dict], layout: int, folder: Path) -> None:
     (folder / "fc_cases.h").write_text("".join(header))
 
 
-def run_host(cases, layout: int, defines: list[str], work: Path) -> list[str]:
-    write_cases(cases, layout, work)
+def run_host(cases, layout: int, defines: list[str], work: Path, blocks_entry: bool | None = None) -> list[str]:
+    write_cases(cases, layout, work, blocks_entry)
     exe = work / "driver"
     subprocess.run(["gcc", *CFLAGS, *defines, f"-I{KERNELS / 'include'}", f"-I{work}", str(DRIVER),
                     *map(str, SOURCES), "-o", str(exe)], check=True, capture_output=True, text=True)
@@ -156,6 +158,9 @@ HOST_BUILDS = {
     "reference reading the M3 lanes": (M3_LANES, ["-DECGCC_REFERENCE_KERNELS"]),
     "DSP twin on its blocks": (SMLAD_BLOCKS, ["-DECGCC_DSP_EMULATE"]),
     "DSP twin on rows": (ROWS, ["-DECGCC_DSP_EMULATE"]),
+    "DSP twin's general entry points on DSP blocks": (SMLAD_BLOCKS, ["-DECGCC_DSP_EMULATE"], False),
+    "reference's general entry points on DSP blocks": (SMLAD_BLOCKS, ["-DECGCC_REFERENCE_KERNELS"], False),
+    "M3 twin's blocks entry points on M3 lanes": (M3_LANES, ["-DECGCC_M3_EMULATE"], True),
     "DSP twin on M3 lanes": (M3_LANES, ["-DECGCC_DSP_EMULATE"]),
     "M3 twin on its lanes": (M3_LANES, ["-DECGCC_M3_EMULATE"]),
     "M3 twin on rows": (ROWS, ["-DECGCC_M3_EMULATE"]),
@@ -165,8 +170,8 @@ HOST_BUILDS = {
 
 @pytest.mark.parametrize("build", sorted(HOST_BUILDS))
 def test_fc_kernels_on_the_host_equal_the_reference(build, expected, tmp_path):
-    layout, defines = HOST_BUILDS[build]
-    assert_same_lines(expected, run_host(make_cases(), layout, defines, tmp_path), build)
+    layout, defines, *blocks_entry = HOST_BUILDS[build]
+    assert_same_lines(expected, run_host(make_cases(), layout, defines, tmp_path, *blocks_entry), build)
 
 
 needs_arm_and_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),

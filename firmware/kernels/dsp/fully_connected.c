@@ -280,11 +280,10 @@ static int32_t whole_blocks(const ecg_fully_connected_params_t *p, const uint32_
   return rows;
 }
 
-/* The layer on blocked weights; `uniform`: every row shares the first row's multiplier and shift. */
-static void blocks_layer(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output, int uniform) {
+/* The layer on blocked weights: whole blocks in one pass where the inputs are whole words, the rest (a last
+ * partial block, the inputs' last in_depth % 4) block by block. */
+static void blocks_layer(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in_depth, words = n / 4;
-  const ecg_requant_t q = ecg_requant_prepare(p->multiplier[0], p->shift[0]);
-  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
   uint32_t *const pairs = (uint32_t *)p->scratch;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * n;
@@ -297,8 +296,7 @@ static void blocks_layer(const ecg_fully_connected_params_t *p, const int8_t *in
       int32_t acc[ECG_FC_BLOCK_ROWS];
       block_accumulators(p, w, o, rows, pairs, in, acc);
       for (int32_t j = 0; j < rows; ++j) {
-        out[o + j] = uniform ? (int8_t)ecg_clamp(ecg_requant_apply(acc[j], &q) + offset, lo, hi)
-                             : finish(p, acc[j], o + j);
+        out[o + j] = finish(p, acc[j], o + j);
       }
     }
   }
@@ -370,20 +368,24 @@ void ecg_fully_connected_rows(const ecg_fully_connected_params_t *p, const int8_
 }
 
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-  if (blocks_ready(p)) {
-    blocks_layer(p, input, output, 1);
-  } else if (p->weights_layout == ECG_FC_ROWS) {
+  if (p->weights_layout == ECG_FC_ROWS) {
     rows_uniform(p, input, output);
   } else {
-    any_layout(p, input, output);
+    ecg_fully_connected_blocks(p, input, output);
   }
 }
 
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-  if (blocks_ready(p)) {
-    blocks_layer(p, input, output, 0);
-  } else if (p->weights_layout == ECG_FC_ROWS) {
+  if (p->weights_layout == ECG_FC_ROWS) {
     ecg_fully_connected_rows(p, input, output);
+  } else {
+    ecg_fully_connected_blocks(p, input, output);
+  }
+}
+
+void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  if (blocks_ready(p)) {
+    blocks_layer(p, input, output);
   } else {
     any_layout(p, input, output);
   }
@@ -393,6 +395,25 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
  * the folded bias equals bias + input offset * weight sum in the int32 arithmetic both use. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits) {
+  const int32_t n = p->in_depth;
+  if (p->weights_layout != ECG_FC_ROWS) {
+    ecg_decision_logits_blocks(p, input, fraction_bits, logits);
+    return;
+  }
+  int32_t o = 0;
+  for (; n >= 4 && o + 4 <= p->out_depth; o += 4) {
+    int32_t acc[4];
+    four_rows(p, input, o, acc);
+    for (int32_t j = 0; j < 4; ++j) logits[o + j] = ecg_decision_logit(acc[j], p->multiplier[o + j], p->shift[o + j],
+                                                                       fraction_bits);
+  }
+  for (; o < p->out_depth; ++o)
+    logits[o] = ecg_decision_logit(dot_row(p->weights + o * n, input, n, p->folded_bias[o]), p->multiplier[o],
+                                   p->shift[o], fraction_bits);
+}
+
+void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                                int32_t *logits) {
   const int32_t n = p->in_depth;
   if (blocks_ready(p)) {
     uint32_t *const pairs = (uint32_t *)p->scratch;
@@ -408,24 +429,11 @@ void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *in
     }
     return;
   }
-  if (p->weights_layout != ECG_FC_ROWS) {
-    for (int32_t o = 0; o < p->out_depth; ++o) {
-      int32_t acc = p->folded_bias[o];
-      for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * input[i];
-      logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
-    }
-    return;
+  for (int32_t o = 0; o < p->out_depth; ++o) {   /* without its scratch, or another layout */
+    int32_t acc = p->folded_bias[o];
+    for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * input[i];
+    logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
   }
-  int32_t o = 0;
-  for (; n >= 4 && o + 4 <= p->out_depth; o += 4) {
-    int32_t acc[4];
-    four_rows(p, input, o, acc);
-    for (int32_t j = 0; j < 4; ++j) logits[o + j] = ecg_decision_logit(acc[j], p->multiplier[o + j], p->shift[o + j],
-                                                                       fraction_bits);
-  }
-  for (; o < p->out_depth; ++o)
-    logits[o] = ecg_decision_logit(dot_row(p->weights + o * n, input, n, p->folded_bias[o]), p->multiplier[o],
-                                   p->shift[o], fraction_bits);
 }
 
 #endif

@@ -125,6 +125,9 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
 /* The same layer where every row has the same multiplier and shift (the compiler checks): small layers spend
  * most of their time requantizing, and the DSP kernel then prepares it once per call. */
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer where the compiler laid the weights out as ECG_FC_SMLAD_BLOCKS: the DSP twin's block loop
+ * (an entry point of its own, so that models without such layers link none of its code). */
+void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
 /* ---- MAX_POOL_2D / AVERAGE_POOL_2D ------------------------------------------------------- */
 typedef struct {
@@ -252,6 +255,9 @@ void ecg_transpose(const ecg_transpose_params_t *p, const int8_t *input, int8_t 
  * than its int8 output, so ties of the int8 output are broken by the finer logits. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits);
+/* The same on a layer laid out as ECG_FC_SMLAD_BLOCKS (see ecg_fully_connected_blocks). */
+void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                                int32_t *logits);
 /* One row's logit from its accumulator (bias included): both factors are int32, so the product fits; the
  * compiler keeps the shift non-negative. Shared by the reference and DSP ecg_decision_logits. */
 static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_t shift, int32_t fraction_bits) {

@@ -182,6 +182,16 @@ void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *in
   }
 }
 
+/* Weights laid out for the DSP twin (a model compiled for another core): the reference's arithmetic. */
+void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_fully_connected(p, input, output);
+}
+
+void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                                int32_t *logits) {
+  ecg_decision_logits(p, input, fraction_bits, logits);
+}
+
 /* Rows sharing one requantization: the same kernel (its requantization is already one multiply-add). */
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   ecg_fully_connected(p, input, output);

@@ -11,6 +11,11 @@ void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *in
     logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
   }
 }
+
+void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                                int32_t *logits) {
+  ecg_decision_logits(p, input, fraction_bits, logits);
+}
 #endif
 
 int32_t ecg_argmax_int32(const int32_t *values, int32_t count) {

@@ -22,4 +22,9 @@ void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const in
   ecg_fully_connected(p, input, output);
 }
 
+/* Weights laid out for the DSP twin's blocks: the same arithmetic, read through ecg_fc_weight. */
+void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_fully_connected(p, input, output);
+}
+
 #endif
