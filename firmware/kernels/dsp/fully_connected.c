@@ -260,6 +260,18 @@ static inline int32_t requantize_row(int32_t x, int32_t multiplier, int32_t shif
 #define ecg_saturate_s8(x) ecg_clamp((x), -128, 127)
 #endif
 
+/* out[r] = acc[r] requantized by row r's constants plus the offset, saturated to int8. A function of its own:
+ * inlined, the loop's constants spill to the stack. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void requantize_saturating(const int32_t *acc, const int32_t *multiplier, const int32_t *shift, int32_t offset,
+                                  int32_t rows, int8_t *out) {
+  for (const int32_t *const end = acc + rows; acc < end; ++acc, ++multiplier, ++shift, ++out) {
+    *out = (int8_t)ecg_saturate_s8(requantize_row(*acc, *multiplier, *shift) + offset);
+  }
+}
+
 /* Whole blocks of four rows over whole words (the layer's rows up to a multiple of four): every accumulator
  * into the scratch after the staged pairs, then each row requantized by its own constants; returns the first
  * row not done. Layers without a narrower activation range (most: a RELU is usually the output zero point
@@ -270,12 +282,13 @@ static int32_t whole_blocks(const ecg_fully_connected_params_t *p, const uint32_
   if (blocks == 0) return 0;
   int32_t *const acc = (int32_t *)(void *)(pairs + 2 * words);
   blocks_dot(p->folded_bias, p->weights, pairs, words, acc, blocks);
-  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int32_t *multiplier = p->multiplier, *shift = p->shift;
-  if (lo <= -128 && hi >= 127) {
-    for (int32_t r = 0; r < rows; ++r) out[r] = (int8_t)ecg_saturate_s8(requantize_row(acc[r], multiplier[r], shift[r]) + offset);
+  if (p->act_min <= -128 && p->act_max >= 127) {
+    requantize_saturating(acc, p->multiplier, p->shift, p->output_offset, rows, out);
   } else {
-    for (int32_t r = 0; r < rows; ++r) out[r] = (int8_t)ecg_clamp(requantize_row(acc[r], multiplier[r], shift[r]) + offset, lo, hi);
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t v = requantize_row(acc[r], p->multiplier[r], p->shift[r]) + p->output_offset;
+      out[r] = (int8_t)ecg_clamp(v, p->act_min, p->act_max);
+    }
   }
   return rows;
 }
@@ -367,11 +380,13 @@ void ecg_fully_connected_rows(const ecg_fully_connected_params_t *p, const int8_
   }
 }
 
+/* The general entry points see rows (the compiler calls ecg_fully_connected_blocks on blocks); any other
+ * layout takes the reference's arithmetic, and models without blocks link no block code. */
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
   if (p->weights_layout == ECG_FC_ROWS) {
     rows_uniform(p, input, output);
   } else {
-    ecg_fully_connected_blocks(p, input, output);
+    any_layout(p, input, output);
   }
 }
 
@@ -379,7 +394,7 @@ void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *in
   if (p->weights_layout == ECG_FC_ROWS) {
     ecg_fully_connected_rows(p, input, output);
   } else {
-    ecg_fully_connected_blocks(p, input, output);
+    any_layout(p, input, output);
   }
 }
 
@@ -391,13 +406,23 @@ void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int
   }
 }
 
+/* The logits by the reference's arithmetic, on any layout. */
+static void any_layout_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                              int32_t *logits) {
+  for (int32_t o = 0; o < p->out_depth; ++o) {
+    int32_t acc = p->folded_bias[o];
+    for (int32_t i = 0; i < p->in_depth; ++i) acc += ecg_fc_weight(p, o, i) * input[i];
+    logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
+  }
+}
+
 /* The class decision's logits (reference/decision.c) from the same accumulators as the layer's outputs:
  * the folded bias equals bias + input offset * weight sum in the int32 arithmetic both use. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits) {
   const int32_t n = p->in_depth;
   if (p->weights_layout != ECG_FC_ROWS) {
-    ecg_decision_logits_blocks(p, input, fraction_bits, logits);
+    any_layout_logits(p, input, fraction_bits, logits);
     return;
   }
   int32_t o = 0;
@@ -429,11 +454,7 @@ void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int
     }
     return;
   }
-  for (int32_t o = 0; o < p->out_depth; ++o) {   /* without its scratch, or another layout */
-    int32_t acc = p->folded_bias[o];
-    for (int32_t i = 0; i < n; ++i) acc += ecg_fc_weight(p, o, i) * input[i];
-    logits[o] = ecg_decision_logit(acc, p->multiplier[o], p->shift[o], fraction_bits);
-  }
+  any_layout_logits(p, input, fraction_bits, logits);   /* without its scratch, or another layout */
 }
 
 #endif
