@@ -1,15 +1,17 @@
 /* FULLY_CONNECTED with the Arm DSP extension, bit-identical to reference/fully_connected.c.
  * The input offset is folded into the bias at compile time, so rows are raw int8 dot products.
  *
- * Layers the compiler lays out for this kernel (ECG_FC_SMLAD_BLOCKS, see ecg_kernels.h) stage their input
- * once per call as int16 pairs, (x0, x2) and (x1, x3) per word of four inputs, and take rows four at a
- * time: per word one LDRD of the pairs and one LDM of the four rows' weight words, then per row SXTB16,
- * SMLAD, SXTB16 ROR 8, SMLAD (16 MACs in 18 instructions, two words per loop turn). No weight is staged.
+ * Layers the compiler lays out in blocks (ECG_FC_SMLAD_BLOCKS, see ecg_kernels.h; entry point
+ * ecg_fully_connected_blocks) stage their input once per call as int16 pairs, (x0, x2) and (x1, x3) per word
+ * of four inputs, and take rows four at a time: per word one LDRD of the pairs and one LDM of the four rows'
+ * weight words, then per row SXTB16, SMLAD, SXTB16 ROR 8, SMLAD (16 MACs in 18 instructions, four words per
+ * loop turn, every whole block of the layer in one assembly call). No weight is staged. The accumulators
+ * wait in the scratch for one requantization pass.
  *
- * Row-major weights (the convolution's edge pixels, dsp/conv_2d.c, and ecg_dot_rows) take the older loop:
- * each loaded and sign-extended input word serves four rows, whose weight words are sign-extended as they
- * stream (16 MACs in 23 instructions); the last rows go one at a time. The class decision's logits
- * (ecg_decision_logits) come from the same row loops. */
+ * Row-major weights (small layers, the convolution's edge pixels in dsp/conv_2d.c, ecg_dot_rows) take the
+ * int8-row loop of ecg_pair_rows.h: each loaded and sign-extended input word serves four rows, whose weight
+ * words are sign-extended as they stream (16 MACs in 23 instructions); the last rows go one at a time. The
+ * class decision's logits (ecg_decision_logits, ecg_decision_logits_blocks) come from the same loops. */
 #include "ecg_kernels.h"
 
 #if ECGCC_DSP_KERNELS
