@@ -18,6 +18,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
+from .ops.fully_connected import decision_function
 from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch,
                   declare_target_params, settle_scratch)
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
@@ -271,7 +272,7 @@ def render_sources(low: Lowered, name: str, identity: str, source: str) -> dict[
         first, decision_calls = next(iter(structs.values())), []
         for position in range(len(g.outputs)):
             if low.decided_at(position, step):
-                decision_calls.append(dict(function="ecg_decision_logits",
+                decision_calls.append(dict(function=decision_function(k),
                                            args=f"&{first['cname']}, {first_input}, MODEL_LOGIT_FRACTION_BITS, "
                                                 f"output_logits_{position}"))
         out = g.tensors[k.output]

@@ -224,6 +224,9 @@ static inline uint32_t ecg_clamp4(const ecg_clamp4_t *c, uint32_t v) {
  * acc[r] = start[r] + sum_i weights[r * depth + i] * x[i] for r < rows. */
 void ecg_dot_rows(const int8_t *weights, int32_t depth, int32_t rows, const int8_t *x, const int32_t *start,
                   int32_t *acc);
+/* ecg_fully_connected on row-major weights (ECG_FC_ROWS), without looking at the layout: the convolution's
+ * edge pixels call it once per pixel. */
+void ecg_fully_connected_rows(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 /* start + sum_i w[i] * x[i], four products per step */
 int32_t ecg_dot_row(const int8_t *w, const int8_t *x, int32_t n, int32_t start);
 

@@ -112,11 +112,53 @@ typedef struct {
   const int32_t *folded_bias;   /* bias + input_offset * row sum */
   const int32_t *multiplier;    /* [out_depth]; per-tensor models repeat one value */
   const int32_t *shift;
+  /* The order of the bytes of `weights` (one of ecg_fc_layout_t): the compiler lays them out for the loops
+   * of the kernel set its target runs; every kernel set reads every layout (ecg_fc_weight). */
+  int32_t weights_layout;
+  /* The DSP twin's input staged as int16 pairs: arena bytes planned for this call (NULL elsewhere). */
+  void *scratch;
+  int32_t scratch_bytes;
 } ecg_fully_connected_params_t;
+
+/* Layouts of FULLY_CONNECTED's weights, the same bytes in another order (compiler/ecgcc/ops/_fc_layout.py).
+ * Rows go in blocks of ECG_FC_BLOCK_ROWS (the last block may hold fewer rows).
+ *   ECG_FC_ROWS          [out_depth][in_depth].
+ *   ECG_FC_SMLAD_BLOCKS  per block, per word of four inputs, each row's four weights (SXTB16 and SXTB16 ROR 8
+ *                        of such a word give the (w0, w2), (w1, w3) pairs SMLAD takes against the staged
+ *                        input); then each row's last in_depth % 4 weights.
+ *   ECG_FC_M3_LANES      per whole block, per input, one word: bytes (row 0 ^ 0x80, row 3, row 2 ^ 0x80,
+ *                        row 1), so that masking the word with 0xFF0000FF, or with its rotation by 16,
+ *                        gives two rows' weights 2^24 apart (the even rows offset by +128); a last partial
+ *                        block as rows. */
+typedef enum { ECG_FC_ROWS = 0, ECG_FC_SMLAD_BLOCKS = 1, ECG_FC_M3_LANES = 2 } ecg_fc_layout_t;
+#define ECG_FC_BLOCK_ROWS 4
+
+/* Weight of row o and input i, in any layout. */
+static inline int32_t ecg_fc_weight(const ecg_fully_connected_params_t *p, int32_t o, int32_t i) {
+  const int32_t n = p->in_depth, block = o / ECG_FC_BLOCK_ROWS, j = o % ECG_FC_BLOCK_ROWS;
+  const int32_t left = p->out_depth - block * ECG_FC_BLOCK_ROWS;
+  const int32_t rows = left < ECG_FC_BLOCK_ROWS ? left : ECG_FC_BLOCK_ROWS;
+  const int8_t *const w = p->weights + block * ECG_FC_BLOCK_ROWS * n;
+  if (p->weights_layout == ECG_FC_SMLAD_BLOCKS) {
+    const int32_t whole = n - n % 4;
+    if (i < whole) return w[(i / 4) * 4 * rows + 4 * j + i % 4];
+    return w[rows * whole + j * (n - whole) + (i - whole)];
+  }
+  if (p->weights_layout == ECG_FC_M3_LANES && rows == ECG_FC_BLOCK_ROWS) {
+    static const uint8_t byte_of_row[ECG_FC_BLOCK_ROWS] = {0, 3, 2, 1};
+    const int32_t stored = w[4 * i + byte_of_row[j]];
+    return j % 2 == 0 ? (int8_t)(stored ^ 0x80) : stored;
+  }
+  if (p->weights_layout == ECG_FC_M3_LANES) return w[j * n + i];
+  return p->weights[o * n + i];
+}
 void ecg_fully_connected(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 /* The same layer where every row has the same multiplier and shift (the compiler checks): small layers spend
  * most of their time requantizing, and the DSP kernel then prepares it once per call. */
 void ecg_fully_connected_uniform(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer where the compiler laid the weights out as ECG_FC_SMLAD_BLOCKS: the DSP twin's block loop
+ * (an entry point of its own, so that models without such layers link none of its code). */
+void ecg_fully_connected_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
 /* ---- MAX_POOL_2D / AVERAGE_POOL_2D ------------------------------------------------------- */
 typedef struct {
@@ -244,6 +286,9 @@ void ecg_transpose(const ecg_transpose_params_t *p, const int8_t *input, int8_t 
  * than its int8 output, so ties of the int8 output are broken by the finer logits. */
 void ecg_decision_logits(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
                          int32_t *logits);
+/* The same on a layer laid out as ECG_FC_SMLAD_BLOCKS (see ecg_fully_connected_blocks). */
+void ecg_decision_logits_blocks(const ecg_fully_connected_params_t *p, const int8_t *input, int32_t fraction_bits,
+                                int32_t *logits);
 /* One row's logit from its accumulator (bias included): both factors are int32, so the product fits; the
  * compiler keeps the shift non-negative. Shared by the reference and DSP ecg_decision_logits. */
 static inline int32_t ecg_decision_logit(int32_t acc, int32_t multiplier, int32_t shift, int32_t fraction_bits) {
