@@ -14,6 +14,7 @@ from . import __version__
 from .boards import Board, load_board
 from .errors import UserError
 from .codegen import FILES, array_body, c_string_literal, c_value, render
+from .codegen.optimization import size_first_sources
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
@@ -311,6 +312,7 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
     report["class_decision"] = describe_decisions(low)
+    report["kernel_build"] = {"size_first": size_first_sources(low.kernels, lambda k: low.graph.tensors[k.output].nbytes)}
     if board_info is not None:
         check_budget(report, board_info)
     sources = render_sources(low, name, identity, source or f"{name}.tflite")
