@@ -26,7 +26,7 @@ from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.pad_ahead import pad_many_edged_convolutions
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
-from .passes.memory import MemoryPlan, plan_memory
+from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.views import fold_views, resolve
 
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
@@ -89,8 +89,14 @@ def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPl
     steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
-    return plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
-                       scratch=[k.scratch_options for k in kernels])
+    in_place = [None if k.in_place_shift is None else (resolve(root, k.inputs[0]), k.in_place_shift) for k in kernels]
+    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs],
+                       [resolve(root, t) for t in graph.outputs], scratch=[k.scratch_options for k in kernels],
+                       in_place=in_place)
+    problems = plan_problems(plan)
+    if problems:   # a planner defect, never the model's: refuse to write code that would corrupt activations
+        raise AssertionError("memory plan: " + "; ".join(problems[:3]))
+    return plan
 
 
 def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ops import ArenaRef, ArenaScratch, Call, Kernel
-from .memory import align
+from .memory import ALIGN, align
 
 POOLS = ("ecg_max_pool_2d", "ecg_average_pool_2d")
 CHUNK_COUNTS = (2, 3, 4, 6, 8, 12, 16)   # chunks per fused layer that may be tried
@@ -112,12 +112,25 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
         chunks.append(Chunk(conv=chunk_conv, pool=chunk_pool, input_skip=shift * in_step,
                             output_skip=first * pooled_step))
     buffer_bytes = max(ch.conv[f"out_{axis}"] for ch in chunks) * conv_step
+    out_bytes = [min(per_chunk, pooled - first) * pooled_step for first in range(0, pooled, per_chunk)]
     # The convolution gets its preferred scratch: where it could do without, it would keep a block on its
     # stack instead, as large and slower.
     options = (align(buffer_bytes) + conv.scratch_options[0],) if conv.scratch_options else (buffer_bytes,)
     return FusedConvPool(function=f"{conv.function}+{pool.function}", params_type="", params={},
                          inputs=list(conv.inputs), output=pool.output, macs=conv.macs + pool.macs,
-                         scratch_options=options, conv=conv, pool=pool, chunks=chunks, buffer_bytes=buffer_bytes)
+                         scratch_options=options, conv=conv, pool=pool, chunks=chunks, buffer_bytes=buffer_bytes,
+                         in_place_shift=in_place_shift(chunks, out_bytes))
+
+
+def in_place_shift(chunks: list[Chunk], out_bytes: list[int]) -> int:
+    """How far before the convolution's input the pooled output may start so that no chunk's pooled bytes land
+    on input bytes a later chunk still reads (a chunk reads all of its input into the scratch before it writes):
+    chunks walk forward through both tensors, so output chunk j must end where every later chunk's input starts."""
+    need = 0
+    for j, chunk in enumerate(chunks[:-1]):
+        later_start = min(c.input_skip for c in chunks[j + 1:])
+        need = max(need, chunk.output_skip + out_bytes[j] - later_start)
+    return (need + ALIGN - 1) // ALIGN * ALIGN
 
 
 def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tuple[int, int]],
