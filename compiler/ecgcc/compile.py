@@ -25,7 +25,7 @@ from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.pad_ahead import pad_many_edged_convolutions
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
-from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
+from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.views import fold_views, resolve
 
@@ -99,10 +99,13 @@ def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPl
     return plan
 
 
-def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int]:
-    """(the arena plus the largest stack a kernel takes where it was planned no scratch, the arena)."""
+def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int, list[bool]]:
+    """(the arena plus the largest stack a kernel takes where it was planned no scratch, the arena, per kernel
+    whether it got less scratch than it prefers: a kernel that can work in less runs slower there)."""
     stack = max((k.stack_without_scratch for step, k in enumerate(kernels) if not plan.scratch_bytes(step)), default=0)
-    return plan.arena_bytes + stack, plan.arena_bytes
+    slowed = [bool(k.scratch_options) and plan.scratch_bytes(step) < k.scratch_options[0]
+              for step, k in enumerate(kernels)]
+    return plan.arena_bytes + stack, plan.arena_bytes, slowed
 
 
 def supported_operators() -> tuple[list[str], list[str]]:
@@ -131,7 +134,9 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     groups = [[i] for i in range(len(kernels))]
     kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
-                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks)
+                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks,
+                                      frozenset(resolve(root, t) for t in graph.inputs),
+                                      lone_call_budget(sum(k.macs for k in kernels)))
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))

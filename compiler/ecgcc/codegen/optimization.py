@@ -12,8 +12,10 @@ instructions, 1.1 % of the model), or output bytes for layers that count none.""
 from __future__ import annotations
 
 COLD_SHARE = 0.01
-# Instructions per counted MAC of element-wise kernels, against about one for the multiply-accumulate kernels.
-ELEMENT_COST = {"add": 8, "sub": 8, "mul": 8}
+# Instructions per counted MAC (or output byte) of kernels that do more per element than the multiply-accumulate
+# kernels' one or so: ADD/SUB/MUL requantize each element; PAD walks its up to six dimensions for every byte
+# (DS-CNN's 408-byte PAD: 79,880 instructions at -O2, 87,520 at -Os).
+ELEMENT_COST = {"add": 8, "sub": 8, "mul": 8, "pad": 200}
 # Entry points whose source file is not the one their name gives (the class decision lives in decision.c).
 SOURCE_OF = {"ecg_decision_logits": "decision"}
 
@@ -24,15 +26,16 @@ def kernel_source(function: str) -> str:
 
 
 def work_by_source(kernels, output_bytes) -> dict[str, int]:
-    """Work per kernel source: a layer's MACs (or its output bytes when it has none), shared among the sources
-    its calls reach in proportion to their calls. output_bytes(kernel) gives the layer's output size."""
+    """Work per kernel source: a layer's MACs (or its output bytes when it has none) go to the source of its
+    first call (a fused layer's convolution), its output bytes to the sources of its other calls (the pooling
+    or copy of each chunk). output_bytes(kernel) gives the layer's output size."""
     work: dict[str, int] = {}
     for kernel in kernels:
         calls = [call.function for call in kernel.calls()]
-        layer = kernel.macs or output_bytes(kernel)
-        for function in calls:
+        for n, function in enumerate(dict.fromkeys(calls)):
             source = kernel_source(function)
-            work[source] = work.get(source, 0) + max(1, layer * ELEMENT_COST.get(source, 1) // len(calls))
+            layer = (kernel.macs or output_bytes(kernel)) if n == 0 else output_bytes(kernel)
+            work[source] = work.get(source, 0) + max(1, layer * ELEMENT_COST.get(source, 1))
     return work
 
 
