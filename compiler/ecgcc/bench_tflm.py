@@ -133,10 +133,11 @@ def tflm_firmware(tflite: bytes, name: str, board: str, kernels: str, pip_arena:
 def split_image_flash(engine: str, flash_bytes: int, weights: int, map_path: Path, is_harness) -> dict:
     """The image's flash as the bench reports it: weights, the shared harness's objects (from the linker map) and
     the runtime code, everything else. The map must account for every flash byte of the ELF."""
-    from .image_map import read_flash_by_object, split_flash
+    from .image_map import cross_references, flash_by_object, split_flash
 
-    by_object = read_flash_by_object(map_path)
-    harness, rest = split_flash(by_object, is_harness)
+    text = Path(map_path).read_text(errors="replace")
+    by_object = flash_by_object(text)
+    harness, rest = split_flash(by_object, is_harness, cross_references(text))
     if harness + rest != flash_bytes:
         raise RuntimeError(f"{engine}: the map {map_path} holds {harness + rest} flash bytes, the ELF {flash_bytes}")
     if harness == 0:

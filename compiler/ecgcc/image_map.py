@@ -5,6 +5,10 @@ interpreter) carry the same serial protocol and board layer, and the generated o
 those objects are measured here, input section by input section, so the comparison can leave them out on both
 sides instead of estimating them.
 
+Library members (libc, libgcc) belong to whoever pulls them in: a member whose every referrer that stays in the
+image is a harness object (or such a member) is the harness's too, read from the map's cross reference table
+(`-Wl,--cref`); a member that the model's code references, even besides the harness, counts as runtime.
+
 Only the map's memory part is read (after "Linker script and memory map": the sections the linker discarded are
 listed before it). An input section counts when it sits in an output section that the image keeps in flash: code,
 read-only data, the unwind index and the load copy of .data, the sections `firmware.measure` adds up as flash."""
@@ -66,9 +70,56 @@ def read_flash_by_object(map_path: Path) -> dict[str, int]:
     return flash_by_object(Path(map_path).read_text(errors="replace"))
 
 
-def split_flash(by_object: dict[str, int], is_harness) -> tuple[int, int]:
-    """(bytes of the objects is_harness(path) claims, every other flash byte, fill included)."""
-    harness = sum(size for path, size in by_object.items() if path != FILL and is_harness(path))
+_CREF_START = "Cross Reference Table"
+_CREF_SYMBOL = re.compile(r"^(\S+)\s+(\S.*)$")
+_CREF_MORE = re.compile(r"^\s+(\S.*)$")
+
+
+def cross_references(map_text: str) -> dict[str, list[str]]:
+    """symbol -> [the file defining it, then every file referring to it], from the map's cross reference table
+    (empty when the image was linked without --cref)."""
+    start = map_text.find(_CREF_START)
+    if start < 0:
+        return {}
+    table: dict[str, list[str]] = {}
+    current = None
+    for line in map_text[start:].splitlines()[3:]:
+        more = _CREF_MORE.match(line)
+        if more and current is not None:
+            table[current].append(more.group(1).strip())
+            continue
+        entry = _CREF_SYMBOL.match(line)
+        if entry:
+            current = entry.group(1)
+            table.setdefault(current, []).append(entry.group(2).strip())
+        elif line.strip():
+            current = None
+    return table
+
+
+def harness_members(by_object: dict[str, int], references: dict[str, list[str]], is_harness) -> set[str]:
+    """Library members in the image that only the harness needs: every referrer of every symbol they define,
+    among the files that keep bytes in the image, is a harness object or another such member."""
+    in_image = {path for path, size in by_object.items() if size and path != FILL}
+    referrers: dict[str, set[str]] = {}
+    for definer, *users in references.values():
+        if ".a(" in definer and definer in in_image:
+            referrers.setdefault(definer, set()).update(u for u in users if u in in_image and u != definer)
+    members: set[str] = set()
+    while True:
+        more = {m for m, users in referrers.items() if m not in members and users
+                and all(is_harness(u) or u in members for u in users)}
+        if not more:
+            return members
+        members |= more
+
+
+def split_flash(by_object: dict[str, int], is_harness, references: dict[str, list[str]] | None = None) -> tuple[int, int]:
+    """(bytes of the objects is_harness(path) claims and of the library members only they pull in, every other
+    flash byte, fill included)."""
+    members = harness_members(by_object, references or {}, is_harness)
+    harness = sum(size for path, size in by_object.items()
+                  if path != FILL and (is_harness(path) or path in members))
     return harness, sum(by_object.values()) - harness
 
 

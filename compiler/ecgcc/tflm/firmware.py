@@ -148,7 +148,7 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
 
     def link(library: Path) -> None:
         _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "-T", str(ldscript), *[f"-L{f}" for f in folders],
-              "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{map_file}",
+              "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{map_file}", "-Wl,--cref",
               "-o", str(elf), *map(str, objects), str(library), "-lm"], f"linking the TFLM firmware for {board}")
 
     library = kit.library(core, kernels, operators=operator_kinds(tflite))
