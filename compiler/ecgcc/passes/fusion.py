@@ -225,15 +225,18 @@ def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tup
         ram, arena, _ = cost_of(build(choice)[0])
         if arena <= base_arena and (ram < best_ram or (ram == best_ram and best and len(subset) < len(best))):
             best, best_ram = choice, ram
-    def lone_ram(choice: dict[int, int]) -> float:
-        """The RAM with these chunks, or infinity where it costs another layer the scratch it runs fastest in."""
+    def lone_cost(choice: dict[int, int]) -> tuple[float, float]:
+        """(RAM, arena) with these chunks, or infinities where it costs another layer the scratch it runs
+        fastest in."""
         fused, groups = build(choice)
-        ram, _, slowed = cost_of(fused)
+        ram, arena, slowed = cost_of(fused)
         was_slowed = [any(base_slowed[i] for i in group) for group in groups]
-        return float("inf") if any(now and not before for now, before in zip(slowed, was_slowed)) else ram
+        if any(now and not before for now, before in zip(slowed, was_slowed)):
+            return float("inf"), float("inf")
+        return ram, arena
 
-    best, best_ram = _chunk_alone(best, best_ram, [i for i in alone if i not in best], chunk_counts, lone_ram,
-                                  lone_call_budget)
+    best, best_ram = _chunk_alone(best, lone_cost(best), [i for i in alone if i not in best], chunk_counts,
+                                  lone_cost, lone_call_budget)
     for i in list(best):   # then as few chunks as keep that RAM
         for count in [1, *chunk_counts]:
             trial = {**best, i: count}
@@ -247,11 +250,14 @@ def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tup
     return build(best) if best else unfused
 
 
-def _chunk_alone(choice: dict[int, int], ram: int, candidates: list[int], chunk_counts: list[int], ram_of,
+def _chunk_alone(choice: dict[int, int], start: tuple, candidates: list[int], chunk_counts: list[int], cost_of,
                  budget: int) -> tuple[dict[int, int], int]:
     """Chunk lone convolutions, one at a time, each time the one that saves the most RAM per extra kernel call,
-    while the extra calls stay within budget. A layer that does not set the peak saves nothing alone, so a
-    model whose every layer is at the peak (DS-CNN) stays as it is rather than paying calls in all of them."""
+    while the extra calls stay within budget. A chunk must lower the arena (its output overwriting its input):
+    one that only trades a kernel's stack block for planned scratch costs calls and code for what a plan of the
+    scratch alone could give. A layer that does not set the peak saves nothing alone, so a model whose every
+    layer is at the peak (DS-CNN) stays as it is rather than paying calls in all of them."""
+    ram, arena = start
     spent, lone = 0, {}
     while True:
         moves = []
@@ -262,12 +268,12 @@ def _chunk_alone(choice: dict[int, int], ram: int, candidates: list[int], chunk_
                     continue
                 if spent + extra > budget:
                     break
-                trial_ram = ram_of({**choice, i: count})
-                if trial_ram < ram:
-                    moves.append(((ram - trial_ram) / extra, -count, i, count, trial_ram))
+                trial_ram, trial_arena = cost_of({**choice, i: count})
+                if trial_ram < ram and trial_arena < arena:
+                    moves.append(((ram - trial_ram) / extra, -count, i, count, trial_ram, trial_arena))
         if not moves:
             return choice, ram
-        _, _, i, count, ram = max(moves)
+        _, _, i, count, ram, arena = max(moves)
         spent += count - lone.get(i, 1)
         lone[i] = count
         choice = {**choice, i: count}
