@@ -72,8 +72,7 @@ def test_random_graphs_with_in_place_layers_keep_every_live_byte_apart():
         used += len(plan.in_place)
         assert independent_problems(plan, steps, in_place, {0}, {n}) == []
         assert plan_problems(plan) == []
-        assert max(plan.live_bytes(s) for s in range(-1, n + 1)) <= plan.arena_bytes + sum(
-            sizes[o] for s, (_, o, _) in plan.in_place.items())
+        assert max(plan.live_bytes(s) for s in range(-1, n + 1)) <= plan.arena_bytes
     assert used > 50      # the in-place path was exercised, not only declared
 
 

@@ -62,7 +62,14 @@ class MemoryPlan:
         return [*self.buffers.values(), *self.scratch.values()]
 
     def live_bytes(self, step: int) -> int:
-        return sum(b.size for b in self.all_buffers() if b.first <= step <= b.last)
+        """Arena bytes in use during a step: an output written over its input shares that input's bytes."""
+        spans = sorted((b.offset, b.offset + b.size) for b in self.all_buffers() if b.first <= step <= b.last)
+        used, reach = 0, 0
+        for start, end in spans:
+            if end > reach:
+                used += end - max(start, reach)
+                reach = end
+        return used
 
 
 def align(n: int) -> int:
