@@ -18,4 +18,21 @@ if not model_dir:
 if not os.path.isfile(os.path.join(model_dir, "model.h")):
     raise SystemExit("ECGCC_MODEL_DIR=%s holds no generated model.h" % model_dir)
 env.Append(CPPPATH=[model_dir])  # noqa: F821
+
+# Kernels this model calls once per inference on little data are built for size (the compiler lists them in
+# report.json: ecgcc/codegen/optimization.py); the hot ones keep the platform's -O2.
+report_path = os.path.join(model_dir, "report.json")
+size_first = []
+if os.path.isfile(report_path):
+    import json
+    with open(report_path) as handle:
+        size_first = json.load(handle).get("kernel_build", {}).get("size_first", [])
+
+
+def build_for_size(env, node):
+    return env.Object(node, CCFLAGS=env["CCFLAGS"] + ["-Os"])
+
+
+for stem in size_first:
+    env.AddBuildMiddleware(build_for_size, "*/kernels/*/%s.c" % stem)  # noqa: F821
 env.BuildSources(os.path.join("$BUILD_DIR", "model"), model_dir)  # noqa: F821

@@ -21,6 +21,8 @@ ENGINES = ("ecgcc", "tflm-cmsis-nn", "tflm-reference")
 TFLM_KERNELS = {"tflm-reference": "reference", "tflm-cmsis-nn": "cmsis_nn"}
 ROW_FIELDS = ("model", "board", "engine", "exact", "macs", "instructions", "flash_code", "flash_weights", "arena",
               "stack", "static_ram")
+# flash_code is the runtime's: the image's flash but the weights and the shared harness (protocol, board layer,
+# ECG monitor), whose bytes are measured per object from the linker map and reported as flash_harness.
 LARGER_BOARD = {"qemu-m3": "qemu-m3-large"}
 CORE_OF_BOARD = {"qemu-m4": "cortex-m4", "qemu-m3": "cortex-m3", "qemu-m3-large": "cortex-m3"}
 # TFLM's interpreter state and 32-bit pointers take less than the pip interpreter's 64-bit host build; the
@@ -128,6 +130,22 @@ def tflm_firmware(tflite: bytes, name: str, board: str, kernels: str, pip_arena:
                     + "; ".join(problems)[:600])
 
 
+def split_image_flash(engine: str, flash_bytes: int, weights: int, map_path: Path, is_harness) -> dict:
+    """The image's flash as the bench reports it: weights, the shared harness's objects (from the linker map) and
+    the runtime code, everything else. The map must account for every flash byte of the ELF."""
+    from .image_map import cross_references, flash_by_object, split_flash
+
+    text = Path(map_path).read_text(errors="replace")
+    by_object = flash_by_object(text)
+    harness, rest = split_flash(by_object, is_harness, cross_references(text))
+    if harness + rest != flash_bytes:
+        raise RuntimeError(f"{engine}: the map {map_path} holds {harness + rest} flash bytes, the ELF {flash_bytes}")
+    if harness == 0:
+        raise RuntimeError(f"{engine}: no object of the protocol or board layer found in {map_path}")
+    return dict(flash_code=flash_bytes - weights - harness, flash_weights=weights, flash_harness=harness,
+                flash_image_code=flash_bytes - weights)
+
+
 def side_by_side(name: str, tflite: bytes, board: str, vector_count: int = 5, engines=ENGINES) -> list[dict]:
     """One row per engine; raises OutputMismatch when any firmware's output differs from the pip interpreter's."""
     from .harness.hil_model import random_vectors
@@ -142,22 +160,25 @@ def side_by_side(name: str, tflite: bytes, board: str, vector_count: int = 5, en
     macs = None
     for engine in engines:
         if engine == "ecgcc":
+            from .image_map import pio_harness_object
             used_board, compiled, image = ecgcc_firmware(tflite, name, board)
             macs = compiled.report["total"]["macs"]
-            weights = compiled.report["total"]["weight_bytes"]
+            flash = split_image_flash(engine, image.flash_bytes, compiled.report["total"]["weight_bytes"],
+                                      image.path.with_name("firmware.map"), pio_harness_object)
             run = run_vectors_on(used_board, image.path, vectors)
             arena = compiled.report["total"]["arena_bytes"]
         else:
             used_board, built = tflm_firmware(tflite, name, board, TFLM_KERNELS[engine], pip_arena)
-            image, weights = built.image, built.flatbuffer_bytes
+            image = built.image
+            flash = split_image_flash(engine, image.flash_bytes, built.flatbuffer_bytes, built.map_path,
+                                      built.harness_objects.__contains__)
             run = run_vectors_on(used_board, built.path, vectors)
             arena = run.arena
         problem = first_difference(engine, run.outputs, expected)
         if problem:
             mismatches.append(problem)
         rows.append(dict(model=name, board=used_board, engine=engine, exact=problem is None, macs=macs,
-                         instructions=int(statistics.median(run.instructions)), flash_code=image.flash_bytes - weights,
-                         flash_weights=weights, arena=arena, stack=run.stack, static_ram=image.static_ram_bytes,
+                         instructions=int(statistics.median(run.instructions)), **flash, arena=arena, stack=run.stack, static_ram=image.static_ram_bytes,
                          vectors=len(vectors), instructions_max=max(run.instructions)))
         print(f"{name} {engine} on {used_board}: {rows[-1]['instructions']:,} instructions, "
               f"{'exact' if problem is None else problem}", file=sys.stderr)
@@ -174,8 +195,8 @@ def side_by_side(name: str, tflite: bytes, board: str, vector_count: int = 5, en
 
 
 def add_ratios(rows: list[dict]) -> list[dict]:
-    """Against TFLM + CMSIS-NN on the same core and model: instructions, runtime flash (everything but the weights)
-    against TFLM's smallest build, RAM (arena + stack high-water) against TFLM's arena + stack."""
+    """Against TFLM + CMSIS-NN on the same core and model: instructions, runtime flash (everything but the weights
+    and the shared harness) against TFLM's smallest build, RAM (arena + stack high-water) against TFLM's arena + stack."""
     groups: dict[tuple, dict[str, dict]] = {}
     for row in rows:
         groups.setdefault((row["model"], CORE_OF_BOARD.get(row["board"], row["board"])), {})[row["engine"]] = row
@@ -192,22 +213,26 @@ def add_ratios(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def _bytes(value) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
 def _ratio(value) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
 def markdown_table(rows: list[dict]) -> str:
     head = ("| model | board | engine | exact | MACs | instructions | instr/MAC | vs TFLM+CMSIS-NN | code B | weights B "
-            "| arena B | stack B | static RAM B | code vs TFLM smallest | arena+stack vs TFLM+CMSIS-NN |")
+            "| harness B | arena B | stack B | static RAM B | code vs TFLM smallest | arena+stack vs TFLM+CMSIS-NN |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | {r['board']} | {r.get('engine', '-')} | {r['error']} |" + " |" * 11)
+            lines.append(f"| {r['model']} | {r['board']} | {r.get('engine', '-')} | {r['error']} |" + " |" * 12)
             continue
         per_mac = f"{r['instructions_per_mac']:.2f}" if r.get("instructions_per_mac") is not None else "-"
         lines.append(f"| {r['model']} | {r['board']} | {r['engine']} | {'yes' if r['exact'] else 'NO'} | {r['macs']:,} "
                      f"| {r['instructions']:,} | {per_mac} | {_ratio(r.get('instructions_vs_cmsis_nn'))} "
-                     f"| {r['flash_code']:,} | {r['flash_weights']:,} | {r['arena']:,} | {r['stack']:,} "
+                     f"| {r['flash_code']:,} | {r['flash_weights']:,} | {_bytes(r.get('flash_harness'))} | {r['arena']:,} | {r['stack']:,} "
                      f"| {r['static_ram']:,} | {_ratio(r.get('flash_code_vs_tflm_smallest'))} "
                      f"| {_ratio(r.get('ram_vs_tflm_cmsis_nn'))} |")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from . import __version__
 from .boards import Board, load_board
 from .errors import UserError
 from .codegen import FILES, array_body, c_string_literal, c_value, render
+from .codegen.optimization import size_first_sources
 from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
@@ -24,8 +25,8 @@ from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
-from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools
-from .passes.memory import MemoryPlan, plan_memory
+from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
+from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.views import fold_views, resolve
 
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
@@ -88,14 +89,23 @@ def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPl
     steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
-    return plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs], [resolve(root, t) for t in graph.outputs],
-                       scratch=[k.scratch_options for k in kernels])
+    in_place = [None if k.in_place_shift is None else (resolve(root, k.inputs[0]), k.in_place_shift) for k in kernels]
+    plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs],
+                       [resolve(root, t) for t in graph.outputs], scratch=[k.scratch_options for k in kernels],
+                       in_place=in_place)
+    problems = plan_problems(plan)
+    if problems:   # a planner defect, never the model's: refuse to write code that would corrupt activations
+        raise AssertionError("memory plan: " + "; ".join(problems[:3]))
+    return plan
 
 
-def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int]:
-    """(the arena plus the largest stack a kernel takes where it was planned no scratch, the arena)."""
+def _ram_and_arena(plan: MemoryPlan, kernels: list[Kernel]) -> tuple[int, int, list[bool]]:
+    """(the arena plus the largest stack a kernel takes where it was planned no scratch, the arena, per kernel
+    whether it got less scratch than it prefers: a kernel that can work in less runs slower there)."""
     stack = max((k.stack_without_scratch for step, k in enumerate(kernels) if not plan.scratch_bytes(step)), default=0)
-    return plan.arena_bytes + stack, plan.arena_bytes
+    slowed = [bool(k.scratch_options) and plan.scratch_bytes(step) < k.scratch_options[0]
+              for step, k in enumerate(kernels)]
+    return plan.arena_bytes + stack, plan.arena_bytes, slowed
 
 
 def supported_operators() -> tuple[list[str], list[str]]:
@@ -124,7 +134,9 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     groups = [[i] for i in range(len(kernels))]
     kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
-                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks)
+                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks,
+                                      frozenset(resolve(root, t) for t in graph.inputs),
+                                      lone_call_budget(sum(k.macs for k in kernels)))
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))
@@ -313,6 +325,7 @@ def compile_tflite(tflite_bytes: bytes, name: str, board: str | None, out_dir, s
     report = build_report(low, name, identity, board_info)
     report["model"]["tflite_tensors"] = len(graph.tensors)
     report["class_decision"] = describe_decisions(low)
+    report["kernel_build"] = {"size_first": size_first_sources(low.kernels, lambda k: low.graph.tensors[k.output].nbytes)}
     if board_info is not None:
         check_budget(report, board_info)
     sources = render_sources(low, name, identity, source or f"{name}.tflite")

@@ -20,7 +20,7 @@ else:
         ASFLAGS=cpu_flags + ["-x", "assembler-with-cpp"],
         CCFLAGS=cpu_flags + ["-O2", "-ffunction-sections", "-fdata-sections", "-ffreestanding"],
         LINKFLAGS=cpu_flags + ["-nostartfiles", "-Wl,--gc-sections", "--specs=nano.specs",
-                               "--specs=nosys.specs", "-Wl,-Map,${BUILD_DIR}/firmware.map"],
+                               "--specs=nosys.specs", "-Wl,-Map,${BUILD_DIR}/firmware.map", "-Wl,--cref"],
     )
     env.Replace(SIZEPROGREGEXP=r"^(?:\.text|\.rodata|\.data|\.isr_vector)\s+(\d+).*",
                 SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.stack)\s+(\d+).*",

@@ -75,6 +75,10 @@ class Kernel:
     scratch_options: tuple = ()              # scratch sizes the kernel can work in, preferred first
     scratch_bytes: int = 0                   # the one the memory plan gave it (arena bytes, its call only)
     stack_without_scratch: int = 0           # stack bytes the kernel takes instead where it is planned none
+    # Where the kernel's order of reads and writes allows its output to start this many bytes before its first
+    # input's bytes (a multiple of 16), the memory plan may put it there once that input is read by no later
+    # layer (passes/memory.py); None: the output needs bytes of its own.
+    in_place_shift: int | None = None
 
     @property
     def const_bytes(self) -> int:

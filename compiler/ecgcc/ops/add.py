@@ -47,8 +47,11 @@ def add_or_sub_kernel(graph: Graph, op: Operator, subtract: bool, multipliers) -
         for n, t in (("1", a), ("2", b)):
             table = rescaled_operand_table(-t.zero_point, scales[f"input{n}_multiplier"], scales[f"input{n}_shift"])
             params[f"input{n}_table"] = ConstArray(f"input{n}_table", "int32_t", table)
+    # Without broadcasting every output element is written after its two operand elements are read, and read
+    # by nothing after (reference/add.c, both kernel sets): the sum may overwrite its first operand.
+    in_place = not o["geometry"]["broadcast"] and not a.is_const and not b.is_const
     return Kernel(function="ecg_sub" if subtract else "ecg_add", params_type="ecg_add_params_t", params=params,
-                  inputs=o["inputs"], output=y.index, macs=y.size)
+                  inputs=o["inputs"], output=y.index, macs=y.size, in_place_shift=0 if in_place else None)
 
 
 def lower(graph: Graph, op: Operator) -> Kernel:

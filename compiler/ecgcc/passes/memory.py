@@ -10,6 +10,14 @@ during its own layer alone, so it lands in bytes that no tensor holds at that mo
 is already dead or not yet produced) and grows the arena only when no such gap is wide enough. A kernel
 that can also work in less (fewer rows at a time, a little slower) offers several sizes and gets the
 fastest that fits.
+
+A kernel may also write its output over its input's bytes (`in_place`: the output starts `shift` bytes before
+the input), where the kernel's order of reads and writes allows it, once that input is read by nothing after
+that layer: the two then share the bytes, and the arena needs the larger of them (plus the shift) instead of
+both. Such pairs are planned as one buffer that lives from the input's first step to the output's last; the plan
+is made with and without them, and the smaller arena kept. `plan_problems` checks the result: no two buffers
+that are live at the same time share a byte, except a declared pair at the very layer that hands one over to
+the other, at the declared distance.
 """
 from __future__ import annotations
 
@@ -37,6 +45,7 @@ class MemoryPlan:
     buffers: dict[int, Buffer]                                # tensor -> its buffer
     arena_bytes: int
     scratch: dict[int, Buffer] = field(default_factory=dict)  # step -> its kernel's scratch, if it has any
+    in_place: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # step -> (input, output, shift)
 
     def offset(self, tensor: int) -> int:
         return self.buffers[tensor].offset
@@ -53,7 +62,14 @@ class MemoryPlan:
         return [*self.buffers.values(), *self.scratch.values()]
 
     def live_bytes(self, step: int) -> int:
-        return sum(b.size for b in self.all_buffers() if b.first <= step <= b.last)
+        """Arena bytes in use during a step: an output written over its input shares that input's bytes."""
+        spans = sorted((b.offset, b.offset + b.size) for b in self.all_buffers() if b.first <= step <= b.last)
+        used, reach = 0, 0
+        for start, end in spans:
+            if end > reach:
+                used += end - max(start, reach)
+                reach = end
+        return used
 
 
 def align(n: int) -> int:
@@ -120,13 +136,15 @@ def scratch_options(declared) -> tuple[int, ...]:
 
 
 def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], inputs: list[int],
-                outputs: list[int], scratch: list | None = None) -> MemoryPlan:
+                outputs: list[int], scratch: list | None = None, in_place: list | None = None) -> MemoryPlan:
     """steps: (input roots, output root) per kernel call, in execution order.
     scratch: per step, the scratch its kernel needs: 0 (none), a size, or the sizes it can work with,
     the one it prefers (fastest) first, and 0 last if it can do without. Each layer gets the first of its sizes that fits in bytes no
     tensor holds during that layer (under the arena the tensors need anyway), else its first: the arena
     grows rather than the kernel slows down.
-    Scratch buffers are never live together, so each is placed on its own against the tensors."""
+    Scratch buffers are never live together, so each is placed on its own against the tensors.
+    in_place: per step, None or (input root, shift): the kernel may write its output starting shift bytes (a
+    multiple of 16) before that input's bytes; used where the input dies at that step."""
     n = len(steps)
     buffers: dict[int, Buffer] = {}
 
@@ -146,8 +164,57 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
     if any(step >= n for step in options):
         raise ValueError(f"scratch declared for {len(scratch)} steps but the model has {n}")
 
-    tensor_arena, order, offsets = _best_placement(list(buffers.values()))
-    placed = dict(zip((b.tensor for b in order), offsets))
+    plain = _plan_with(buffers, {}, options)
+    pairs = _in_place_pairs(buffers, steps, in_place or (), set(inputs), set(outputs))
+    if not pairs:
+        return plain
+    shared = _plan_with(buffers, pairs, options)
+    return shared if shared.arena_bytes < plain.arena_bytes else plain
+
+
+def _in_place_pairs(buffers: dict[int, Buffer], steps, in_place, inputs: set[int], outputs: set[int]) -> dict:
+    """step -> (input, output, shift) for the declared in-place layers whose input dies there: read by no later
+    layer, neither a model input (the caller fills it) nor a model output, and not already handed over."""
+    pairs, taken = {}, set()
+    for step, declared in enumerate(in_place):
+        if declared is None:
+            continue
+        source, shift = declared
+        ins, out = steps[step]
+        if (source not in ins or out == source or buffers[source].last != step or buffers[out].first != step
+                or source in inputs or source in outputs or source in taken or shift < 0 or shift % ALIGN):
+            continue
+        pairs[step] = (source, out, shift)
+        taken.add(source)
+    return pairs
+
+
+def _alias_groups(buffers: dict[int, Buffer], pairs: dict) -> tuple[list[Buffer], dict[int, tuple[int, int]]]:
+    """The buffers to place (an in-place chain as one) and, per tensor, (its group's key, its offset in it)."""
+    where = {t: (t, 0) for t in buffers}
+    members = {t: [t] for t in buffers}
+    for step in sorted(pairs):
+        source, out, shift = pairs[step]
+        key, at = where[source]
+        for t in members.pop(out):
+            _, rel = where[t]
+            where[t] = (key, at - shift + rel)
+            members[key].append(t)
+    groups = []
+    for key, group in members.items():
+        low = min(where[t][1] for t in group)
+        for t in group:
+            where[t] = (key, where[t][1] - low)
+        groups.append(Buffer(tensor=key, size=max(where[t][1] + buffers[t].size for t in group),
+                             first=min(buffers[t].first for t in group), last=max(buffers[t].last for t in group)))
+    return groups, where
+
+
+def _plan_with(buffers: dict[int, Buffer], pairs: dict, options: dict) -> MemoryPlan:
+    groups, where = _alias_groups(buffers, pairs)
+    tensor_arena, order, offsets = _best_placement(groups)
+    group_at = dict(zip((g.tensor for g in order), offsets))
+    placed = {t: group_at[key] + rel for t, (key, rel) in where.items()}
     scratch_buffers, arena = {}, tensor_arena
     for step, sizes_allowed in options.items():
         taken = [(placed[b.tensor], b.size) for b in buffers.values() if b.first <= step <= b.last]
@@ -157,16 +224,48 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
             continue
         scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset, scratch_of=step)
         arena = max(arena, align(offset + size))
-    for b in buffers.values():
-        b.offset = placed[b.tensor]
     if arena > tensor_arena:
         # Some scratch grows the arena: placing tensors and scratch together may need less.
-        joint = [Buffer(tensor=b.tensor, size=b.size, first=b.first, last=b.last) for b in buffers.values()]
+        joint = [Buffer(tensor=g.tensor, size=g.size, first=g.first, last=g.last) for g in groups]
         joint += [Buffer(tensor=-1, size=b.size, first=b.first, last=b.last, scratch_of=b.scratch_of)
                   for b in scratch_buffers.values()]
         joint_arena, joint_order, joint_offsets = _best_placement(joint)
         if joint_arena < arena:
             arena = joint_arena
             for b, o in zip(joint_order, joint_offsets):
-                (scratch_buffers[b.scratch_of] if b.is_scratch else buffers[b.tensor]).offset = o
-    return MemoryPlan(buffers=buffers, arena_bytes=arena, scratch=scratch_buffers)
+                if b.is_scratch:
+                    scratch_buffers[b.scratch_of].offset = o
+                else:
+                    group_at[b.tensor] = o
+            placed = {t: group_at[key] + rel for t, (key, rel) in where.items()}
+    planned = {t: Buffer(tensor=t, size=b.size, first=b.first, last=b.last, offset=placed[t])
+               for t, b in buffers.items()}
+    return MemoryPlan(buffers=planned, arena_bytes=arena, scratch=scratch_buffers, in_place=dict(pairs))
+
+
+def plan_problems(plan: MemoryPlan) -> list[str]:
+    """What is wrong with a plan, or nothing: every buffer 16-byte aligned and inside the arena, and no two
+    buffers live at the same step sharing a byte, but for a declared in-place pair at its handover step and
+    distance."""
+    problems = []
+    handovers = {(source, out): (step, shift) for step, (source, out, shift) in plan.in_place.items()}
+    everything = plan.all_buffers()
+    for b in everything:
+        if b.offset < 0 or b.offset % ALIGN or b.offset + b.size > plan.arena_bytes:
+            problems.append(f"buffer of tensor {b.tensor} (scratch of {b.scratch_of}) at {b.offset}, {b.size} bytes, "
+                            f"outside the {plan.arena_bytes}-byte arena or unaligned")
+    for i, a in enumerate(everything):
+        for b in everything[i + 1:]:
+            if not (a.first <= b.last and b.first <= a.last):
+                continue
+            if not (a.offset < b.offset + b.size and b.offset < a.offset + a.size):
+                continue
+            pair = handovers.get((a.tensor, b.tensor)) or handovers.get((b.tensor, a.tensor))
+            source, out = (a, b) if (a.tensor, b.tensor) in handovers else (b, a)
+            if (pair is not None and not a.is_scratch and not b.is_scratch and source.last == pair[0] == out.first
+                    and out.offset == source.offset - pair[1]):
+                continue
+            problems.append(f"buffers of tensors {a.tensor} and {b.tensor} (scratch of {a.scratch_of}, "
+                            f"{b.scratch_of}) share bytes while both live, steps {max(a.first, b.first)}.."
+                            f"{min(a.last, b.last)}")
+    return problems

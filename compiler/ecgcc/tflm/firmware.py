@@ -41,6 +41,11 @@ class TflmImage:
     kernels: str
     flatbuffer_bytes: int
     arena_capacity: int
+    harness_objects: frozenset = frozenset()   # the objects of firmware/app and the board folders
+
+    @property
+    def map_path(self) -> Path:
+        return self.image.path.with_name("firmware.map")
 
     @property
     def path(self) -> Path:
@@ -129,6 +134,7 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
     for source in c_sources + [generated / "arena.c"]:
         obj = out / "obj" / f"{source.parent.name}-{source.stem}.o"
         objects.append(_compile(source, obj, ["arm-none-eabi-gcc", *cpu, *C_FLAGS, *includes], headers))
+    harness = frozenset(str(o) for o in objects[:len(c_sources)])
     tflm_flags = kit.compile_flags(core, kernels)
     # the interpreter adapter is the same for every model: compiled once per core and kernel set
     adapter = root / "firmware" / "tflm" / "tflm_model.cc"
@@ -142,7 +148,7 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
 
     def link(library: Path) -> None:
         _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "-T", str(ldscript), *[f"-L{f}" for f in folders],
-              "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{map_file}",
+              "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", f"-Wl,-Map,{map_file}", "-Wl,--cref",
               "-o", str(elf), *map(str, objects), str(library), "-lm"], f"linking the TFLM firmware for {board}")
 
     library = kit.library(core, kernels, operators=operator_kinds(tflite))
@@ -159,7 +165,8 @@ def build(tflite: bytes, name: str, board: str, kernels: str, out: Path, arena_c
     flatbuffer = _symbol_size(elf, "tflm_model_data")
     image.weights_bytes = flatbuffer
     _check_no_constructors(elf)
-    return TflmImage(image=image, kernels=kernels, flatbuffer_bytes=flatbuffer, arena_capacity=arena_capacity)
+    return TflmImage(image=image, kernels=kernels, flatbuffer_bytes=flatbuffer, arena_capacity=arena_capacity,
+                     harness_objects=harness)
 
 
 def _symbol_size(elf: Path, name: str) -> int:

@@ -268,6 +268,14 @@ typedef struct {
 } ecg_concatenation_params_t;
 void ecg_concatenation(const ecg_concatenation_params_t *p, const int8_t *const inputs[], int8_t *output);
 
+/* ---- Copy: no operator of its own. A convolution computed in chunks through its scratch, so that its output
+ * can overwrite its input (compiler/ecgcc/passes/fusion.py), moves each chunk to the output with it. The two
+ * never overlap: the scratch is planned apart from every tensor live during the layer. */
+typedef struct {
+  int32_t bytes;
+} ecg_copy_params_t;
+void ecg_copy(const ecg_copy_params_t *p, const int8_t *input, int8_t *output);
+
 /* ---- PAD / PADV2 (up to 6-D) ---------------------------------------------------------------- */
 typedef struct {
   int32_t in_dims[6], out_dims[6], before[6];   /* padded on the left with 1 / 0 */
