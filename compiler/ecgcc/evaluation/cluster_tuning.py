@@ -69,9 +69,12 @@ def main(argv=None) -> int:
             after += adapted
             if (model != adapted).any():
                 per_record[path.stem] = {"model": figures(model), "adapted": figures(adapted),
-                                         "changed": int(np.abs(model - adapted).sum() // 2)}
-        result["groups"][folder] = {"model": figures(before), "adapted": figures(after), "records": per_record}
-        print(f"{folder}: model {figures(before)}\n{' ' * len(folder)}  adapted {figures(after)}")
+                                         "changed": int(np.abs(model - adapted).sum() // 2),
+                                         "n_as_s": [int(model[0, 1]), int(adapted[0, 1])]}
+        result["groups"][folder] = {"model": figures(before), "adapted": figures(after), "records": per_record,
+                                    "n_as_s": [int(before[0, 1]), int(after[0, 1])]}
+        print(f"{folder}: model {figures(before)}\n{' ' * len(folder)}  adapted {figures(after)}"
+              f"\n{' ' * len(folder)}  N beats reported S: {int(before[0, 1])} -> {int(after[0, 1])}")
         for name, row in sorted(per_record.items(), key=lambda kv: -kv[1]["changed"])[:8]:
             print(f"   {name}: {row['changed']} beats changed; S {row['model']['S']} -> {row['adapted']['S']}, "
                   f"V {row['model']['V']} -> {row['adapted']['V']}")

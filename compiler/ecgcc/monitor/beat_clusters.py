@@ -25,6 +25,7 @@ TEMPLATE_SHIFT = 4   # templates hold 16 x the mean sample
 RATE_SHIFT = 3       # templates and RR means move 1/8 of the way to each new beat
 COUNT_LIMIT = 1024   # a cluster's count and votes are halved here, so old beats fade
 RR_SHIFT = 4         # RR means hold 16 x rr[0]
+SPREAD_MIN_RR = 4    # RR intervals a cluster needs before its regularity is judged
 
 
 def floor_div(num: int, den: int) -> int:
@@ -53,6 +54,7 @@ class Cluster:
         self.qrs = [0] * n_qrs
         self.p = [0] * n_p
         self.pre16 = 0
+        self.spread16 = 0  # running mean absolute deviation of those pre-RRs from pre16, same scale
         self.rr_count = 0  # beats whose pre-RR entered pre16 (those after a beat not called V)
         self.last_seen = 0
 
@@ -65,6 +67,8 @@ class BeatClusters:
         self.beats = 0  # beats that joined a cluster
         self.relabelled = 0
         self.after_v = False  # the previous beat was called V: this beat's pre-RR is a compensatory pause
+        self.last_pre = -1  # the previous clustered beat's pre-RR, -1 when it is not to be compared
+        self.jump16 = 0  # running mean of the change between successive pre-RRs, 16 x rr[0]
 
     # ---- shapes ----
     def _shape(self, window) -> tuple[list, list]:
@@ -102,7 +106,7 @@ class BeatClusters:
             if c.count < self.clusters[weakest].count:
                 weakest = index
         c = self.clusters[weakest]
-        c.count, c.votes, c.rr_count = 0, [0] * CLASS_COUNT, 0
+        c.count, c.votes, c.rr_count, c.spread16 = 0, [0] * CLASS_COUNT, 0, 0
         c.qrs, c.p = list(qrs), list(p)
         return weakest
 
@@ -113,8 +117,9 @@ class BeatClusters:
             c.p = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.p, p)]
         if not after_v:
             if c.rr_count == 0:
-                c.pre16 = pre << RR_SHIFT
+                c.pre16, c.spread16 = pre << RR_SHIFT, 0
             else:
+                c.spread16 += (abs((pre << RR_SHIFT) - c.pre16) - c.spread16) >> RATE_SHIFT
                 c.pre16 += ((pre << RR_SHIFT) - c.pre16) >> RATE_SHIFT
             c.rr_count = min(c.rr_count + 1, COUNT_LIMIT)
         c.count += 1
@@ -123,6 +128,27 @@ class BeatClusters:
         if c.count >= COUNT_LIMIT:
             c.count >>= 1
             c.votes = [v >> 1 for v in c.votes]
+
+    def _follow_rhythm(self, pre: int, after_v: bool):
+        """The running irregularity of the patient's rhythm: mean change between successive pre-RRs,
+        leaving out the pauses after V calls (compensatory, not irregularity of the atria)."""
+        if after_v:
+            self.last_pre = -1
+            return
+        if self.last_pre >= 0:
+            self.jump16 += ((abs(pre - self.last_pre) << RR_SHIFT) - self.jump16) >> RATE_SHIFT
+        self.last_pre = pre
+
+    def _regular_enough(self, c: Cluster, r: Cluster) -> bool:
+        """The guard against relabelling in fibrillation or flutter the AF detector has not flagged:
+        an ectopic atrial rhythm comes at a steady rate, conducted fibrillation does not."""
+        cfg = self.cfg
+        if cfg.cluster_s_spread:
+            if c.rr_count < SPREAD_MIN_RR or (c.spread16 << 6) > cfg.cluster_s_spread * c.pre16:
+                return False
+        if cfg.cluster_s_irregular and (self.jump16 << 6) > cfg.cluster_s_irregular * r.pre16:
+            return False
+        return True
 
     def _reference(self) -> int:
         cfg, ref = self.cfg, -1
@@ -149,6 +175,7 @@ class BeatClusters:
         index = self._assign(qrs, p)
         self.beats += 1
         self._update(index, qrs, p, pre, model_class, after_v)
+        self._follow_rhythm(pre, after_v)
         if af_active or self.beats < cfg.cluster_min_beats:
             return model_class
         ref = self._reference()
@@ -157,18 +184,20 @@ class BeatClusters:
         c, r = self.clusters[index], self.clusters[ref]
         same_qrs = self._sad(c.qrs, r.qrs) <= self._qrs_limit()
         reported = model_class
+        may_be_s = not after_v and self._regular_enough(c, r)
         # rule 0: the beat's cluster (its P wave) is not the reference's and comes early as a whole;
         # rule 1: the beat alone comes early against the reference's RR, whatever its P wave
         other_p = index != ref and c.rr_count > 0 if cfg.cluster_s_rule == 0 else True
-        if model_class == CLASS_N and other_p and same_qrs and not after_v and c.votes[CLASS_V] * 2 <= c.count:
+        if model_class == CLASS_N and other_p and same_qrs and may_be_s and c.votes[CLASS_V] * 2 <= c.count:
             early = cfg.cluster_s_ratio * r.pre16
             cluster_early = (c.pre16 << 6) < early or cfg.cluster_s_rule == 1
             if cluster_early and (pre << (RR_SHIFT + 6)) < early:
                 reported = CLASS_S
-        elif cfg.cluster_s_votes and model_class == CLASS_N and not after_v and c.count >= cfg.cluster_min_beats \
+        elif cfg.cluster_s_votes and model_class == CLASS_N and may_be_s and c.count >= cfg.cluster_min_beats \
                 and c.votes[CLASS_S] * 2 > c.count:
             reported = CLASS_S  # a cluster the model calls mostly S
-        elif cfg.cluster_v and model_class == CLASS_V and same_qrs and c.votes[CLASS_V] * 8 <= c.count:
+        elif cfg.cluster_v and model_class == CLASS_V and same_qrs \
+                and (c.votes[CLASS_V] << 6) <= cfg.cluster_v_lone * c.count:
             reported = CLASS_N
         elif cfg.cluster_v and model_class == CLASS_N and c.count >= cfg.cluster_min_beats \
                 and c.votes[CLASS_V] * 2 > c.count:
