@@ -4,7 +4,6 @@
 #define RATE_SHIFT 3
 #define COUNT_LIMIT 1024
 #define RR_SHIFT 4
-#define SPREAD_MIN_RR 4 /* RR intervals a cluster needs before its regularity is judged */
 #define QRS_LIMIT ((int32_t)ECG_CLUSTER_QRS_SAD * CLUSTER_QRS_POINTS * (1 << TEMPLATE_SHIFT))
 #define P_LIMIT ((int32_t)ECG_CLUSTER_P_SAD * CLUSTER_P_POINTS * (1 << TEMPLATE_SHIFT))
 
@@ -135,7 +134,7 @@ static void follow_rhythm(beat_clusters_t *b, int32_t pre, int after_v)
 static int regular_enough(const beat_clusters_t *b, const beat_cluster_t *c, const beat_cluster_t *r)
 {
 #if ECG_CLUSTER_S_SPREAD
-    if (c->rr_count < SPREAD_MIN_RR || c->spread16 * 64 > (int32_t)ECG_CLUSTER_S_SPREAD * c->pre16) return 0;
+    if (c->rr_count < ECG_CLUSTER_S_SPREAD_RR || c->spread16 * 64 > (int32_t)ECG_CLUSTER_S_SPREAD * c->pre16) return 0;
 #endif
 #if ECG_CLUSTER_S_IRREGULAR
     if (b->jump16 * 64 > (int32_t)ECG_CLUSTER_S_IRREGULAR * r->pre16) return 0;

@@ -25,7 +25,6 @@ TEMPLATE_SHIFT = 4   # templates hold 16 x the mean sample
 RATE_SHIFT = 3       # templates and RR means move 1/8 of the way to each new beat
 COUNT_LIMIT = 1024   # a cluster's count and votes are halved here, so old beats fade
 RR_SHIFT = 4         # RR means hold 16 x rr[0]
-SPREAD_MIN_RR = 4    # RR intervals a cluster needs before its regularity is judged
 
 
 def floor_div(num: int, den: int) -> int:
@@ -144,7 +143,7 @@ class BeatClusters:
         an ectopic atrial rhythm comes at a steady rate, conducted fibrillation does not."""
         cfg = self.cfg
         if cfg.cluster_s_spread:
-            if c.rr_count < SPREAD_MIN_RR or (c.spread16 << 6) > cfg.cluster_s_spread * c.pre16:
+            if c.rr_count < cfg.cluster_s_spread_rr or (c.spread16 << 6) > cfg.cluster_s_spread * c.pre16:
                 return False
         if cfg.cluster_s_irregular and (self.jump16 << 6) > cfg.cluster_s_irregular * r.pre16:
             return False
