@@ -134,7 +134,10 @@ static void follow_rhythm(beat_clusters_t *b, int32_t pre, int after_v)
 static int regular_enough(const beat_clusters_t *b, const beat_cluster_t *c, const beat_cluster_t *r)
 {
 #if ECG_CLUSTER_S_SPREAD
-    if (c->rr_count < ECG_CLUSTER_S_SPREAD_RR || c->spread16 * 64 > (int32_t)ECG_CLUSTER_S_SPREAD * c->pre16) return 0;
+#if ECG_CLUSTER_S_SPREAD_RR > 0
+    if (c->rr_count < ECG_CLUSTER_S_SPREAD_RR) return 0;
+#endif
+    if (c->spread16 * 64 > (int32_t)ECG_CLUSTER_S_SPREAD * c->pre16) return 0;
 #endif
 #if ECG_CLUSTER_S_IRREGULAR
     if (b->jump16 * 64 > (int32_t)ECG_CLUSTER_S_IRREGULAR * r->pre16) return 0;
