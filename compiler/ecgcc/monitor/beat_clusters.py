@@ -12,10 +12,14 @@ The decision reads the patient's own structure, not population statistics:
 - a beat called N whose QRS matches the reference but whose cluster (its P wave) differs, and that comes
   early against the reference's RR, is reported S;
 - with cluster_s_votes, a beat called N in a cluster the model calls mostly S is reported S;
-- optionally a beat called V in a cluster the model calls V in at most 1/8 of its beats, whose QRS
-  matches the reference, is reported N, and a beat called N in a cluster called mostly V is reported V.
+- with cluster_v, a beat called V in a cluster the model calls V in at most cluster_v_lone/64 of its
+  beats, whose QRS matches the reference, is reported N, and a beat called N in a cluster called mostly V
+  is reported V.
 While the AF detector's episode is active no beat is relabelled (the beats of atrial fibrillation have no
-P wave and are labelled N). Integer arithmetic only, the same as the C module, step for step.
+P wave and are labelled N). Fibrillation or flutter the detector has not flagged is kept from N -> S
+relabelling by two guards: the beat's cluster must come at a steady rate (cluster_s_spread: mean absolute
+deviation of its RRs against their mean) and the rhythm must not be irregular overall (cluster_s_irregular:
+mean change between successive RRs against the reference's RR). Integer arithmetic only, the same as the C module, step for step.
 """
 from __future__ import annotations
 
