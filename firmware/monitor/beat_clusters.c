@@ -25,7 +25,7 @@ static void clear_cluster(beat_cluster_t *c)
     int k;
     c->count = c->rr_count = 0;
     for (k = 0; k < MONITOR_CLASS_COUNT; k++) c->votes[k] = 0;
-    c->pre16 = 0;
+    c->pre16 = c->spread16 = 0;
     c->last_seen = 0;
 }
 
@@ -39,6 +39,8 @@ void beat_clusters_init(beat_clusters_t *b)
     }
     b->beats = b->relabelled = 0;
     b->after_v = 0;
+    b->last_pre = -1;
+    b->jump16 = 0;
 }
 
 static void beat_shape(const int8_t *window, int16_t *qrs, int16_t *p)
@@ -93,10 +95,15 @@ static void update(beat_clusters_t *b, beat_cluster_t *c, const int16_t *qrs, co
         for (k = 0; k < CLUSTER_P_POINTS; k++) c->p[k] = (int16_t)(c->p[k] + ((p[k] - c->p[k]) >> RATE_SHIFT));
     }
     if (!b->after_v) {
-        if (c->rr_count == 0)
-            c->pre16 = pre * (1 << RR_SHIFT);
-        else
-            c->pre16 += (pre * (1 << RR_SHIFT) - c->pre16) >> RATE_SHIFT;
+        int32_t pre16 = pre * (1 << RR_SHIFT);
+        if (c->rr_count == 0) {
+            c->pre16 = pre16;
+            c->spread16 = 0;
+        } else {
+            int32_t deviation = pre16 > c->pre16 ? pre16 - c->pre16 : c->pre16 - pre16;
+            c->spread16 += (deviation - c->spread16) >> RATE_SHIFT;
+            c->pre16 += (pre16 - c->pre16) >> RATE_SHIFT;
+        }
         if (c->rr_count < COUNT_LIMIT) c->rr_count++;
     }
     c->count++;
@@ -106,6 +113,39 @@ static void update(beat_clusters_t *b, beat_cluster_t *c, const int16_t *qrs, co
         c->count >>= 1;
         for (k = 0; k < MONITOR_CLASS_COUNT; k++) c->votes[k] >>= 1;
     }
+}
+
+/* The running irregularity of the patient's rhythm; pauses after V calls are compensatory, not atrial. */
+static void follow_rhythm(beat_clusters_t *b, int32_t pre, int after_v)
+{
+    if (after_v) {
+        b->last_pre = -1;
+        return;
+    }
+    if (b->last_pre >= 0) {
+        int32_t jump = pre > b->last_pre ? pre - b->last_pre : b->last_pre - pre;
+        b->jump16 += (jump * (1 << RR_SHIFT) - b->jump16) >> RATE_SHIFT;
+    }
+    b->last_pre = (int16_t)pre;
+}
+
+/* Guard against relabelling in fibrillation or flutter the AF detector has not flagged: an ectopic
+ * atrial rhythm comes at a steady rate, conducted fibrillation does not. */
+static int regular_enough(const beat_clusters_t *b, const beat_cluster_t *c, const beat_cluster_t *r)
+{
+#if ECG_CLUSTER_S_SPREAD
+#if ECG_CLUSTER_S_SPREAD_RR > 0
+    if (c->rr_count < ECG_CLUSTER_S_SPREAD_RR) return 0;
+#endif
+    if (c->spread16 * 64 > (int32_t)ECG_CLUSTER_S_SPREAD * c->pre16) return 0;
+#endif
+#if ECG_CLUSTER_S_IRREGULAR
+    if (b->jump16 * 64 > (int32_t)ECG_CLUSTER_S_IRREGULAR * r->pre16) return 0;
+#endif
+    (void)b;
+    (void)c;
+    (void)r;
+    return 1;
 }
 
 static int reference(const beat_clusters_t *b)
@@ -126,7 +166,7 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     int16_t qrs[CLUSTER_QRS_POINTS], p[CLUSTER_P_POINTS];
     uint8_t after_v = b->after_v, reported = model_class;
     int32_t pre, early;
-    int index, ref, same_qrs, other_p;
+    int index, ref, same_qrs, other_p, may_be_s;
     beat_cluster_t *c, *r;
     if (!window || !certain || model_class >= MONITOR_CLASS_COUNT) {
         b->after_v = model_class == MONITOR_CLASS_V;
@@ -138,12 +178,14 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     b->beats++;
     c = &b->clusters[index];
     update(b, c, qrs, p, pre, model_class);
+    follow_rhythm(b, pre, after_v);
     b->after_v = model_class == MONITOR_CLASS_V;
     if (af_active || b->beats < ECG_CLUSTER_MIN_BEATS) return model_class;
     ref = reference(b);
     if (ref < 0) return model_class;
     r = &b->clusters[ref];
     same_qrs = sad(c->qrs, r->qrs, CLUSTER_QRS_POINTS) <= QRS_LIMIT;
+    may_be_s = !after_v && regular_enough(b, c, r);
 #if ECG_CLUSTER_S_RULE == 0
     /* the beat's cluster (its P wave) is not the reference's and comes early as a whole */
     other_p = index != ref && c->rr_count > 0;
@@ -151,19 +193,20 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     /* the beat alone comes early against the reference's RR, whatever its P wave */
     other_p = 1;
 #endif
-    if (model_class == MONITOR_CLASS_N && other_p && same_qrs && !after_v &&
+    if (model_class == MONITOR_CLASS_N && other_p && same_qrs && may_be_s &&
         2 * (uint32_t)c->votes[MONITOR_CLASS_V] <= c->count) {
         early = (int32_t)ECG_CLUSTER_S_RATIO * r->pre16;
         if ((ECG_CLUSTER_S_RULE == 1 || c->pre16 * 64 < early) && pre * (1 << (RR_SHIFT + 6)) < early)
             reported = MONITOR_CLASS_S;
     }
 #if ECG_CLUSTER_S_VOTES
-    else if (model_class == MONITOR_CLASS_N && !after_v && c->count >= ECG_CLUSTER_MIN_BEATS &&
+    else if (model_class == MONITOR_CLASS_N && may_be_s && c->count >= ECG_CLUSTER_MIN_BEATS &&
              2 * (uint32_t)c->votes[MONITOR_CLASS_S] > c->count)
         reported = MONITOR_CLASS_S; /* a cluster the model calls mostly S */
 #endif
 #if ECG_CLUSTER_V
-    else if (model_class == MONITOR_CLASS_V && same_qrs && 8 * (uint32_t)c->votes[MONITOR_CLASS_V] <= c->count)
+    else if (model_class == MONITOR_CLASS_V && same_qrs &&
+             64 * (uint32_t)c->votes[MONITOR_CLASS_V] <= (uint32_t)ECG_CLUSTER_V_LONE * c->count)
         reported = MONITOR_CLASS_N;
     else if (model_class == MONITOR_CLASS_N && c->count >= ECG_CLUSTER_MIN_BEATS &&
              2 * (uint32_t)c->votes[MONITOR_CLASS_V] > c->count)

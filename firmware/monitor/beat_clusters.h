@@ -8,7 +8,8 @@
  * QRS matches it but whose P wave does not, and that comes early against its RR, is reported S, and
  * with ECG_CLUSTER_S_VOTES so is an N call in a cluster the model calls mostly S.
  * With ECG_CLUSTER_V, a V call in a cluster rarely called V is reported N, and an N call in a
- * cluster mostly called V is reported V. No relabelling while atrial fibrillation is active. */
+ * cluster mostly called V is reported V. No relabelling while atrial fibrillation is active, and with
+ * ECG_CLUSTER_S_SPREAD / ECG_CLUSTER_S_IRREGULAR no N -> S relabelling in an irregular rhythm either. */
 #ifndef ECG_BEAT_CLUSTERS_H
 #define ECG_BEAT_CLUSTERS_H
 
@@ -34,6 +35,7 @@ typedef struct {
     uint16_t rr_count; /* beats whose pre-RR entered pre16 */
     uint16_t votes[MONITOR_CLASS_COUNT];
     int32_t pre16;      /* 16 x running mean of rr[0] (1/64 s) */
+    int32_t spread16;   /* running mean absolute deviation of those rr[0] from pre16, same scale */
     uint32_t last_seen; /* 'beats' when it last gained one */
     int16_t qrs[CLUSTER_QRS_POINTS]; /* 16 x the mean sample */
     int16_t p[CLUSTER_P_POINTS];     /* 16 x the mean sample minus the region's mean */
@@ -44,6 +46,8 @@ typedef struct {
     uint32_t beats;      /* beats that joined a cluster */
     uint32_t relabelled; /* beats reported with another class than the model's */
     uint8_t after_v;     /* the previous beat was called V */
+    int16_t last_pre;    /* the previous clustered beat's rr[0], -1 when it is not to be compared */
+    int32_t jump16;      /* running mean change between successive rr[0], 16 x */
 } beat_clusters_t;
 
 void beat_clusters_init(beat_clusters_t *b);

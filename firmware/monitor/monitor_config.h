@@ -398,7 +398,31 @@
 /* 1: a V call in a cluster rarely called V (with the reference's QRS) is reported N, an N call in a
  * cluster mostly called V is reported V. */
 #ifndef ECG_CLUSTER_V
-#define ECG_CLUSTER_V 0
+#define ECG_CLUSTER_V 1
+#endif
+/* "Rarely called V" above: V calls at most this many 64ths of the cluster's beats. */
+#ifndef ECG_CLUSTER_V_LONE
+#define ECG_CLUSTER_V_LONE 32
+#endif
+/* Guards against relabelling N as S in fibrillation or flutter the AF detector has not flagged (0: off;
+ * the defaults were chosen on DS1 and svdb-train, docs/training-log.md).
+ * SPREAD: the beat's cluster needs SPREAD_RR or more RR intervals whose mean absolute deviation is at most
+ * this many 64ths of their mean (an ectopic atrial rhythm is regular, conducted fibrillation is not).
+ * IRREGULAR: the mean change between successive RR intervals (pauses after V calls left out) must be at
+ * most this many 64ths of the reference cluster's RR. */
+#ifndef ECG_CLUSTER_S_SPREAD
+#define ECG_CLUSTER_S_SPREAD 4
+#endif
+#ifndef ECG_CLUSTER_S_SPREAD_RR
+#define ECG_CLUSTER_S_SPREAD_RR 0
+#endif
+#ifndef ECG_CLUSTER_S_IRREGULAR
+#define ECG_CLUSTER_S_IRREGULAR 12
+#endif
+#if ECG_CLUSTER_V_LONE < 0 || ECG_CLUSTER_V_LONE > 64 || ECG_CLUSTER_S_SPREAD < 0 || ECG_CLUSTER_S_SPREAD > 64 || \
+    ECG_CLUSTER_S_SPREAD_RR < 0 || ECG_CLUSTER_S_SPREAD_RR > 64 || \
+    ECG_CLUSTER_S_IRREGULAR < 0 || ECG_CLUSTER_S_IRREGULAR > 64
+#error "ECG_CLUSTER_V_LONE, ECG_CLUSTER_S_SPREAD(_RR) and ECG_CLUSTER_S_IRREGULAR must be within 0..64"
 #endif
 #if ECG_CLUSTER_COUNT < 1 || ECG_CLUSTER_COUNT > 16
 #error "ECG_CLUSTER_COUNT must be within 1..16"

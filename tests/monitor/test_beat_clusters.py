@@ -49,7 +49,8 @@ def run_stage(windows, rr, model_classes, af_active=False, **settings):
 
 def test_early_beats_with_another_p_wave_are_reported_s():
     windows, rr, truth = ectopic_atrial_rhythm(ectopic_p=-6.0)
-    reported = run_stage(windows, rr, [CLASS_N] * len(truth))  # a model that calls every beat N
+    # a model that calls every beat N; the running-irregularity guard is off here (see below)
+    reported = run_stage(windows, rr, [CLASS_N] * len(truth), cluster_s_irregular=0)
     # the sinus cluster becomes the reference once it holds cluster_min_beats (32) beats: about beat 140
     settled = slice(160, None)
     assert reported[settled] == truth[settled]
@@ -77,8 +78,8 @@ def test_ventricular_calls_follow_their_cluster_when_enabled():
         rr.append(rr_features(0.55 if is_v else 0.85))
         truth.append(CLASS_V if is_v else CLASS_N)
         model.append((CLASS_N if i % 15 == 4 else CLASS_V) if is_v else (CLASS_V if i % 40 == 1 else CLASS_N))
-    assert run_stage(windows, rr, model) == model
-    reported = run_stage(windows, rr, model, cluster_v=1)
+    assert run_stage(windows, rr, model, cluster_v=0) == model
+    reported = run_stage(windows, rr, model, cluster_v=1, cluster_v_lone=8)
     settled = slice(200, None)  # the wide cluster holds its 32 beats from beat 160
     assert reported[settled] == truth[settled]
 
@@ -91,6 +92,7 @@ def _misses_s(classes: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("record, minutes, options", [
     (209, 12, dict(cluster_v=1, cluster_s_votes=1)),
     (220, 12, dict(cluster_s_rule=1, cluster_p_sad=2)),
+    (209, 12, dict(cluster_v=1, cluster_v_lone=16, cluster_s_spread=16, cluster_s_spread_rr=2, cluster_s_irregular=12)),
 ])
 def test_c_and_twin_agree_where_the_stage_relabels(record, minutes, options, mitdb, driver_dir):
     samples, positions, classes = load_record(record, mitdb)
@@ -106,3 +108,54 @@ def test_c_and_twin_agree_where_the_stage_relabels(record, minutes, options, mit
     changed = [b for b in without if adapted[b] != without[b]]
     assert len(changed) >= 10  # the stage did work here, and C did the same
     assert any(adapted[b] == CLASS_S for b in changed)
+
+
+def irregular_rhythm_with_other_p_waves(beats: int = 600, seed: int = 3):
+    """Flutter or fibrillation the AF detector has not flagged: every third beat has the sinus P wave and
+    a long RR (1.0 s), the others another atrial wave before them and an irregular RR (0.30-0.95 s,
+    uniformly). Every beat is N (conducted atrial activity). Returns (windows, rr features)."""
+    rng = np.random.default_rng(seed)
+    windows, rr = [], []
+    for i in range(beats):
+        sinus_like = i % 3 == 0
+        windows.append(beat_channel(8.0 if sinus_like else -6.0))
+        rr.append(rr_features(1.0 if sinus_like else float(rng.uniform(0.30, 0.95))))
+    return windows, rr
+
+
+@pytest.mark.parametrize("guard", [dict(cluster_s_spread=4, cluster_s_spread_rr=0, cluster_s_irregular=0),
+                                   dict(cluster_s_spread=0, cluster_s_irregular=12)])
+def test_irregular_rhythm_with_another_p_wave_is_not_relabelled_s(guard):
+    windows, rr = irregular_rhythm_with_other_p_waves()
+    model = [CLASS_N] * len(windows)
+    # without a guard the early beats of the other-P cluster are reported S: the case the guard is for
+    assert run_stage(windows, rr, model, cluster_s_spread=0, cluster_s_irregular=0).count(CLASS_S) >= 50
+    assert run_stage(windows, rr, model, **guard) == model
+
+
+def test_spread_guard_keeps_a_regular_ectopic_atrial_rhythm():
+    # an ectopic atrial focus fires at a steady rate: the cluster-spread guard leaves it to be found
+    windows, rr, truth = ectopic_atrial_rhythm(ectopic_p=-6.0)
+    model = [CLASS_N] * len(truth)
+    reported = run_stage(windows, rr, model, cluster_s_spread=4, cluster_s_spread_rr=0, cluster_s_irregular=0)
+    assert reported[160:] == truth[160:]
+    # the running-irregularity guard cannot tell runs broken by long pauses from fibrillation: a known cost
+    assert run_stage(windows, rr, model, cluster_s_spread=0, cluster_s_irregular=12) == model
+
+
+def test_lone_v_share_sets_which_v_calls_return_to_n():
+    """The narrow cluster is called V in one beat of six (about 11/64): with cluster_v_lone=8 those calls
+    stand, with cluster_v_lone=16 they are reported N. Wide beats are all called V and stay V."""
+    narrow, wide = beat_channel(8.0), beat_channel(0.0, qrs_height=-30.0, qrs_width=20.0)
+    windows, rr, model = [], [], []
+    for i in range(600):
+        is_v = i % 5 == 4
+        windows.append(wide if is_v else narrow)
+        rr.append(rr_features(0.55 if is_v else 0.85))
+        model.append(CLASS_V if is_v or i % 6 == 1 else CLASS_N)
+    narrow_v = [i for i in range(200, 600) if i % 5 != 4 and i % 6 == 1]
+    strict = run_stage(windows, rr, model, cluster_v=1, cluster_v_lone=8)
+    loose = run_stage(windows, rr, model, cluster_v=1, cluster_v_lone=16)
+    assert all(strict[i] == CLASS_V for i in narrow_v)
+    assert all(loose[i] == CLASS_N for i in narrow_v)
+    assert all(loose[i] == CLASS_V for i in range(200, 600) if i % 5 == 4)

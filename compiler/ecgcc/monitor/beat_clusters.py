@@ -12,10 +12,14 @@ The decision reads the patient's own structure, not population statistics:
 - a beat called N whose QRS matches the reference but whose cluster (its P wave) differs, and that comes
   early against the reference's RR, is reported S;
 - with cluster_s_votes, a beat called N in a cluster the model calls mostly S is reported S;
-- optionally a beat called V in a cluster the model calls V in at most 1/8 of its beats, whose QRS
-  matches the reference, is reported N, and a beat called N in a cluster called mostly V is reported V.
+- with cluster_v, a beat called V in a cluster the model calls V in at most cluster_v_lone/64 of its
+  beats, whose QRS matches the reference, is reported N, and a beat called N in a cluster called mostly V
+  is reported V.
 While the AF detector's episode is active no beat is relabelled (the beats of atrial fibrillation have no
-P wave and are labelled N). Integer arithmetic only, the same as the C module, step for step.
+P wave and are labelled N). Fibrillation or flutter the detector has not flagged is kept from N -> S
+relabelling by two guards: the beat's cluster must come at a steady rate (cluster_s_spread: mean absolute
+deviation of its RRs against their mean) and the rhythm must not be irregular overall (cluster_s_irregular:
+mean change between successive RRs against the reference's RR). Integer arithmetic only, the same as the C module, step for step.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ class Cluster:
         self.qrs = [0] * n_qrs
         self.p = [0] * n_p
         self.pre16 = 0
+        self.spread16 = 0  # running mean absolute deviation of those pre-RRs from pre16, same scale
         self.rr_count = 0  # beats whose pre-RR entered pre16 (those after a beat not called V)
         self.last_seen = 0
 
@@ -65,6 +70,8 @@ class BeatClusters:
         self.beats = 0  # beats that joined a cluster
         self.relabelled = 0
         self.after_v = False  # the previous beat was called V: this beat's pre-RR is a compensatory pause
+        self.last_pre = -1  # the previous clustered beat's pre-RR, -1 when it is not to be compared
+        self.jump16 = 0  # running mean of the change between successive pre-RRs, 16 x rr[0]
 
     # ---- shapes ----
     def _shape(self, window) -> tuple[list, list]:
@@ -102,7 +109,7 @@ class BeatClusters:
             if c.count < self.clusters[weakest].count:
                 weakest = index
         c = self.clusters[weakest]
-        c.count, c.votes, c.rr_count = 0, [0] * CLASS_COUNT, 0
+        c.count, c.votes, c.rr_count, c.spread16 = 0, [0] * CLASS_COUNT, 0, 0
         c.qrs, c.p = list(qrs), list(p)
         return weakest
 
@@ -113,8 +120,9 @@ class BeatClusters:
             c.p = [t + ((x - t) >> RATE_SHIFT) for t, x in zip(c.p, p)]
         if not after_v:
             if c.rr_count == 0:
-                c.pre16 = pre << RR_SHIFT
+                c.pre16, c.spread16 = pre << RR_SHIFT, 0
             else:
+                c.spread16 += (abs((pre << RR_SHIFT) - c.pre16) - c.spread16) >> RATE_SHIFT
                 c.pre16 += ((pre << RR_SHIFT) - c.pre16) >> RATE_SHIFT
             c.rr_count = min(c.rr_count + 1, COUNT_LIMIT)
         c.count += 1
@@ -123,6 +131,27 @@ class BeatClusters:
         if c.count >= COUNT_LIMIT:
             c.count >>= 1
             c.votes = [v >> 1 for v in c.votes]
+
+    def _follow_rhythm(self, pre: int, after_v: bool):
+        """The running irregularity of the patient's rhythm: mean change between successive pre-RRs,
+        leaving out the pauses after V calls (compensatory, not irregularity of the atria)."""
+        if after_v:
+            self.last_pre = -1
+            return
+        if self.last_pre >= 0:
+            self.jump16 += ((abs(pre - self.last_pre) << RR_SHIFT) - self.jump16) >> RATE_SHIFT
+        self.last_pre = pre
+
+    def _regular_enough(self, c: Cluster, r: Cluster) -> bool:
+        """The guard against relabelling in fibrillation or flutter the AF detector has not flagged:
+        an ectopic atrial rhythm comes at a steady rate, conducted fibrillation does not."""
+        cfg = self.cfg
+        if cfg.cluster_s_spread:
+            if c.rr_count < cfg.cluster_s_spread_rr or (c.spread16 << 6) > cfg.cluster_s_spread * c.pre16:
+                return False
+        if cfg.cluster_s_irregular and (self.jump16 << 6) > cfg.cluster_s_irregular * r.pre16:
+            return False
+        return True
 
     def _reference(self) -> int:
         cfg, ref = self.cfg, -1
@@ -149,6 +178,7 @@ class BeatClusters:
         index = self._assign(qrs, p)
         self.beats += 1
         self._update(index, qrs, p, pre, model_class, after_v)
+        self._follow_rhythm(pre, after_v)
         if af_active or self.beats < cfg.cluster_min_beats:
             return model_class
         ref = self._reference()
@@ -157,18 +187,20 @@ class BeatClusters:
         c, r = self.clusters[index], self.clusters[ref]
         same_qrs = self._sad(c.qrs, r.qrs) <= self._qrs_limit()
         reported = model_class
+        may_be_s = not after_v and self._regular_enough(c, r)
         # rule 0: the beat's cluster (its P wave) is not the reference's and comes early as a whole;
         # rule 1: the beat alone comes early against the reference's RR, whatever its P wave
         other_p = index != ref and c.rr_count > 0 if cfg.cluster_s_rule == 0 else True
-        if model_class == CLASS_N and other_p and same_qrs and not after_v and c.votes[CLASS_V] * 2 <= c.count:
+        if model_class == CLASS_N and other_p and same_qrs and may_be_s and c.votes[CLASS_V] * 2 <= c.count:
             early = cfg.cluster_s_ratio * r.pre16
             cluster_early = (c.pre16 << 6) < early or cfg.cluster_s_rule == 1
             if cluster_early and (pre << (RR_SHIFT + 6)) < early:
                 reported = CLASS_S
-        elif cfg.cluster_s_votes and model_class == CLASS_N and not after_v and c.count >= cfg.cluster_min_beats \
+        elif cfg.cluster_s_votes and model_class == CLASS_N and may_be_s and c.count >= cfg.cluster_min_beats \
                 and c.votes[CLASS_S] * 2 > c.count:
             reported = CLASS_S  # a cluster the model calls mostly S
-        elif cfg.cluster_v and model_class == CLASS_V and same_qrs and c.votes[CLASS_V] * 8 <= c.count:
+        elif cfg.cluster_v and model_class == CLASS_V and same_qrs \
+                and (c.votes[CLASS_V] << 6) <= cfg.cluster_v_lone * c.count:
             reported = CLASS_N
         elif cfg.cluster_v and model_class == CLASS_N and c.count >= cfg.cluster_min_beats \
                 and c.votes[CLASS_V] * 2 > c.count:

@@ -94,7 +94,11 @@ DEFAULTS = {
     "cluster_s_ratio": 48,
     "cluster_s_rule": 0,
     "cluster_s_votes": 1,
-    "cluster_v": 0,
+    "cluster_v": 1,
+    "cluster_v_lone": 32,
+    "cluster_s_spread": 4,
+    "cluster_s_spread_rr": 0,
+    "cluster_s_irregular": 12,
 }
 
 # Fixed sizes from the module headers.
@@ -139,6 +143,9 @@ class MonitorConfig:
             raise ValueError("s_in_af_as_n must be 0, 1 or 2")
         if any(merged[k] not in (0, 1) for k in ("beat_clusters", "cluster_v", "cluster_s_rule", "cluster_s_votes")):
             raise ValueError("beat_clusters, cluster_v, cluster_s_rule and cluster_s_votes must be 0 or 1")
+        if any(not 0 <= merged[k] <= 64 for k in ("cluster_v_lone", "cluster_s_spread", "cluster_s_spread_rr",
+                                                 "cluster_s_irregular")):
+            raise ValueError("cluster_v_lone, cluster_s_spread(_rr) and cluster_s_irregular must be within 0..64")
         if not 1 <= merged["cluster_count"] <= 16:
             raise ValueError("cluster_count must be within 1..16")
         if self.qrs_integration_len > 127:
