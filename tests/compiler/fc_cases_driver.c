@@ -7,18 +7,7 @@
 #include "ecg_kernels.h"
 #include "fc_cases.h"
 
-#if defined(__arm__)
-static int semihost(int op, const void *arg) {
-  register int r0 __asm__("r0") = op;
-  register const void *r1 __asm__("r1") = arg;
-  __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-  return r0;
-}
-static void print(const char *s) { semihost(0x04, s); }
-#else
-#include <stdio.h>
-static void print(const char *s) { fputs(s, stdout); }
-#endif
+#include "semihost_console.h"
 
 static int8_t output[FC_MAX_OUTPUT];
 static int32_t logits[FC_MAX_ROWS];

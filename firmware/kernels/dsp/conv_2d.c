@@ -488,40 +488,6 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
   }
 }
 
-/* ---- plain path: no scratch or no layout ----------------------------------------------------------- */
-static int32_t plain_accumulator(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
-                                 int32_t oc) {
-  int32_t acc = p->bias ? p->bias[oc] : 0;
-  for (int32_t ky = 0; ky < p->k_h; ++ky) {
-    const int32_t in_y = in_y0 + ky * p->dilation_h;
-    if (in_y < 0 || in_y >= p->in_h) continue;
-    for (int32_t kx = 0; kx < p->k_w; ++kx) {
-      const int32_t in_x = in_x0 + kx * p->dilation_w;
-      if (in_x < 0 || in_x >= p->in_w) continue;
-      const int8_t *in = image + (in_y * p->in_w + in_x) * p->in_c;
-      const int32_t tap = (ky * p->k_w + kx) * p->in_c;
-      for (int32_t ic = 0; ic < p->in_c; ++ic) acc += ecg_conv_filter_value(p, oc, tap + ic) * (in[ic] + p->input_offset);
-    }
-  }
-  return acc;
-}
-
-static void conv_plain(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const ecg_requant_t q = ecg_requant_prepare(p->multiplier[oc], p->shift[oc]);
-          const int32_t acc = plain_accumulator(p, image, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, oc);
-          *output++ = (int8_t)ecg_clamp(ecg_requant_apply(acc, &q) + p->output_offset, p->act_min, p->act_max);
-        }
-      }
-    }
-  }
-}
-
-
 /* ---- resident path ------------------------------------------------------------------------------- */
 /* Per channel, a record of words in the order the loop loads them (pairs of doubled weights as SXTB16
  * splits the input, then the doubled folded bias and the requantization constants):
@@ -776,7 +742,7 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
       p->scratch_bytes >= paired_scratch_bytes(&g)) {
     conv_paired(p, &g, input, output, folds);
   } else {
-    conv_plain(p, input, output);
+    ecg_conv_2d_reference(p, input, output);   /* no scratch or no layout */
   }
 }
 

@@ -35,4 +35,17 @@ static inline int32_t ecg_m3_requantize(int32_t x, int32_t multiplier, int32_t s
   return (v >> right) + ((v & mask) > threshold ? 1 : 0);
 }
 
+/* What the twins' per-channel requantizing needs, copied out of the params once per call: the int8 stores
+ * would otherwise make the compiler reload every field after each output. */
+typedef struct {
+  const int32_t *bias, *multiplier, *shift;
+  int32_t output_offset, act_min, act_max;
+} ecg_m3_channel_requant_t;
+
+/* Channel oc's int8 output from its dot product (the folded bias added here). */
+static inline int8_t ecg_m3_finish_channel(const ecg_m3_channel_requant_t *q, int32_t oc, int32_t dot) {
+  const int32_t acc = ecg_m3_requantize(dot + q->bias[oc], q->multiplier[oc], q->shift[oc]) + q->output_offset;
+  return (int8_t)ecg_clamp(acc, q->act_min, q->act_max);
+}
+
 #endif

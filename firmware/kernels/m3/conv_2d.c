@@ -79,18 +79,6 @@ static inline int32_t middle_lane(uint64_t sum) {
   return (int32_t)(lane << (32 - LANE_BITS)) >> (32 - LANE_BITS);
 }
 
-/* What requantizing needs, copied out of the params: the int8 stores would otherwise make the compiler
- * reload every field after each output. */
-typedef struct {
-  const int32_t *bias, *multiplier, *shift;
-  int32_t output_offset, act_min, act_max;
-} requant_t;
-
-static inline int8_t finish(const requant_t *q, int32_t oc, int32_t dot) {
-  const int32_t acc = ecg_m3_requantize(dot + q->bias[oc], q->multiplier[oc], q->shift[oc]) + q->output_offset;
-  return (int8_t)ecg_clamp(acc, q->act_min, q->act_max);
-}
-
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_8M_MAIN__))
 #define ECG_M3_ASM 1
 #else
@@ -143,7 +131,7 @@ static inline lane_sums_t dot_two_channels(const int32_t *x, const int32_t *w, i
 
 /* Every output channel of one pixel from its packed window of `words` words (pairs rounded up to even).
  * Windows of more than CHUNK_WORDS words are accumulated a chunk at a time. */
-static void pixel_channels(const ecg_conv_2d_params_t *p, const requant_t *q, const int32_t *window,
+static void pixel_channels(const ecg_conv_2d_params_t *p, const ecg_m3_channel_requant_t *q, const int32_t *window,
                            int32_t words, int8_t *out) {
   const int32_t *w = p->packed_weights;
   const int32_t out_c = p->out_c;
@@ -162,8 +150,8 @@ static void pixel_channels(const ecg_conv_2d_params_t *p, const requant_t *q, co
         dot_second += middle_lane(sums.second);
       }
     }
-    out[oc] = finish(q, oc, dot_first);
-    if (oc + 1 < out_c) out[oc + 1] = finish(q, oc + 1, dot_second);
+    out[oc] = ecg_m3_finish_channel(q, oc, dot_first);
+    if (oc + 1 < out_c) out[oc + 1] = ecg_m3_finish_channel(q, oc + 1, dot_second);
   }
 }
 
@@ -174,7 +162,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
     ecg_conv_2d_reference(p, input, output);
     return;
   }
-  const requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
+  const ecg_m3_channel_requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
   int32_t *const packed = (int32_t *)p->scratch;
   int8_t *const bytes = (int8_t *)p->scratch + words * 4;
   packed[words - 1] = 0;   /* the word that rounds an odd number of pairs up meets zero weights */

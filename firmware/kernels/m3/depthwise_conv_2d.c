@@ -65,29 +65,17 @@ static void pack_row(const ecg_depthwise_conv_2d_params_t *p, const band_t *band
   while (at < end) *at++ = band->zero_word;
 }
 
-/* What requantizing needs, copied out of the params: the int8 stores would otherwise make the compiler
- * reload every field after each output. */
-typedef struct {
-  const int32_t *bias, *multiplier, *shift;
-  int32_t output_offset, act_min, act_max;
-} requant_t;
-
-static inline int8_t finish(const requant_t *q, int32_t oc, int32_t dot) {
-  const int32_t acc = ecg_m3_requantize(dot + q->bias[oc], q->multiplier[oc], q->shift[oc]) + q->output_offset;
-  return (int8_t)ecg_clamp(acc, q->act_min, q->act_max);
-}
-
 /* Both lanes out of a channel pair's sum. */
-static inline void store_pair(const requant_t *q, int32_t oc, int64_t sum, int8_t *out) {
+static inline void store_pair(const ecg_m3_channel_requant_t *q, int32_t oc, int64_t sum, int8_t *out) {
   const int32_t low = (int32_t)((uint32_t)sum << (32 - LANE_BITS)) >> (32 - LANE_BITS);
   const int32_t high = (int32_t)((sum + ((int64_t)1 << (2 * LANE_BITS - 1))) >> (2 * LANE_BITS));
-  out[oc] = finish(q, oc, low);
-  out[oc + 1] = finish(q, oc + 1, high);
+  out[oc] = ecg_m3_finish_channel(q, oc, low);
+  out[oc + 1] = ecg_m3_finish_channel(q, oc + 1, high);
 }
 
 /* Every channel pair of one output pixel of a 3x3 layer, its nine taps unrolled; r0..r2 point at the
  * pixel's first column in its three band rows, `step` words apart from one tap to the next. */
-static void pixel_3x3(const requant_t *q, const int32_t *r0, const int32_t *r1, const int32_t *r2, int32_t step,
+static void pixel_3x3(const ecg_m3_channel_requant_t *q, const int32_t *r0, const int32_t *r1, const int32_t *r2, int32_t step,
                       const int32_t *w, int32_t half, int8_t *out) {
   const int32_t step2 = 2 * step;
   for (int32_t oc = 0; oc < 2 * half; oc += 2, w += 9) {
@@ -106,7 +94,7 @@ static void pixel_3x3(const requant_t *q, const int32_t *r0, const int32_t *r1, 
 }
 
 /* Any other shape: rows[ky] points at the pixel's first column in band row ky. */
-static void pixel_any(const ecg_depthwise_conv_2d_params_t *p, const requant_t *q, const int32_t *const *rows,
+static void pixel_any(const ecg_depthwise_conv_2d_params_t *p, const ecg_m3_channel_requant_t *q, const int32_t *const *rows,
                       int32_t step, int32_t half, int8_t *out) {
   const int32_t *w = p->packed_weights;
   const int32_t k_h = p->k_h, k_w = p->k_w;
@@ -121,7 +109,7 @@ static void pixel_any(const ecg_depthwise_conv_2d_params_t *p, const requant_t *
 }
 
 /* Output columns [0, count) of the band, one output row; first[ky] is band row ky. */
-static void output_row(const ecg_depthwise_conv_2d_params_t *p, const requant_t *q, const band_t *band,
+static void output_row(const ecg_depthwise_conv_2d_params_t *p, const ecg_m3_channel_requant_t *q, const band_t *band,
                        const int32_t *const *first, int32_t count, int8_t *out) {
   const int32_t *rows[MAX_TAPS];
   const int32_t column_step = p->stride_w * band->half, step = p->dilation_w * band->half, half = band->half;
@@ -153,7 +141,7 @@ void ecg_depthwise_conv_2d(const ecg_depthwise_conv_2d_params_t *p, const int8_t
     ecg_depthwise_conv_2d_reference(p, input, output);
     return;
   }
-  const requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
+  const ecg_m3_channel_requant_t q = {p->folded_bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
   int32_t *const ring = (int32_t *)p->scratch;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;

@@ -12,16 +12,9 @@
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define CPACR (*(volatile uint32_t *)0xE000ED88u)
 
-static int semihost(int op, const void *arg) {
-  register int r0 __asm__("r0") = op;
-  register const void *r1 __asm__("r1") = arg;
-  __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-  return r0;
-}
+#include "../semihost_console.h"
 
 static char line[2 * 4096 + 64];
-
-static void print(const char *s) { semihost(0x04, s); }
 
 static void print_hex_line(const char *tag, const int8_t *data, uint32_t n) {
   /* Outputs can be larger than the line buffer: the line goes out in pieces, one newline at its end. */
