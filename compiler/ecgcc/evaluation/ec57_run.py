@@ -21,6 +21,7 @@ from ..boards import add_board_argument
 from ..errors import UserError
 from ..harness.stream import (load_stream_record, memory_image, play_from_memory, record_memory_region, stream_samples,
                               twin_events)
+from ..monitor.config import settings_from_pairs
 from .ec57 import (LEARNING_PERIOD_S, average_figures, format_tables, gross_figures, record_figures,
                    score_record)
 from .ec57_annotations import monitor_annotations, read_reference
@@ -139,21 +140,6 @@ def device_stream(worker, transport: str):
     return stream
 
 
-def twin_settings(pairs: list[str]) -> dict[str, int]:
-    """--twin-setting NAME=VALUE pairs as monitor settings, checked against the known ones."""
-    from ..monitor.config import DEFAULTS
-
-    settings = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        name = name.strip()
-        if name not in DEFAULTS or not value.strip().lstrip("-").isdigit():
-            raise UserError(f"monitor setting {pair!r} is not NAME=INTEGER with a known monitor setting",
-                            hint="names are those of compiler/ecgcc/monitor/config.py DEFAULTS, e.g. s_in_af_as_n=1")
-        settings[name] = int(value)
-    return settings
-
-
 def ec57_one_record(worker, name: str, *, data_dir: str, model_dir: str, transport: str | None,
                     start_s: float, settings: dict | None = None) -> tuple:
     """One record on the worker's board (transport None: the twin alone), scored; the unit of work of --jobs.
@@ -184,7 +170,7 @@ def run_records(args, names, data_dir: Path, model_dir) -> tuple[list, str]:
     def work(transport):
         return functools.partial(ec57_one_record, data_dir=str(data_dir), model_dir=str(model_dir),
                                  transport=transport, start_s=args.learning_period,
-                                 settings=twin_settings(args.twin_setting) if transport is None else None)
+                                 settings=settings_from_pairs(args.twin_setting) if transport is None else None)
 
     if args.twin:
         plan = BoardPlan(args.board, boardless=True)
@@ -218,7 +204,7 @@ def ec57_main(args) -> int:
                         hint="drop --learning-period")
     if args.twin_setting and not args.twin:
         raise UserError("--twin-setting changes the twin only", hint="add --twin")
-    twin_settings(args.twin_setting)  # refuse a bad setting before any record runs
+    settings_from_pairs(args.twin_setting)  # refuse a bad setting before any record runs
     if args.twin and (args.port or args.lg_place or args.lg_env):
         raise UserError("--twin runs without a device", hint="drop --port and the labgrid options, or --twin")
     model_dir = args.model or ensure_model(args.board)
@@ -237,7 +223,7 @@ def ec57_main(args) -> int:
     gross, average = gross_figures(scores), average_figures(figures)
     report = {"board": args.board, "mode": "twin" if args.twin else "device",
               "transport": transport, "data": str(data_dir), "model": model.identity,
-              "learning_period_s": args.learning_period, "twin_settings": twin_settings(args.twin_setting),
+              "learning_period_s": args.learning_period, "twin_settings": settings_from_pairs(args.twin_setting),
               "gross": gross, "average": average, "records": entries}
     stress = noise_stress(zip(names, scores))
     if stress:

@@ -253,7 +253,7 @@ def _labelled_main(args: argparse.Namespace) -> int:
 
 
 def evaluate_main(args: argparse.Namespace) -> int:
-    from .ec57_run import twin_settings
+    from ..monitor.config import settings_from_pairs
 
     if args.labelled:
         return _labelled_main(args)
@@ -264,7 +264,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
     report, _, _ = evaluate(data_dir, records, Path(args.model) if args.model else None, lead=args.lead,
                             show_progress=not args.quiet, peaks=args.peaks, board=args.board, port=args.port,
                             jobs=args.jobs, file_fs=args.fs, annotations=args.annotations,
-                            monitor_settings=twin_settings(args.twin_setting))
+                            monitor_settings=settings_from_pairs(args.twin_setting))
     json_path = Path(args.json) if args.json else build_dir() / "evaluate" / "report.json"
     png_path = Path(args.png) if args.png else json_path.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -551,10 +551,10 @@ def stream_main(args) -> int:
 
     if args.seconds is not None and args.seconds <= 0:
         raise UserError(f"--seconds must be positive, not {args.seconds}")
-    from ..evaluation.ec57_run import twin_settings
+    from ..monitor.config import settings_from_pairs
     from ..monitor.config import MonitorConfig
 
-    settings = twin_settings(args.monitor_setting)
+    settings = settings_from_pairs(args.monitor_setting)
     model_dir = args.model or ensure_model(args.board)
     model = CompiledModel.load(model_dir)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]

@@ -7,6 +7,8 @@ The host tests compare these values with the ones the C driver prints.
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 # Defaults of the C build settings (monitor_config.h).
 DEFAULTS = {
     "sample_rate_hz": 360,
@@ -328,3 +330,16 @@ class MonitorConfig:
             "vf_block_len": self.vf_block_len,
             "vf_max_half_period": self.vf_max_half_period,
         }
+
+
+def settings_from_pairs(pairs: list[str]) -> dict[str, int]:
+    """NAME=VALUE pairs (--twin-setting, --monitor-setting) as monitor settings, checked against the known ones."""
+    settings = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        name = name.strip()
+        if name not in DEFAULTS or not value.strip().lstrip("-").isdigit():
+            raise UserError(f"monitor setting {pair!r} is not NAME=INTEGER with a known monitor setting",
+                            hint="names are those of compiler/ecgcc/monitor/config.py DEFAULTS, e.g. s_in_af_as_n=1")
+        settings[name] = int(value)
+    return settings
