@@ -80,7 +80,9 @@ def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
     assert {"ecg_conv_2d", "ecg_max_pool_2d", "ecg_fully_connected", "ecg_softmax"} <= called
     m4 = sorted(p.name for p in (dsp / "src").glob("kernel_*.c"))
     m3 = sorted(p.name for p in (reference / "src").glob("kernel_*.c"))
-    assert "kernel_dsp_conv_2d.c" in m4 and "kernel_reference_conv_2d.c" not in m4
+    assert "kernel_dsp_conv_2d.c" in m4
+    # the DSP CONV_2D falls back on ecg_conv_2d_reference, so the reference source comes along, defining only that
+    assert "kernel_reference_conv_2d.c" in m4
     assert "kernel_reference_conv_2d.c" in m3 and not any("_dsp_" in name for name in m3)
     assert "kernel_reference_add.c" not in m4 + m3   # the model has no ADD
     for library in (dsp, reference):
