@@ -72,6 +72,7 @@ class BeatClusters:
         self.after_v = False  # the previous beat was called V: this beat's pre-RR is a compensatory pause
         self.last_pre = -1  # the previous clustered beat's pre-RR, -1 when it is not to be compared
         self.jump16 = 0  # running mean of the change between successive pre-RRs, 16 x rr[0]
+        self.last_index, self.last_ref = -1, -1  # the last clustered beat's cluster and reference (diagnosis)
 
     # ---- shapes ----
     def _shape(self, window) -> tuple[list, list]:
@@ -179,9 +180,11 @@ class BeatClusters:
         self.beats += 1
         self._update(index, qrs, p, pre, model_class, after_v)
         self._follow_rhythm(pre, after_v)
+        self.last_index, self.last_ref = index, -1
         if af_active or self.beats < cfg.cluster_min_beats:
             return model_class
         ref = self._reference()
+        self.last_ref = ref
         if ref < 0:
             return model_class
         c, r = self.clusters[index], self.clusters[ref]
