@@ -165,7 +165,7 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
 {
     int16_t qrs[CLUSTER_QRS_POINTS], p[CLUSTER_P_POINTS];
     uint8_t after_v = b->after_v, reported = model_class;
-    int32_t pre, early;
+    int32_t pre, next, early;
     int index, ref, same_qrs, other_p, may_be_s;
     beat_cluster_t *c, *r;
     if (!window || !certain || model_class >= MONITOR_CLASS_COUNT) {
@@ -174,6 +174,8 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     }
     beat_shape(window, qrs, p);
     pre = rr[0];
+    next = rr[1];
+    (void)next; /* read only by the rules that are built in */
     index = assign(b, qrs, p);
     b->beats++;
     c = &b->clusters[index];
@@ -208,9 +210,28 @@ uint8_t beat_clusters_on_beat(beat_clusters_t *b, const int8_t *window, const in
     else if (model_class == MONITOR_CLASS_V && same_qrs &&
              64 * (uint32_t)c->votes[MONITOR_CLASS_V] <= (uint32_t)ECG_CLUSTER_V_LONE * c->count)
         reported = MONITOR_CLASS_N;
+#endif
+#if ECG_CLUSTER_V_ON_TIME
+    /* at the sinus rate with no pause after it: not a ventricular ectopic beat */
+    else if (model_class == MONITOR_CLASS_V && c->rr_count > 0 &&
+             pre * (1 << (RR_SHIFT + 6)) >= (int32_t)ECG_CLUSTER_V_ON_TIME * r->pre16 &&
+             c->pre16 * 64 >= (int32_t)ECG_CLUSTER_V_ON_TIME * r->pre16 &&
+             next * 64 < (int32_t)ECG_CLUSTER_V_ON_TIME_NEXT * pre)
+        reported = MONITOR_CLASS_N;
+#endif
+#if ECG_CLUSTER_V
     else if (model_class == MONITOR_CLASS_N && c->count >= ECG_CLUSTER_MIN_BEATS &&
              2 * (uint32_t)c->votes[MONITOR_CLASS_V] > c->count)
         reported = MONITOR_CLASS_V;
+#endif
+#if ECG_CLUSTER_S_PAUSE
+    /* premature against the sinus RR and the interval after it longer, whatever its cluster: S beats whose P
+     * wave the templates do not tell apart, or whose cluster mixes early and on-time beats */
+    if (reported == model_class && model_class == MONITOR_CLASS_N && same_qrs && may_be_s &&
+        2 * (uint32_t)c->votes[MONITOR_CLASS_V] <= c->count &&
+        pre * (1 << (RR_SHIFT + 6)) < (int32_t)ECG_CLUSTER_S_PAUSE * r->pre16 &&
+        next * 64 >= (int32_t)ECG_CLUSTER_S_PAUSE_NEXT * pre)
+        reported = MONITOR_CLASS_S;
 #endif
     if (reported != model_class) b->relabelled++;
     return reported;

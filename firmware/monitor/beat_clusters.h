@@ -9,7 +9,10 @@
  * with ECG_CLUSTER_S_VOTES so is an N call in a cluster the model calls mostly S.
  * With ECG_CLUSTER_V, a V call in a cluster rarely called V is reported N, and an N call in a
  * cluster mostly called V is reported V. No relabelling while atrial fibrillation is active, and with
- * ECG_CLUSTER_S_SPREAD / ECG_CLUSTER_S_IRREGULAR no N -> S relabelling in an irregular rhythm either. */
+ * ECG_CLUSTER_S_SPREAD / ECG_CLUSTER_S_IRREGULAR no N -> S relabelling in an irregular rhythm either.
+ * With ECG_CLUSTER_S_PAUSE an N call with the reference's QRS that comes early against the reference's RR
+ * and is followed by a longer interval is reported S; with ECG_CLUSTER_V_ON_TIME a V call at the reference's
+ * rate, in a cluster at that rate, with no longer interval after it is reported N. */
 #ifndef ECG_BEAT_CLUSTERS_H
 #define ECG_BEAT_CLUSTERS_H
 

@@ -175,7 +175,7 @@ class BeatClusters:
             return model_class
         cfg = self.cfg
         qrs, p = self._shape(window)
-        pre = int(rr[0])
+        pre, nxt = int(rr[0]), int(rr[1])
         index = self._assign(qrs, p)
         self.beats += 1
         self._update(index, qrs, p, pre, model_class, after_v)
@@ -205,9 +205,19 @@ class BeatClusters:
         elif cfg.cluster_v and model_class == CLASS_V and same_qrs \
                 and (c.votes[CLASS_V] << 6) <= cfg.cluster_v_lone * c.count:
             reported = CLASS_N
+        elif cfg.cluster_v_on_time and model_class == CLASS_V and c.rr_count > 0 \
+                and (pre << (RR_SHIFT + 6)) >= cfg.cluster_v_on_time * r.pre16 \
+                and (c.pre16 << 6) >= cfg.cluster_v_on_time * r.pre16 and (nxt << 6) < cfg.cluster_v_on_time_next * pre:
+            reported = CLASS_N  # at the sinus rate with no pause after it: not a ventricular ectopic beat
         elif cfg.cluster_v and model_class == CLASS_N and c.count >= cfg.cluster_min_beats \
                 and c.votes[CLASS_V] * 2 > c.count:
             reported = CLASS_V
+        # premature against the sinus RR and the interval after it longer, whatever its cluster: the S beats
+        # whose P wave the templates do not tell apart, or whose cluster mixes early and on-time beats
+        if cfg.cluster_s_pause and reported == model_class == CLASS_N and same_qrs and may_be_s \
+                and c.votes[CLASS_V] * 2 <= c.count and (pre << (RR_SHIFT + 6)) < cfg.cluster_s_pause * r.pre16 \
+                and (nxt << 6) >= cfg.cluster_s_pause_next * pre:
+            reported = CLASS_S
         if reported != model_class:
             self.relabelled += 1
         return reported

@@ -101,6 +101,10 @@ DEFAULTS = {
     "cluster_s_spread": 4,
     "cluster_s_spread_rr": 0,
     "cluster_s_irregular": 12,
+    "cluster_s_pause": 0,
+    "cluster_s_pause_next": 77,
+    "cluster_v_on_time": 0,
+    "cluster_v_on_time_next": 70,
 }
 
 # Fixed sizes from the module headers.
@@ -148,6 +152,10 @@ class MonitorConfig:
         if any(not 0 <= merged[k] <= 64 for k in ("cluster_v_lone", "cluster_s_spread", "cluster_s_spread_rr",
                                                  "cluster_s_irregular")):
             raise ValueError("cluster_v_lone, cluster_s_spread(_rr) and cluster_s_irregular must be within 0..64")
+        if not 0 <= merged["cluster_s_pause"] <= 64 or not 0 <= merged["cluster_v_on_time"] <= 127:
+            raise ValueError("cluster_s_pause must be within 0..64 and cluster_v_on_time within 0..127")
+        if any(not 0 <= merged[k] <= 255 for k in ("cluster_s_pause_next", "cluster_v_on_time_next")):
+            raise ValueError("cluster_s_pause_next and cluster_v_on_time_next must be within 0..255")
         if not 1 <= merged["cluster_count"] <= 16:
             raise ValueError("cluster_count must be within 1..16")
         if self.qrs_integration_len > 127:
