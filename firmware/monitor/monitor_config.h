@@ -424,22 +424,22 @@
     ECG_CLUSTER_S_IRREGULAR < 0 || ECG_CLUSTER_S_IRREGULAR > 64
 #error "ECG_CLUSTER_V_LONE, ECG_CLUSTER_S_SPREAD(_RR) and ECG_CLUSTER_S_IRREGULAR must be within 0..64"
 #endif
-/* Premature beats marked by the interval after them (0: off): a beat called N with the reference's QRS whose
+/* Premature beats marked by the interval after them (0: off; defaults chosen on DS1 and svdb-train, docs/training-log.md): a beat called N with the reference's QRS whose
  * pre-RR is below S_PAUSE 64ths of the reference cluster's RR and whose next RR is at least S_PAUSE_NEXT
  * 64ths of its pre-RR is reported S (the S guards apply). */
 #ifndef ECG_CLUSTER_S_PAUSE
-#define ECG_CLUSTER_S_PAUSE 0
+#define ECG_CLUSTER_S_PAUSE 56
 #endif
 #ifndef ECG_CLUSTER_S_PAUSE_NEXT
 #define ECG_CLUSTER_S_PAUSE_NEXT 77
 #endif
-/* V calls on time (0: off): a beat called V whose pre-RR and whose cluster's RR are both at least V_ON_TIME
+/* V calls on time (0: off; defaults chosen alike): a beat called V whose pre-RR and whose cluster's RR are both at least V_ON_TIME
  * 64ths of the reference's and whose next RR is below V_ON_TIME_NEXT 64ths of its pre-RR is reported N. */
 #ifndef ECG_CLUSTER_V_ON_TIME
-#define ECG_CLUSTER_V_ON_TIME 0
+#define ECG_CLUSTER_V_ON_TIME 61
 #endif
 #ifndef ECG_CLUSTER_V_ON_TIME_NEXT
-#define ECG_CLUSTER_V_ON_TIME_NEXT 70
+#define ECG_CLUSTER_V_ON_TIME_NEXT 77
 #endif
 #if ECG_CLUSTER_S_PAUSE < 0 || ECG_CLUSTER_S_PAUSE > 64 || ECG_CLUSTER_V_ON_TIME < 0 || ECG_CLUSTER_V_ON_TIME > 127 || \
     ECG_CLUSTER_S_PAUSE_NEXT < 0 || ECG_CLUSTER_S_PAUSE_NEXT > 255 || ECG_CLUSTER_V_ON_TIME_NEXT < 0 || \

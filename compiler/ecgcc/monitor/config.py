@@ -101,10 +101,10 @@ DEFAULTS = {
     "cluster_s_spread": 4,
     "cluster_s_spread_rr": 0,
     "cluster_s_irregular": 12,
-    "cluster_s_pause": 0,
+    "cluster_s_pause": 56,
     "cluster_s_pause_next": 77,
-    "cluster_v_on_time": 0,
-    "cluster_v_on_time_next": 70,
+    "cluster_v_on_time": 61,
+    "cluster_v_on_time_next": 77,
 }
 
 # Fixed sizes from the module headers.
