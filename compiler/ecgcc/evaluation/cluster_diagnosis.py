@@ -141,6 +141,23 @@ def summarise(groups: dict, title: str) -> None:
                   f"{quartiles([r['c_ratio'] for _, r in chosen])}")
 
 
+def rhythm_shapes(groups: dict, min_s: int = 100) -> None:
+    """Per record with min_s or more S beats: their share of the beats, the share of pauses (pre-RR above 1.6 x
+    the record's median RR) and the share of S beats inside a run (early, next RR at most 1.1 x their pre-RR).
+    A 232-like rhythm (ectopic atrial runs as the dominant rhythm, sinus beats after pauses) has all three high."""
+    for name, rows in groups.items():
+        label = np.array([r["label"] for r in rows])
+        pre = np.array([r["pre"] for r in rows])
+        post = np.array([r["post"] for r in rows])
+        s = label == CLASS_S
+        if s.sum() < min_s:
+            continue
+        median = np.median(pre)
+        in_run = ((post[s] <= 1.1 * pre[s]) & (pre[s] < 0.85 * median)).mean()
+        print(f"    {name}: S {int(s.sum())} of {len(rows)} ({s.mean():.2f}); pauses {(pre > 1.6 * median).mean():.3f};"
+              f" S inside runs {in_run:.2f}")
+
+
 V_PLACES = ("not clustered", "AF episode", "no reference", "reference cluster", "QRS of the reference", "other QRS")
 
 
@@ -176,7 +193,10 @@ def main(argv=None) -> int:
     cfg = MonitorConfig(**settings)
     records = {r for r in args.records.split(",") if r}
     for folder in args.dirs:
-        summarise(diagnose(Path(folder), cfg, records), folder)
+        groups = diagnose(Path(folder), cfg, records)
+        summarise(groups, folder)
+        print("  rhythm of the records with 100 or more S beats:")
+        rhythm_shapes(groups)
     return 0
 
 
