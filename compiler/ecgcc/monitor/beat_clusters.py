@@ -15,6 +15,12 @@ The decision reads the patient's own structure, not population statistics:
 - with cluster_v, a beat called V in a cluster the model calls V in at most cluster_v_lone/64 of its
   beats, whose QRS matches the reference, is reported N, and a beat called N in a cluster called mostly V
   is reported V.
+- with cluster_s_pause, a beat called N with the reference's QRS, in any cluster, whose pre-RR is below
+  cluster_s_pause/64 of the reference's RR and whose next RR is at least cluster_s_pause_next/64 of its pre-RR
+  (premature, then a longer interval) is reported S;
+- with cluster_v_on_time, a beat called V whose pre-RR and whose cluster's RR are at least
+  cluster_v_on_time/64 of the reference's and whose next RR is below cluster_v_on_time_next/64 of its pre-RR
+  (at the sinus rate, no pause after it) is reported N.
 While the AF detector's episode is active no beat is relabelled (the beats of atrial fibrillation have no
 P wave and are labelled N). Fibrillation or flutter the detector has not flagged is kept from N -> S
 relabelling by two guards: the beat's cluster must come at a steady rate (cluster_s_spread: mean absolute
