@@ -27,6 +27,7 @@ from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
+from .passes.residual import fuse_residual_blocks
 from .passes.views import fold_views, resolve
 
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
@@ -135,11 +136,15 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         kernels.append(declare_in_place(module, kernel, target))
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
-    groups = [[i] for i in range(len(kernels))]
-    kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
-                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks,
-                                      frozenset(resolve(root, t) for t in graph.inputs),
-                                      lone_call_budget(sum(k.macs for k in kernels)))
+    cost_of = lambda ks: _ram_and_arena(_plan(graph, root, ks), ks)   # noqa: E731
+    model_inputs = frozenset(resolve(root, t) for t in graph.inputs)
+    model_outputs = {resolve(root, t) for t in graph.outputs}
+    macs = sum(k.macs for k in kernels)
+    kernels, blocks = fuse_residual_blocks(kernels, cost_of, lambda t: resolve(root, t), set(model_inputs),
+                                           model_outputs, max_chunks)
+    kernels, fused = fuse_conv_pools(kernels, cost_of, lambda t: resolve(root, t), model_outputs, max_chunks,
+                                     model_inputs, lone_call_budget(macs))
+    groups = [[layer for block in group for layer in blocks[block]] for group in fused]
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))

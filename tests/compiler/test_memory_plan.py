@@ -11,6 +11,7 @@ from ecgcc.ops import Kernel
 from ecgcc.passes.fusion import fuse
 from ecgcc.passes.memory import ALIGN, plan_memory, plan_problems
 from test_in_place_conv import conv_order_problems, depthwise_order_problems
+from test_residual_fusion import band_order_problems
 
 BENCHMARK_MODELS = ("ecg_beat_cnn", "kws_ds_cnn", "ic_resnet8", "vww_mobilenet_025", "ad_fc_autoencoder")
 
@@ -159,6 +160,8 @@ def test_benchmark_models_plans_keep_every_live_byte_apart(benchmark_tflites, bo
             kernel = low.kernels[step]
             if hasattr(kernel, "chunks"):
                 assert _chunk_order_problems(kernel, kernel.in_place_shift) == [], name
+            elif hasattr(kernel, "bands"):   # a residual block in bands, its sum over the skip operand
+                assert band_order_problems(kernel, kernel.in_place_shift) == [], name
             elif kernel.function == "ecg_conv_2d":   # a whole convolution: its kernels' order walked through
                 assert conv_order_problems(kernel.params, kernel.in_place_shift) == [], name
             elif kernel.function == "ecg_depthwise_conv_2d":
