@@ -226,6 +226,15 @@ def _alias_groups(buffers: dict[int, Buffer], pairs: dict) -> tuple[list[Buffer]
 
 
 def _plan_with(buffers: dict[int, Buffer], pairs: dict, options: dict) -> MemoryPlan:
+    """The plan with these in-place pairs; the scratch sizes chosen once under the tensors' arena, and again
+    under the arena that leaves (a layer need not run slower in less scratch than another layer's scratch has
+    made room for) where that costs no arena bytes."""
+    once = _plan_scratch(buffers, pairs, options, second_look=False)
+    twice = _plan_scratch(buffers, pairs, options, second_look=True)
+    return twice if twice.arena_bytes <= once.arena_bytes else once
+
+
+def _plan_scratch(buffers: dict[int, Buffer], pairs: dict, options: dict, second_look: bool) -> MemoryPlan:
     groups, where = _alias_groups(buffers, pairs)
     tensor_arena, order, offsets = _best_placement(groups)
     group_at = dict(zip((g.tensor for g in order), offsets))
@@ -236,9 +245,8 @@ def _plan_with(buffers: dict[int, Buffer], pairs: dict, options: dict) -> Memory
         taken = [(placed[b.tensor], b.size) for b in buffers.values() if b.first <= step <= b.last]
         fits[step] = [(size, _lowest_fit(taken, size)) for size in sizes_allowed]
     # Each layer its preferred size where it fits under the tensors' arena, else its first (the arena grows);
-    # then, under the arena that leaves, the preferred size again where it now fits: a layer need not run
-    # slower in less scratch than another layer's scratch has made room for.
-    for bound in (tensor_arena, None):
+    # on a second look, the preferred size again where it fits under the arena the first look left.
+    for bound in (tensor_arena, None) if second_look else (tensor_arena,):
         bound = arena if bound is None else bound
         for step, step_fits in fits.items():
             size, offset = next(((s_, o) for s_, o in step_fits if o + s_ <= bound), step_fits[0])
