@@ -20,13 +20,14 @@ from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
 from .ops.fully_connected import decision_function
-from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch,
-                  declare_target_params, settle_scratch)
+from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_in_place,
+                  declare_scratch, declare_target_params, settle_scratch)
 from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
+from .passes.residual import fuse_residual_blocks
 from .passes.views import fold_views, resolve
 
 PARAM_FIELD_BYTES = 4   # every params struct field is an int32 or a 32-bit pointer on the targets
@@ -89,7 +90,8 @@ def _plan(graph: Graph, root: dict[int, int], kernels: list[Kernel]) -> MemoryPl
     steps = [([resolve(root, t) for t in k.inputs], resolve(root, k.output)) for k in kernels]
     roots = {t for ins, out in steps for t in [*ins, out]} | {resolve(root, t) for t in graph.inputs + graph.outputs}
     sizes = {t: graph.tensors[t].nbytes for t in roots}
-    in_place = [None if k.in_place_shift is None else (resolve(root, k.inputs[0]), k.in_place_shift) for k in kernels]
+    in_place = [None if k.in_place_shift is None else
+                (resolve(root, k.inputs[0]), k.in_place_shift, k.in_place_min_scratch) for k in kernels]
     plan = plan_memory(steps, sizes, [resolve(root, t) for t in graph.inputs],
                        [resolve(root, t) for t in graph.outputs], scratch=[k.scratch_options for k in kernels],
                        in_place=in_place)
@@ -127,16 +129,22 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         graph = depthwise_on_one_channel_as_conv(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
-    kernels = [declare_scratch(REGISTRY[op.kind],
-                               declare_target_params(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target),
-                               target) for op in ops]
+    kernels = []
+    for op in ops:
+        module = REGISTRY[op.kind]
+        kernel = declare_scratch(module, declare_target_params(module, module.lower(graph, op), target), target)
+        kernels.append(declare_in_place(module, kernel, target))
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
-    groups = [[i] for i in range(len(kernels))]
-    kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
-                                      lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks,
-                                      frozenset(resolve(root, t) for t in graph.inputs),
-                                      lone_call_budget(sum(k.macs for k in kernels)))
+    cost_of = lambda ks: _ram_and_arena(_plan(graph, root, ks), ks)   # noqa: E731
+    model_inputs = frozenset(resolve(root, t) for t in graph.inputs)
+    model_outputs = {resolve(root, t) for t in graph.outputs}
+    macs = sum(k.macs for k in kernels)
+    kernels, blocks = fuse_residual_blocks(kernels, cost_of, lambda t: resolve(root, t), set(model_inputs),
+                                           model_outputs, max_chunks)
+    kernels, fused = fuse_conv_pools(kernels, cost_of, lambda t: resolve(root, t), model_outputs, max_chunks,
+                                     model_inputs, lone_call_budget(macs))
+    groups = [[layer for block in group for layer in blocks[block]] for group in fused]
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))

@@ -10,6 +10,8 @@ import pytest
 from ecgcc.ops import Kernel
 from ecgcc.passes.fusion import fuse
 from ecgcc.passes.memory import ALIGN, plan_memory, plan_problems
+from test_in_place_conv import conv_order_problems, depthwise_order_problems
+from test_residual_fusion import band_order_problems
 
 BENCHMARK_MODELS = ("ecg_beat_cnn", "kws_ds_cnn", "ic_resnet8", "vww_mobilenet_025", "ad_fc_autoencoder")
 
@@ -158,7 +160,25 @@ def test_benchmark_models_plans_keep_every_live_byte_apart(benchmark_tflites, bo
             kernel = low.kernels[step]
             if hasattr(kernel, "chunks"):
                 assert _chunk_order_problems(kernel, kernel.in_place_shift) == [], name
+            elif hasattr(kernel, "bands"):   # a residual block in bands, its sum over the skip operand
+                assert band_order_problems(kernel, kernel.in_place_shift) == [], name
+            elif kernel.function == "ecg_conv_2d":   # a whole convolution: its kernels' order walked through
+                assert conv_order_problems(kernel.params, kernel.in_place_shift) == [], name
+            elif kernel.function == "ecg_depthwise_conv_2d":
+                assert depthwise_order_problems(kernel.params, kernel.in_place_shift) == [], name
             else:   # element by element: only where each output element sits on its own operand element
                 assert kernel.function in ("ecg_add", "ecg_sub") and kernel.in_place_shift == 0, name
                 assert not kernel.params["broadcast"] and kernel.params["input1_constant"] is None, name
     assert in_place_layers > 0
+
+
+def test_an_in_place_layer_that_needs_a_scratch_size_gets_it_or_keeps_its_own_buffer():
+    steps, sizes = [([0], 1), ([1], 2), ([2], 3)], {0: 208, 1: 1000, 2: 1000, 3: 16}
+    # the middle layer prefers 600 bytes, can work in 100 (which the model input's dead bytes would hold), and
+    # runs in place only with the 600
+    plan = plan_memory(steps, sizes, [0], [3], scratch=[0, (600, 100), 0], in_place=[None, (1, 16, 600), None])
+    assert 1 in plan.in_place and plan.scratch_bytes(1) == 600
+    assert plan_problems(plan) == []
+    # offered only sizes too small for its in-place order, it keeps buffers of its own
+    plan = plan_memory(steps, sizes, [0], [3], scratch=[0, (100,), 0], in_place=[None, (1, 16, 600), None])
+    assert 1 not in plan.in_place and plan.scratch_bytes(1) == 100

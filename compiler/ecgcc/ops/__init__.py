@@ -16,6 +16,10 @@ A module defines:
   stack_without_scratch(kernel, target) -> int   with a last 0 option: the stack bytes it then takes. The compiler then appends two params fields, `scratch`
                                     (the planned bytes in the arena, or NULL) and `scratch_bytes`, with
                                     which the C params struct must end.
+  in_place(kernel, target) -> (shift, min_scratch) | None   optional: where every kernel set that may run
+                                    the layer on that target can write its output starting `shift` bytes
+                                    before its input (a multiple of 16), given at least `min_scratch` bytes
+                                    of scratch; the memory plan then may place the two in one buffer.
 A view operator (pure reshape of the same bytes) instead sets VIEW = True and defines
   view_source(graph, op) -> int     the tensor whose buffer the output aliases
 Modules are found automatically; nothing else needs registering.
@@ -79,6 +83,8 @@ class Kernel:
     # input's bytes (a multiple of 16), the memory plan may put it there once that input is read by no later
     # layer (passes/memory.py); None: the output needs bytes of its own.
     in_place_shift: int | None = None
+    # and the least scratch with which that order holds (a kernel that works in bands re-reads its input)
+    in_place_min_scratch: int = 0
 
     @property
     def const_bytes(self) -> int:
@@ -174,6 +180,16 @@ def declare_scratch(module: ModuleType, kernel: Kernel, target: Target) -> Kerne
         kernel.stack_without_scratch = int(module.stack_without_scratch(kernel, target))
     kernel.params["scratch"] = None
     kernel.params["scratch_bytes"] = 0
+    return kernel
+
+
+def declare_in_place(module: ModuleType, kernel: Kernel, target: Target) -> Kernel:
+    """Ask the operator's module whether its kernels can write this layer's output over its input on this
+    target (after declare_scratch: the answer may depend on the scratch sizes offered)."""
+    if hasattr(module, "in_place"):
+        declared = module.in_place(kernel, target)
+        if declared is not None:
+            kernel.in_place_shift, kernel.in_place_min_scratch = declared
     return kernel
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
+from ._in_place import conv_shift
 from ..passes.smlad_layout import padded_window, pair_layout, paired_scratch_bytes, wide_pair_layout
 
 KINDS = ("CONV_2D",)
@@ -142,3 +143,14 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
 def stack_without_scratch(kernel: Kernel, target: Target) -> int:
     """The resident path without arena scratch keeps a block of records on its stack."""
     return DSP_RESIDENT_BLOCK * DSP_WIDE_RECORD_WORDS * 4
+
+
+def in_place(kernel: Kernel, target: Target) -> tuple[int, int] | None:
+    """The output over the dying input (ops/_in_place.py), except where the DSP twin's resident path could run
+    the layer: it takes the output channels in blocks, each over every pixel, so a second block would read
+    pixels the first one overwrote."""
+    p = kernel.params
+    if _dsp_resident(p):
+        return None
+    shift = conv_shift(p)
+    return None if shift is None else (shift, 0)

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
+from ._in_place import depthwise_shift
 
 KINDS = ("DEPTHWISE_CONV_2D",)
 
@@ -119,3 +120,19 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         per_lane = (rows * width + 1) // 2 * 2      # an even count keeps every lane's word accesses aligned
         sizes.append(channel_bytes(p) + lanes * per_lane * 2)
     return sizes
+
+
+def in_place(kernel: Kernel, target: Target) -> tuple[int, int] | None:
+    """The output over the dying input (ops/_in_place.py). The M3 twin, done in bands of output columns, packs
+    every input row again for each band, so there it needs the one band as wide as the layer: its widest
+    scratch option, which then is the only one the plan may give it (where that is not the whole width, the
+    layer keeps its own buffers)."""
+    p = kernel.params
+    shift = depthwise_shift(p)
+    if shift is None:
+        return None
+    if target.m3_kernels and p.get("packed_weights") is not None:
+        if min(max(M3_BAND_COLUMNS), p["out_w"]) < p["out_w"]:
+            return None
+        return shift, m3_band_bytes(p)[0]
+    return shift, 0

@@ -143,8 +143,9 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
     tensor holds during that layer (under the arena the tensors need anyway), else its first: the arena
     grows rather than the kernel slows down.
     Scratch buffers are never live together, so each is placed on its own against the tensors.
-    in_place: per step, None or (input root, shift): the kernel may write its output starting shift bytes (a
-    multiple of 16) before that input's bytes; used where the input dies at that step."""
+    in_place: per step, None or (input root, shift) or (input root, shift, least scratch): the kernel may write
+    its output starting shift bytes (a multiple of 16) before that input's bytes, given at least that much of
+    its scratch (the plan then offers it only such sizes); used where the input dies at that step."""
     n = len(steps)
     buffers: dict[int, Buffer] = {}
 
@@ -165,24 +166,38 @@ def plan_memory(steps: list[tuple[list[int], int]], sizes: dict[int, int], input
         raise ValueError(f"scratch declared for {len(scratch)} steps but the model has {n}")
 
     plain = _plan_with(buffers, {}, options)
-    pairs = _in_place_pairs(buffers, steps, in_place or (), set(inputs), set(outputs))
+    pairs = _in_place_pairs(buffers, steps, in_place or (), set(inputs), set(outputs), options)
     if not pairs:
         return plain
-    shared = _plan_with(buffers, pairs, options)
+    shared = _plan_with(buffers, pairs, {**options, **_in_place_options(in_place, pairs, options)})
     return shared if shared.arena_bytes < plain.arena_bytes else plain
 
 
-def _in_place_pairs(buffers: dict[int, Buffer], steps, in_place, inputs: set[int], outputs: set[int]) -> dict:
+def _least_scratch(declared) -> int:
+    return declared[2] if len(declared) > 2 else 0
+
+
+def _in_place_options(in_place, pairs: dict, options: dict) -> dict:
+    """The scratch sizes each in-place step may get: those its in-place order holds with."""
+    return {step: tuple(size for size in options[step] if size >= _least_scratch(in_place[step]))
+            for step in pairs if step in options and _least_scratch(in_place[step])}
+
+
+def _in_place_pairs(buffers: dict[int, Buffer], steps, in_place, inputs: set[int], outputs: set[int],
+                    options: dict) -> dict:
     """step -> (input, output, shift) for the declared in-place layers whose input dies there: read by no later
-    layer, neither a model input (the caller fills it) nor a model output, and not already handed over."""
+    layer, neither a model input (the caller fills it) nor a model output, not already handed over, and with a
+    scratch size on offer that the kernel's in-place order needs."""
     pairs, taken = {}, set()
     for step, declared in enumerate(in_place):
         if declared is None:
             continue
-        source, shift = declared
+        source, shift = declared[:2]
+        least = _least_scratch(declared)
         ins, out = steps[step]
         if (source not in ins or out == source or buffers[source].last != step or buffers[out].first != step
-                or source in inputs or source in outputs or source in taken or shift < 0 or shift % ALIGN):
+                or source in inputs or source in outputs or source in taken or shift < 0 or shift % ALIGN
+                or (least and not any(size >= least for size in options.get(step, ())))):
             continue
         pairs[step] = (source, out, shift)
         taken.add(source)
@@ -211,19 +226,36 @@ def _alias_groups(buffers: dict[int, Buffer], pairs: dict) -> tuple[list[Buffer]
 
 
 def _plan_with(buffers: dict[int, Buffer], pairs: dict, options: dict) -> MemoryPlan:
+    """The plan with these in-place pairs; the scratch sizes chosen once under the tensors' arena, and again
+    under the arena that leaves (a layer need not run slower in less scratch than another layer's scratch has
+    made room for) where that costs no arena bytes."""
+    once = _plan_scratch(buffers, pairs, options, second_look=False)
+    twice = _plan_scratch(buffers, pairs, options, second_look=True)
+    return twice if twice.arena_bytes <= once.arena_bytes else once
+
+
+def _plan_scratch(buffers: dict[int, Buffer], pairs: dict, options: dict, second_look: bool) -> MemoryPlan:
     groups, where = _alias_groups(buffers, pairs)
     tensor_arena, order, offsets = _best_placement(groups)
     group_at = dict(zip((g.tensor for g in order), offsets))
     placed = {t: group_at[key] + rel for t, (key, rel) in where.items()}
     scratch_buffers, arena = {}, tensor_arena
+    fits = {}
     for step, sizes_allowed in options.items():
         taken = [(placed[b.tensor], b.size) for b in buffers.values() if b.first <= step <= b.last]
-        fits = [(size, _lowest_fit(taken, size)) for size in sizes_allowed]
-        size, offset = next(((s_, o) for s_, o in fits if o + s_ <= tensor_arena), fits[0])
-        if size == 0:
-            continue
-        scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset, scratch_of=step)
-        arena = max(arena, align(offset + size))
+        fits[step] = [(size, _lowest_fit(taken, size)) for size in sizes_allowed]
+    # Each layer its preferred size where it fits under the tensors' arena, else its first (the arena grows);
+    # on a second look, the preferred size again where it fits under the arena the first look left.
+    for bound in (tensor_arena, None) if second_look else (tensor_arena,):
+        bound = arena if bound is None else bound
+        for step, step_fits in fits.items():
+            size, offset = next(((s_, o) for s_, o in step_fits if o + s_ <= bound), step_fits[0])
+            scratch_buffers.pop(step, None)
+            if size == 0:
+                continue
+            scratch_buffers[step] = Buffer(tensor=-1, size=size, first=step, last=step, offset=offset,
+                                           scratch_of=step)
+            arena = max(arena, align(offset + size))
     if arena > tensor_arena:
         # Some scratch grows the arena: placing tensors and scratch together may need less.
         joint = [Buffer(tensor=g.tensor, size=g.size, first=g.first, last=g.last) for g in groups]
