@@ -23,7 +23,7 @@ int main(void) {
       uint32_t at = 0;
       memcpy(line, "out ", 4);
       at = 4;
-      for (int32_t i = 0; i < case_output_bytes[c]; ++i) {
+      for (int32_t i = 0; i < case_output_bytes[layout][c]; ++i) {
         line[at++] = digits[((uint8_t)output[i]) >> 4];
         line[at++] = digits[((uint8_t)output[i]) & 15];
       }

@@ -19,6 +19,10 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
 LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
+# The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
+# the unpooled reference output pooled here in numpy.
+POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch")
+ALL_LAYOUTS = LAYOUTS + POOLED
 
 
 def _c_array(ctype: str, name: str, values, align: int = 8) -> str:
@@ -57,9 +61,9 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
     from ecgcc.ops import folded_bias
     from ecgcc.passes import smlad_layout
     pair_layout = pair_layout or smlad_layout.pair_layout
-    out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(LAYOUTS))]
-    sizes, structs = [], {layout: [] for layout in LAYOUTS}
-    scratch = max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"]) for c in cases)
+    out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(ALL_LAYOUTS))]
+    sizes, structs = {layout: [] for layout in ALL_LAYOUTS}, {layout: [] for layout in ALL_LAYOUTS}
+    scratch = max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"], pooled=True) for c in cases)
     out.append(f"static uint32_t case_scratch[{scratch // 4 + 1}];\n")
     for i, c in enumerate(cases):
         window = c["k_h"] * c["k_w"] * c["in_c"]
@@ -72,7 +76,8 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
         out.append(_c_array("int32_t", f"shift_{i}", c["shift"]))
         if c["bias"] is not None:
             out.append(_c_array("int32_t", f"bias_{i}", c["bias"]))
-        sizes.append(c["batches"] * c["out_h"] * c["out_w"] * c["out_c"])
+        for layout in ALL_LAYOUTS:
+            sizes[layout].append(c["batches"] * c["out_h"] * (c["out_w"] // (2 if layout in POOLED else 1)) * c["out_c"])
         common = ", ".join(f".{k} = {c[k]}" for k in (
             "batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
             "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset"))
@@ -88,19 +93,30 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                            f".wide_pair_weights = wide_{i}, {scratch_fields}}}")
         structs["pair layout, no scratch"].append(f"{{{common}, .weights = NULL, .pair_weights = pairs_{i}, "
                                                   f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
-    out.append(f"#define MAX_OUTPUT_BYTES {max(sizes)}\n")
-    out.append(_c_array("int32_t", "case_output_bytes", sizes, 4))
+        pooled_scratch = f".scratch = case_scratch, .scratch_bytes = {smlad_layout.paired_scratch_bytes(window, pooled=True)}"
+        pooled = f"{common}, .max_pool_w = 2"
+        structs["int8 filter, pooled"].append(f"{{{pooled}, .weights = weights_{i}, .pair_weights = NULL, "
+                                              f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
+        structs["pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = pairs_{i}, "
+                                              f".wide_pair_weights = NULL, {pooled_scratch}}}")
+        structs["wide pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
+                                                   f".wide_pair_weights = wide_{i}, {pooled_scratch}}}")
+        structs["wide pair layout, pooled, no scratch"].append(
+            f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
+    out.append(f"#define MAX_OUTPUT_BYTES {max(max(v) for v in sizes.values())}\n")
+    out.append("static const int32_t case_output_bytes[LAYOUTS][CASES] = {\n" + ",\n".join(
+        "  {" + ", ".join(str(n) for n in sizes[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
     out.append(f"static const int8_t *const case_inputs[] = {{{', '.join(f'input_{i}' for i in range(len(cases)))}}};\n")
     out.append("static const ecg_conv_2d_params_t case_params[LAYOUTS][CASES] = {\n" +
-               ",\n".join("  {" + ",\n   ".join(structs[layout]) + "}" for layout in LAYOUTS) + "};\n")
+               ",\n".join("  {" + ",\n   ".join(structs[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
     return "".join(out)
 
 
 def _outputs(stdout: str) -> list[list[str]]:
     lines = [line.split()[1] if len(line.split()) > 1 else "" for line in stdout.splitlines()
              if line.startswith("out")]
-    assert len(lines) == CASES * len(LAYOUTS), f"{len(lines)} output lines"
-    return [lines[i * CASES:(i + 1) * CASES] for i in range(len(LAYOUTS))]
+    assert len(lines) == CASES * len(ALL_LAYOUTS), f"{len(lines)} output lines"
+    return [lines[i * CASES:(i + 1) * CASES] for i in range(len(ALL_LAYOUTS))]
 
 
 def _host_run(work, name: str, defines: list[str]) -> list[list[str]]:
@@ -139,6 +155,24 @@ def _assert_equal(truth: list[str], got: list[str], build: str, layout: str, cas
                               f"{c['dilation_h']},{c['dilation_w']}, pad {c['pad_h']},{c['pad_w']})")
 
 
+def pooled_truth(truth: list[str], cases: list[dict]) -> list[str]:
+    """The unpooled outputs with a MAX_POOL_2D over pairs of columns (VALID: an odd last column dropped),
+    computed here: the pooled layouts must give these bytes."""
+    out = []
+    for line, c in zip(truth, cases):
+        values = np.frombuffer(bytes.fromhex(line), np.int8).reshape(c["batches"] * c["out_h"], c["out_w"], c["out_c"])
+        pairs = values[:, :c["out_w"] // 2 * 2].reshape(values.shape[0], c["out_w"] // 2, 2, c["out_c"])
+        out.append(pairs.max(axis=2).astype(np.int8).tobytes().hex())
+    return out
+
+
+def _assert_all(outputs: list[list[str]], cases: list[dict], build: str) -> None:
+    truth = outputs[0]
+    pooled = pooled_truth(truth, cases)
+    for layout, got in zip(ALL_LAYOUTS[1:], outputs[1:]):
+        _assert_equal(pooled if layout in POOLED else truth, got, build, layout, cases)
+
+
 def test_shapes_cover_what_the_layout_pads(tmp_path):
     cases = _write_cases(tmp_path)
     windows = [c["k_h"] * c["k_w"] * c["in_c"] for c in cases]
@@ -154,11 +188,11 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
     reference = _host_run(tmp_path, "reference", [])
     truth = reference[0]
     assert len(set(truth)) > CASES // 2, "the random cases should not all give the same output"
-    for layout, got in zip(LAYOUTS[1:], reference[1:]):
-        _assert_equal(truth, got, "reference kernel", layout, cases)
+    assert sum(c["out_w"] >= 2 for c in cases) > CASES // 2, "most cases should have a pooled output"
+    _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
-    for layout, got in zip(LAYOUTS, dsp):
-        _assert_equal(truth, got, "DSP twin (emulated)", layout, cases)
+    _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")
+    _assert_equal(truth, dsp[0], "DSP twin (emulated)", LAYOUTS[0], cases)
 
 
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
@@ -166,8 +200,9 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
 def test_dsp_layouts_match_the_reference_kernel_on_cortex_m4(tmp_path):
     cases = _write_cases(tmp_path)
     truth = _host_run(tmp_path, "reference", [])[0]
-    for layout, got in zip(LAYOUTS, _qemu_run(tmp_path)):
-        _assert_equal(truth, got, "DSP twin on qemu-m4", layout, cases)
+    qemu = _qemu_run(tmp_path)
+    _assert_all([truth] + qemu[1:], cases, "DSP twin on qemu-m4")
+    _assert_equal(truth, qemu[0], "DSP twin on qemu-m4", LAYOUTS[0], cases)
 
 
 def _model_with_both_conv_paths() -> bytes:

@@ -41,7 +41,8 @@ def wide_pair_layout(weights: np.ndarray) -> np.ndarray:
     return words[:, [0, 2, 1, 3]].reshape(-1).copy()
 
 
-def paired_scratch_bytes(window: int) -> int:
-    """The kernel's columns (PIXELS windows as int16 pairs) and one int8 window on its way there."""
+def paired_scratch_bytes(window: int, pooled: bool = False) -> int:
+    """The kernel's columns (PIXELS windows as int16 pairs; twice as many where it folds a pooling of column
+    pairs: two tiles before each pooled group) and one int8 window on its way there."""
     padded = padded_window(window)
-    return PIXELS * padded * 2 + padded
+    return (2 if pooled else 1) * PIXELS * padded * 2 + padded

@@ -488,6 +488,77 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
   }
 }
 
+/* ---- paired path with a folded MAX_POOL_2D -------------------------------------------------------- */
+/* Two tiles of columns (2 * PIXELS convolution pixels: PIXELS pooled outputs), then one window on its way
+ * (ops/conv_2d.py sizes it alike). */
+static int32_t pooled_scratch_bytes(const paired_t *g) { return 2 * PIXELS * g->chunks * 8 + g->chunks * 4; }
+
+#define POOLED_BLOCK (SUM_BLOCK / 2)   /* channel pairs summed per tile before pooling: two tiles of sums */
+
+static inline int32_t larger(int32_t a, int32_t b) { return a > b ? a : b; }
+
+/* Channel oc's pooled outputs of a group from its sums over the two tiles (pixels 0-2 in a, 3-5 in b): the
+ * larger sum of each pixel pair, requantized once. */
+static inline void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, const int32_t *a,
+                                const int32_t *b, int32_t live, int8_t *out) {
+  const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
+  folded_requant_t q;
+  q.multiplier = p->multiplier[oc];
+  q.right = -p->shift[oc];
+  q.rounding = (1 << (q.right - 1)) + p->output_offset * (1 << q.right);   /* right <= 21 where it folds */
+  out[0] = finish_doubled(doubled(larger(a[0], a[1])), &q, clamps, act_min, act_max);
+  if (live > 1) out[out_c] = finish_doubled(doubled(larger(a[2], b[0])), &q, clamps, act_min, act_max);
+  if (live > 2) out[2 * out_c] = finish_doubled(doubled(larger(b[1], b[2])), &q, clamps, act_min, act_max);
+}
+
+/* Every channel over a group's two tiles of columns, `live` pooled outputs stored, out_c apart from out. */
+ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
+                                      const uint32_t *second, int32_t live, int8_t *out) {
+  const int wide = p->pair_weights == NULL;
+  const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
+  const int clamps = p->act_min > -128 || p->act_max < 127;
+  const uint8_t *w = wide ? (const uint8_t *)p->wide_pair_weights : (const uint8_t *)p->pair_weights;
+  int32_t sums[2][POOLED_BLOCK * 2 * PIXELS];
+  int32_t oc = 0;
+  while (oc + 1 < out_c) {
+    const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
+    tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, sums[0]);
+    tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, sums[1]);
+    w += pairs * pair_bytes;
+    for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
+      const int32_t at = (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
+      store_pooled(p, oc, clamps, sums[0] + at, sums[1] + at, live, out + oc);
+    }
+  }
+  if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
+    const int32_t a = p->folded_bias[oc];
+    int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
+    dot_tile(w, wide, first, chunks, first_acc);
+    dot_tile(w, wide, second, chunks, second_acc);
+    store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
+  }
+}
+
+/* Each row's pooled outputs in groups of PIXELS, from 2 * PIXELS convolution pixels; a last short group
+ * repeats its first pixel in the columns it does not pool. An odd last convolution column is never computed
+ * (VALID pooling drops it). */
+ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                            int8_t *output) {
+  uint32_t *const first = (uint32_t *)p->scratch, *const second = first + 2 * PIXELS * g->chunks;
+  int8_t *const window = (int8_t *)(second + 2 * PIXELS * g->chunks);
+  const int32_t out_w = p->out_w, pooled_w = out_w / 2, rows = p->batches * p->out_h;
+  for (int32_t row = 0; row < rows; ++row) {
+    for (int32_t px = 0; px < pooled_w; px += PIXELS) {
+      const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
+      for (int32_t j = 0; j < 2 * PIXELS; ++j) {
+        const int32_t column = j < 2 * live ? 2 * px + j : 2 * px;
+        fill_column(p, g, input, row * out_w + column, window, (j < PIXELS ? first : second) + 2 * (j % PIXELS));
+      }
+      pooled_group(p, g, first, second, live, output + (row * pooled_w + px) * p->out_c);
+    }
+  }
+}
+
 /* ---- resident path ------------------------------------------------------------------------------- */
 /* Per channel, a record of words in the order the loop loads them (pairs of doubled weights as SXTB16
  * splits the input, then the doubled folded bias and the requantization constants):
@@ -746,8 +817,26 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
   }
 }
 
+/* A layer with a folded MAX_POOL_2D: the pooled paired path where every channel folds (a multiplier that is
+ * not negative: the larger accumulator gives the larger output) and its layout and scratch are there, else the
+ * reference, which pools requantized outputs. */
+ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                           int folds) {
+  const paired_t g = paired_shape(p);
+  if (p->max_pool_w == 2 && folds && (p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW &&
+      p->scratch && p->scratch_bytes >= pooled_scratch_bytes(&g)) {
+    conv_paired_pooled(p, &g, input, output);
+  } else {
+    ecg_conv_2d_reference(p, input, output);
+  }
+}
+
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int folds = all_channels_fold(p);
+  if (p->max_pool_w > 1) {
+    conv_pooled_entry(p, input, output, folds);
+    return;
+  }
   /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
   if (p->weights && folds && one_run) {

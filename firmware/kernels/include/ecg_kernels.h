@@ -58,6 +58,12 @@ typedef struct {
   /* Or (the compiler's other choice, twice the flash, fewer instructions): the same layout with each word
    * already split, per channel and chunk the int16 pairs (v0, v2) and (v1, v3). */
   const int16_t *wide_pair_weights;
+  /* 2 where the compiler folded the MAX_POOL_2D that reads this layer into it (a window and stride of two
+   * output columns, no padding, passes/pool_into_conv.py): the output then has out_w / 2 columns, each the
+   * larger of two convolution outputs. 0 (or 1): no pooling. The reference requantizes both outputs and keeps
+   * the larger; the DSP twin keeps the larger accumulator and requantizes once, the same byte because the
+   * requantization of a channel whose multiplier is not negative never reverses an order. */
+  int32_t max_pool_w;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
