@@ -19,6 +19,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
+from .ops.conv_2d import takes_pooled_path
 from .ops.fully_connected import decision_function
 from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch,
                   declare_target_params, settle_scratch)
@@ -26,6 +27,7 @@ from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
+from .passes.pool_into_conv import fold_max_pools
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.views import fold_views, resolve
 
@@ -127,16 +129,21 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         graph = depthwise_on_one_channel_as_conv(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
-    kernels = [declare_scratch(REGISTRY[op.kind],
-                               declare_target_params(REGISTRY[op.kind], REGISTRY[op.kind].lower(graph, op), target),
-                               target) for op in ops]
+    kernels = [REGISTRY[op.kind].lower(graph, op) for op in ops]
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
-    groups = [[i] for i in range(len(kernels))]
+    folded = [[i] for i in range(len(kernels))]
+    if target.dsp_kernels:
+        kernels, folded = fold_max_pools(kernels, takes_pooled_path, lambda t: resolve(root, t),
+                                         {resolve(root, t) for t in graph.outputs})
+    modules = [REGISTRY[ops[group[0]].kind] for group in folded]
+    kernels = [declare_scratch(module, declare_target_params(module, k, target), target)
+               for module, k in zip(modules, kernels)]
     kernels, groups = fuse_conv_pools(kernels, lambda ks: _ram_and_arena(_plan(graph, root, ks), ks),
                                       lambda t: resolve(root, t), {resolve(root, t) for t in graph.outputs}, max_chunks,
                                       frozenset(resolve(root, t) for t in graph.inputs),
                                       lone_call_budget(sum(k.macs for k in kernels)))
+    groups = [[op for i in group for op in folded[i]] for group in groups]
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))

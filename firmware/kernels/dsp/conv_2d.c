@@ -523,7 +523,7 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
     tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, sums[0]);
-    tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, sums[1]);
+    if (live > 1) tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, sums[1]);
     w += pairs * pair_bytes;
     for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
       const int32_t at = (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
@@ -534,14 +534,14 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
     const int32_t a = p->folded_bias[oc];
     int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
     dot_tile(w, wide, first, chunks, first_acc);
-    dot_tile(w, wide, second, chunks, second_acc);
+    if (live > 1) dot_tile(w, wide, second, chunks, second_acc);
     store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
   }
 }
 
 /* Each row's pooled outputs in groups of PIXELS, from 2 * PIXELS convolution pixels; a last short group
- * repeats its first pixel in the columns it does not pool. An odd last convolution column is never computed
- * (VALID pooling drops it). */
+ * repeats its first pixel in the columns it does not pool, and one of a single pooled output computes only
+ * the first tile. An odd last convolution column is never computed (VALID pooling drops it). */
 ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
                                             int8_t *output) {
   uint32_t *const first = (uint32_t *)p->scratch, *const second = first + 2 * PIXELS * g->chunks;
@@ -550,7 +550,7 @@ ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const
   for (int32_t row = 0; row < rows; ++row) {
     for (int32_t px = 0; px < pooled_w; px += PIXELS) {
       const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
-      for (int32_t j = 0; j < 2 * PIXELS; ++j) {
+      for (int32_t j = 0; j < (live > 1 ? 2 * PIXELS : PIXELS); ++j) {
         const int32_t column = j < 2 * live ? 2 * px + j : 2 * px;
         fill_column(p, g, input, row * out_w + column, window, (j < PIXELS ? first : second) + 2 * (j % PIXELS));
       }
