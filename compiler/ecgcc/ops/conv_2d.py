@@ -65,7 +65,7 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     p = kernel.params
     none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
     if target.dsp_kernels:
-        if (_dsp_resident(p) and not _pooled(p)) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
+        if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
         values = p["weights"].values
         if target.wide_conv_weights:
@@ -122,11 +122,11 @@ def _pooled(p: dict) -> bool:
 
 
 def takes_pooled_path(p: dict) -> bool:
-    """The DSP twin's paired path pools this layer's column pairs before requantizing: every channel folds its
-    requantization and the window fits the paired loop. Not a layer of the resident path (windows of up to
-    sixteen values), which is faster there than the paired loop even with the pooling folded in (the reference
-    model's first layer, 7 taps on 2 channels: 58,680 instructions resident, 97,960 paired and pooled)."""
-    return _all_channels_fold(p) and padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW and not _dsp_resident(p)
+    """The DSP twin pools this layer's column pairs itself: every channel folds its requantization (so its
+    multiplier is not negative and the larger accumulator gives the larger byte), and the layer takes the
+    resident path (which keeps the larger of each pair of outputs) or the paired one (which keeps the larger
+    accumulator and requantizes once)."""
+    return _all_channels_fold(p) and (_dsp_resident(p) or padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW)
 
 
 def _dsp_resident(p: dict) -> bool:
@@ -144,7 +144,7 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return [m3_scratch_bytes(p)] if p.get("packed_weights") is not None else []
     if not target.dsp_kernels:
         return []
-    if _dsp_resident(p) and not _pooled(p):
+    if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
     if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:

@@ -1,14 +1,17 @@
 """A MAX_POOL_2D over pairs of output columns folded into the CONV_2D it reads (DSP targets).
 
 Every pooled byte is the larger of two convolution outputs of one channel, and a channel's requantization
-(multiplier not negative, then clamps) never reverses an order: the larger accumulator gives the larger
-byte. So the DSP CONV_2D can keep the larger accumulator of each column pair and requantize once
-(firmware/kernels/dsp/conv_2d.c, max_pool_w): half the requantizations, no pooling call and no convolution
-output in the arena, where the chunked conv + pool of passes/fusion.py pays a kernel call per chunk.
+(multiplier not negative, then clamps) never reverses an order. So the DSP CONV_2D pools the pairs itself
+(firmware/kernels/dsp/conv_2d.c, max_pool_w): its paired path keeps the larger accumulator of each pair and
+requantizes once (half the requantizations), its resident path keeps the larger of the two outputs. Either
+way there is no pooling call, no convolution output in the arena and no chunk calls, which the chunked
+conv + pool of passes/fusion.py pays per chunk (the reference model: 445,840 -> 418,000 instructions on
+qemu-m4 with the four pairs folded, and a smaller arena than unfused).
 
-Folded only where the DSP twin takes the pooled path (every channel folds its requantization, which also
-requires a multiplier that is not negative, and the window fits its paired loop), the pool's windows are
-two columns wide with a stride of two, without padding, and nothing else reads the convolution's output."""
+Folded only where the DSP twin takes one of those paths (every channel folds its requantization, which also
+requires a multiplier that is not negative), the pool's windows are two columns wide with a stride of two,
+without padding, and nothing else reads the convolution's output. Other targets keep the two layers (the
+reference kernel pools as well, but one output at a time)."""
 from __future__ import annotations
 
 from typing import Callable

@@ -718,34 +718,65 @@ static inline void wide_channels(const uint32_t *c, const uint32_t x[8], int cla
 }
 #endif
 
-/* `count` pixels whose windows (steps * 4 readable bytes each) start pixel_step apart from x, against
- * the channels of `records`; outputs out_c apart from out */
+/* The larger of each byte of a and b into a (a folded MAX_POOL_2D of a block's `n` channels): the two pixels'
+ * outputs are requantized alike and requantization never reverses an order, so this is the pooled byte. */
+static inline void keep_larger(int8_t *a, const int8_t *b, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) ecg_write_s8x4(a + i, ecg_max_s8x4(ecg_read_s8x4(a + i), ecg_read_s8x4(b + i)));
+  for (; i < n; ++i) a[i] = a[i] > b[i] ? a[i] : b[i];
+}
+
+/* One pixel whose window (steps * 4 readable bytes) starts at x, against the channels of `records`. */
+static ECG_ALWAYS_INLINE void resident_pixel(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                                             int clamps, int8_t *out) {
+  const int32_t steps = s->steps;
+  const uint32_t a = ecg_read_s8x4(x), b = steps > 1 ? ecg_read_s8x4(x + 4) : 0;
+  if (wide) {
+    const uint32_t c = steps > 2 ? ecg_read_s8x4(x + 8) : 0, d = steps > 3 ? ecg_read_s8x4(x + 12) : 0;
+    const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b),
+                               ecg_sxtb16(c), ecg_sxtb16_ror8(c), ecg_sxtb16(d), ecg_sxtb16_ror8(d)};
+    wide_channels(records, pairs, clamps, s->act_min, s->act_max, out);
+  } else {
+    const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b), 0, 0, 0, 0};
+    narrow_channels(records, pairs, clamps, s->act_min, s->act_max, out);
+  }
+}
+
+/* `count` pixels whose windows start pixel_step apart from x; outputs out_c apart from out */
 ECG_NOINLINE static void resident_pixels(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
                                          int32_t pixel_step, int32_t count, int8_t *out) {
   const int clamps = s->act_min > -128 || s->act_max < 127;
-  const int32_t steps = s->steps, out_c = s->out_c, act_min = s->act_min, act_max = s->act_max;
-  for (; count > 0; --count, x += pixel_step, out += out_c) {
-    const uint32_t a = ecg_read_s8x4(x), b = steps > 1 ? ecg_read_s8x4(x + 4) : 0;
-    if (wide) {
-      const uint32_t c = steps > 2 ? ecg_read_s8x4(x + 8) : 0, d = steps > 3 ? ecg_read_s8x4(x + 12) : 0;
-      const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b),
-                                 ecg_sxtb16(c), ecg_sxtb16_ror8(c), ecg_sxtb16(d), ecg_sxtb16_ror8(d)};
-      wide_channels(records, pairs, clamps, act_min, act_max, out);
-    } else {
-      const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b), 0, 0, 0, 0};
-      narrow_channels(records, pairs, clamps, act_min, act_max, out);
-    }
+  for (; count > 0; --count, x += pixel_step, out += s->out_c) resident_pixel(s, records, wide, x, clamps, out);
+}
+
+/* `count` pairs of pixels (a folded MAX_POOL_2D): each pair's larger outputs, out_c apart from out; `buffer`
+ * holds the first pixel's `channels` outputs. */
+ECG_NOINLINE static void resident_pooled_pixels(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                                                int32_t pixel_step, int32_t count, int8_t *out, int8_t *buffer,
+                                                int32_t channels) {
+  const int clamps = s->act_min > -128 || s->act_max < 127;
+  for (; count > 0; --count, x += 2 * pixel_step, out += s->out_c) {
+    resident_pixel(s, records, wide, x, clamps, buffer);
+    resident_pixel(s, records, wide, x + pixel_step, clamps, out);
+    keep_larger(out, buffer, channels);
   }
 }
 
 /* Output channels in blocks of `block` (as many records as the scratch holds), each staged once and run
- * over every pixel. */
+ * over every pixel. With a folded MAX_POOL_2D (max_pool_w 2, block <= RESIDENT_BLOCK) each output column is
+ * the larger of two convolution columns: interior pairs in one run, the others through gathered windows. */
 ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
                                        int8_t *output, uint32_t *records, int32_t block) {
-  int8_t window[RESIDENT_WINDOW];
-  const int wide = s->run_len > RESIDENT_WINDOW / 2;
+  int8_t window[RESIDENT_WINDOW], first_output[RESIDENT_BLOCK];
+  const int wide = s->run_len > RESIDENT_WINDOW / 2, pool = p->max_pool_w == 2 ? 2 : 1;
+  const int32_t stored_w = s->out_w / pool;
   int32_t first, end;
   interior_columns(p, s, &first, &end);
+  if (pool == 2) {   /* pairs of columns both inside [first, end) */
+    first = (first + 1) / 2;
+    end = end / 2 > stored_w ? stored_w : end / 2;
+    if (first > end) first = end;
+  }
   for (int32_t oc = 0; oc < s->out_c; oc += block) {
     const int32_t channels = s->out_c - oc < block ? s->out_c - oc : block;
     stage_resident(p, s, oc, channels, wide, records);
@@ -754,15 +785,23 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
         const int row_inside = in_y0 >= 0 && in_y0 < s->in_h;
-        int8_t *const out_row = output + ((b * p->out_h + oy) * s->out_w) * s->out_c + oc;
-        const int32_t lo = row_inside ? first : s->out_w, hi = row_inside ? end : s->out_w;
-        const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + lo * s->stride_w - s->pad_w) * s->in_c : image;
-        resident_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c);
-        for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        int8_t *const out_row = output + ((b * p->out_h + oy) * stored_w) * s->out_c + oc;
+        const int32_t lo = row_inside ? first : stored_w, hi = row_inside ? end : stored_w;
+        const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + pool * lo * s->stride_w - s->pad_w) * s->in_c : image;
+        if (pool == 2) {
+          resident_pooled_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c,
+                                 first_output, channels);
+        } else {
+          resident_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c);
+        }
+        for (int32_t ox = 0; ox < stored_w; ++ox) {
           if (ox == lo) ox = hi;
-          if (ox >= s->out_w) break;
-          gather_window(s, image, in_y0, ox * s->stride_w - s->pad_w, window);
-          resident_pixels(s, records, wide, window, 0, 1, out_row + ox * s->out_c);
+          if (ox >= stored_w) break;
+          for (int32_t k = 0; k < pool; ++k) {
+            gather_window(s, image, in_y0, (pool * ox + k) * s->stride_w - s->pad_w, window);
+            resident_pixels(s, records, wide, window, 0, 1, k + 1 < pool ? first_output : out_row + ox * s->out_c);
+          }
+          if (pool == 2) keep_larger(out_row + ox * s->out_c, first_output, channels);
         }
       }
     }
@@ -799,7 +838,9 @@ ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, cons
   const int32_t scratch_bytes = p->scratch ? p->scratch_bytes : 0;
   const int32_t record_bytes = 4 * (s.run_len > RESIDENT_WINDOW / 2 ? WIDE_WORDS : NARROW_WORDS);
   if (scratch_bytes >= record_bytes) {
-    conv_resident(p, &s, input, output, (uint32_t *)p->scratch, scratch_bytes / record_bytes);
+    const int32_t block = scratch_bytes / record_bytes;   /* a folded pooling keeps a block's outputs on the stack */
+    conv_resident(p, &s, input, output, (uint32_t *)p->scratch,
+                  p->max_pool_w > 1 && block > RESIDENT_BLOCK ? RESIDENT_BLOCK : block);
   } else {
     conv_resident_on_stack(p, &s, input, output);
   }
@@ -833,12 +874,12 @@ ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const 
 
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int folds = all_channels_fold(p);
-  if (p->max_pool_w > 1) {
-    conv_pooled_entry(p, input, output, folds);
-    return;
-  }
   /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->max_pool_w > 1 && !(p->max_pool_w == 2 && p->weights && folds && one_run)) {
+    conv_pooled_entry(p, input, output, folds);   /* the resident path pools pairs of its own */
+    return;
+  }
   if (p->weights && folds && one_run) {
     conv_resident_entry(p, input, output);
   } else {
