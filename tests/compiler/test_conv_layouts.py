@@ -56,6 +56,25 @@ def random_case(rng: np.random.Generator) -> dict:
                 input=rng.integers(-128, 128, batches * in_h * in_w * in_c).astype(np.int8))
 
 
+def _params_of(c: dict) -> dict:
+    """A case as the compiler's params (ConstArray-valued where it has arrays)."""
+    from ecgcc.ops import ConstArray, folded_bias
+    return dict(c, k_h=c["k_h"], multiplier=ConstArray("multiplier", "int32_t", c["multiplier"]),
+                shift=ConstArray("shift", "int32_t", c["shift"]),
+                folded_bias=ConstArray("folded_bias", "int32_t",
+                                       folded_bias(c["weights"], c["bias"], c["input_offset"], False)))
+
+
+def _folds(c: dict) -> bool:
+    from ecgcc.ops.conv_2d import _all_channels_fold
+    return _all_channels_fold(_params_of(c))
+
+
+def _requant_table(c: dict) -> np.ndarray:
+    from ecgcc.ops.conv_2d import folded_requant_table
+    return folded_requant_table(_params_of(c))
+
+
 def cases_header(cases: list[dict], pair_layout=None) -> str:
     """conv_cases.h: the cases' constants and, per layout, their params structs."""
     from ecgcc.ops import folded_bias
@@ -99,8 +118,14 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                               f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
         structs["pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = pairs_{i}, "
                                               f".wide_pair_weights = NULL, {pooled_scratch}}}")
+        # the compiler's requantization table where every channel folds (the kernel reads it only then)
+        table = "NULL"
+        if _folds(c):
+            out.append(_c_array("int32_t", f"requant_{i}", _requant_table(c)))
+            table = f"requant_{i}"
         structs["wide pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
-                                                   f".wide_pair_weights = wide_{i}, {pooled_scratch}}}")
+                                                   f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
+                                                   f"{pooled_scratch}}}")
         structs["wide pair layout, pooled, no scratch"].append(
             f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
     out.append(f"#define MAX_OUTPUT_BYTES {max(max(v) for v in sizes.values())}\n")
@@ -189,6 +214,7 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
     truth = reference[0]
     assert len(set(truth)) > CASES // 2, "the random cases should not all give the same output"
     assert sum(c["out_w"] >= 2 for c in cases) > CASES // 2, "most cases should have a pooled output"
+    assert sum(_folds(c) and c["out_w"] >= 2 for c in cases) > CASES // 3, "the pooled paths need folding cases"
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")

@@ -68,6 +68,8 @@ def target_params(kernel: Kernel, target: Target) -> dict:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
         values = p["weights"].values
+        if _pooled(p) and _all_channels_fold(p):
+            none["folded_requant"] = ConstArray("folded_requant", "int32_t", folded_requant_table(p))
         if target.wide_conv_weights:
             return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
                     "weights": None}
@@ -114,6 +116,16 @@ def _resident_run(p: dict) -> int | None:
     or of one tap), else None."""
     runs = 1 if p["dilation_w"] == 1 or p["k_w"] == 1 else p["k_w"]
     return p["k_w"] * p["in_c"] if p["k_h"] * runs == 1 else None
+
+
+def folded_requant_table(p: dict) -> np.ndarray:
+    """Per output channel {multiplier, 2^(r-1) + output_offset * 2^r, r} with r = -shift: the DSP twin's
+    requantization constants of doubled accumulators (dsp/conv_2d.c, folded_requant_t), for a layer whose every
+    channel folds (1 <= r <= 21, so the rounding term fits easily)."""
+    right = -p["shift"].values.astype(np.int64)
+    rounding = (1 << (right - 1)) + int(p["output_offset"]) * (1 << right)
+    table = np.stack([p["multiplier"].values.astype(np.int64), rounding, right], axis=1)
+    return table.reshape(-1).astype(np.int32)
 
 
 def _pooled(p: dict) -> bool:

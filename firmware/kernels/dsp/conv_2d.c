@@ -497,18 +497,71 @@ static int32_t pooled_scratch_bytes(const paired_t *g) { return 2 * PIXELS * g->
 
 static inline int32_t larger(int32_t a, int32_t b) { return a > b ? a : b; }
 
-/* Channel oc's pooled outputs of a group from its sums over the two tiles (pixels 0-2 in a, 3-5 in b): the
- * larger sum of each pixel pair, requantized once. */
-static inline void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, const int32_t *a,
-                                const int32_t *b, int32_t live, int8_t *out) {
+/* One channel's constants for a call: from the compiler's table, or made here. */
+static inline void channel_requant(const ecg_conv_2d_params_t *p, int32_t oc, folded_requant_t *q) {
+  if (p->folded_requant) {
+    q->multiplier = p->folded_requant[3 * oc];
+    q->rounding = p->folded_requant[3 * oc + 1];
+    q->right = p->folded_requant[3 * oc + 2];
+    return;
+  }
+  q->multiplier = p->multiplier[oc];
+  q->right = -p->shift[oc];
+  q->rounding = (1 << (q->right - 1)) + p->output_offset * (1 << q->right);   /* right <= 21 where it folds */
+}
+
+/* One pooled output: the larger of two accumulators, requantized once. */
+static inline int8_t pooled_output(int32_t x, int32_t y, const folded_requant_t *q, int clamps, int32_t act_min,
+                                   int32_t act_max) {
+  return finish_doubled(doubled(larger(x, y)), q, clamps, act_min, act_max);
+}
+
+/* `count` channels' pooled outputs of a whole group (PIXELS of them, out_c apart from out) from their sums
+ * over the two tiles (each channel's three pixels in first, then in second) and their constants `rq` (the
+ * compiler's table); `clamps` is a constant where inlined. */
+static ECG_ALWAYS_INLINE void pooled_channels(const int32_t *rq, int32_t count, int clamps, int32_t act_min,
+                                              int32_t act_max, const int32_t *first, const int32_t *second,
+                                              int8_t *out, int32_t out_c) {
+  for (; count > 0; --count, first += PIXELS, second += PIXELS, rq += 3, ++out) {
+    folded_requant_t q;
+    q.multiplier = rq[0];
+    q.rounding = rq[1];
+    q.right = rq[2];
+    out[0] = pooled_output(first[0], first[1], &q, clamps, act_min, act_max);
+    out[out_c] = pooled_output(first[2], second[0], &q, clamps, act_min, act_max);
+    out[2 * out_c] = pooled_output(second[1], second[2], &q, clamps, act_min, act_max);
+  }
+}
+
+/* `pairs` channel pairs' pooled outputs of a whole group, from oc on. */
+static void store_pooled_block(const ecg_conv_2d_params_t *p, int32_t oc, int32_t pairs, int clamps,
+                               const int32_t *first, const int32_t *second, int8_t *out) {
+  const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
+  if (p->folded_requant) {
+    if (clamps) pooled_channels(p->folded_requant + 3 * oc, 2 * pairs, 1, act_min, act_max, first, second, out + oc, out_c);
+    else pooled_channels(p->folded_requant + 3 * oc, 2 * pairs, 0, act_min, act_max, first, second, out + oc, out_c);
+    return;
+  }
+  for (int32_t c = 0; c < 2 * pairs; ++c, first += PIXELS, second += PIXELS) {
+    folded_requant_t q;
+    channel_requant(p, oc + c, &q);
+    int8_t *const o = out + oc + c;
+    o[0] = pooled_output(first[0], first[1], &q, clamps, act_min, act_max);
+    o[out_c] = pooled_output(first[2], second[0], &q, clamps, act_min, act_max);
+    o[2 * out_c] = pooled_output(second[1], second[2], &q, clamps, act_min, act_max);
+  }
+}
+
+/* Channel oc's pooled outputs of a short group (`live` of them) from its sums over the two tiles (pixels 0-2
+ * in a, 3-5 in b; b is not read for a single output). */
+static void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, const int32_t *a, const int32_t *b,
+                         int32_t live, int8_t *out) {
   const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
   folded_requant_t q;
-  q.multiplier = p->multiplier[oc];
-  q.right = -p->shift[oc];
-  q.rounding = (1 << (q.right - 1)) + p->output_offset * (1 << q.right);   /* right <= 21 where it folds */
-  out[0] = finish_doubled(doubled(larger(a[0], a[1])), &q, clamps, act_min, act_max);
-  if (live > 1) out[out_c] = finish_doubled(doubled(larger(a[2], b[0])), &q, clamps, act_min, act_max);
-  if (live > 2) out[2 * out_c] = finish_doubled(doubled(larger(b[1], b[2])), &q, clamps, act_min, act_max);
+  channel_requant(p, oc, &q);
+  out[0] = pooled_output(a[0], a[1], &q, clamps, act_min, act_max);
+  if (live > 1) out[out_c] = pooled_output(a[2], b[0], &q, clamps, act_min, act_max);
+  if (live > 2) out[2 * out_c] = pooled_output(b[1], b[2], &q, clamps, act_min, act_max);
 }
 
 /* Every channel over a group's two tiles of columns, `live` pooled outputs stored, out_c apart from out. */
@@ -525,10 +578,13 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
     tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, sums[0]);
     if (live > 1) tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, sums[1]);
     w += pairs * pair_bytes;
-    for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
-      const int32_t at = (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
-      store_pooled(p, oc, clamps, sums[0] + at, sums[1] + at, live, out + oc);
+    if (live == PIXELS) {
+      store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
+      oc += 2 * pairs;
+      continue;
     }
+    for (int32_t c = 0; c < 2 * pairs; ++c, ++oc)
+      store_pooled(p, oc, clamps, sums[0] + c * PIXELS, sums[1] + c * PIXELS, live, out + oc);
   }
   if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
     const int32_t a = p->folded_bias[oc];
@@ -539,6 +595,21 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
   }
 }
 
+/* Output columns [*lo, *hi) of a one-run layer whose window, with its padded read of 4 * chunks bytes, lies
+ * inside the input row (the last row of the last image included): fill_column splits exactly these in place. */
+static void interior_split_columns(const ecg_conv_2d_params_t *p, const paired_t *g, int32_t *lo, int32_t *hi) {
+  const int32_t in_c = p->in_c, over = 4 * g->chunks - p->k_w * in_c;   /* bytes read past the last tap */
+  int32_t first = (p->pad_w + p->stride_w - 1) / p->stride_w, end = p->out_w;
+  /* the window ends inside the row: ox * stride - pad + k_w <= in_w; the padded read ends inside the row too
+   * (so inside the image whichever row it is): (ox * stride - pad + k_w) * in_c + over <= in_w * in_c */
+  const int32_t room = p->in_w * in_c - over - (p->k_w - p->pad_w) * in_c;   /* ox * stride * in_c <= room */
+  end = room < 0 ? 0 : room / (p->stride_w * in_c) + 1;
+  if (end > p->out_w) end = p->out_w;
+  if (first > end) first = end;
+  *lo = first;
+  *hi = end;
+}
+
 /* Each row's pooled outputs in groups of PIXELS, from 2 * PIXELS convolution pixels; a last short group
  * repeats its first pixel in the columns it does not pool, and one of a single pooled output computes only
  * the first tile. An odd last convolution column is never computed (VALID pooling drops it). */
@@ -546,13 +617,27 @@ ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const
                                             int8_t *output) {
   uint32_t *const first = (uint32_t *)p->scratch, *const second = first + 2 * PIXELS * g->chunks;
   int8_t *const window = (int8_t *)(second + 2 * PIXELS * g->chunks);
-  const int32_t out_w = p->out_w, pooled_w = out_w / 2, rows = p->batches * p->out_h;
+  const int32_t out_w = p->out_w, pooled_w = out_w / 2, rows = p->batches * p->out_h, chunks = g->chunks;
+  const int32_t in_c = p->in_c, step = p->stride_w * in_c, image_bytes = p->in_h * p->in_w * in_c;
+  /* columns whose window is one stretch inside its input row, padded read included, are split in place
+   * without fill_column's geometry (as fill_column would split them) */
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1);
+  int32_t inside_lo = out_w, inside_hi = out_w;
+  if (one_run) interior_split_columns(p, g, &inside_lo, &inside_hi);
   for (int32_t row = 0; row < rows; ++row) {
+    const int32_t b = row / p->out_h, in_y0 = row % p->out_h * p->stride_h - p->pad_h;
+    const int row_inside = in_y0 >= 0 && in_y0 < p->in_h;
+    const int8_t *const image = input + b * image_bytes + (in_y0 * p->in_w - p->pad_w) * in_c;
     for (int32_t px = 0; px < pooled_w; px += PIXELS) {
       const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
       for (int32_t j = 0; j < (live > 1 ? 2 * PIXELS : PIXELS); ++j) {
         const int32_t column = j < 2 * live ? 2 * px + j : 2 * px;
-        fill_column(p, g, input, row * out_w + column, window, (j < PIXELS ? first : second) + 2 * (j % PIXELS));
+        uint32_t *const dst = (j < PIXELS ? first : second) + 2 * (j % PIXELS);
+        if (row_inside && column >= inside_lo && column < inside_hi) {
+          split_pairs(image + column * step, chunks, dst);
+        } else {
+          fill_column(p, g, input, row * out_w + column, window, dst);
+        }
       }
       pooled_group(p, g, first, second, live, output + (row * pooled_w + px) * p->out_c);
     }

@@ -64,6 +64,10 @@ typedef struct {
    * the larger; the DSP twin keeps the larger accumulator and requantizes once, the same byte because the
    * requantization of a channel whose multiplier is not negative never reverses an order. */
   int32_t max_pool_w;
+  /* For the DSP twin's pooled paired path (NULL elsewhere, and then it computes them): per output channel the
+   * requantization constants of doubled accumulators, {multiplier, 2^(r-1) + output_offset * 2^r, r} with
+   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c). */
+  const int32_t *folded_requant;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
