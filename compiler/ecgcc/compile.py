@@ -133,7 +133,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     folded = [[i] for i in range(len(kernels))]
-    if target.dsp_kernels:
+    if target.dsp_kernels and max_chunks > 1:   # --no-fuse keeps every layer's output whole, for tracing
         kernels, folded = fold_max_pools(kernels, takes_pooled_path, lambda t: resolve(root, t),
                                          {resolve(root, t) for t in graph.outputs})
     modules = [REGISTRY[ops[group[0]].kind] for group in folded]

@@ -21,7 +21,8 @@ CASES = 60
 LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
-POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch")
+POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
+          "wide pair layout, pooled rows")
 ALL_LAYOUTS = LAYOUTS + POOLED
 
 
@@ -43,6 +44,13 @@ def random_case(rng: np.random.Generator) -> dict:
         if out_h >= 1 and out_w >= 1:
             break
     in_c, out_c, batches = int(rng.integers(1, 14)), int(rng.integers(1, 21)), int(rng.integers(1, 3))
+    if rng.random() < 0.4:   # one undilated kernel row on whole groups of four channels: the pooled rows path
+        values = 8 * int(rng.integers(1, 5))                 # input values per pixel step: each of its four steps
+        stride_w = int(rng.integers(1, 3)) if values % 8 == 0 and values // 2 % 4 == 0 else 1
+        in_c, k_h, pad_h, dil_w = values // stride_w, 1, 0, 1
+        in_h, in_w = int(rng.integers(1, 3)), int(rng.integers(k_w, 30))
+        out_c = max(out_c, 2)
+        out_h, out_w = (in_h - 1) // stride_h + 1, (in_w + 2 * pad_w - k_w) // stride_w + 1
     folds = rng.random() < 0.8
     shift = rng.integers(-12, 0, out_c) if folds else rng.integers(-3, 3, out_c)
     return dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
@@ -82,8 +90,10 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
     pair_layout = pair_layout or smlad_layout.pair_layout
     out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(ALL_LAYOUTS))]
     sizes, structs = {layout: [] for layout in ALL_LAYOUTS}, {layout: [] for layout in ALL_LAYOUTS}
-    scratch = max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"], pooled=True) for c in cases)
-    out.append(f"static uint32_t case_scratch[{scratch // 4 + 1}];\n")
+    scratch = max(max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"], pooled=True),
+                      smlad_layout.pooled_row_bytes(_params_of(c))) for c in cases)
+    len_scratch = scratch // 4 + 1   # the rows layout gets all of it: the kernel takes rows wherever they fit
+    out.append(f"static uint32_t case_scratch[{len_scratch}];\n")
     for i, c in enumerate(cases):
         window = c["k_h"] * c["k_w"] * c["in_c"]
         out.append(_c_array("int8_t", f"input_{i}", c["input"]))
@@ -126,6 +136,9 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
         structs["wide pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
                                                    f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
                                                    f"{pooled_scratch}}}")
+        structs["wide pair layout, pooled rows"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
+                                                        f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
+                                                        f".scratch = case_scratch, .scratch_bytes = {4 * len_scratch}}}")
         structs["wide pair layout, pooled, no scratch"].append(
             f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
     out.append(f"#define MAX_OUTPUT_BYTES {max(max(v) for v in sizes.values())}\n")
@@ -209,12 +222,19 @@ def test_shapes_cover_what_the_layout_pads(tmp_path):
 
 
 def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
+    from ecgcc.passes import smlad_layout
     cases = _write_cases(tmp_path)
     reference = _host_run(tmp_path, "reference", [])
     truth = reference[0]
     assert len(set(truth)) > CASES // 2, "the random cases should not all give the same output"
     assert sum(c["out_w"] >= 2 for c in cases) > CASES // 2, "most cases should have a pooled output"
     assert sum(_folds(c) and c["out_w"] >= 2 for c in cases) > CASES // 3, "the pooled paths need folding cases"
+    rows = [c for c in cases if _folds(c) and c["out_w"] >= 2 and smlad_layout.pooled_row_step(_params_of(c))]
+    assert len(rows) >= 8, "the pooled rows path needs cases"
+    assert any(c["out_w"] // 2 % 3 for c in rows) and any(c["stride_w"] > 1 for c in rows)
+    for step in (16, 32, 48, 64):   # each step's assembly on a whole group of channel pairs
+        assert any(smlad_layout.pooled_row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
+                   for c in rows), step
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")

@@ -28,6 +28,8 @@ CASES = {
     "rows_stride2_avg3x2": single((17, 9, 4), conv2d(12, 3, 2, "same"), layer("AveragePooling2D", (3, 2), strides=2)),
 }
 
+POOL_FOLDED = {"same_k5_max2", "one_channel_k7"}   # paired and resident path, pooled in the kernel
+
 needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 
@@ -45,7 +47,10 @@ def test_fused_conv_pool_is_bit_exact_and_smaller(name, tmp_path):
     result = assert_bit_exact(tflite, tmp_path / "host", count=20, seed=5,
                               defines=((), ("ECGCC_REFERENCE_KERNELS",), ("ECGCC_DSP_EMULATE",)))
     fused = _fused_layers(result)
-    assert fused and all(layer["calls"] >= 4 for layer in fused), result.table
+    # a MAX_POOL_2D of column pairs is folded into the convolution's one call where the DSP twin pools them
+    # (passes/pool_into_conv.py); the other pairs are chunked
+    calls = (lambda n: n == 1) if name in POOL_FOLDED else (lambda n: n >= 4)
+    assert fused and all(calls(layer["calls"]) for layer in fused), result.table
     unfused = compile_tflite(tflite, "model_under_test", "host", tmp_path / "unfused", max_chunks=1)
     assert not _fused_layers(unfused)
     assert result.arena_bytes < unfused.arena_bytes

@@ -46,3 +46,22 @@ def paired_scratch_bytes(window: int, pooled: bool = False) -> int:
     pairs: two tiles before each pooled group) and one int8 window on its way there."""
     padded = padded_window(window)
     return (2 if pooled else 1) * PIXELS * padded * 2 + padded
+
+
+def pooled_row_step(p: dict) -> int:
+    """Bytes between pixels in the DSP twin's split input row (pooled rows, dsp/conv_2d.c pooled_row_step), or 0
+    where the layer does not take that path: one undilated kernel row on whole groups of four input channels,
+    and a pixel step its assembly has (16, 32, 48 or 64 bytes)."""
+    if p["k_h"] != 1 or (p["dilation_w"] != 1 and p["k_w"] != 1) or p["in_c"] % 4:
+        return 0
+    step = 2 * p["stride_w"] * p["in_c"]
+    return step if step in (16, 32, 48, 64) else 0
+
+
+def pooled_row_bytes(p: dict) -> int:
+    """The split row of such a layer: the chunks of every pixel its groups compute (2 * PIXELS per group of
+    PIXELS pooled outputs), as two words each; 0 where it does not take that path."""
+    if not pooled_row_step(p):
+        return 0
+    pixels = 2 * PIXELS * -(-(p["out_w"] // 2) // PIXELS)
+    return 8 * ((pixels - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)

@@ -229,6 +229,10 @@ static int32_t paired_scratch_bytes(const paired_t *g) { return PIXELS * g->chun
   "ldrd   %[ea], %[wa], [%[w]], #8\n\t"               \
   "ldrd   %[eb], %[wb], [%[w]], #8\n\t"               \
   ECG_PAIR_PIXELS
+/* The same with the pair's four words in one LDM, where ea, wa, eb and wb sit in ascending registers. */
+#define ECG_WIDE_PAIR_CHUNK_LDM                       \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  ECG_PAIR_PIXELS
 #define ECG_PAIR_OPERANDS                                                                                  \
   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [w] "+r"(w),   \
     [x] "+r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo) \
@@ -292,7 +296,12 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
   register int32_t b0 __asm__("r4");
   register int32_t b1 __asm__("r5");
   register int32_t b2 __asm__("r6");
-  uint32_t wa, wb, ea, eb, xe, xo;
+  /* in ascending registers, so that the wide layout's four words of a chunk come in one LDM */
+  register uint32_t ea __asm__("r8");
+  register uint32_t wa __asm__("r9");
+  register uint32_t eb __asm__("r10");
+  register uint32_t wb __asm__("r11");
+  uint32_t xe, xo;
   const uint32_t *x;
   const int32_t pair_bytes = (wide ? 16 : 8) * chunks;
   const uint8_t *end = w + pair_bytes;
@@ -328,7 +337,7 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
                    : [columns] "m"(columns), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)            \
                    : "cc", "memory")
   if (wide) {
-    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK);
+    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK_LDM);
   } else {
     ECG_TILE_SUMS(ECG_PAIR_CHUNK);
   }
@@ -343,6 +352,112 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
       sums[PIXELS + j] = bias[2 * q + 1];
     }
     dot_tile(w, wide, columns, chunks, sums);
+  }
+}
+#endif
+
+/* Channel pairs [0, pairs) of a tile of three pixels read straight from a split input row (pooled rows,
+ * below): pixel j's chunk k at x + j * step + k * 8 bytes. As tile_sums otherwise; step is a constant of the
+ * assembly, one function per supported step. */
+static int32_t row_step_supported(int32_t step) { return step == 16 || step == 32 || step == 48 || step == 64; }
+#if ECG_CONV_ASM
+#define ECG_ROW_PIXEL(a, b, at)                       \
+  "ldrd   %[xe], %[xo], [%[x], #" at "]\n\t"          \
+  "smlad  %[" a "], %[ea], %[xe], %[" a "]\n\t"       \
+  "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
+  "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
+  "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_ROW_CHUNK(one, two)                       \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  ECG_ROW_PIXEL("a1", "b1", one)                      \
+  ECG_ROW_PIXEL("a2", "b2", two)                      \
+  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
+  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
+  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
+  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
+  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+#define ECG_ROW_TILE_SUMS(name, one, two)                                                                        \
+  static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,   \
+                   int32_t *sums) {                                                                             \
+    register int32_t a0 __asm__("r1");                                                                          \
+    register int32_t a1 __asm__("r2");                                                                          \
+    register int32_t a2 __asm__("r3");                                                                          \
+    register int32_t b0 __asm__("r4");                                                                          \
+    register int32_t b1 __asm__("r5");                                                                          \
+    register int32_t b2 __asm__("r6");                                                                          \
+    register uint32_t ea __asm__("r8");                                                                         \
+    register uint32_t wa __asm__("r9");                                                                         \
+    register uint32_t eb __asm__("r10");                                                                        \
+    register uint32_t wb __asm__("r11");                                                                        \
+    uint32_t xe, xo;                                                                                            \
+    const uint32_t *x;                                                                                          \
+    const int32_t pair_bytes = 16 * chunks;                                                                     \
+    const uint8_t *end = w + pair_bytes;                                                                        \
+    const int32_t *const bias_end = bias + 2 * pairs;                                                           \
+    __asm__ volatile("3:\n\t"                                                                                  \
+                     "ldr    %[xe], %[bias]\n\t"                                                               \
+                     "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                    \
+                     "str    %[xe], %[bias]\n\t"                                                               \
+                     "mov    %[a1], %[a0]\n\t"                                                                 \
+                     "mov    %[a2], %[a0]\n\t"                                                                 \
+                     "mov    %[b1], %[b0]\n\t"                                                                 \
+                     "mov    %[b2], %[b0]\n\t"                                                                 \
+                     "ldr    %[x], %[row]\n\t"                                                                 \
+                     "1:\n\t" ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK(one, two)                                  \
+                     "ldr    %[xe], %[end]\n\t"                                                                \
+                     "cmp    %[w], %[xe]\n\t"                                                                  \
+                     "bne    1b\n\t"                                                                           \
+                     "ldr    %[xo], %[pair_bytes]\n\t"                                                         \
+                     "add    %[xe], %[xe], %[xo]\n\t"                                                          \
+                     "str    %[xe], %[end]\n\t"                                                                \
+                     "ldr    %[xe], %[sums]\n\t"                                                               \
+                     "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                           \
+                     "str    %[xe], %[sums]\n\t"                                                               \
+                     "ldr    %[xe], %[bias]\n\t"                                                               \
+                     "ldr    %[xo], %[bias_end]\n\t"                                                           \
+                     "cmp    %[xe], %[xo]\n\t"                                                                 \
+                     "bne    3b\n\t"                                                                           \
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),        \
+                       [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb),              \
+                       [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias),      \
+                       [end] "+m"(end), [sums] "+m"(sums)                                                      \
+                     : [row] "m"(row), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)                  \
+                     : "cc", "memory");                                                                        \
+  }
+/* the second pixel's chunk is `step` bytes on, the third's 2 * step (both loaded before the first pixel's
+ * load steps x to the next chunk) */
+ECG_ROW_TILE_SUMS(row_sums_16, "16", "32")
+ECG_ROW_TILE_SUMS(row_sums_32, "32", "64")
+ECG_ROW_TILE_SUMS(row_sums_48, "48", "96")
+ECG_ROW_TILE_SUMS(row_sums_64, "64", "128")
+
+static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,
+                          int32_t step, int32_t *sums) {
+  switch (step) {
+    case 16: row_sums_16(w, bias, pairs, row, chunks, sums); break;
+    case 32: row_sums_32(w, bias, pairs, row, chunks, sums); break;
+    case 48: row_sums_48(w, bias, pairs, row, chunks, sums); break;
+    default: row_sums_64(w, bias, pairs, row, chunks, sums); break;
+  }
+}
+#else
+static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,
+                          int32_t step, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, w += 16 * chunks, sums += 2 * PIXELS) {
+    const uint8_t *pw = w;
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      sums[j] = bias[2 * q];
+      sums[PIXELS + j] = bias[2 * q + 1];
+    }
+    for (int32_t k = 0; k < chunks; ++k, pw += 16) {
+      uint32_t ea, oa, eb, ob;
+      memcpy(&ea, pw, 4); memcpy(&oa, pw + 4, 4); memcpy(&eb, pw + 8, 4); memcpy(&ob, pw + 12, 4);
+      for (int32_t j = 0; j < PIXELS; ++j) {
+        const uint32_t *x = row + (j * step) / 4 + 2 * k;
+        sums[j] = ecg_smlad(oa, x[1], ecg_smlad(ea, x[0], sums[j]));
+        sums[PIXELS + j] = ecg_smlad(ob, x[1], ecg_smlad(eb, x[0], sums[PIXELS + j]));
+      }
+    }
   }
 }
 #endif
@@ -565,8 +680,33 @@ static void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, 
 }
 
 /* Every channel over a group's two tiles of columns, `live` pooled outputs stored, out_c apart from out. */
+/* The sums of a tile: from its columns (step 0), or from a split row whose pixels are step bytes apart. */
+static inline void group_tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *x,
+                                   int32_t chunks, int32_t step, int32_t *sums) {
+  if (step) row_tile_sums(w, bias, pairs, x, chunks, step, sums);
+  else tile_sums(w, wide, bias, pairs, x, chunks, sums);
+}
+
+/* One channel pair's sums of a tile in C (the odd last channel): dot_tile on columns, or on a split row. */
+static void group_pair_sums(const uint8_t *w, int wide, const uint32_t *x, int32_t chunks, int32_t step,
+                            int32_t acc[2 * PIXELS]) {
+  if (!step) {
+    dot_tile(w, wide, x, chunks, acc);
+    return;
+  }
+  for (int32_t k = 0; k < chunks; ++k, w += 16) {   /* rows take the wide layout only */
+    uint32_t ea, oa, eb, ob;
+    memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      const uint32_t *at = x + (j * step) / 4 + 2 * k;
+      acc[j] = ecg_smlad(oa, at[1], ecg_smlad(ea, at[0], acc[j]));
+      acc[PIXELS + j] = ecg_smlad(ob, at[1], ecg_smlad(eb, at[0], acc[PIXELS + j]));
+    }
+  }
+}
+
 ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
-                                      const uint32_t *second, int32_t live, int8_t *out) {
+                                      const uint32_t *second, int32_t live, int8_t *out, int32_t step) {
   const int wide = p->pair_weights == NULL;
   const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
   const int clamps = p->act_min > -128 || p->act_max < 127;
@@ -575,8 +715,8 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
   int32_t oc = 0;
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
-    tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, sums[0]);
-    if (live > 1) tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, sums[1]);
+    group_tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, step, sums[0]);
+    if (live > 1) group_tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, step, sums[1]);
     w += pairs * pair_bytes;
     if (live == PIXELS) {
       store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
@@ -589,8 +729,8 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
   if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
     const int32_t a = p->folded_bias[oc];
     int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
-    dot_tile(w, wide, first, chunks, first_acc);
-    if (live > 1) dot_tile(w, wide, second, chunks, second_acc);
+    group_pair_sums(w, wide, first, chunks, step, first_acc);
+    if (live > 1) group_pair_sums(w, wide, second, chunks, step, second_acc);
     store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
   }
 }
@@ -639,7 +779,7 @@ ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const
           fill_column(p, g, input, row * out_w + column, window, dst);
         }
       }
-      pooled_group(p, g, first, second, live, output + (row * pooled_w + px) * p->out_c);
+      pooled_group(p, g, first, second, live, output + (row * pooled_w + px) * p->out_c, 0);
     }
   }
 }
@@ -943,14 +1083,69 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
   }
 }
 
+/* ---- pooled rows --------------------------------------------------------------------------------- */
+/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout: every window
+ * starts on a whole chunk of its input row. Each input row is split once into SXTB16 pairs, chunk by chunk from
+ * column -pad_w on (the zero point off the input), and the tiles read their windows from there: no columns are
+ * built per pixel (which costs more than the pooling saves on short windows). */
+static int32_t pooled_row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in the split row, or 0 */
+  if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
+  const int32_t step = 2 * p->stride_w * p->in_c;
+  return row_step_supported(step) ? step : 0;
+}
+
+/* Chunks of a split row: those of every pixel the groups compute (2 * PIXELS per group, past the row's end in
+ * a last short group; ops/conv_2d.py sizes the scratch alike). */
+static int32_t pooled_row_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
+  const int32_t pixels = 2 * PIXELS * ((p->out_w / 2 + PIXELS - 1) / PIXELS);
+  return (pixels - 1) * p->stride_w * p->in_c / 4 + g->chunks;
+}
+
+/* Input row in_y of an image (all zero point off the input), `total` chunks from column -pad_w on. */
+static void split_row(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t total, uint32_t *row) {
+  const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
+  int32_t c = 0;
+  for (; c < lead && c < total; ++c, row += 2) row[0] = row[1] = zero;
+  const int8_t *src = image + in_y * p->in_w * p->in_c;
+  for (int32_t i = 0; i < inside && c < total; ++i, ++c, src += 4, row += 2) {
+    const uint32_t v = ecg_read_s8x4(src);
+    row[0] = ecg_sxtb16(v);
+    row[1] = ecg_sxtb16_ror8(v);
+  }
+  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
+}
+
+ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                          int8_t *output, int32_t step) {
+  uint32_t *const row = (uint32_t *)p->scratch;
+  const int32_t total = pooled_row_chunks(p, g), pooled_w = p->out_w / 2, pixel_words = step / 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      split_row(p, image, oy * p->stride_h - p->pad_h, total, row);
+      int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
+      for (int32_t px = 0; px < pooled_w; px += PIXELS) {
+        const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
+        const uint32_t *const first = row + 2 * px * pixel_words;
+        pooled_group(p, g, first, first + PIXELS * pixel_words, live, out + px * p->out_c, step);
+      }
+    }
+  }
+}
+
 /* A layer with a folded MAX_POOL_2D: the pooled paired path where every channel folds (a multiplier that is
  * not negative: the larger accumulator gives the larger output) and its layout and scratch are there, else the
  * reference, which pools requantized outputs. */
 ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
                                            int folds) {
   const paired_t g = paired_shape(p);
-  if (p->max_pool_w == 2 && folds && (p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW &&
-      p->scratch && p->scratch_bytes >= pooled_scratch_bytes(&g)) {
+  const int32_t step = pooled_row_step(p);
+  if (p->max_pool_w == 2 && folds && step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+      p->scratch_bytes >= 8 * pooled_row_chunks(p, &g)) {
+    conv_rows_pooled(p, &g, input, output, step);
+  } else if (p->max_pool_w == 2 && folds && (p->pair_weights || p->wide_pair_weights) &&
+             4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch && p->scratch_bytes >= pooled_scratch_bytes(&g)) {
     conv_paired_pooled(p, &g, input, output);
   } else {
     ecg_conv_2d_reference(p, input, output);
