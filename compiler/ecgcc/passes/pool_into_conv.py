@@ -19,6 +19,7 @@ from typing import Callable
 from ..ops import Kernel
 
 CONVOLUTION = "ecg_conv_2d"
+POOLED_CONVOLUTION = "ecg_conv_2d_pooled"   # its own entry point: models without such layers link none of it
 MAX_POOL = "ecg_max_pool_2d"
 POOL_WIDTH = 2   # the DSP twin pools pairs of output columns
 
@@ -38,7 +39,7 @@ def pooled(conv: Kernel, pool: Kernel) -> Kernel:
     c, q = conv.params, pool.params
     params = {**c, "max_pool_w": POOL_WIDTH, "act_min": max(c["act_min"], q["act_min"]),
               "act_max": min(c["act_max"], q["act_max"])}
-    return Kernel(function=conv.function, params_type=conv.params_type, params=params, inputs=list(conv.inputs),
+    return Kernel(function=POOLED_CONVOLUTION, params_type=conv.params_type, params=params, inputs=list(conv.inputs),
                   output=pool.output, macs=conv.macs + pool.macs, notes=dict(conv.notes))
 
 

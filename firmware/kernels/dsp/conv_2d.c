@@ -1156,14 +1156,24 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
   const int folds = all_channels_fold(p);
   /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
-  if (p->max_pool_w > 1 && !(p->max_pool_w == 2 && p->weights && folds && one_run)) {
-    conv_pooled_entry(p, input, output, folds);   /* the resident path pools pairs of its own */
+  if (p->max_pool_w > 1) {   /* the compiler calls ecg_conv_2d_pooled for such layers */
+    ecg_conv_2d_reference(p, input, output);
     return;
   }
   if (p->weights && folds && one_run) {
     conv_resident_entry(p, input, output);
   } else {
     conv_paired_entry(p, input, output, folds);
+  }
+}
+
+void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  const int folds = all_channels_fold(p);
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->max_pool_w == 2 && p->weights && folds && one_run) {
+    conv_resident_entry(p, input, output);   /* the resident path pools pairs of its own */
+  } else {
+    conv_pooled_entry(p, input, output, folds);
   }
 }
 

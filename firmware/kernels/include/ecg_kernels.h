@@ -74,6 +74,9 @@ typedef struct {
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer with its MAX_POOL_2D folded in (max_pool_w 2; the compiler calls it for such layers only): an
+ * entry point of its own, so that models without such layers link none of its code. */
+void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
 void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 

@@ -52,3 +52,11 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
 }
 
 #endif
+
+#if !ECGCC_DSP_KERNELS   /* the Cortex-M3 twins have no pooled path of their own either */
+
+void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_conv_2d_reference(p, input, output);
+}
+
+#endif
