@@ -59,9 +59,8 @@ def pooled_row_step(p: dict) -> int:
 
 
 def pooled_row_bytes(p: dict) -> int:
-    """The split row of such a layer: the chunks of every pixel its groups compute (2 * PIXELS per group of
-    PIXELS pooled outputs), as two words each; 0 where it does not take that path."""
+    """The stretch of the input row a group of PIXELS pooled outputs reads (its 2 * PIXELS pixels' windows), split
+    into two words per chunk of four values; 0 where the layer does not take that path."""
     if not pooled_row_step(p):
         return 0
-    pixels = 2 * PIXELS * -(-(p["out_w"] // 2) // PIXELS)
-    return 8 * ((pixels - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)
+    return 8 * ((2 * PIXELS - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)

@@ -1085,30 +1085,33 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
 
 /* ---- pooled rows --------------------------------------------------------------------------------- */
 /* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout: every window
- * starts on a whole chunk of its input row. Each input row is split once into SXTB16 pairs, chunk by chunk from
- * column -pad_w on (the zero point off the input), and the tiles read their windows from there: no columns are
- * built per pixel (which costs more than the pooling saves on short windows). */
+ * starts on a whole chunk of its input row. For each group the stretch of the row its 2 * PIXELS pixels read is
+ * split once into SXTB16 pairs (the zero point off the input), and the tiles read their windows from there at
+ * a fixed step: no columns are built per pixel, which costs more than the pooling saves on short windows. */
 static int32_t pooled_row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in the split row, or 0 */
   if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
   const int32_t step = 2 * p->stride_w * p->in_c;
   return row_step_supported(step) ? step : 0;
 }
 
-/* Chunks of a split row: those of every pixel the groups compute (2 * PIXELS per group, past the row's end in
- * a last short group; ops/conv_2d.py sizes the scratch alike). */
-static int32_t pooled_row_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
-  const int32_t pixels = 2 * PIXELS * ((p->out_w / 2 + PIXELS - 1) / PIXELS);
-  return (pixels - 1) * p->stride_w * p->in_c / 4 + g->chunks;
+/* Chunks of a group's stretch: its 2 * PIXELS pixels' windows (ops/conv_2d.py sizes the scratch alike). */
+static int32_t pooled_span_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
+  return (2 * PIXELS - 1) * p->stride_w * p->in_c / 4 + g->chunks;
 }
 
-/* Input row in_y of an image (all zero point off the input), `total` chunks from column -pad_w on. */
-static void split_row(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t total, uint32_t *row) {
+/* Chunks [first, first + total) of input row in_y of an image, counted from column -pad_w (the zero point off
+ * the input), as SXTB16 pairs. */
+static void split_span(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first, int32_t total,
+                       uint32_t *row) {
   const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
   const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
+  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the span lie inside the input */
+  c0 = c0 < 0 ? 0 : c0 > total ? total : c0;
+  c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
   int32_t c = 0;
-  for (; c < lead && c < total; ++c, row += 2) row[0] = row[1] = zero;
-  const int8_t *src = image + in_y * p->in_w * p->in_c;
-  for (int32_t i = 0; i < inside && c < total; ++i, ++c, src += 4, row += 2) {
+  for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
+  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
+  for (; c < c1; ++c, src += 4, row += 2) {
     const uint32_t v = ecg_read_s8x4(src);
     row[0] = ecg_sxtb16(v);
     row[1] = ecg_sxtb16_ror8(v);
@@ -1118,17 +1121,17 @@ static void split_row(const ecg_conv_2d_params_t *p, const int8_t *image, int32_
 
 ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
                                           int8_t *output, int32_t step) {
-  uint32_t *const row = (uint32_t *)p->scratch;
-  const int32_t total = pooled_row_chunks(p, g), pooled_w = p->out_w / 2, pixel_words = step / 4;
+  uint32_t *const span = (uint32_t *)p->scratch;
+  const int32_t total = pooled_span_chunks(p, g), pooled_w = p->out_w / 2, pixel_chunks = step / 8;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      split_row(p, image, oy * p->stride_h - p->pad_h, total, row);
+      const int32_t in_y = oy * p->stride_h - p->pad_h;
       int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
       for (int32_t px = 0; px < pooled_w; px += PIXELS) {
         const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
-        const uint32_t *const first = row + 2 * px * pixel_words;
-        pooled_group(p, g, first, first + PIXELS * pixel_words, live, out + px * p->out_c, step);
+        split_span(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
+        pooled_group(p, g, span, span + 2 * PIXELS * pixel_chunks, live, out + px * p->out_c, step);
       }
     }
   }
@@ -1142,7 +1145,7 @@ ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const 
   const paired_t g = paired_shape(p);
   const int32_t step = pooled_row_step(p);
   if (p->max_pool_w == 2 && folds && step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
-      p->scratch_bytes >= 8 * pooled_row_chunks(p, &g)) {
+      p->scratch_bytes >= 8 * pooled_span_chunks(p, &g)) {
     conv_rows_pooled(p, &g, input, output, step);
   } else if (p->max_pool_w == 2 && folds && (p->pair_weights || p->wide_pair_weights) &&
              4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch && p->scratch_bytes >= pooled_scratch_bytes(&g)) {
