@@ -18,7 +18,7 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
-LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
+LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch", "wide pair layout, rows")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
 POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
@@ -91,7 +91,7 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
     out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(ALL_LAYOUTS))]
     sizes, structs = {layout: [] for layout in ALL_LAYOUTS}, {layout: [] for layout in ALL_LAYOUTS}
     scratch = max(max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"], pooled=True),
-                      smlad_layout.pooled_row_bytes(_params_of(c))) for c in cases)
+                      smlad_layout.row_span_bytes(_params_of(c), pooled=True)) for c in cases)
     len_scratch = scratch // 4 + 1   # the rows layout gets all of it: the kernel takes rows wherever they fit
     out.append(f"static uint32_t case_scratch[{len_scratch}];\n")
     for i, c in enumerate(cases):
@@ -122,6 +122,9 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                            f".wide_pair_weights = wide_{i}, {scratch_fields}}}")
         structs["pair layout, no scratch"].append(f"{{{common}, .weights = NULL, .pair_weights = pairs_{i}, "
                                                   f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
+        structs["wide pair layout, rows"].append(f"{{{common}, .weights = NULL, .pair_weights = NULL, "
+                                                 f".wide_pair_weights = wide_{i}, .scratch = case_scratch, "
+                                                 f".scratch_bytes = {4 * len_scratch}}}")
         pooled_scratch = f".scratch = case_scratch, .scratch_bytes = {smlad_layout.paired_scratch_bytes(window, pooled=True)}"
         pooled = f"{common}, .max_pool_w = 2"
         structs["int8 filter, pooled"].append(f"{{{pooled}, .weights = weights_{i}, .pair_weights = NULL, "
@@ -229,11 +232,11 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
     assert len(set(truth)) > CASES // 2, "the random cases should not all give the same output"
     assert sum(c["out_w"] >= 2 for c in cases) > CASES // 2, "most cases should have a pooled output"
     assert sum(_folds(c) and c["out_w"] >= 2 for c in cases) > CASES // 3, "the pooled paths need folding cases"
-    rows = [c for c in cases if _folds(c) and c["out_w"] >= 2 and smlad_layout.pooled_row_step(_params_of(c))]
+    rows = [c for c in cases if _folds(c) and c["out_w"] >= 2 and smlad_layout.row_step(_params_of(c))]
     assert len(rows) >= 8, "the pooled rows path needs cases"
     assert any(c["out_w"] // 2 % 3 for c in rows) and any(c["stride_w"] > 1 for c in rows)
     for step in (16, 32, 48, 64):   # each step's assembly on a whole group of channel pairs
-        assert any(smlad_layout.pooled_row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
+        assert any(smlad_layout.row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
                    for c in rows), step
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])

@@ -7,8 +7,8 @@ import numpy as np
 
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
-from ..passes.smlad_layout import (padded_window, pair_layout, paired_scratch_bytes, pooled_row_bytes,
-                                   pooled_row_step, wide_pair_layout)
+from ..passes.smlad_layout import (padded_window, pair_layout, paired_scratch_bytes, row_span_bytes, row_step,
+                                   wide_pair_layout)
 
 KINDS = ("CONV_2D",)
 
@@ -162,8 +162,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
     if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
-    if _pooled(p) and p.get("wide_pair_weights") is not None and pooled_row_step(p):
-        return [pooled_row_bytes(p)]   # its input rows split once: no columns per pixel
+    if p.get("wide_pair_weights") is not None and row_step(p):
+        return [row_span_bytes(p, pooled=_pooled(p))]   # windows read from split stretches of the input rows
     return [paired_scratch_bytes(_window(p), pooled=_pooled(p))]
 
 

@@ -48,9 +48,9 @@ def paired_scratch_bytes(window: int, pooled: bool = False) -> int:
     return (2 if pooled else 1) * PIXELS * padded * 2 + padded
 
 
-def pooled_row_step(p: dict) -> int:
-    """Bytes between pixels in the DSP twin's split input row (pooled rows, dsp/conv_2d.c pooled_row_step), or 0
-    where the layer does not take that path: one undilated kernel row on whole groups of four input channels,
+def row_step(p: dict) -> int:
+    """Bytes between pixels in the DSP twin's split input rows (dsp/conv_2d.c row_step), or 0 where the layer
+    does not read its windows from split rows: one undilated kernel row on whole groups of four input channels,
     and a pixel step its assembly has (16, 32, 48 or 64 bytes)."""
     if p["k_h"] != 1 or (p["dilation_w"] != 1 and p["k_w"] != 1) or p["in_c"] % 4:
         return 0
@@ -58,9 +58,10 @@ def pooled_row_step(p: dict) -> int:
     return step if step in (16, 32, 48, 64) else 0
 
 
-def pooled_row_bytes(p: dict) -> int:
-    """The stretch of the input row a group of PIXELS pooled outputs reads (its 2 * PIXELS pixels' windows), split
-    into two words per chunk of four values; 0 where the layer does not take that path."""
-    if not pooled_row_step(p):
+def row_span_bytes(p: dict, pooled: bool = False) -> int:
+    """The stretch of its input row a tile reads (PIXELS pixels' windows; 2 * PIXELS for a group of PIXELS pooled
+    outputs), split into two words per chunk of four values; 0 where the layer does not take that path."""
+    if not row_step(p):
         return 0
-    return 8 * ((2 * PIXELS - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)
+    pixels = 2 * PIXELS if pooled else PIXELS
+    return 8 * ((pixels - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)

@@ -462,6 +462,28 @@ static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, 
 }
 #endif
 
+/* The sums of a tile: from its columns (step 0), or from a split row whose pixels are step bytes apart. */
+static inline void group_tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *x,
+                                   int32_t chunks, int32_t step, int32_t *sums) {
+  if (step) row_tile_sums(w, bias, pairs, x, chunks, step, sums);
+  else tile_sums(w, wide, bias, pairs, x, chunks, sums);
+}
+
+/* One channel pair's sums of a tile read from a split row (the odd last channel, and short tiles), in C; rows
+ * take the wide layout only. (Tiles of columns take dot_tile.) */
+ECG_NOINLINE static void row_pair_sums(const uint8_t *w, const uint32_t *x, int32_t chunks, int32_t step,
+                                       int32_t acc[2 * PIXELS]) {
+  for (int32_t k = 0; k < chunks; ++k, w += 16) {
+    uint32_t ea, oa, eb, ob;
+    memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      const uint32_t *at = x + (j * step) / 4 + 2 * k;
+      acc[j] = ecg_smlad(oa, at[1], ecg_smlad(ea, at[0], acc[j]));
+      acc[PIXELS + j] = ecg_smlad(ob, at[1], ecg_smlad(eb, at[0], acc[PIXELS + j]));
+    }
+  }
+}
+
 /* The window at (in_y0, in_x0) densely in the filter's [k_h][k_w][in_c] order, the input zero point where
  * it leaves the input. */
 static void gather_dense(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y0, int32_t in_x0,
@@ -554,7 +576,7 @@ static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, 
  * pairs in one go and requantize them after; the others (a last short tile, layers that do not fold, a
  * last odd channel) take one pair at a time through store_channel. */
 ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *columns,
-                                    int32_t live, int folds, int8_t *out) {
+                                    int32_t live, int folds, int8_t *out, int32_t step) {
   const int wide = p->pair_weights == NULL;
   const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
   const int32_t act_min = p->act_min, act_max = p->act_max, output_offset = p->output_offset;
@@ -565,7 +587,7 @@ ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_
     int32_t sums[SUM_BLOCK * 2 * PIXELS];
     for (; oc + 1 < out_c; ) {
       const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
-      tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, sums);
+      group_tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, step, sums);
       w += pairs * pair_bytes;
       for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
         folded_requant_t q;
@@ -578,12 +600,28 @@ ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_
         out[oc + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
       }
     }
+  } else if (folds && step) {   /* a last short tile of a split row: whole sums (the span is padded), live stored */
+    int32_t sums[SUM_BLOCK * 2 * PIXELS];
+    for (; oc + 1 < out_c; ) {
+      const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
+      row_tile_sums(w, p->folded_bias + oc, pairs, columns, chunks, step, sums);
+      w += pairs * pair_bytes;
+      for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
+        folded_requant_t q;
+        q.multiplier = p->multiplier[oc];
+        q.right = -p->shift[oc];
+        q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+        for (int32_t j = 0; j < live; ++j)
+          out[oc + j * out_c] = finish_doubled(doubled(sums[c * PIXELS + j]), &q, clamps, act_min, act_max);
+      }
+    }
   }
   for (; oc < out_c; oc += 2, w += pair_bytes) {
     const int second = oc + 1 < out_c;
     const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
     int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
-    dot_tile(w, wide, columns, chunks, acc);
+    if (step) row_pair_sums(w, columns, chunks, step, acc);
+    else dot_tile(w, wide, columns, chunks, acc);
     store_channel(p, oc, folds, clamps, acc, live, out + oc);
     if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + oc + 1);
   }
@@ -599,7 +637,58 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
     const int32_t live = g->pixels - pixel < PIXELS ? g->pixels - pixel : PIXELS;
     for (int32_t j = 0; j < PIXELS; ++j)
       fill_column(p, g, input, j < live ? pixel + j : pixel, window, columns + 2 * j);
-    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c);
+    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c, 0);
+  }
+}
+
+/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout (as the pooled
+ * rows below): each tile's stretch of its input row split once, the windows read from there at a fixed step. */
+static int32_t row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in a split row, or 0 */
+  if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
+  const int32_t step = 2 * p->stride_w * p->in_c;
+  return row_step_supported(step) ? step : 0;
+}
+
+/* Chunks [first, first + total) of input row in_y of an image, counted from column -pad_w (the zero point off
+ * the input), as SXTB16 pairs. */
+static void split_span(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first, int32_t total,
+                       uint32_t *row) {
+  const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
+  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the span lie inside the input */
+  c0 = c0 < 0 ? 0 : c0 > total ? total : c0;
+  c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
+  int32_t c = 0;
+  for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
+  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
+  for (; c < c1; ++c, src += 4, row += 2) {
+    const uint32_t v = ecg_read_s8x4(src);
+    row[0] = ecg_sxtb16(v);
+    row[1] = ecg_sxtb16_ror8(v);
+  }
+  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
+}
+
+/* Chunks of a tile's stretch: its PIXELS pixels' windows (ops/conv_2d.py sizes the scratch alike). */
+static int32_t row_span_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
+  return (PIXELS - 1) * p->stride_w * p->in_c / 4 + g->chunks;
+}
+
+ECG_NOINLINE static void conv_rows(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                   int8_t *output, int folds, int32_t step) {
+  uint32_t *const span = (uint32_t *)p->scratch;
+  const int32_t total = row_span_chunks(p, g), out_w = p->out_w, pixel_chunks = step / 8;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t in_y = oy * p->stride_h - p->pad_h;
+      int8_t *const out = output + (b * p->out_h + oy) * out_w * p->out_c;
+      for (int32_t ox = 0; ox < out_w; ox += PIXELS) {
+        const int32_t live = out_w - ox < PIXELS ? out_w - ox : PIXELS;
+        split_span(p, image, in_y, ox * pixel_chunks, total, span);
+        tile_pairs(p, g, span, live, folds, out + ox * p->out_c, step);
+      }
+    }
   }
 }
 
@@ -608,7 +697,7 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
  * (ops/conv_2d.py sizes it alike). */
 static int32_t pooled_scratch_bytes(const paired_t *g) { return 2 * PIXELS * g->chunks * 8 + g->chunks * 4; }
 
-#define POOLED_BLOCK (SUM_BLOCK / 2)   /* channel pairs summed per tile before pooling: two tiles of sums */
+#define POOLED_BLOCK SUM_BLOCK   /* channel pairs summed per tile before pooling (two tiles of sums on the stack) */
 
 static inline int32_t larger(int32_t a, int32_t b) { return a > b ? a : b; }
 
@@ -680,31 +769,6 @@ static void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, 
 }
 
 /* Every channel over a group's two tiles of columns, `live` pooled outputs stored, out_c apart from out. */
-/* The sums of a tile: from its columns (step 0), or from a split row whose pixels are step bytes apart. */
-static inline void group_tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *x,
-                                   int32_t chunks, int32_t step, int32_t *sums) {
-  if (step) row_tile_sums(w, bias, pairs, x, chunks, step, sums);
-  else tile_sums(w, wide, bias, pairs, x, chunks, sums);
-}
-
-/* One channel pair's sums of a tile in C (the odd last channel): dot_tile on columns, or on a split row. */
-static void group_pair_sums(const uint8_t *w, int wide, const uint32_t *x, int32_t chunks, int32_t step,
-                            int32_t acc[2 * PIXELS]) {
-  if (!step) {
-    dot_tile(w, wide, x, chunks, acc);
-    return;
-  }
-  for (int32_t k = 0; k < chunks; ++k, w += 16) {   /* rows take the wide layout only */
-    uint32_t ea, oa, eb, ob;
-    memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
-    for (int32_t j = 0; j < PIXELS; ++j) {
-      const uint32_t *at = x + (j * step) / 4 + 2 * k;
-      acc[j] = ecg_smlad(oa, at[1], ecg_smlad(ea, at[0], acc[j]));
-      acc[PIXELS + j] = ecg_smlad(ob, at[1], ecg_smlad(eb, at[0], acc[PIXELS + j]));
-    }
-  }
-}
-
 ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
                                       const uint32_t *second, int32_t live, int8_t *out, int32_t step) {
   const int wide = p->pair_weights == NULL;
@@ -729,8 +793,13 @@ ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paire
   if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
     const int32_t a = p->folded_bias[oc];
     int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
-    group_pair_sums(w, wide, first, chunks, step, first_acc);
-    if (live > 1) group_pair_sums(w, wide, second, chunks, step, second_acc);
+    if (step) {
+      row_pair_sums(w, first, chunks, step, first_acc);
+      if (live > 1) row_pair_sums(w, second, chunks, step, second_acc);
+    } else {
+      dot_tile(w, wide, first, chunks, first_acc);
+      if (live > 1) dot_tile(w, wide, second, chunks, second_acc);
+    }
     store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
   }
 }
@@ -1075,8 +1144,11 @@ ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, cons
 ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
                                            int folds) {
   const paired_t g = paired_shape(p);
-  if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
-      p->scratch_bytes >= paired_scratch_bytes(&g)) {
+  const int32_t step = row_step(p);
+  if (step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch && p->scratch_bytes >= 8 * row_span_chunks(p, &g)) {
+    conv_rows(p, &g, input, output, folds, step);
+  } else if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+             p->scratch_bytes >= paired_scratch_bytes(&g)) {
     conv_paired(p, &g, input, output, folds);
   } else {
     ecg_conv_2d_reference(p, input, output);   /* no scratch or no layout */
@@ -1088,35 +1160,9 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
  * starts on a whole chunk of its input row. For each group the stretch of the row its 2 * PIXELS pixels read is
  * split once into SXTB16 pairs (the zero point off the input), and the tiles read their windows from there at
  * a fixed step: no columns are built per pixel, which costs more than the pooling saves on short windows. */
-static int32_t pooled_row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in the split row, or 0 */
-  if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
-  const int32_t step = 2 * p->stride_w * p->in_c;
-  return row_step_supported(step) ? step : 0;
-}
-
 /* Chunks of a group's stretch: its 2 * PIXELS pixels' windows (ops/conv_2d.py sizes the scratch alike). */
 static int32_t pooled_span_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
   return (2 * PIXELS - 1) * p->stride_w * p->in_c / 4 + g->chunks;
-}
-
-/* Chunks [first, first + total) of input row in_y of an image, counted from column -pad_w (the zero point off
- * the input), as SXTB16 pairs. */
-static void split_span(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first, int32_t total,
-                       uint32_t *row) {
-  const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
-  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
-  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the span lie inside the input */
-  c0 = c0 < 0 ? 0 : c0 > total ? total : c0;
-  c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
-  int32_t c = 0;
-  for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
-  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
-  for (; c < c1; ++c, src += 4, row += 2) {
-    const uint32_t v = ecg_read_s8x4(src);
-    row[0] = ecg_sxtb16(v);
-    row[1] = ecg_sxtb16_ror8(v);
-  }
-  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
 }
 
 ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
@@ -1143,7 +1189,7 @@ ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const p
 ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
                                            int folds) {
   const paired_t g = paired_shape(p);
-  const int32_t step = pooled_row_step(p);
+  const int32_t step = row_step(p);
   if (p->max_pool_w == 2 && folds && step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
       p->scratch_bytes >= 8 * pooled_span_chunks(p, &g)) {
     conv_rows_pooled(p, &g, input, output, step);
