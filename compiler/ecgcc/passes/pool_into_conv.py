@@ -5,8 +5,7 @@ Every pooled byte is the larger of two convolution outputs of one channel, and a
 (firmware/kernels/dsp/conv_2d.c, max_pool_w): its paired path keeps the larger accumulator of each pair and
 requantizes once (half the requantizations), its resident path keeps the larger of the two outputs. Either
 way there is no pooling call, no convolution output in the arena and no chunk calls, which the chunked
-conv + pool of passes/fusion.py pays per chunk (the reference model: 445,840 -> 418,000 instructions on
-qemu-m4 with the four pairs folded, and a smaller arena than unfused).
+conv + pool of passes/fusion.py pays per chunk (measured on the reference model in docs/benchmarks.md).
 
 Folded only where the DSP twin takes one of those paths (every channel folds its requantization, which also
 requires a multiplier that is not negative), the pool's windows are two columns wide with a stride of two,
