@@ -19,7 +19,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
-from .ops.conv_2d import takes_pooled_path
+from .ops.conv_2d import pooled_entry
 from .ops.fully_connected import decision_function
 from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_scratch,
                   declare_target_params, settle_scratch)
@@ -134,7 +134,7 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
     folded = [[i] for i in range(len(kernels))]
     if target.dsp_kernels and max_chunks > 1:   # --no-fuse keeps every layer's output whole, for tracing
-        kernels, folded = fold_max_pools(kernels, takes_pooled_path, lambda t: resolve(root, t),
+        kernels, folded = fold_max_pools(kernels, pooled_entry, lambda t: resolve(root, t),
                                          {resolve(root, t) for t in graph.outputs})
     modules = [REGISTRY[ops[group[0]].kind] for group in folded]
     kernels = [declare_scratch(module, declare_target_params(module, k, target), target)

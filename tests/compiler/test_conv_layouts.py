@@ -18,7 +18,7 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
-LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch", "wide pair layout, rows")
+LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
 POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
@@ -122,9 +122,6 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                            f".wide_pair_weights = wide_{i}, {scratch_fields}}}")
         structs["pair layout, no scratch"].append(f"{{{common}, .weights = NULL, .pair_weights = pairs_{i}, "
                                                   f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
-        structs["wide pair layout, rows"].append(f"{{{common}, .weights = NULL, .pair_weights = NULL, "
-                                                 f".wide_pair_weights = wide_{i}, .scratch = case_scratch, "
-                                                 f".scratch_bytes = {4 * len_scratch}}}")
         pooled_scratch = f".scratch = case_scratch, .scratch_bytes = {smlad_layout.paired_scratch_bytes(window, pooled=True)}"
         pooled = f"{common}, .max_pool_w = 2"
         structs["int8 filter, pooled"].append(f"{{{pooled}, .weights = weights_{i}, .pair_weights = NULL, "

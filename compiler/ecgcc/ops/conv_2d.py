@@ -134,12 +134,16 @@ def _pooled(p: dict) -> bool:
     return p.get("max_pool_w", 0) > 1
 
 
-def takes_pooled_path(p: dict) -> bool:
-    """The DSP twin pools this layer's column pairs itself: every channel folds its requantization (so its
-    multiplier is not negative and the larger accumulator gives the larger byte), and the layer takes the
-    resident path (which keeps the larger of each pair of outputs) or the paired one (which keeps the larger
-    accumulator and requantizes once)."""
-    return _all_channels_fold(p) and (_dsp_resident(p) or padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW)
+def pooled_entry(p: dict) -> str | None:
+    """The DSP twin's entry point that pools this layer's column pairs itself, or None: every channel must fold
+    its requantization (so its multiplier is not negative and the larger accumulator gives the larger byte). The
+    resident path (windows of up to sixteen values) keeps the larger of each pair of outputs, the paired one the
+    larger accumulator, requantized once."""
+    if not _all_channels_fold(p):
+        return None
+    if _dsp_resident(p):
+        return "ecg_conv_2d_pooled_resident"
+    return "ecg_conv_2d_pooled" if padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW else None
 
 
 def _dsp_resident(p: dict) -> bool:
@@ -159,11 +163,14 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return []
     if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
-        return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
+        records = min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4
+        # a layer that pools its output itself always gets its records planned (as a chunked conv + pool did):
+        # without them it would keep a block on its stack on top of its pooling buffer
+        return [records] if _pooled(p) else [records, 0]
     if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
-    if p.get("wide_pair_weights") is not None and row_step(p):
-        return [row_span_bytes(p, pooled=_pooled(p))]   # windows read from split stretches of the input rows
+    if _pooled(p) and p.get("wide_pair_weights") is not None and row_step(p):
+        return [row_span_bytes(p, pooled=True)]   # windows read from split stretches of the input rows
     return [paired_scratch_bytes(_window(p), pooled=_pooled(p))]
 
 

@@ -18,7 +18,6 @@ from typing import Callable
 from ..ops import Kernel
 
 CONVOLUTION = "ecg_conv_2d"
-POOLED_CONVOLUTION = "ecg_conv_2d_pooled"   # its own entry point: models without such layers link none of it
 MAX_POOL = "ecg_max_pool_2d"
 POOL_WIDTH = 2   # the DSP twin pools pairs of output columns
 
@@ -32,20 +31,20 @@ def pools_column_pairs(conv: dict, pool: dict) -> bool:
             (pool["out_h"], pool["out_w"]) == (conv["out_h"], conv["out_w"] // POOL_WIDTH))
 
 
-def pooled(conv: Kernel, pool: Kernel) -> Kernel:
+def pooled(conv: Kernel, pool: Kernel, entry: str) -> Kernel:
     """The convolution writing the pooled tensor: one activation range, the two layers' clamps in one (each is
     monotonic, so clamping before or after the maximum gives the same byte)."""
     c, q = conv.params, pool.params
     params = {**c, "max_pool_w": POOL_WIDTH, "act_min": max(c["act_min"], q["act_min"]),
               "act_max": min(c["act_max"], q["act_max"])}
-    return Kernel(function=POOLED_CONVOLUTION, params_type=conv.params_type, params=params, inputs=list(conv.inputs),
+    return Kernel(function=entry, params_type=conv.params_type, params=params, inputs=list(conv.inputs),
                   output=pool.output, macs=conv.macs + pool.macs, notes=dict(conv.notes))
 
 
-def fold_max_pools(kernels: list[Kernel], takes_pooled_path: Callable[[dict], bool],
+def fold_max_pools(kernels: list[Kernel], pooled_entry: Callable[[dict], str | None],
                    root: Callable[[int], int], model_outputs: set[int]) -> tuple[list[Kernel], list[list[int]]]:
-    """Each CONV_2D whose output only a MAX_POOL_2D of column pairs reads, and whose params the DSP twin's pooled
-    path takes (takes_pooled_path), merged with that pooling. Returns the kernels and, per kernel, the indices of
+    """Each CONV_2D whose output only a MAX_POOL_2D of column pairs reads, and for whose params the DSP twin has a
+    pooled entry point (pooled_entry gives its name, or None), merged with that pooling: a call of that entry. Returns the kernels and, per kernel, the indices of
     the kernels it replaces."""
     readers: dict[int, int] = {}
     for k in kernels:
@@ -58,8 +57,8 @@ def fold_max_pools(kernels: list[Kernel], takes_pooled_path: Callable[[dict], bo
         if (pool is not None and conv.function == CONVOLUTION and pool.function == MAX_POOL and
                 root(pool.inputs[0]) == root(conv.output) and readers.get(root(conv.output)) == 1 and
                 root(conv.output) not in model_outputs and pools_column_pairs(conv.params, pool.params) and
-                takes_pooled_path(conv.params)):
-            out.append(pooled(conv, pool))
+                pooled_entry(conv.params)):
+            out.append(pooled(conv, pool, pooled_entry(conv.params)))
             groups.append([i, i + 1])
             i += 2
             continue

@@ -576,7 +576,7 @@ static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, 
  * pairs in one go and requantize them after; the others (a last short tile, layers that do not fold, a
  * last odd channel) take one pair at a time through store_channel. */
 ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *columns,
-                                    int32_t live, int folds, int8_t *out, int32_t step) {
+                                    int32_t live, int folds, int8_t *out) {
   const int wide = p->pair_weights == NULL;
   const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
   const int32_t act_min = p->act_min, act_max = p->act_max, output_offset = p->output_offset;
@@ -587,7 +587,7 @@ ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_
     int32_t sums[SUM_BLOCK * 2 * PIXELS];
     for (; oc + 1 < out_c; ) {
       const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
-      group_tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, step, sums);
+      tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, sums);
       w += pairs * pair_bytes;
       for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
         folded_requant_t q;
@@ -600,28 +600,12 @@ ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_
         out[oc + 2 * out_c] = finish_doubled(doubled(x[2]), &q, clamps, act_min, act_max);
       }
     }
-  } else if (folds && step) {   /* a last short tile of a split row: whole sums (the span is padded), live stored */
-    int32_t sums[SUM_BLOCK * 2 * PIXELS];
-    for (; oc + 1 < out_c; ) {
-      const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
-      row_tile_sums(w, p->folded_bias + oc, pairs, columns, chunks, step, sums);
-      w += pairs * pair_bytes;
-      for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
-        folded_requant_t q;
-        q.multiplier = p->multiplier[oc];
-        q.right = -p->shift[oc];
-        q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
-        for (int32_t j = 0; j < live; ++j)
-          out[oc + j * out_c] = finish_doubled(doubled(sums[c * PIXELS + j]), &q, clamps, act_min, act_max);
-      }
-    }
   }
   for (; oc < out_c; oc += 2, w += pair_bytes) {
     const int second = oc + 1 < out_c;
     const int32_t a = p->folded_bias[oc], b = second ? p->folded_bias[oc + 1] : 0;
     int32_t acc[2 * PIXELS] = {a, a, a, b, b, b};
-    if (step) row_pair_sums(w, columns, chunks, step, acc);
-    else dot_tile(w, wide, columns, chunks, acc);
+    dot_tile(w, wide, columns, chunks, acc);
     store_channel(p, oc, folds, clamps, acc, live, out + oc);
     if (second) store_channel(p, oc + 1, folds, clamps, acc + PIXELS, live, out + oc + 1);
   }
@@ -637,12 +621,12 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
     const int32_t live = g->pixels - pixel < PIXELS ? g->pixels - pixel : PIXELS;
     for (int32_t j = 0; j < PIXELS; ++j)
       fill_column(p, g, input, j < live ? pixel + j : pixel, window, columns + 2 * j);
-    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c, 0);
+    tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c);
   }
 }
 
-/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout (as the pooled
- * rows below): each tile's stretch of its input row split once, the windows read from there at a fixed step. */
+/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout (the pooled
+ * rows below): a stretch of its input row split once, the windows read from there at a fixed step. */
 static int32_t row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in a split row, or 0 */
   if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
   const int32_t step = 2 * p->stride_w * p->in_c;
@@ -667,29 +651,6 @@ static void split_span(const ecg_conv_2d_params_t *p, const int8_t *image, int32
     row[1] = ecg_sxtb16_ror8(v);
   }
   for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
-}
-
-/* Chunks of a tile's stretch: its PIXELS pixels' windows (ops/conv_2d.py sizes the scratch alike). */
-static int32_t row_span_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
-  return (PIXELS - 1) * p->stride_w * p->in_c / 4 + g->chunks;
-}
-
-ECG_NOINLINE static void conv_rows(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
-                                   int8_t *output, int folds, int32_t step) {
-  uint32_t *const span = (uint32_t *)p->scratch;
-  const int32_t total = row_span_chunks(p, g), out_w = p->out_w, pixel_chunks = step / 8;
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t in_y = oy * p->stride_h - p->pad_h;
-      int8_t *const out = output + (b * p->out_h + oy) * out_w * p->out_c;
-      for (int32_t ox = 0; ox < out_w; ox += PIXELS) {
-        const int32_t live = out_w - ox < PIXELS ? out_w - ox : PIXELS;
-        split_span(p, image, in_y, ox * pixel_chunks, total, span);
-        tile_pairs(p, g, span, live, folds, out + ox * p->out_c, step);
-      }
-    }
-  }
 }
 
 /* ---- paired path with a folded MAX_POOL_2D -------------------------------------------------------- */
@@ -1144,11 +1105,8 @@ ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, cons
 ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
                                            int folds) {
   const paired_t g = paired_shape(p);
-  const int32_t step = row_step(p);
-  if (step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch && p->scratch_bytes >= 8 * row_span_chunks(p, &g)) {
-    conv_rows(p, &g, input, output, folds, step);
-  } else if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
-             p->scratch_bytes >= paired_scratch_bytes(&g)) {
+  if ((p->pair_weights || p->wide_pair_weights) && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+      p->scratch_bytes >= paired_scratch_bytes(&g)) {
     conv_paired(p, &g, input, output, folds);
   } else {
     ecg_conv_2d_reference(p, input, output);   /* no scratch or no layout */
@@ -1217,12 +1175,15 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
 }
 
 void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  const int folds = all_channels_fold(p);
+  conv_pooled_entry(p, input, output, all_channels_fold(p));
+}
+
+void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
-  if (p->max_pool_w == 2 && p->weights && folds && one_run) {
+  if (p->max_pool_w == 2 && p->weights && one_run && all_channels_fold(p)) {
     conv_resident_entry(p, input, output);   /* the resident path pools pairs of its own */
   } else {
-    conv_pooled_entry(p, input, output, folds);
+    ecg_conv_2d_reference(p, input, output);
   }
 }
 

@@ -74,9 +74,11 @@ typedef struct {
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
-/* The same layer with its MAX_POOL_2D folded in (max_pool_w 2; the compiler calls it for such layers only): an
- * entry point of its own, so that models without such layers link none of its code. */
+/* The same layer with its MAX_POOL_2D folded in (max_pool_w 2; the compiler calls them for such layers only), on
+ * the DSP twin's paired path (its filter laid out) or its resident path (int8 filter, windows of up to sixteen
+ * values): entry points of their own, so that models without such layers link none of their code. */
 void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
 void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 
