@@ -1017,11 +1017,23 @@ ECG_NOINLINE static void resident_pooled_pixels(const shape_t *s, const uint32_t
   }
 }
 
+/* The interior run of a row: resident_pixels, or resident_pooled_pixels for a layer that pools its column pairs
+ * (given by its own entry point, so that models without such layers link none of it). */
+typedef void (*resident_run_t)(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                               int32_t pixel_step, int32_t count, int8_t *out, int8_t *buffer, int32_t channels);
+
+static void resident_run(const shape_t *s, const uint32_t *records, int wide, const int8_t *x, int32_t pixel_step,
+                         int32_t count, int8_t *out, int8_t *buffer, int32_t channels) {
+  (void)buffer;
+  (void)channels;
+  resident_pixels(s, records, wide, x, pixel_step, count, out);
+}
+
 /* Output channels in blocks of `block` (as many records as the scratch holds), each staged once and run
  * over every pixel. With a folded MAX_POOL_2D (max_pool_w 2, block <= RESIDENT_BLOCK) each output column is
  * the larger of two convolution columns: interior pairs in one run, the others through gathered windows. */
 ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
-                                       int8_t *output, uint32_t *records, int32_t block) {
+                                       int8_t *output, uint32_t *records, int32_t block, resident_run_t run) {
   int8_t window[RESIDENT_WINDOW], first_output[RESIDENT_BLOCK];
   const int wide = s->run_len > RESIDENT_WINDOW / 2, pool = p->max_pool_w == 2 ? 2 : 1;
   const int32_t stored_w = s->out_w / pool;
@@ -1043,12 +1055,7 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
         int8_t *const out_row = output + ((b * p->out_h + oy) * stored_w) * s->out_c + oc;
         const int32_t lo = row_inside ? first : stored_w, hi = row_inside ? end : stored_w;
         const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + pool * lo * s->stride_w - s->pad_w) * s->in_c : image;
-        if (pool == 2) {
-          resident_pooled_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c,
-                                 first_output, channels);
-        } else {
-          resident_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c);
-        }
+        run(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c, first_output, channels);
         for (int32_t ox = 0; ox < stored_w; ++ox) {
           if (ox == lo) ox = hi;
           if (ox >= stored_w) break;
@@ -1066,9 +1073,9 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
 /* Where no arena bytes are free during the layer, the compiler plans no scratch for the resident path
  * (growing the arena would cost more RAM than this stack block). */
 ECG_NOINLINE static void conv_resident_on_stack(const ecg_conv_2d_params_t *p, const shape_t *s,
-                                                const int8_t *input, int8_t *output) {
+                                                const int8_t *input, int8_t *output, resident_run_t run) {
   uint32_t records[RESIDENT_BLOCK * WIDE_WORDS];
-  conv_resident(p, s, input, output, records, RESIDENT_BLOCK);
+  conv_resident(p, s, input, output, records, RESIDENT_BLOCK, run);
 }
 
 static int all_channels_fold(const ecg_conv_2d_params_t *p) {
@@ -1079,7 +1086,8 @@ static int all_channels_fold(const ecg_conv_2d_params_t *p) {
 }
 
 /* The resident path's entry, with the window's shape in its own frame. */
-ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                             resident_run_t run) {
   shape_t s;
   s.in_h = p->in_h; s.in_w = p->in_w; s.in_c = p->in_c; s.out_w = p->out_w; s.out_c = p->out_c;
   s.k_h = p->k_h; s.k_w = p->k_w; s.stride_w = p->stride_w; s.dilation_h = p->dilation_h;
@@ -1095,9 +1103,9 @@ ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, cons
   if (scratch_bytes >= record_bytes) {
     const int32_t block = scratch_bytes / record_bytes;   /* a folded pooling keeps a block's outputs on the stack */
     conv_resident(p, &s, input, output, (uint32_t *)p->scratch,
-                  p->max_pool_w > 1 && block > RESIDENT_BLOCK ? RESIDENT_BLOCK : block);
+                  p->max_pool_w > 1 && block > RESIDENT_BLOCK ? RESIDENT_BLOCK : block, run);
   } else {
-    conv_resident_on_stack(p, &s, input, output);
+    conv_resident_on_stack(p, &s, input, output, run);
   }
 }
 
@@ -1168,7 +1176,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
     return;
   }
   if (p->weights && folds && one_run) {
-    conv_resident_entry(p, input, output);
+    conv_resident_entry(p, input, output, resident_run);
   } else {
     conv_paired_entry(p, input, output, folds);
   }
@@ -1181,7 +1189,7 @@ void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8
 void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
   if (p->max_pool_w == 2 && p->weights && one_run && all_channels_fold(p)) {
-    conv_resident_entry(p, input, output);   /* the resident path pools pairs of its own */
+    conv_resident_entry(p, input, output, resident_pooled_pixels);   /* it pools pairs of its own */
   } else {
     ecg_conv_2d_reference(p, input, output);
   }
