@@ -16,6 +16,13 @@
  *   LDRD and four SXTB16), one LDRD per pixel and twelve SMLAD, 24 MACs in 17 (20) instructions. Nothing
  *   of the filter is staged at run time: the scratch holds only windows.
  *
+ * A layer with its MAX_POOL_2D over column pairs folded in (max_pool_w 2, passes/pool_into_conv.py) has entry
+ * points of its own: ecg_conv_2d_pooled_resident (the resident path, keeping the larger of two pixels' outputs)
+ * and ecg_conv_2d_pooled (the paired path, keeping the larger accumulator of each pair and requantizing once,
+ * from the compiler's folded_requant table where given). On one undilated kernel row over whole groups of four
+ * channels the pooled paired path splits the stretch of the input row a group reads once and reads every window
+ * from there at a fixed step (the "rows"), instead of copying each window into columns.
+ *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
  * zero point, whose raw product cancels its share of the folded offset. Each output is requantized with
