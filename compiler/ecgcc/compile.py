@@ -19,6 +19,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
+from .ops.conv_2d import pooled_entry
 from .ops.fully_connected import decision_function
 from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_in_place,
                   declare_scratch, declare_target_params, settle_scratch)
@@ -26,6 +27,7 @@ from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
+from .passes.pool_into_conv import fold_max_pools
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.residual import fuse_residual_blocks
 from .passes.views import fold_views, resolve
@@ -129,22 +131,25 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
         graph = depthwise_on_one_channel_as_conv(graph)
     validate(graph, REGISTRY.keys())
     ops, root = fold_views(graph, REGISTRY)
-    kernels = []
-    for op in ops:
-        module = REGISTRY[op.kind]
-        kernel = declare_scratch(module, declare_target_params(module, module.lower(graph, op), target), target)
-        kernels.append(declare_in_place(module, kernel, target))
+    kernels = [REGISTRY[op.kind].lower(graph, op) for op in ops]
     if not kernels:
         raise UnsupportedModelError("the model has no computing operator (only reshapes)")
-    cost_of = lambda ks: _ram_and_arena(_plan(graph, root, ks), ks)   # noqa: E731
     model_inputs = frozenset(resolve(root, t) for t in graph.inputs)
     model_outputs = {resolve(root, t) for t in graph.outputs}
+    folded = [[i] for i in range(len(kernels))]
+    if target.dsp_kernels and max_chunks > 1:   # --no-fuse keeps every layer's output whole, for tracing
+        kernels, folded = fold_max_pools(kernels, pooled_entry, lambda t: resolve(root, t), model_outputs)
+    modules = [REGISTRY[ops[group[0]].kind] for group in folded]
+    kernels = [declare_in_place(module, declare_scratch(module, declare_target_params(module, k, target), target),
+                                target)
+               for module, k in zip(modules, kernels)]
+    cost_of = lambda ks: _ram_and_arena(_plan(graph, root, ks), ks)   # noqa: E731
     macs = sum(k.macs for k in kernels)
     kernels, blocks = fuse_residual_blocks(kernels, cost_of, lambda t: resolve(root, t), set(model_inputs),
                                            model_outputs, max_chunks)
     kernels, fused = fuse_conv_pools(kernels, cost_of, lambda t: resolve(root, t), model_outputs, max_chunks,
                                      model_inputs, lone_call_budget(macs))
-    groups = [[layer for block in group for layer in blocks[block]] for group in fused]
+    groups = [[op for block in group for layer in blocks[block] for op in folded[layer]] for group in fused]
     plan = _plan(graph, root, kernels)
     for step, k in enumerate(kernels):
         settle_scratch(k, plan.scratch_bytes(step))

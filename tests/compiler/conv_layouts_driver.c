@@ -19,11 +19,14 @@ int main(void) {
   for (int layout = 0; layout < LAYOUTS; ++layout) {
     for (int c = 0; c < CASES; ++c) {
       memset(output, 0x55, sizeof output);   /* a byte the kernel forgets to write shows */
-      ecg_conv_2d(&case_params[layout][c], case_inputs[c], output);
+      const ecg_conv_2d_params_t *p = &case_params[layout][c];
+      if (p->max_pool_w > 1 && p->weights) ecg_conv_2d_pooled_resident(p, case_inputs[c], output);
+      else if (p->max_pool_w > 1) ecg_conv_2d_pooled(p, case_inputs[c], output);
+      else ecg_conv_2d(p, case_inputs[c], output);
       uint32_t at = 0;
       memcpy(line, "out ", 4);
       at = 4;
-      for (int32_t i = 0; i < case_output_bytes[c]; ++i) {
+      for (int32_t i = 0; i < case_output_bytes[layout][c]; ++i) {
         line[at++] = digits[((uint8_t)output[i]) >> 4];
         line[at++] = digits[((uint8_t)output[i]) & 15];
       }

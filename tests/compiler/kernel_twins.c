@@ -96,6 +96,17 @@ static void pool_case(int average) {
   const int same = uniform(0, 1);
   p.pad_h = same ? uniform(0, p.filter_h - 1) : 0;
   p.pad_w = same ? uniform(0, p.filter_w - 1) : 0;
+  if (uniform(0, 2) == 0) {   /* two-element windows on whole groups of four channels, as after 1-D convolutions */
+    const int along_w = uniform(0, 1) || p.in_h < 2;
+    p.channels = 4 * uniform(1, 4);
+    p.filter_h = along_w ? 1 : 2;
+    p.filter_w = along_w ? 2 : 1;
+    if (p.in_w < p.filter_w) p.in_w = p.filter_w;
+    p.stride_h = uniform(0, 1) ? p.filter_h : uniform(1, 3);
+    p.stride_w = uniform(0, 1) ? p.filter_w : uniform(1, 3);
+    p.pad_h = uniform(0, 3) == 0 ? uniform(0, p.filter_h - 1) : 0;
+    p.pad_w = uniform(0, 3) == 0 ? uniform(0, p.filter_w - 1) : 0;
+  }
   p.out_h = (p.in_h + 2 * p.pad_h - p.filter_h) / p.stride_h + 1;
   p.out_w = (p.in_w + 2 * p.pad_w - p.filter_w) / p.stride_w + 1;
   p.act_min = uniform(0, 2) == 0 ? uniform(-128, 0) : -128;

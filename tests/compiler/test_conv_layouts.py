@@ -19,6 +19,11 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
 LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
+# The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
+# the unpooled reference output pooled here in numpy.
+POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
+          "wide pair layout, pooled rows")
+ALL_LAYOUTS = LAYOUTS + POOLED
 
 
 def _c_array(ctype: str, name: str, values, align: int = 8) -> str:
@@ -39,6 +44,13 @@ def random_case(rng: np.random.Generator) -> dict:
         if out_h >= 1 and out_w >= 1:
             break
     in_c, out_c, batches = int(rng.integers(1, 14)), int(rng.integers(1, 21)), int(rng.integers(1, 3))
+    if rng.random() < 0.4:   # one undilated kernel row on whole groups of four channels: the pooled rows path
+        values = 8 * int(rng.integers(1, 5))                 # input values per pixel step: each of its four steps
+        stride_w = int(rng.integers(1, 3)) if values % 8 == 0 and values // 2 % 4 == 0 else 1
+        in_c, k_h, pad_h, dil_w = values // stride_w, 1, 0, 1
+        in_h, in_w = int(rng.integers(1, 3)), int(rng.integers(k_w, 30))
+        out_c = max(out_c, 2)
+        out_h, out_w = (in_h - 1) // stride_h + 1, (in_w + 2 * pad_w - k_w) // stride_w + 1
     folds = rng.random() < 0.8
     shift = rng.integers(-12, 0, out_c) if folds else rng.integers(-3, 3, out_c)
     return dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
@@ -52,15 +64,36 @@ def random_case(rng: np.random.Generator) -> dict:
                 input=rng.integers(-128, 128, batches * in_h * in_w * in_c).astype(np.int8))
 
 
+def _params_of(c: dict) -> dict:
+    """A case as the compiler's params (ConstArray-valued where it has arrays)."""
+    from ecgcc.ops import ConstArray, folded_bias
+    return dict(c, k_h=c["k_h"], multiplier=ConstArray("multiplier", "int32_t", c["multiplier"]),
+                shift=ConstArray("shift", "int32_t", c["shift"]),
+                folded_bias=ConstArray("folded_bias", "int32_t",
+                                       folded_bias(c["weights"], c["bias"], c["input_offset"], False)))
+
+
+def _folds(c: dict) -> bool:
+    from ecgcc.ops.conv_2d import _all_channels_fold
+    return _all_channels_fold(_params_of(c))
+
+
+def _requant_table(c: dict) -> np.ndarray:
+    from ecgcc.ops.conv_2d import folded_requant_table
+    return folded_requant_table(_params_of(c))
+
+
 def cases_header(cases: list[dict], pair_layout=None) -> str:
     """conv_cases.h: the cases' constants and, per layout, their params structs."""
     from ecgcc.ops import folded_bias
     from ecgcc.passes import smlad_layout
     pair_layout = pair_layout or smlad_layout.pair_layout
-    out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(LAYOUTS))]
-    sizes, structs = [], {layout: [] for layout in LAYOUTS}
-    scratch = max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"]) for c in cases)
-    out.append(f"static uint32_t case_scratch[{scratch // 4 + 1}];\n")
+    out = ["#define CASES %d\n#define LAYOUTS %d\n" % (len(cases), len(ALL_LAYOUTS))]
+    sizes, structs = {layout: [] for layout in ALL_LAYOUTS}, {layout: [] for layout in ALL_LAYOUTS}
+    scratch = max(max(smlad_layout.paired_scratch_bytes(c["k_h"] * c["k_w"] * c["in_c"], pooled=True),
+                      smlad_layout.row_span_bytes(_params_of(c), pooled=True)) for c in cases)
+    len_scratch = scratch // 4 + 1   # the rows layout gets all of it: the kernel takes rows wherever they fit
+    out.append(f"static uint32_t case_scratch[{len_scratch}];\n")
     for i, c in enumerate(cases):
         window = c["k_h"] * c["k_w"] * c["in_c"]
         out.append(_c_array("int8_t", f"input_{i}", c["input"]))
@@ -72,7 +105,8 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
         out.append(_c_array("int32_t", f"shift_{i}", c["shift"]))
         if c["bias"] is not None:
             out.append(_c_array("int32_t", f"bias_{i}", c["bias"]))
-        sizes.append(c["batches"] * c["out_h"] * c["out_w"] * c["out_c"])
+        for layout in ALL_LAYOUTS:
+            sizes[layout].append(c["batches"] * c["out_h"] * (c["out_w"] // (2 if layout in POOLED else 1)) * c["out_c"])
         common = ", ".join(f".{k} = {c[k]}" for k in (
             "batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
             "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset"))
@@ -88,19 +122,39 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                            f".wide_pair_weights = wide_{i}, {scratch_fields}}}")
         structs["pair layout, no scratch"].append(f"{{{common}, .weights = NULL, .pair_weights = pairs_{i}, "
                                                   f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
-    out.append(f"#define MAX_OUTPUT_BYTES {max(sizes)}\n")
-    out.append(_c_array("int32_t", "case_output_bytes", sizes, 4))
+        pooled_scratch = f".scratch = case_scratch, .scratch_bytes = {smlad_layout.paired_scratch_bytes(window, pooled=True)}"
+        pooled = f"{common}, .max_pool_w = 2"
+        structs["int8 filter, pooled"].append(f"{{{pooled}, .weights = weights_{i}, .pair_weights = NULL, "
+                                              f".wide_pair_weights = NULL, .scratch = NULL, .scratch_bytes = 0}}")
+        structs["pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = pairs_{i}, "
+                                              f".wide_pair_weights = NULL, {pooled_scratch}}}")
+        # the compiler's requantization table where every channel folds (the kernel reads it only then)
+        table = "NULL"
+        if _folds(c):
+            out.append(_c_array("int32_t", f"requant_{i}", _requant_table(c)))
+            table = f"requant_{i}"
+        structs["wide pair layout, pooled"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
+                                                   f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
+                                                   f"{pooled_scratch}}}")
+        structs["wide pair layout, pooled rows"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
+                                                        f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
+                                                        f".scratch = case_scratch, .scratch_bytes = {4 * len_scratch}}}")
+        structs["wide pair layout, pooled, no scratch"].append(
+            f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
+    out.append(f"#define MAX_OUTPUT_BYTES {max(max(v) for v in sizes.values())}\n")
+    out.append("static const int32_t case_output_bytes[LAYOUTS][CASES] = {\n" + ",\n".join(
+        "  {" + ", ".join(str(n) for n in sizes[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
     out.append(f"static const int8_t *const case_inputs[] = {{{', '.join(f'input_{i}' for i in range(len(cases)))}}};\n")
     out.append("static const ecg_conv_2d_params_t case_params[LAYOUTS][CASES] = {\n" +
-               ",\n".join("  {" + ",\n   ".join(structs[layout]) + "}" for layout in LAYOUTS) + "};\n")
+               ",\n".join("  {" + ",\n   ".join(structs[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
     return "".join(out)
 
 
 def _outputs(stdout: str) -> list[list[str]]:
     lines = [line.split()[1] if len(line.split()) > 1 else "" for line in stdout.splitlines()
              if line.startswith("out")]
-    assert len(lines) == CASES * len(LAYOUTS), f"{len(lines)} output lines"
-    return [lines[i * CASES:(i + 1) * CASES] for i in range(len(LAYOUTS))]
+    assert len(lines) == CASES * len(ALL_LAYOUTS), f"{len(lines)} output lines"
+    return [lines[i * CASES:(i + 1) * CASES] for i in range(len(ALL_LAYOUTS))]
 
 
 def _host_run(work, name: str, defines: list[str]) -> list[list[str]]:
@@ -139,6 +193,24 @@ def _assert_equal(truth: list[str], got: list[str], build: str, layout: str, cas
                               f"{c['dilation_h']},{c['dilation_w']}, pad {c['pad_h']},{c['pad_w']})")
 
 
+def pooled_truth(truth: list[str], cases: list[dict]) -> list[str]:
+    """The unpooled outputs with a MAX_POOL_2D over pairs of columns (VALID: an odd last column dropped),
+    computed here: the pooled layouts must give these bytes."""
+    out = []
+    for line, c in zip(truth, cases):
+        values = np.frombuffer(bytes.fromhex(line), np.int8).reshape(c["batches"] * c["out_h"], c["out_w"], c["out_c"])
+        pairs = values[:, :c["out_w"] // 2 * 2].reshape(values.shape[0], c["out_w"] // 2, 2, c["out_c"])
+        out.append(pairs.max(axis=2).astype(np.int8).tobytes().hex())
+    return out
+
+
+def _assert_all(outputs: list[list[str]], cases: list[dict], build: str) -> None:
+    truth = outputs[0]
+    pooled = pooled_truth(truth, cases)
+    for layout, got in zip(ALL_LAYOUTS[1:], outputs[1:]):
+        _assert_equal(pooled if layout in POOLED else truth, got, build, layout, cases)
+
+
 def test_shapes_cover_what_the_layout_pads(tmp_path):
     cases = _write_cases(tmp_path)
     windows = [c["k_h"] * c["k_w"] * c["in_c"] for c in cases]
@@ -150,15 +222,23 @@ def test_shapes_cover_what_the_layout_pads(tmp_path):
 
 
 def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
+    from ecgcc.passes import smlad_layout
     cases = _write_cases(tmp_path)
     reference = _host_run(tmp_path, "reference", [])
     truth = reference[0]
     assert len(set(truth)) > CASES // 2, "the random cases should not all give the same output"
-    for layout, got in zip(LAYOUTS[1:], reference[1:]):
-        _assert_equal(truth, got, "reference kernel", layout, cases)
+    assert sum(c["out_w"] >= 2 for c in cases) > CASES // 2, "most cases should have a pooled output"
+    assert sum(_folds(c) and c["out_w"] >= 2 for c in cases) > CASES // 3, "the pooled paths need folding cases"
+    rows = [c for c in cases if _folds(c) and c["out_w"] >= 2 and smlad_layout.row_step(_params_of(c))]
+    assert len(rows) >= 8, "the pooled rows path needs cases"
+    assert any(c["out_w"] // 2 % 3 for c in rows) and any(c["stride_w"] > 1 for c in rows)
+    for step in (16, 32, 48, 64):   # each step's assembly on a whole group of channel pairs
+        assert any(smlad_layout.row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
+                   for c in rows), step
+    _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
-    for layout, got in zip(LAYOUTS, dsp):
-        _assert_equal(truth, got, "DSP twin (emulated)", layout, cases)
+    _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")
+    _assert_equal(truth, dsp[0], "DSP twin (emulated)", LAYOUTS[0], cases)
 
 
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
@@ -166,8 +246,9 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
 def test_dsp_layouts_match_the_reference_kernel_on_cortex_m4(tmp_path):
     cases = _write_cases(tmp_path)
     truth = _host_run(tmp_path, "reference", [])[0]
-    for layout, got in zip(LAYOUTS, _qemu_run(tmp_path)):
-        _assert_equal(truth, got, "DSP twin on qemu-m4", layout, cases)
+    qemu = _qemu_run(tmp_path)
+    _assert_all([truth] + qemu[1:], cases, "DSP twin on qemu-m4")
+    _assert_equal(truth, qemu[0], "DSP twin on qemu-m4", LAYOUTS[0], cases)
 
 
 def _model_with_both_conv_paths() -> bytes:

@@ -36,6 +36,8 @@ CASES = {
     "maxpool_pairs": single((64, 8), layer("MaxPooling1D", 2)),
     "maxpool_3_same_stride2": single((63, 7), layer("MaxPooling1D", 3, strides=2, padding="same")),
     "maxpool_2x3": single((8, 10, 4), layer("MaxPooling2D", (2, 3))),
+    "maxpool_2x1_pairs": single((8, 6, 12), layer("MaxPooling2D", (2, 1))),
+    "maxpool_pairs_odd_length": single((63, 16), layer("MaxPooling1D", 2)),
     # MEAN: channels short of four, more than 256 rows, 2-D, kept dimensions
     "mean_1d_odd_channels": single((40, 6), layer("GlobalAveragePooling1D")),
     "mean_1d_long": single((300, 4), layer("GlobalAveragePooling1D")),

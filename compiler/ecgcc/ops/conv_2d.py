@@ -8,7 +8,8 @@ import numpy as np
 from . import ConstArray, Kernel, Target
 from ._conv_common import int8_operands, requantization_params
 from ._in_place import conv_shift
-from ..passes.smlad_layout import padded_window, pair_layout, paired_scratch_bytes, wide_pair_layout
+from ..passes.smlad_layout import (padded_window, pair_layout, paired_scratch_bytes, row_span_bytes, row_step,
+                                   wide_pair_layout)
 
 KINDS = ("CONV_2D",)
 
@@ -69,6 +70,8 @@ def target_params(kernel: Kernel, target: Target) -> dict:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
         values = p["weights"].values
+        if _pooled(p) and _all_channels_fold(p):
+            none["folded_requant"] = ConstArray("folded_requant", "int32_t", folded_requant_table(p))
         if target.wide_conv_weights:
             return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
                     "weights": None}
@@ -93,6 +96,7 @@ def m3_scratch_bytes(p: dict) -> int:
 DSP_MAX_PAIRED_WINDOW = 1024   # padded window values its paired loop takes; larger windows take the plain path
 DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident path
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
+DSP_POOLED_RESIDENT_BLOCK = 16  # the same where the layer pools its output itself (planned records only)
 DSP_WIDE_RECORD_WORDS = 12     # the resident path's block on its stack holds this many words per channel
 
 
@@ -117,6 +121,33 @@ def _resident_run(p: dict) -> int | None:
     return p["k_w"] * p["in_c"] if p["k_h"] * runs == 1 else None
 
 
+def folded_requant_table(p: dict) -> np.ndarray:
+    """Per output channel {multiplier, 2^(r-1) + output_offset * 2^r, r} with r = -shift: the DSP twin's
+    requantization constants of doubled accumulators (dsp/conv_2d.c, folded_requant_t), for a layer whose every
+    channel folds (1 <= r <= 21, so the rounding term fits easily)."""
+    right = -p["shift"].values.astype(np.int64)
+    rounding = (1 << (right - 1)) + int(p["output_offset"]) * (1 << right)
+    table = np.stack([p["multiplier"].values.astype(np.int64), rounding, right], axis=1)
+    return table.reshape(-1).astype(np.int32)
+
+
+def _pooled(p: dict) -> bool:
+    """A MAX_POOL_2D is folded into the layer (passes/pool_into_conv.py)."""
+    return p.get("max_pool_w", 0) > 1
+
+
+def pooled_entry(p: dict) -> str | None:
+    """The DSP twin's entry point that pools this layer's column pairs itself, or None: every channel must fold
+    its requantization (so its multiplier is not negative and the larger accumulator gives the larger byte). The
+    resident path (windows of up to sixteen values) keeps the larger of each pair of outputs, the paired one the
+    larger accumulator, requantized once."""
+    if not _all_channels_fold(p):
+        return None
+    if _dsp_resident(p):
+        return "ecg_conv_2d_pooled_resident"
+    return "ecg_conv_2d_pooled" if padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW else None
+
+
 def _dsp_resident(p: dict) -> bool:
     """The DSP twin keeps such a layer's windows in registers (its resident path)."""
     run = _resident_run(p)
@@ -134,10 +165,17 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return []
     if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
+        if _pooled(p):
+            # a layer that pools its output itself always gets its records planned (as a chunked conv + pool did),
+            # in blocks of 16 channels: the pixels are walked once per block (ecg_beat_cnn, 32 channels: blocks of
+            # 32, 16, 8 took 611,400, 644,560, 657,840 instructions at arena + stack 0.60x, 0.53x, 0.49x TFLM's)
+            return [min(p["out_c"], DSP_POOLED_RESIDENT_BLOCK) * record_words * 4]
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
     if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
-    return [paired_scratch_bytes(_window(p))]
+    if _pooled(p) and p.get("wide_pair_weights") is not None and row_step(p):
+        return [row_span_bytes(p, pooled=True)]   # windows read from split stretches of the input rows
+    return [paired_scratch_bytes(_window(p), pooled=_pooled(p))]
 
 
 def stack_without_scratch(kernel: Kernel, target: Target) -> int:
@@ -148,9 +186,10 @@ def stack_without_scratch(kernel: Kernel, target: Target) -> int:
 def in_place(kernel: Kernel, target: Target) -> tuple[int, int] | None:
     """The output over the dying input (ops/_in_place.py), except where the DSP twin's resident path could run
     the layer: it takes the output channels in blocks, each over every pixel, so a second block would read
-    pixels the first one overwrote."""
+    pixels the first one overwrote. A layer with its MAX_POOL_2D folded in is left out: its paths read a split
+    stretch of the input row and write pooled pixels, an order the bound was not derived for."""
     p = kernel.params
-    if _dsp_resident(p):
+    if _dsp_resident(p) or _pooled(p):
         return None
     shift = conv_shift(p)
     return None if shift is None else (shift, 0)

@@ -112,6 +112,8 @@ def fusable(conv: Kernel, pool: Kernel) -> str | None:
     c, q = conv.params, pool.params
     if c["batches"] != 1 or (q["in_h"], q["in_w"], q["channels"]) != (c["out_h"], c["out_w"], c["out_c"]):
         return None
+    if c.get("max_pool_w", 0) > 1:   # already writes a pooled output (passes/pool_into_conv.py): no chunks
+        return None
     axis = "w" if c["in_h"] == 1 and c["out_h"] == 1 else "h"
     if q[f"pad_{axis}"] != 0:
         return None

@@ -41,7 +41,27 @@ def wide_pair_layout(weights: np.ndarray) -> np.ndarray:
     return words[:, [0, 2, 1, 3]].reshape(-1).copy()
 
 
-def paired_scratch_bytes(window: int) -> int:
-    """The kernel's columns (PIXELS windows as int16 pairs) and one int8 window on its way there."""
+def paired_scratch_bytes(window: int, pooled: bool = False) -> int:
+    """The kernel's columns (PIXELS windows as int16 pairs; twice as many where it folds a pooling of column
+    pairs: two tiles before each pooled group) and one int8 window on its way there."""
     padded = padded_window(window)
-    return PIXELS * padded * 2 + padded
+    return (2 if pooled else 1) * PIXELS * padded * 2 + padded
+
+
+def row_step(p: dict) -> int:
+    """Bytes between pixels in the DSP twin's split input rows (dsp/conv_2d.c row_step), or 0 where the layer
+    does not read its windows from split rows: one undilated kernel row on whole groups of four input channels,
+    and a pixel step its assembly has (16, 32, 48 or 64 bytes)."""
+    if p["k_h"] != 1 or (p["dilation_w"] != 1 and p["k_w"] != 1) or p["in_c"] % 4:
+        return 0
+    step = 2 * p["stride_w"] * p["in_c"]
+    return step if step in (16, 32, 48, 64) else 0
+
+
+def row_span_bytes(p: dict, pooled: bool = False) -> int:
+    """The stretch of its input row a tile reads (PIXELS pixels' windows; 2 * PIXELS for a group of PIXELS pooled
+    outputs), split into two words per chunk of four values; 0 where the layer does not take that path."""
+    if not row_step(p):
+        return 0
+    pixels = 2 * PIXELS if pooled else PIXELS
+    return 8 * ((pixels - 1) * p["stride_w"] * p["in_c"] // 4 + padded_window(p["k_h"] * p["k_w"] * p["in_c"]) // 4)

@@ -16,6 +16,13 @@
  *   LDRD and four SXTB16), one LDRD per pixel and twelve SMLAD, 24 MACs in 17 (20) instructions. Nothing
  *   of the filter is staged at run time: the scratch holds only windows.
  *
+ * A layer with its MAX_POOL_2D over column pairs folded in (max_pool_w 2, passes/pool_into_conv.py) has entry
+ * points of its own: ecg_conv_2d_pooled_resident (the resident path, keeping the larger of two pixels' outputs)
+ * and ecg_conv_2d_pooled (the paired path, keeping the larger accumulator of each pair and requantizing once,
+ * from the compiler's folded_requant table where given). On one undilated kernel row over whole groups of four
+ * channels the pooled paired path splits the stretch of the input row a group reads once and reads every window
+ * from there at a fixed step (the "rows"), instead of copying each window into columns.
+ *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
  * zero point, whose raw product cancels its share of the folded offset. Each output is requantized with
@@ -229,6 +236,10 @@ static int32_t paired_scratch_bytes(const paired_t *g) { return PIXELS * g->chun
   "ldrd   %[ea], %[wa], [%[w]], #8\n\t"               \
   "ldrd   %[eb], %[wb], [%[w]], #8\n\t"               \
   ECG_PAIR_PIXELS
+/* The same with the pair's four words in one LDM, where ea, wa, eb and wb sit in ascending registers. */
+#define ECG_WIDE_PAIR_CHUNK_LDM                       \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  ECG_PAIR_PIXELS
 #define ECG_PAIR_OPERANDS                                                                                  \
   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [w] "+r"(w),   \
     [x] "+r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo) \
@@ -292,7 +303,12 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
   register int32_t b0 __asm__("r4");
   register int32_t b1 __asm__("r5");
   register int32_t b2 __asm__("r6");
-  uint32_t wa, wb, ea, eb, xe, xo;
+  /* in ascending registers, so that the wide layout's four words of a chunk come in one LDM */
+  register uint32_t ea __asm__("r8");
+  register uint32_t wa __asm__("r9");
+  register uint32_t eb __asm__("r10");
+  register uint32_t wb __asm__("r11");
+  uint32_t xe, xo;
   const uint32_t *x;
   const int32_t pair_bytes = (wide ? 16 : 8) * chunks;
   const uint8_t *end = w + pair_bytes;
@@ -328,7 +344,7 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
                    : [columns] "m"(columns), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)            \
                    : "cc", "memory")
   if (wide) {
-    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK);
+    ECG_TILE_SUMS(ECG_WIDE_PAIR_CHUNK_LDM);
   } else {
     ECG_TILE_SUMS(ECG_PAIR_CHUNK);
   }
@@ -346,6 +362,134 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
   }
 }
 #endif
+
+/* Channel pairs [0, pairs) of a tile of three pixels read straight from a split input row (pooled rows,
+ * below): pixel j's chunk k at x + j * step + k * 8 bytes. As tile_sums otherwise; step is a constant of the
+ * assembly, one function per supported step. */
+static int32_t row_step_supported(int32_t step) { return step == 16 || step == 32 || step == 48 || step == 64; }
+#if ECG_CONV_ASM
+#define ECG_ROW_PIXEL(a, b, at)                       \
+  "ldrd   %[xe], %[xo], [%[x], #" at "]\n\t"          \
+  "smlad  %[" a "], %[ea], %[xe], %[" a "]\n\t"       \
+  "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
+  "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
+  "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_ROW_CHUNK(one, two)                       \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  ECG_ROW_PIXEL("a1", "b1", one)                      \
+  ECG_ROW_PIXEL("a2", "b2", two)                      \
+  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
+  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
+  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
+  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
+  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+#define ECG_ROW_TILE_SUMS(name, one, two)                                                                        \
+  static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,   \
+                   int32_t *sums) {                                                                             \
+    register int32_t a0 __asm__("r1");                                                                          \
+    register int32_t a1 __asm__("r2");                                                                          \
+    register int32_t a2 __asm__("r3");                                                                          \
+    register int32_t b0 __asm__("r4");                                                                          \
+    register int32_t b1 __asm__("r5");                                                                          \
+    register int32_t b2 __asm__("r6");                                                                          \
+    register uint32_t ea __asm__("r8");                                                                         \
+    register uint32_t wa __asm__("r9");                                                                         \
+    register uint32_t eb __asm__("r10");                                                                        \
+    register uint32_t wb __asm__("r11");                                                                        \
+    uint32_t xe, xo;                                                                                            \
+    const uint32_t *x;                                                                                          \
+    const int32_t pair_bytes = 16 * chunks;                                                                     \
+    const uint8_t *end = w + pair_bytes;                                                                        \
+    const int32_t *const bias_end = bias + 2 * pairs;                                                           \
+    __asm__ volatile("3:\n\t"                                                                                  \
+                     "ldr    %[xe], %[bias]\n\t"                                                               \
+                     "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                    \
+                     "str    %[xe], %[bias]\n\t"                                                               \
+                     "mov    %[a1], %[a0]\n\t"                                                                 \
+                     "mov    %[a2], %[a0]\n\t"                                                                 \
+                     "mov    %[b1], %[b0]\n\t"                                                                 \
+                     "mov    %[b2], %[b0]\n\t"                                                                 \
+                     "ldr    %[x], %[row]\n\t"                                                                 \
+                     "1:\n\t" ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK(one, two)                                  \
+                     "ldr    %[xe], %[end]\n\t"                                                                \
+                     "cmp    %[w], %[xe]\n\t"                                                                  \
+                     "bne    1b\n\t"                                                                           \
+                     "ldr    %[xo], %[pair_bytes]\n\t"                                                         \
+                     "add    %[xe], %[xe], %[xo]\n\t"                                                          \
+                     "str    %[xe], %[end]\n\t"                                                                \
+                     "ldr    %[xe], %[sums]\n\t"                                                               \
+                     "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                           \
+                     "str    %[xe], %[sums]\n\t"                                                               \
+                     "ldr    %[xe], %[bias]\n\t"                                                               \
+                     "ldr    %[xo], %[bias_end]\n\t"                                                           \
+                     "cmp    %[xe], %[xo]\n\t"                                                                 \
+                     "bne    3b\n\t"                                                                           \
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),        \
+                       [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb),              \
+                       [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias),      \
+                       [end] "+m"(end), [sums] "+m"(sums)                                                      \
+                     : [row] "m"(row), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)                  \
+                     : "cc", "memory");                                                                        \
+  }
+/* the second pixel's chunk is `step` bytes on, the third's 2 * step (both loaded before the first pixel's
+ * load steps x to the next chunk) */
+ECG_ROW_TILE_SUMS(row_sums_16, "16", "32")
+ECG_ROW_TILE_SUMS(row_sums_32, "32", "64")
+ECG_ROW_TILE_SUMS(row_sums_48, "48", "96")
+ECG_ROW_TILE_SUMS(row_sums_64, "64", "128")
+
+static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,
+                          int32_t step, int32_t *sums) {
+  switch (step) {
+    case 16: row_sums_16(w, bias, pairs, row, chunks, sums); break;
+    case 32: row_sums_32(w, bias, pairs, row, chunks, sums); break;
+    case 48: row_sums_48(w, bias, pairs, row, chunks, sums); break;
+    default: row_sums_64(w, bias, pairs, row, chunks, sums); break;
+  }
+}
+#else
+static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,
+                          int32_t step, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, w += 16 * chunks, sums += 2 * PIXELS) {
+    const uint8_t *pw = w;
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      sums[j] = bias[2 * q];
+      sums[PIXELS + j] = bias[2 * q + 1];
+    }
+    for (int32_t k = 0; k < chunks; ++k, pw += 16) {
+      uint32_t ea, oa, eb, ob;
+      memcpy(&ea, pw, 4); memcpy(&oa, pw + 4, 4); memcpy(&eb, pw + 8, 4); memcpy(&ob, pw + 12, 4);
+      for (int32_t j = 0; j < PIXELS; ++j) {
+        const uint32_t *x = row + (j * step) / 4 + 2 * k;
+        sums[j] = ecg_smlad(oa, x[1], ecg_smlad(ea, x[0], sums[j]));
+        sums[PIXELS + j] = ecg_smlad(ob, x[1], ecg_smlad(eb, x[0], sums[PIXELS + j]));
+      }
+    }
+  }
+}
+#endif
+
+/* The sums of a tile: from its columns (step 0), or from a split row whose pixels are step bytes apart. */
+static inline void group_tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *x,
+                                   int32_t chunks, int32_t step, int32_t *sums) {
+  if (step) row_tile_sums(w, bias, pairs, x, chunks, step, sums);
+  else tile_sums(w, wide, bias, pairs, x, chunks, sums);
+}
+
+/* One channel pair's sums of a tile read from a split row (the odd last channel, and short tiles), in C; rows
+ * take the wide layout only. (Tiles of columns take dot_tile.) */
+ECG_NOINLINE static void row_pair_sums(const uint8_t *w, const uint32_t *x, int32_t chunks, int32_t step,
+                                       int32_t acc[2 * PIXELS]) {
+  for (int32_t k = 0; k < chunks; ++k, w += 16) {
+    uint32_t ea, oa, eb, ob;
+    memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+    for (int32_t j = 0; j < PIXELS; ++j) {
+      const uint32_t *at = x + (j * step) / 4 + 2 * k;
+      acc[j] = ecg_smlad(oa, at[1], ecg_smlad(ea, at[0], acc[j]));
+      acc[PIXELS + j] = ecg_smlad(ob, at[1], ecg_smlad(eb, at[0], acc[PIXELS + j]));
+    }
+  }
+}
 
 /* The window at (in_y0, in_x0) densely in the filter's [k_h][k_w][in_c] order, the input zero point where
  * it leaves the input. */
@@ -485,6 +629,195 @@ ECG_NOINLINE static void conv_paired(const ecg_conv_2d_params_t *p, const paired
     for (int32_t j = 0; j < PIXELS; ++j)
       fill_column(p, g, input, j < live ? pixel + j : pixel, window, columns + 2 * j);
     tile_pairs(p, g, columns, live, folds, output + pixel * p->out_c);
+  }
+}
+
+/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout (the pooled
+ * rows below): a stretch of its input row split once, the windows read from there at a fixed step. */
+static int32_t row_step(const ecg_conv_2d_params_t *p) {   /* bytes between pixels in a split row, or 0 */
+  if (p->k_h != 1 || (p->dilation_w != 1 && p->k_w != 1) || p->in_c % 4 || !p->wide_pair_weights) return 0;
+  const int32_t step = 2 * p->stride_w * p->in_c;
+  return row_step_supported(step) ? step : 0;
+}
+
+/* Chunks [first, first + total) of input row in_y of an image, counted from column -pad_w (the zero point off
+ * the input), as SXTB16 pairs. */
+static void split_span(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first, int32_t total,
+                       uint32_t *row) {
+  const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
+  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the span lie inside the input */
+  c0 = c0 < 0 ? 0 : c0 > total ? total : c0;
+  c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
+  int32_t c = 0;
+  for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
+  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
+  for (; c < c1; ++c, src += 4, row += 2) {
+    const uint32_t v = ecg_read_s8x4(src);
+    row[0] = ecg_sxtb16(v);
+    row[1] = ecg_sxtb16_ror8(v);
+  }
+  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
+}
+
+/* ---- paired path with a folded MAX_POOL_2D -------------------------------------------------------- */
+/* Two tiles of columns (2 * PIXELS convolution pixels: PIXELS pooled outputs), then one window on its way
+ * (ops/conv_2d.py sizes it alike). */
+static int32_t pooled_scratch_bytes(const paired_t *g) { return 2 * PIXELS * g->chunks * 8 + g->chunks * 4; }
+
+#define POOLED_BLOCK SUM_BLOCK   /* channel pairs summed per tile before pooling (two tiles of sums on the stack) */
+
+static inline int32_t larger(int32_t a, int32_t b) { return a > b ? a : b; }
+
+/* One channel's constants for a call: from the compiler's table, or made here. */
+static inline void channel_requant(const ecg_conv_2d_params_t *p, int32_t oc, folded_requant_t *q) {
+  if (p->folded_requant) {
+    q->multiplier = p->folded_requant[3 * oc];
+    q->rounding = p->folded_requant[3 * oc + 1];
+    q->right = p->folded_requant[3 * oc + 2];
+    return;
+  }
+  q->multiplier = p->multiplier[oc];
+  q->right = -p->shift[oc];
+  q->rounding = (1 << (q->right - 1)) + p->output_offset * (1 << q->right);   /* right <= 21 where it folds */
+}
+
+/* One pooled output: the larger of two accumulators, requantized once. */
+static inline int8_t pooled_output(int32_t x, int32_t y, const folded_requant_t *q, int clamps, int32_t act_min,
+                                   int32_t act_max) {
+  return finish_doubled(doubled(larger(x, y)), q, clamps, act_min, act_max);
+}
+
+/* `count` channels' pooled outputs of a whole group (PIXELS of them, out_c apart from out) from their sums
+ * over the two tiles (each channel's three pixels in first, then in second) and their constants `rq` (the
+ * compiler's table); `clamps` is a constant where inlined. */
+static ECG_ALWAYS_INLINE void pooled_channels(const int32_t *rq, int32_t count, int clamps, int32_t act_min,
+                                              int32_t act_max, const int32_t *first, const int32_t *second,
+                                              int8_t *out, int32_t out_c) {
+  for (; count > 0; --count, first += PIXELS, second += PIXELS, rq += 3, ++out) {
+    folded_requant_t q;
+    q.multiplier = rq[0];
+    q.rounding = rq[1];
+    q.right = rq[2];
+    out[0] = pooled_output(first[0], first[1], &q, clamps, act_min, act_max);
+    out[out_c] = pooled_output(first[2], second[0], &q, clamps, act_min, act_max);
+    out[2 * out_c] = pooled_output(second[1], second[2], &q, clamps, act_min, act_max);
+  }
+}
+
+/* `pairs` channel pairs' pooled outputs of a whole group, from oc on. */
+static void store_pooled_block(const ecg_conv_2d_params_t *p, int32_t oc, int32_t pairs, int clamps,
+                               const int32_t *first, const int32_t *second, int8_t *out) {
+  const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
+  if (p->folded_requant) {
+    if (clamps) pooled_channels(p->folded_requant + 3 * oc, 2 * pairs, 1, act_min, act_max, first, second, out + oc, out_c);
+    else pooled_channels(p->folded_requant + 3 * oc, 2 * pairs, 0, act_min, act_max, first, second, out + oc, out_c);
+    return;
+  }
+  for (int32_t c = 0; c < 2 * pairs; ++c, first += PIXELS, second += PIXELS) {
+    folded_requant_t q;
+    channel_requant(p, oc + c, &q);
+    int8_t *const o = out + oc + c;
+    o[0] = pooled_output(first[0], first[1], &q, clamps, act_min, act_max);
+    o[out_c] = pooled_output(first[2], second[0], &q, clamps, act_min, act_max);
+    o[2 * out_c] = pooled_output(second[1], second[2], &q, clamps, act_min, act_max);
+  }
+}
+
+/* Channel oc's pooled outputs of a short group (`live` of them) from its sums over the two tiles (pixels 0-2
+ * in a, 3-5 in b; b is not read for a single output). */
+static void store_pooled(const ecg_conv_2d_params_t *p, int32_t oc, int clamps, const int32_t *a, const int32_t *b,
+                         int32_t live, int8_t *out) {
+  const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
+  folded_requant_t q;
+  channel_requant(p, oc, &q);
+  out[0] = pooled_output(a[0], a[1], &q, clamps, act_min, act_max);
+  if (live > 1) out[out_c] = pooled_output(a[2], b[0], &q, clamps, act_min, act_max);
+  if (live > 2) out[2 * out_c] = pooled_output(b[1], b[2], &q, clamps, act_min, act_max);
+}
+
+/* Every channel over a group's two tiles of columns, `live` pooled outputs stored, out_c apart from out. */
+ECG_NOINLINE static void pooled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
+                                      const uint32_t *second, int32_t live, int8_t *out, int32_t step) {
+  const int wide = p->pair_weights == NULL;
+  const int32_t out_c = p->out_c, pair_bytes = (wide ? 16 : 8) * g->chunks, chunks = g->chunks;
+  const int clamps = p->act_min > -128 || p->act_max < 127;
+  const uint8_t *w = wide ? (const uint8_t *)p->wide_pair_weights : (const uint8_t *)p->pair_weights;
+  int32_t sums[2][POOLED_BLOCK * 2 * PIXELS];
+  int32_t oc = 0;
+  while (oc + 1 < out_c) {
+    const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
+    group_tile_sums(w, wide, p->folded_bias + oc, pairs, first, chunks, step, sums[0]);
+    if (live > 1) group_tile_sums(w, wide, p->folded_bias + oc, pairs, second, chunks, step, sums[1]);
+    w += pairs * pair_bytes;
+    if (live == PIXELS) {
+      store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
+      oc += 2 * pairs;
+      continue;
+    }
+    for (int32_t c = 0; c < 2 * pairs; ++c, ++oc)
+      store_pooled(p, oc, clamps, sums[0] + c * PIXELS, sums[1] + c * PIXELS, live, out + oc);
+  }
+  if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
+    const int32_t a = p->folded_bias[oc];
+    int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
+    if (step) {
+      row_pair_sums(w, first, chunks, step, first_acc);
+      if (live > 1) row_pair_sums(w, second, chunks, step, second_acc);
+    } else {
+      dot_tile(w, wide, first, chunks, first_acc);
+      if (live > 1) dot_tile(w, wide, second, chunks, second_acc);
+    }
+    store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
+  }
+}
+
+/* Output columns [*lo, *hi) of a one-run layer whose window, with its padded read of 4 * chunks bytes, lies
+ * inside the input row (the last row of the last image included): fill_column splits exactly these in place. */
+static void interior_split_columns(const ecg_conv_2d_params_t *p, const paired_t *g, int32_t *lo, int32_t *hi) {
+  const int32_t in_c = p->in_c, over = 4 * g->chunks - p->k_w * in_c;   /* bytes read past the last tap */
+  int32_t first = (p->pad_w + p->stride_w - 1) / p->stride_w, end = p->out_w;
+  /* the window ends inside the row: ox * stride - pad + k_w <= in_w; the padded read ends inside the row too
+   * (so inside the image whichever row it is): (ox * stride - pad + k_w) * in_c + over <= in_w * in_c */
+  const int32_t room = p->in_w * in_c - over - (p->k_w - p->pad_w) * in_c;   /* ox * stride * in_c <= room */
+  end = room < 0 ? 0 : room / (p->stride_w * in_c) + 1;
+  if (end > p->out_w) end = p->out_w;
+  if (first > end) first = end;
+  *lo = first;
+  *hi = end;
+}
+
+/* Each row's pooled outputs in groups of PIXELS, from 2 * PIXELS convolution pixels; a last short group
+ * repeats its first pixel in the columns it does not pool, and one of a single pooled output computes only
+ * the first tile. An odd last convolution column is never computed (VALID pooling drops it). */
+ECG_NOINLINE static void conv_paired_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                            int8_t *output) {
+  uint32_t *const first = (uint32_t *)p->scratch, *const second = first + 2 * PIXELS * g->chunks;
+  int8_t *const window = (int8_t *)(second + 2 * PIXELS * g->chunks);
+  const int32_t out_w = p->out_w, pooled_w = out_w / 2, rows = p->batches * p->out_h, chunks = g->chunks;
+  const int32_t in_c = p->in_c, step = p->stride_w * in_c, image_bytes = p->in_h * p->in_w * in_c;
+  /* columns whose window is one stretch inside its input row, padded read included, are split in place
+   * without fill_column's geometry (as fill_column would split them) */
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1);
+  int32_t inside_lo = out_w, inside_hi = out_w;
+  if (one_run) interior_split_columns(p, g, &inside_lo, &inside_hi);
+  for (int32_t row = 0; row < rows; ++row) {
+    const int32_t b = row / p->out_h, in_y0 = row % p->out_h * p->stride_h - p->pad_h;
+    const int row_inside = in_y0 >= 0 && in_y0 < p->in_h;
+    const int8_t *const image = input + b * image_bytes + (in_y0 * p->in_w - p->pad_w) * in_c;
+    for (int32_t px = 0; px < pooled_w; px += PIXELS) {
+      const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
+      for (int32_t j = 0; j < (live > 1 ? 2 * PIXELS : PIXELS); ++j) {
+        const int32_t column = j < 2 * live ? 2 * px + j : 2 * px;
+        uint32_t *const dst = (j < PIXELS ? first : second) + 2 * (j % PIXELS);
+        if (row_inside && column >= inside_lo && column < inside_hi) {
+          split_pairs(image + column * step, chunks, dst);
+        } else {
+          fill_column(p, g, input, row * out_w + column, window, dst);
+        }
+      }
+      pooled_group(p, g, first, second, live, output + (row * pooled_w + px) * p->out_c, 0);
+    }
   }
 }
 
@@ -647,34 +980,77 @@ static inline void wide_channels(const uint32_t *c, const uint32_t x[8], int cla
 }
 #endif
 
-/* `count` pixels whose windows (steps * 4 readable bytes each) start pixel_step apart from x, against
- * the channels of `records`; outputs out_c apart from out */
-ECG_NOINLINE static void resident_pixels(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
-                                         int32_t pixel_step, int32_t count, int8_t *out) {
-  const int clamps = s->act_min > -128 || s->act_max < 127;
-  const int32_t steps = s->steps, out_c = s->out_c, act_min = s->act_min, act_max = s->act_max;
-  for (; count > 0; --count, x += pixel_step, out += out_c) {
-    const uint32_t a = ecg_read_s8x4(x), b = steps > 1 ? ecg_read_s8x4(x + 4) : 0;
-    if (wide) {
-      const uint32_t c = steps > 2 ? ecg_read_s8x4(x + 8) : 0, d = steps > 3 ? ecg_read_s8x4(x + 12) : 0;
-      const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b),
-                                 ecg_sxtb16(c), ecg_sxtb16_ror8(c), ecg_sxtb16(d), ecg_sxtb16_ror8(d)};
-      wide_channels(records, pairs, clamps, act_min, act_max, out);
-    } else {
-      const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b), 0, 0, 0, 0};
-      narrow_channels(records, pairs, clamps, act_min, act_max, out);
-    }
+/* The larger of each byte of a and b into a (a folded MAX_POOL_2D of a block's `n` channels): the two pixels'
+ * outputs are requantized alike and requantization never reverses an order, so this is the pooled byte. */
+static inline void keep_larger(int8_t *a, const int8_t *b, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) ecg_write_s8x4(a + i, ecg_max_s8x4(ecg_read_s8x4(a + i), ecg_read_s8x4(b + i)));
+  for (; i < n; ++i) a[i] = a[i] > b[i] ? a[i] : b[i];
+}
+
+/* One pixel whose window (steps * 4 readable bytes) starts at x, against the channels of `records`. */
+static ECG_ALWAYS_INLINE void resident_pixel(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                                             int clamps, int8_t *out) {
+  const int32_t steps = s->steps;
+  const uint32_t a = ecg_read_s8x4(x), b = steps > 1 ? ecg_read_s8x4(x + 4) : 0;
+  if (wide) {
+    const uint32_t c = steps > 2 ? ecg_read_s8x4(x + 8) : 0, d = steps > 3 ? ecg_read_s8x4(x + 12) : 0;
+    const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b),
+                               ecg_sxtb16(c), ecg_sxtb16_ror8(c), ecg_sxtb16(d), ecg_sxtb16_ror8(d)};
+    wide_channels(records, pairs, clamps, s->act_min, s->act_max, out);
+  } else {
+    const uint32_t pairs[8] = {ecg_sxtb16(a), ecg_sxtb16_ror8(a), ecg_sxtb16(b), ecg_sxtb16_ror8(b), 0, 0, 0, 0};
+    narrow_channels(records, pairs, clamps, s->act_min, s->act_max, out);
   }
 }
 
+/* `count` pixels whose windows start pixel_step apart from x; outputs out_c apart from out */
+ECG_NOINLINE static void resident_pixels(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                                         int32_t pixel_step, int32_t count, int8_t *out) {
+  const int clamps = s->act_min > -128 || s->act_max < 127;
+  for (; count > 0; --count, x += pixel_step, out += s->out_c) resident_pixel(s, records, wide, x, clamps, out);
+}
+
+/* `count` pairs of pixels (a folded MAX_POOL_2D): each pair's larger outputs, out_c apart from out; `buffer`
+ * holds the first pixel's `channels` outputs. */
+ECG_NOINLINE static void resident_pooled_pixels(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                                                int32_t pixel_step, int32_t count, int8_t *out, int8_t *buffer,
+                                                int32_t channels) {
+  const int clamps = s->act_min > -128 || s->act_max < 127;
+  for (; count > 0; --count, x += 2 * pixel_step, out += s->out_c) {
+    resident_pixel(s, records, wide, x, clamps, buffer);
+    resident_pixel(s, records, wide, x + pixel_step, clamps, out);
+    keep_larger(out, buffer, channels);
+  }
+}
+
+/* The interior run of a row: resident_pixels, or resident_pooled_pixels for a layer that pools its column pairs
+ * (given by its own entry point, so that models without such layers link none of it). */
+typedef void (*resident_run_t)(const shape_t *s, const uint32_t *records, int wide, const int8_t *x,
+                               int32_t pixel_step, int32_t count, int8_t *out, int8_t *buffer, int32_t channels);
+
+static void resident_run(const shape_t *s, const uint32_t *records, int wide, const int8_t *x, int32_t pixel_step,
+                         int32_t count, int8_t *out, int8_t *buffer, int32_t channels) {
+  (void)buffer;
+  (void)channels;
+  resident_pixels(s, records, wide, x, pixel_step, count, out);
+}
+
 /* Output channels in blocks of `block` (as many records as the scratch holds), each staged once and run
- * over every pixel. */
+ * over every pixel. With a folded MAX_POOL_2D (max_pool_w 2, block <= RESIDENT_BLOCK) each output column is
+ * the larger of two convolution columns: interior pairs in one run, the others through gathered windows. */
 ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shape_t *s, const int8_t *input,
-                                       int8_t *output, uint32_t *records, int32_t block) {
-  int8_t window[RESIDENT_WINDOW];
-  const int wide = s->run_len > RESIDENT_WINDOW / 2;
+                                       int8_t *output, uint32_t *records, int32_t block, resident_run_t run) {
+  int8_t window[RESIDENT_WINDOW], first_output[RESIDENT_BLOCK];
+  const int wide = s->run_len > RESIDENT_WINDOW / 2, pool = p->max_pool_w == 2 ? 2 : 1;
+  const int32_t stored_w = s->out_w / pool;
   int32_t first, end;
   interior_columns(p, s, &first, &end);
+  if (pool == 2) {   /* pairs of columns both inside [first, end) */
+    first = (first + 1) / 2;
+    end = end / 2 > stored_w ? stored_w : end / 2;
+    if (first > end) first = end;
+  }
   for (int32_t oc = 0; oc < s->out_c; oc += block) {
     const int32_t channels = s->out_c - oc < block ? s->out_c - oc : block;
     stage_resident(p, s, oc, channels, wide, records);
@@ -683,15 +1059,18 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
         const int row_inside = in_y0 >= 0 && in_y0 < s->in_h;
-        int8_t *const out_row = output + ((b * p->out_h + oy) * s->out_w) * s->out_c + oc;
-        const int32_t lo = row_inside ? first : s->out_w, hi = row_inside ? end : s->out_w;
-        const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + lo * s->stride_w - s->pad_w) * s->in_c : image;
-        resident_pixels(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c);
-        for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        int8_t *const out_row = output + ((b * p->out_h + oy) * stored_w) * s->out_c + oc;
+        const int32_t lo = row_inside ? first : stored_w, hi = row_inside ? end : stored_w;
+        const int8_t *x = lo < hi ? image + (in_y0 * s->in_w + pool * lo * s->stride_w - s->pad_w) * s->in_c : image;
+        run(s, records, wide, x, s->stride_w * s->in_c, hi - lo, out_row + lo * s->out_c, first_output, channels);
+        for (int32_t ox = 0; ox < stored_w; ++ox) {
           if (ox == lo) ox = hi;
-          if (ox >= s->out_w) break;
-          gather_window(s, image, in_y0, ox * s->stride_w - s->pad_w, window);
-          resident_pixels(s, records, wide, window, 0, 1, out_row + ox * s->out_c);
+          if (ox >= stored_w) break;
+          for (int32_t k = 0; k < pool; ++k) {
+            gather_window(s, image, in_y0, (pool * ox + k) * s->stride_w - s->pad_w, window);
+            resident_pixels(s, records, wide, window, 0, 1, k + 1 < pool ? first_output : out_row + ox * s->out_c);
+          }
+          if (pool == 2) keep_larger(out_row + ox * s->out_c, first_output, channels);
         }
       }
     }
@@ -701,9 +1080,9 @@ ECG_NOINLINE static void conv_resident(const ecg_conv_2d_params_t *p, const shap
 /* Where no arena bytes are free during the layer, the compiler plans no scratch for the resident path
  * (growing the arena would cost more RAM than this stack block). */
 ECG_NOINLINE static void conv_resident_on_stack(const ecg_conv_2d_params_t *p, const shape_t *s,
-                                                const int8_t *input, int8_t *output) {
+                                                const int8_t *input, int8_t *output, resident_run_t run) {
   uint32_t records[RESIDENT_BLOCK * WIDE_WORDS];
-  conv_resident(p, s, input, output, records, RESIDENT_BLOCK);
+  conv_resident(p, s, input, output, records, RESIDENT_BLOCK, run);
 }
 
 static int all_channels_fold(const ecg_conv_2d_params_t *p) {
@@ -714,7 +1093,8 @@ static int all_channels_fold(const ecg_conv_2d_params_t *p) {
 }
 
 /* The resident path's entry, with the window's shape in its own frame. */
-ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                             resident_run_t run) {
   shape_t s;
   s.in_h = p->in_h; s.in_w = p->in_w; s.in_c = p->in_c; s.out_w = p->out_w; s.out_c = p->out_c;
   s.k_h = p->k_h; s.k_w = p->k_w; s.stride_w = p->stride_w; s.dilation_h = p->dilation_h;
@@ -728,9 +1108,11 @@ ECG_NOINLINE static void conv_resident_entry(const ecg_conv_2d_params_t *p, cons
   const int32_t scratch_bytes = p->scratch ? p->scratch_bytes : 0;
   const int32_t record_bytes = 4 * (s.run_len > RESIDENT_WINDOW / 2 ? WIDE_WORDS : NARROW_WORDS);
   if (scratch_bytes >= record_bytes) {
-    conv_resident(p, &s, input, output, (uint32_t *)p->scratch, scratch_bytes / record_bytes);
+    const int32_t block = scratch_bytes / record_bytes;   /* a folded pooling keeps a block's outputs on the stack */
+    conv_resident(p, &s, input, output, (uint32_t *)p->scratch,
+                  p->max_pool_w > 1 && block > RESIDENT_BLOCK ? RESIDENT_BLOCK : block, run);
   } else {
-    conv_resident_on_stack(p, &s, input, output);
+    conv_resident_on_stack(p, &s, input, output, run);
   }
 }
 
@@ -746,14 +1128,77 @@ ECG_NOINLINE static void conv_paired_entry(const ecg_conv_2d_params_t *p, const 
   }
 }
 
+/* ---- pooled rows --------------------------------------------------------------------------------- */
+/* A layer of one undilated kernel row on whole groups of four input channels, in the wide layout: every window
+ * starts on a whole chunk of its input row. For each group the stretch of the row its 2 * PIXELS pixels read is
+ * split once into SXTB16 pairs (the zero point off the input), and the tiles read their windows from there at
+ * a fixed step: no columns are built per pixel, which costs more than the pooling saves on short windows. */
+/* Chunks of a group's stretch: its 2 * PIXELS pixels' windows (ops/conv_2d.py sizes the scratch alike). */
+static int32_t pooled_span_chunks(const ecg_conv_2d_params_t *p, const paired_t *g) {
+  return (2 * PIXELS - 1) * p->stride_w * p->in_c / 4 + g->chunks;
+}
+
+ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                          int8_t *output, int32_t step) {
+  uint32_t *const span = (uint32_t *)p->scratch;
+  const int32_t total = pooled_span_chunks(p, g), pooled_w = p->out_w / 2, pixel_chunks = step / 8;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t in_y = oy * p->stride_h - p->pad_h;
+      int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
+      for (int32_t px = 0; px < pooled_w; px += PIXELS) {
+        const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
+        split_span(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
+        pooled_group(p, g, span, span + 2 * PIXELS * pixel_chunks, live, out + px * p->out_c, step);
+      }
+    }
+  }
+}
+
+/* A layer with a folded MAX_POOL_2D: the pooled paired path where every channel folds (a multiplier that is
+ * not negative: the larger accumulator gives the larger output) and its layout and scratch are there, else the
+ * reference, which pools requantized outputs. */
+ECG_NOINLINE static void conv_pooled_entry(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                           int folds) {
+  const paired_t g = paired_shape(p);
+  const int32_t step = row_step(p);
+  if (p->max_pool_w == 2 && folds && step && 4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch &&
+      p->scratch_bytes >= 8 * pooled_span_chunks(p, &g)) {
+    conv_rows_pooled(p, &g, input, output, step);
+  } else if (p->max_pool_w == 2 && folds && (p->pair_weights || p->wide_pair_weights) &&
+             4 * g.chunks <= MAX_PAIRED_WINDOW && p->scratch && p->scratch_bytes >= pooled_scratch_bytes(&g)) {
+    conv_paired_pooled(p, &g, input, output);
+  } else {
+    ecg_conv_2d_reference(p, input, output);
+  }
+}
+
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int folds = all_channels_fold(p);
   /* one contiguous run of at most RESIDENT_WINDOW values: a single kernel row, undilated or of one tap */
   const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->max_pool_w > 1) {   /* the compiler calls ecg_conv_2d_pooled for such layers */
+    ecg_conv_2d_reference(p, input, output);
+    return;
+  }
   if (p->weights && folds && one_run) {
-    conv_resident_entry(p, input, output);
+    conv_resident_entry(p, input, output, resident_run);
   } else {
     conv_paired_entry(p, input, output, folds);
+  }
+}
+
+void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_pooled_entry(p, input, output, all_channels_fold(p));
+}
+
+void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  const int one_run = p->k_h == 1 && (p->dilation_w == 1 || p->k_w == 1) && p->k_w * p->in_c <= RESIDENT_WINDOW;
+  if (p->max_pool_w == 2 && p->weights && one_run && all_channels_fold(p)) {
+    conv_resident_entry(p, input, output, resident_pooled_pixels);   /* it pools pairs of its own */
+  } else {
+    ecg_conv_2d_reference(p, input, output);
   }
 }
 

@@ -58,12 +58,27 @@ typedef struct {
   /* Or (the compiler's other choice, twice the flash, fewer instructions): the same layout with each word
    * already split, per channel and chunk the int16 pairs (v0, v2) and (v1, v3). */
   const int16_t *wide_pair_weights;
+  /* 2 where the compiler folded the MAX_POOL_2D that reads this layer into it (a window and stride of two
+   * output columns, no padding, passes/pool_into_conv.py): the output then has out_w / 2 columns, each the
+   * larger of two convolution outputs. 0 (or 1): no pooling. The reference requantizes both outputs and keeps
+   * the larger; the DSP twin keeps the larger accumulator and requantizes once, the same byte because the
+   * requantization of a channel whose multiplier is not negative never reverses an order. */
+  int32_t max_pool_w;
+  /* For the DSP twin's pooled paired path (NULL elsewhere, and then it computes them): per output channel the
+   * requantization constants of doubled accumulators, {multiplier, 2^(r-1) + output_offset * 2^r, r} with
+   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c). */
+  const int32_t *folded_requant;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
   int32_t scratch_bytes;
 } ecg_conv_2d_params_t;
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The same layer with its MAX_POOL_2D folded in (max_pool_w 2; the compiler calls them for such layers only), on
+ * the DSP twin's paired path (its filter laid out) or its resident path (int8 filter, windows of up to sixteen
+ * values): entry points of their own, so that models without such layers link none of their code. */
+void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
 void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 

@@ -158,7 +158,8 @@ static void pixel_channels(const ecg_conv_2d_params_t *p, const ecg_m3_channel_r
 void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t window = p->k_h * p->k_w * p->in_c, pairs = (window + 1) / 2, words = (pairs + 1) & ~1;
   const int32_t needed = words * 4 + ((p->in_c & 1) ? 2 * pairs : 0);
-  if (p->packed_weights == NULL || p->scratch == NULL || pairs > MAX_WINDOW_PAIRS || p->scratch_bytes < needed) {
+  if (p->packed_weights == NULL || p->scratch == NULL || pairs > MAX_WINDOW_PAIRS || p->scratch_bytes < needed ||
+      p->max_pool_w > 1) {   /* a folded pooling: the compiler folds one only for the DSP twin */
     ecg_conv_2d_reference(p, input, output);
     return;
   }

@@ -1,0 +1,44 @@
+"""The MAX_POOL_2D over column pairs folded into the CONV_2D that feeds it (passes/pool_into_conv.py): which pairs
+are folded, on which targets. Byte-exactness of folded layers is checked by test_conv_layouts.py (random shapes,
+host and qemu-m4), test_fusion.py (models, host and qemu-m4) and the reference model's HIL tests."""
+import pytest
+
+CONV = dict(batches=1, in_h=1, in_w=64, in_c=8, out_h=1, out_w=64, out_c=16)
+PAIRS = dict(batches=1, in_h=1, in_w=64, channels=16, out_h=1, out_w=32, filter_h=1, filter_w=2, stride_h=1,
+             stride_w=2, pad_h=0, pad_w=0, act_min=-128, act_max=127)
+
+
+@pytest.mark.parametrize("change", [   # each field alone, the others as a pool of pairs has them
+    dict(filter_w=3), dict(stride_w=1), dict(stride_w=3), dict(pad_w=1), dict(pad_h=1), dict(filter_h=2),
+    dict(stride_h=2), dict(channels=8), dict(out_w=31), dict(in_w=63), dict(out_h=2)])
+def test_only_valid_pools_of_column_pairs_fold(change):
+    from ecgcc.passes.pool_into_conv import pools_column_pairs
+    assert pools_column_pairs(CONV, PAIRS)
+    assert not pools_column_pairs(CONV, {**PAIRS, **change})
+
+
+def test_odd_convolution_width_drops_its_last_column():
+    from ecgcc.passes.pool_into_conv import pools_column_pairs
+    assert pools_column_pairs({**CONV, "out_w": 65}, {**PAIRS, "in_w": 65, "out_w": 32})
+
+
+def test_reference_model_folds_its_four_pools_on_dsp_targets_only(tmp_path):
+    from ecgcc.boards import load_board
+    from ecgcc.compile import lower_graph
+    from ecgcc.frontend import parse_tflite
+    from ecgcc.reference_model import reference_model_file
+    tflite = reference_model_file().read_bytes()
+    dsp = lower_graph(parse_tflite(tflite, "m"), load_board("qemu-m4"))
+    pooled = [k for k in dsp.kernels if k.function.startswith("ecg_conv_2d_pooled")]
+    assert len(pooled) == 4 and all(k.params["max_pool_w"] == 2 and len(k.calls()) == 1 for k in pooled)
+    assert [k.function for k in pooled] == ["ecg_conv_2d_pooled_resident"] + ["ecg_conv_2d_pooled"] * 3
+    assert not any(k.function == "ecg_max_pool_2d" for k in dsp.kernels)
+    names = [dsp.layer_name(i) for i, k in enumerate(dsp.kernels) if k.function.startswith("ecg_conv_2d_pooled")]
+    assert names == ["1:CONV_2D+4:MAX_POOL_2D", "7:CONV_2D+10:MAX_POOL_2D", "13:CONV_2D+16:MAX_POOL_2D",
+                     "19:CONV_2D+22:MAX_POOL_2D"]
+    # the paired layers carry the requantization table, the resident first layer its int8 filter
+    assert all(k.params.get("folded_requant") is not None for k in pooled[1:])
+    assert pooled[0].params["weights"] is not None
+    for board, chunks in (("qemu-m3", 4), ("qemu-m4", 1)):   # no DSP twin; --no-fuse keeps outputs whole
+        low = lower_graph(parse_tflite(tflite, "m"), load_board(board), max_chunks=chunks)
+        assert not any(k.function.startswith("ecg_conv_2d_pooled") for k in low.kernels)
