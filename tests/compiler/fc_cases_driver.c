@@ -7,29 +7,27 @@
 #include "ecg_kernels.h"
 #include "fc_cases.h"
 
+#include "bare_metal_start.h"
 #include "semihost_console.h"
 
 static int8_t output[FC_MAX_OUTPUT];
 static int32_t logits[FC_MAX_ROWS];
-static char line[2 * 4 * FC_MAX_OUTPUT + 64];
+static char logit_text[8 * FC_MAX_ROWS + 2];
 
+/* "<case> <outputs in hex> <logits, eight hex digits each>" */
 static void print_case(int n, const ecg_fully_connected_params_t *p) {
   static const char digits[] = "0123456789abcdef";
+  const char tag[4] = {(char)('A' + n / 26), (char)('a' + n % 26), ' ', 0};
+  print(tag);
+  print_hex(output, (uint32_t)(p->batches * p->out_depth));
   uint32_t at = 0;
-  line[at++] = (char)('A' + n / 26);
-  line[at++] = (char)('a' + n % 26);
-  line[at++] = ' ';
-  for (int32_t i = 0; i < p->batches * p->out_depth; ++i) {
-    line[at++] = digits[(uint8_t)output[i] >> 4];
-    line[at++] = digits[(uint8_t)output[i] & 15];
-  }
-  line[at++] = ' ';
+  logit_text[at++] = ' ';
   for (int32_t i = 0; i < p->out_depth; ++i) {
-    for (int s = 28; s >= 0; s -= 4) line[at++] = digits[((uint32_t)logits[i] >> s) & 15];
+    for (int s = 28; s >= 0; s -= 4) logit_text[at++] = digits[((uint32_t)logits[i] >> s) & 15];
   }
-  line[at++] = '\n';
-  line[at] = 0;
-  print(line);
+  logit_text[at] = 0;
+  print(logit_text);
+  print("\n");
 }
 
 int main(void) {
@@ -49,28 +47,5 @@ int main(void) {
 #endif
     print_case(n, p);
   }
-#if defined(__arm__)
-  semihost(0x18, (const void *)0x20026u);   /* SYS_EXIT, ADP_Stopped_ApplicationExit */
-  for (;;) {}
-#else
   return 0;
-#endif
 }
-
-#if defined(__arm__)
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
-
-void reset_handler(void) {
-#if defined(__ARM_FP)
-  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;   /* FPU on (CPACR) before any floating point instruction */
-#endif
-  memcpy(&_sdata, &_sidata, (uint32_t)((char *)&_edata - (char *)&_sdata));
-  memset(&_sbss, 0, (uint32_t)((char *)&_ebss - (char *)&_sbss));
-  main();
-}
-
-static void hang(void) { for (;;) {} }
-
-__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&_estack, reset_handler, hang, hang, hang, hang, hang, 0, 0, 0, 0, hang, hang, 0, hang, hang};
-#endif

@@ -72,6 +72,63 @@ static void record(tally_t *t, int took_packed, int32_t bytes, long index) {
   }
 }
 
+/* Bias (one case in four without, never in extreme cases) folded with the weight sums, requantization, and
+ * extreme cases centred on their interior accumulator; `values` is how many products make one output.
+ * Returns whether the layer has a bias. */
+static int choose_bias_and_scale(const int32_t *sums, int32_t channels, int32_t input_offset, int32_t values) {
+  const int with_bias = extreme_input || uniform(0, 3) != 0;
+  fold(sums, channels, input_offset, with_bias);
+  requantization(channels, shift);
+  if (extreme_input) center_on_interior(channels, values * extreme_weight * (extreme_input + input_offset), input_offset, sums);
+  return with_bias;
+}
+
+static int32_t span(int32_t taps, int32_t dilation) { return (taps - 1) * dilation + 1; }
+
+/* The two kinds' parameter structs are two types that name their common fields alike: what both set up the
+ * same way is written once, as macros over either. Each keeps its draws in their old order, so a seed still
+ * gives the same cases. */
+
+/* Strides and dilations (the vertical stride and horizontal dilation up to the given bounds), padding short of
+ * the window's span, and the output size that follows. */
+#define PLACE_WINDOW(p, most_stride_h, most_dilation_w)                                                     \
+  do {                                                                                                      \
+    (p).stride_h = uniform(1, most_stride_h);                                                               \
+    (p).stride_w = uniform(1, 3);                                                                           \
+    (p).dilation_h = uniform(1, 2);                                                                         \
+    (p).dilation_w = uniform(1, most_dilation_w);                                                           \
+    (p).pad_h = uniform(0, span((p).k_h, (p).dilation_h) - 1);                                              \
+    (p).pad_w = uniform(0, span((p).k_w, (p).dilation_w) - 1);                                              \
+    (p).out_h = ((p).in_h + 2 * (p).pad_h - span((p).k_h, (p).dilation_h)) / (p).stride_h + 1;              \
+    (p).out_w = ((p).in_w + 2 * (p).pad_w - span((p).k_w, (p).dilation_w)) / (p).stride_w + 1;              \
+  } while (0)
+
+/* An output at least one pixel large, and input, output and weights within the test's buffers. */
+#define FITS_THE_BUFFERS(p, weight_values)                                                                  \
+  ((p).out_h >= 1 && (p).out_w >= 1 && (p).batches * (p).in_h * (p).in_w * (p).in_c <= MAX_VALUES &&        \
+   (p).batches * (p).out_h * (p).out_w * (p).out_c <= MAX_VALUES && (weight_values) <= MAX_VALUES)
+
+/* Zero points, and activation bounds inside int8 one time in three on each side. */
+#define CHOOSE_OFFSETS(p)                                                                                   \
+  do {                                                                                                      \
+    (p).input_offset = uniform(-127, 128);                                                                  \
+    (p).output_offset = uniform(-128, 127);                                                                 \
+    (p).act_min = uniform(0, 2) == 0 ? uniform(-128, 0) : -128;                                             \
+    (p).act_max = uniform(0, 2) == 0 ? uniform((p).act_min, 127) : 127;                                     \
+  } while (0)
+
+/* The input, and the arrays the kernels read; the packed weights missing one time in ten. */
+#define ATTACH_TENSORS(p, with_bias)                                                                        \
+  do {                                                                                                      \
+    for (int32_t i = 0; i < (p).batches * (p).in_h * (p).in_w * (p).in_c; ++i) input[i] = random_value(extreme_input); \
+    (p).weights = weights;                                                                                  \
+    (p).bias = (with_bias) ? bias : NULL;                                                                   \
+    (p).folded_bias = folded;                                                                               \
+    (p).multiplier = multiplier;                                                                            \
+    (p).shift = shift;                                                                                      \
+    (p).packed_weights = uniform(0, 9) == 0 ? NULL : packed;                                                \
+  } while (0)
+
 /* CONV_2D: words w[2k] + w[2k+1] * 2^23 per channel, two channels interleaved word by word. */
 static void conv_case(tally_t *t, long index) {
   ecg_conv_2d_params_t p;
@@ -84,26 +141,11 @@ static void conv_case(tally_t *t, long index) {
   p.out_c = uniform(1, 9);
   p.k_h = uniform(1, 3);
   p.k_w = uniform(1, 4);
-  p.stride_h = uniform(1, 2);
-  p.stride_w = uniform(1, 3);
-  p.dilation_h = uniform(1, 2);
-  p.dilation_w = uniform(1, 2);
-  const int32_t span_h = (p.k_h - 1) * p.dilation_h + 1, span_w = (p.k_w - 1) * p.dilation_w + 1;
-  p.pad_h = uniform(0, span_h - 1);
-  p.pad_w = uniform(0, span_w - 1);
-  p.out_h = (p.in_h + 2 * p.pad_h - span_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + 2 * p.pad_w - span_w) / p.stride_w + 1;
+  PLACE_WINDOW(p, 2, 2);
   const int32_t window = p.k_h * p.k_w * p.in_c;
   const int32_t pairs = (window + 1) / 2, words = pairs + (pairs & 1);
-  if (p.out_h < 1 || p.out_w < 1 || p.batches * p.in_h * p.in_w * p.in_c > MAX_VALUES ||
-      p.batches * p.out_h * p.out_w * p.out_c > MAX_VALUES || window * p.out_c > MAX_VALUES ||
-      (p.out_c + 1) / 2 * 2 * words > 2 * MAX_VALUES) {
-    return;
-  }
-  p.input_offset = uniform(-127, 128);
-  p.output_offset = uniform(-128, 127);
-  p.act_min = uniform(0, 2) == 0 ? uniform(-128, 0) : -128;
-  p.act_max = uniform(0, 2) == 0 ? uniform(p.act_min, 127) : 127;
+  if (!FITS_THE_BUFFERS(p, window * p.out_c) || (p.out_c + 1) / 2 * 2 * words > 2 * MAX_VALUES) return;
+  CHOOSE_OFFSETS(p);
   int32_t sums[512];
   choose_extremes();
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
@@ -113,10 +155,7 @@ static void conv_case(tally_t *t, long index) {
       sums[oc] += weights[oc * window + i];
     }
   }
-  const int with_bias = extreme_input || uniform(0, 3) != 0;
-  fold(sums, p.out_c, p.input_offset, with_bias);
-  requantization(p.out_c, shift);
-  if (extreme_input) center_on_interior(p.out_c, window * extreme_weight * (extreme_input + p.input_offset), p.input_offset, sums);
+  const int with_bias = choose_bias_and_scale(sums, p.out_c, p.input_offset, window);
   for (int32_t pair = 0; pair < (p.out_c + 1) / 2; ++pair) {
     for (int32_t k = 0; k < words; ++k) {
       for (int32_t j = 0; j < 2; ++j) {
@@ -127,13 +166,7 @@ static void conv_case(tally_t *t, long index) {
       }
     }
   }
-  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = random_value(extreme_input);
-  p.weights = weights;
-  p.bias = with_bias ? bias : NULL;
-  p.folded_bias = folded;
-  p.multiplier = multiplier;
-  p.shift = shift;
-  p.packed_weights = uniform(0, 9) == 0 ? NULL : packed;
+  ATTACH_TENSORS(p, with_bias);
   const int32_t needed = words * 4 + (p.in_c % 2 ? 2 * pairs : 0);
   p.scratch = uniform(0, 9) == 0 ? NULL : scratch;
   p.scratch_bytes = uniform(0, 9) == 0 ? uniform(0, needed) : (int32_t)sizeof scratch;
@@ -164,24 +197,10 @@ static void depthwise_case(tally_t *t, long index) {
           : shape == 3 ? uniform(28, 35)
           : shape == 4 ? uniform(5, 7)
                        : 6;
-  p.stride_h = uniform(1, 3);
-  p.stride_w = uniform(1, 3);
-  p.dilation_h = uniform(1, 2);
-  p.dilation_w = uniform(1, 3);
-  const int32_t span_h = (p.k_h - 1) * p.dilation_h + 1, span_w = (p.k_w - 1) * p.dilation_w + 1;
-  p.pad_h = uniform(0, span_h - 1);
-  p.pad_w = uniform(0, span_w - 1);
-  p.out_h = (p.in_h + 2 * p.pad_h - span_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + 2 * p.pad_w - span_w) / p.stride_w + 1;
+  PLACE_WINDOW(p, 3, 3);
   const int32_t taps = p.k_h * p.k_w;
-  if (p.out_h < 1 || p.out_w < 1 || p.batches * p.in_h * p.in_w * p.in_c > MAX_VALUES ||
-      p.batches * p.out_h * p.out_w * p.out_c > MAX_VALUES || taps * p.out_c > MAX_VALUES) {
-    return;
-  }
-  p.input_offset = uniform(-127, 128);
-  p.output_offset = uniform(-128, 127);
-  p.act_min = uniform(0, 2) == 0 ? uniform(-128, 0) : -128;
-  p.act_max = uniform(0, 2) == 0 ? uniform(p.act_min, 127) : 127;
+  if (!FITS_THE_BUFFERS(p, taps * p.out_c)) return;
+  CHOOSE_OFFSETS(p);
   int32_t sums[512];
   for (int32_t oc = 0; oc < p.out_c; ++oc) sums[oc] = 0;
   choose_extremes();
@@ -189,25 +208,16 @@ static void depthwise_case(tally_t *t, long index) {
     weights[i] = random_value(extreme_weight);
     sums[i % p.out_c] += weights[i];
   }
-  const int with_bias = extreme_input || uniform(0, 3) != 0;
-  fold(sums, p.out_c, p.input_offset, with_bias);
-  requantization(p.out_c, shift);
-  if (extreme_input) center_on_interior(p.out_c, taps * extreme_weight * (extreme_input + p.input_offset), p.input_offset, sums);
+  const int with_bias = choose_bias_and_scale(sums, p.out_c, p.input_offset, taps);
   for (int32_t pair = 0; pair < p.out_c / 2; ++pair) {
     for (int32_t tap = 0; tap < taps; ++tap) {
       const int32_t a = weights[tap * p.out_c + 2 * pair], b = weights[tap * p.out_c + 2 * pair + 1];
       packed[pair * taps + tap] = a + (int32_t)((uint32_t)b << 21);
     }
   }
-  for (int32_t i = 0; i < p.batches * p.in_h * p.in_w * p.in_c; ++i) input[i] = random_value(extreme_input);
-  p.weights = weights;
-  p.bias = with_bias ? bias : NULL;
-  p.folded_bias = folded;
-  p.multiplier = multiplier;
-  p.shift = shift;
-  p.packed_weights = uniform(0, 9) == 0 ? NULL : packed;
+  ATTACH_TENSORS(p, with_bias);
   /* a band of one output column at least; the kernel takes as many columns as the scratch holds */
-  const int32_t one_column = span_h * span_w * (p.in_c / 2) * 4;
+  const int32_t one_column = span(p.k_h, p.dilation_h) * span(p.k_w, p.dilation_w) * (p.in_c / 2) * 4;
   p.scratch = uniform(0, 9) == 0 ? NULL : scratch;
   p.scratch_bytes = uniform(0, 3) == 0 ? uniform(0, 2 * one_column) : (int32_t)sizeof scratch;
   if (p.scratch_bytes > (int32_t)sizeof scratch) p.scratch_bytes = (int32_t)sizeof scratch;

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import CFLAGS, DRIVER, KERNELS, ROOT, kernel_sources, random_records  # noqa: E402
+from support import CFLAGS, DRIVER, KERNELS, ROOT, kernel_objects, random_records  # noqa: E402
 
 CLEAN = ("refused", "exact")
 DEFECTS = ("traceback", "hang", "crash", "tflm-refused", "different", "designed-accepted")
@@ -59,14 +59,8 @@ def base_models() -> dict[str, bytes]:
 class KernelLibrary:
     """The kernels compiled once; each variant then compiles only its own model and the host driver."""
 
-    def __init__(self, work: Path):
-        work.mkdir(parents=True, exist_ok=True)
-        self.objects = []
-        for source in kernel_sources():
-            obj = work / f"{source.parent.name}_{source.stem}.o"
-            subprocess.run(["gcc", *CFLAGS, "-c", f"-I{KERNELS / 'include'}", str(source), "-o", str(obj)],
-                           check=True, capture_output=True, text=True)
-            self.objects.append(obj)
+    def __init__(self):
+        self.objects = kernel_objects("gcc", CFLAGS)
 
     def build(self, model_dir: Path, exe: Path) -> None:
         cmd = ["gcc", *CFLAGS, f"-I{KERNELS / 'include'}", f"-I{model_dir}", str(model_dir / "model.c"),
@@ -169,7 +163,7 @@ def tally(outcomes: list[Outcome]) -> dict[str, int]:
 def _child(args) -> int:
     variants = variants_for(base_models(), args.seed, args.damaged)
     with tempfile.TemporaryDirectory(prefix="ecgcc-fuzz-") as tmp:
-        library = KernelLibrary(Path(tmp) / "kernels")
+        library = KernelLibrary()
         with open(args.log, "a") as log:
             for index in range(args.start, min(args.stop, len(variants))):
                 log.write(json.dumps({"start": index}) + "\n")

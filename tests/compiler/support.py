@@ -1,10 +1,13 @@
 """Helpers for compiler tests: quantize small Keras models (cached), build generated C for the host, run it."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -51,10 +54,31 @@ def kernel_sources() -> list[Path]:
     return [source for kind in ("reference", "dsp", "m3") for source in sorted((KERNELS / kind).glob("*.c"))]
 
 
+_KERNEL_OBJECTS: dict[tuple[str, ...], list[Path]] = {}
+
+
+def kernel_objects(compiler: str, flags: list[str]) -> list[Path]:
+    """Every kernel source compiled with `compiler` and `flags`, once per test process: the kernels include
+    only their own headers, never a model's, so each model built with the same flags links the same objects
+    (compiling them was most of a model build's time)."""
+    key = (compiler, *flags)
+    if key not in _KERNEL_OBJECTS:
+        folder = Path(tempfile.mkdtemp(prefix="ecgcc-kernels-"))
+        atexit.register(shutil.rmtree, folder, True)
+        objects = []
+        for source in kernel_sources():
+            obj = folder / f"{source.parent.name}_{source.stem}.o"
+            subprocess.run([compiler, *flags, f"-I{KERNELS / 'include'}", "-c", str(source), "-o", str(obj)],
+                           check=True, capture_output=True, text=True)
+            objects.append(obj)
+        _KERNEL_OBJECTS[key] = objects
+    return _KERNEL_OBJECTS[key]
+
+
 def build_host(model_dir: Path, exe: Path, defines: tuple[str, ...] = ()) -> Path:
-    cmd = ["gcc", *CFLAGS, *[f"-D{d}" for d in defines], f"-I{KERNELS / 'include'}", f"-I{model_dir}",
-           str(model_dir / "model.c"), str(model_dir / "model_weights.c"), *map(str, kernel_sources()),
-           str(DRIVER), "-o", str(exe)]
+    flags = [*CFLAGS, *[f"-D{d}" for d in defines]]
+    cmd = ["gcc", *flags, f"-I{KERNELS / 'include'}", f"-I{model_dir}", str(model_dir / "model.c"),
+           str(model_dir / "model_weights.c"), str(DRIVER), *map(str, kernel_objects("gcc", flags)), "-o", str(exe)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return exe
 
@@ -184,12 +208,12 @@ def build_qemu_m4(model_dir: Path, records, work: Path, defines=(), opt: str = "
     (work / "vectors.h").write_text(f"#define VECTOR_COUNT {len(records)}u\n"
                                     f"static const int8_t vector_inputs[] = {{{body}}};\n")
     elf = work / "runner.elf"
-    cmd = ["arm-none-eabi-gcc", "-std=c99", opt, "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
-           *[f"-D{d}" for d in defines], "-ffunction-sections", "-fdata-sections", "-nostartfiles",
-           "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections", f"-T{QEMU_M4_DIR / 'link.ld'}",
-           f"-I{KERNELS / 'include'}", f"-I{model_dir}", f"-I{work}", str(runner),
-           str(model_dir / "model.c"), str(model_dir / "model_weights.c"), *map(str, kernel_sources()),
-           "-o", str(elf)]
+    flags = ["-std=c99", opt, "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS, *[f"-D{d}" for d in defines],
+             "-ffunction-sections", "-fdata-sections"]
+    cmd = ["arm-none-eabi-gcc", *flags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+           "-Wl,--gc-sections", f"-T{QEMU_M4_DIR / 'link.ld'}", f"-I{KERNELS / 'include'}", f"-I{model_dir}",
+           f"-I{work}", str(runner), str(model_dir / "model.c"), str(model_dir / "model_weights.c"),
+           *map(str, kernel_objects("arm-none-eabi-gcc", flags)), "-o", str(elf)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return elf
 

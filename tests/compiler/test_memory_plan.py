@@ -10,14 +10,11 @@ import pytest
 from ecgcc.ops import Kernel
 from ecgcc.passes.fusion import fuse
 from ecgcc.passes.memory import ALIGN, plan_memory, plan_problems
+from plan_graphs import bytes_overlap, random_graph
 from test_in_place_conv import conv_order_problems, depthwise_order_problems
 from test_residual_fusion import band_order_problems
 
 BENCHMARK_MODELS = ("ecg_beat_cnn", "kws_ds_cnn", "ic_resnet8", "vww_mobilenet_025", "ad_fc_autoencoder")
-
-
-def _bytes_overlap(a, b) -> bool:
-    return a.offset < b.offset + b.size and b.offset < a.offset + a.size
 
 
 def independent_problems(plan, steps, in_place, model_inputs, model_outputs) -> list[str]:
@@ -43,7 +40,7 @@ def independent_problems(plan, steps, in_place, model_inputs, model_outputs) -> 
             problems.append(f"{a} outside the arena or unaligned")
         for b in every[i + 1:]:
             common = range(max(a.first, b.first), min(a.last, b.last) + 1)
-            if not common or not _bytes_overlap(a, b):
+            if not common or not bytes_overlap(a, b):
                 continue
             step = handover.get((a.tensor, b.tensor), handover.get((b.tensor, a.tensor)))
             if a.is_scratch or b.is_scratch or step is None or list(common) != [step]:
@@ -52,13 +49,7 @@ def independent_problems(plan, steps, in_place, model_inputs, model_outputs) -> 
 
 
 def _random_graph(rng):
-    n = int(rng.integers(1, 12))
-    sizes, steps, produced = {0: int(rng.integers(1, 600))}, [], [0]
-    for i in range(n):
-        ins = sorted({int(t) for t in rng.choice(produced, size=min(len(produced), int(rng.integers(1, 3))))})
-        sizes[i + 1] = int(rng.integers(1, 600))
-        steps.append((ins, i + 1))
-        produced.append(i + 1)
+    n, sizes, steps = random_graph(rng, 12)
     in_place = [(ins[int(rng.integers(0, len(ins)))], int(rng.choice([0, 0, 16, 64]))) if rng.random() < 0.6
                 else None for ins, _ in steps]
     scratch = [int(rng.choice([0, 0, rng.integers(1, 700)])) for _ in range(n)]

@@ -11,7 +11,7 @@ DAMAGED_PER_MODEL = 90
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     work = tmp_path_factory.mktemp("fuzz")
-    library = KernelLibrary(work / "kernels")
+    library = KernelLibrary()
     variants = variants_for(base_models(), SEED, DAMAGED_PER_MODEL)
     return variants, [classify(v, library, work) for v in variants]
 

@@ -76,8 +76,8 @@ def _as_stored(raw: bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def kernels(tmp_path_factory):
-    return KernelLibrary(tmp_path_factory.mktemp("kernels"))
+def kernels():
+    return KernelLibrary()
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,17 @@ import pytest
 
 from ecgcc.passes.memory import plan_memory
 from models import conv1d, conv2d, depthwise2d, single
+from plan_graphs import bytes_overlap, random_graph
 from support import build_qemu_m4, quantized, random_records, run_qemu_m4
 
 needs_arm_qemu = pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 
 
-def _overlap(a, b) -> bool:
-    return a.offset < b.offset + b.size and b.offset < a.offset + a.size
-
-
 def test_scratch_lives_in_its_layer_only_and_misses_every_live_buffer():
     rng = np.random.default_rng(3)
     for _ in range(200):
-        n = int(rng.integers(1, 10))
-        sizes, steps, produced = {0: int(rng.integers(1, 600))}, [], [0]
-        for i in range(n):
-            ins = sorted({int(t) for t in rng.choice(produced, size=min(len(produced), int(rng.integers(1, 3))))})
-            sizes[i + 1] = int(rng.integers(1, 600))
-            steps.append((ins, i + 1))
-            produced.append(i + 1)
+        n, sizes, steps = random_graph(rng, 10)
         scratch = [int(rng.choice([0, 0, rng.integers(1, 900)])) for _ in range(n)]
         # some layers offer several sizes, preferred first
         scratch = [sorted(rng.integers(1, 900, size=3).tolist(), reverse=True) if size and rng.random() < 0.4
@@ -43,7 +34,7 @@ def test_scratch_lives_in_its_layer_only_and_misses_every_live_buffer():
             assert a.offset % 16 == 0 and a.offset + a.size <= plan.arena_bytes
             for b in everything:
                 if a is not b and a.first <= b.last and b.first <= a.last:
-                    assert not _overlap(a, b), (a, b)
+                    assert not bytes_overlap(a, b), (a, b)
         assert max(plan.live_bytes(s) for s in range(-1, n + 1)) <= plan.arena_bytes
 
 
@@ -54,7 +45,7 @@ def test_scratch_fills_the_bytes_of_dead_tensors_without_growing_the_arena():
     plan = plan_memory(steps, sizes, [0], [3], scratch=[0, 0, 1600])
     assert plan.arena_bytes == without.arena_bytes == 2048
     s = plan.scratch[2]
-    assert any(_overlap(s, plan.buffers[t]) for t in (0, 1))
+    assert any(bytes_overlap(s, plan.buffers[t]) for t in (0, 1))
     assert plan.live_bytes(2) == 96 + 96 + 1600
 
 
@@ -168,7 +159,7 @@ def _exact_on_cortex_m4(tflite: bytes, tmp_path):
 def _shared_with_dead_tensors(plan) -> set[int]:
     """Steps whose scratch overlaps the bytes of a tensor that is not live during that step."""
     return {step for step, s in plan.scratch.items() for b in plan.buffers.values()
-            if _overlap(s, b) and not b.first <= step <= b.last}
+            if bytes_overlap(s, b) and not b.first <= step <= b.last}
 
 
 @needs_arm_qemu

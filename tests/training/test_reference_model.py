@@ -152,15 +152,46 @@ def test_int8_stays_within_half_a_point_of_float_on_four_ds2_records(mitdb_dir):
     assert report["agreement_float_int8"]["rate"] > 0.999
 
 
+@pytest.mark.slow
 def test_evaluate_adds_the_device_column_from_the_board(mitdb_dir, tmp_path):
     """Every beat of record 119 through the serial harness on the host board: the device's int8
-    answers are TFLite Micro's, so its column equals the int8 column beat for beat."""
+    answers are TFLite Micro's, so its column equals the int8 column beat for beat. make test runs the
+    same code on the record's first three minutes (the test below)."""
     from ecgcc.evaluation.evaluate import evaluate
 
     report, beat_set, predictions = evaluate(mitdb_dir, ["119"], show_progress=False, board="host")
     assert report["columns"] == ["float", "int8", "device"]
     run = report["device_run"]
     assert run["vectors"] == len(beat_set) > 1900
+    assert run["exact"] == run["vectors"] and run["all_exact"]
+    np.testing.assert_array_equal(predictions["device"], predictions["int8"])
+    assert report["device"]["confusion"] == report["int8"]["confusion"]
+    assert report["agreement_int8_device"]["rate"] == 1.0
+
+
+def test_evaluate_adds_the_device_column_from_the_board_on_an_excerpt(mitdb_dir, tmp_path):
+    """The same device column through the same evaluate(board=...) path, on the first three minutes of
+    record 119 (normal beats and ventricular bigeminy) written as an EDF+ file with its annotations."""
+    from dataclasses import replace
+
+    from ecgcc.data.edf import write_edf
+    from ecgcc.data.records import Annotations
+    from ecgcc.data.wfdb_reader import load_wfdb_record
+    from ecgcc.evaluation.evaluate import evaluate
+
+    record = load_wfdb_record(mitdb_dir, "119")
+    n = int(180 * record.fs)
+    keep = record.annotations.samples < n
+    excerpt = replace(record, signal_mv=record.signal_mv[:n],
+                      annotations=Annotations(samples=record.annotations.samples[keep],
+                                              symbols=tuple(np.array(record.annotations.symbols)[keep])))
+    write_edf(tmp_path / "119-excerpt.edf", excerpt)
+    report, beat_set, predictions = evaluate(mitdb_dir, [str(tmp_path / "119-excerpt.edf")], show_progress=False,
+                                             board="host")
+    assert report["columns"] == ["float", "int8", "device"]
+    run = report["device_run"]
+    assert run["vectors"] == len(beat_set) > 150
+    assert set(beat_set.labels.tolist()) >= {0, 2}       # N and V beats both reach the device
     assert run["exact"] == run["vectors"] and run["all_exact"]
     np.testing.assert_array_equal(predictions["device"], predictions["int8"])
     assert report["device"]["confusion"] == report["int8"]["confusion"]

@@ -115,6 +115,16 @@ static inline int8_t finish_doubled(int32_t acc2, const folded_requant_t *q, int
   return (int8_t)v;
 }
 
+/* Channel oc's constants in a layer where every channel folds (fold_requant has held for each): the shift is
+ * then 1..21, so the rounding term fits without fold_requant's 64-bit arithmetic. */
+static inline folded_requant_t folded_constants(const ecg_conv_2d_params_t *p, int32_t oc, int32_t output_offset) {
+  folded_requant_t q;
+  q.multiplier = p->multiplier[oc];
+  q.right = -p->shift[oc];
+  q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+  return q;
+}
+
 /* 2 * acc, for an accumulator the fold condition keeps within +-2^30 */
 static inline int32_t doubled(int32_t acc) { return (int32_t)((uint32_t)acc << 1); }
 
@@ -567,10 +577,7 @@ static void store_channel(const ecg_conv_2d_params_t *p, int32_t oc, int folds, 
                           int32_t live, int8_t *out) {
   const int32_t out_c = p->out_c, act_min = p->act_min, act_max = p->act_max;
   if (folds) {
-    folded_requant_t q;
-    q.multiplier = p->multiplier[oc];
-    q.right = -p->shift[oc];
-    q.rounding = (1 << (q.right - 1)) + p->output_offset * (1 << q.right);   /* right <= 21 where it folds */
+    const folded_requant_t q = folded_constants(p, oc, p->output_offset);
     for (int32_t j = 0; j < live; ++j) out[j * out_c] = finish_doubled(doubled(acc[j]), &q, clamps, act_min, act_max);
     return;
   }
@@ -597,10 +604,7 @@ ECG_NOINLINE static void tile_pairs(const ecg_conv_2d_params_t *p, const paired_
       tile_sums(w, wide, p->folded_bias + oc, pairs, columns, chunks, sums);
       w += pairs * pair_bytes;
       for (int32_t c = 0; c < 2 * pairs; ++c, ++oc) {
-        folded_requant_t q;
-        q.multiplier = p->multiplier[oc];
-        q.right = -p->shift[oc];
-        q.rounding = (1 << (q.right - 1)) + output_offset * (1 << q.right);
+        const folded_requant_t q = folded_constants(p, oc, output_offset);
         const int32_t *x = sums + (c >> 1) * 2 * PIXELS + (c & 1) * PIXELS;
         out[oc] = finish_doubled(doubled(x[0]), &q, clamps, act_min, act_max);
         out[oc + out_c] = finish_doubled(doubled(x[1]), &q, clamps, act_min, act_max);

@@ -10,30 +10,11 @@
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define CPACR (*(volatile uint32_t *)0xE000ED88u)
 
+#include "../bare_metal_start.h"
 #include "../semihost_console.h"
 
-static char line[2 * 4096 + 64];
-
-static void print_hex_line(const char *tag, const int8_t *data, uint32_t n) {
-  /* Outputs can be larger than the line buffer: the line goes out in pieces, one newline at its end. */
-  static const char digits[] = "0123456789abcdef";
-  uint32_t at = 0;
-  while (*tag) line[at++] = *tag++;
-  for (uint32_t i = 0; i < n; ++i) {
-    if (at + 3 >= sizeof line) {
-      line[at] = 0;
-      print(line);
-      at = 0;
-    }
-    line[at++] = digits[((uint8_t)data[i]) >> 4];
-    line[at++] = digits[((uint8_t)data[i]) & 15];
-  }
-  line[at++] = '\n';
-  line[at] = 0;
-  print(line);
-}
+static char line[64];
 
 static void print_u32(const char *tag, uint32_t v) {
   char buf[16];
@@ -90,20 +71,5 @@ int main(void) {
     print_u32("ticks ", (start - end) & 0xFFFFFFu);
     for (int i = 0; i < MODEL_NUM_OUTPUTS; ++i) print_hex_line("out ", model_output(i), model_output_info[i].bytes);
   }
-  semihost(0x18, (const void *)0x20026u);   /* SYS_EXIT, ADP_Stopped_ApplicationExit (AArch32 passes it in r1) */
-  for (;;) {}
+  return 0;
 }
-
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
-
-void reset_handler(void) {
-  CPACR |= 0xFu << 20;   /* FPU on before any floating point instruction */
-  memcpy(&_sdata, &_sidata, (uint32_t)((char *)&_edata - (char *)&_sdata));
-  memset(&_sbss, 0, (uint32_t)((char *)&_ebss - (char *)&_sbss));
-  main();
-}
-
-static void hang(void) { for (;;) {} }
-
-__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&_estack, reset_handler, hang, hang, hang, hang, hang, 0, 0, 0, 0, hang, hang, 0, hang, hang};
