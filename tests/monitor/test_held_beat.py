@@ -33,6 +33,8 @@ WOBBLE_MV = 0.2
 FIRST_BUMP_BEAT = 14  # from about 11 s on: the noise level has risen with the wobbles
 MATCH = round(0.15 * FS)
 NO_HOLD = {"qrs_hold_amplitude_q8": 0}
+# the rule as tuned (docs/alarms.md, noise round 3); off in the default build, see there
+HOLD = {"qrs_hold_amplitude_q8": 512, "qrs_hold_ratio": 10}
 
 
 def split_rr_signal(beats: int = 90, seed: int = 3):
@@ -79,7 +81,7 @@ def outcome(cfg):
 
 
 def test_bumps_that_split_a_normal_rr_are_dropped_and_premature_beats_kept():
-    got = outcome(MonitorConfig())
+    got = outcome(MonitorConfig(**HOLD))
     assert got["V beats"] >= 10 and got["bumps"] >= 20
     assert got["missed N"] == 0 and got["missed V"] == 0, got
     assert got["bumps taken"] == 0, got
@@ -90,7 +92,7 @@ def test_without_the_held_beat_the_bumps_are_taken_for_beats():
     assert got["bumps taken"] >= got["bumps"] // 2, got
 
 
-@pytest.mark.parametrize("settings", [{}, NO_HOLD], ids=["held beat", "no held beat"])
+@pytest.mark.parametrize("settings", [HOLD, NO_HOLD], ids=["held beat", "no held beat"])
 def test_host_c_equals_the_twin_on_the_split_rr_signal(settings, driver_dir):
     cfg = MonitorConfig(**settings)
     x, positions, kinds, _ = split_rr_signal(60)
@@ -102,7 +104,7 @@ def test_host_c_equals_the_twin_on_the_split_rr_signal(settings, driver_dir):
 def detector_holding_a_weak_beat() -> QrsDetector:
     """Past learning, noise level up, last QRS at position 990 with a median RR of 288 samples (0.8 s),
     a weak beat 0.5 RR later held."""
-    d = QrsDetector(MonitorConfig())
+    d = QrsDetector(MonitorConfig(**HOLD))
     d.learning = False
     d.signal_level, d.noise_level = 100, 30
     d._update_thresholds()
