@@ -145,10 +145,17 @@
  * the pause limit (or the search-back limit) has passed, so it is reported at
  * most that late. ECG_QRS_HOLD_AMPLITUDE_Q8 = 0: no beat is held. */
 #ifndef ECG_QRS_HOLD_AMPLITUDE_Q8
-#define ECG_QRS_HOLD_AMPLITUDE_Q8 0
+#define ECG_QRS_HOLD_AMPLITUDE_Q8 512
 #endif
 #ifndef ECG_QRS_HOLD_RATIO
 #define ECG_QRS_HOLD_RATIO 10
+#endif
+/* A beat above the signal level x ECG_QRS_HOLD_SIGNAL_Q8 / 256 is never held
+ * (0: no such limit): where the threshold nears the signal level every beat
+ * would be weak against it, and dropping one doubles the median RR, after
+ * which the next beats look like splits of it. */
+#ifndef ECG_QRS_HOLD_SIGNAL_Q8
+#define ECG_QRS_HOLD_SIGNAL_Q8 256
 #endif
 #ifndef ECG_QRS_HOLD_PAUSE_Q8
 #define ECG_QRS_HOLD_PAUSE_Q8 307

@@ -225,6 +225,8 @@ static int holds(const qrs_detector_t *q, const qrs_peak_t *p)
 {
     if (ECG_QRS_HOLD_AMPLITUDE_Q8 == 0 || !q->has_qrs) return 0;
     if (ECG_QRS_HOLD_RATIO != 0 && q->noise_level * ECG_QRS_HOLD_RATIO <= q->signal_level) return 0;
+    /* As large as the running QRS: not doubtful, however high the threshold stands. */
+    if (ECG_QRS_HOLD_SIGNAL_Q8 != 0 && p->amplitude * 256 >= q->signal_level * ECG_QRS_HOLD_SIGNAL_Q8) return 0;
     return p->amplitude * 256 < q->threshold1 * ECG_QRS_HOLD_AMPLITUDE_Q8;
 }
 

@@ -179,6 +179,8 @@ class QrsDetector:
             return False
         if cfg.qrs_hold_ratio != 0 and self.noise_level * cfg.qrs_hold_ratio <= self.signal_level:
             return False
+        if cfg.qrs_hold_signal_q8 != 0 and p.amplitude * 256 >= self.signal_level * cfg.qrs_hold_signal_q8:
+            return False  # as large as the running QRS: not doubtful, however high the threshold stands
         return p.amplitude * 256 < self.threshold1 * cfg.qrs_hold_amplitude_q8
 
     def _on_time_weight(self, p: Peak) -> int:
