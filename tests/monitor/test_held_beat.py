@@ -136,3 +136,15 @@ def test_a_clear_beat_on_time_drops_the_held_one_and_a_late_one_keeps_it():
     beats = []
     d._classify(late, beats)
     assert [b.position for b in beats] == [1134, 1390]
+
+
+def test_a_beat_as_large_as_the_running_qrs_is_never_held():
+    """Where the threshold nears the signal level (213, 215) every beat is weak against it; holding them
+    dropped every other beat, and the doubled median RR then kept it so."""
+    d = detector_holding_a_weak_beat()
+    d.pending = None
+    d.signal_level, d.noise_level = 100, 95
+    d._update_thresholds()
+    assert d.threshold1 * d.cfg.qrs_hold_amplitude_q8 > 100 * 256  # weak against the threshold...
+    assert not d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=100))  # ...yet not held
+    assert d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=99))
