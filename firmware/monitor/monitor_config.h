@@ -145,7 +145,7 @@
  * the pause limit (or the search-back limit) has passed, so it is reported at
  * most that late. ECG_QRS_HOLD_AMPLITUDE_Q8 = 0: no beat is held. */
 #ifndef ECG_QRS_HOLD_AMPLITUDE_Q8
-#define ECG_QRS_HOLD_AMPLITUDE_Q8 512
+#define ECG_QRS_HOLD_AMPLITUDE_Q8 576
 #endif
 #ifndef ECG_QRS_HOLD_RATIO
 #define ECG_QRS_HOLD_RATIO 10

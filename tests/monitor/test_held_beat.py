@@ -34,7 +34,7 @@ FIRST_BUMP_BEAT = 14  # from about 11 s on: the noise level has risen with the w
 MATCH = round(0.15 * FS)
 NO_HOLD = {"qrs_hold_amplitude_q8": 0}
 # the rule as tuned (docs/alarms.md, noise round 3), the default build
-HOLD = {"qrs_hold_amplitude_q8": 512, "qrs_hold_ratio": 10, "qrs_hold_signal_q8": 256}
+HOLD = {"qrs_hold_amplitude_q8": 576, "qrs_hold_ratio": 10, "qrs_hold_signal_q8": 256}
 
 
 def split_rr_signal(beats: int = 90, seed: int = 3):

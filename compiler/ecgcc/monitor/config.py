@@ -39,7 +39,7 @@ DEFAULTS = {
     "qrs_gate_early_q8": 205,
     "qrs_gate_slope_shift": 1,
     "qrs_gate_when_quiet": 1,
-    "qrs_hold_amplitude_q8": 512,
+    "qrs_hold_amplitude_q8": 576,
     "qrs_hold_pause_q8": 307,
     "qrs_hold_ratio": 10,
     "qrs_hold_signal_q8": 256,
