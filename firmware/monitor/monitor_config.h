@@ -133,6 +133,36 @@
 #ifndef ECG_QRS_GATE_WHEN_QUIET
 #define ECG_QRS_GATE_WHEN_QUIET 1
 #endif
+/* Held beat: a beat weaker than the threshold x ECG_QRS_HOLD_AMPLITUDE_Q8 / 256,
+ * found while the noise level x ECG_QRS_HOLD_RATIO exceeds the signal level
+ * (0: at any noise level), is reported only once the next beat shows that a
+ * pause followed it. If the next beat comes sooner than the median RR x
+ * ECG_QRS_HOLD_PAUSE_Q8 / 256 after the beat before, one of the two split a
+ * normal RR in two (electrode motion does; a premature beat is followed by a
+ * pause), and only the larger is kept, its amplitude weighed by (median RR -
+ * its distance from one median RR after the beat before x
+ * ECG_QRS_HOLD_TIMING_Q8 / 256). A held beat with no beat after it stands once
+ * the pause limit (or the search-back limit) has passed, so it is reported at
+ * most that late. ECG_QRS_HOLD_AMPLITUDE_Q8 = 0: no beat is held. */
+#ifndef ECG_QRS_HOLD_AMPLITUDE_Q8
+#define ECG_QRS_HOLD_AMPLITUDE_Q8 576
+#endif
+#ifndef ECG_QRS_HOLD_RATIO
+#define ECG_QRS_HOLD_RATIO 10
+#endif
+/* A beat above the signal level x ECG_QRS_HOLD_SIGNAL_Q8 / 256 is never held
+ * (0: no such limit): where the threshold nears the signal level every beat
+ * would be weak against it, and dropping one doubles the median RR, after
+ * which the next beats look like splits of it. */
+#ifndef ECG_QRS_HOLD_SIGNAL_Q8
+#define ECG_QRS_HOLD_SIGNAL_Q8 256
+#endif
+#ifndef ECG_QRS_HOLD_PAUSE_Q8
+#define ECG_QRS_HOLD_PAUSE_Q8 307
+#endif
+#ifndef ECG_QRS_HOLD_TIMING_Q8
+#define ECG_QRS_HOLD_TIMING_Q8 128
+#endif
 /* Smallest peak amplitude (square root of the integrated signal) ever
  * taken as a QRS. */
 #ifndef ECG_QRS_MIN_PEAK

@@ -39,6 +39,8 @@ void qrs_init(qrs_detector_t *q)
     q->has_candidate = 0;
     q->last_qrs = q->hump;
     q->candidate = q->hump;
+    q->has_pending = 0;
+    q->pending = q->hump;
     for (i = 0; i < QRS_RR_HISTORY; i++) q->rr[i] = ECG_MS_TO_SAMPLES(ECG_RR_DEFAULT_MS);
     q->rr_slot = 0;
     q->missed_limit = ECG_MIN(QRS_SEARCHBACK_MAX, ECG_MS_TO_SAMPLES(ECG_RR_DEFAULT_MS) * 166 / 100);
@@ -156,14 +158,17 @@ static int32_t rr_median(const qrs_detector_t *q)
     return (sorted[QRS_RR_HISTORY / 2 - 1] + sorted[QRS_RR_HISTORY / 2] + 1) >> 1;
 }
 
-/* Too close to the last QRS, or a T wave: late and with a gentle slope. */
+/* p too close to 'beat', or its T wave: late and with a gentle slope. */
+static int follows(const qrs_peak_t *beat, const qrs_peak_t *p)
+{
+    int32_t gap = p->position - beat->position;
+    if (gap < QRS_REFRACTORY) return 1;
+    return gap < QRS_TWAVE && p->slope < (beat->slope >> 2);
+}
+
 static int is_refractory_or_twave(const qrs_detector_t *q, const qrs_peak_t *p)
 {
-    int32_t gap;
-    if (!q->has_qrs) return 0;
-    gap = p->position - q->last_qrs.position;
-    if (gap < QRS_REFRACTORY) return 1;
-    return gap < QRS_TWAVE && p->slope < (q->last_qrs.slope >> 2);
+    return q->has_qrs && follows(&q->last_qrs, p);
 }
 
 /* Weak, early and gentle at once: electrode motion, not a QRS. */
@@ -200,17 +205,80 @@ static int accept(qrs_detector_t *q, const qrs_peak_t *p, uint8_t searchback, qr
     return count + 1;
 }
 
-static int classify_peak(qrs_detector_t *q, const qrs_peak_t *p, qrs_beat_t *beats, int count)
+static void noise_peak(qrs_detector_t *q, const qrs_peak_t *p)
 {
-    if (p->amplitude >= q->threshold1 && !is_refractory_or_twave(q, p) && !is_gated_noise(q, p))
-        return accept(q, p, 0, beats, count);
     q->noise_level += (p->amplitude - q->noise_level) >> 3;
     update_thresholds(q);
     if (!is_refractory_or_twave(q, p) && (!q->has_candidate || p->amplitude > q->candidate.amplitude)) {
         q->candidate = *p;
         q->has_candidate = 1;
     }
-    return count;
+}
+
+static int passes(const qrs_detector_t *q, const qrs_peak_t *p)
+{
+    return p->amplitude >= q->threshold1 && !is_refractory_or_twave(q, p) && !is_gated_noise(q, p);
+}
+
+/* Weak against the threshold while the noise level is up. */
+static int holds(const qrs_detector_t *q, const qrs_peak_t *p)
+{
+    if (ECG_QRS_HOLD_AMPLITUDE_Q8 == 0 || !q->has_qrs) return 0;
+    if (ECG_QRS_HOLD_RATIO != 0 && q->noise_level * ECG_QRS_HOLD_RATIO <= q->signal_level) return 0;
+    /* As large as the running QRS: not doubtful, however high the threshold stands. */
+    if (ECG_QRS_HOLD_SIGNAL_Q8 != 0 && p->amplitude * 256 >= q->signal_level * ECG_QRS_HOLD_SIGNAL_Q8) return 0;
+    return p->amplitude * 256 < q->threshold1 * ECG_QRS_HOLD_AMPLITUDE_Q8;
+}
+
+/* A beat sooner than this after the last one leaves no pause after a held beat. */
+static int32_t pause_limit(const qrs_detector_t *q)
+{
+    return ECG_MIN(QRS_SEARCHBACK_MAX, (rr_median(q) * ECG_QRS_HOLD_PAUSE_Q8) >> 8);
+}
+
+/* Amplitude weighed by how near p lies to one median RR after the last beat
+ * (64 bits: an RR after a long silence can be large). */
+static int64_t on_time_weight(const qrs_detector_t *q, const qrs_peak_t *p)
+{
+    int64_t rr = rr_median(q);
+    int64_t off = (int64_t)p->position - q->last_qrs.position - rr;
+    int64_t weight;
+    if (off < 0) off = -off;
+    weight = rr - ((off * ECG_QRS_HOLD_TIMING_Q8) >> 8);
+    return (int64_t)p->amplitude * (weight > 0 ? weight : 0);
+}
+
+static int classify_peak(qrs_detector_t *q, const qrs_peak_t *p, qrs_beat_t *beats, int count)
+{
+    if (q->has_pending && passes(q, p) && !follows(&q->pending, p) &&
+        p->position - q->last_qrs.position >= pause_limit(q)) {
+        /* A pause followed the held beat: a beat of its own (premature, say); p is then measured from it. */
+        q->has_pending = 0;
+        count = accept(q, &q->pending, 0, beats, count);
+    }
+    if (!passes(q, p)) {
+        noise_peak(q, p);
+        return count;
+    }
+    if (q->has_pending) {
+        if (follows(&q->pending, p)) { /* the held beat's own tail or T wave */
+            noise_peak(q, p);
+            return count;
+        }
+        /* No pause: one of the two splits a normal RR in two; the larger, weighed by timing, is kept. */
+        if (on_time_weight(q, &q->pending) > on_time_weight(q, p)) {
+            noise_peak(q, p);
+            return count;
+        }
+        q->has_pending = 0;
+        noise_peak(q, &q->pending);
+    }
+    if (holds(q, p)) {
+        q->pending = *p;
+        q->has_pending = 1;
+        return count;
+    }
+    return accept(q, p, 0, beats, count);
 }
 
 static int finish_learning(qrs_detector_t *q, qrs_beat_t *beats, int count)
@@ -273,6 +341,11 @@ int qrs_push(qrs_detector_t *q, int16_t filtered, const signal_history_t *histor
         if (integrated > q->learn_max) q->learn_max = integrated;
         q->learn_sum += integrated;
         if (q->index == QRS_LEARN - 1) count = finish_learning(q, beats, count);
+    } else if (q->has_pending && (q->index - q->last_qrs.index >= pause_limit(q) + QRS_PEAK_HOLD ||
+                                  q->index - q->last_qrs.index > q->missed_limit)) {
+        /* No beat came before the pause limit: the held beat stands. */
+        q->has_pending = 0;
+        count = accept(q, &q->pending, 0, beats, count);
     } else if (q->has_qrs && q->has_candidate && q->index - q->last_qrs.index > q->missed_limit) {
         if (q->candidate.amplitude >= q->threshold2 && !is_refractory_or_twave(q, &q->candidate) &&
             q->candidate.slope >= (q->last_qrs.slope >> ECG_QRS_SEARCHBACK_SLOPE_SHIFT))

@@ -5,8 +5,9 @@
  * with adaptive signal/noise thresholds; a refractory period and a slope test
  * reject T waves; when no beat arrives within 166 % of the median RR, the
  * largest peak above half the threshold since the last beat is taken
- * (search-back). While the signal is noisy the threshold rises, and a weak,
- * early, gentle peak is taken for noise (the noise gate). Each beat is placed at the largest absolute value of the
+ * (search-back). While the signal is noisy the threshold rises, a weak,
+ * early, gentle peak is taken for noise (the noise gate), and a weak beat is
+ * held until the next one shows whether it split a normal RR in two. Each beat is placed at the largest absolute value of the
  * filtered ECG within the span that produced the integrated peak.
  *
  * Sample indices are those of the filtered ECG fed in (0 = first push). */
@@ -74,6 +75,9 @@ typedef struct {
     uint8_t has_candidate;
     qrs_peak_t last_qrs;
     qrs_peak_t candidate;
+    /* A weak beat held until the next one shows whether a pause followed it. */
+    uint8_t has_pending;
+    qrs_peak_t pending;
     int32_t rr[QRS_RR_HISTORY];
     int32_t rr_slot;
     int32_t missed_limit;

@@ -1,16 +1,18 @@
 """The noise stress test (EC57) as the twin of the deployed chain scores it: QRS sensitivity and
 positive predictivity of nstdb 118e and 119e at 12 and 6 dB, from minute 5, held at the floors
-measured in docs/alarms.md ("Noise stress test, QRS-level rejection"), so a regression shows. The issue's
-targets (99 % at 12 dB, 95 % at 6 dB) are met by Se, not yet by +P."""
+measured in docs/alarms.md ("Noise stress test, round 3"), so a regression shows, and the issue's targets
+(99 % at 12 dB, 95 % at 6 dB) where they are met: Se and +P at 12 dB, Se at 6 dB; +P at 6 dB is not met yet."""
 from __future__ import annotations
 
 import pytest
 
 from ecgcc.evaluation.ec57_beats import BeatCounts
 
-# gross QRS (Se, +P) floors per SNR: the figures measured with `ecgcc ec57 --twin` (12 dB 99.92 / 97.92 %,
-# 6 dB 96.45 / 89.42 %) rounded down; the issue's +P targets (99 % and 95 %) are not met yet
-FLOORS = {12: (0.9990, 0.9790), 6: (0.9640, 0.8940)}
+# gross QRS (Se, +P) floors per SNR: the figures measured with `ecgcc ec57 --twin` with the held beat (12 dB
+# 99.80 / 99.11 %, 6 dB 96.03 / 91.77 %) rounded down
+FLOORS = {12: (0.9980, 0.9910), 6: (0.9600, 0.9170)}
+# the issue's targets that are met; 6 dB +P (95 %) is not
+TARGETS_MET = {12: (0.99, 0.99), 6: (0.95, None)}
 RECORDS = {12: ["118e12", "119e12"], 6: ["118e06", "119e06"]}
 
 
@@ -46,3 +48,7 @@ def test_noise_stress_qrs_figures_hold(snr_db, mitdb_dir, twin_chain):
     print(f"noise {snr_db} dB: QRS Se {100 * se:.2f} % +P {100 * ppv:.2f} %")
     se_floor, ppv_floor = FLOORS[snr_db]
     assert se >= se_floor and ppv >= ppv_floor
+    se_target, ppv_target = TARGETS_MET[snr_db]
+    assert se >= se_target
+    if ppv_target is not None:
+        assert ppv >= ppv_target

@@ -1,7 +1,7 @@
 """Twin of firmware/monitor/qrs.c: band-pass, derivative, squaring and
 moving-window integration (vectorised, exact), then the peak logic with
-adaptive thresholds, T-wave test and search-back (a per-sample loop, as in
-the C, over plain ints).
+adaptive thresholds, T-wave test, search-back and the held doubtful beat (a
+per-sample loop, as in the C, over plain ints).
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ class QrsDetector:
     has_qrs: bool = False
     last_qrs: Peak | None = None
     candidate: Peak | None = None
+    pending: Peak | None = None  # a doubtful beat held until the next one shows whether a pause followed
     rr: list = field(default_factory=list)
     rr_slot: int = 0
     missed_limit: int = 0
@@ -132,12 +133,14 @@ class QrsDetector:
         return (s[h - 1] + s[h] + 1) >> 1
 
     def _refractory_or_twave(self, p: Peak) -> bool:
-        if not self.has_qrs:
-            return False
-        gap = p.position - self.last_qrs.position
+        return self.has_qrs and self._follows(self.last_qrs, p)
+
+    def _follows(self, beat: Peak, p: Peak) -> bool:
+        """p too close to beat, or its T wave: late and with a gentle slope."""
+        gap = p.position - beat.position
         if gap < self.cfg.qrs_refractory:
             return True
-        return gap < self.cfg.qrs_twave and p.slope < (self.last_qrs.slope >> 2)
+        return gap < self.cfg.qrs_twave and p.slope < (beat.slope >> 2)
 
     def _gated_noise(self, p: Peak) -> bool:
         """Weak, early and gentle at once: electrode motion, not a QRS."""
@@ -168,14 +171,62 @@ class QrsDetector:
         self.candidate = None
         beats.append(QrsBeat(p.position, p.value, searchback))
 
-    def _classify(self, p: Peak, beats: list):
-        if p.amplitude >= self.threshold1 and not self._refractory_or_twave(p) and not self._gated_noise(p):
-            self._accept(p, False, beats)
-            return
+    def _holds(self, p: Peak) -> bool:
+        """Weak against the threshold while the noise level is up: taken only once the next beat shows it
+        did not split a normal RR."""
+        cfg = self.cfg
+        if cfg.qrs_hold_amplitude_q8 == 0 or not self.has_qrs:
+            return False
+        if cfg.qrs_hold_ratio != 0 and self.noise_level * cfg.qrs_hold_ratio <= self.signal_level:
+            return False
+        if cfg.qrs_hold_signal_q8 != 0 and p.amplitude * 256 >= self.signal_level * cfg.qrs_hold_signal_q8:
+            return False  # as large as the running QRS: not doubtful, however high the threshold stands
+        return p.amplitude * 256 < self.threshold1 * cfg.qrs_hold_amplitude_q8
+
+    def _on_time_weight(self, p: Peak) -> int:
+        """Amplitude times (median RR - off-time x qrs_hold_timing_q8 / 256), the off-time being how far p
+        lies from one median RR after the last beat."""
+        rr = self._rr_median()
+        off = abs(p.position - self.last_qrs.position - rr)
+        return p.amplitude * max(0, rr - ((off * self.cfg.qrs_hold_timing_q8) >> 8))
+
+    def _pause_limit(self) -> int:
+        return min(self.cfg.qrs_searchback_max, (self._rr_median() * self.cfg.qrs_hold_pause_q8) >> 8)
+
+    def _noise_peak(self, p: Peak):
         self.noise_level += (p.amplitude - self.noise_level) >> 3
         self._update_thresholds()
         if not self._refractory_or_twave(p) and (self.candidate is None or p.amplitude > self.candidate.amplitude):
             self.candidate = p
+
+    def _passes(self, p: Peak) -> bool:
+        return p.amplitude >= self.threshold1 and not self._refractory_or_twave(p) and not self._gated_noise(p)
+
+    def _classify(self, p: Peak, beats: list):
+        held = self.pending
+        if held is not None and self._passes(p) and not self._follows(held, p) and \
+                p.position - self.last_qrs.position >= self._pause_limit():
+            # a pause followed the held beat: a beat of its own (premature, say); p is then measured from it
+            self.pending = None
+            self._accept(held, False, beats)
+            held = None
+        if not self._passes(p):
+            self._noise_peak(p)
+            return
+        if held is not None:
+            if self._follows(held, p):  # the held beat's own tail or T wave
+                self._noise_peak(p)
+                return
+            # no pause: one of the two splits a normal RR in two; the larger, weighed by timing, is kept
+            if self._on_time_weight(held) > self._on_time_weight(p):
+                self._noise_peak(p)
+                return
+            self.pending = None
+            self._noise_peak(held)
+        if self._holds(p):
+            self.pending = p
+            return
+        self._accept(p, False, beats)
 
     def step(self, index: int, integrated: int, energy: int, history: SignalHistory) -> list[QrsBeat]:
         """Process filtered sample 'index' (already in history); return the
@@ -214,6 +265,12 @@ class QrsDetector:
                 self.learning = False
                 for p in self.learn_peaks:
                     self._classify(p, beats)
+        elif self.pending is not None and (
+            index - self.last_qrs.index >= self._pause_limit() + cfg.qrs_peak_hold
+            or index - self.last_qrs.index > self.missed_limit
+        ):  # no beat came before the pause limit: the held beat stands
+            held, self.pending = self.pending, None
+            self._accept(held, False, beats)
         elif (
             self.has_qrs
             and self.candidate is not None
