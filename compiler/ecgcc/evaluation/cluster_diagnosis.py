@@ -19,7 +19,7 @@ from ..data.matching import match_beats
 from ..monitor.beat_clusters import RR_SHIFT, TEMPLATE_SHIFT, BeatClusters
 from ..monitor.config import MonitorConfig
 from ..monitor.events import CLASS_N, CLASS_S, CLASS_V
-from .cluster_tuning import UNSURE
+from .cluster_tuning import UNSURE, replay_settings
 
 REASONS = ("not clustered", "AF episode", "no reference", "after V", "reference cluster", "other QRS", "cluster not early",
            "beat not early", "guard", "cluster mostly V", "reported S")
@@ -186,11 +186,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--records", default="")
     args = parser.parse_args(argv)
-    settings = {"model_window_channels": 2, "model_rr_features": 8, "beat_clusters": 1}
-    for pair in args.set:
-        name, _, value = pair.partition("=")
-        settings[name] = int(value)
-    cfg = MonitorConfig(**settings)
+    _, cfg = replay_settings(args.set)
     records = {r for r in args.records.split(",") if r}
     for folder in args.dirs:
         groups = diagnose(Path(folder), cfg, records)

@@ -13,11 +13,19 @@ import numpy as np
 
 from ..data.matching import match_beats
 from ..monitor.beat_clusters import BeatClusters
-from ..monitor.config import MonitorConfig
+from ..monitor.config import MonitorConfig, settings_from_pairs
 from ..monitor.events import FLAG_NO_WINDOW, FLAG_NOT_CLASSIFIED, FLAG_POOR_QUALITY, FLAG_SUSPENDED
 
 UNSURE = FLAG_POOR_QUALITY | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED
 CLASS_NAMES = ("N", "S", "V")
+
+
+def replay_settings(pairs: list[str]) -> tuple[dict[str, int], MonitorConfig]:
+    """The stage's settings for a replay: the committed model's inputs (2 window channels, 8 RR features) with the
+    stage on, then each NAME=VALUE pair over them."""
+    settings = {"model_window_channels": 2, "model_rr_features": 8, "beat_clusters": 1}
+    settings.update(settings_from_pairs(pairs))
+    return settings, MonitorConfig(**settings)
 
 
 def replay(inputs, cfg: MonitorConfig) -> np.ndarray:
@@ -53,11 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    settings = {"model_window_channels": 2, "model_rr_features": 8, "beat_clusters": 1}
-    for pair in args.set:
-        name, _, value = pair.partition("=")
-        settings[name] = int(value)
-    cfg = MonitorConfig(**settings)
+    settings, cfg = replay_settings(args.set)
     result = {"settings": {k: v for k, v in settings.items()}, "groups": {}}
     for folder in args.dirs:
         before, after, per_record, tables = np.zeros((5, 5), np.int64), np.zeros((5, 5), np.int64), {}, {}
