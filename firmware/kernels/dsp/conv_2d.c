@@ -305,6 +305,37 @@ static inline void dot_tile(const void *weights, int wide, const uint32_t *x, in
  * the weight pointer runs on; what changes from pair to pair lives in memory. */
 #define SUM_BLOCK 8   /* channel pairs summed before their outputs are requantized (sums on the stack) */
 #if ECG_CONV_ASM
+/* The loop both tile-sum kernels run (tile_sums over gathered columns, the row_sums_* over a split input row):
+ * per channel pair, both folded biases into the six sums, then the pair's chunks (`body`, which steps %[w] up
+ * to %[end] and reads the pixels from the address in `source`), then the six sums stored, until `bias_end`. */
+#define ECG_PAIR_SUMS_ASM(source, body)                                                                        \
+  "3:\n\t"                                                                                                     \
+  "ldr    %[xe], %[bias]\n\t"                                                                                  \
+  "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                                       \
+  "str    %[xe], %[bias]\n\t"                                                                                  \
+  "mov    %[a1], %[a0]\n\t"                                                                                    \
+  "mov    %[a2], %[a0]\n\t"                                                                                    \
+  "mov    %[b1], %[b0]\n\t"                                                                                    \
+  "mov    %[b2], %[b0]\n\t"                                                                                    \
+  "ldr    %[x], " source "\n\t"                                                                                \
+  "1:\n\t" body                                                                                                \
+  "ldr    %[xe], %[end]\n\t"                                                                                   \
+  "cmp    %[w], %[xe]\n\t"                                                                                     \
+  "bne    1b\n\t"                                                                                              \
+  "ldr    %[xo], %[pair_bytes]\n\t"                                                                            \
+  "add    %[xe], %[xe], %[xo]\n\t"                                                                             \
+  "str    %[xe], %[end]\n\t"                                                                                   \
+  "ldr    %[xe], %[sums]\n\t"                                                                                  \
+  "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                                              \
+  "str    %[xe], %[sums]\n\t"                                                                                  \
+  "ldr    %[xe], %[bias]\n\t"                                                                                  \
+  "ldr    %[xo], %[bias_end]\n\t"                                                                              \
+  "cmp    %[xe], %[xo]\n\t"                                                                                    \
+  "bne    3b\n\t"
+#define ECG_PAIR_SUMS_OUTPUTS                                                                                  \
+  [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [w] "+r"(w),  \
+      [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe),              \
+      [xo] "=&r"(xo), [bias] "+m"(bias), [end] "+m"(end), [sums] "+m"(sums)
 static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
                       int32_t chunks, int32_t *sums) {
   register int32_t a0 __asm__("r1");
@@ -324,33 +355,8 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
   const uint8_t *end = w + pair_bytes;
   const int32_t *const bias_end = bias + 2 * pairs;
 #define ECG_TILE_SUMS(chunk)                                                                                   \
-  __asm__ volatile("3:\n\t"                                                                                    \
-                   "ldr    %[xe], %[bias]\n\t"                                                                 \
-                   "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                      \
-                   "str    %[xe], %[bias]\n\t"                                                                 \
-                   "mov    %[a1], %[a0]\n\t"                                                                   \
-                   "mov    %[a2], %[a0]\n\t"                                                                   \
-                   "mov    %[b1], %[b0]\n\t"                                                                   \
-                   "mov    %[b2], %[b0]\n\t"                                                                   \
-                   "ldr    %[x], %[columns]\n\t"                                                               \
-                   "1:\n\t" chunk chunk                                                                        \
-                   "ldr    %[xe], %[end]\n\t"                                                                  \
-                   "cmp    %[w], %[xe]\n\t"                                                                    \
-                   "bne    1b\n\t"                                                                             \
-                   "ldr    %[xo], %[pair_bytes]\n\t"                                                           \
-                   "add    %[xe], %[xe], %[xo]\n\t"                                                            \
-                   "str    %[xe], %[end]\n\t"                                                                  \
-                   "ldr    %[xe], %[sums]\n\t"                                                                 \
-                   "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                             \
-                   "str    %[xe], %[sums]\n\t"                                                                 \
-                   "ldr    %[xe], %[bias]\n\t"                                                                 \
-                   "ldr    %[xo], %[bias_end]\n\t"                                                             \
-                   "cmp    %[xe], %[xo]\n\t"                                                                   \
-                   "bne    3b\n\t"                                                                             \
-                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),          \
-                     [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), \
-                     [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias), [end] "+m"(end),      \
-                     [sums] "+m"(sums)                                                                         \
+  __asm__ volatile(ECG_PAIR_SUMS_ASM("%[columns]", chunk chunk)                                                \
+                   : ECG_PAIR_SUMS_OUTPUTS                                                                     \
                    : [columns] "m"(columns), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)            \
                    : "cc", "memory")
   if (wide) {
@@ -411,33 +417,8 @@ static int32_t row_step_supported(int32_t step) { return step == 16 || step == 3
     const int32_t pair_bytes = 16 * chunks;                                                                     \
     const uint8_t *end = w + pair_bytes;                                                                        \
     const int32_t *const bias_end = bias + 2 * pairs;                                                           \
-    __asm__ volatile("3:\n\t"                                                                                  \
-                     "ldr    %[xe], %[bias]\n\t"                                                               \
-                     "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                    \
-                     "str    %[xe], %[bias]\n\t"                                                               \
-                     "mov    %[a1], %[a0]\n\t"                                                                 \
-                     "mov    %[a2], %[a0]\n\t"                                                                 \
-                     "mov    %[b1], %[b0]\n\t"                                                                 \
-                     "mov    %[b2], %[b0]\n\t"                                                                 \
-                     "ldr    %[x], %[row]\n\t"                                                                 \
-                     "1:\n\t" ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK(one, two)                                  \
-                     "ldr    %[xe], %[end]\n\t"                                                                \
-                     "cmp    %[w], %[xe]\n\t"                                                                  \
-                     "bne    1b\n\t"                                                                           \
-                     "ldr    %[xo], %[pair_bytes]\n\t"                                                         \
-                     "add    %[xe], %[xe], %[xo]\n\t"                                                          \
-                     "str    %[xe], %[end]\n\t"                                                                \
-                     "ldr    %[xe], %[sums]\n\t"                                                               \
-                     "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                           \
-                     "str    %[xe], %[sums]\n\t"                                                               \
-                     "ldr    %[xe], %[bias]\n\t"                                                               \
-                     "ldr    %[xo], %[bias_end]\n\t"                                                           \
-                     "cmp    %[xe], %[xo]\n\t"                                                                 \
-                     "bne    3b\n\t"                                                                           \
-                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1),        \
-                       [b2] "=&r"(b2), [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb),              \
-                       [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias),      \
-                       [end] "+m"(end), [sums] "+m"(sums)                                                      \
+    __asm__ volatile(ECG_PAIR_SUMS_ASM("%[row]", ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK(one, two))              \
+                     : ECG_PAIR_SUMS_OUTPUTS                                                                   \
                      : [row] "m"(row), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)                  \
                      : "cc", "memory");                                                                        \
   }
@@ -458,23 +439,17 @@ static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, 
   }
 }
 #else
+static void row_pair_sums(const uint8_t *w, const uint32_t *x, int32_t chunks, int32_t step, int32_t acc[2 * PIXELS]);
+
+/* Without the assembly the tile's pairs are summed one at a time, each from its two folded biases. */
 static void row_tile_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,
                           int32_t step, int32_t *sums) {
   for (int32_t q = 0; q < pairs; ++q, w += 16 * chunks, sums += 2 * PIXELS) {
-    const uint8_t *pw = w;
     for (int32_t j = 0; j < PIXELS; ++j) {
       sums[j] = bias[2 * q];
       sums[PIXELS + j] = bias[2 * q + 1];
     }
-    for (int32_t k = 0; k < chunks; ++k, pw += 16) {
-      uint32_t ea, oa, eb, ob;
-      memcpy(&ea, pw, 4); memcpy(&oa, pw + 4, 4); memcpy(&eb, pw + 8, 4); memcpy(&ob, pw + 12, 4);
-      for (int32_t j = 0; j < PIXELS; ++j) {
-        const uint32_t *x = row + (j * step) / 4 + 2 * k;
-        sums[j] = ecg_smlad(oa, x[1], ecg_smlad(ea, x[0], sums[j]));
-        sums[PIXELS + j] = ecg_smlad(ob, x[1], ecg_smlad(eb, x[0], sums[PIXELS + j]));
-      }
-    }
+    row_pair_sums(w, row, chunks, step, sums);
   }
 }
 #endif
