@@ -177,7 +177,8 @@ def build_report(low: Lowered, name: str, identity: str, board: Board | None) ->
         calls = k.calls()
         structs = {id(c.params): len(c.params) for c in calls}   # calls may share one params struct
         layers.append(dict(name=low.layer_name(step), kind="+".join(op.kind for op in ops),
-                           operator_index=ops[0].index, output_operator_index=ops[-1].index, output_shape=list(out.shape), output_bytes=out.nbytes,
+                           operator_index=ops[0].index, output_operator_index=ops[-1].index,
+                           output_shape=list(out.shape), output_bytes=out.nbytes,
                            macs=int(k.macs), weight_bytes=k.const_bytes, state_bytes=k.state_bytes,
                            params_bytes=sum(structs.values()) * PARAM_FIELD_BYTES, calls=len(calls),
                            arena_live_bytes=plan.live_bytes(step), scratch_bytes=plan.scratch_bytes(step),

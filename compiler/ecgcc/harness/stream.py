@@ -551,8 +551,7 @@ def stream_main(args) -> int:
 
     if args.seconds is not None and args.seconds <= 0:
         raise UserError(f"--seconds must be positive, not {args.seconds}")
-    from ..monitor.config import settings_from_pairs
-    from ..monitor.config import MonitorConfig
+    from ..monitor.config import MonitorConfig, settings_from_pairs
 
     settings = settings_from_pairs(args.monitor_setting)
     model_dir = args.model or ensure_model(args.board)

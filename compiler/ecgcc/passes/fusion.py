@@ -127,7 +127,6 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
     per_chunk = -(-pooled // chunk_count)
     if per_chunk >= pooled:
         return None
-    in_size, k, stride, dilation, pad = (c[f"{name}_{axis}"] for name in ("in", "k", "stride", "dilation", "pad"))
     pool_filter, pool_stride = q[f"filter_{axis}"], q[f"stride_{axis}"]
     # bytes per step along the axis, in the conv input, the conv output and the pooled output
     if axis == "w":
@@ -139,10 +138,7 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
         count = min(per_chunk, pooled - first)
         start = first * pool_stride                               # first convolution output of the chunk
         outputs = (count - 1) * pool_stride + pool_filter         # convolution outputs the chunk pools
-        shift = max(0, start * stride - pad)                      # input steps skipped before the chunk
-        reach = (outputs - 1) * stride + (k - 1) * dilation + 1   # input steps one chunk can read
-        geometry = {f"in_{axis}": min(in_size - shift, reach - max(0, pad - start * stride)),
-                    f"out_{axis}": outputs, f"pad_{axis}": max(0, pad - start * stride)}
+        geometry, shift = span_geometry(c, axis, start, outputs)
         chunk_conv = conv_params.setdefault(tuple(geometry.values()), {**c, **geometry})
         chunk_pool = pool_params.setdefault((outputs, count), {"bytes": count * pooled_step} if pool.function == COPY
                                             else {**q, f"in_{axis}": outputs, f"out_{axis}": count})
@@ -159,10 +155,32 @@ def fuse(conv: Kernel, pool: Kernel, axis: str, chunk_count: int) -> FusedConvPo
                          in_place_shift=in_place_shift(chunks, out_bytes))
 
 
-def in_place_shift(chunks: list[Chunk], out_bytes: list[int]) -> int:
-    """How far before the convolution's input the pooled output may start so that no chunk's pooled bytes land
-    on input bytes a later chunk still reads (a chunk reads all of its input into the scratch before it writes):
-    chunks walk forward through both tensors, so output chunk j must end where every later chunk's input starts."""
+def span_geometry(c: dict, axis: str, start: int, outputs: int) -> tuple[dict, int]:
+    """A convolution's geometry along `axis` ("h" or "w") over its outputs [start, start + outputs): in, out and pad
+    along that axis, and the input steps skipped before them. Over a span the convolution reads the same inputs
+    with the same padding as over the whole tensor."""
+    in_size, k, stride, dilation, pad = (c[f"{name}_{axis}"] for name in ("in", "k", "stride", "dilation", "pad"))
+    skipped = max(0, start * stride - pad)
+    reach = (outputs - 1) * stride + (k - 1) * dilation + 1   # input steps one span can read
+    pad_here = max(0, pad - start * stride)
+    return {f"in_{axis}": min(in_size - skipped, reach - pad_here), f"out_{axis}": outputs,
+            f"pad_{axis}": pad_here}, skipped
+
+
+def reader_counts(kernels: list[Kernel], root: Callable[[int], int]) -> dict[int, int]:
+    """How many layers read each tensor, by the tensor owning its bytes."""
+    readers: dict[int, int] = {}
+    for k in kernels:
+        for t in k.inputs:
+            readers[root(t)] = readers.get(root(t), 0) + 1
+    return readers
+
+
+def in_place_shift(chunks: list, out_bytes: list[int]) -> int:
+    """How far before the input the output may start so that no chunk's output bytes land on input bytes a later
+    chunk still reads (a chunk reads all of its input into the scratch before it writes): chunks (or residual
+    bands: anything with input_skip and output_skip) walk forward through both tensors, so output chunk j must
+    end where every later chunk's input starts."""
     need = 0
     for j, chunk in enumerate(chunks[:-1]):
         later_start = min(c.input_skip for c in chunks[j + 1:])
@@ -183,10 +201,7 @@ def fuse_conv_pools(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tup
     input and lowers the RAM, in at most lone_call_budget extra kernel calls (lone_call_budget()). Returns the
     kernels and, per kernel, the indices of the layers it computes."""
     chunk_counts = [c for c in CHUNK_COUNTS if c <= max_chunks]
-    readers: dict[int, int] = {}
-    for k in kernels:
-        for t in k.inputs:
-            readers[root(t)] = readers.get(root(t), 0) + 1
+    readers = reader_counts(kernels, root)
     axis = {i: fusable(kernels[i], kernels[i + 1]) for i in range(len(kernels) - 1)
             if root(kernels[i + 1].inputs[0]) == root(kernels[i].output)
             and readers.get(root(kernels[i].output)) == 1 and root(kernels[i].output) not in model_outputs}

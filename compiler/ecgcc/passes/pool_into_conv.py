@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ops import Kernel
+from .fusion import reader_counts
 
 CONVOLUTION = "ecg_conv_2d"
 MAX_POOL = "ecg_max_pool_2d"
@@ -46,10 +47,7 @@ def fold_max_pools(kernels: list[Kernel], pooled_entry: Callable[[dict], str | N
     """Each CONV_2D whose output only a MAX_POOL_2D of column pairs reads, and for whose params the DSP twin has a
     pooled entry point (pooled_entry gives its name, or None), merged with that pooling: a call of that entry. Returns the kernels and, per kernel, the indices of
     the kernels it replaces."""
-    readers: dict[int, int] = {}
-    for k in kernels:
-        for t in k.inputs:
-            readers[root(t)] = readers.get(root(t), 0) + 1
+    readers = reader_counts(kernels, root)
     out, groups, i = [], [], 0
     while i < len(kernels):
         conv = kernels[i]

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ops import ArenaRef, ArenaScratch, Call, ConstArray, Kernel
-from .fusion import CHUNK_COUNTS, DEFAULT_MAX_CHUNKS
-from .memory import ALIGN, align
+from .fusion import CHUNK_COUNTS, DEFAULT_MAX_CHUNKS, in_place_shift, reader_counts, span_geometry
+from .memory import align
 
 
 @dataclass
@@ -80,23 +80,12 @@ class FusedResidual(Kernel):
                     params["scratch_bytes"] = size
 
 
-def _conv_rows(c: dict, start: int, outputs: int) -> tuple[dict, int]:
-    """A convolution's params over output rows [start, start + outputs), and the first input row it reads."""
-    skipped = max(0, start * c["stride_h"] - c["pad_h"])
-    reach = (outputs - 1) * c["stride_h"] + (c["k_h"] - 1) * c["dilation_h"] + 1
-    pad = max(0, c["pad_h"] - start * c["stride_h"])
-    return {**c, "in_h": min(c["in_h"] - skipped, reach - pad), "out_h": outputs, "pad_h": pad}, skipped
-
-
 def residual_blocks(kernels: list[Kernel], root: Callable[[int], int], model_inputs: set[int],
                     model_outputs: set[int]) -> list[tuple[int, int]]:
     """(index of the first convolution, position of the skip among the ADD's operands) of each block: two
     stride-1 convolutions keeping the height, each output read by the next layer only, then an ADD without
     broadcasting of the second's output and the first's input, which nothing else reads."""
-    readers: dict[int, int] = {}
-    for k in kernels:
-        for t in k.inputs:
-            readers[root(t)] = readers.get(root(t), 0) + 1
+    readers = reader_counts(kernels, root)
     found = []
     for i in range(len(kernels) - 2):
         first, second, add = kernels[i:i + 3]
@@ -143,8 +132,9 @@ def fuse_block(first: Kernel, second: Kernel, add: Kernel, skip_position: int, c
     bands = []
     for start in range(0, height, per):
         rows = min(per, height - start)
-        second_band, y1_start = _conv_rows(c2, start, rows)
-        first_band, x_start = _conv_rows(c1, y1_start, second_band["in_h"])
+        second_rows, y1_start = span_geometry(c2, "h", start, rows)
+        first_rows, x_start = span_geometry(c1, "h", y1_start, second_rows["in_h"])
+        first_band, second_band = {**c1, **first_rows}, {**c2, **second_rows}
         bands.append(Band(first=first_band, second=second_band, add={**add_params, "size": rows * row_y2},
                           input_skip=x_start * row_x, output_skip=start * row_y2, output_bytes=rows * row_y2))
     conv_scratch = max([k.scratch_options[0] for k in (first, second) if k.scratch_options] or [0])
@@ -153,19 +143,9 @@ def fuse_block(first: Kernel, second: Kernel, add: Kernel, skip_position: int, c
     scratch = align(conv_scratch) + align(y1_bytes) + y2_bytes
     return FusedResidual(function="ecg_conv_2d+ecg_conv_2d+ecg_add", params_type="", params={},
                          inputs=[first.inputs[0]], output=add.output, macs=first.macs + second.macs + add.macs,
-                         scratch_options=(scratch,), in_place_shift=sum_shift(bands), first_conv=first,
+                         scratch_options=(scratch,), in_place_shift=in_place_shift(bands, [b.output_bytes for b in bands]), first_conv=first,
                          second_conv=second, add_kernel=add, skip_position=skip_position, bands=bands,
                          conv_scratch=conv_scratch, y1_bytes=y1_bytes, y2_bytes=y2_bytes)
-
-
-def sum_shift(bands: list[Band]) -> int:
-    """How far before x the sum may start: each band's sum must end where every later band's reading of x starts
-    (the first convolution's rows, which begin above the ADD's)."""
-    need = 0
-    for j, band in enumerate(bands[:-1]):
-        later = min(b.input_skip for b in bands[j + 1:])
-        need = max(need, band.output_skip + band.output_bytes - later)
-    return (need + ALIGN - 1) // ALIGN * ALIGN
 
 
 def fuse_residual_blocks(kernels: list[Kernel], cost_of: Callable[[list[Kernel]], tuple[int, int, list[bool]]],
