@@ -35,8 +35,8 @@ def wide_beat_shape(fs: int = FS) -> np.ndarray:
             + 0.4 * np.exp(-((t - 0.3) / 0.07) ** 2))
 
 
-def noisy_two_shape_signal(beats: int = 90):
-    """(mV, R positions, shape of each beat 'N' or 'V', bump centres)."""
+def two_shape_beats(beats: int = 90):
+    """The beat train alone: (mV, sample times in s, R times in s, R positions, shape of each beat 'N' or 'V')."""
     kinds = ["V" if i % 6 == 5 else "N" for i in range(beats)]
     times = [0.5]
     for i in range(1, beats):
@@ -49,7 +49,12 @@ def noisy_two_shape_signal(beats: int = 90):
     before = int(0.3 * FS)
     for p, kind in zip(positions, kinds):
         x[p - before:p - before + FS] += shapes[kind][: n - (p - before)]
-    t = np.arange(n) / FS
+    return x, np.arange(n) / FS, times, positions, kinds
+
+
+def noisy_two_shape_signal(beats: int = 90):
+    """(mV, R positions, shape of each beat 'N' or 'V', bump centres)."""
+    x, t, times, positions, kinds = two_shape_beats(beats)
     bumps = []
     for i in range(10, beats - 1):  # from 5 s on: the detector has learnt the beats
         if kinds[i] == "N" and kinds[i + 1] == "N" and i % 2 == 0:
@@ -69,14 +74,20 @@ def found(beats, position) -> bool:
     return bool(np.any(np.abs(beats - position) <= MATCH))
 
 
-def outcome(cfg):
-    x, positions, kinds, bumps = noisy_two_shape_signal()
+def scored_outcome(signal, cfg) -> dict:
+    """Beats of either shape missed and bumps taken for beats, on (mV, R positions, shapes, bump centres), away
+    from the signal's first 3 s and last 1.5 s."""
+    x, positions, kinds, bumps = signal
     beats = detected(x, cfg)
     scored = [(p, k) for p, k in zip(positions, kinds) if 3 * FS <= p <= len(x) - 1.5 * FS]
     return {"missed N": sum(not found(beats, p) for p, k in scored if k == "N"),
             "missed V": sum(not found(beats, p) for p, k in scored if k == "V"),
             "V beats": sum(k == "V" for _, k in scored),
             "bumps taken": sum(found(beats, c) for c in bumps), "bumps": len(bumps)}
+
+
+def outcome(cfg):
+    return scored_outcome(noisy_two_shape_signal(), cfg)
 
 
 def test_noise_bumps_are_rejected_and_both_qrs_shapes_kept():
