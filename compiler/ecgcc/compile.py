@@ -138,7 +138,8 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     model_outputs = {resolve(root, t) for t in graph.outputs}
     folded = [[i] for i in range(len(kernels))]
     if target.dsp_kernels and max_chunks > 1:   # --no-fuse keeps every layer's output whole, for tracing
-        kernels, folded = fold_max_pools(kernels, pooled_entry, lambda t: resolve(root, t), model_outputs)
+        kernels, folded = fold_max_pools(kernels, lambda p: pooled_entry(p, target.wide_conv_weights),
+                                         lambda t: resolve(root, t), model_outputs)
     modules = [REGISTRY[ops[group[0]].kind] for group in folded]
     kernels = [declare_in_place(module, declare_scratch(module, declare_target_params(module, k, target), target),
                                 target)

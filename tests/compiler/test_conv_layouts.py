@@ -22,7 +22,10 @@ LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no sc
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
 POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
-          "wide pair layout, pooled rows")
+          "wide pair layout, pooled rows", "wide pair layout, pooled rows unrolled")
+# The layouts the driver runs through an entry point of their own (the others take ecg_conv_2d, or
+# ecg_conv_2d_pooled / ecg_conv_2d_pooled_resident where pooled): the compiler's choice for the case.
+UNROLLED = "wide pair layout, pooled rows unrolled"
 ALL_LAYOUTS = LAYOUTS + POOLED
 
 
@@ -83,6 +86,14 @@ def _requant_table(c: dict) -> np.ndarray:
     return folded_requant_table(_params_of(c))
 
 
+def _pooled_entry(c: dict) -> str:
+    """The pooled entry point the compiler would call for the case in the wide layout (ops/conv_2d.py), the
+    general ecg_conv_2d_pooled where it has none (a case whose channels do not fold)."""
+    from ecgcc.ops.conv_2d import pooled_entry
+    entry = pooled_entry(_params_of(c)) if _folds(c) else None
+    return entry if entry and entry != "ecg_conv_2d_pooled_resident" else "ecg_conv_2d_pooled"
+
+
 def cases_header(cases: list[dict], pair_layout=None) -> str:
     """conv_cases.h: the cases' constants and, per layout, their params structs."""
     from ecgcc.ops import folded_bias
@@ -139,8 +150,15 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
         structs["wide pair layout, pooled rows"].append(f"{{{pooled}, .weights = NULL, .pair_weights = NULL, "
                                                         f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
                                                         f".scratch = case_scratch, .scratch_bytes = {4 * len_scratch}}}")
+        structs[UNROLLED].append(structs["wide pair layout, pooled rows"][-1])
         structs["wide pair layout, pooled, no scratch"].append(
             f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
+    entries = {layout: ["NULL"] * len(cases) for layout in ALL_LAYOUTS}
+    for i, c in enumerate(cases):
+        entries[UNROLLED][i] = _pooled_entry(c)
+    out.append("typedef void (*case_entry_t)(const ecg_conv_2d_params_t *, const int8_t *, int8_t *);\n")
+    out.append("static const case_entry_t case_entries[LAYOUTS][CASES] = {\n" + ",\n".join(
+        "  {" + ", ".join(entries[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
     out.append(f"#define MAX_OUTPUT_BYTES {max(max(v) for v in sizes.values())}\n")
     out.append("static const int32_t case_output_bytes[LAYOUTS][CASES] = {\n" + ",\n".join(
         "  {" + ", ".join(str(n) for n in sizes[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
@@ -232,9 +250,10 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
     rows = [c for c in cases if _folds(c) and c["out_w"] >= 2 and smlad_layout.row_step(_params_of(c))]
     assert len(rows) >= 8, "the pooled rows path needs cases"
     assert any(c["out_w"] // 2 % 3 for c in rows) and any(c["stride_w"] > 1 for c in rows)
-    for step in (16, 32, 48, 64):   # each step's assembly on a whole group of channel pairs
+    for step in (16, 32, 48, 64):   # each step's assembly on a whole group of channel pairs, plain and unrolled
         assert any(smlad_layout.row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
                    for c in rows), step
+        assert any(_pooled_entry(c) == f"ecg_conv_2d_pooled_rows{step}" and c["out_w"] >= 6 for c in rows), step
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")

@@ -31,7 +31,9 @@ def test_reference_model_folds_its_four_pools_on_dsp_targets_only(tmp_path):
     dsp = lower_graph(parse_tflite(tflite, "m"), load_board("qemu-m4"))
     pooled = [k for k in dsp.kernels if k.function.startswith("ecg_conv_2d_pooled")]
     assert len(pooled) == 4 and all(k.params["max_pool_w"] == 2 and len(k.calls()) == 1 for k in pooled)
-    assert [k.function for k in pooled] == ["ecg_conv_2d_pooled_resident"] + ["ecg_conv_2d_pooled"] * 3
+    # the paired ones on the unrolled rows of their pixel step (8 and 16 input channels: 16 and 32 bytes)
+    assert [k.function for k in pooled] == ["ecg_conv_2d_pooled_resident", "ecg_conv_2d_pooled_rows16",
+                                            "ecg_conv_2d_pooled_rows32", "ecg_conv_2d_pooled_rows32"]
     assert not any(k.function == "ecg_max_pool_2d" for k in dsp.kernels)
     names = [dsp.layer_name(i) for i, k in enumerate(dsp.kernels) if k.function.startswith("ecg_conv_2d_pooled")]
     assert names == ["1:CONV_2D+4:MAX_POOL_2D", "7:CONV_2D+10:MAX_POOL_2D", "13:CONV_2D+16:MAX_POOL_2D",
@@ -42,3 +44,22 @@ def test_reference_model_folds_its_four_pools_on_dsp_targets_only(tmp_path):
     for board, chunks in (("qemu-m3", 4), ("qemu-m4", 1)):   # no DSP twin; --no-fuse keeps outputs whole
         low = lower_graph(parse_tflite(tflite, "m"), load_board(board), max_chunks=chunks)
         assert not any(k.function.startswith("ecg_conv_2d_pooled") for k in low.kernels)
+
+
+def test_unrolled_rows_need_the_wide_layout_and_a_short_window():
+    """The rows read the wide layout only (--int8-conv-weights keeps the general pooled path), and a window of more
+    than DSP_UNROLLED_CHUNKS chunks takes the rows' loop."""
+    from ecgcc.boards import load_board
+    from ecgcc.compile import lower_graph
+    from ecgcc.frontend import parse_tflite
+    from ecgcc.ops.conv_2d import DSP_UNROLLED_CHUNKS, pooled_entry
+    from ecgcc.reference_model import reference_model_file
+    low = lower_graph(parse_tflite(reference_model_file().read_bytes(), "m"), load_board("qemu-m4"),
+                      int8_conv_weights=True)
+    pooled = [k.function for k in low.kernels if k.function.startswith("ecg_conv_2d_pooled")]
+    assert pooled == ["ecg_conv_2d_pooled_resident"] + ["ecg_conv_2d_pooled"] * 3
+    p = [k for k in lower_graph(parse_tflite(reference_model_file().read_bytes(), "m"), load_board("qemu-m4")).kernels
+         if k.function == "ecg_conv_2d_pooled_rows32"][0].params
+    assert pooled_entry({**p, "k_w": DSP_UNROLLED_CHUNKS * 4 // p["in_c"]}) == "ecg_conv_2d_pooled_rows32"
+    assert pooled_entry({**p, "k_w": DSP_UNROLLED_CHUNKS * 4 // p["in_c"] + 1}) == "ecg_conv_2d_pooled"
+    assert pooled_entry(p, wide_weights=False) == "ecg_conv_2d_pooled"

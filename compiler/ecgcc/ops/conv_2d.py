@@ -98,6 +98,7 @@ DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
 DSP_POOLED_RESIDENT_BLOCK = 16  # the same where the layer pools its output itself (planned records only)
 DSP_WIDE_RECORD_WORDS = 12     # the resident path's block on its stack holds this many words per channel
+DSP_UNROLLED_CHUNKS = 32       # window chunks of four values its unrolled pooled rows take (128 values)
 
 
 def _window(p: dict) -> int:
@@ -136,16 +137,23 @@ def _pooled(p: dict) -> bool:
     return p.get("max_pool_w", 0) > 1
 
 
-def pooled_entry(p: dict) -> str | None:
+def pooled_entry(p: dict, wide_weights: bool = True) -> str | None:
     """The DSP twin's entry point that pools this layer's column pairs itself, or None: every channel must fold
     its requantization (so its multiplier is not negative and the larger accumulator gives the larger byte). The
     resident path (windows of up to sixteen values) keeps the larger of each pair of outputs, the paired one the
-    larger accumulator, requantized once."""
+    larger accumulator, requantized once. A layer read from split rows (wide_weights: the filter in the wide
+    layout) with a window of up to DSP_UNROLLED_CHUNKS chunks takes the unrolled rows of its pixel step, an entry
+    of their own so that a model links only the step it has."""
     if not _all_channels_fold(p):
         return None
     if _dsp_resident(p):
         return "ecg_conv_2d_pooled_resident"
-    return "ecg_conv_2d_pooled" if padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW else None
+    if padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
+        return None
+    step = row_step(p)
+    if wide_weights and step and padded_window(_window(p)) // 4 <= DSP_UNROLLED_CHUNKS:
+        return f"ecg_conv_2d_pooled_rows{step}"
+    return "ecg_conv_2d_pooled"
 
 
 def _dsp_resident(p: dict) -> bool:

@@ -1135,6 +1135,168 @@ ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const p
   }
 }
 
+/* ---- pooled rows, unrolled ----------------------------------------------------------------------- */
+/* The pooled rows for windows of up to UNROLLED_CHUNKS chunks, one entry point per pixel step (the compiler picks
+ * it, so a model links only the step it has): the pair's chunk loop is unrolled, so there is no loop test per two
+ * chunks and no end of the pair's words to keep. Per channel pair the first chunk starts the six sums from the
+ * pair's two folded biases (no copies of them), then a computed jump enters the block of UNROLLED_CHUNKS - 1
+ * chunks where the window's remaining chunks begin; every chunk of the block is the same 64 bytes of code. */
+#define UNROLLED_CHUNKS 32   /* window chunks the unrolled rows take (128 values); ops/conv_2d.py mirrors it */
+
+typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                                int32_t chunks, int32_t *sums);
+
+#if ECG_CONV_ASM
+/* The first chunk: pixels one and two start from pixel zero's folded biases before pixel zero adds its own. */
+#define ECG_SEED_PIXEL(a, b, at)                      \
+  "ldrd   %[xe], %[xo], [%[x], #" at "]\n\t"          \
+  "smlad  %[" a "], %[ea], %[xe], %[a0]\n\t"          \
+  "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
+  "smlad  %[" b "], %[eb], %[xe], %[b0]\n\t"          \
+  "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+/* A chunk of the block, 64 bytes whatever registers it gets (ldmia.w: the list holds high registers anyway). */
+#define ECG_UNROLLED_CHUNK(one, two)                  \
+  "ldmia.w %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"   \
+  ECG_ROW_PIXEL("a1", "b1", one)                      \
+  ECG_ROW_PIXEL("a2", "b2", two)                      \
+  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
+  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
+  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
+  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
+  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+#define ECG_UNROLLED_SUMS(name, step, one, two)                                                                  \
+  ECG_NOINLINE static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,      \
+                                int32_t chunks, int32_t *sums) {                                                \
+    register int32_t a0 __asm__("r1");                                                                          \
+    register int32_t a1 __asm__("r2");                                                                          \
+    register int32_t a2 __asm__("r3");                                                                          \
+    register int32_t b0 __asm__("r4");                                                                          \
+    register int32_t b1 __asm__("r5");                                                                          \
+    register int32_t b2 __asm__("r6");                                                                          \
+    register uint32_t ea __asm__("r8");                                                                         \
+    register uint32_t wa __asm__("r9");                                                                         \
+    register uint32_t eb __asm__("r10");                                                                        \
+    register uint32_t wb __asm__("r11");                                                                        \
+    uint32_t xe, xo, entry = 0;                                                                                 \
+    const uint32_t *x;                                                                                          \
+    const uint8_t *const end = w + 16 * chunks * pairs;                                                         \
+    __asm__ volatile(                                                                                           \
+        /* where chunk 1 of the window sits in the block (the Thumb bit set: the jump loads pc) */             \
+        "adr.w  %[xe], 6f\n\t"                                                                                  \
+        "ldr    %[xo], %[chunks]\n\t"                                                                           \
+        "sub    %[xe], %[xe], %[xo], lsl #6\n\t"                                                                \
+        "add    %[xe], %[xe], #65\n\t"                                                                          \
+        "str    %[xe], %[entry]\n\t"                                                                            \
+        "3:\n\t"                                                                                                \
+        "ldr    %[xe], %[bias]\n\t"                                                                             \
+        "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"                                                                  \
+        "str    %[xe], %[bias]\n\t"                                                                             \
+        "ldr    %[x], %[row]\n\t"                                                                               \
+        "ldmia.w %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"                                                       \
+        ECG_SEED_PIXEL("a1", "b1", one)                                                                         \
+        ECG_SEED_PIXEL("a2", "b2", two)                                                                         \
+        "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                   \
+        "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"                                                                 \
+        "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"                                                                 \
+        "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"                                                                 \
+        "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"                                                                 \
+        "ldr    pc, %[entry]\n\t"                                                                               \
+        "5:\n\t"                                                                                                \
+        ".rept  31\n\t" ECG_UNROLLED_CHUNK(one, two) ".endr\n\t"                                                \
+        "6:\n\t"                                                                                                \
+        ".if    (6b - 5b) - 64 * 31\n\t"                                                                        \
+        ".error \"an unrolled chunk is not 64 bytes\"\n\t"                                                     \
+        ".endif\n\t"                                                                                            \
+        "ldr    %[xe], %[sums]\n\t"                                                                             \
+        "stmia  %[xe]!, {%[a0], %[a1], %[a2], %[b0], %[b1], %[b2]}\n\t"                                         \
+        "str    %[xe], %[sums]\n\t"                                                                             \
+        "ldr    %[xe], %[end]\n\t"                                                                              \
+        "cmp    %[w], %[xe]\n\t"                                                                                \
+        "bne    3b\n\t"                                                                                         \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),        \
+          [w] "+r"(w), [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb),             \
+          [xe] "=&r"(xe), [xo] "=&r"(xo), [bias] "+m"(bias), [sums] "+m"(sums), [entry] "+m"(entry)             \
+        : [row] "m"(row), [chunks] "m"(chunks), [end] "m"(end)                                                  \
+        : "cc", "memory");                                                                                      \
+  }
+#else
+/* Without the assembly: the rows' C loop (the same sums). */
+#define ECG_UNROLLED_SUMS(name, step, one, two)                                                                  \
+  static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,   \
+                   int32_t *sums) {                                                                             \
+    row_tile_sums(w, bias, pairs, row, chunks, (step), sums);                                                    \
+  }
+#endif
+
+ECG_UNROLLED_SUMS(unrolled_sums_16, 16, "16", "32")
+ECG_UNROLLED_SUMS(unrolled_sums_32, 32, "32", "64")
+ECG_UNROLLED_SUMS(unrolled_sums_48, 48, "48", "96")
+ECG_UNROLLED_SUMS(unrolled_sums_64, 64, "64", "128")
+
+/* pooled_group with the tile sums of an unrolled step: every channel over a group's two tiles read from its split
+ * stretch, `live` pooled outputs stored, out_c apart from out. */
+ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
+                                        const uint32_t *second, int32_t live, int8_t *out, int32_t step,
+                                        unrolled_sums_t tile_sums_of) {
+  const int32_t out_c = p->out_c, pair_bytes = 16 * g->chunks, chunks = g->chunks;
+  const int clamps = p->act_min > -128 || p->act_max < 127;
+  const uint8_t *w = (const uint8_t *)p->wide_pair_weights;
+  int32_t sums[2][POOLED_BLOCK * 2 * PIXELS];
+  int32_t oc = 0;
+  while (oc + 1 < out_c) {
+    const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
+    tile_sums_of(w, p->folded_bias + oc, pairs, first, chunks, sums[0]);
+    if (live > 1) tile_sums_of(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);
+    w += pairs * pair_bytes;
+    if (live == PIXELS) {
+      store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
+      oc += 2 * pairs;
+      continue;
+    }
+    for (int32_t c = 0; c < 2 * pairs; ++c, ++oc)
+      store_pooled(p, oc, clamps, sums[0] + c * PIXELS, sums[1] + c * PIXELS, live, out + oc);
+  }
+  if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
+    const int32_t a = p->folded_bias[oc];
+    int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
+    row_pair_sums(w, first, chunks, step, first_acc);
+    if (live > 1) row_pair_sums(w, second, chunks, step, second_acc);
+    store_pooled(p, oc, clamps, first_acc, second_acc, live, out + oc);
+  }
+}
+
+/* conv_rows_pooled on the unrolled tile sums of its step. */
+ECG_NOINLINE static void conv_rows_unrolled(const ecg_conv_2d_params_t *p, const paired_t *g, const int8_t *input,
+                                            int8_t *output, int32_t step, unrolled_sums_t tile_sums_of) {
+  uint32_t *const span = (uint32_t *)p->scratch;
+  const int32_t total = pooled_span_chunks(p, g), pooled_w = p->out_w / 2, pixel_chunks = step / 8;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t in_y = oy * p->stride_h - p->pad_h;
+      int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
+      for (int32_t px = 0; px < pooled_w; px += PIXELS) {
+        const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
+        split_span(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
+        unrolled_group(p, g, span, span + 2 * PIXELS * pixel_chunks, live, out + px * p->out_c, step, tile_sums_of);
+      }
+    }
+  }
+}
+
+/* The layer on the unrolled rows of `step` where it qualifies (the compiler calls such an entry only then), else
+ * the reference, which pools requantized outputs. */
+static void conv_pooled_unrolled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output, int32_t step,
+                                 unrolled_sums_t tile_sums_of) {
+  const paired_t g = paired_shape(p);
+  if (p->max_pool_w == 2 && row_step(p) == step && g.chunks <= UNROLLED_CHUNKS && p->scratch &&
+      p->scratch_bytes >= 8 * pooled_span_chunks(p, &g) && all_channels_fold(p)) {
+    conv_rows_unrolled(p, &g, input, output, step, tile_sums_of);
+  } else {
+    ecg_conv_2d_reference(p, input, output);
+  }
+}
+
 /* A layer with a folded MAX_POOL_2D: the pooled paired path where every channel folds (a multiplier that is
  * not negative: the larger accumulator gives the larger output) and its layout and scratch are there, else the
  * reference, which pools requantized outputs. */
@@ -1179,6 +1341,23 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
   } else {
     ecg_conv_2d_reference(p, input, output);
   }
+}
+
+/* The pooled rows unrolled, one entry per pixel step (16, 32, 48 or 64 bytes: 2 * stride_w * in_c). */
+void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_pooled_unrolled(p, input, output, 16, unrolled_sums_16);
+}
+
+void ecg_conv_2d_pooled_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_pooled_unrolled(p, input, output, 32, unrolled_sums_32);
+}
+
+void ecg_conv_2d_pooled_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_pooled_unrolled(p, input, output, 48, unrolled_sums_48);
+}
+
+void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_pooled_unrolled(p, input, output, 64, unrolled_sums_64);
 }
 
 #endif
