@@ -1233,6 +1233,66 @@ ECG_UNROLLED_SUMS(unrolled_sums_32, 32, "32", "64")
 ECG_UNROLLED_SUMS(unrolled_sums_48, 48, "48", "96")
 ECG_UNROLLED_SUMS(unrolled_sums_64, 64, "64", "128")
 
+/* split_span for the unrolled rows: the inside of the stretch four chunks per turn where the input is word-aligned
+ * (one LDM, eight SXTB16, one STM: 3 instructions a chunk where split_span takes 8). */
+#if ECG_CONV_ASM
+ECG_NOINLINE static void split_quads(const int8_t *src, int32_t quads, uint32_t *row) {
+  register uint32_t e0 __asm__("r2");   /* the eight results in ascending registers for the STM; each input word */
+  register uint32_t o0 __asm__("r3");   /* comes in where its odd pair goes out, after its even pair is made */
+  register uint32_t e1 __asm__("r4");
+  register uint32_t o1 __asm__("r5");
+  register uint32_t e2 __asm__("r6");
+  register uint32_t o2 __asm__("r8");
+  register uint32_t e3 __asm__("r9");
+  register uint32_t o3 __asm__("r10");
+  const int8_t *const end = src + 16 * quads;
+  __asm__ volatile("1:\n\t"
+                   "ldmia  %[src]!, {%[o0], %[o1], %[o2], %[o3]}\n\t"
+                   "sxtb16 %[e0], %[o0]\n\t"
+                   "sxtb16 %[o0], %[o0], ror #8\n\t"
+                   "sxtb16 %[e1], %[o1]\n\t"
+                   "sxtb16 %[o1], %[o1], ror #8\n\t"
+                   "sxtb16 %[e2], %[o2]\n\t"
+                   "sxtb16 %[o2], %[o2], ror #8\n\t"
+                   "sxtb16 %[e3], %[o3]\n\t"
+                   "sxtb16 %[o3], %[o3], ror #8\n\t"
+                   "stmia  %[row]!, {%[e0], %[o0], %[e1], %[o1], %[e2], %[o2], %[e3], %[o3]}\n\t"
+                   "cmp    %[src], %[end]\n\t"
+                   "bne    1b\n\t"
+                   : [src] "+r"(src), [row] "+r"(row), [e0] "=&r"(e0), [o0] "=&r"(o0), [e1] "=&r"(e1),
+                     [o1] "=&r"(o1), [e2] "=&r"(e2), [o2] "=&r"(o2), [e3] "=&r"(e3), [o3] "=&r"(o3)
+                   : [end] "r"(end)
+                   : "cc", "memory");
+}
+#endif
+
+static void split_stretch(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first,
+                          int32_t total, uint32_t *row) {
+  const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;
+  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the stretch lie inside the input */
+  c0 = c0 < 0 ? 0 : c0 > total ? total : c0;
+  c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
+  int32_t c = 0;
+  for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
+  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
+#if ECG_CONV_ASM
+  const int32_t quads = ((uintptr_t)src & 3) ? 0 : (c1 - c) / 4;
+  if (quads) {
+    split_quads(src, quads, row);
+    src += 16 * quads;
+    row += 8 * quads;
+    c += 4 * quads;
+  }
+#endif
+  for (; c < c1; ++c, src += 4, row += 2) {
+    const uint32_t v = ecg_read_s8x4(src);
+    row[0] = ecg_sxtb16(v);
+    row[1] = ecg_sxtb16_ror8(v);
+  }
+  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
+}
+
 /* pooled_group with the tile sums of an unrolled step: every channel over a group's two tiles read from its split
  * stretch, `live` pooled outputs stored, out_c apart from out. */
 ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
@@ -1277,7 +1337,7 @@ ECG_NOINLINE static void conv_rows_unrolled(const ecg_conv_2d_params_t *p, const
       int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
       for (int32_t px = 0; px < pooled_w; px += PIXELS) {
         const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
-        split_span(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
+        split_stretch(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
         unrolled_group(p, g, span, span + 2 * PIXELS * pixel_chunks, live, out + px * p->out_c, step, tile_sums_of);
       }
     }
@@ -1285,12 +1345,13 @@ ECG_NOINLINE static void conv_rows_unrolled(const ecg_conv_2d_params_t *p, const
 }
 
 /* The layer on the unrolled rows of `step` where it qualifies (the compiler calls such an entry only then), else
- * the reference, which pools requantized outputs. */
+ * the reference, which pools requantized outputs. The compiler gives the requantization table only where every
+ * channel folds, so with the table the folding is not checked again. */
 static void conv_pooled_unrolled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output, int32_t step,
                                  unrolled_sums_t tile_sums_of) {
   const paired_t g = paired_shape(p);
   if (p->max_pool_w == 2 && row_step(p) == step && g.chunks <= UNROLLED_CHUNKS && p->scratch &&
-      p->scratch_bytes >= 8 * pooled_span_chunks(p, &g) && all_channels_fold(p)) {
+      p->scratch_bytes >= 8 * pooled_span_chunks(p, &g) && (p->folded_requant || all_channels_fold(p))) {
     conv_rows_unrolled(p, &g, input, output, step, tile_sums_of);
   } else {
     ecg_conv_2d_reference(p, input, output);
