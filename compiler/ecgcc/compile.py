@@ -19,7 +19,7 @@ from .codegen.report import format_table
 from .frontend import Representative, load_int8_tflite, parse_tflite
 from .ir import Graph, UnsupportedModelError
 from .ir.validate import check_graph_structure, check_operator_kinds, validate
-from .ops.conv_2d import pooled_entry
+from .ops.conv_2d import pooled_entry, unpooled_entry
 from .ops.fully_connected import decision_function
 from .ops import (C_TYPE_BYTES, REGISTRY, ConstArray, Kernel, StateArray, Target, declare_in_place,
                   declare_scratch, declare_target_params, settle_scratch)
@@ -27,6 +27,7 @@ from .passes.decision import LOGIT_FRACTION_BITS, Decision, find_decision
 from .passes.depthwise_as_conv import depthwise_on_one_channel_as_conv
 from .passes.dilation import FOLDED_KINDS, fuse_padding_and_dilation
 from .passes.fusion import DEFAULT_MAX_CHUNKS, fuse_conv_pools, lone_call_budget
+from .passes.conv_entries import choose_conv_entries
 from .passes.pool_into_conv import fold_max_pools
 from .passes.memory import MemoryPlan, plan_memory, plan_problems
 from .passes.residual import fuse_residual_blocks
@@ -140,6 +141,9 @@ def lower_graph(graph: Graph, board: Board | None = None, max_chunks: int = DEFA
     if target.dsp_kernels and max_chunks > 1:   # --no-fuse keeps every layer's output whole, for tracing
         kernels, folded = fold_max_pools(kernels, lambda p: pooled_entry(p, target.wide_conv_weights),
                                          lambda t: resolve(root, t), model_outputs)
+    if target.dsp_kernels:
+        kernels = choose_conv_entries(kernels, lambda p: unpooled_entry(p, target.wide_conv_weights),
+                                      lambda t: resolve(root, t))
     modules = [REGISTRY[ops[group[0]].kind] for group in folded]
     kernels = [declare_in_place(module, declare_scratch(module, declare_target_params(module, k, target), target),
                                 target)

@@ -18,7 +18,7 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
-LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch")
+LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch", "wide pair layout, rows unrolled")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
 POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
@@ -26,6 +26,7 @@ POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, poole
 # The layouts the driver runs through an entry point of their own (the others take ecg_conv_2d, or
 # ecg_conv_2d_pooled / ecg_conv_2d_pooled_resident where pooled): the compiler's choice for the case.
 UNROLLED = "wide pair layout, pooled rows unrolled"
+PLAIN_UNROLLED = "wide pair layout, rows unrolled"
 ALL_LAYOUTS = LAYOUTS + POOLED
 
 
@@ -94,6 +95,12 @@ def _pooled_entry(c: dict) -> str:
     return entry if entry and entry != "ecg_conv_2d_pooled_resident" else "ecg_conv_2d_pooled"
 
 
+def _unpooled_entry(c: dict) -> str:
+    """The entry point the compiler would call for the case without pooling in the wide layout."""
+    from ecgcc.ops.conv_2d import unpooled_entry
+    return unpooled_entry(_params_of(c))
+
+
 def cases_header(cases: list[dict], pair_layout=None) -> str:
     """conv_cases.h: the cases' constants and, per layout, their params structs."""
     from ecgcc.ops import folded_bias
@@ -151,11 +158,15 @@ def cases_header(cases: list[dict], pair_layout=None) -> str:
                                                         f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
                                                         f".scratch = case_scratch, .scratch_bytes = {4 * len_scratch}}}")
         structs[UNROLLED].append(structs["wide pair layout, pooled rows"][-1])
+        structs[PLAIN_UNROLLED].append(f"{{{common}, .weights = NULL, .pair_weights = NULL, "
+                                       f".wide_pair_weights = wide_{i}, .folded_requant = {table}, "
+                                       f".scratch = case_scratch, .scratch_bytes = {4 * len_scratch}}}")
         structs["wide pair layout, pooled, no scratch"].append(
             f"{{{pooled}, .weights = NULL, .pair_weights = NULL, .wide_pair_weights = wide_{i}, {scratch_fields}}}")
     entries = {layout: ["NULL"] * len(cases) for layout in ALL_LAYOUTS}
     for i, c in enumerate(cases):
         entries[UNROLLED][i] = _pooled_entry(c)
+        entries[PLAIN_UNROLLED][i] = _unpooled_entry(c)
     out.append("typedef void (*case_entry_t)(const ecg_conv_2d_params_t *, const int8_t *, int8_t *);\n")
     out.append("static const case_entry_t case_entries[LAYOUTS][CASES] = {\n" + ",\n".join(
         "  {" + ", ".join(entries[layout]) + "}" for layout in ALL_LAYOUTS) + "};\n")
@@ -254,6 +265,8 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
         assert any(smlad_layout.row_step(_params_of(c)) == step and c["out_w"] >= 6 and c["out_c"] >= 2
                    for c in rows), step
         assert any(_pooled_entry(c) == f"ecg_conv_2d_pooled_rows{step}" and c["out_w"] >= 6 for c in rows), step
+        assert any(_unpooled_entry(c) == f"ecg_conv_2d_rows{step}" and c["out_w"] % 3 and c["out_w"] > 3
+                   for c in rows), step
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")
@@ -288,7 +301,8 @@ def test_the_compiler_lays_out_what_each_kernel_reads(tmp_path):
     narrow = compile_tflite(tflite, "m", "qemu-m4", tmp_path / "int8", int8_conv_weights=True)
     m3 = compile_tflite(tflite, "m", "qemu-m3", tmp_path / "m3")
     for result, key, layout in ((wide, "wide_pair_weights", wide_pair_layout), (narrow, "pair_weights", pair_layout)):
-        convs = [k.params for k in result.kernels if k.function == "ecg_conv_2d"]
+        convs = [k.params for k in result.kernels
+                 if k.function == "ecg_conv_2d" or k.function.startswith("ecg_conv_2d_rows")]
         assert len(convs) == 3
         for p in convs[:2]:
             assert p["weights"] is None and p[key] is not None
@@ -297,12 +311,15 @@ def test_the_compiler_lays_out_what_each_kernel_reads(tmp_path):
         assert convs[2]["weights"] is not None and convs[2]["pair_weights"] is convs[2]["wide_pair_weights"] is None
         weights_c = result.files["model_weights.c"].read_text()
         assert weights_c.count(f"_{key}[") == 2 and weights_c.count("_weights[") - weights_c.count("pair_weights[") == 1
+    # the first layer (five taps on eight channels) takes the unrolled rows in the wide layout only
+    assert [k.function for k in wide.kernels][0] == "ecg_conv_2d_rows16"
+    assert [k.function for k in narrow.kernels][0] == "ecg_conv_2d"
     # the layout is the filter's, value for value (its padding is zeros)
     first = [k for k in narrow.kernels if k.function == "ecg_conv_2d"][0].params
     filters = [t for t in narrow.graph.tensors if t.is_const and t.dtype == "int8" and len(t.shape) == 4]
     match = [t for t in filters if np.array_equal(pair_layout(t.data), first["pair_weights"].values)]
     assert len(match) == 1 and np.array_equal(wide_pair_layout(match[0].data),
-                                              [k for k in wide.kernels if k.function == "ecg_conv_2d"][0]
+                                              [k for k in wide.kernels if k.function.startswith("ecg_conv_2d")][0]
                                               .params["wide_pair_weights"].values)
     assert wide.report["total"]["weight_bytes"] > narrow.report["total"]["weight_bytes"]
     m3_convs = [k.params for k in m3.kernels if k.function == "ecg_conv_2d"]

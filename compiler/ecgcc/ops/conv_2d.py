@@ -70,7 +70,7 @@ def target_params(kernel: Kernel, target: Target) -> dict:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
         values = p["weights"].values
-        if _pooled(p) and _all_channels_fold(p):
+        if (_pooled(p) or _unpooled_rows(kernel)) and _all_channels_fold(p):
             none["folded_requant"] = ConstArray("folded_requant", "int32_t", folded_requant_table(p))
         if target.wide_conv_weights:
             return {**none, "wide_pair_weights": ConstArray("wide_pair_weights", "int16_t", wide_pair_layout(values)),
@@ -156,6 +156,24 @@ def pooled_entry(p: dict, wide_weights: bool = True) -> str | None:
     return "ecg_conv_2d_pooled"
 
 
+def unpooled_entry(p: dict, wide_weights: bool = True) -> str:
+    """The DSP twin's entry point for a layer without a folded pooling: the unrolled rows of its pixel step where
+    its windows are read from split rows (one undilated kernel row on whole groups of four channels, the wide
+    layout) and have up to DSP_UNROLLED_CHUNKS chunks, and every channel folds its requantization (the entry
+    requantizes from the compiler's table); else ecg_conv_2d."""
+    if _pooled(p) or not wide_weights or _dsp_resident(p) or not _all_channels_fold(p):
+        return "ecg_conv_2d"
+    step = row_step(p)
+    if step and padded_window(_window(p)) // 4 <= DSP_UNROLLED_CHUNKS:
+        return f"ecg_conv_2d_rows{step}"
+    return "ecg_conv_2d"
+
+
+def _unpooled_rows(kernel: Kernel) -> bool:
+    """The layer is called through an unrolled rows entry without pooling (passes/conv_entries.py)."""
+    return kernel.function.startswith("ecg_conv_2d_rows")
+
+
 def _dsp_resident(p: dict) -> bool:
     """The DSP twin keeps such a layer's windows in registers (its resident path)."""
     run = _resident_run(p)
@@ -181,6 +199,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return [min(p["out_c"], DSP_RESIDENT_BLOCK) * record_words * 4, 0]
     if p.get("pair_weights") is None and p.get("wide_pair_weights") is None:
         return []
+    if _unpooled_rows(kernel):
+        return [row_span_bytes(p)]   # the stretch of the input row a tile of three pixels reads
     if _pooled(p) and p.get("wide_pair_weights") is not None and row_step(p):
         return [row_span_bytes(p, pooled=True)]   # windows read from split stretches of the input rows
     return [paired_scratch_bytes(_window(p), pooled=_pooled(p))]

@@ -1358,6 +1358,79 @@ static void conv_pooled_unrolled(const ecg_conv_2d_params_t *p, const int8_t *in
   }
 }
 
+/* ---- unpooled rows, unrolled --------------------------------------------------------------------- */
+/* The same tile sums for a layer without pooling: per tile of PIXELS output pixels the stretch of the input row
+ * their windows read is split once (the columns path copies and splits every window), every channel pair's sums
+ * come from the unrolled block of the step, and each channel's outputs are requantized from the compiler's table. */
+ECG_NOINLINE static void store_row_block(const int32_t *rq, int32_t count, int clamps, int32_t act_min,
+                                         int32_t act_max, const int32_t *sums, int32_t live, int8_t *out,
+                                         int32_t out_c) {
+  for (; count > 0; --count, sums += PIXELS, rq += 3, ++out) {
+    folded_requant_t q;
+    q.multiplier = rq[0];
+    q.rounding = rq[1];
+    q.right = rq[2];
+    out[0] = finish_doubled(doubled(sums[0]), &q, clamps, act_min, act_max);
+    if (live > 1) out[out_c] = finish_doubled(doubled(sums[1]), &q, clamps, act_min, act_max);
+    if (live > 2) out[2 * out_c] = finish_doubled(doubled(sums[2]), &q, clamps, act_min, act_max);
+  }
+}
+
+/* Every channel of a tile of `live` pixels, their windows read from `row` (pixels step bytes apart). */
+ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *row,
+                                       int32_t live, int8_t *out, int32_t step, unrolled_sums_t tile_sums_of) {
+  const int32_t out_c = p->out_c, chunks = g->chunks, act_min = p->act_min, act_max = p->act_max;
+  const int clamps = act_min > -128 || act_max < 127;
+  const uint8_t *w = (const uint8_t *)p->wide_pair_weights;
+  int32_t sums[SUM_BLOCK * 2 * PIXELS];
+  int32_t oc = 0;
+  while (oc + 1 < out_c) {
+    const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
+    tile_sums_of(w, p->folded_bias + oc, pairs, row, chunks, sums);
+    w += pairs * 16 * chunks;
+    store_row_block(p->folded_requant + 3 * oc, 2 * pairs, clamps, act_min, act_max, sums, live, out + oc, out_c);
+    oc += 2 * pairs;
+  }
+  if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
+    const int32_t a = p->folded_bias[oc];
+    int32_t acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
+    row_pair_sums(w, row, chunks, step, acc);
+    store_row_block(p->folded_requant + 3 * oc, 1, clamps, act_min, act_max, acc, live, out + oc, out_c);
+  }
+}
+
+ECG_NOINLINE static void conv_rows_plain_unrolled(const ecg_conv_2d_params_t *p, const paired_t *g,
+                                                  const int8_t *input, int8_t *output, int32_t step,
+                                                  unrolled_sums_t tile_sums_of) {
+  uint32_t *const stretch = (uint32_t *)p->scratch;
+  const int32_t pixel_chunks = step / 8, total = (PIXELS - 1) * pixel_chunks + g->chunks, out_w = p->out_w;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t in_y = oy * p->stride_h - p->pad_h;
+      int8_t *const out = output + (b * p->out_h + oy) * out_w * p->out_c;
+      for (int32_t ox = 0; ox < out_w; ox += PIXELS) {
+        split_stretch(p, image, in_y, ox * pixel_chunks, total, stretch);   /* chunks off the row: the zero point */
+        unrolled_tile(p, g, stretch, out_w - ox < PIXELS ? out_w - ox : PIXELS, out + ox * p->out_c, step,
+                      tile_sums_of);
+      }
+    }
+  }
+}
+
+/* The unpooled layer on the unrolled rows of `step` where it qualifies (the compiler calls such an entry only then,
+ * with its requantization table), else the general entry. */
+static void conv_plain_unrolled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output, int32_t step,
+                                unrolled_sums_t tile_sums_of) {
+  const paired_t g = paired_shape(p);
+  if (p->max_pool_w < 2 && row_step(p) == step && g.chunks <= UNROLLED_CHUNKS && p->folded_requant && p->scratch &&
+      p->scratch_bytes >= 8 * ((PIXELS - 1) * (step / 8) + g.chunks)) {
+    conv_rows_plain_unrolled(p, &g, input, output, step, tile_sums_of);
+  } else {
+    ecg_conv_2d_reference(p, input, output);
+  }
+}
+
 /* A layer with a folded MAX_POOL_2D: the pooled paired path where every channel folds (a multiplier that is
  * not negative: the larger accumulator gives the larger output) and its layout and scratch are there, else the
  * reference, which pools requantized outputs. */
@@ -1419,6 +1492,23 @@ void ecg_conv_2d_pooled_rows48(const ecg_conv_2d_params_t *p, const int8_t *inpu
 
 void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   conv_pooled_unrolled(p, input, output, 64, unrolled_sums_64);
+}
+
+/* The unpooled rows unrolled, one entry per pixel step. */
+void ecg_conv_2d_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_plain_unrolled(p, input, output, 16, unrolled_sums_16);
+}
+
+void ecg_conv_2d_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_plain_unrolled(p, input, output, 32, unrolled_sums_32);
+}
+
+void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_plain_unrolled(p, input, output, 48, unrolled_sums_48);
+}
+
+void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  conv_plain_unrolled(p, input, output, 64, unrolled_sums_64);
 }
 
 #endif

@@ -85,6 +85,11 @@ void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *inpu
 void ecg_conv_2d_pooled_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The same for a layer without pooling (the compiler gives it the requantization table too). */
+void ecg_conv_2d_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_conv_2d_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
 void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 

@@ -79,4 +79,20 @@ void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *inpu
   ecg_conv_2d_reference(p, input, output);
 }
 
+void ecg_conv_2d_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_conv_2d_reference(p, input, output);
+}
+
+void ecg_conv_2d_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_conv_2d_reference(p, input, output);
+}
+
+void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_conv_2d_reference(p, input, output);
+}
+
+void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  ecg_conv_2d_reference(p, input, output);
+}
+
 #endif
