@@ -98,7 +98,7 @@ DSP_RESIDENT_WINDOW = 16       # window values kept in registers by the resident
 DSP_RESIDENT_BLOCK = 32        # output channels whose records are staged at a time there
 DSP_POOLED_RESIDENT_BLOCK = 16  # the same where the layer pools its output itself (planned records only)
 DSP_WIDE_RECORD_WORDS = 12     # the resident path's block on its stack holds this many words per channel
-DSP_UNROLLED_CHUNKS = 32       # window chunks of four values its unrolled pooled rows take (128 values)
+DSP_UNROLLED_CHUNKS = 20       # window chunks of four values its unrolled rows take (80 values)
 
 
 def _window(p: dict) -> int:

@@ -1140,8 +1140,14 @@ ECG_NOINLINE static void conv_rows_pooled(const ecg_conv_2d_params_t *p, const p
  * it, so a model links only the step it has): the pair's chunk loop is unrolled, so there is no loop test per two
  * chunks and no end of the pair's words to keep. Per channel pair the first chunk starts the six sums from the
  * pair's two folded biases (no copies of them), then a computed jump enters the block of UNROLLED_CHUNKS - 1
- * chunks where the window's remaining chunks begin; every chunk of the block is the same 64 bytes of code. */
-#define UNROLLED_CHUNKS 32   /* window chunks the unrolled rows take (128 values); ops/conv_2d.py mirrors it */
+ * chunks where the window's remaining chunks begin; every chunk of the block is the same 64 bytes of code, so a
+ * step's block costs 64 * (UNROLLED_CHUNKS - 1) bytes of flash: 20 chunks (1.2 KB) cover the ECG model's windows
+ * (10 to 20 chunks), where 32 linked a layer of 24 chunks of ecg_beat_cnn past its flash target. */
+#define UNROLLED_CHUNKS 20   /* window chunks the unrolled rows take (80 values); ops/conv_2d.py mirrors it */
+
+#define ECG_TEXT(x) #x
+#define ECG_VALUE_TEXT(x) ECG_TEXT(x)
+#define ECG_BLOCK_CHUNKS ECG_VALUE_TEXT(UNROLLED_CHUNKS - 1)   /* the block: every chunk but the first */
 
 typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
                                 int32_t chunks, int32_t *sums);
@@ -1202,9 +1208,9 @@ typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t p
         "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"                                                                 \
         "ldr    pc, %[entry]\n\t"                                                                               \
         "5:\n\t"                                                                                                \
-        ".rept  31\n\t" ECG_UNROLLED_CHUNK(one, two) ".endr\n\t"                                                \
+        ".rept  " ECG_BLOCK_CHUNKS "\n\t" ECG_UNROLLED_CHUNK(one, two) ".endr\n\t"                               \
         "6:\n\t"                                                                                                \
-        ".if    (6b - 5b) - 64 * 31\n\t"                                                                        \
+        ".if    (6b - 5b) - 64 * (" ECG_BLOCK_CHUNKS ")\n\t"                                                   \
         ".error \"an unrolled chunk is not 64 bytes\"\n\t"                                                     \
         ".endif\n\t"                                                                                            \
         "ldr    %[xe], %[sums]\n\t"                                                                             \

@@ -79,7 +79,7 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
  * values): entry points of their own, so that models without such layers link none of their code. */
 void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
-/* The pooled paired path on one undilated kernel row over whole groups of four channels, windows of up to 128
+/* The pooled paired path on one undilated kernel row over whole groups of four channels, windows of up to 80
  * values, its chunk loop unrolled: one entry per pixel step in the split row (2 * stride_w * in_c bytes). */
 void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
