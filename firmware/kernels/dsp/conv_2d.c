@@ -1299,6 +1299,73 @@ static void split_stretch(const ecg_conv_2d_params_t *p, const int8_t *image, in
   for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
 }
 
+/* `count` channels' pooled outputs of a whole group for a layer without clamps of its own (the SSAT's are its
+ * bounds), from the compiler's table `rq`: as pooled_channels, per channel one LDM of its constants and three
+ * loads of its six sums (tile one's at `first`, tile two's SECOND_SUMS bytes on), the three maxima and
+ * requantizations in registers, the outputs stored out_c apart. */
+#define SECOND_SUMS (POOLED_BLOCK * 2 * PIXELS * 4)
+#if ECG_CONV_ASM
+ECG_NOINLINE static void pooled_unclamped(const int32_t *rq, int32_t count, const int32_t *first, int8_t *out,
+                                          int32_t out_c) {
+  register int32_t x0 __asm__("r1");   /* tile one's three sums, then the first two outputs */
+  register int32_t x1 __asm__("r2");
+  register int32_t x2 __asm__("r3");
+  register int32_t y0 __asm__("r4");   /* tile two's */
+  register int32_t y1 __asm__("r5");
+  register int32_t y2 __asm__("r6");
+  register int32_t m __asm__("r8");    /* the channel's multiplier, rounding term and shift, in one LDM */
+  register int32_t rounding __asm__("r9");
+  register int32_t right __asm__("r10");
+  const int32_t *const end = rq + 3 * count;
+  const int32_t out_c2 = 2 * out_c;
+  __asm__ volatile("1:\n\t"
+                   "ldmia  %[rq]!, {%[m], %[rounding], %[right]}\n\t"
+                   "ldmia  %[s]!, {%[x0], %[x1], %[x2]}\n\t"
+                   "ldrd   %[y0], %[y1], [%[s], #" ECG_VALUE_TEXT(SECOND_SUMS - 12) "]\n\t"
+                   "ldr    %[y2], [%[s], #" ECG_VALUE_TEXT(SECOND_SUMS - 4) "]\n\t"
+                   "cmp    %[x0], %[x1]\n\t"    /* the pairs: (x0, x1), (x2, y0), (y1, y2) */
+                   "it     lt\n\t"
+                   "movlt  %[x0], %[x1]\n\t"
+                   "cmp    %[x2], %[y0]\n\t"
+                   "it     lt\n\t"
+                   "movlt  %[x2], %[y0]\n\t"
+                   "cmp    %[y1], %[y2]\n\t"
+                   "it     lt\n\t"
+                   "movlt  %[y1], %[y2]\n\t"
+                   "lsl    %[x0], %[x0], #1\n\t"
+                   "smmlar %[x1], %[x0], %[m], %[rounding]\n\t"
+                   "add    %[x1], %[x1], %[x0], asr #31\n\t"
+                   "asr    %[x1], %[x1], %[right]\n\t"
+                   "ssat   %[x1], #8, %[x1]\n\t"
+                   "strb   %[x1], [%[out]]\n\t"
+                   "lsl    %[x2], %[x2], #1\n\t"
+                   "smmlar %[y0], %[x2], %[m], %[rounding]\n\t"
+                   "add    %[y0], %[y0], %[x2], asr #31\n\t"
+                   "asr    %[y0], %[y0], %[right]\n\t"
+                   "ssat   %[y0], #8, %[y0]\n\t"
+                   "strb   %[y0], [%[out], %[out_c]]\n\t"
+                   "lsl    %[y1], %[y1], #1\n\t"
+                   "smmlar %[y2], %[y1], %[m], %[rounding]\n\t"
+                   "add    %[y2], %[y2], %[y1], asr #31\n\t"
+                   "asr    %[y2], %[y2], %[right]\n\t"
+                   "ssat   %[y2], #8, %[y2]\n\t"
+                   "strb   %[y2], [%[out], %[out_c2]]\n\t"
+                   "add    %[out], %[out], #1\n\t"
+                   "ldr    %[x1], %[end]\n\t"
+                   "cmp    %[rq], %[x1]\n\t"
+                   "bne    1b\n\t"
+                   : [rq] "+r"(rq), [s] "+r"(first), [out] "+r"(out), [x0] "=&r"(x0), [x1] "=&r"(x1),
+                     [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2), [m] "=&r"(m),
+                     [rounding] "=&r"(rounding), [right] "=&r"(right)
+                   : [end] "m"(end), [out_c] "r"(out_c), [out_c2] "r"(out_c2)
+                   : "cc", "memory");
+}
+#else
+static void pooled_unclamped(const int32_t *rq, int32_t count, const int32_t *first, int8_t *out, int32_t out_c) {
+  pooled_channels(rq, count, 0, -128, 127, first, first + SECOND_SUMS / 4, out, out_c);
+}
+#endif
+
 /* pooled_group with the tile sums of an unrolled step: every channel over a group's two tiles read from its split
  * stretch, `live` pooled outputs stored, out_c apart from out. */
 ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
@@ -1314,6 +1381,11 @@ ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const pai
     tile_sums_of(w, p->folded_bias + oc, pairs, first, chunks, sums[0]);
     if (live > 1) tile_sums_of(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);
     w += pairs * pair_bytes;
+    if (live == PIXELS && !clamps && p->folded_requant) {
+      pooled_unclamped(p->folded_requant + 3 * oc, 2 * pairs, sums[0], out + oc, out_c);
+      oc += 2 * pairs;
+      continue;
+    }
     if (live == PIXELS) {
       store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
       oc += 2 * pairs;
