@@ -19,6 +19,8 @@ CONVOLUTION = "ecg_conv_2d"
 def choose_conv_entries(kernels: list[Kernel], entry_of: Callable[[dict], str],
                         root: Callable[[int], int]) -> list[Kernel]:
     pooled_tensors = {root(k.inputs[0]) for k in kernels if k.function in POOLS and k.inputs}
-    return [replace(k, function=entry_of(k.params))
-            if k.function == CONVOLUTION and root(k.output) not in pooled_tensors else k
-            for k in kernels]
+    out = []
+    for k in kernels:
+        entry = entry_of(k.params) if k.function == CONVOLUTION and root(k.output) not in pooled_tensors else k.function
+        out.append(k if entry == k.function else replace(k, function=entry))
+    return out
