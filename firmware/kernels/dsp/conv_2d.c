@@ -1454,6 +1454,55 @@ ECG_NOINLINE static void store_row_block(const int32_t *rq, int32_t count, int c
   }
 }
 
+/* store_row_block for a whole tile of a layer without clamps of its own: per channel one LDM of its constants and
+ * one of its three sums, the requantizations in registers, the outputs stored out_c apart. */
+#if ECG_CONV_ASM
+ECG_NOINLINE static void row_unclamped(const int32_t *rq, int32_t count, const int32_t *sums, int8_t *out,
+                                       int32_t out_c) {
+  register int32_t x0 __asm__("r1");   /* the channel's three sums */
+  register int32_t x1 __asm__("r2");
+  register int32_t x2 __asm__("r3");
+  register int32_t m __asm__("r8");    /* its multiplier, rounding term and shift */
+  register int32_t rounding __asm__("r9");
+  register int32_t right __asm__("r10");
+  int32_t v;
+  const int32_t *const end = rq + 3 * count;
+  const int32_t out_c2 = 2 * out_c;
+  __asm__ volatile("1:\n\t"
+                   "ldmia  %[rq]!, {%[m], %[rounding], %[right]}\n\t"
+                   "ldmia  %[s]!, {%[x0], %[x1], %[x2]}\n\t"
+                   "lsl    %[x0], %[x0], #1\n\t"
+                   "smmlar %[v], %[x0], %[m], %[rounding]\n\t"
+                   "add    %[v], %[v], %[x0], asr #31\n\t"
+                   "asr    %[v], %[v], %[right]\n\t"
+                   "ssat   %[v], #8, %[v]\n\t"
+                   "strb   %[v], [%[out]]\n\t"
+                   "lsl    %[x1], %[x1], #1\n\t"
+                   "smmlar %[v], %[x1], %[m], %[rounding]\n\t"
+                   "add    %[v], %[v], %[x1], asr #31\n\t"
+                   "asr    %[v], %[v], %[right]\n\t"
+                   "ssat   %[v], #8, %[v]\n\t"
+                   "strb   %[v], [%[out], %[out_c]]\n\t"
+                   "lsl    %[x2], %[x2], #1\n\t"
+                   "smmlar %[v], %[x2], %[m], %[rounding]\n\t"
+                   "add    %[v], %[v], %[x2], asr #31\n\t"
+                   "asr    %[v], %[v], %[right]\n\t"
+                   "ssat   %[v], #8, %[v]\n\t"
+                   "strb   %[v], [%[out], %[out_c2]]\n\t"
+                   "add    %[out], %[out], #1\n\t"
+                   "cmp    %[rq], %[end]\n\t"
+                   "bne    1b\n\t"
+                   : [rq] "+r"(rq), [s] "+r"(sums), [out] "+r"(out), [x0] "=&r"(x0), [x1] "=&r"(x1),
+                     [x2] "=&r"(x2), [m] "=&r"(m), [rounding] "=&r"(rounding), [right] "=&r"(right), [v] "=&r"(v)
+                   : [end] "r"(end), [out_c] "r"(out_c), [out_c2] "r"(out_c2)
+                   : "cc", "memory");
+}
+#else
+static void row_unclamped(const int32_t *rq, int32_t count, const int32_t *sums, int8_t *out, int32_t out_c) {
+  store_row_block(rq, count, 0, -128, 127, sums, PIXELS, out, out_c);
+}
+#endif
+
 /* Every channel of a tile of `live` pixels, their windows read from `row` (pixels step bytes apart). */
 ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *row,
                                        int32_t live, int8_t *out, int32_t step, unrolled_sums_t tile_sums_of) {
@@ -1466,6 +1515,11 @@ ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const pair
     const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
     tile_sums_of(w, p->folded_bias + oc, pairs, row, chunks, sums);
     w += pairs * 16 * chunks;
+    if (live == PIXELS && !clamps) {
+      row_unclamped(p->folded_requant + 3 * oc, 2 * pairs, sums, out + oc, out_c);
+      oc += 2 * pairs;
+      continue;
+    }
     store_row_block(p->folded_requant + 3 * oc, 2 * pairs, clamps, act_min, act_max, sums, live, out + oc, out_c);
     oc += 2 * pairs;
   }
