@@ -1503,6 +1503,66 @@ static void row_unclamped(const int32_t *rq, int32_t count, const int32_t *sums,
 }
 #endif
 
+/* The sums of a tile's one live pixel (a last short tile): per channel pair and chunk one LDM of the pair's four
+ * weight words, one LDRD of the window and four SMLAD, two chunks per turn (the window has an even count), where the
+ * three-pixel block would spend sixteen a chunk on one pixel. Written where the tile sums put pixel zero's: channel
+ * a's at sums[6q], b's at sums[6q + 3]. */
+#if ECG_CONV_ASM
+#define ECG_ONE_PIXEL_CHUNK                           \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
+  "smlad  %[a], %[ea], %[xe], %[a]\n\t"               \
+  "smlad  %[a], %[wa], %[xo], %[a]\n\t"               \
+  "smlad  %[b], %[eb], %[xe], %[b]\n\t"               \
+  "smlad  %[b], %[wb], %[xo], %[b]\n\t"
+ECG_NOINLINE static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                                        int32_t chunks, int32_t *sums) {
+  register uint32_t ea __asm__("r8");   /* ascending, for the LDM */
+  register uint32_t wa __asm__("r9");
+  register uint32_t eb __asm__("r10");
+  register uint32_t wb __asm__("r11");
+  int32_t a, b;
+  uint32_t xe, xo;
+  const uint32_t *x;
+  const uint8_t *pair_end = w;
+  const int32_t pair_bytes = 16 * chunks;
+  const int32_t *const bias_end = bias + 2 * pairs;
+  __asm__ volatile("3:\n\t"
+                   "ldrd   %[a], %[b], [%[bias]], #8\n\t"
+                   "ldr    %[x], %[row]\n\t"
+                   "ldr    %[end], %[pair_bytes]\n\t"
+                   "add    %[end], %[end], %[w]\n\t"
+                   "1:\n\t" ECG_ONE_PIXEL_CHUNK ECG_ONE_PIXEL_CHUNK
+                   "cmp    %[w], %[end]\n\t"
+                   "bne    1b\n\t"
+                   "str    %[a], [%[sums]], #12\n\t"
+                   "str    %[b], [%[sums]], #12\n\t"
+                   "ldr    %[xe], %[bias_end]\n\t"
+                   "cmp    %[bias], %[xe]\n\t"
+                   "bne    3b\n\t"
+                   : [w] "+r"(w), [bias] "+r"(bias), [sums] "+r"(sums), [end] "+r"(pair_end), [a] "=&r"(a),
+                     [b] "=&r"(b), [x] "=&r"(x), [xe] "=&r"(xe), [xo] "=&r"(xo), [ea] "=&r"(ea), [wa] "=&r"(wa),
+                     [eb] "=&r"(eb), [wb] "=&r"(wb)
+                   : [row] "m"(row), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)
+                   : "cc", "memory");
+}
+#else
+static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                           int32_t chunks, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, bias += 2, sums += 2 * PIXELS) {
+    int32_t a = bias[0], b = bias[1];
+    for (int32_t k = 0; k < chunks; ++k, w += 16) {
+      uint32_t ea, oa, eb, ob;
+      memcpy(&ea, w, 4); memcpy(&oa, w + 4, 4); memcpy(&eb, w + 8, 4); memcpy(&ob, w + 12, 4);
+      a = ecg_smlad(oa, row[2 * k + 1], ecg_smlad(ea, row[2 * k], a));
+      b = ecg_smlad(ob, row[2 * k + 1], ecg_smlad(eb, row[2 * k], b));
+    }
+    sums[0] = a;
+    sums[PIXELS] = b;
+  }
+}
+#endif
+
 /* Every channel of a tile of `live` pixels, their windows read from `row` (pixels step bytes apart). */
 ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *row,
                                        int32_t live, int8_t *out, int32_t step, unrolled_sums_t tile_sums_of) {
@@ -1513,7 +1573,8 @@ ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const pair
   int32_t oc = 0;
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
-    tile_sums_of(w, p->folded_bias + oc, pairs, row, chunks, sums);
+    if (live == 1) one_pixel_sums(w, p->folded_bias + oc, pairs, row, chunks, sums);
+    else tile_sums_of(w, p->folded_bias + oc, pairs, row, chunks, sums);
     w += pairs * 16 * chunks;
     if (live == PIXELS && !clamps) {
       row_unclamped(p->folded_requant + 3 * oc, 2 * pairs, sums, out + oc, out_c);
