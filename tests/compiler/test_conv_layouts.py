@@ -267,8 +267,9 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
         assert any(_pooled_entry(c) == f"ecg_conv_2d_pooled_rows{step}" and c["out_w"] >= 6 for c in rows), step
         assert any(_unpooled_entry(c) == f"ecg_conv_2d_rows{step}" and c["out_w"] % 3 and c["out_w"] > 3
                    for c in rows), step
-    # a last tile of one pixel takes its own loop
+    # a last tile of one pixel takes its own loop, as does the second tile of a last group of two pooled outputs
     assert sum(_unpooled_entry(c).startswith("ecg_conv_2d_rows") and c["out_w"] % 3 == 1 for c in rows) >= 3
+    assert sum(_pooled_entry(c).startswith("ecg_conv_2d_pooled_rows") and c["out_w"] // 2 % 3 == 2 for c in rows) >= 3
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")

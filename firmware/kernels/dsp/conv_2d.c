@@ -1366,6 +1366,9 @@ static void pooled_unclamped(const int32_t *rq, int32_t count, const int32_t *fi
 }
 #endif
 
+static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                           int32_t chunks, int32_t *sums);   /* below, with the unpooled rows */
+
 /* pooled_group with the tile sums of an unrolled step: every channel over a group's two tiles read from its split
  * stretch, `live` pooled outputs stored, out_c apart from out. */
 ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *first,
@@ -1379,7 +1382,8 @@ ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const pai
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
     tile_sums_of(w, p->folded_bias + oc, pairs, first, chunks, sums[0]);
-    if (live > 1) tile_sums_of(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);
+    if (live == 2) one_pixel_sums(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);   /* pools only its first */
+    else if (live > 2) tile_sums_of(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);
     w += pairs * pair_bytes;
     if (live == PIXELS && !clamps && p->folded_requant) {
       pooled_unclamped(p->folded_requant + 3 * oc, 2 * pairs, sums[0], out + oc, out_c);
