@@ -270,6 +270,9 @@ def test_dsp_layouts_match_the_reference_kernel_on_the_host(tmp_path):
     # a last tile of one pixel takes its own loop, as does the second tile of a last group of two pooled outputs
     assert sum(_unpooled_entry(c).startswith("ecg_conv_2d_rows") and c["out_w"] % 3 == 1 for c in rows) >= 3
     assert sum(_pooled_entry(c).startswith("ecg_conv_2d_pooled_rows") and c["out_w"] // 2 % 3 == 2 for c in rows) >= 3
+    # and one of two pixels, in both: a last tile of two, the one tile of a last group of one pooled output
+    assert sum(_unpooled_entry(c).startswith("ecg_conv_2d_rows") and c["out_w"] % 3 == 2 for c in rows) >= 2
+    assert sum(_pooled_entry(c).startswith("ecg_conv_2d_pooled_rows") and c["out_w"] // 2 % 3 == 1 for c in rows) >= 2
     _assert_all(reference, cases, "reference kernel")
     dsp = _host_run(tmp_path, "dsp", ["-DECGCC_DSP_EMULATE"])
     _assert_all([truth] + dsp[1:], cases, "DSP twin (emulated)")

@@ -1368,6 +1368,8 @@ static void pooled_unclamped(const int32_t *rq, int32_t count, const int32_t *fi
 
 static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
                            int32_t chunks, int32_t *sums);   /* below, with the unpooled rows */
+static void two_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                           int32_t chunks, int32_t step, int32_t *sums);
 
 /* pooled_group with the tile sums of an unrolled step: every channel over a group's two tiles read from its split
  * stretch, `live` pooled outputs stored, out_c apart from out. */
@@ -1381,7 +1383,8 @@ ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const pai
   int32_t oc = 0;
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < POOLED_BLOCK ? (out_c - oc) / 2 : POOLED_BLOCK;
-    tile_sums_of(w, p->folded_bias + oc, pairs, first, chunks, sums[0]);
+    if (live == 1) two_pixel_sums(w, p->folded_bias + oc, pairs, first, chunks, step, sums[0]);   /* one output */
+    else tile_sums_of(w, p->folded_bias + oc, pairs, first, chunks, sums[0]);
     if (live == 2) one_pixel_sums(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);   /* pools only its first */
     else if (live > 2) tile_sums_of(w, p->folded_bias + oc, pairs, second, chunks, sums[1]);
     w += pairs * pair_bytes;
@@ -1567,6 +1570,85 @@ static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs,
 }
 #endif
 
+/* The same for a tile's first two pixels (a last tile of two live pixels, or the one tile of a last group of one
+ * pooled output), the second `step` bytes on: per chunk one LDM, two LDRD and eight SMLAD. */
+#if ECG_CONV_ASM
+#define ECG_TWO_PIXEL_CHUNK                           \
+  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+  "ldrd   %[xe], %[xo], [%[x0]], #8\n\t"              \
+  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
+  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
+  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
+  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"             \
+  "ldrd   %[xe], %[xo], [%[x1]], #8\n\t"              \
+  "smlad  %[a1], %[ea], %[xe], %[a1]\n\t"             \
+  "smlad  %[a1], %[wa], %[xo], %[a1]\n\t"             \
+  "smlad  %[b1], %[eb], %[xe], %[b1]\n\t"             \
+  "smlad  %[b1], %[wb], %[xo], %[b1]\n\t"
+ECG_NOINLINE static void two_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                                        int32_t chunks, int32_t step, int32_t *sums) {
+  register uint32_t ea __asm__("r8");   /* ascending, for the LDM */
+  register uint32_t wa __asm__("r9");
+  register uint32_t eb __asm__("r10");
+  register uint32_t wb __asm__("r11");
+  int32_t a0, a1, b0, b1;
+  uint32_t xe, xo;
+  const uint32_t *x0, *x1;
+  const uint8_t *pair_end;
+  const int32_t pair_bytes = 16 * chunks;
+  const int32_t *const bias_end = bias + 2 * pairs;
+  __asm__ volatile("3:\n\t"
+                   "ldr    %[xe], %[bias]\n\t"
+                   "ldrd   %[a0], %[b0], [%[xe]], #8\n\t"
+                   "str    %[xe], %[bias]\n\t"
+                   "mov    %[a1], %[a0]\n\t"
+                   "mov    %[b1], %[b0]\n\t"
+                   "ldr    %[x0], %[row]\n\t"
+                   "ldr    %[x1], %[step]\n\t"
+                   "add    %[x1], %[x1], %[x0]\n\t"
+                   "ldr    %[end], %[pair_bytes]\n\t"
+                   "add    %[end], %[end], %[w]\n\t"
+                   "1:\n\t" ECG_TWO_PIXEL_CHUNK ECG_TWO_PIXEL_CHUNK
+                   "cmp    %[w], %[end]\n\t"
+                   "bne    1b\n\t"
+                   "ldr    %[xe], %[sums]\n\t"
+                   "strd   %[a0], %[a1], [%[xe]]\n\t"
+                   "strd   %[b0], %[b1], [%[xe], #12]\n\t"
+                   "add    %[xe], %[xe], #24\n\t"
+                   "str    %[xe], %[sums]\n\t"
+                   "ldr    %[xe], %[bias]\n\t"
+                   "ldr    %[xo], %[bias_end]\n\t"
+                   "cmp    %[xe], %[xo]\n\t"
+                   "bne    3b\n\t"
+                   : [w] "+r"(w), [bias] "+m"(bias), [sums] "+m"(sums), [end] "=&r"(pair_end), [a0] "=&r"(a0),
+                     [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [x0] "=&r"(x0), [x1] "=&r"(x1), [xe] "=&r"(xe),
+                     [xo] "=&r"(xo), [ea] "=&r"(ea), [wa] "=&r"(wa), [eb] "=&r"(eb), [wb] "=&r"(wb)
+                   : [row] "m"(row), [step] "m"(step), [pair_bytes] "m"(pair_bytes), [bias_end] "m"(bias_end)
+                   : "cc", "memory");
+}
+#else
+static void two_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
+                           int32_t chunks, int32_t step, int32_t *sums) {
+  for (int32_t q = 0; q < pairs; ++q, bias += 2, sums += 2 * PIXELS) {
+    int32_t acc[4] = {bias[0], bias[0], bias[1], bias[1]};   /* a0, a1, b0, b1 */
+    const uint8_t *pw = w + q * 16 * chunks;
+    for (int32_t k = 0; k < chunks; ++k, pw += 16) {
+      uint32_t ea, oa, eb, ob;
+      memcpy(&ea, pw, 4); memcpy(&oa, pw + 4, 4); memcpy(&eb, pw + 8, 4); memcpy(&ob, pw + 12, 4);
+      for (int32_t j = 0; j < 2; ++j) {
+        const uint32_t *at = row + (j * step) / 4 + 2 * k;
+        acc[j] = ecg_smlad(oa, at[1], ecg_smlad(ea, at[0], acc[j]));
+        acc[2 + j] = ecg_smlad(ob, at[1], ecg_smlad(eb, at[0], acc[2 + j]));
+      }
+    }
+    sums[0] = acc[0];
+    sums[1] = acc[1];
+    sums[PIXELS] = acc[2];
+    sums[PIXELS + 1] = acc[3];
+  }
+}
+#endif
+
 /* Every channel of a tile of `live` pixels, their windows read from `row` (pixels step bytes apart). */
 ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const paired_t *g, const uint32_t *row,
                                        int32_t live, int8_t *out, int32_t step, unrolled_sums_t tile_sums_of) {
@@ -1578,6 +1660,7 @@ ECG_NOINLINE static void unrolled_tile(const ecg_conv_2d_params_t *p, const pair
   while (oc + 1 < out_c) {
     const int32_t pairs = (out_c - oc) / 2 < SUM_BLOCK ? (out_c - oc) / 2 : SUM_BLOCK;
     if (live == 1) one_pixel_sums(w, p->folded_bias + oc, pairs, row, chunks, sums);
+    else if (live == 2) two_pixel_sums(w, p->folded_bias + oc, pairs, row, chunks, step, sums);
     else tile_sums_of(w, p->folded_bias + oc, pairs, row, chunks, sums);
     w += pairs * 16 * chunks;
     if (live == PIXELS && !clamps) {
