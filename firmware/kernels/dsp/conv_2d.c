@@ -1272,6 +1272,24 @@ ECG_NOINLINE static void split_quads(const int8_t *src, int32_t quads, uint32_t 
 }
 #endif
 
+/* `count` chunks from src as SXTB16 pairs, four at a time where src is word-aligned. */
+static inline void split_run(const int8_t *src, int32_t count, uint32_t *row) {
+#if ECG_CONV_ASM
+  const int32_t quads = ((uintptr_t)src & 3) ? 0 : count / 4;
+  if (quads) {
+    split_quads(src, quads, row);
+    src += 16 * quads;
+    row += 8 * quads;
+    count -= 4 * quads;
+  }
+#endif
+  for (; count > 0; --count, src += 4, row += 2) {
+    const uint32_t v = ecg_read_s8x4(src);
+    row[0] = ecg_sxtb16(v);
+    row[1] = ecg_sxtb16_ror8(v);
+  }
+}
+
 static void split_stretch(const ecg_conv_2d_params_t *p, const int8_t *image, int32_t in_y, int32_t first,
                           int32_t total, uint32_t *row) {
   const uint32_t zero = ecg_sxtb16((uint32_t)(uint8_t)(int8_t)-p->input_offset * 0x01010101u);
@@ -1281,22 +1299,9 @@ static void split_stretch(const ecg_conv_2d_params_t *p, const int8_t *image, in
   c1 = c1 < c0 ? c0 : c1 > total ? total : c1;
   int32_t c = 0;
   for (; c < c0; ++c, row += 2) row[0] = row[1] = zero;
-  const int8_t *src = image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead);
-#if ECG_CONV_ASM
-  const int32_t quads = ((uintptr_t)src & 3) ? 0 : (c1 - c) / 4;
-  if (quads) {
-    split_quads(src, quads, row);
-    src += 16 * quads;
-    row += 8 * quads;
-    c += 4 * quads;
-  }
-#endif
-  for (; c < c1; ++c, src += 4, row += 2) {
-    const uint32_t v = ecg_read_s8x4(src);
-    row[0] = ecg_sxtb16(v);
-    row[1] = ecg_sxtb16_ror8(v);
-  }
-  for (; c < total; ++c, row += 2) row[0] = row[1] = zero;
+  split_run(image + (in_y * p->in_w * p->in_c) + 4 * (first + c - lead), c1 - c, row);
+  row += 2 * (c1 - c);
+  for (c = c1; c < total; ++c, row += 2) row[0] = row[1] = zero;
 }
 
 /* `count` channels' pooled outputs of a whole group for a layer without clamps of its own (the SSAT's are its
@@ -1415,14 +1420,21 @@ ECG_NOINLINE static void conv_rows_unrolled(const ecg_conv_2d_params_t *p, const
                                             int8_t *output, int32_t step, unrolled_sums_t tile_sums_of) {
   uint32_t *const span = (uint32_t *)p->scratch;
   const int32_t total = pooled_span_chunks(p, g), pooled_w = p->out_w / 2, pixel_chunks = step / 8;
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = p->in_w * p->in_c / 4;   /* chunks, as split_stretch */
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t in_y = oy * p->stride_h - p->pad_h;
+      const int row_inside = in_y >= 0 && in_y < p->in_h;
+      const int8_t *const row = image + in_y * p->in_w * p->in_c;
       int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c;
       for (int32_t px = 0; px < pooled_w; px += PIXELS) {
         const int32_t live = pooled_w - px < PIXELS ? pooled_w - px : PIXELS;
-        split_stretch(p, image, in_y, 2 * px * pixel_chunks, live > 1 ? total : total - PIXELS * pixel_chunks, span);
+        const int32_t first = 2 * px * pixel_chunks, count = live > 1 ? total : total - PIXELS * pixel_chunks;
+        if (row_inside && first >= lead && first + count <= lead + inside)   /* a stretch inside the row */
+          split_run(row + 4 * (first - lead), count, span);
+        else
+          split_stretch(p, image, in_y, first, count, span);
         unrolled_group(p, g, span, span + 2 * PIXELS * pixel_chunks, live, out + px * p->out_c, step, tile_sums_of);
       }
     }
@@ -1684,13 +1696,20 @@ ECG_NOINLINE static void conv_rows_plain_unrolled(const ecg_conv_2d_params_t *p,
                                                   unrolled_sums_t tile_sums_of) {
   uint32_t *const stretch = (uint32_t *)p->scratch;
   const int32_t pixel_chunks = step / 8, total = (PIXELS - 1) * pixel_chunks + g->chunks, out_w = p->out_w;
+  const int32_t lead = p->pad_w * p->in_c / 4, inside = p->in_w * p->in_c / 4;   /* chunks, as split_stretch */
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *const image = input + b * p->in_h * p->in_w * p->in_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t in_y = oy * p->stride_h - p->pad_h;
+      const int row_inside = in_y >= 0 && in_y < p->in_h;
+      const int8_t *const row = image + in_y * p->in_w * p->in_c;
       int8_t *const out = output + (b * p->out_h + oy) * out_w * p->out_c;
       for (int32_t ox = 0; ox < out_w; ox += PIXELS) {
-        split_stretch(p, image, in_y, ox * pixel_chunks, total, stretch);   /* chunks off the row: the zero point */
+        const int32_t first = ox * pixel_chunks;
+        if (row_inside && first >= lead && first + total <= lead + inside)   /* a stretch inside the row */
+          split_run(row + 4 * (first - lead), total, stretch);
+        else
+          split_stretch(p, image, in_y, first, total, stretch);   /* chunks off the row: the zero point */
         unrolled_tile(p, g, stretch, out_w - ox < PIXELS ? out_w - ox : PIXELS, out + ox * p->out_c, step,
                       tile_sums_of);
       }
