@@ -1371,6 +1371,20 @@ static void pooled_unclamped(const int32_t *rq, int32_t count, const int32_t *fi
 }
 #endif
 
+/* `count` channels' pooled outputs of a last short group (`live` of them, 1 or 2) from the compiler's table, in one
+ * loop where store_pooled takes a call per channel. */
+static void short_pooled(const int32_t *rq, int32_t count, int clamps, int32_t act_min, int32_t act_max,
+                         const int32_t *first, const int32_t *second, int32_t live, int8_t *out, int32_t out_c) {
+  for (; count > 0; --count, first += PIXELS, second += PIXELS, rq += 3, ++out) {
+    folded_requant_t q;
+    q.multiplier = rq[0];
+    q.rounding = rq[1];
+    q.right = rq[2];
+    out[0] = pooled_output(first[0], first[1], &q, clamps, act_min, act_max);
+    if (live > 1) out[out_c] = pooled_output(first[2], second[0], &q, clamps, act_min, act_max);
+  }
+}
+
 static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
                            int32_t chunks, int32_t *sums);   /* below, with the unpooled rows */
 static void two_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
@@ -1400,6 +1414,12 @@ ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const pai
     }
     if (live == PIXELS) {
       store_pooled_block(p, oc, pairs, clamps, sums[0], sums[1], out);
+      oc += 2 * pairs;
+      continue;
+    }
+    if (p->folded_requant) {
+      short_pooled(p->folded_requant + 3 * oc, 2 * pairs, clamps, p->act_min, p->act_max, sums[0], sums[1], live,
+                   out + oc, out_c);
       oc += 2 * pairs;
       continue;
     }
