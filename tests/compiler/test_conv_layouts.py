@@ -7,7 +7,8 @@ Each case runs under four layouts: the int8 filter (the truth, on the reference 
 the wide int16 one, and the int8 pair layout without scratch (the DSP twin's plain path). The DSP twin is
 run emulated on the host and, where the tools are installed, as its assembly on QEMU mps2-an386; the
 reference kernel also reads the pair layout (a model compiled for a DSP board and built with the reference
-kernels). Every output byte must be equal."""
+kernels). Every output byte must be equal. The unrolled rows (dsp/conv_2d.c, ecg_conv_2d_rows* and
+ecg_conv_2d_pooled_rows*) run each case through the entry point the compiler would call for it."""
 import shutil
 import subprocess
 
@@ -18,7 +19,8 @@ from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 CASES = 60
-LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch", "wide pair layout, rows unrolled")
+LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch",
+           "wide pair layout, rows unrolled")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
 # the unpooled reference output pooled here in numpy.
 POOLED = ("int8 filter, pooled", "pair layout, pooled", "wide pair layout, pooled", "wide pair layout, pooled, no scratch",
