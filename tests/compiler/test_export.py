@@ -79,7 +79,7 @@ def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
     called = set(re.findall(r"\b(ecg_\w+)\(", (dsp / "src" / "model.c").read_text()))
     called_m3 = set(re.findall(r"\b(ecg_\w+)\(", (reference / "src" / "model.c").read_text()))
     # on the DSP core the convolutions pool their column pairs themselves (passes/pool_into_conv.py)
-    assert {"ecg_conv_2d", "ecg_conv_2d_pooled", "ecg_conv_2d_pooled_resident", "ecg_fully_connected",
+    assert {"ecg_conv_2d", "ecg_conv_2d_pooled", "ecg_conv_2d_pooled_two_channels", "ecg_fully_connected",
             "ecg_softmax"} <= called and "ecg_max_pool_2d" not in called
     assert {"ecg_conv_2d", "ecg_max_pool_2d", "ecg_fully_connected", "ecg_softmax"} <= called_m3
     m4 = sorted(p.name for p in (dsp / "src").glob("kernel_*.c"))

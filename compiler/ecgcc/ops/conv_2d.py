@@ -143,9 +143,34 @@ def pooled_entry(p: dict) -> str | None:
     larger accumulator, requantized once."""
     if not _all_channels_fold(p):
         return None
+    if _two_channel_rows(p):
+        return TWO_CHANNEL_ENTRY
     if _dsp_resident(p):
         return "ecg_conv_2d_pooled_resident"
     return "ecg_conv_2d_pooled" if padded_window(_window(p)) <= DSP_MAX_PAIRED_WINDOW else None
+
+
+# The DSP twin's pooled path for two input channels (dsp/conv_2d.c, conv_two_channel): natural int16 pairs of the
+# input row, two pixels per pass over a record per channel of 2 * folded bias, seven tap pairs and three
+# requantization words, the records of up to 16 channels and a stretch of the split row in its scratch.
+TWO_CHANNEL_ENTRY = "ecg_conv_2d_pooled_two_channels"
+DSP_TWO_CHANNEL_TAPS = 7
+DSP_TWO_CHANNEL_RECORD_WORDS = 11
+DSP_TWO_CHANNEL_BLOCK = 16
+DSP_TWO_CHANNEL_STRETCH = 16   # pooled outputs per split stretch the compiler plans for
+
+
+def _two_channel_rows(p: dict) -> bool:
+    """A layer the two-channel path takes: one undilated kernel row of five to seven taps (shorter windows sit in
+    the resident path's narrow records) on two input channels at stride one, without activation bounds."""
+    return (p["in_c"] == 2 and p["k_h"] == 1 and 5 <= p["k_w"] <= DSP_TWO_CHANNEL_TAPS and p["stride_w"] == 1 and
+            p["dilation_w"] == 1 and p["act_min"] <= -128 and p["act_max"] >= 127 and _all_channels_fold(p))
+
+
+def two_channel_scratch_bytes(p: dict, stretch: int = DSP_TWO_CHANNEL_STRETCH) -> int:
+    """A block's records and the split pairs of `stretch` pooled outputs (their windows overlap by six pairs)."""
+    block = min(p["out_c"], DSP_TWO_CHANNEL_BLOCK)
+    return 4 * (block * DSP_TWO_CHANNEL_RECORD_WORDS + 2 * stretch + DSP_TWO_CHANNEL_TAPS - 1)
 
 
 def _dsp_resident(p: dict) -> bool:
@@ -163,6 +188,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return [m3_scratch_bytes(p)] if p.get("packed_weights") is not None else []
     if not target.dsp_kernels:
         return []
+    if kernel.function == TWO_CHANNEL_ENTRY:
+        return [two_channel_scratch_bytes(p)]
     if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
         if _pooled(p):

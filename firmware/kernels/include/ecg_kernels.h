@@ -79,6 +79,9 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
  * values): entry points of their own, so that models without such layers link none of their code. */
 void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The same on two input channels, one undilated kernel row of up to seven taps at stride one (a first layer on two
+ * leads): the resident path's filter, two pixels per pass over natural int16 pairs of the input row. */
+void ecg_conv_2d_pooled_two_channels(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The reference loop (reference/conv_2d.c), compiled everywhere: a twin's path for layers it does not take. */
 void ecg_conv_2d_reference(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 
