@@ -1218,28 +1218,45 @@ ECG_NOINLINE static void stage_two_channel(const ecg_conv_2d_params_t *p, int32_
     const int8_t *w = p->weights + oc * p->k_w * 2;
     const folded_requant_t q = folded_constants(p, oc, p->output_offset);
     records[0] = (uint32_t)doubled(p->folded_bias[oc]);
-    for (int32_t t = 0; t < TWO_CHANNEL_TAPS; ++t)
-      records[1 + t] = t < p->k_w ? pair16(2 * w[2 * t], 2 * w[2 * t + 1]) : 0;
+    int32_t t = 0;
+    for (; t < p->k_w; ++t) {   /* the tap's two bytes into bytes 0 and 2, split and doubled */
+      const uint32_t v = (uint8_t)w[2 * t] | (uint32_t)(uint8_t)w[2 * t + 1] << 16;
+      records[1 + t] = (ecg_sxtb16(v) << 1) & 0xFFFEFFFFu;
+    }
+    for (; t < TWO_CHANNEL_TAPS; ++t) records[1 + t] = 0;
     records[8] = (uint32_t)q.multiplier;
     records[9] = (uint32_t)q.rounding;
     records[10] = (uint32_t)q.right | (oc + 1 == oc0 + count ? LAST_RECORD : 0);
   }
 }
 
+/* The natural pairs of the two columns in word v: (byte 0, byte 1) and (byte 2, byte 3), sign-extended. */
+static inline void column_pairs(uint32_t v, uint32_t *first, uint32_t *second) {
+  const uint32_t even = ecg_sxtb16(v), odd = ecg_sxtb16_ror8(v);
+#if ECG_CONV_ASM
+  uint32_t lo, hi;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo) : "r"(even), "r"(odd));
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi) : "r"(odd), "r"(even));
+  *first = lo;
+  *second = hi;
+#else
+  *first = (even & 0xFFFFu) | (odd << 16);
+  *second = (odd & 0xFFFF0000u) | (even >> 16);
+#endif
+}
+
 /* span[0 .. count) = the pairs of input columns first .. first + count - 1 of `row` (NULL: a row off the input) */
 ECG_NOINLINE static void split_two_channel(const int8_t *row, int32_t in_w, int32_t first, int32_t count,
                                            uint32_t zero_pair, uint32_t *span) {
-  int32_t j = 0;
-  if (!row) first = in_w;
-  for (; j < count && first + j < 0; ++j) span[j] = zero_pair;
-  for (; j + 2 <= count && first + j + 2 <= in_w; j += 2) {   /* two columns per word */
-    const uint32_t v = ecg_read_s8x4(row + 2 * (first + j));
-    const uint32_t even = ecg_sxtb16(v), odd = ecg_sxtb16_ror8(v);
-    span[j] = (even & 0xFFFFu) | (odd << 16);
-    span[j + 1] = (odd & 0xFFFF0000u) | (even >> 16);
-  }
-  for (; j < count && first + j < in_w; ++j) span[j] = pair16(row[2 * (first + j)], row[2 * (first + j) + 1]);
-  for (; j < count; ++j) span[j] = zero_pair;
+  const int32_t left = first < 0 ? (-first < count ? -first : count) : 0;   /* pairs left of the input */
+  int32_t inside = row ? (in_w - first < count ? in_w - first : count) - left : 0;
+  uint32_t *const end = span + count;
+  if (inside < 0) inside = 0;
+  for (int32_t j = 0; j < left; ++j) *span++ = zero_pair;
+  const int8_t *x = row ? row + 2 * (first + left) : row;
+  for (int32_t words = inside / 2; words > 0; --words, x += 4, span += 2) column_pairs(ecg_read_s8x4(x), span, span + 1);
+  if (inside & 1) *span++ = pair16(x[0], x[1]);
+  while (span < end) *span++ = zero_pair;
 }
 
 #if ECG_CONV_ASM
