@@ -1260,12 +1260,47 @@ ECG_NOINLINE static void split_two_channel(const int8_t *row, int32_t in_w, int3
 }
 
 #if ECG_CONV_ASM
-/* void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip):
- * `count` pooled outputs, each the block's channels (outputs one byte apart, then `skip` bytes to the next
- * pooled output). All fourteen registers: r0-r7 the eight pairs x[2q .. 2q + 7], r8 the record, r9 and r10
- * its words, r11 and r12 the two pixels' accumulators, lr the output; on the stack the records' start, the
- * span position and end, and skip. Its own section, so that the linker drops it with its entry point. */
-void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip);
+/* One channel of a pooled output: its record's five LDM, fourteen SMLAD, the larger accumulator, the requantization
+ * and the store, leaving the right shift (and LAST_RECORD) in r12. */
+#define ECG_TWO_CHANNEL_OUTPUT                                                   \
+  "ldmia  r8!, {r9, r10}\n\t"           /* 2 * folded bias, tap 0 */           \
+  "smlad  r11, r10, r0, r9\n\t"                                                \
+  "smlad  r12, r10, r1, r9\n\t"                                                \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 1, 2 */                        \
+  "smlad  r11, r9, r1, r11\n\t"                                                \
+  "smlad  r12, r9, r2, r12\n\t"                                                \
+  "smlad  r11, r10, r2, r11\n\t"                                               \
+  "smlad  r12, r10, r3, r12\n\t"                                               \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 3, 4 */                        \
+  "smlad  r11, r9, r3, r11\n\t"                                                \
+  "smlad  r12, r9, r4, r12\n\t"                                                \
+  "smlad  r11, r10, r4, r11\n\t"                                               \
+  "smlad  r12, r10, r5, r12\n\t"                                               \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 5, 6 */                        \
+  "smlad  r11, r9, r5, r11\n\t"                                                \
+  "smlad  r12, r9, r6, r12\n\t"                                                \
+  "smlad  r11, r10, r6, r11\n\t"                                               \
+  "smlad  r12, r10, r7, r12\n\t"                                               \
+  "cmp    r11, r12\n\t"                 /* the larger accumulator of the pair */ \
+  "it     lt\n\t"                                                              \
+  "movlt  r11, r12\n\t"                                                        \
+  "ldmia  r8!, {r9, r10, r12}\n\t"      /* multiplier, rounding, right */      \
+  "smmlar r10, r11, r9, r10\n\t"                                               \
+  "add    r10, r10, r11, asr #31\n\t"                                          \
+  "asr    r10, r10, r12\n\t"                                                   \
+  "ssat   r10, #8, r10\n\t"                                                    \
+  "strb   r10, [lr], #1\n\t"
+
+/* void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out,
+ *                                 int32_t skip, int32_t channels):
+ * `count` pooled outputs, each the block's `channels` (outputs one byte apart, then `skip` bytes to the next pooled
+ * output). All fourteen registers: r0-r7 the eight pairs x[2q .. 2q + 7], r8 the record, r9 and r10 its words, r11
+ * and r12 the two pixels' accumulators, lr the output; on the stack the records' start, the span position and end,
+ * skip, and where a pooled output enters the channel loop. The loop takes two channels per turn and tests
+ * LAST_RECORD after the second; an odd block enters at the second. Its own section, so that the linker drops it
+ * with its entry point. */
+void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip,
+                                int32_t channels);
 __asm__(".section .text.ecg_two_channel_pooled_run,\"ax\",%progbits\n"
         ".syntax unified\n"
         ".thumb\n"
@@ -1274,58 +1309,42 @@ __asm__(".section .text.ecg_two_channel_pooled_run,\"ax\",%progbits\n"
         ".thumb_func\n"
         "ecg_two_channel_pooled_run:\n\t"
         "push   {r4-r11, lr}\n\t"
-        "ldr    r12, [sp, #36]\n\t"           /* skip, the fifth argument */
-        "sub    sp, sp, #16\n\t"
-        "add    r2, r1, r2, lsl #3\n\t"       /* the span's end: two pairs per pooled output */
+        "ldrd   r12, r4, [sp, #36]\n\t"     /* skip, channels: the fifth and sixth arguments */
+        "sub    sp, sp, #24\n\t"
+        "add    r2, r1, r2, lsl #3\n\t"     /* the span's end: two pairs per pooled output */
+        "tst    r4, #1\n\t"
+        "ite    eq\n\t"
+        "adreq  r5, 2f + 1\n\t"             /* the loop's entry (+1: Thumb) */
+        "adrne  r5, 3f + 1\n\t"
         "stmia  sp, {r0, r1, r2, r12}\n\t"
+        "str    r5, [sp, #16]\n\t"
         "mov    lr, r3\n\t"
         "mov    r8, r0\n\t"
         "mov    r9, r1\n"
         "1:\n\t"
         "add    r10, r9, #8\n\t"            /* the next pooled output's position */
         "str    r10, [sp, #4]\n\t"
-        "ldmia  r9, {r0-r7}\n"
+        "ldmia  r9, {r0-r7}\n\t"
+        "ldr    pc, [sp, #16]\n"
         "2:\n\t"
-        "ldmia  r8!, {r9, r10}\n\t"           /* 2 * folded bias, tap 0 */
-        "smlad  r11, r10, r0, r9\n\t"
-        "smlad  r12, r10, r1, r9\n\t"
-        "ldmia  r8!, {r9, r10}\n\t"           /* taps 1, 2 */
-        "smlad  r11, r9, r1, r11\n\t"
-        "smlad  r12, r9, r2, r12\n\t"
-        "smlad  r11, r10, r2, r11\n\t"
-        "smlad  r12, r10, r3, r12\n\t"
-        "ldmia  r8!, {r9, r10}\n\t"           /* taps 3, 4 */
-        "smlad  r11, r9, r3, r11\n\t"
-        "smlad  r12, r9, r4, r12\n\t"
-        "smlad  r11, r10, r4, r11\n\t"
-        "smlad  r12, r10, r5, r12\n\t"
-        "ldmia  r8!, {r9, r10}\n\t"           /* taps 5, 6 */
-        "smlad  r11, r9, r5, r11\n\t"
-        "smlad  r12, r9, r6, r12\n\t"
-        "smlad  r11, r10, r6, r11\n\t"
-        "smlad  r12, r10, r7, r12\n\t"
-        "cmp    r11, r12\n\t"                 /* the larger accumulator of the pair */
-        "it     lt\n\t"
-        "movlt  r11, r12\n\t"
-        "ldmia  r8!, {r9, r10, r12}\n\t"      /* multiplier, rounding, right (+ LAST_RECORD) */
-        "smmlar r10, r11, r9, r10\n\t"
-        "add    r10, r10, r11, asr #31\n\t"
-        "asr    r10, r10, r12\n\t"
-        "ssat   r10, #8, r10\n\t"
-        "strb   r10, [lr], #1\n\t"
+        ECG_TWO_CHANNEL_OUTPUT
+        "3:\n\t"
+        ECG_TWO_CHANNEL_OUTPUT
         "tst    r12, #256\n\t"
         "beq    2b\n\t"
-        "ldmia  sp, {r8, r9, r10, r11}\n\t"   /* records, span position, end, skip */
+        "ldmia  sp, {r8, r9, r10, r11}\n\t" /* records, span position, end, skip */
         "add    lr, lr, r11\n\t"
         "cmp    r9, r10\n\t"
         "bne    1b\n\t"
-        "add    sp, sp, #16\n\t"
+        "add    sp, sp, #24\n\t"
         "pop    {r4-r11, pc}\n\t"
         ".size ecg_two_channel_pooled_run, .-ecg_two_channel_pooled_run\n\t"
         ".text\n");
 #else
 /* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
-static void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip) {
+static void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip,
+                                       int32_t channels) {
+  (void)channels;   /* the records' LAST_RECORD ends the block */
   for (; count > 0; --count, span += 2, out += skip) {
     for (const uint32_t *c = records;; c += TWO_CHANNEL_RECORD_WORDS) {
       int32_t a = (int32_t)c[0], b = (int32_t)c[0];
@@ -1362,7 +1381,7 @@ ECG_NOINLINE static void conv_two_channel(const ecg_conv_2d_params_t *p, const i
         for (int32_t q = 0; q < pooled_w; q += stretch) {
           const int32_t count = pooled_w - q < stretch ? pooled_w - q : stretch;
           split_two_channel(row, p->in_w, 2 * q - p->pad_w, 2 * count + TWO_CHANNEL_TAPS - 1, zero_pair, span);
-          ecg_two_channel_pooled_run(records, span, count, out + q * p->out_c, p->out_c - channels);
+          ecg_two_channel_pooled_run(records, span, count, out + q * p->out_c, p->out_c - channels, channels);
         }
       }
     }
