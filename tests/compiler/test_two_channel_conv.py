@@ -6,7 +6,7 @@ The shapes reach every part of the path: one to seven taps, padding on either si
 rows off the input (pad_h with stride_h), batches, more channels than one block of records, stretches of one to
 twenty pooled outputs (several per row), odd convolution widths, zero points at both ends. Some cases leave the
 path (activation bounds, channels that do not fold, a scratch too small for one stretch, none) and must still
-give the same bytes through the resident path or the reference."""
+give the same bytes through the reference."""
 import shutil
 import subprocess
 

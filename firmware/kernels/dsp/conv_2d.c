@@ -21,7 +21,9 @@
  * and ecg_conv_2d_pooled (the paired path, keeping the larger accumulator of each pair and requantizing once,
  * from the compiler's folded_requant table where given). On one undilated kernel row over whole groups of four
  * channels the pooled paired path splits the stretch of the input row a group reads once and reads every window
- * from there at a fixed step (the "rows"), instead of copying each window into columns.
+ * from there at a fixed step (the "rows"), instead of copying each window into columns. A first layer on two
+ * input channels (up to seven taps, stride one) has a third, ecg_conv_2d_pooled_two_channels: two pixels per pass
+ * over natural int16 pairs of its input row (see "two-channel rows" below).
  *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
@@ -1190,7 +1192,7 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
  * (29 instructions, where the resident path spent about 42 on two windows of 14 values). A channel's record:
  *   2 * folded bias | taps 0..6 as (2 w[t][0], 2 w[t][1]) | multiplier | rounding | right (+ LAST_RECORD)
  * (taps past k_w are zero pairs). The span is split in stretches of as many pooled outputs as the scratch
- * holds, behind the records of a block of channels. Layers with activation bounds take the resident path. */
+ * holds, behind the records of a block of channels. Layers with activation bounds take the reference. */
 #define TWO_CHANNEL_TAPS 7
 #define TWO_CHANNEL_RECORD_WORDS 11
 #define TWO_CHANNEL_BLOCK 16   /* output channels whose records are staged at a time */
@@ -1389,13 +1391,14 @@ ECG_NOINLINE static void conv_two_channel(const ecg_conv_2d_params_t *p, const i
 }
 
 /* A layer on two input channels whose column pairs pool (two_channel_fits) and whose scratch holds a block's
- * records and a stretch of the span; else the resident path, which pools pairs of its own. */
+ * records and a stretch of the span; else the reference. The compiler calls it only for layers that qualify and
+ * always plans their scratch, so the fallback is for other callers, and costs no resident path's code. */
 void ecg_conv_2d_pooled_two_channels(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   const int32_t stretch = two_channel_stretch(p);
   if (p->max_pool_w == 2 && p->weights && two_channel_fits(p) && stretch > 0 && all_channels_fold(p)) {
     conv_two_channel(p, input, output, stretch);
   } else {
-    ecg_conv_2d_pooled_resident(p, input, output);
+    ecg_conv_2d_reference(p, input, output);
   }
 }
 
