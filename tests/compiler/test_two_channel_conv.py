@@ -46,33 +46,42 @@ def random_case(rng: np.random.Generator) -> dict:
                 weights=rng.integers(-127, 128, (out_c, 1, k_w, 2)).astype(np.int8),
                 bias=rng.integers(-5000, 5000, out_c).astype(np.int32) if rng.random() < 0.8 else None,
                 multiplier=rng.integers(2**30, 2**31 - 1, out_c).astype(np.int32), shift=shift.astype(np.int32),
-                stretch=stretch, scratch=rng.choice(["planned", "planned", "planned", "planned", "short", "none"]))
+                stretch=stretch, scratch=rng.choice(["records", "records", "records", "staged", "staged", "short", "none"]))
 
 
 def _params_of(c: dict) -> dict:
     from ecgcc.ops import ConstArray, folded_bias
-    return dict(c, multiplier=ConstArray("multiplier", "int32_t", c["multiplier"]),
+    return dict(c, weights=ConstArray("weights", "int8_t", c["weights"]),
+                multiplier=ConstArray("multiplier", "int32_t", c["multiplier"]),
                 shift=ConstArray("shift", "int32_t", c["shift"]), act_min=c["act"][0], act_max=c["act"][1],
                 folded_bias=ConstArray("folded_bias", "int32_t",
                                        folded_bias(c["weights"], c["bias"], c["input_offset"], False)))
 
 
 def scratch_bytes(c: dict) -> int:
+    """The compiler's records with their span ("records"), the kernel staging its own ("staged"), the compiler's
+    records with one pooled output's pairs too few ("short"), or no scratch."""
     from ecgcc.ops.conv_2d import two_channel_scratch_bytes
     if c["scratch"] == "none":
         return 0
-    planned = two_channel_scratch_bytes(_params_of(c), c["stretch"])
-    return planned if c["scratch"] == "planned" else planned - 12   # one pooled output's pairs too few
+    planned = two_channel_scratch_bytes(_params_of(c), c["stretch"], staged=c["scratch"] == "staged")
+    return planned - 12 if c["scratch"] == "short" else planned
+
+
+def _folds(c: dict) -> bool:
+    from ecgcc.ops.conv_2d import _all_channels_fold
+    return _all_channels_fold(_params_of(c))
 
 
 def takes_the_path(c: dict) -> bool:
     """The DSP twin runs the two-channel loop (the compiler would pick the entry for 5 to 7 taps only)."""
     from ecgcc.ops.conv_2d import _all_channels_fold
-    return (c["scratch"] == "planned" and c["act"] == [-128, 127] and _all_channels_fold(_params_of(c)))
+    return (c["scratch"] in ("records", "staged") and c["act"] == [-128, 127] and _all_channels_fold(_params_of(c)))
 
 
 def cases_header(cases: list[dict]) -> str:
     from ecgcc.ops import folded_bias
+    from ecgcc.ops.conv_2d import two_channel_records
     out = [f"#define CASES {len(cases)}\n"]
     scratch = max(scratch_bytes(c) for c in cases)
     out.append(f"static uint32_t case_scratch[{scratch // 4 + 1}];\n")
@@ -94,9 +103,13 @@ def cases_header(cases: list[dict]) -> str:
             "batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
             "dilation_h", "dilation_w", "pad_h", "pad_w", "input_offset", "output_offset"))
         size = scratch_bytes(c)
+        records = "NULL"
+        if c["scratch"] in ("records", "short") and _folds(c):   # the compiler lays them out where every channel folds
+            out.append(_c_array("int32_t", f"records_{i}", two_channel_records(_params_of(c))))
+            records = f"records_{i}"
         structs.append(f"{{{fields}, .act_min = {c['act'][0]}, .act_max = {c['act'][1]}, .weights = weights_{i}, "
                        f".bias = {f'bias_{i}' if c['bias'] is not None else 'NULL'}, .folded_bias = folded_{i}, "
-                       f".multiplier = multiplier_{i}, .shift = shift_{i}, .max_pool_w = 2, "
+                       f".multiplier = multiplier_{i}, .shift = shift_{i}, .max_pool_w = 2, .two_channel_records = {records}, "
                        f".scratch = {'case_scratch' if size else 'NULL'}, .scratch_bytes = {size}}}")
     out.append(f"#define MAX_OUTPUT_BYTES {max(reference_bytes)}\n")
     out.append(f"static const int32_t case_output_bytes[] = {{{', '.join(map(str, pooled_bytes))}}};\n")
@@ -138,6 +151,7 @@ def test_cases_reach_every_part_of_the_path(tmp_path):
     assert any(c["pad_w"] >= c["k_w"] for c in fast) and any(c["pad_w"] == 0 for c in fast)
     assert any((c["in_h"] + c["pad_h"] - 1) // c["stride_h"] < c["out_h"] - 1 or c["pad_h"] for c in fast)
     assert any(c["out_w"] % 2 for c in fast) and any(c["batches"] > 1 for c in fast)
+    assert any(c["scratch"] == "records" for c in fast) and any(c["scratch"] == "staged" for c in fast)
     assert len(fast) < len(cases)                                          # and the fallbacks
 
 

@@ -66,6 +66,8 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     (passes/smlad_layout.py); the resident path and the reference kernels read it as it is."""
     p = kernel.params
     none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
+    if target.dsp_kernels and kernel.function == TWO_CHANNEL_ENTRY:   # its records beside the int8 filter
+        return {**none, "two_channel_records": ConstArray("two_channel_records", "int32_t", two_channel_records(p))}
     if target.dsp_kernels:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
@@ -152,12 +154,12 @@ def pooled_entry(p: dict) -> str | None:
 
 # The DSP twin's pooled path for two input channels (dsp/conv_2d.c, conv_two_channel): natural int16 pairs of the
 # input row, two pixels per pass over a record per channel of 2 * folded bias, seven tap pairs and three
-# requantization words, the records of up to 16 channels and a stretch of the split row in its scratch.
+# requantization words (laid out here, two_channel_records), a stretch of the split row in its scratch.
 TWO_CHANNEL_ENTRY = "ecg_conv_2d_pooled_two_channels"
 DSP_TWO_CHANNEL_TAPS = 7
 DSP_TWO_CHANNEL_RECORD_WORDS = 11
 DSP_TWO_CHANNEL_BLOCK = 16
-DSP_TWO_CHANNEL_STRETCH = 16   # pooled outputs per split stretch the compiler plans for
+DSP_TWO_CHANNEL_STRETCH = 32   # pooled outputs per split stretch the compiler plans for
 
 
 def _two_channel_rows(p: dict) -> bool:
@@ -167,10 +169,28 @@ def _two_channel_rows(p: dict) -> bool:
             p["dilation_w"] == 1 and p["act_min"] <= -128 and p["act_max"] >= 127 and _all_channels_fold(p))
 
 
-def two_channel_scratch_bytes(p: dict, stretch: int = DSP_TWO_CHANNEL_STRETCH) -> int:
-    """A block's records and the split pairs of `stretch` pooled outputs (their windows overlap by six pairs)."""
-    block = min(p["out_c"], DSP_TWO_CHANNEL_BLOCK)
-    return 4 * (block * DSP_TWO_CHANNEL_RECORD_WORDS + 2 * stretch + DSP_TWO_CHANNEL_TAPS - 1)
+def two_channel_scratch_bytes(p: dict, stretch: int = DSP_TWO_CHANNEL_STRETCH, staged: bool = False) -> int:
+    """The split pairs of `stretch` pooled outputs (their windows overlap by six pairs), behind a block's records
+    where the kernel stages them itself (`staged`: no records laid out by the compiler)."""
+    records = min(p["out_c"], DSP_TWO_CHANNEL_BLOCK) * DSP_TWO_CHANNEL_RECORD_WORDS if staged else 0
+    return 4 * (records + 2 * stretch + DSP_TWO_CHANNEL_TAPS - 1)
+
+
+def two_channel_records(p: dict) -> np.ndarray:
+    """Per output channel the record the two-channel loop reads (ecg_kernels.h, two_channel_records): 2 * folded
+    bias, tap t's doubled weights as the int16 pair (channel 0 low, channel 1 high) for t < 7 (zero past k_w),
+    then multiplier, rounding and right shift of folded_requant_table, the shift with 0x100 on the last channel of
+    each block of DSP_TWO_CHANNEL_BLOCK (it ends the kernel's channel loop)."""
+    out_c, k_w = p["out_c"], p["k_w"]
+    taps = np.zeros((out_c, DSP_TWO_CHANNEL_TAPS, 2), np.int64)
+    taps[:, :k_w, :] = 2 * p["weights"].values.reshape(out_c, k_w, 2).astype(np.int64)
+    pairs = (taps[:, :, 0] & 0xFFFF) | ((taps[:, :, 1] & 0xFFFF) << 16)
+    requant = folded_requant_table(p).reshape(out_c, 3).astype(np.int64)
+    last = (np.arange(out_c) % DSP_TWO_CHANNEL_BLOCK == DSP_TWO_CHANNEL_BLOCK - 1) | (np.arange(out_c) == out_c - 1)
+    requant[:, 2] |= np.where(last, 0x100, 0)
+    bias = 2 * p["folded_bias"].values.astype(np.int64)
+    records = np.concatenate([bias[:, None], pairs, requant], axis=1)
+    return (records.reshape(-1) & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
 
 def _dsp_resident(p: dict) -> bool:

@@ -1191,8 +1191,9 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
  * SMLADs: per pooled output and channel fourteen SMLAD, five LDM, the larger accumulator and one requantization
  * (29 instructions, where the resident path spent about 42 on two windows of 14 values). A channel's record:
  *   2 * folded bias | taps 0..6 as (2 w[t][0], 2 w[t][1]) | multiplier | rounding | right (+ LAST_RECORD)
- * (taps past k_w are zero pairs). The span is split in stretches of as many pooled outputs as the scratch
- * holds, behind the records of a block of channels. Layers with activation bounds take the reference. */
+ * (taps past k_w are zero pairs), laid out by the compiler (two_channel_records) or staged at run time at the start
+ * of the scratch for a block of channels. The span is split in stretches of as many pooled outputs as the rest of
+ * the scratch holds. Layers with activation bounds take the reference. */
 #define TWO_CHANNEL_TAPS 7
 #define TWO_CHANNEL_RECORD_WORDS 11
 #define TWO_CHANNEL_BLOCK 16   /* output channels whose records are staged at a time */
@@ -1206,10 +1207,15 @@ static int32_t two_channel_block(const ecg_conv_2d_params_t *p) {
   return p->out_c < TWO_CHANNEL_BLOCK ? p->out_c : TWO_CHANNEL_BLOCK;
 }
 
-/* Pooled outputs per stretch of the span that the scratch holds beside a block's records (0: none). */
+/* Words of the scratch the records take: none where the compiler laid them out. */
+static int32_t two_channel_staged_words(const ecg_conv_2d_params_t *p) {
+  return p->two_channel_records ? 0 : two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
+}
+
+/* Pooled outputs per stretch of the span that the scratch holds beside any staged records (0: none). */
 static int32_t two_channel_stretch(const ecg_conv_2d_params_t *p) {
   if (!p->scratch || ((uintptr_t)p->scratch & 3u)) return 0;
-  const int32_t free_words = p->scratch_bytes / 4 - two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
+  const int32_t free_words = p->scratch_bytes / 4 - two_channel_staged_words(p);
   const int32_t pooled = (free_words - (TWO_CHANNEL_TAPS - 1)) / 2;
   return pooled > 0 ? pooled : 0;
 }
@@ -1368,13 +1374,17 @@ static void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *
 /* Output channels in blocks, each staged once and run over every row in stretches of `stretch` pooled outputs. */
 ECG_NOINLINE static void conv_two_channel(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
                                           int32_t stretch) {
-  uint32_t *const records = (uint32_t *)p->scratch;
-  uint32_t *const span = records + two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
+  uint32_t *const staged = (uint32_t *)p->scratch;
+  uint32_t *const span = staged + two_channel_staged_words(p);
   const int32_t pooled_w = p->out_w / 2, zero = -p->input_offset;
   const uint32_t zero_pair = pair16(zero, zero);
   for (int32_t oc = 0; oc < p->out_c; oc += TWO_CHANNEL_BLOCK) {
     const int32_t channels = p->out_c - oc < TWO_CHANNEL_BLOCK ? p->out_c - oc : TWO_CHANNEL_BLOCK;
-    stage_two_channel(p, oc, channels, records);
+    const uint32_t *records = (const uint32_t *)p->two_channel_records + oc * TWO_CHANNEL_RECORD_WORDS;
+    if (!p->two_channel_records) {
+      stage_two_channel(p, oc, channels, staged);
+      records = staged;
+    }
     for (int32_t b = 0; b < p->batches; ++b) {
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y = oy * p->stride_h - p->pad_h;
