@@ -109,7 +109,7 @@ def cases_header(cases: list[dict]) -> str:
             records = f"records_{i}"
         structs.append(f"{{{fields}, .act_min = {c['act'][0]}, .act_max = {c['act'][1]}, .weights = weights_{i}, "
                        f".bias = {f'bias_{i}' if c['bias'] is not None else 'NULL'}, .folded_bias = folded_{i}, "
-                       f".multiplier = multiplier_{i}, .shift = shift_{i}, .max_pool_w = 2, .two_channel_records = {records}, "
+                       f".multiplier = multiplier_{i}, .shift = shift_{i}, .max_pool_w = 2, .folded_requant = {records}, "
                        f".scratch = {'case_scratch' if size else 'NULL'}, .scratch_bytes = {size}}}")
     out.append(f"#define MAX_OUTPUT_BYTES {max(reference_bytes)}\n")
     out.append(f"static const int32_t case_output_bytes[] = {{{', '.join(map(str, pooled_bytes))}}};\n")

@@ -66,8 +66,8 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     (passes/smlad_layout.py); the resident path and the reference kernels read it as it is."""
     p = kernel.params
     none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
-    if target.dsp_kernels and kernel.function == TWO_CHANNEL_ENTRY:   # its records beside the int8 filter
-        return {**none, "two_channel_records": ConstArray("two_channel_records", "int32_t", two_channel_records(p))}
+    if target.dsp_kernels and kernel.function == TWO_CHANNEL_ENTRY:   # its records (in folded_requant) beside the filter
+        return {**none, "folded_requant": ConstArray("two_channel_records", "int32_t", two_channel_records(p))}
     if target.dsp_kernels:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
@@ -177,7 +177,7 @@ def two_channel_scratch_bytes(p: dict, stretch: int = DSP_TWO_CHANNEL_STRETCH, s
 
 
 def two_channel_records(p: dict) -> np.ndarray:
-    """Per output channel the record the two-channel loop reads (ecg_kernels.h, two_channel_records): 2 * folded
+    """Per output channel the record the two-channel loop reads (ecg_kernels.h, folded_requant): 2 * folded
     bias, tap t's doubled weights as the int16 pair (channel 0 low, channel 1 high) for t < 7 (zero past k_w),
     then multiplier, rounding and right shift of folded_requant_table, the shift with 0x100 on the last channel of
     each block of DSP_TWO_CHANNEL_BLOCK (it ends the kernel's channel loop)."""

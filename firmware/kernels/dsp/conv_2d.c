@@ -1191,7 +1191,7 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
  * SMLADs: per pooled output and channel fourteen SMLAD, five LDM, the larger accumulator and one requantization
  * (29 instructions, where the resident path spent about 42 on two windows of 14 values). A channel's record:
  *   2 * folded bias | taps 0..6 as (2 w[t][0], 2 w[t][1]) | multiplier | rounding | right (+ LAST_RECORD)
- * (taps past k_w are zero pairs), laid out by the compiler (two_channel_records) or staged at run time at the start
+ * (taps past k_w are zero pairs), laid out by the compiler (in folded_requant) or staged at run time at the start
  * of the scratch for a block of channels. The span is split in stretches of as many pooled outputs as the rest of
  * the scratch holds. Layers with activation bounds take the reference. */
 #define TWO_CHANNEL_TAPS 7
@@ -1209,7 +1209,7 @@ static int32_t two_channel_block(const ecg_conv_2d_params_t *p) {
 
 /* Words of the scratch the records take: none where the compiler laid them out. */
 static int32_t two_channel_staged_words(const ecg_conv_2d_params_t *p) {
-  return p->two_channel_records ? 0 : two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
+  return p->folded_requant ? 0 : two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
 }
 
 /* Pooled outputs per stretch of the span that the scratch holds beside any staged records (0: none). */
@@ -1380,8 +1380,8 @@ ECG_NOINLINE static void conv_two_channel(const ecg_conv_2d_params_t *p, const i
   const uint32_t zero_pair = pair16(zero, zero);
   for (int32_t oc = 0; oc < p->out_c; oc += TWO_CHANNEL_BLOCK) {
     const int32_t channels = p->out_c - oc < TWO_CHANNEL_BLOCK ? p->out_c - oc : TWO_CHANNEL_BLOCK;
-    const uint32_t *records = (const uint32_t *)p->two_channel_records + oc * TWO_CHANNEL_RECORD_WORDS;
-    if (!p->two_channel_records) {
+    const uint32_t *records = (const uint32_t *)p->folded_requant + oc * TWO_CHANNEL_RECORD_WORDS;
+    if (!p->folded_requant) {
       stage_two_channel(p, oc, channels, staged);
       records = staged;
     }

@@ -99,14 +99,9 @@ static void mean_of_eight_channels(const folded_mean_t *f, const reduction_t *r,
     e1 = ecg_sxtab16(e1, b);
     o1 = ecg_sxtab16_ror8(o1, b);
   }
-  out[0] = folded_mean((int16_t)e0, f);
-  out[1] = folded_mean((int16_t)o0, f);
-  out[2] = folded_mean((int32_t)e0 >> 16, f);
-  out[3] = folded_mean((int32_t)o0 >> 16, f);
-  out[4] = folded_mean((int16_t)e1, f);
-  out[5] = folded_mean((int16_t)o1, f);
-  out[6] = folded_mean((int32_t)e1 >> 16, f);
-  out[7] = folded_mean((int32_t)o1 >> 16, f);
+  const int32_t sums[8] = {(int16_t)e0, (int16_t)o0, (int32_t)e0 >> 16, (int32_t)o0 >> 16,
+                           (int16_t)e1, (int16_t)o1, (int32_t)e1 >> 16, (int32_t)o1 >> 16};
+  for (int32_t i = 0; i < 8; ++i) out[i] = folded_mean(sums[i], f);   /* one copy of the requantization: flash */
 }
 
 void ecg_mean(const ecg_mean_params_t *p, const int8_t *input, int8_t *output) {

@@ -66,13 +66,13 @@ typedef struct {
   int32_t max_pool_w;
   /* For the DSP twin's pooled paired path (NULL elsewhere, and then it computes them): per output channel the
    * requantization constants of doubled accumulators, {multiplier, 2^(r-1) + output_offset * 2^r, r} with
-   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c). */
+   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c).
+   * For the two-channel pooled path (ecg_conv_2d_pooled_two_channels) the compiler gives each channel's whole record
+   * here instead (NULL: the kernel stages them in its scratch), eleven words: 2 * folded bias, the seven taps'
+   * doubled weights as (channel 0, channel 1) int16 pairs (zero past k_w), then the same three constants, r with
+   * 0x100 on the last channel of each block of 16 (ops/conv_2d.py, two_channel_records). No new field: every
+   * convolution's params would grow by it. */
   const int32_t *folded_requant;
-  /* For the DSP twin's two-channel pooled path (ecg_conv_2d_pooled_two_channels; NULL elsewhere, and then it stages
-   * them in its scratch): per output channel eleven words, 2 * folded bias, the seven taps' doubled weights as
-   * (channel 0, channel 1) int16 pairs (zero past k_w), multiplier, 2^(r-1) + output_offset * 2^r and r (with
-   * 0x100 on the last channel of each block of 16), laid out by the compiler (ops/conv_2d.py). */
-  const int32_t *two_channel_records;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
   void *scratch;
