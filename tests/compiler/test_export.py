@@ -79,9 +79,10 @@ def test_only_the_kernels_the_model_calls_in_the_cores_set(tmp_path):
     called = set(re.findall(r"\b(ecg_\w+)\(", (dsp / "src" / "model.c").read_text()))
     called_m3 = set(re.findall(r"\b(ecg_\w+)\(", (reference / "src" / "model.c").read_text()))
     # on the DSP core the convolutions pool their column pairs themselves (passes/pool_into_conv.py)
-    # and the last convolution takes the unrolled rows of its pixel step (24 channels: 48 bytes)
+    # (the first layer, seven taps on two leads, on the two-channel path) and the last convolution takes the
+    # unrolled rows of its pixel step (24 channels: 48 bytes)
     assert {"ecg_conv_2d_rows48", "ecg_conv_2d_pooled_rows16", "ecg_conv_2d_pooled_rows32",
-            "ecg_conv_2d_pooled_resident", "ecg_fully_connected", "ecg_softmax"} <= called
+            "ecg_conv_2d_pooled_two_channels", "ecg_fully_connected", "ecg_softmax"} <= called
     assert "ecg_max_pool_2d" not in called
     assert {"ecg_conv_2d", "ecg_max_pool_2d", "ecg_fully_connected", "ecg_softmax"} <= called_m3
     m4 = sorted(p.name for p in (dsp / "src").glob("kernel_*.c"))

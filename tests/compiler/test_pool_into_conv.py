@@ -31,14 +31,15 @@ def test_reference_model_folds_its_four_pools_on_dsp_targets_only(tmp_path):
     dsp = lower_graph(parse_tflite(tflite, "m"), load_board("qemu-m4"))
     pooled = [k for k in dsp.kernels if k.function.startswith("ecg_conv_2d_pooled")]
     assert len(pooled) == 4 and all(k.params["max_pool_w"] == 2 and len(k.calls()) == 1 for k in pooled)
-    # the paired ones on the unrolled rows of their pixel step (8 and 16 input channels: 16 and 32 bytes)
-    assert [k.function for k in pooled] == ["ecg_conv_2d_pooled_resident", "ecg_conv_2d_pooled_rows16",
+    # the first layer (seven taps on two leads) takes the two-channel path, the paired ones the unrolled rows of
+    # their pixel step (8 and 16 input channels: 16 and 32 bytes)
+    assert [k.function for k in pooled] == ["ecg_conv_2d_pooled_two_channels", "ecg_conv_2d_pooled_rows16",
                                             "ecg_conv_2d_pooled_rows32", "ecg_conv_2d_pooled_rows32"]
     assert not any(k.function == "ecg_max_pool_2d" for k in dsp.kernels)
     names = [dsp.layer_name(i) for i, k in enumerate(dsp.kernels) if k.function.startswith("ecg_conv_2d_pooled")]
     assert names == ["1:CONV_2D+4:MAX_POOL_2D", "7:CONV_2D+10:MAX_POOL_2D", "13:CONV_2D+16:MAX_POOL_2D",
                      "19:CONV_2D+22:MAX_POOL_2D"]
-    # the paired layers carry the requantization table, the resident first layer its int8 filter
+    # the paired layers carry the requantization table, the two-channel first layer its int8 filter
     assert all(k.params.get("folded_requant") is not None for k in pooled[1:])
     assert pooled[0].params["weights"] is not None
     for board, chunks in (("qemu-m3", 4), ("qemu-m4", 1)):   # no DSP twin; --no-fuse keeps outputs whole

@@ -18,7 +18,7 @@ COLD_SHARE = 0.01
 ELEMENT_COST = {"add": 8, "sub": 8, "mul": 8, "pad": 200}
 # Entry points whose source file is not the one their name gives (the class decision lives in decision.c).
 SOURCE_OF = {"ecg_decision_logits": "decision", "ecg_conv_2d_pooled": "conv_2d",
-             "ecg_conv_2d_pooled_resident": "conv_2d",
+             "ecg_conv_2d_pooled_resident": "conv_2d", "ecg_conv_2d_pooled_two_channels": "conv_2d",
              **{f"ecg_conv_2d_{kind}rows{step}": "conv_2d" for kind in ("", "pooled_") for step in (16, 32, 48, 64)}}
 
 

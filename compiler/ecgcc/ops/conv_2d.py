@@ -66,6 +66,8 @@ def target_params(kernel: Kernel, target: Target) -> dict:
     (passes/smlad_layout.py); the resident path and the reference kernels read it as it is."""
     p = kernel.params
     none = {"packed_weights": None, "pair_weights": None, "wide_pair_weights": None}
+    if target.dsp_kernels and kernel.function == TWO_CHANNEL_ENTRY:   # its records (in folded_requant) beside the filter
+        return {**none, "folded_requant": ConstArray("two_channel_records", "int32_t", two_channel_records(p))}
     if target.dsp_kernels:
         if _dsp_resident(p) or padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
             return none
@@ -146,6 +148,8 @@ def pooled_entry(p: dict, wide_weights: bool = True) -> str | None:
     of their own so that a model links only the step it has."""
     if not _all_channels_fold(p):
         return None
+    if _two_channel_rows(p):
+        return TWO_CHANNEL_ENTRY
     if _dsp_resident(p):
         return "ecg_conv_2d_pooled_resident"
     if padded_window(_window(p)) > DSP_MAX_PAIRED_WINDOW:
@@ -174,6 +178,47 @@ def _unpooled_rows(kernel: Kernel) -> bool:
     return kernel.function.startswith("ecg_conv_2d_rows")
 
 
+# The DSP twin's pooled path for two input channels (dsp/conv_2d.c, conv_two_channel): natural int16 pairs of the
+# input row, two pixels per pass over a record per channel of 2 * folded bias, seven tap pairs and three
+# requantization words (laid out here, two_channel_records), a stretch of the split row in its scratch.
+TWO_CHANNEL_ENTRY = "ecg_conv_2d_pooled_two_channels"
+DSP_TWO_CHANNEL_TAPS = 7
+DSP_TWO_CHANNEL_RECORD_WORDS = 11
+DSP_TWO_CHANNEL_BLOCK = 16
+DSP_TWO_CHANNEL_STRETCH = 32   # pooled outputs per split stretch the compiler plans for
+
+
+def _two_channel_rows(p: dict) -> bool:
+    """A layer the two-channel path takes: one undilated kernel row of five to seven taps (shorter windows sit in
+    the resident path's narrow records) on two input channels at stride one, without activation bounds."""
+    return (p["in_c"] == 2 and p["k_h"] == 1 and 5 <= p["k_w"] <= DSP_TWO_CHANNEL_TAPS and p["stride_w"] == 1 and
+            p["dilation_w"] == 1 and p["act_min"] <= -128 and p["act_max"] >= 127 and _all_channels_fold(p))
+
+
+def two_channel_scratch_bytes(p: dict, stretch: int = DSP_TWO_CHANNEL_STRETCH, staged: bool = False) -> int:
+    """The split pairs of `stretch` pooled outputs (their windows overlap by six pairs), behind a block's records
+    where the kernel stages them itself (`staged`: no records laid out by the compiler)."""
+    records = min(p["out_c"], DSP_TWO_CHANNEL_BLOCK) * DSP_TWO_CHANNEL_RECORD_WORDS if staged else 0
+    return 4 * (records + 2 * stretch + DSP_TWO_CHANNEL_TAPS - 1)
+
+
+def two_channel_records(p: dict) -> np.ndarray:
+    """Per output channel the record the two-channel loop reads (ecg_kernels.h, folded_requant): 2 * folded
+    bias, tap t's doubled weights as the int16 pair (channel 0 low, channel 1 high) for t < 7 (zero past k_w),
+    then multiplier, rounding and right shift of folded_requant_table, the shift with 0x100 on the last channel of
+    each block of DSP_TWO_CHANNEL_BLOCK (it ends the kernel's channel loop)."""
+    out_c, k_w = p["out_c"], p["k_w"]
+    taps = np.zeros((out_c, DSP_TWO_CHANNEL_TAPS, 2), np.int64)
+    taps[:, :k_w, :] = 2 * p["weights"].values.reshape(out_c, k_w, 2).astype(np.int64)
+    pairs = (taps[:, :, 0] & 0xFFFF) | ((taps[:, :, 1] & 0xFFFF) << 16)
+    requant = folded_requant_table(p).reshape(out_c, 3).astype(np.int64)
+    last = (np.arange(out_c) % DSP_TWO_CHANNEL_BLOCK == DSP_TWO_CHANNEL_BLOCK - 1) | (np.arange(out_c) == out_c - 1)
+    requant[:, 2] |= np.where(last, 0x100, 0)
+    bias = 2 * p["folded_bias"].values.astype(np.int64)
+    records = np.concatenate([bias[:, None], pairs, requant], axis=1)
+    return (records.reshape(-1) & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
 def _dsp_resident(p: dict) -> bool:
     """The DSP twin keeps such a layer's windows in registers (its resident path)."""
     run = _resident_run(p)
@@ -189,6 +234,8 @@ def scratch_bytes(kernel: Kernel, target: Target) -> list[int]:
         return [m3_scratch_bytes(p)] if p.get("packed_weights") is not None else []
     if not target.dsp_kernels:
         return []
+    if kernel.function == TWO_CHANNEL_ENTRY:
+        return [two_channel_scratch_bytes(p)]
     if _dsp_resident(p):
         record_words = 12 if _resident_run(p) > DSP_RESIDENT_WINDOW // 2 else 8
         if _pooled(p):

@@ -21,7 +21,9 @@
  * and ecg_conv_2d_pooled (the paired path, keeping the larger accumulator of each pair and requantizing once,
  * from the compiler's folded_requant table where given). On one undilated kernel row over whole groups of four
  * channels the pooled paired path splits the stretch of the input row a group reads once and reads every window
- * from there at a fixed step (the "rows"), instead of copying each window into columns.
+ * from there at a fixed step (the "rows"), instead of copying each window into columns. A first layer on two
+ * input channels (up to seven taps, stride one) has a third, ecg_conv_2d_pooled_two_channels: two pixels per pass
+ * over natural int16 pairs of its input row (see "two-channel rows" below).
  *
  * The accumulator starts from folded_bias (bias + input offset times the channel's weight sum, added
  * at compile time), so the loops multiply raw int8 inputs; a window value on the padding is the input
@@ -1828,6 +1830,235 @@ void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8
 
 void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   conv_plain_unrolled(p, input, output, 64, unrolled_sums_64);
+}
+
+/* ---- two-channel rows, pooled --------------------------------------------------------------------- */
+/* A first layer on two input channels (one undilated kernel row of up to seven taps, stride one) with its column
+ * pairs pooled. Its input row is split into natural int16 pairs, one per input column: x[j] = (channel 0,
+ * channel 1) of column j - pad_w, the zero point off the input. Tap t of output column ox then reads x[ox + t],
+ * so the two pixels of a pooled output read x[2q .. 2q + 7] and each weight pair loaded feeds both of their
+ * SMLADs: per pooled output and channel fourteen SMLAD, five LDM, the larger accumulator and one requantization
+ * (29 instructions, where the resident path spent about 42 on two windows of 14 values). A channel's record:
+ *   2 * folded bias | taps 0..6 as (2 w[t][0], 2 w[t][1]) | multiplier | rounding | right (+ LAST_RECORD)
+ * (taps past k_w are zero pairs), laid out by the compiler (in folded_requant) or staged at run time at the start
+ * of the scratch for a block of channels. The span is split in stretches of as many pooled outputs as the rest of
+ * the scratch holds. Layers with activation bounds take the reference. */
+#define TWO_CHANNEL_TAPS 7
+#define TWO_CHANNEL_RECORD_WORDS 11
+#define TWO_CHANNEL_BLOCK 16   /* output channels whose records are staged at a time */
+
+static int two_channel_fits(const ecg_conv_2d_params_t *p) {
+  return p->in_c == 2 && p->k_h == 1 && p->k_w <= TWO_CHANNEL_TAPS && p->stride_w == 1 &&
+         (p->dilation_w == 1 || p->k_w == 1) && p->act_min <= -128 && p->act_max >= 127;
+}
+
+static int32_t two_channel_block(const ecg_conv_2d_params_t *p) {
+  return p->out_c < TWO_CHANNEL_BLOCK ? p->out_c : TWO_CHANNEL_BLOCK;
+}
+
+/* Words of the scratch the records take: none where the compiler laid them out. */
+static int32_t two_channel_staged_words(const ecg_conv_2d_params_t *p) {
+  return p->folded_requant ? 0 : two_channel_block(p) * TWO_CHANNEL_RECORD_WORDS;
+}
+
+/* Pooled outputs per stretch of the span that the scratch holds beside any staged records (0: none). */
+static int32_t two_channel_stretch(const ecg_conv_2d_params_t *p) {
+  if (!p->scratch || ((uintptr_t)p->scratch & 3u)) return 0;
+  const int32_t free_words = p->scratch_bytes / 4 - two_channel_staged_words(p);
+  const int32_t pooled = (free_words - (TWO_CHANNEL_TAPS - 1)) / 2;
+  return pooled > 0 ? pooled : 0;
+}
+
+ECG_NOINLINE static void stage_two_channel(const ecg_conv_2d_params_t *p, int32_t oc0, int32_t count,
+                                           uint32_t *records) {
+  for (int32_t oc = oc0; oc < oc0 + count; ++oc, records += TWO_CHANNEL_RECORD_WORDS) {
+    const int8_t *w = p->weights + oc * p->k_w * 2;
+    const folded_requant_t q = folded_constants(p, oc, p->output_offset);
+    records[0] = (uint32_t)doubled(p->folded_bias[oc]);
+    int32_t t = 0;
+    for (; t < p->k_w; ++t) {   /* the tap's two bytes into bytes 0 and 2, split and doubled */
+      const uint32_t v = (uint8_t)w[2 * t] | (uint32_t)(uint8_t)w[2 * t + 1] << 16;
+      records[1 + t] = (ecg_sxtb16(v) << 1) & 0xFFFEFFFFu;
+    }
+    for (; t < TWO_CHANNEL_TAPS; ++t) records[1 + t] = 0;
+    records[8] = (uint32_t)q.multiplier;
+    records[9] = (uint32_t)q.rounding;
+    records[10] = (uint32_t)q.right | (oc + 1 == oc0 + count ? LAST_RECORD : 0);
+  }
+}
+
+/* The natural pairs of the two columns in word v: (byte 0, byte 1) and (byte 2, byte 3), sign-extended. */
+static inline void column_pairs(uint32_t v, uint32_t *first, uint32_t *second) {
+  const uint32_t even = ecg_sxtb16(v), odd = ecg_sxtb16_ror8(v);
+#if ECG_CONV_ASM
+  uint32_t lo, hi;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo) : "r"(even), "r"(odd));
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi) : "r"(odd), "r"(even));
+  *first = lo;
+  *second = hi;
+#else
+  *first = (even & 0xFFFFu) | (odd << 16);
+  *second = (odd & 0xFFFF0000u) | (even >> 16);
+#endif
+}
+
+/* span[0 .. count) = the pairs of input columns first .. first + count - 1 of `row` (NULL: a row off the input) */
+ECG_NOINLINE static void split_two_channel(const int8_t *row, int32_t in_w, int32_t first, int32_t count,
+                                           uint32_t zero_pair, uint32_t *span) {
+  const int32_t left = first < 0 ? (-first < count ? -first : count) : 0;   /* pairs left of the input */
+  int32_t inside = row ? (in_w - first < count ? in_w - first : count) - left : 0;
+  uint32_t *const end = span + count;
+  if (inside < 0) inside = 0;
+  for (int32_t j = 0; j < left; ++j) *span++ = zero_pair;
+  const int8_t *x = row ? row + 2 * (first + left) : row;
+  for (int32_t words = inside / 2; words > 0; --words, x += 4, span += 2) column_pairs(ecg_read_s8x4(x), span, span + 1);
+  if (inside & 1) *span++ = pair16(x[0], x[1]);
+  while (span < end) *span++ = zero_pair;
+}
+
+#if ECG_CONV_ASM
+/* One channel of a pooled output: its record's five LDM, fourteen SMLAD, the larger accumulator, the requantization
+ * and the store, leaving the right shift (and LAST_RECORD) in r12. */
+#define ECG_TWO_CHANNEL_OUTPUT                                                   \
+  "ldmia  r8!, {r9, r10}\n\t"           /* 2 * folded bias, tap 0 */           \
+  "smlad  r11, r10, r0, r9\n\t"                                                \
+  "smlad  r12, r10, r1, r9\n\t"                                                \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 1, 2 */                        \
+  "smlad  r11, r9, r1, r11\n\t"                                                \
+  "smlad  r12, r9, r2, r12\n\t"                                                \
+  "smlad  r11, r10, r2, r11\n\t"                                               \
+  "smlad  r12, r10, r3, r12\n\t"                                               \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 3, 4 */                        \
+  "smlad  r11, r9, r3, r11\n\t"                                                \
+  "smlad  r12, r9, r4, r12\n\t"                                                \
+  "smlad  r11, r10, r4, r11\n\t"                                               \
+  "smlad  r12, r10, r5, r12\n\t"                                               \
+  "ldmia  r8!, {r9, r10}\n\t"           /* taps 5, 6 */                        \
+  "smlad  r11, r9, r5, r11\n\t"                                                \
+  "smlad  r12, r9, r6, r12\n\t"                                                \
+  "smlad  r11, r10, r6, r11\n\t"                                               \
+  "smlad  r12, r10, r7, r12\n\t"                                               \
+  "cmp    r11, r12\n\t"                 /* the larger accumulator of the pair */ \
+  "it     lt\n\t"                                                              \
+  "movlt  r11, r12\n\t"                                                        \
+  "ldmia  r8!, {r9, r10, r12}\n\t"      /* multiplier, rounding, right */      \
+  "smmlar r10, r11, r9, r10\n\t"                                               \
+  "add    r10, r10, r11, asr #31\n\t"                                          \
+  "asr    r10, r10, r12\n\t"                                                   \
+  "ssat   r10, #8, r10\n\t"                                                    \
+  "strb   r10, [lr], #1\n\t"
+
+/* void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out,
+ *                                 int32_t skip, int32_t channels):
+ * `count` pooled outputs, each the block's `channels` (outputs one byte apart, then `skip` bytes to the next pooled
+ * output). All fourteen registers: r0-r7 the eight pairs x[2q .. 2q + 7], r8 the record, r9 and r10 its words, r11
+ * and r12 the two pixels' accumulators, lr the output; on the stack the records' start, the span position and end,
+ * skip, and where a pooled output enters the channel loop. The loop takes two channels per turn and tests
+ * LAST_RECORD after the second; an odd block enters at the second. Its own section, so that the linker drops it
+ * with its entry point. */
+void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip,
+                                int32_t channels);
+__asm__(".section .text.ecg_two_channel_pooled_run,\"ax\",%progbits\n"
+        ".syntax unified\n"
+        ".thumb\n"
+        ".p2align 2\n"
+        ".type ecg_two_channel_pooled_run, %function\n"
+        ".thumb_func\n"
+        "ecg_two_channel_pooled_run:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "ldrd   r12, r4, [sp, #36]\n\t"     /* skip, channels: the fifth and sixth arguments */
+        "sub    sp, sp, #24\n\t"
+        "add    r2, r1, r2, lsl #3\n\t"     /* the span's end: two pairs per pooled output */
+        "tst    r4, #1\n\t"
+        "ite    eq\n\t"
+        "adreq  r5, 2f + 1\n\t"             /* the loop's entry (+1: Thumb) */
+        "adrne  r5, 3f + 1\n\t"
+        "stmia  sp, {r0, r1, r2, r12}\n\t"
+        "str    r5, [sp, #16]\n\t"
+        "mov    lr, r3\n\t"
+        "mov    r8, r0\n\t"
+        "mov    r9, r1\n"
+        "1:\n\t"
+        "add    r10, r9, #8\n\t"            /* the next pooled output's position */
+        "str    r10, [sp, #4]\n\t"
+        "ldmia  r9, {r0-r7}\n\t"
+        "ldr    pc, [sp, #16]\n"
+        "2:\n\t"
+        ECG_TWO_CHANNEL_OUTPUT
+        "3:\n\t"
+        ECG_TWO_CHANNEL_OUTPUT
+        "tst    r12, #256\n\t"
+        "beq    2b\n\t"
+        "ldmia  sp, {r8, r9, r10, r11}\n\t" /* records, span position, end, skip */
+        "add    lr, lr, r11\n\t"
+        "cmp    r9, r10\n\t"
+        "bne    1b\n\t"
+        "add    sp, sp, #24\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size ecg_two_channel_pooled_run, .-ecg_two_channel_pooled_run\n\t"
+        ".text\n");
+#else
+/* Portable statement of the same arithmetic (host tests build it with ECGCC_DSP_EMULATE). */
+static void ecg_two_channel_pooled_run(const uint32_t *records, const uint32_t *span, int32_t count, int8_t *out, int32_t skip,
+                                       int32_t channels) {
+  (void)channels;   /* the records' LAST_RECORD ends the block */
+  for (; count > 0; --count, span += 2, out += skip) {
+    for (const uint32_t *c = records;; c += TWO_CHANNEL_RECORD_WORDS) {
+      int32_t a = (int32_t)c[0], b = (int32_t)c[0];
+      for (int32_t t = 0; t < TWO_CHANNEL_TAPS; ++t) {
+        a = ecg_smlad(c[1 + t], span[t], a);
+        b = ecg_smlad(c[1 + t], span[t + 1], b);
+      }
+      folded_requant_t q;
+      q.multiplier = (int32_t)c[8];
+      q.rounding = (int32_t)c[9];
+      q.right = (int32_t)(c[10] & 0xFFu);
+      *out++ = finish_doubled(a > b ? a : b, &q, 0, -128, 127);
+      if (c[10] & LAST_RECORD) break;
+    }
+  }
+}
+#endif
+
+/* Output channels in blocks, each staged once and run over every row in stretches of `stretch` pooled outputs. */
+ECG_NOINLINE static void conv_two_channel(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output,
+                                          int32_t stretch) {
+  uint32_t *const staged = (uint32_t *)p->scratch;
+  uint32_t *const span = staged + two_channel_staged_words(p);
+  const int32_t pooled_w = p->out_w / 2, zero = -p->input_offset;
+  const uint32_t zero_pair = pair16(zero, zero);
+  for (int32_t oc = 0; oc < p->out_c; oc += TWO_CHANNEL_BLOCK) {
+    const int32_t channels = p->out_c - oc < TWO_CHANNEL_BLOCK ? p->out_c - oc : TWO_CHANNEL_BLOCK;
+    const uint32_t *records = (const uint32_t *)p->folded_requant + oc * TWO_CHANNEL_RECORD_WORDS;
+    if (!p->folded_requant) {
+      stage_two_channel(p, oc, channels, staged);
+      records = staged;
+    }
+    for (int32_t b = 0; b < p->batches; ++b) {
+      for (int32_t oy = 0; oy < p->out_h; ++oy) {
+        const int32_t in_y = oy * p->stride_h - p->pad_h;
+        const int8_t *row = in_y >= 0 && in_y < p->in_h ? input + ((b * p->in_h + in_y) * p->in_w) * 2 : NULL;
+        int8_t *const out = output + (b * p->out_h + oy) * pooled_w * p->out_c + oc;
+        for (int32_t q = 0; q < pooled_w; q += stretch) {
+          const int32_t count = pooled_w - q < stretch ? pooled_w - q : stretch;
+          split_two_channel(row, p->in_w, 2 * q - p->pad_w, 2 * count + TWO_CHANNEL_TAPS - 1, zero_pair, span);
+          ecg_two_channel_pooled_run(records, span, count, out + q * p->out_c, p->out_c - channels, channels);
+        }
+      }
+    }
+  }
+}
+
+/* A layer on two input channels whose column pairs pool (two_channel_fits) and whose scratch holds a block's
+ * records and a stretch of the span; else the reference. The compiler calls it only for layers that qualify and
+ * always plans their scratch, so the fallback is for other callers, and costs no resident path's code. */
+void ecg_conv_2d_pooled_two_channels(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
+  const int32_t stretch = two_channel_stretch(p);
+  if (p->max_pool_w == 2 && p->weights && two_channel_fits(p) && stretch > 0 && all_channels_fold(p)) {
+    conv_two_channel(p, input, output, stretch);
+  } else {
+    ecg_conv_2d_reference(p, input, output);
+  }
 }
 
 #endif

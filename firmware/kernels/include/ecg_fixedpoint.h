@@ -9,10 +9,10 @@
 /* round(a * b / 2^31), saturating the single overflowing case INT32_MIN * INT32_MIN. */
 static inline int32_t ecg_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  int64_t product = (int64_t)a * (int64_t)b;
-  int32_t nudge = product >= 0 ? (1 << 30) : (1 - (1 << 30));
-  /* C division truncates toward zero, which is what the reference relies on. */
-  return (int32_t)((product + nudge) / ((int64_t)1 << 31));
+  /* The reference nudges the product p by 2^30, or by 1 - 2^30 when p < 0, and divides by 2^31 truncating toward
+   * zero. For p < 0 that is floor((p + 2^30) / 2^31) too (with q = -p: -floor((q - 1 + 2^30) / 2^31) =
+   * -ceil((q - 2^30) / 2^31)), so one rounding serves both signs: add 2^30, shift right arithmetically. */
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 30)) >> 31);
 }
 
 /* x / 2^exponent rounded to nearest, ties away from zero. */

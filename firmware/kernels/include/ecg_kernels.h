@@ -66,7 +66,12 @@ typedef struct {
   int32_t max_pool_w;
   /* For the DSP twin's pooled paired path (NULL elsewhere, and then it computes them): per output channel the
    * requantization constants of doubled accumulators, {multiplier, 2^(r-1) + output_offset * 2^r, r} with
-   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c). */
+   * r = -shift, given by the compiler where every channel folds (see dsp/conv_2d.c).
+   * For the two-channel pooled path (ecg_conv_2d_pooled_two_channels) the compiler gives each channel's whole record
+   * here instead (NULL: the kernel stages them in its scratch), eleven words: 2 * folded bias, the seven taps'
+   * doubled weights as (channel 0, channel 1) int16 pairs (zero past k_w), then the same three constants, r with
+   * 0x100 on the last channel of each block of 16 (ops/conv_2d.py, two_channel_records). No new field: every
+   * convolution's params would grow by it. */
   const int32_t *folded_requant;
   /* The DSP twin's window columns (or resident records), or the M3 twin's packed window: arena bytes the
    * compiler planned for this call alone (NULL when the target runs the reference kernel). */
@@ -79,6 +84,9 @@ void ecg_conv_2d(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *out
  * values): entry points of their own, so that models without such layers link none of their code. */
 void ecg_conv_2d_pooled(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
+/* The same on two input channels, one undilated kernel row of up to seven taps at stride one (a first layer on two
+ * leads): the resident path's filter, two pixels per pass over natural int16 pairs of the input row. */
+void ecg_conv_2d_pooled_two_channels(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
 /* The pooled paired path on one undilated kernel row over whole groups of four channels, windows of up to 80
  * values, its chunk loop unrolled: one entry per pixel step in the split row (2 * stride_w * in_c bytes). */
 void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output);
