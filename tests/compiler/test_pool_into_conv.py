@@ -48,8 +48,9 @@ def test_reference_model_folds_its_four_pools_on_dsp_targets_only(tmp_path):
 
 
 def test_unrolled_rows_need_the_wide_layout_and_a_short_window():
-    """The rows read the wide layout only (--int8-conv-weights keeps the general pooled path), and a window of more
-    than DSP_UNROLLED_CHUNKS chunks takes the rows' loop."""
+    """The rows read the wide layout only (--int8-conv-weights keeps the general pooled path; the first layer's
+    two-channel path reads records of its own either way), and a window of more than DSP_UNROLLED_CHUNKS chunks
+    takes the rows' loop."""
     from ecgcc.boards import load_board
     from ecgcc.compile import lower_graph
     from ecgcc.frontend import parse_tflite
@@ -58,7 +59,7 @@ def test_unrolled_rows_need_the_wide_layout_and_a_short_window():
     low = lower_graph(parse_tflite(reference_model_file().read_bytes(), "m"), load_board("qemu-m4"),
                       int8_conv_weights=True)
     pooled = [k.function for k in low.kernels if k.function.startswith("ecg_conv_2d_pooled")]
-    assert pooled == ["ecg_conv_2d_pooled_resident"] + ["ecg_conv_2d_pooled"] * 3
+    assert pooled == ["ecg_conv_2d_pooled_two_channels"] + ["ecg_conv_2d_pooled"] * 3
     p = [k for k in lower_graph(parse_tflite(reference_model_file().read_bytes(), "m"), load_board("qemu-m4")).kernels
          if k.function == "ecg_conv_2d_pooled_rows32"][0].params
     assert pooled_entry({**p, "k_w": DSP_UNROLLED_CHUNKS * 4 // p["in_c"]}) == "ecg_conv_2d_pooled_rows32"
