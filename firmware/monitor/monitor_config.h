@@ -112,6 +112,13 @@
 #ifndef ECG_QRS_NOISY_SEARCHBACK_Q8
 #define ECG_QRS_NOISY_SEARCHBACK_Q8 192
 #endif
+/* Once the noise level exceeds the signal level x ECG_QRS_NOISY_CAP_Q8 / 256
+ * the threshold is not raised: the noise is then as large as the beats, and a
+ * raised threshold (and search-back at ECG_QRS_NOISY_SEARCHBACK_Q8 of it)
+ * drops true beats rather than noise (cudb). 0: no cap. */
+#ifndef ECG_QRS_NOISY_CAP_Q8
+#define ECG_QRS_NOISY_CAP_Q8 168
+#endif
 /* Noise gate: a peak that is at once weak (below the threshold times
  * ECG_QRS_GATE_AMPLITUDE_Q8 / 256), early (closer to the last QRS than the
  * median RR times ECG_QRS_GATE_EARLY_Q8 / 256) and gentle (squared slope below
