@@ -115,11 +115,10 @@
 /* Once the noise level exceeds the signal level x ECG_QRS_NOISY_CAP_Q8 / 256
  * the threshold is not raised: the noise is then as large as the beats, and a
  * raised threshold (and search-back at ECG_QRS_NOISY_SEARCHBACK_Q8 of it)
- * drops true beats rather than noise. 0: no cap (the default; 168 gives back
- * part of cudb's QRS sensitivity at some cost in 6 dB errors, docs/alarms.md,
- * noise round 4). */
+ * drops true beats rather than noise (cudb, nstdb at -6 dB; docs/alarms.md,
+ * noise round 4). 0: no cap. */
 #ifndef ECG_QRS_NOISY_CAP_Q8
-#define ECG_QRS_NOISY_CAP_Q8 0
+#define ECG_QRS_NOISY_CAP_Q8 168
 #endif
 /* Noise gate: a peak that is at once weak (below the threshold times
  * ECG_QRS_GATE_AMPLITUDE_Q8 / 256), early (closer to the last QRS than the
@@ -162,11 +161,11 @@
 /* A beat above the signal level x ECG_QRS_HOLD_SIGNAL_Q8 / 256 is never held
  * (0: no such limit): where the threshold nears the signal level every beat
  * would be weak against it, and dropping one doubles the median RR, after
- * which the next beats look like splits of it (213, 215 at 384/256). Up to
- * 320/256 the electrode-motion peaks that stand above the running QRS at
- * 6 dB are still held. */
+ * which the next beats look like splits of it (213 and 215 at 384/256; at
+ * 288 and 320/256 cudb's fast ventricular rhythms lose most of their beats,
+ * docs/alarms.md, noise round 4). */
 #ifndef ECG_QRS_HOLD_SIGNAL_Q8
-#define ECG_QRS_HOLD_SIGNAL_Q8 320
+#define ECG_QRS_HOLD_SIGNAL_Q8 256
 #endif
 #ifndef ECG_QRS_HOLD_PAUSE_Q8
 #define ECG_QRS_HOLD_PAUSE_Q8 307

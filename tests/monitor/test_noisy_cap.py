@@ -25,10 +25,10 @@ SMALL_BEAT = 0.6  # of the larger beat's height
 T_WAVE_MV = 1.0
 T_WAVE_WIDTH_S = 0.03
 T_WAVE_DELAY_S = 0.25
-# Both hold beats up to the signal level (round 3's limit, the setting the cap was measured with): the held
-# beat keeps the T waves out here, and with a higher limit it also decides which smaller beats come out.
+# Both hold beats up to the signal level (the default, the setting the cap was tuned with): the held beat keeps
+# the T waves out here, and with a higher limit it would also decide which smaller beats come out.
 NO_CAP = {"qrs_noisy_cap_q8": 0, "qrs_hold_signal_q8": 256}
-CAP = {"qrs_noisy_cap_q8": 168, "qrs_hold_signal_q8": 256}  # the cap measured in docs/alarms.md, noise round 4
+CAP = {"qrs_noisy_cap_q8": 168, "qrs_hold_signal_q8": 256}  # the default build (docs/alarms.md, noise round 4)
 
 
 def tall_t_wave_signal(beats: int = 90):
