@@ -112,6 +112,14 @@
 #ifndef ECG_QRS_NOISY_SEARCHBACK_Q8
 #define ECG_QRS_NOISY_SEARCHBACK_Q8 192
 #endif
+/* Once the noise level exceeds the signal level x ECG_QRS_NOISY_CAP_Q8 / 256
+ * the threshold is not raised: the noise is then as large as the beats, and a
+ * raised threshold (and search-back at ECG_QRS_NOISY_SEARCHBACK_Q8 of it)
+ * drops true beats rather than noise (cudb, nstdb at -6 dB; docs/alarms.md,
+ * noise round 4). 0: no cap. */
+#ifndef ECG_QRS_NOISY_CAP_Q8
+#define ECG_QRS_NOISY_CAP_Q8 168
+#endif
 /* Noise gate: a peak that is at once weak (below the threshold times
  * ECG_QRS_GATE_AMPLITUDE_Q8 / 256), early (closer to the last QRS than the
  * median RR times ECG_QRS_GATE_EARLY_Q8 / 256) and gentle (squared slope below
@@ -153,7 +161,9 @@
 /* A beat above the signal level x ECG_QRS_HOLD_SIGNAL_Q8 / 256 is never held
  * (0: no such limit): where the threshold nears the signal level every beat
  * would be weak against it, and dropping one doubles the median RR, after
- * which the next beats look like splits of it. */
+ * which the next beats look like splits of it (213 and 215 at 384/256; at
+ * 288 and 320/256 cudb's fast ventricular rhythms lose most of their beats,
+ * docs/alarms.md, noise round 4). */
 #ifndef ECG_QRS_HOLD_SIGNAL_Q8
 #define ECG_QRS_HOLD_SIGNAL_Q8 256
 #endif

@@ -135,6 +135,8 @@ static int32_t isqrt32(int32_t v)
 
 static int is_noisy(const qrs_detector_t *q)
 {
+    /* Noise as large as the beats: a raised threshold would only drop beats. */
+    if (ECG_QRS_NOISY_CAP_Q8 != 0 && q->noise_level * 256 > q->signal_level * ECG_QRS_NOISY_CAP_Q8) return 0;
     return ECG_QRS_NOISY_RATIO != 0 && q->noise_level * ECG_QRS_NOISY_RATIO > q->signal_level;
 }
 

@@ -97,12 +97,12 @@ def test_a_held_beat_with_no_beat_after_it_stands_at_the_pause_limit():
 
 
 def test_a_clear_beat_on_time_drops_the_held_one_and_a_late_one_keeps_it():
-    on_time = Peak(index=1288, value=1, slope=1600, position=1278, amplitude=100)
+    on_time = Peak(index=1288, value=1, slope=1600, position=1278, amplitude=130)  # above any hold limit
     d = detector_holding_a_weak_beat()
     beats = []
     d._classify(on_time, beats)
     assert [b.position for b in beats] == [1278] and d.pending is None
-    late = Peak(index=1400, value=1, slope=1600, position=1390, amplitude=100)
+    late = Peak(index=1400, value=1, slope=1600, position=1390, amplitude=130)
     d = detector_holding_a_weak_beat()
     beats = []
     d._classify(late, beats)
@@ -116,6 +116,7 @@ def test_a_beat_as_large_as_the_running_qrs_is_never_held():
     d.pending = None
     d.signal_level, d.noise_level = 100, 95
     d._update_thresholds()
-    assert d.threshold1 * d.cfg.qrs_hold_amplitude_q8 > 100 * 256  # weak against the threshold...
-    assert not d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=100))  # ...yet not held
-    assert d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=99))
+    largest_held = (100 * d.cfg.qrs_hold_signal_q8 - 1) // 256
+    assert d.threshold1 * d.cfg.qrs_hold_amplitude_q8 > (largest_held + 1) * 256  # weak against the threshold...
+    assert not d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=largest_held + 1))  # ...yet
+    assert d._holds(Peak(index=1288, value=1, slope=1600, position=1278, amplitude=largest_held))

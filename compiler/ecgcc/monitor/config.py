@@ -35,6 +35,7 @@ DEFAULTS = {
     "qrs_noisy_ratio": 3,
     "qrs_noisy_threshold_q8": 192,
     "qrs_noisy_searchback_q8": 192,
+    "qrs_noisy_cap_q8": 168,
     "qrs_gate_amplitude_q8": 320,
     "qrs_gate_early_q8": 205,
     "qrs_gate_slope_shift": 1,

@@ -114,8 +114,10 @@ class QrsDetector:
         return best if best >= 0 else max(0, last)
 
     def _noisy(self) -> bool:
-        ratio = self.cfg.qrs_noisy_ratio
-        return ratio != 0 and self.noise_level * ratio > self.signal_level
+        cfg = self.cfg
+        if cfg.qrs_noisy_cap_q8 != 0 and self.noise_level * 256 > self.signal_level * cfg.qrs_noisy_cap_q8:
+            return False  # noise as large as the beats: a raised threshold would only drop beats
+        return cfg.qrs_noisy_ratio != 0 and self.noise_level * cfg.qrs_noisy_ratio > self.signal_level
 
     def _update_thresholds(self):
         cfg = self.cfg
