@@ -18,7 +18,9 @@ import pytest
 from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
-CASES = 60
+RANDOM_CASES = 60
+OVERLAPPING_ROWS = [(step, out_w) for step in (16, 32, 48, 64) for out_w in (4, 5)]
+CASES = RANDOM_CASES + len(OVERLAPPING_ROWS)
 LAYOUTS = ("int8 filter", "pair layout", "wide pair layout", "pair layout, no scratch",
            "wide pair layout, rows unrolled")
 # The same cases with a MAX_POOL_2D over pairs of output columns folded in (max_pool_w = 2): their truth is
@@ -68,6 +70,20 @@ def random_case(rng: np.random.Generator) -> dict:
                 bias=rng.integers(-5000, 5000, out_c).astype(np.int32) if rng.random() < 0.7 else None,
                 multiplier=rng.integers(2**30, 2**31 - 1, out_c).astype(np.int32), shift=shift.astype(np.int32),
                 input=rng.integers(-128, 128, batches * in_h * in_w * in_c).astype(np.int8))
+
+
+def overlapping_rows_case(rng: np.random.Generator, step: int, out_w: int) -> dict:
+    """A two-tap layer on the unpooled unrolled rows of one pixel step (stride one, step / 2 input channels):
+    random cases rarely draw one whose windows overlap at the larger steps, and only those take the rows."""
+    in_c, out_c, in_w = step // 2, 4, out_w + 1
+    return dict(batches=1, in_h=1, in_w=in_w, in_c=in_c, out_h=1, out_w=out_w, out_c=out_c, k_h=1, k_w=2,
+                stride_h=1, stride_w=1, dilation_h=1, dilation_w=1, pad_h=0, pad_w=0,
+                input_offset=int(rng.integers(-127, 129)), output_offset=int(rng.integers(-128, 128)),
+                act=[-128, 127], weights=rng.integers(-127, 128, (out_c, 1, 2, in_c)).astype(np.int8),
+                bias=rng.integers(-5000, 5000, out_c).astype(np.int32),
+                multiplier=rng.integers(2**30, 2**31 - 1, out_c).astype(np.int32),
+                shift=rng.integers(-12, 0, out_c).astype(np.int32),
+                input=rng.integers(-128, 128, in_w * in_c).astype(np.int8))
 
 
 def _params_of(c: dict) -> dict:
@@ -210,7 +226,8 @@ def _qemu_run(work) -> list[list[str]]:
 
 def _write_cases(work, pair_layout=None) -> list[dict]:
     rng = np.random.default_rng(16)
-    cases = [random_case(rng) for _ in range(CASES)]
+    cases = [random_case(rng) for _ in range(RANDOM_CASES)]
+    cases += [overlapping_rows_case(rng, step, out_w) for step, out_w in OVERLAPPING_ROWS]
     (work / "conv_cases.h").write_text(cases_header(cases, pair_layout))
     return cases
 

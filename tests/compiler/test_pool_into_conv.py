@@ -65,3 +65,18 @@ def test_unrolled_rows_need_the_wide_layout_and_a_short_window():
     assert pooled_entry({**p, "k_w": DSP_UNROLLED_CHUNKS * 4 // p["in_c"]}) == "ecg_conv_2d_pooled_rows32"
     assert pooled_entry({**p, "k_w": DSP_UNROLLED_CHUNKS * 4 // p["in_c"] + 1}) == "ecg_conv_2d_pooled"
     assert pooled_entry(p, wide_weights=False) == "ecg_conv_2d_pooled"
+
+
+def test_pointwise_convolutions_keep_the_general_entry():
+    """A window that does not overlap its neighbour's (k_w <= stride_w: a pointwise layer) gains nothing from a row
+    split once, so it stays on ecg_conv_2d and a model of pointwise layers links no unrolled rows."""
+    from ecgcc.boards import load_board
+    from ecgcc.compile import lower_graph
+    from ecgcc.frontend import parse_tflite
+    from ecgcc.ops.conv_2d import unpooled_entry
+    from ecgcc.reference_model import reference_model_file
+    last = [k for k in lower_graph(parse_tflite(reference_model_file().read_bytes(), "m"), load_board("qemu-m4")).kernels
+            if k.function == "ecg_conv_2d_rows48"][0].params
+    assert unpooled_entry(last) == "ecg_conv_2d_rows48"
+    assert unpooled_entry({**last, "k_w": 1}) == "ecg_conv_2d"
+    assert unpooled_entry({**last, "k_w": 2, "stride_w": 2}) == "ecg_conv_2d"
