@@ -1798,39 +1798,19 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
   }
 }
 
-/* The pooled rows unrolled, one entry per pixel step (16, 32, 48 or 64 bytes: 2 * stride_w * in_c). */
-void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_pooled_unrolled(p, input, output, 16, unrolled_sums_16);
-}
-
-void ecg_conv_2d_pooled_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_pooled_unrolled(p, input, output, 32, unrolled_sums_32);
-}
-
-void ecg_conv_2d_pooled_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_pooled_unrolled(p, input, output, 48, unrolled_sums_48);
-}
-
-void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_pooled_unrolled(p, input, output, 64, unrolled_sums_64);
-}
-
-/* The unpooled rows unrolled, one entry per pixel step. */
-void ecg_conv_2d_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_plain_unrolled(p, input, output, 16, unrolled_sums_16);
-}
-
-void ecg_conv_2d_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_plain_unrolled(p, input, output, 32, unrolled_sums_32);
-}
-
-void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_plain_unrolled(p, input, output, 48, unrolled_sums_48);
-}
-
-void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  conv_plain_unrolled(p, input, output, 64, unrolled_sums_64);
-}
+/* The rows unrolled, pooled and not, one entry per pixel step (16, 32, 48 or 64 bytes: 2 * stride_w * in_c), so a
+ * model links only the steps its layers have. */
+#define UNROLLED_ROWS_ENTRIES(step)                                                                              \
+  void ecg_conv_2d_pooled_rows##step(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {      \
+    conv_pooled_unrolled(p, input, output, step, unrolled_sums_##step);                                          \
+  }                                                                                                              \
+  void ecg_conv_2d_rows##step(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {             \
+    conv_plain_unrolled(p, input, output, step, unrolled_sums_##step);                                           \
+  }
+UNROLLED_ROWS_ENTRIES(16)
+UNROLLED_ROWS_ENTRIES(32)
+UNROLLED_ROWS_ENTRIES(48)
+UNROLLED_ROWS_ENTRIES(64)
 
 /* ---- two-channel rows, pooled --------------------------------------------------------------------- */
 /* A first layer on two input channels (one undilated kernel row of up to seven taps, stride one) with its column

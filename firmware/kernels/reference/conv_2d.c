@@ -63,37 +63,18 @@ void ecg_conv_2d_pooled_resident(const ecg_conv_2d_params_t *p, const int8_t *in
   ecg_conv_2d_reference(p, input, output);
 }
 
-void ecg_conv_2d_pooled_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_pooled_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_pooled_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_pooled_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_rows16(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_rows32(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_rows48(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
-
-void ecg_conv_2d_rows64(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
-  ecg_conv_2d_reference(p, input, output);
-}
+/* The DSP twin's unrolled rows, one entry per pixel step: here the reference loop. */
+#define UNROLLED_ROWS_ENTRIES(step)                                                                              \
+  void ecg_conv_2d_pooled_rows##step(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {      \
+    ecg_conv_2d_reference(p, input, output);                                                                     \
+  }                                                                                                              \
+  void ecg_conv_2d_rows##step(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {             \
+    ecg_conv_2d_reference(p, input, output);                                                                     \
+  }
+UNROLLED_ROWS_ENTRIES(16)
+UNROLLED_ROWS_ENTRIES(32)
+UNROLLED_ROWS_ENTRIES(48)
+UNROLLED_ROWS_ENTRIES(64)
 
 void ecg_conv_2d_pooled_two_channels(const ecg_conv_2d_params_t *p, const int8_t *input, int8_t *output) {
   ecg_conv_2d_reference(p, input, output);
