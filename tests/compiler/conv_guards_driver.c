@@ -5,12 +5,12 @@
  *     changes the output; their bytes and guards must come back unchanged;
  *   - the output and the planned scratch between guards that must come back unchanged; the scratch itself is
  *     filled with the same pattern, and the highest and lowest byte the call changed are reported.
- * Each case runs twice (complementary patterns) in two placements: every buffer starting on an 8-byte boundary
- * (as the planner places them) and every buffer ending on one (so an input whose length is not a multiple of
- * four starts unaligned, and the last word of it ends at the guard). Unpooled cases with an in-place shift
+ * Each case runs twice (complementary patterns) in three placements: every buffer starting on an 8-byte boundary
+ * (as the planner places them), every buffer ending on one (so an input whose length is not a multiple of
+ * four starts unaligned, and the last word of it ends at the guard), and the input one byte past a word. Unpooled cases with an in-place shift
  * (ops/_in_place.py) also run with their output written `shift` bytes before their input in one buffer.
  *
- * Lines: "ref C <hex>" the reference kernel's unpooled output; "run C K A <bad> <low> <high> <hex>" with bad a
+ * Lines: "ref C <hex>" the reference kernel's unpooled output; "run C K P <bad> <low> <high> <hex>" with bad a
  * bit mask (1 a constant or its guard changed, 2 the input or its guard changed, 4/8 the output's guard
  * before/after, 16/32 the scratch's guard before/after) and low/high the scratch bytes written ([low, high),
  * 0 0 if none); "inplace C <bad> <hex>" (bad: 8 the guard after the shared buffer). */
@@ -48,10 +48,12 @@ typedef struct {
   int32_t bytes;
 } placed_t;
 
-/* The next buffer of `bytes` after a guard: starting on 8 bytes, or ending on 8 bytes (end_aligned). */
-static placed_t place(uint32_t *cursor, int32_t bytes, int end_aligned, int run) {
+/* The next buffer of `bytes` after a guard: starting on 8 bytes (placement 0), ending on 8 bytes (1), or starting
+ * one byte past a word (2: the input only, which then takes the loops for unaligned rows). */
+static placed_t place(uint32_t *cursor, int32_t bytes, int placement, int run) {
   uint32_t at = (*cursor + GUARD + 7u) & ~7u;
-  if (end_aligned) at += (uint32_t)((8 - bytes % 8) % 8);
+  if (placement == 1) at += (uint32_t)((8 - bytes % 8) % 8);
+  if (placement == 2) at += 1u;
   fill(arena + at - GUARD, GUARD, run);
   fill(arena + at + bytes, GUARD, run);
   *cursor = at + (uint32_t)bytes + GUARD;
@@ -77,7 +79,8 @@ static void print_int(const char *tag, int32_t v) {
   print(out);
 }
 
-static void run_case(int c, int run, int end_aligned) {
+static void run_case(int c, int run, int placement) {
+  const int end_aligned = placement == 1;
   ecg_conv_2d_params_t p = case_params[c];
   uint32_t cursor = 0;
   placed_t consts[BLOBS];
@@ -94,7 +97,7 @@ static void run_case(int c, int run, int end_aligned) {
   if (consts[BLOB_BIAS].start) p.bias = (const int32_t *)consts[BLOB_BIAS].start;
   if (consts[BLOB_MULTIPLIER].start) p.multiplier = (const int32_t *)consts[BLOB_MULTIPLIER].start;
   if (consts[BLOB_SHIFT].start) p.shift = (const int32_t *)consts[BLOB_SHIFT].start;
-  placed_t input = place(&cursor, case_input_bytes[c], end_aligned, run);
+  placed_t input = place(&cursor, case_input_bytes[c], placement, run);
   memcpy(input.start, case_inputs[c], (size_t)input.bytes);
   placed_t output = place(&cursor, case_output_bytes[c], end_aligned, run);
   fill(output.start, output.bytes, run);
@@ -123,7 +126,7 @@ static void run_case(int c, int run, int end_aligned) {
     }
   print_int("run ", c);
   print_int("", run);
-  print_int("", end_aligned);
+  print_int("", placement);
   print_int("", bad);
   print_int("", low);
   print_int("", high);
@@ -165,8 +168,8 @@ int main(void) {
     ecg_conv_2d_reference(&unpooled, case_inputs[c], reference_out);
     print_int("ref ", c);
     print_hex_line("", reference_out, (uint32_t)case_reference_bytes[c]);
-    for (int end_aligned = 0; end_aligned < 2; ++end_aligned)
-      for (int run = 0; run < 2; ++run) run_case(c, run, end_aligned);
+    for (int placement = 0; placement < 3; ++placement)
+      for (int run = 0; run < 2; ++run) run_case(c, run, placement);
     if (case_in_place_shift[c] >= 0) run_in_place(c);
   }
   return 0;

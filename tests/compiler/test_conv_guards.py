@@ -7,7 +7,9 @@ For seeded random shapes biased to the edges (outputs one or two pixels wide, la
 last pooled groups of one and two, odd output channel counts and more than one block of them, padding wider than
 the input reaches, stride two, the largest window of the rows, twenty chunks) each call must
 - give the reference kernel's bytes (pooled here in numpy) with the guards around its input and constants in two
-  complementary patterns: a read past either end that reaches the arithmetic changes the output;
+  complementary patterns, with its buffers starting on 8 bytes, ending on 8 bytes, and its input one byte off a
+  word (the rows' word-aligned LDM split and their bytewise one): a read past either end that reaches the
+  arithmetic changes the output;
 - leave its input, its constants, the guards around them, and the guards before and after its output and its
   scratch unchanged;
 - write its scratch at all (it took its own path, not the reference fallback) and no further than the bytes the
@@ -31,6 +33,7 @@ ROWS_CASES = 72      # half pooled, half not, every step
 TWO_CHANNEL_CASES = 24
 GUARD = 64           # the driver's guard bytes per side
 BLOBS = ("weights", "wide", "requant", "folded", "bias", "multiplier", "shift")
+PLACEMENTS = ("buffers start on 8 bytes", "buffers end on 8 bytes", "input one byte past a word")
 BAD_BITS = {1: "a constant or its guard changed", 2: "the input or its guard changed",
             4: "the guard before the output changed", 8: "the guard after the output changed",
             16: "the guard before the scratch changed", 32: "the guard after the scratch changed"}
@@ -239,12 +242,12 @@ def check(stdout: str, cases: list[dict], build: str) -> dict:
     refs = {int(f[1]): (f[2] if len(f) > 2 else "") for f in lines if f[0] == "ref"}
     assert sorted(refs) == list(range(len(cases))), f"{build}: {len(refs)} reference lines"
     runs = [f for f in lines if f[0] == "run"]
-    assert len(runs) == 4 * len(cases), f"{build}: {len(runs)} guarded runs"
+    assert len(runs) == 6 * len(cases), f"{build}: {len(runs)} guarded runs"
     highest = {}
     for f in runs:
-        n, run, end_aligned, bad, low, high = map(int, f[1:7])
+        n, run, placement, bad, low, high = map(int, f[1:7])
         got, c = (f[7] if len(f) > 7 else ""), cases[n]
-        where = f"{build}: case {n} ({describe(c)}), pattern {run}, {'end' if end_aligned else 'start'} aligned"
+        where = f"{build}: case {n} ({describe(c)}), pattern {run}, {PLACEMENTS[placement]}"
         assert bad == 0, f"{where}: " + "; ".join(text for bit, text in BAD_BITS.items() if bad & bit)
         assert got == truth(refs[n], c), f"{where}: output differs from the reference"
         assert high > 0, f"{where}: the scratch was not written (the entry fell back to the reference)"
