@@ -33,7 +33,10 @@ ROWS_CASES = 72      # half pooled, half not, every step
 TWO_CHANNEL_CASES = 24
 GUARD = 64           # the driver's guard bytes per side
 BLOBS = ("weights", "wide", "requant", "folded", "bias", "multiplier", "shift")
-PLACEMENTS = ("buffers start on 8 bytes", "buffers end on 8 bytes", "input one byte past a word")
+PLACEMENTS = ("buffers start on 8 bytes", "buffers end on 8 bytes", "input one byte past a word",
+              "buffers start on 64 bytes, the guards before them fenced by the MPU",
+              "buffers end on 64 bytes, the guards after them fenced by the MPU")
+HOST_PLACEMENTS, M4_PLACEMENTS = 3, 5
 BAD_BITS = {1: "a constant or its guard changed", 2: "the input or its guard changed",
             4: "the guard before the output changed", 8: "the guard after the output changed",
             16: "the guard before the scratch changed", 32: "the guard after the scratch changed"}
@@ -206,7 +209,7 @@ def cases_header(cases: list[dict]) -> str:
                           f".bias = {f'bias_blob_{i}' if c['bias'] is not None else 'NULL'}, "
                           f".folded_bias = reference_folded_{i}, .multiplier = multiplier_blob_{i}, .shift = shift_blob_{i}}}")
         entries.append(c["compiled"].entry)
-    out.append(f"#define ARENA_BYTES {arena + 64}\n")
+    out.append(f"#define ARENA_BYTES {arena + 24 * GUARD}\n")   # room for the 64-byte placements
     out.append(f"#define MAX_REFERENCE_BYTES {max(c['batches'] * c['out_h'] * c['out_w'] * c['out_c'] for c in cases)}\n")
     out.append("static const blob_t case_blobs[CASES][BLOBS] = {\n  " + ",\n  ".join(blob_rows) + "};\n")
     out.append("static const ecg_conv_2d_params_t case_params[] = {\n  " + ",\n  ".join(params) + "};\n")
@@ -236,13 +239,20 @@ def describe(c: dict) -> str:
             f"{c['out_w']}, planned scratch {c['compiled'].scratch}")
 
 
-def check(stdout: str, cases: list[dict], build: str) -> dict:
+def check(stdout: str, cases: list[dict], build: str, placements: int) -> dict:
     """Every line of the driver against the reference and the guards; the scratch each case wrote at most."""
-    lines = [line.split() for line in stdout.splitlines() if line.startswith(("ref ", "run ", "inplace "))]
+    lines = [line.split() for line in stdout.splitlines() if line.startswith(("ref ", "run ", "inplace ", "fault "))]
+    for f in lines:
+        if f[0] == "fault":
+            n, placement, buffer, offset = map(int, f[1:5])
+            names = (*BLOBS, "input", "output", "scratch")
+            raise AssertionError(f"{build}: case {n} ({describe(cases[n])}), {PLACEMENTS[placement]}: the call touched "
+                                 f"the fenced guard of its {names[buffer] if buffer >= 0 else 'unknown buffer'} "
+                                 f"(arena offset {offset})")
     refs = {int(f[1]): (f[2] if len(f) > 2 else "") for f in lines if f[0] == "ref"}
     assert sorted(refs) == list(range(len(cases))), f"{build}: {len(refs)} reference lines"
     runs = [f for f in lines if f[0] == "run"]
-    assert len(runs) == 6 * len(cases), f"{build}: {len(runs)} guarded runs"
+    assert len(runs) == 2 * placements * len(cases), f"{build}: {len(runs)} guarded runs"
     highest = {}
     for f in runs:
         n, run, placement, bad, low, high = map(int, f[1:7])
@@ -302,7 +312,8 @@ def test_guards_hold_on_the_host(tmp_path):
     subprocess.run(["gcc", *CFLAGS, "-DECGCC_DSP_EMULATE", f"-I{KERNELS / 'include'}", f"-I{tmp_path}", str(DRIVER),
                     str(KERNELS / "reference" / "conv_2d.c"), str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(exe)],
                    check=True, capture_output=True, text=True)
-    check(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout, cases, "DSP twin (emulated)")
+    check(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout, cases, "DSP twin (emulated)",
+          HOST_PLACEMENTS)
 
 
 def run_on_cortex_m4(work, kernel_source=None) -> str:
@@ -323,4 +334,4 @@ def run_on_cortex_m4(work, kernel_source=None) -> str:
                     reason="arm-none-eabi-gcc and qemu-system-arm needed")
 def test_guards_hold_on_cortex_m4(tmp_path):
     cases = _write_cases(tmp_path)
-    check(run_on_cortex_m4(tmp_path), cases, "DSP twin on qemu-m4")
+    check(run_on_cortex_m4(tmp_path), cases, "DSP twin on qemu-m4", M4_PLACEMENTS)
