@@ -12,6 +12,8 @@ the input reaches, stride two, the largest window of the rows, twenty chunks) ea
   arithmetic changes the output;
 - leave its input, its constants, the guards around them, and the guards before and after its output and its
   scratch unchanged;
+- on qemu-m4, also with its buffers starting, then ending, on 64 bytes and the guard on that side a no-access MPU
+  region: any access past that end faults, read or write, whether or not it reaches the output;
 - write its scratch at all (it took its own path, not the reference fallback) and no further than the bytes the
   compiler plans for it (ops/conv_2d.py scratch_bytes, through the same Kernel the compiler builds);
 and an unpooled layer the planner declares in place (ops/_in_place.py) must give the same bytes with its output
@@ -335,3 +337,73 @@ def run_on_cortex_m4(work, kernel_source=None) -> str:
 def test_guards_hold_on_cortex_m4(tmp_path):
     cases = _write_cases(tmp_path)
     check(run_on_cortex_m4(tmp_path), cases, "DSP twin on qemu-m4", M4_PLACEMENTS)
+
+
+# Errors planted in a copy of the kernel (the text it replaces, and the replacement): each must make the check fail.
+PLANTED = {
+    "two-channel: one byte written past the output": (
+        "    conv_two_channel(p, input, output, stretch);\n",
+        "    conv_two_channel(p, input, output, stretch);\n"
+        "    output[p->batches * p->out_h * (p->out_w / 2) * p->out_c] = 0;\n"),
+    "two-channel: reads, and drops, the byte after its input": (
+        "    conv_two_channel(p, input, output, stretch);\n",
+        "    conv_two_channel(p, input, output, stretch);\n"
+        "    (void)*(volatile const int8_t *)(input + p->batches * p->in_h * p->in_w * 2);\n"),
+    "two-channel: the span reads one column past the row": (
+        "int32_t inside = row ? (in_w - first < count ? in_w - first : count) - left : 0;",
+        "int32_t inside = row ? (in_w + 1 - first < count ? in_w + 1 - first : count) - left : 0;"),
+    "two-channel: a stretch one pooled output longer than the scratch holds": (
+        "  const int32_t pooled = (free_words - (TWO_CHANNEL_TAPS - 1)) / 2;",
+        "  const int32_t pooled = (free_words + 2 - (TWO_CHANNEL_TAPS - 1)) / 2;"),
+    "rows: one byte written past the output": (
+        "    conv_rows_plain_unrolled(p, &g, input, output, step, tile_sums_of);\n",
+        "    conv_rows_plain_unrolled(p, &g, input, output, step, tile_sums_of);\n"
+        "    output[p->batches * p->out_h * p->out_w * p->out_c] = 0;\n"),
+    "rows: reads, and drops, the byte before the input": (
+        "    conv_rows_plain_unrolled(p, &g, input, output, step, tile_sums_of);\n",
+        "    conv_rows_plain_unrolled(p, &g, input, output, step, tile_sums_of);\n"
+        "    (void)*(volatile const int8_t *)(input - 1);\n"),
+    "rows: the split stretch takes one chunk past the row": (
+        "  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 : 0;\n"
+        "  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the stretch",
+        "  const int32_t lead = p->pad_w * p->in_c / 4, inside = in_y >= 0 && in_y < p->in_h ? p->in_w * p->in_c / 4 + 1 : 0;\n"
+        "  int32_t c0 = lead - first, c1 = lead + inside - first;   /* chunks [c0, c1) of the stretch"),
+    "pooled rows: reads, and drops, the word after the filter": (
+        "    conv_rows_unrolled(p, &g, input, output, step, tile_sums_of);\n",
+        "    conv_rows_unrolled(p, &g, input, output, step, tile_sums_of);\n"
+        "    (void)*(volatile const int32_t *)((const uint8_t *)p->wide_pair_weights + 16 * g.chunks * ((p->out_c + 1) / 2));\n"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
+                    reason="arm-none-eabi-gcc and qemu-system-arm needed")
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_guards_catch_a_planted_kernel_error(tmp_path, planted):
+    old, new = PLANTED[planted]
+    source = (KERNELS / "dsp" / "conv_2d.c").read_text()
+    assert source.count(old) == 1, f"the kernel changed: update the planted error {planted!r}"
+    kernel = tmp_path / "conv_2d.c"
+    kernel.write_text(source.replace(old, new))
+    cases = _write_cases(tmp_path)
+    with pytest.raises(AssertionError):
+        check(run_on_cortex_m4(tmp_path, kernel), cases, "planted", M4_PLACEMENTS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
+                    reason="arm-none-eabi-gcc and qemu-system-arm needed")
+def test_guards_catch_a_short_plan(tmp_path, monkeypatch):
+    """The rows' span planned 4 bytes short: the kernel declines its path, which the check sees; and an in-place
+    shift of 0: the output over the input differs."""
+    from ecgcc.ops import conv_2d
+    span = conv_2d.row_span_bytes
+    monkeypatch.setattr(conv_2d, "row_span_bytes", lambda p, pooled=False: max(0, span(p, pooled) - 4))
+    cases = _write_cases(tmp_path)
+    with pytest.raises(AssertionError, match="not written"):
+        check(run_on_cortex_m4(tmp_path), cases, "planted", M4_PLACEMENTS)
+    monkeypatch.setattr(conv_2d, "row_span_bytes", span)
+    monkeypatch.setattr(conv_2d, "conv_shift", lambda p: 0)
+    cases = _write_cases(tmp_path)
+    with pytest.raises(AssertionError, match="in place"):
+        check(run_on_cortex_m4(tmp_path), cases, "planted", M4_PLACEMENTS)
