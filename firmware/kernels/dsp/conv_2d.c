@@ -392,8 +392,9 @@ static int32_t row_step_supported(int32_t step) { return step == 16 || step == 3
   "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
   "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
   "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
-#define ECG_ROW_CHUNK(one, two)                       \
-  "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
+/* One chunk of three pixels, its four weight words loaded by `ldm` (ldmia, or ldmia.w where its size must be fixed). */
+#define ECG_ROW_CHUNK_LOADED_BY(ldm, one, two)        \
+  ldm "  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"      \
   ECG_ROW_PIXEL("a1", "b1", one)                      \
   ECG_ROW_PIXEL("a2", "b2", two)                      \
   "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
@@ -401,6 +402,7 @@ static int32_t row_step_supported(int32_t step) { return step == 16 || step == 3
   "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
   "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
   "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+#define ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK_LOADED_BY("ldmia", one, two)
 #define ECG_ROW_TILE_SUMS(name, one, two)                                                                        \
   static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,   \
                    int32_t *sums) {                                                                             \
@@ -1163,15 +1165,7 @@ typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t p
   "smlad  %[" b "], %[eb], %[xe], %[b0]\n\t"          \
   "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
 /* A chunk of the block, 64 bytes whatever registers it gets (ldmia.w: the list holds high registers anyway). */
-#define ECG_UNROLLED_CHUNK(one, two)                  \
-  "ldmia.w %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"   \
-  ECG_ROW_PIXEL("a1", "b1", one)                      \
-  ECG_ROW_PIXEL("a2", "b2", two)                      \
-  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
-  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
-  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
-  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
-  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+#define ECG_UNROLLED_CHUNK(one, two) ECG_ROW_CHUNK_LOADED_BY("ldmia.w", one, two)
 #define ECG_UNROLLED_SUMS(name, step, one, two)                                                                  \
   ECG_NOINLINE static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,      \
                                 int32_t chunks, int32_t *sums) {                                                \
