@@ -1,0 +1,208 @@
+"""QRS detection on both leads of a record, decided by the built second-lead agreement (the twin of
+firmware/monitor/lead_agreement.c), scored against the reference beats.
+
+Each lead goes through the twin's own chain (filters, QRS signals, QrsDetector with the monitor's config), read
+as the streaming harness reads the primary lead. The agreement gets each detector's reports in stream order and
+the levels of both detectors at the sample it decides, as a device would. Scored from minute 5 by default, as
+the noise stress test is (the nstdb noise starts there).
+
+    python -m ecgcc.evaluation.two_lead --data ../shared/data/nstdb --records 118e06,119e06 [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InvalidRecordError, UserError
+from ..monitor.config import MonitorConfig
+from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig
+
+@dataclass
+class LeadDetection:
+    """One lead through the twin's detector: reported beat positions keyed by the sample that reported them,
+    and the detector's noise and signal levels after every sample."""
+    reported: dict
+    noise: np.ndarray
+    signal: np.ndarray
+
+    def beats(self) -> list[int]:
+        return sorted(p for positions in self.reported.values() for p in positions)
+
+
+@dataclass
+class TwoLeadBeats:
+    primary_lead: str
+    second_lead: str
+    primary: list[int]  # the primary lead's detector alone
+    decided: list[int]  # after the agreement
+    dropped: int
+    added: int
+
+
+def lead_adc(record, lead: int, cfg: MonitorConfig) -> np.ndarray:
+    """One lead in the monitor's ADC units, as load_stream_record prepares the primary lead."""
+    from ..data.resample import resample_record
+    from ..harness.stream import centre_off_range_signal
+    from ..monitor.config import mv_to_adc
+
+    if record.fs != cfg.sample_rate_hz:
+        record = resample_record(record, float(cfg.sample_rate_hz))
+    return centre_off_range_signal(mv_to_adc(record.lead(lead), cfg.adc_units_per_mv, cfg.adc_zero), cfg.adc_zero)
+
+
+def detect_lead(adc: np.ndarray, cfg: MonitorConfig) -> LeadDetection:
+    from ..monitor.filters import run_filters
+    from ..monitor.history import SignalHistory
+    from ..monitor.qrs import QrsDetector, qrs_signals
+
+    filtered = run_filters(np.asarray(adc, dtype=np.int64), cfg).filtered[cfg.filter_delay:]
+    signals = qrs_signals(filtered, cfg)
+    stream, integrated, energy = filtered.tolist(), signals.integrated.tolist(), signals.energy.tolist()
+    history, detector = SignalHistory(stream, cfg.filtered_history_len), QrsDetector(cfg)
+    reported, noise, signal = {}, np.zeros(len(stream), np.int64), np.zeros(len(stream), np.int64)
+    for j in range(len(stream)):
+        history.count = j + 1
+        for beat in detector.step(j, integrated[j], energy[j], history):
+            reported.setdefault(j, []).append(beat.position)
+        noise[j], signal[j] = detector.noise_level, detector.signal_level
+    return LeadDetection(reported, noise, signal)
+
+
+def decide(primary: LeadDetection, second: LeadDetection, cfg: MonitorConfig,
+           agreement: LeadAgreementConfig | None = None) -> tuple[list[int], LeadAgreement]:
+    """Feeds both detectors' reports to the agreement in stream order; returns (beats, agreement). The
+    primary lead is noisy where noise x 5 > signal, the second quiet where noise x 3 <= signal (the taken
+    rule F(5, 3, gap 1.8)), both read at the sample of the decision."""
+    agreement = agreement or LeadAgreementConfig.for_monitor(cfg)
+    la, out, n = LeadAgreement(agreement), [], len(primary.noise)
+    for now in range(n + agreement.wait + 1):
+        for position in primary.reported.get(now, ()):
+            la.push_primary(position)
+        for position in second.reported.get(now, ()):
+            la.push_second(position)
+        k = min(now, n - 1)
+        primary_noisy = int(primary.noise[k]) * 5 > int(primary.signal[k])
+        second_quiet = not int(second.noise[k]) * 3 > int(second.signal[k])
+        out += la.advance(now, primary_noisy, second_quiet)
+    return out, la
+
+
+def record_leads(record) -> tuple[int, int]:
+    """The primary lead (as the monitor chooses it) and the other one; a record needs two leads."""
+    from ..data.records import choose_lead
+    from ..data.validation import require_usable_lead
+
+    if len(record.lead_names) < 2:
+        raise InvalidRecordError(f"record {record.name}: one lead ({', '.join(record.lead_names)}), two are needed",
+                                 hint="the two-lead decision needs a record with a second lead")
+    primary, _ = choose_lead(record.lead_names)
+    second = next(i for i in range(len(record.lead_names)) if i != primary)
+    for lead in (primary, second):
+        require_usable_lead(record, lead)
+    return primary, second
+
+
+def two_lead_beats(data_dir, name: str, cfg: MonitorConfig | None = None) -> TwoLeadBeats:
+    from ..data.wfdb_reader import load_wfdb_record
+    from ..harness.stream import hold_invalid_samples
+
+    cfg = cfg or MonitorConfig()
+    header = Path(data_dir) / f"{name}.hea"
+    if not header.is_file():
+        raise InvalidRecordError(f"record {name}: no {header}",
+                                 hint="point --data at a WFDB folder and name records without extension")
+    record = load_wfdb_record(data_dir, name)
+    primary_lead, second_lead = record_leads(record)
+    record = hold_invalid_samples(record)
+    primary = detect_lead(lead_adc(record, primary_lead, cfg), cfg)
+    second = detect_lead(lead_adc(record, second_lead, cfg), cfg)
+    decided, la = decide(primary, second, cfg)
+    return TwoLeadBeats(record.lead_names[primary_lead], record.lead_names[second_lead], primary.beats(), decided,
+                        la.dropped, la.added)
+
+
+def qrs_counts(data_dir, name: str, positions, start_s: float) -> tuple[int, int, int]:
+    """(true positive, missed, false) of beat positions against the record's reference from start_s."""
+    from .ec57_annotations import Annotation, read_reference
+    from .ec57_beats import compare_beats
+
+    ref = read_reference(data_dir, name)
+    test = [Annotation(int(p), "N", 0, "") for p in positions]
+    return compare_beats(ref.annotations, test, ref.fs, ref.length, start_s=start_s).qrs()
+
+
+def figures(tp: int, fn: int, fp: int) -> dict:
+    return {"tp": tp, "missed": fn, "false": fp,
+            "se": 100.0 * tp / (tp + fn) if tp + fn else None, "ppv": 100.0 * tp / (tp + fp) if tp + fp else None}
+
+
+def evaluate_records(data_dir, names, *, start_s: float = 300.0, cfg: MonitorConfig | None = None) -> dict:
+    """Per record and pooled QRS figures of the primary lead alone and of the two-lead decision."""
+    records, pooled = [], {"primary": np.zeros(3, np.int64), "two_lead": np.zeros(3, np.int64)}
+    for name in names:
+        beats = two_lead_beats(data_dir, name, cfg)
+        entry = {"record": name, "leads": [beats.primary_lead, beats.second_lead], "dropped": beats.dropped,
+                 "added": beats.added}
+        for key, positions in (("primary", beats.primary), ("two_lead", beats.decided)):
+            counts = qrs_counts(data_dir, name, positions, start_s)
+            pooled[key] += counts
+            entry[key] = figures(*counts)
+        records.append(entry)
+    return {"start_s": start_s, "records": records,
+            "pooled": {key: figures(*(int(x) for x in counts)) for key, counts in pooled.items()}}
+
+
+def _cell(f: dict) -> str:
+    pct = lambda v: "-" if v is None else f"{v:.2f}"
+    return f"{pct(f['se'])} / {pct(f['ppv'])} ({f['missed']}, {f['false']})"
+
+
+def render(result: dict) -> str:
+    lines = [f"QRS Se / +P % (missed, false), scored from {result['start_s']:g} s",
+             "| record | leads | primary lead alone | two-lead decision | dropped | added |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in result["records"]:
+        lines.append(f"| {r['record']} | {' + '.join(r['leads'])} | {_cell(r['primary'])} | {_cell(r['two_lead'])} "
+                     f"| {r['dropped']} | {r['added']} |")
+    p = result["pooled"]
+    lines.append(f"| pooled | | {_cell(p['primary'])} | {_cell(p['two_lead'])} | "
+                 f"{sum(r['dropped'] for r in result['records'])} | {sum(r['added'] for r in result['records'])} |")
+    return "\n".join(lines)
+
+
+def parse_records(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UserError("--records names no record", hint="give a comma-separated list, e.g. 118e06,119e06")
+    return names
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ecgcc.evaluation.two_lead", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, help="WFDB folder holding the records and their .atr")
+    parser.add_argument("--records", required=True, help="comma-separated record names")
+    parser.add_argument("--start", type=float, default=300.0, help="score from this many seconds (default 300)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    try:
+        if not Path(args.data).is_dir():
+            raise UserError(f"--data {args.data}: no such folder", hint="point --data at a WFDB folder")
+        result = evaluate_records(args.data, parse_records(args.records), start_s=args.start)
+    except UserError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return 2
+    print(render(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
