@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead clean
 
 setup: system-packages $(STAMP)
 
@@ -122,6 +122,15 @@ ec57: setup
 ec57-device: setup
 	$(BIN)/ecgcc ec57 --board $(BOARD) $(PORT_ARG) --data $(EC57_DATA)/mitdb --records $(EC57_RECORDS) --check-wfdb \
 	  --json .build/ec57/mitdb-$(BOARD).json
+
+# The second-lead decision (lead_agreement, twin) against the primary lead alone on the noise stress test, each
+# SNR pooled on its own as docs/alarms.md reports it.
+two-lead: setup
+	mkdir -p .build/two-lead
+	for snr in 12 06; do \
+	  $(BIN)/python -m ecgcc.evaluation.two_lead --data $(EC57_DATA)/nstdb --records 118e$$snr,119e$$snr \
+	    --json .build/two-lead/nstdb-$$snr.json || exit 1; \
+	done
 
 clean:
 	rm -rf .build
