@@ -22,6 +22,10 @@ from ..errors import InvalidRecordError, UserError
 from ..monitor.config import MonitorConfig
 from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig
 
+# The taken rule F(5, 3, gap 1.8): the verdicts the agreement's caller reads from the two detectors' levels
+PRIMARY_NOISY_RATIO = 5  # primary lead noisy where noise x 5 > signal
+SECOND_QUIET_RATIO = 3  # second lead quiet where noise x 3 <= signal
+
 @dataclass
 class LeadDetection:
     """One lead through the twin's detector: reported beat positions keyed by the sample that reported them,
@@ -75,9 +79,8 @@ def detect_lead(adc: np.ndarray, cfg: MonitorConfig) -> LeadDetection:
 
 def decide(primary: LeadDetection, second: LeadDetection, cfg: MonitorConfig,
            agreement: LeadAgreementConfig | None = None) -> tuple[list[int], LeadAgreement]:
-    """Feeds both detectors' reports to the agreement in stream order; returns (beats, agreement). The
-    primary lead is noisy where noise x 5 > signal, the second quiet where noise x 3 <= signal (the taken
-    rule F(5, 3, gap 1.8)), both read at the sample of the decision."""
+    """Feeds both detectors' reports to the agreement in stream order; returns (beats, agreement). Both
+    leads' levels are read at the sample of the decision, as a device deciding in stream order reads them."""
     agreement = agreement or LeadAgreementConfig.for_monitor(cfg)
     la, out, n = LeadAgreement(agreement), [], len(primary.noise)
     for now in range(n + agreement.wait + 1):
@@ -86,8 +89,8 @@ def decide(primary: LeadDetection, second: LeadDetection, cfg: MonitorConfig,
         for position in second.reported.get(now, ()):
             la.push_second(position)
         k = min(now, n - 1)
-        primary_noisy = int(primary.noise[k]) * 5 > int(primary.signal[k])
-        second_quiet = not int(second.noise[k]) * 3 > int(second.signal[k])
+        primary_noisy = int(primary.noise[k]) * PRIMARY_NOISY_RATIO > int(primary.signal[k])
+        second_quiet = int(second.noise[k]) * SECOND_QUIET_RATIO <= int(second.signal[k])
         out += la.advance(now, primary_noisy, second_quiet)
     return out, la
 
