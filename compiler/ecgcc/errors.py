@@ -5,6 +5,8 @@ and exits with status 2. Anything else reaching the CLI is a defect of ecgcc its
 """
 from __future__ import annotations
 
+import sys
+
 
 class UserError(Exception):
     """An input or option the user can correct; ``hint`` says how."""
@@ -16,6 +18,15 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def print_user_error(error: UserError) -> int:
+    """What a `python -m ecgcc...` tool prints for a user error, as the ecgcc command does: one `error:` line and,
+    where there is one, a `hint:` line on stderr. Returns the exit status, 2."""
+    print(f"error: {' '.join(error.message.split())}", file=sys.stderr)
+    if error.hint:
+        print(f"hint: {' '.join(error.hint.split())}", file=sys.stderr)
+    return 2
 
 
 class InvalidModelError(UserError, ValueError):

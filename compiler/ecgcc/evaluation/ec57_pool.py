@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UserError, print_user_error
 from .ec57 import _beat_figures
 from .ec57_beats import BEAT_CLASSES, MISSED, BeatCounts
 
@@ -80,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {name.strip() for name in args.records.split(",") if name.strip()} if args.records else None
         figures = pooled_beat_figures(reports, wanted)
     except UserError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        print(f"hint: {exc.hint}", file=sys.stderr)
-        return 2
+        return print_user_error(exc)
     print(format_pooled(figures))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")

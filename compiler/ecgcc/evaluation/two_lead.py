@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidRecordError, UserError
+from ..errors import InvalidRecordError, UserError, print_user_error
 from ..monitor.config import MonitorConfig
 from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig
 
@@ -197,10 +197,7 @@ def main(argv=None) -> int:
             raise UserError(f"--data {args.data}: no such folder", hint="point --data at a WFDB folder")
         result = evaluate_records(args.data, parse_records(args.records), start_s=args.start)
     except UserError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        if error.hint:
-            print(f"hint: {error.hint}", file=sys.stderr)
-        return 2
+        return print_user_error(error)
     print(render(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
