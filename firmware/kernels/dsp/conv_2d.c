@@ -334,25 +334,28 @@ static inline void dot_tile(const void *weights, int wide, const uint32_t *x, in
   "ldr    %[xo], %[bias_end]\n\t"                                                                              \
   "cmp    %[xe], %[xo]\n\t"                                                                                    \
   "bne    3b\n\t"
+/* The registers every three-pixel channel-pair sum pins: the six sums, and the pair's four weight words in ascending
+ * registers so that the wide layout's four words of a chunk come in one LDM; then the window's two words. */
+#define ECG_PAIR_SUMS_REGISTERS                                                                                \
+  register int32_t a0 __asm__("r1");                                                                           \
+  register int32_t a1 __asm__("r2");                                                                           \
+  register int32_t a2 __asm__("r3");                                                                           \
+  register int32_t b0 __asm__("r4");                                                                           \
+  register int32_t b1 __asm__("r5");                                                                           \
+  register int32_t b2 __asm__("r6");                                                                           \
+  register uint32_t ea __asm__("r8");                                                                          \
+  register uint32_t wa __asm__("r9");                                                                          \
+  register uint32_t eb __asm__("r10");                                                                         \
+  register uint32_t wb __asm__("r11");                                                                         \
+  uint32_t xe, xo;                                                                                             \
+  const uint32_t *x
 #define ECG_PAIR_SUMS_OUTPUTS                                                                                  \
   [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [w] "+r"(w),  \
       [x] "=&r"(x), [wa] "=&r"(wa), [wb] "=&r"(wb), [ea] "=&r"(ea), [eb] "=&r"(eb), [xe] "=&r"(xe),              \
       [xo] "=&r"(xo), [bias] "+m"(bias), [end] "+m"(end), [sums] "+m"(sums)
 static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t pairs, const uint32_t *columns,
                       int32_t chunks, int32_t *sums) {
-  register int32_t a0 __asm__("r1");
-  register int32_t a1 __asm__("r2");
-  register int32_t a2 __asm__("r3");
-  register int32_t b0 __asm__("r4");
-  register int32_t b1 __asm__("r5");
-  register int32_t b2 __asm__("r6");
-  /* in ascending registers, so that the wide layout's four words of a chunk come in one LDM */
-  register uint32_t ea __asm__("r8");
-  register uint32_t wa __asm__("r9");
-  register uint32_t eb __asm__("r10");
-  register uint32_t wb __asm__("r11");
-  uint32_t xe, xo;
-  const uint32_t *x;
+  ECG_PAIR_SUMS_REGISTERS;
   const int32_t pair_bytes = (wide ? 16 : 8) * chunks;
   const uint8_t *end = w + pair_bytes;
   const int32_t *const bias_end = bias + 2 * pairs;
@@ -386,38 +389,26 @@ static void tile_sums(const uint8_t *w, int wide, const int32_t *bias, int32_t p
  * assembly, one function per supported step. */
 static int32_t row_step_supported(int32_t step) { return step == 16 || step == 32 || step == 48 || step == 64; }
 #if ECG_CONV_ASM
-#define ECG_ROW_PIXEL(a, b, at)                       \
+/* A pixel's chunk `at` bytes on: sums a and b are the sums from_a and from_b plus the chunk's dot products (the
+ * same registers, or pixel zero's where the unrolled rows seed the other pixels from its folded biases). */
+#define ECG_ROW_PIXEL_FROM(a, b, from_a, from_b, at)  \
   "ldrd   %[xe], %[xo], [%[x], #" at "]\n\t"          \
-  "smlad  %[" a "], %[ea], %[xe], %[" a "]\n\t"       \
+  "smlad  %[" a "], %[ea], %[xe], %[" from_a "]\n\t"  \
   "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
-  "smlad  %[" b "], %[eb], %[xe], %[" b "]\n\t"       \
+  "smlad  %[" b "], %[eb], %[xe], %[" from_b "]\n\t"  \
   "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_ROW_PIXEL(a, b, at) ECG_ROW_PIXEL_FROM(a, b, a, b, at)
 /* One chunk of three pixels, its four weight words loaded by `ldm` (ldmia, or ldmia.w where its size must be fixed). */
 #define ECG_ROW_CHUNK_LOADED_BY(ldm, one, two)        \
   ldm "  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"      \
   ECG_ROW_PIXEL("a1", "b1", one)                      \
   ECG_ROW_PIXEL("a2", "b2", two)                      \
-  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
-  "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"             \
-  "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"             \
-  "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"             \
-  "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"
+  ECG_PAIR_PIXEL("a0", "b0")
 #define ECG_ROW_CHUNK(one, two) ECG_ROW_CHUNK_LOADED_BY("ldmia", one, two)
 #define ECG_ROW_TILE_SUMS(name, one, two)                                                                        \
   static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row, int32_t chunks,   \
                    int32_t *sums) {                                                                             \
-    register int32_t a0 __asm__("r1");                                                                          \
-    register int32_t a1 __asm__("r2");                                                                          \
-    register int32_t a2 __asm__("r3");                                                                          \
-    register int32_t b0 __asm__("r4");                                                                          \
-    register int32_t b1 __asm__("r5");                                                                          \
-    register int32_t b2 __asm__("r6");                                                                          \
-    register uint32_t ea __asm__("r8");                                                                         \
-    register uint32_t wa __asm__("r9");                                                                         \
-    register uint32_t eb __asm__("r10");                                                                        \
-    register uint32_t wb __asm__("r11");                                                                        \
-    uint32_t xe, xo;                                                                                            \
-    const uint32_t *x;                                                                                          \
+    ECG_PAIR_SUMS_REGISTERS;                                                                                    \
     const int32_t pair_bytes = 16 * chunks;                                                                     \
     const uint8_t *end = w + pair_bytes;                                                                        \
     const int32_t *const bias_end = bias + 2 * pairs;                                                           \
@@ -1158,29 +1149,14 @@ typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t p
 
 #if ECG_CONV_ASM
 /* The first chunk: pixels one and two start from pixel zero's folded biases before pixel zero adds its own. */
-#define ECG_SEED_PIXEL(a, b, at)                      \
-  "ldrd   %[xe], %[xo], [%[x], #" at "]\n\t"          \
-  "smlad  %[" a "], %[ea], %[xe], %[a0]\n\t"          \
-  "smlad  %[" a "], %[wa], %[xo], %[" a "]\n\t"       \
-  "smlad  %[" b "], %[eb], %[xe], %[b0]\n\t"          \
-  "smlad  %[" b "], %[wb], %[xo], %[" b "]\n\t"
+#define ECG_SEED_PIXEL(a, b, at) ECG_ROW_PIXEL_FROM(a, b, "a0", "b0", at)
 /* A chunk of the block, 64 bytes whatever registers it gets (ldmia.w: the list holds high registers anyway). */
 #define ECG_UNROLLED_CHUNK(one, two) ECG_ROW_CHUNK_LOADED_BY("ldmia.w", one, two)
 #define ECG_UNROLLED_SUMS(name, step, one, two)                                                                  \
   ECG_NOINLINE static void name(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,      \
                                 int32_t chunks, int32_t *sums) {                                                \
-    register int32_t a0 __asm__("r1");                                                                          \
-    register int32_t a1 __asm__("r2");                                                                          \
-    register int32_t a2 __asm__("r3");                                                                          \
-    register int32_t b0 __asm__("r4");                                                                          \
-    register int32_t b1 __asm__("r5");                                                                          \
-    register int32_t b2 __asm__("r6");                                                                          \
-    register uint32_t ea __asm__("r8");                                                                         \
-    register uint32_t wa __asm__("r9");                                                                         \
-    register uint32_t eb __asm__("r10");                                                                        \
-    register uint32_t wb __asm__("r11");                                                                        \
-    uint32_t xe, xo, entry = 0;                                                                                 \
-    const uint32_t *x;                                                                                          \
+    ECG_PAIR_SUMS_REGISTERS;                                                                                    \
+    uint32_t entry = 0;                                                                                         \
     const uint8_t *const end = w + 16 * chunks * pairs;                                                         \
     __asm__ volatile(                                                                                           \
         /* where chunk 1 of the window sits in the block (the Thumb bit set: the jump loads pc) */             \
@@ -1197,11 +1173,7 @@ typedef void (*unrolled_sums_t)(const uint8_t *w, const int32_t *bias, int32_t p
         "ldmia.w %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"                                                       \
         ECG_SEED_PIXEL("a1", "b1", one)                                                                         \
         ECG_SEED_PIXEL("a2", "b2", two)                                                                         \
-        "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                   \
-        "smlad  %[a0], %[ea], %[xe], %[a0]\n\t"                                                                 \
-        "smlad  %[a0], %[wa], %[xo], %[a0]\n\t"                                                                 \
-        "smlad  %[b0], %[eb], %[xe], %[b0]\n\t"                                                                 \
-        "smlad  %[b0], %[wb], %[xo], %[b0]\n\t"                                                                 \
+        ECG_PAIR_PIXEL("a0", "b0")                                                                              \
         "ldr    pc, %[entry]\n\t"                                                                               \
         "5:\n\t"                                                                                                \
         ".rept  " ECG_BLOCK_CHUNKS "\n\t" ECG_UNROLLED_CHUNK(one, two) ".endr\n\t"                               \
@@ -1545,11 +1517,7 @@ static void row_unclamped(const int32_t *rq, int32_t count, const int32_t *sums,
 #if ECG_CONV_ASM
 #define ECG_ONE_PIXEL_CHUNK                           \
   "ldmia  %[w]!, {%[ea], %[wa], %[eb], %[wb]}\n\t"    \
-  "ldrd   %[xe], %[xo], [%[x]], #8\n\t"               \
-  "smlad  %[a], %[ea], %[xe], %[a]\n\t"               \
-  "smlad  %[a], %[wa], %[xo], %[a]\n\t"               \
-  "smlad  %[b], %[eb], %[xe], %[b]\n\t"               \
-  "smlad  %[b], %[wb], %[xo], %[b]\n\t"
+  ECG_PAIR_PIXEL("a", "b")
 ECG_NOINLINE static void one_pixel_sums(const uint8_t *w, const int32_t *bias, int32_t pairs, const uint32_t *row,
                                         int32_t chunks, int32_t *sums) {
   register uint32_t ea __asm__("r8");   /* ascending, for the LDM */
