@@ -218,13 +218,41 @@ def build_qemu_m4(model_dir: Path, records, work: Path, defines=(), opt: str = "
     return elf
 
 
-def run_qemu_m4(elf: Path, timeout: int = 120) -> tuple[list[list[np.ndarray]], list[int]]:
-    """(outputs per record, SysTick ticks per inference) printed by the runner."""
+def qemu_m4_console(elf: Path, timeout: int = 120) -> str:
+    """What a bare-metal mps2-an386 image prints (the semihosting console is stderr) until it exits."""
     done = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
                            "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native",
                            "-kernel", str(elf)], capture_output=True, text=True, timeout=timeout, check=True)
+    return done.stdout + done.stderr
+
+
+def conv_driver_on_host(driver: Path, work: Path, name: str, defines=("-DECGCC_DSP_EMULATE",),
+                        dsp_source: Path | None = None) -> str:
+    """The output of a CONV_2D test driver built on the host with the reference and DSP kernel files (its cases in
+    headers under `work`): the DSP twin's portable C under ECGCC_DSP_EMULATE, the reference alone without it."""
+    exe = work / name
+    subprocess.run(["gcc", *CFLAGS, *defines, f"-I{KERNELS / 'include'}", f"-I{work}", str(driver),
+                    str(KERNELS / "reference" / "conv_2d.c"), str(dsp_source or KERNELS / "dsp" / "conv_2d.c"),
+                    "-o", str(exe)], check=True, capture_output=True, text=True)
+    return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+
+
+def conv_driver_on_cortex_m4(driver: Path, work: Path, name: str, dsp_source: Path | None = None) -> str:
+    """The same driver as a bare-metal qemu-m4 image, the DSP kernel's assembly in, and what it prints."""
+    elf = work / f"{name}.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
+                    "-ffunction-sections", "-Wl,--gc-sections", "-nostartfiles", "--specs=nano.specs",
+                    "--specs=nosys.specs", f"-T{QEMU_M4_DIR / 'link.ld'}", f"-I{KERNELS / 'include'}", f"-I{work}",
+                    str(driver), str(KERNELS / "reference" / "conv_2d.c"),
+                    str(dsp_source or KERNELS / "dsp" / "conv_2d.c"), "-o", str(elf)],
+                   check=True, capture_output=True, text=True)
+    return qemu_m4_console(elf)
+
+
+def run_qemu_m4(elf: Path, timeout: int = 120) -> tuple[list[list[np.ndarray]], list[int]]:
+    """(outputs per record, SysTick ticks per inference) printed by the runner."""
     outputs, ticks = [], []
-    for line in (done.stdout + done.stderr).splitlines():   # the semihosting console is stderr
+    for line in qemu_m4_console(elf, timeout).splitlines():
         if line.startswith("ticks "):
             ticks.append(int(line.split()[1]))
             outputs.append([])

@@ -21,13 +21,12 @@ and an unpooled layer the planner declares in place (ops/_in_place.py) must give
 from __future__ import annotations
 
 import shutil
-import subprocess
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
+from support import KERNELS, conv_driver_on_cortex_m4, conv_driver_on_host
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_guards_driver.c"
 STEPS = (16, 32, 48, 64)
@@ -322,26 +321,12 @@ def test_cases_reach_every_entry_and_tail(tmp_path):
 
 def test_guards_hold_on_the_host(tmp_path):
     cases = _write_cases(tmp_path)
-    exe = tmp_path / "guards"
-    subprocess.run(["gcc", *CFLAGS, "-DECGCC_DSP_EMULATE", f"-I{KERNELS / 'include'}", f"-I{tmp_path}", str(DRIVER),
-                    str(KERNELS / "reference" / "conv_2d.c"), str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(exe)],
-                   check=True, capture_output=True, text=True)
-    check(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout, cases, "DSP twin (emulated)",
+    check(conv_driver_on_host(DRIVER, tmp_path, "guards"), cases, "DSP twin (emulated)",
           HOST_PLACEMENTS)
 
 
 def run_on_cortex_m4(work, kernel_source=None) -> str:
-    elf = work / "guards.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
-                    "-ffunction-sections", "-Wl,--gc-sections", "-nostartfiles", "--specs=nano.specs",
-                    "--specs=nosys.specs", f"-T{QEMU_M4_DIR / 'link.ld'}", f"-I{KERNELS / 'include'}",
-                    f"-I{work}", str(DRIVER), str(KERNELS / "reference" / "conv_2d.c"),
-                    str(kernel_source or KERNELS / "dsp" / "conv_2d.c"), "-o", str(elf)],
-                   check=True, capture_output=True, text=True)
-    done = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-icount",
-                           "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout + done.stderr
+    return conv_driver_on_cortex_m4(DRIVER, work, "guards", kernel_source)
 
 
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),

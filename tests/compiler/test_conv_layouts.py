@@ -10,12 +10,11 @@ reference kernel also reads the pair layout (a model compiled for a DSP board an
 kernels). Every output byte must be equal. The unrolled rows (dsp/conv_2d.c, ecg_conv_2d_rows* and
 ecg_conv_2d_pooled_rows*) run each case through the entry point the compiler would call for it."""
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
+from support import KERNELS, conv_driver_on_cortex_m4, conv_driver_on_host
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "conv_layouts_driver.c"
 RANDOM_CASES = 60
@@ -205,23 +204,11 @@ def _outputs(stdout: str) -> list[list[str]]:
 
 
 def _host_run(work, name: str, defines: list[str]) -> list[list[str]]:
-    exe = work / name
-    subprocess.run(["gcc", *CFLAGS, *defines, f"-I{KERNELS / 'include'}", f"-I{work}", str(DRIVER),
-                    str(KERNELS / "reference" / "conv_2d.c"), str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(exe)], check=True, capture_output=True, text=True)
-    return _outputs(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout)
+    return _outputs(conv_driver_on_host(DRIVER, work, name, defines))
 
 
 def _qemu_run(work) -> list[list[str]]:
-    elf = work / "layouts.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
-                    "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", f"-T{QEMU_M4_DIR / 'link.ld'}",
-                    f"-I{KERNELS / 'include'}", f"-I{work}", str(DRIVER), str(KERNELS / "reference" / "conv_2d.c"),
-                    str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(elf)],
-                   check=True, capture_output=True, text=True)
-    done = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-icount",
-                           "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          capture_output=True, text=True, timeout=120, check=True)
-    return _outputs(done.stdout + done.stderr)
+    return _outputs(conv_driver_on_cortex_m4(DRIVER, work, "layouts"))
 
 
 def _write_cases(work, pair_layout=None) -> list[dict]:

@@ -8,12 +8,11 @@ twenty pooled outputs (several per row), odd convolution widths, zero points at 
 path (activation bounds, channels that do not fold, a scratch too small for one stretch, none) and must still
 give the same bytes through the reference."""
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from support import ARM_M4_FLAGS, CFLAGS, KERNELS, QEMU_M4_DIR
+from support import KERNELS, conv_driver_on_cortex_m4, conv_driver_on_host
 
 DRIVER = KERNELS.parents[1] / "tests" / "compiler" / "two_channel_driver.c"
 CASES = 64
@@ -157,24 +156,11 @@ def test_cases_reach_every_part_of_the_path(tmp_path):
 
 def test_two_channel_path_matches_the_reference_on_the_host(tmp_path):
     cases = _write_cases(tmp_path)
-    exe = tmp_path / "two_channel"
-    subprocess.run(["gcc", *CFLAGS, "-DECGCC_DSP_EMULATE", f"-I{KERNELS / 'include'}", f"-I{tmp_path}", str(DRIVER),
-                    str(KERNELS / "reference" / "conv_2d.c"), str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(exe)],
-                   check=True, capture_output=True, text=True)
-    _check(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout, cases, "DSP twin (emulated)")
+    _check(conv_driver_on_host(DRIVER, tmp_path, "two_channel"), cases, "DSP twin (emulated)")
 
 
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                     reason="arm-none-eabi-gcc and qemu-system-arm needed")
 def test_two_channel_path_matches_the_reference_on_cortex_m4(tmp_path):
     cases = _write_cases(tmp_path)
-    elf = tmp_path / "two_channel.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", *ARM_M4_FLAGS,
-                    "-ffunction-sections", "-Wl,--gc-sections", "-nostartfiles", "--specs=nano.specs",
-                    "--specs=nosys.specs", f"-T{QEMU_M4_DIR / 'link.ld'}", f"-I{KERNELS / 'include'}",
-                    f"-I{tmp_path}", str(DRIVER), str(KERNELS / "reference" / "conv_2d.c"),
-                    str(KERNELS / "dsp" / "conv_2d.c"), "-o", str(elf)], check=True, capture_output=True, text=True)
-    done = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-icount",
-                           "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          capture_output=True, text=True, timeout=120, check=True)
-    _check(done.stdout + done.stderr, cases, "DSP twin on qemu-m4")
+    _check(conv_driver_on_cortex_m4(DRIVER, tmp_path, "two_channel"), cases, "DSP twin on qemu-m4")
