@@ -1394,7 +1394,9 @@ ECG_NOINLINE static void unrolled_group(const ecg_conv_2d_params_t *p, const pai
     for (int32_t c = 0; c < 2 * pairs; ++c, ++oc)
       store_pooled(p, oc, clamps, sums[0] + c * PIXELS, sums[1] + c * PIXELS, live, out + oc);
   }
-  if (oc < out_c) {   /* an odd last channel, with the zero partner the layout gives it */
+  /* an odd last channel, with the zero partner the layout gives it; pooled_group's twin of this block without its
+   * column branch, which would link dot_tile into models that take only the rows (the reference model: +832 B) */
+  if (oc < out_c) {
     const int32_t a = p->folded_bias[oc];
     int32_t first_acc[2 * PIXELS] = {a, a, a, 0, 0, 0}, second_acc[2 * PIXELS] = {a, a, a, 0, 0, 0};
     row_pair_sums(w, first, chunks, step, first_acc);
