@@ -11,7 +11,7 @@ static uint8_t running;
 
 int adc_source_poll(void) {
     if (!running) {
-        stream_monitor_restart();
+        stream_monitor_restart(1u);
         board_ecg_adc_start(ECG_SAMPLE_RATE_HZ);
         running = 1;
     }

@@ -17,6 +17,7 @@ enum capability {
     CAPABILITY_STREAM = 1u << 2,
     CAPABILITY_PLAY_MEMORY = 1u << 3, /* PLAY_MEMORY (memory_record.h): the board has a record region */
     CAPABILITY_STREAM_DELTA = 1u << 4, /* STREAM takes delta-coded samples (stream_command.h) */
+    CAPABILITY_TWO_LEADS = 1u << 5,    /* STREAM and PLAY_MEMORY take (primary, second) sample pairs */
 };
 
 int commands_dispatch(const protocol_request_t *request);

@@ -31,7 +31,7 @@ static void finish(void) {
 int flash_record_poll(void) {
     if (finished) return 0;
     if (!started) {
-        stream_monitor_restart();
+        stream_monitor_restart(1u);
         started_ms = board_millis();
         started = 1;
     }

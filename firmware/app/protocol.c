@@ -14,6 +14,7 @@ static uint8_t tx_frame[FRAME_CAPACITY];
 static cobs_decoder_t decoder;
 static protocol_handler_t dispatch;
 static protocol_stats_t stats;
+static const char *refusal; /* what the handler named as the problem with the request it refused */
 
 void protocol_init(protocol_handler_t handler) {
     dispatch = handler;
@@ -22,6 +23,11 @@ void protocol_init(protocol_handler_t handler) {
 }
 
 const protocol_stats_t *protocol_stats(void) { return &stats; }
+
+int protocol_refuse(int code, const char *message) {
+    refusal = message;
+    return code;
+}
 
 static void write_to_uart(const uint8_t *data, size_t len) { board_uart_write(data, len); }
 
@@ -108,11 +114,13 @@ static void finish_frame(void) {
         return;
     }
     protocol_request_t request = {rx_frame[1], rx_frame[2], rx_frame + PROTOCOL_HEADER_BYTES, declared};
+    refusal = NULL;
     int status = dispatch(&request);
     if (status == 0) {
         stats.frames_ok++;
     } else {
-        const char *message = status == PROTOCOL_ERROR_UNKNOWN_COMMAND ? "unknown command"
+        const char *message = refusal ? refusal
+                              : status == PROTOCOL_ERROR_UNKNOWN_COMMAND ? "unknown command"
                               : status == PROTOCOL_ERROR_BAD_ARGUMENT ? "bad argument for this command"
                               : status == PROTOCOL_ERROR_MODEL_FAILED ? "model invocation failed"
                               : status == PROTOCOL_ERROR_REPLY_TOO_LONG ? "reply longer than the frame buffer"

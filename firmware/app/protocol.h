@@ -39,7 +39,9 @@ typedef struct {
     uint16_t length;
 } protocol_request_t;
 
-/* Handles one valid request; returns 0, or a protocol_error after which an ERROR frame is sent. */
+/* Handles one valid request; returns 0, or a protocol_error after which an ERROR frame is sent. A handler
+ * that knows what is wrong with a request returns protocol_refuse(code, message): the ERROR frame then
+ * carries that message (a string constant) instead of the code's general one. */
 typedef int (*protocol_handler_t)(const protocol_request_t *request);
 
 void protocol_init(protocol_handler_t handler);
@@ -54,6 +56,7 @@ wire_writer_t protocol_reply_writer(void);
 int protocol_send_reply(uint8_t command, uint8_t sequence, const wire_writer_t *reply);
 void protocol_send_unsolicited(uint8_t command, const wire_writer_t *reply);
 void protocol_send_error(uint8_t sequence, uint8_t code, uint8_t offending_command, const char *message);
+int protocol_refuse(int code, const char *message);
 
 /* Counters for the device's own health report. */
 typedef struct {

@@ -13,6 +13,7 @@
 static monitor_t monitor;
 static monitor_output_t output;
 static uint8_t monitor_ready;
+static uint8_t monitor_leads; /* the leads the running monitor was started with: 1 or 2 */
 
 /* The beat window and the RR features go to whichever model input has their size, so the model's
  * input order does not matter. */
@@ -35,9 +36,10 @@ static int classify_beat(void *context, const beat_window_entry_t *beat, const i
     return 0;
 }
 
-void stream_monitor_restart(void) {
+void stream_monitor_restart(uint8_t leads) {
     monitor_config_t config;
     monitor_default_config(&config);
+    config.leads = leads;
     config.classify = classify_beat;
     config.read_instructions = board_instructions;
     window_input = rr_input = -1;
@@ -46,6 +48,7 @@ void stream_monitor_restart(void) {
         if (model_input_info[i].bytes == ECG_MODEL_RR_FEATURES) rr_input = i;
     }
     monitor_init(&monitor, &config);
+    monitor_leads = leads;
     monitor_ready = 1;
 }
 
@@ -93,6 +96,9 @@ void stream_write_counters(wire_writer_t *w) {
     wire_u32(w, c->alarms_raised);
     wire_u32(w, c->quality_changes);
     wire_u32(w, c->events_dropped);
+    wire_u32(w, c->second_lead_vetoed);
+    wire_u32(w, c->second_lead_added);
+    wire_u32(w, c->samples_refused);
     wire_u64(w, c->busy_instructions);
 }
 
@@ -110,8 +116,14 @@ void stream_send_events_for(uint8_t sequence, uint32_t index, const monitor_outp
 }
 
 const monitor_output_t *stream_monitor_push(int32_t sample) {
-    if (!monitor_ready) stream_monitor_restart();
+    if (!monitor_ready) stream_monitor_restart(1u);
     monitor_push_sample(&monitor, sample, &output);
+    return &output;
+}
+
+const monitor_output_t *stream_monitor_push_pair(int32_t primary, int32_t second) {
+    if (!monitor_ready) stream_monitor_restart(2u);
+    if (monitor_push_pair(&monitor, primary, second, &output) != 0) output.events.count = 0;
     return &output;
 }
 
@@ -121,18 +133,26 @@ int stream_monitor_flush(const monitor_output_t **out) {
     return more;
 }
 
-/* True when `length` bytes are exactly `count` delta-coded samples (stream_command.h). */
-static int delta_frame_valid(const uint8_t *data, uint32_t length, uint16_t count) {
+/* Why a frame's samples cannot be decoded, or NULL when `length` bytes are exactly `count` samples of
+ * `leads` interleaved leads (stream_command.h). Checked before the monitor is touched. */
+static const char *frame_problem(const uint8_t *data, uint32_t length, uint16_t count, uint8_t leads, int delta) {
+    uint32_t values = (uint32_t)count * leads;
+    if (!delta) {
+        if (length % (2u * leads) != 0u)
+            return leads == 2u ? "STREAM: byte count is not a whole number of int16 pairs"
+                               : "STREAM: odd byte count, samples are int16";
+        return length == 2u * values ? NULL : "STREAM: sample count does not match the payload";
+    }
     uint32_t at = 0;
-    for (uint16_t i = 0; i < count; ++i) {
-        if (at >= length) return 0;
-        if (i == 0 && data[at] != STREAM_DELTA_ESCAPE) return 0;
+    for (uint32_t i = 0; i < values; ++i) {
+        if (at >= length) return "STREAM: sample count does not match the payload";
+        if (i < leads && data[at] != STREAM_DELTA_ESCAPE) return "STREAM: a lead's first delta sample is not escaped";
         at += data[at] == STREAM_DELTA_ESCAPE ? 3u : 1u;
     }
-    return at == length;
+    return at == length ? NULL : "STREAM: sample count does not match the payload";
 }
 
-/* The next sample of a frame already checked by delta_frame_valid (or of plain int16 samples). */
+/* The next value of a frame already checked by frame_problem (or of plain int16 samples). */
 static int16_t next_sample(const uint8_t *data, uint32_t *at, int16_t previous, int delta) {
     int16_t sample;
     if (!delta) {
@@ -149,14 +169,22 @@ static int16_t next_sample(const uint8_t *data, uint32_t *at, int16_t previous, 
 }
 
 int stream_command_handle(const protocol_request_t *request) {
-    if (request->length < 3) return PROTOCOL_ERROR_BAD_ARGUMENT;
+    if (request->length < 3) return protocol_refuse(PROTOCOL_ERROR_BAD_ARGUMENT, "STREAM: frame shorter than its 3-byte head");
     uint8_t flags = request->payload[0];
     uint16_t count = wire_read_u16(request->payload + 1);
     const uint8_t *samples = request->payload + 3;
     int delta = (flags & STREAM_FLAG_DELTA) != 0;
-    if (delta ? !delta_frame_valid(samples, request->length - 3u, count) : request->length != 3u + 2u * count)
-        return PROTOCOL_ERROR_BAD_ARGUMENT;
-    if ((flags & STREAM_FLAG_RESTART) || !monitor_ready) stream_monitor_restart();
+    uint8_t leads = (flags & STREAM_FLAG_TWO_LEADS) ? 2u : 1u;
+    const char *problem = frame_problem(samples, request->length - 3u, count, leads, delta);
+    if (problem) return protocol_refuse(PROTOCOL_ERROR_BAD_ARGUMENT, problem);
+    int restart = (flags & STREAM_FLAG_RESTART) || !monitor_ready;
+    /* the monitor's lead count is fixed from its restart on: a frame of the other kind would feed it
+     * samples it cannot place, so it is refused whole and the monitor keeps its state */
+    if (!restart && leads != monitor_leads)
+        return protocol_refuse(PROTOCOL_ERROR_BAD_ARGUMENT, leads == 2u
+                                   ? "STREAM: two-lead frame to a one-lead monitor (restart it with two leads)"
+                                   : "STREAM: one-lead frame to a two-lead monitor (restart it with one lead)");
+    if (restart) stream_monitor_restart(leads);
 
     /* events go after the fixed head, which is written once their count is known */
     wire_writer_t events = protocol_reply_writer();
@@ -164,10 +192,16 @@ int stream_command_handle(const protocol_request_t *request) {
     events_written = 0;
     uint16_t consumed = 0;
     uint32_t at = 0;
-    int16_t sample = 0;
+    int16_t primary = 0, second = 0;
     while (consumed < count && events_written + MONITOR_MAX_EVENTS <= STREAM_EVENT_CAPACITY) {
-        sample = next_sample(samples, &at, sample, delta);
-        monitor_push_sample(&monitor, sample, &output);
+        primary = next_sample(samples, &at, primary, delta);
+        if (leads == 2u) {
+            second = next_sample(samples, &at, second, delta);
+            if (monitor_push_pair(&monitor, primary, second, &output) != 0)
+                return protocol_refuse(PROTOCOL_ERROR_BAD_ARGUMENT, "STREAM: the monitor refused a two-lead sample");
+        } else {
+            monitor_push_sample(&monitor, primary, &output);
+        }
         append_events(&events);
         consumed++;
     }

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from ..boards import add_board_argument
 from ..errors import UserError
-from ..harness.stream import (load_stream_record, memory_image, play_from_memory, record_memory_region, stream_samples,
-                              twin_events)
+from ..harness.stream import add_leads_argument, load_stream_record, parse_leads, play_record, twin_events
 from ..monitor.config import settings_from_pairs
 from .ec57 import (LEARNING_PERIOD_S, average_figures, format_tables, gross_figures, record_figures,
                    score_record)
@@ -52,6 +51,7 @@ def add_ec57_arguments(parser) -> None:
                         help="memory: an emulated board gets each record in its RAM and plays it at full speed; "
                              "serial: samples go over the serial link in STREAM frames, as to a real board "
                              "(auto: memory where the board has a record region)")
+    add_leads_argument(parser)
     from ..harness.labgrid_places import add_labgrid_arguments
 
     add_labgrid_arguments(parser)
@@ -86,6 +86,20 @@ def noise_stress(names_and_scores) -> list[dict]:
     return rows
 
 
+def refuse_one_lead_records(data_dir: Path, names) -> None:
+    """--leads 2: every record must have a second lead; read from the headers alone (a missing header is
+    reported where the record is read)."""
+    import wfdb
+
+    for name in names:
+        if not (data_dir / f"{name}.hea").is_file():
+            continue
+        lead_names = wfdb.rdheader(str(data_dir / name)).sig_name or []
+        if len(lead_names) < 2:
+            raise UserError(f"record {name} has one lead ({', '.join(lead_names)}); --leads 2 needs two",
+                            hint="use --leads 1, or --leads auto to play two leads only where a record has them")
+
+
 def _first_difference(expected, got) -> dict:
     index = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
     return {"index": index, "twin": expected[index].__dict__ if index < len(expected) else None,
@@ -97,27 +111,32 @@ def _alarm_seconds(episodes, fs) -> float:
     return sum(ep.end - ep.onset for ep in episodes) / fs
 
 
-def score_stream(name, data_dir, stream, classifier, config, start_s) -> tuple:
+def score_stream(name, data_dir, stream, classifier, config, start_s, leads: str = "1") -> tuple:
     """One record: the monitor's events (device and twin, or the twin alone) scored against the reference.
-    stream: a callable sending the samples to the device, or None for the twin alone."""
+    stream: a callable sending the samples (and the second lead, or None) to the device, or None for the
+    twin alone. leads: the --leads choice."""
     reference = read_reference(data_dir, name)
-    record = load_stream_record(name, data_dir)
-    expected, twin_counters = twin_events(record.adc, classifier, config)
-    entry = {"record": name, "samples_sent": int(len(record.adc))}
+    record = load_stream_record(name, data_dir, leads=leads)
+    expected, twin_counters = twin_events(record.adc, classifier, config, second=record.second)
+    entry = {"record": name, "leads": list(record.lead_names), "samples_sent": int(len(record.adc))}
     if stream is None:
         events = expected
+        counters = twin_counters
         entry["samples_processed"] = int(twin_counters["samples_processed"])
         entry["events_equal_twin"] = None
         entry["samples_accounted"] = entry["samples_processed"] == entry["samples_sent"]
     else:
-        result = stream(record.adc)
+        result = stream(record.adc, record.second)
         events = result.events
+        counters = result.counters
         entry["samples_processed"] = int(result.counters["samples_processed"])
         entry["events_equal_twin"] = events == expected
         entry["samples_accounted"] = (result.counters["samples_in"] == result.samples_sent == len(record.adc)
                                       and entry["samples_processed"] == entry["samples_sent"])
         if not entry["events_equal_twin"]:
             entry["first_twin_difference"] = _first_difference(expected, events)
+    for name_of_counter in ("second_lead_vetoed", "second_lead_added"):
+        entry[name_of_counter] = int(counters[name_of_counter])
     test = monitor_annotations(events, record.fs, reference.fs, len(record.adc))
     score = score_record(name, reference.annotations, test.annotations, reference.fs, reference.length,
                          vf_detected=test.vf, start_s=start_s)
@@ -128,20 +147,15 @@ def score_stream(name, data_dir, stream, classifier, config, start_s) -> tuple:
 
 
 def device_stream(worker, transport: str):
-    """How one record's samples reach the worker's board: placed in an emulated board's RAM and played
-    there (memory), or sent in STREAM frames over its serial link."""
-    region = record_memory_region(worker.plan.board) if transport == "memory" else None
-
-    def stream(samples):
-        if region is not None and 2 * len(samples) <= region[1]:
-            with worker.device_with_memory_image(memory_image(samples), region[0]) as device:
-                return play_from_memory(device, samples)
-        return stream_samples(worker.device(), samples)
+    """How one record's samples (and second lead) reach the worker's board: placed in an emulated board's
+    RAM and played there (memory), or sent in STREAM frames over its serial link."""
+    def stream(samples, second=None):
+        return play_record(worker, samples, second, transport)
     return stream
 
 
 def ec57_one_record(worker, name: str, *, data_dir: str, model_dir: str, transport: str | None,
-                    start_s: float, settings: dict | None = None) -> tuple:
+                    start_s: float, settings: dict | None = None, leads: str = "1") -> tuple:
     """One record on the worker's board (transport None: the twin alone), scored; the unit of work of --jobs.
     ``settings`` change the twin's build settings (twin only)."""
     from .. import firmware
@@ -152,8 +166,9 @@ def ec57_one_record(worker, name: str, *, data_dir: str, model_dir: str, transpo
     config = firmware.monitor_config_for(model_dir)
     if settings:
         config = MonitorConfig(**{**config.settings, **settings})
-    entry, score, test = score_stream(name, Path(data_dir), stream, _classifier_for(model_dir), config, start_s)
-    print(f"{name}: QRS Se {_pct(entry['qrs']['se'])} +P {_pct(entry['qrs']['ppv'])}, "
+    entry, score, test = score_stream(name, Path(data_dir), stream, _classifier_for(model_dir), config, start_s,
+                                      leads)
+    print(f"{name} ({' + '.join(entry['leads'])}): QRS Se {_pct(entry['qrs']['se'])} +P {_pct(entry['qrs']['ppv'])}, "
           f"samples {entry['samples_processed']}/{entry['samples_sent']}, "
           f"twin equal: {entry['events_equal_twin']}", file=sys.stderr, flush=True)
     return entry, score, test
@@ -169,7 +184,7 @@ def run_records(args, names, data_dir: Path, model_dir) -> tuple[list, str]:
 
     def work(transport):
         return functools.partial(ec57_one_record, data_dir=str(data_dir), model_dir=str(model_dir),
-                                 transport=transport, start_s=args.learning_period,
+                                 transport=transport, start_s=args.learning_period, leads=parse_leads(args.leads),
                                  settings=settings_from_pairs(args.twin_setting) if transport is None else None)
 
     if args.twin:
@@ -197,6 +212,9 @@ def ec57_main(args) -> int:
     if not data_dir.is_dir():
         raise UserError(f"no such data folder: {data_dir}", hint="point --data at a WFDB database folder")
     names = record_names(data_dir, args.records)
+    leads = parse_leads(args.leads)
+    if leads == "2":  # a one-lead record is refused before any firmware is built or record is played
+        refuse_one_lead_records(data_dir, names)
     if args.learning_period < 0:
         raise UserError("--learning-period must not be negative", hint="EC57's is 300 seconds")
     if args.check_wfdb and args.learning_period != LEARNING_PERIOD_S:
@@ -223,7 +241,7 @@ def ec57_main(args) -> int:
     gross, average = gross_figures(scores), average_figures(figures)
     report = {"board": args.board, "mode": "twin" if args.twin else "device",
               "transport": transport, "data": str(data_dir), "model": model.identity,
-              "learning_period_s": args.learning_period, "twin_settings": settings_from_pairs(args.twin_setting),
+              "learning_period_s": args.learning_period, "leads": leads, "twin_settings": settings_from_pairs(args.twin_setting),
               "gross": gross, "average": average, "records": entries}
     stress = noise_stress(zip(names, scores))
     if stress:

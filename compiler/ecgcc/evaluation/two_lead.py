@@ -51,12 +51,11 @@ class TwoLeadBeats:
 def lead_adc(record, lead: int, cfg: MonitorConfig) -> np.ndarray:
     """One lead in the monitor's ADC units, as load_stream_record prepares the primary lead."""
     from ..data.resample import resample_record
-    from ..harness.stream import centre_off_range_signal
-    from ..monitor.config import mv_to_adc
+    from ..harness.stream import lead_in_adc
 
     if record.fs != cfg.sample_rate_hz:
         record = resample_record(record, float(cfg.sample_rate_hz))
-    return centre_off_range_signal(mv_to_adc(record.lead(lead), cfg.adc_units_per_mv, cfg.adc_zero), cfg.adc_zero)
+    return lead_in_adc(record, lead, cfg.adc_units_per_mv, cfg.adc_zero)
 
 
 def detect_lead(adc: np.ndarray, cfg: MonitorConfig) -> LeadDetection:

@@ -92,6 +92,11 @@ class DeviceInfo:
         return bool(self.capabilities & 0x10)
 
     @property
+    def supports_two_leads(self) -> bool:
+        """STREAM and PLAY_MEMORY take (primary, second) sample pairs for the monitor's second-lead agreement."""
+        return bool(self.capabilities & 0x20)
+
+    @property
     def supports_play_memory(self) -> bool:
         """PLAY_MEMORY: the board plays a record placed in its memory (emulated boards with a record region)."""
         return bool(self.capabilities & 0x8)

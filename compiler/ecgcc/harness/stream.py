@@ -20,18 +20,20 @@ from ..monitor.events import CLASS as EVENT_CLASS
 from ..monitor.events import CLASS_NAMES
 from ..monitor.events import FLAG_ACTIVE, FLAG_NO_WINDOW, FLAG_NOT_CLASSIFIED, FLAG_UNCERTAIN
 from ..monitor.events import QUALITY as EVENT_QUALITY
-from ..errors import UserError
+from ..errors import InvalidRecordError, UserError
 from .device import Device
 from .protocol import REPLY_FLAG, Command, Reader, crc16_ccitt
 
 FLAG_RESTART = 0x01
 FLAG_FLUSH = 0x02
 FLAG_DELTA = 0x04
+FLAG_TWO_LEADS = 0x08  # the samples are (primary, second) pairs, interleaved
 DELTA_ESCAPE = 0x80
 DELTA_FRAME_SAMPLES = 1024  # at most this many samples per delta-coded frame
 COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
                  "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
-                 "quality_changes", "events_dropped")
+                 "quality_changes", "events_dropped", "second_lead_vetoed", "second_lead_added", "samples_refused")
+LEAD_CHOICES = ("auto", "1", "2")
 MATCH_WINDOW_S = 0.150  # EC57 beat-matching window
 
 
@@ -64,44 +66,90 @@ class StreamMismatch(RuntimeError):
 
 @dataclass
 class StreamRecord:
-    """A record as the device's front end would deliver it: one lead in ADC units at the monitor's rate."""
+    """A record as the device's front end would deliver it: the model's lead (and, for a two-lead monitor,
+    the second lead) in ADC units at the monitor's rate."""
 
     name: str
     adc: np.ndarray
     fs: float
     beat_samples: np.ndarray
-    invalid_samples: int = 0   # samples of the lead WFDB marks invalid, delivered as the last valid value
+    invalid_samples: int = 0   # samples of the leads played that WFDB marks invalid, delivered as the last valid value
+    second: np.ndarray | None = None   # the second lead, as long as adc; None when one lead is played
+    lead_names: tuple[str, ...] = ()   # the leads played, primary first
+
+    @property
+    def leads(self) -> int:
+        return 1 if self.second is None else 2
+
+
+def parse_leads(text) -> str:
+    """The --leads choice: "auto", "1" or "2"."""
+    text = str(text)
+    if text not in LEAD_CHOICES:
+        raise UserError(f"--leads {text}: choose auto, 1 or 2",
+                        hint="auto plays both leads where the record has two, one lead otherwise")
+    return text
+
+
+def played_leads(record, leads: str) -> tuple[int, int | None]:
+    """(primary, second or None) of a record for a --leads choice; the second lead as the two-lead
+    evaluation chooses it (ecgcc.evaluation.two_lead.record_leads)."""
+    from ..data.records import choose_lead
+    from ..data.validation import require_usable_lead
+    from ..evaluation.two_lead import record_leads
+
+    leads = parse_leads(leads)
+    if leads == "2":
+        if len(record.lead_names) < 2:
+            raise UserError(f"record {record.name} has one lead ({', '.join(record.lead_names)}); --leads 2 "
+                            "needs two", hint="use --leads 1 or --leads auto for one-lead records")
+        return record_leads(record)
+    primary, _reason = choose_lead(record.lead_names)
+    require_usable_lead(record, primary)
+    if leads == "auto" and len(record.lead_names) >= 2:
+        try:
+            return record_leads(record)
+        except InvalidRecordError:  # a second lead without usable signal: the model's lead alone, named so
+            return primary, None
+    return primary, None
+
+
+def lead_in_adc(record, lead: int, adc_per_mv: int, adc_zero: int) -> np.ndarray:
+    """One lead of a record already at the monitor's rate, in the monitor's ADC units."""
+    from ..monitor.config import mv_to_adc
+
+    return centre_off_range_signal(mv_to_adc(record.lead(lead), adc_per_mv, adc_zero), adc_zero)
 
 
 def load_stream_record(name: str, data_dir=None, *, fs: float = 360.0, adc_zero: int = 1024,
-                       adc_per_mv: int = 200, file_fs: float | None = None) -> StreamRecord:
+                       adc_per_mv: int = 200, file_fs: float | None = None, leads: str = "1") -> StreamRecord:
     """Reads a WFDB record (or an EDF/EDF+, CSV or DICOM file when `name` is such a path; file_fs: the
     sampling rate of a CSV without a time column), takes the model's lead, resamples to the monitor's rate
     and scales to the monitor's ADC units (MIT-BIH's own units, so its records pass through unchanged). A
     lead without usable signal is refused; its invalid samples are delivered as the last valid value and
-    counted. A file without beat annotations streams all the same, with no reference beats to score."""
+    counted. A file without beat annotations streams all the same, with no reference beats to score.
+    leads: "1" the model's lead alone; "2" that lead and a second one (a user error on a one-lead record);
+    "auto" two where the record has two."""
     from ..data.loader import is_record_file, load_record
     from ..data.aami import is_beat
     from ..data.location import resolve_data_dir
-    from ..data.records import choose_lead
     from ..data.resample import resample_record
-    from ..data.validation import require_usable_lead
     from ..data.wfdb_reader import load_wfdb_record
-    from ..monitor.config import mv_to_adc
 
     record = load_record(name, fs=file_fs) if is_record_file(name) else load_wfdb_record(resolve_data_dir(data_dir),
                                                                                           name)
-    lead, _reason = choose_lead(record.lead_names)
-    require_usable_lead(record, lead)
-    invalid_samples = int(np.isnan(record.lead(lead)).sum())
+    lead, second_lead = played_leads(record, leads)
+    played = [lead] if second_lead is None else [lead, second_lead]
+    invalid_samples = sum(int(np.isnan(record.lead(i)).sum()) for i in played)
     record = hold_invalid_samples(record)
     if record.fs != fs:
         record = resample_record(record, fs)
-    adc = centre_off_range_signal(mv_to_adc(record.lead(lead), adc_per_mv, adc_zero), adc_zero)
+    adc = lead_in_adc(record, lead, adc_per_mv, adc_zero)
+    second = None if second_lead is None else lead_in_adc(record, second_lead, adc_per_mv, adc_zero)
     annotations = record.annotations
     beats = (np.zeros(0, np.int64) if annotations is None else
              np.array([s for s, sym in zip(annotations.samples, annotations.symbols) if is_beat(sym)], np.int64))
-    return StreamRecord(name, adc, fs, beats, invalid_samples)
+    return StreamRecord(name, adc, fs, beats, invalid_samples, second, tuple(record.lead_names[i] for i in played))
 
 
 def centre_off_range_signal(adc: np.ndarray, adc_zero: int) -> np.ndarray:
@@ -144,37 +192,62 @@ def _as_int16(samples) -> np.ndarray:
     return samples.astype("<i2")
 
 
+def interleaved(samples, second=None) -> np.ndarray:
+    """The samples as the device takes them: one lead as it is, two leads as (primary, second) rows."""
+    samples = _as_int16(samples)
+    if second is None:
+        return samples
+    second = _as_int16(second)
+    if len(second) != len(samples):
+        raise ValueError(f"the second lead has {len(second)} samples, the primary {len(samples)}")
+    return np.stack([samples, second], axis=1)
+
+
 def encode_delta_frame(samples: np.ndarray, budget: int) -> tuple[bytes, int]:
     """As many samples from the start as fit in `budget` bytes, delta-coded as STREAM's flag bit 2 wants
-    (firmware/app/stream_command.h): (bytes, number of samples)."""
-    values = samples.astype(np.int32)
-    escaped = np.ones(len(values), bool)
-    escaped[1:] = np.abs(np.diff(values)) > 127
-    count = int(np.searchsorted(np.cumsum(np.where(escaped, 3, 1)), budget, side="right"))
+    (firmware/app/stream_command.h): (bytes, number of samples). Two-lead samples (rows of (primary,
+    second), as interleaved() makes them) are coded lead by lead in turn, each lead against its own previous
+    sample and escaped at the frame's start; the count is then the number of pairs."""
+    values = np.asarray(samples).astype(np.int32)
+    values = values.reshape(len(values), -1)
+    escaped = np.ones(values.shape, bool)
+    escaped[1:] = np.abs(np.diff(values, axis=0)) > 127
+    count = int(np.searchsorted(np.cumsum(np.where(escaped, 3, 1).sum(axis=1)), budget, side="right"))
     out = bytearray()
-    previous = 0
-    for value, escape in zip(values[:count].tolist(), escaped[:count].tolist()):
-        if escape:
-            out += bytes([DELTA_ESCAPE]) + (value & 0xFFFF).to_bytes(2, "little")
-        else:
-            out.append((value - previous) & 0xFF)
-        previous = value
+    previous = [0] * values.shape[1]
+    for row, escapes in zip(values[:count].tolist(), escaped[:count].tolist()):
+        for lead, (value, escape) in enumerate(zip(row, escapes)):
+            if escape:
+                out += bytes([DELTA_ESCAPE]) + (value & 0xFFFF).to_bytes(2, "little")
+            else:
+                out.append((value - previous[lead]) & 0xFF)
+            previous[lead] = value
     return bytes(out), count
 
 
-def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: bool | None = None) -> StreamResult:
+def require_two_leads(device: Device, info) -> None:
+    if not info.supports_two_leads:
+        raise RuntimeError(f"the firmware on {device.url} takes one lead (no two-lead capability in INFO)")
+
+
+def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: bool | None = None,
+                   second=None) -> StreamResult:
     """Sends a whole record (restart first, flush at the end) and collects every event in order.
-    delta: send delta-coded samples (default: when the device offers them)."""
-    samples = _as_int16(samples)
+    delta: send delta-coded samples (default: when the device offers them). second: the second lead's
+    samples (as many as `samples`): the monitor restarts with two leads and every frame carries pairs."""
+    samples = interleaved(samples, second)
+    leads = 1 if second is None else 2
     info = device.info_cache or device.info()
     if not info.supports_stream:
         raise RuntimeError(f"the firmware on {device.url} has no ECG monitor (its model is not a beat classifier "
                            "with window and RR inputs)")
+    if leads == 2:
+        require_two_leads(device, info)
     delta = info.supports_stream_delta if delta is None else delta
     if delta and not info.supports_stream_delta:
         raise RuntimeError(f"the firmware on {device.url} does not take delta-coded samples")
     budget = info.max_payload - 3
-    chunk = chunk or (DELTA_FRAME_SAMPLES if delta else max(1, min(512, budget // 2)))
+    chunk = chunk or (DELTA_FRAME_SAMPLES if delta else max(1, min(512, budget // (2 * leads))))
     events: list[DeviceEvent] = []
     counters: dict = {}
     offset, requests, flags = 0, 0, FLAG_RESTART
@@ -186,7 +259,8 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: 
             part = samples[offset:offset + chunk]
             coded, count = part.tobytes(), len(part)
         last = offset + count >= len(samples)
-        request_flags = flags | (FLAG_FLUSH if last else 0) | (FLAG_DELTA if delta else 0)
+        request_flags = (flags | (FLAG_FLUSH if last else 0) | (FLAG_DELTA if delta else 0)
+                         | (FLAG_TWO_LEADS if leads == 2 else 0))
         payload = bytes([request_flags]) + count.to_bytes(2, "little") + coded
         reply = Reader(device.request(Command.STREAM, payload, timeout=max(device.timeout, 30.0)).payload)
         requests += 1
@@ -218,19 +292,29 @@ def record_memory_region(board: str) -> tuple[int, int] | None:
     return (int(region["address"], 16), int(region["bytes"])) if region else None
 
 
-def memory_image(samples) -> bytes:
-    """The bytes the emulator places in the record region: the samples as int16 little-endian."""
-    return _as_int16(samples).tobytes()
+def memory_image(samples, second=None) -> bytes:
+    """The bytes the emulator places in the record region: the samples as int16 little-endian; with a
+    second lead, (primary, second) pairs interleaved."""
+    return interleaved(samples, second).tobytes()
 
 
-def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0) -> StreamResult:
-    """Plays a record that is already in the board's memory (memory_image(samples) at its record region)
-    and collects its events. The device returns the CRC of the bytes it read, so a record placed wrongly,
-    cut short or played from stale memory is caught, not scored."""
-    samples = _as_int16(samples)
+def memory_request(count: int, leads: int) -> bytes:
+    """PLAY_MEMORY's request: the sample count alone for one lead (as firmware before two leads takes it),
+    the count of pairs and the lead count for two."""
+    return struct.pack("<I", count) if leads == 1 else struct.pack("<IB", count, leads)
+
+
+def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0, second=None) -> StreamResult:
+    """Plays a record that is already in the board's memory (memory_image(samples, second) at its record
+    region) and collects its events. The device returns the CRC of the bytes it read, so a record placed
+    wrongly, cut short, played with the wrong number of leads or from stale memory is caught, not scored."""
+    image = interleaved(samples, second)
+    leads = 1 if second is None else 2
     info = device.info_cache or device.info()
     if not info.supports_play_memory:
         raise RuntimeError(f"the firmware on {device.url} cannot play a record from memory (no PLAY_MEMORY)")
+    if leads == 2:
+        require_two_leads(device, info)
     events: list[DeviceEvent] = []
 
     def keep(frame) -> None:
@@ -243,7 +327,7 @@ def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0) -> S
     started = time.monotonic()
     retries, device.retries = device.retries, 0  # a resent PLAY would play the record, and its events, twice
     try:
-        frame = device.request(Command.PLAY_MEMORY, struct.pack("<I", len(samples)), timeout=gap_timeout,
+        frame = device.request(Command.PLAY_MEMORY, memory_request(len(image), leads), timeout=gap_timeout,
                                on_frame=keep)
     finally:
         device.retries = retries
@@ -251,11 +335,11 @@ def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0) -> S
     played, crc = reply.take("IH")
     counters = dict(zip(COUNTER_NAMES, reply.take("I" * len(COUNTER_NAMES))))
     counters["busy_instructions"] = reply.take("Q")
-    expected_crc = crc16_ccitt(samples.tobytes())
-    if played != len(samples) or crc != expected_crc:
+    expected_crc = crc16_ccitt(image.tobytes())
+    if played != len(image) or crc != expected_crc:
         raise StreamMismatch(f"{device.url} played {played} samples with CRC 0x{crc:04x}; the host placed "
-                             f"{len(samples)} with CRC 0x{expected_crc:04x}")
-    return StreamResult(events, counters, len(samples), 1, time.monotonic() - started, transport="memory")
+                             f"{len(image)} with CRC 0x{expected_crc:04x}")
+    return StreamResult(events, counters, len(image), 1, time.monotonic() - started, transport="memory")
 
 
 def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult:
@@ -279,11 +363,18 @@ def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult
             return StreamResult(events, counters, length, 0, time.monotonic() - started)
 
 
-def twin_events(samples, classifier, config=None) -> tuple[list[DeviceEvent], dict]:
-    """The Python twin's events for the same samples, in the device's event form."""
+def twin_events(samples, classifier, config=None, second=None) -> tuple[list[DeviceEvent], dict]:
+    """The Python twin's events for the same samples (and second lead, for a two-lead monitor), in the
+    device's event form."""
     from ..monitor.monitor import run_monitor
 
-    result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier)
+    if second is None:
+        result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier)
+    else:
+        if len(second) != len(samples):
+            raise ValueError(f"the second lead has {len(second)} samples, the primary {len(samples)}")
+        result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier,
+                             second=np.asarray(second, dtype=np.int64))
     events = [DeviceEvent(e.type, e.code, e.flags, e.confidence, e.beat_id, e.position, e.value)
               for e in result.events]
     return events, result.counters
@@ -372,8 +463,10 @@ def _pooled(records: list[dict]) -> dict:
 
 
 def stream_record(device: Device, record, classifier, *, config=None, check_twin: bool = True) -> dict:
-    """One record through the device over STREAM frames; record is a StreamRecord."""
-    return record_entry(record, stream_samples(device, record.adc), classifier, config=config, check_twin=check_twin)
+    """One record through the device over STREAM frames; record is a StreamRecord (with its second lead,
+    if it has one)."""
+    return record_entry(record, stream_samples(device, record.adc, second=record.second), classifier,
+                        config=config, check_twin=check_twin)
 
 
 def twin_comparison(expected: list[DeviceEvent], events: list[DeviceEvent]) -> dict:
@@ -407,12 +500,14 @@ def record_entry(record, result: StreamResult, classifier, *, config=None, check
             classes[CLASS_NAMES[e.code]] += 1
             uncertain += bool(e.flags & FLAG_UNCERTAIN)
     entry = {
-        "record": record.name, "fs": record.fs, "samples_sent": result.samples_sent,
+        "record": record.name, "fs": record.fs, "leads": list(record.lead_names), "samples_sent": result.samples_sent,
         "samples_processed": result.counters["samples_processed"],
         "samples_accounted": result.counters["samples_in"] == result.samples_sent,
         "beats": result.counters["beats"], "qrs": qrs_agreement(beats, record.beat_samples, record.fs),
         "classes": classes, "uncertain": uncertain,
         "alarms": sum(1 for e in result.events if e.type == EVENT_ALARM and e.flags & FLAG_ACTIVE),
+        "second_lead_vetoed": result.counters["second_lead_vetoed"],
+        "second_lead_added": result.counters["second_lead_added"],
         "busy_instructions": result.counters["busy_instructions"],
         "busy_instructions_per_second_of_ecg": result.counters["busy_instructions"] * record.fs / result.samples_sent,
         "transport": result.transport,
@@ -422,7 +517,7 @@ def record_entry(record, result: StreamResult, classifier, *, config=None, check
     }
     entry["qrs_se"], entry["qrs_ppv"] = entry["qrs"]["se"], entry["qrs"]["ppv"]
     if check_twin:
-        expected, _ = twin_events(samples, classifier, config)
+        expected, _ = twin_events(samples, classifier, config, second=record.second)
         entry.update(twin_comparison(expected, result.events))
     else:
         entry["events_equal_twin"] = None
@@ -467,12 +562,26 @@ def first_seconds(record: StreamRecord, seconds: float | None) -> StreamRecord:
     if seconds is None:
         return record
     n = int(seconds * record.fs)
-    return StreamRecord(record.name, record.adc[:n], record.fs, record.beat_samples[record.beat_samples < n])
+    return StreamRecord(record.name, record.adc[:n], record.fs, record.beat_samples[record.beat_samples < n],
+                        record.invalid_samples, None if record.second is None else record.second[:n],
+                        record.lead_names)
+
+
+def play_record(worker, samples, second, transport: str) -> StreamResult:
+    """One record's samples (and second lead, or None) through the worker's board: placed in an emulated
+    board's RAM and played there (transport "memory", when the record fits its region), or sent in STREAM
+    frames over its serial link."""
+    region = record_memory_region(worker.plan.board) if transport == "memory" else None
+    leads = 1 if second is None else 2
+    if region is not None and 2 * leads * len(samples) <= region[1]:
+        with worker.device_with_memory_image(memory_image(samples, second), region[0]) as device:
+            return play_from_memory(device, samples, second=second)
+    return stream_samples(worker.device(), samples, second=second)
 
 
 def stream_one_record(worker, record: StreamRecord | str, *, model_dir: str, data: str | None, transport: str,
                       check_twin: bool = True, seconds: float | None = None, file_fs: float | None = None,
-                      settings: dict | None = None) -> dict:
+                      settings: dict | None = None, leads: str = "1") -> dict:
     """One record on the worker's board, reported as record_entry does; the unit of work of --jobs.
     record: one already read, or the name of one to read from `data`. settings: monitor build settings the
     firmware was built with (the twin gets the same)."""
@@ -480,28 +589,24 @@ def stream_one_record(worker, record: StreamRecord | str, *, model_dir: str, dat
     from ..monitor.config import MonitorConfig
 
     if not isinstance(record, StreamRecord):
-        record = load_stream_record(record, data, file_fs=file_fs)
+        record = load_stream_record(record, data, file_fs=file_fs, leads=leads)
     record = first_seconds(record, seconds)
     name = record.name
-    region = record_memory_region(worker.plan.board) if transport == "memory" else None
-    if region is not None and 2 * len(record.adc) <= region[1]:
-        with worker.device_with_memory_image(memory_image(record.adc), region[0]) as device:
-            result = play_from_memory(device, record.adc)
-    else:
-        result = stream_samples(worker.device(), record.adc)
+    result = play_record(worker, record.adc, record.second, transport)
     config = firmware.monitor_config_for(model_dir)
     if settings:
         config = MonitorConfig(**{**(config.settings if config else {}), **settings})
     entry = record_entry(record, result, _classifier_for(model_dir), config=config, check_twin=check_twin)
     qrs = f"Se {entry['qrs_se']:.4f} +P {entry['qrs_ppv']:.4f}" if _scored(entry) else "QRS not scored"
-    print(f"{name}: {entry['samples_sent']} samples, {entry['beats']} beats, {qrs}, twin equal: {entry['events_equal_twin']}, "
+    print(f"{name} ({' + '.join(record.lead_names)}): {entry['samples_sent']} samples, {entry['beats']} beats, {qrs}, "
+          f"twin equal: {entry['events_equal_twin']}, "
           f"{entry['realtime_factor']:.1f}x real time ({entry['transport']})", file=sys.stderr, flush=True)
     return entry
 
 
 def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=None, transport: str = "auto",
                    check_twin: bool = True, jobs: int = 1, seconds: float | None = None,
-                   file_fs: float | None = None, settings: dict | None = None) -> list[dict]:
+                   file_fs: float | None = None, settings: dict | None = None, leads: str = "1") -> list[dict]:
     """Every record (a StreamRecord already read, or a name in `data`) through the monitor, spread over `jobs`
     boards; entries in the order of names."""
     from .pool import BoardPlan, map_records
@@ -510,8 +615,15 @@ def stream_records(board: str, model_dir, names, *, image=None, ports=(), data=N
     chosen = choose_transport(board, transport, attached=bool(ports))
     work = functools.partial(stream_one_record, model_dir=str(model_dir), data=None if data is None else str(data),
                              transport=chosen, check_twin=check_twin, seconds=seconds, file_fs=file_fs,
-                             settings=settings)
+                             settings=settings, leads=leads)
     return map_records(plan, list(names), work, jobs)
+
+
+def add_leads_argument(parser) -> None:
+    parser.add_argument("--leads", default="auto", metavar="{auto,1,2}",
+                        help="leads the monitor gets: 1 the model's lead; 2 that lead and the record's other one, for "
+                             "the second-lead QRS agreement (a one-lead record is refused); auto (default): two "
+                             "where the record has two usable leads, one otherwise")
 
 
 def add_stream_arguments(parser) -> None:
@@ -532,6 +644,7 @@ def add_stream_arguments(parser) -> None:
                              "serial: samples go over the serial link in STREAM frames, as to a real board "
                              "(auto: memory where the board has a record region)")
     parser.add_argument("--seconds", type=float, help="only the first S seconds of each record (a quick check)")
+    add_leads_argument(parser)
     parser.add_argument("--monitor-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="build the monitor with this setting (compiler/ecgcc/monitor/config.py), the twin "
                              "too, e.g. beat_clusters=1")
@@ -558,7 +671,8 @@ def stream_main(args) -> int:
     model = CompiledModel.load(model_dir)
     names = args.records.split(",") if args.records else [str(r) for r in DS2]
     # every record is read once (and a broken one refused) before a firmware build or a board is started
-    loaded = [load_stream_record(name, args.data, file_fs=args.fs) for name in names]
+    leads = parse_leads(args.leads)
+    loaded = [load_stream_record(name, args.data, file_fs=args.fs, leads=leads) for name in names]
     with labgrid_ports(args.lg_place, args.lg_env, args.lg_coordinator) as lab_ports:
         if lab_ports and args.port:
             raise UserError("give --port or labgrid places, not both")
@@ -569,7 +683,7 @@ def stream_main(args) -> int:
         started = time.monotonic()
         records = stream_records(args.board, model_dir, loaded, image=image, ports=ports, data=args.data,
                                  transport=args.transport, check_twin=not args.no_twin, jobs=jobs,
-                                 seconds=args.seconds, file_fs=args.fs, settings=settings)
+                                 seconds=args.seconds, file_fs=args.fs, settings=settings, leads=leads)
     elapsed = time.monotonic() - started
     result = {"board": args.board, "model": model.identity, "jobs": jobs, "records": records,
               "total": _pooled(records)}
