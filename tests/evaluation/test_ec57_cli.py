@@ -48,20 +48,20 @@ def test_twin_json_has_the_documented_shape(excerpt_dir, tmp_path, capsys):
 
 
 def _one_event_changed(real_twin_events):
-    def twin_events(samples, classifier, config=None):
-        events, counters = real_twin_events(samples, classifier, config)
+    def twin_events(samples, classifier, config=None, **leads):
+        events, counters = real_twin_events(samples, classifier, config, **leads)
         first = events[0]
         events[0] = type(first)(**{**first.__dict__, "position": first.position + 1})
         return events, counters
     return twin_events
 
 
-def _one_sample_lost(real_stream_samples):
-    def stream_samples(device, samples, **kwargs):
-        result = real_stream_samples(device, samples, **kwargs)
+def _one_sample_lost(real_play_record):
+    def play_record(worker, samples, second, transport):
+        result = real_play_record(worker, samples, second, transport)
         result.counters["samples_processed"] -= 1
         return result
-    return stream_samples
+    return play_record
 
 
 @pytest.mark.parametrize("inject", [None, "twin_event", "lost_sample"],
@@ -70,7 +70,7 @@ def test_exit_status_follows_the_device_and_twin_comparison(excerpt_dir, tmp_pat
     if inject == "twin_event":
         monkeypatch.setattr(ec57_run, "twin_events", _one_event_changed(ec57_run.twin_events))
     if inject == "lost_sample":
-        monkeypatch.setattr(ec57_run, "stream_samples", _one_sample_lost(ec57_run.stream_samples))
+        monkeypatch.setattr(ec57_run, "play_record", _one_sample_lost(ec57_run.play_record))
     out = tmp_path / "ec57.json"
     status = main(["ec57", "--board", "host", "--data", str(excerpt_dir), "--records", "100", "--json", str(out)])
     record = json.loads(out.read_text())["records"][0]
@@ -118,9 +118,9 @@ def test_twin_setting_reaches_the_twin_and_the_report(excerpt_dir, tmp_path, mon
     seen = []
     real_score_stream = ec57_run.score_stream
 
-    def score_stream(name, data_dir, stream, classifier, config, start_s):
+    def score_stream(name, data_dir, stream, classifier, config, start_s, *leads):
         seen.append(config)
-        return real_score_stream(name, data_dir, stream, classifier, config, start_s)
+        return real_score_stream(name, data_dir, stream, classifier, config, start_s, *leads)
 
     monkeypatch.setattr(ec57_run, "score_stream", score_stream)
     out = tmp_path / "ec57.json"
@@ -140,3 +140,51 @@ def test_twin_setting_errors_are_user_errors(options, message, excerpt_dir, caps
     assert main(["ec57", "--board", "host", "--data", str(excerpt_dir), "--records", "201", *options]) == 2
     err = capsys.readouterr().err
     assert "error: " in err and message in err and "hint:" in err
+
+
+@pytest.fixture(scope="module")
+def one_lead_dir(excerpt_dir, tmp_path_factory):
+    """Record 100's excerpt with its MLII lead alone, as a one-lead WFDB record."""
+    import wfdb
+
+    out = tmp_path_factory.mktemp("one_lead")
+    record = wfdb.rdrecord(str(excerpt_dir / "100"), channels=[0], sampto=2 * 60 * 360, physical=False)
+    wfdb.wrsamp("100", fs=record.fs, units=record.units, sig_name=record.sig_name, d_signal=record.d_signal,
+                fmt=record.fmt, adc_gain=record.adc_gain, baseline=record.baseline, write_dir=str(out))
+    ann = wfdb.rdann(str(excerpt_dir / "100"), "atr", sampto=2 * 60 * 360 - 1)
+    wfdb.wrann("100", "atr", ann.sample, symbol=ann.symbol, fs=record.fs, write_dir=str(out))
+    return out
+
+
+@pytest.mark.parametrize("command", [["ec57", "--twin"], ["stream", "--no-twin"]])
+def test_two_leads_asked_of_a_one_lead_record_is_a_user_error(command, one_lead_dir, capsys):
+    status = main([*command, "--board", "host", "--data", str(one_lead_dir), "--records", "100", "--leads", "2"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "error: record 100 has one lead (MLII); --leads 2 needs two" in err and "hint:" in err
+
+
+def test_an_unknown_lead_choice_is_a_user_error(excerpt_dir, capsys):
+    assert main(["ec57", "--twin", "--board", "host", "--data", str(excerpt_dir), "--records", "100",
+                 "--leads", "3"]) == 2
+    assert "error: --leads 3: choose auto, 1 or 2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("leads, expected", [("auto", ["MLII", "V5"]), ("1", ["MLII"])])
+def test_records_name_their_leads_and_carry_the_second_lead_counters(leads, expected, excerpt_dir, one_lead_dir,
+                                                                     tmp_path):
+    out = tmp_path / "ec57.json"
+    assert main(["ec57", "--twin", "--board", "host", "--data", str(excerpt_dir), "--records", "100",
+                 "--leads", leads, "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    record = report["records"][0]
+    assert report["leads"] == leads and record["leads"] == expected
+    assert record["samples_processed"] == record["samples_sent"]
+    counters = [record["second_lead_vetoed"], record["second_lead_added"]]
+    assert all(isinstance(c, int) and c >= 0 for c in counters)
+    if len(expected) == 1:
+        assert counters == [0, 0]
+    out_one = tmp_path / "one.json"  # auto on a one-lead record: that lead alone
+    assert main(["ec57", "--twin", "--board", "host", "--data", str(one_lead_dir), "--records", "100",
+                 "--json", str(out_one)]) == 0
+    assert json.loads(out_one.read_text())["records"][0]["leads"] == ["MLII"]

@@ -78,6 +78,14 @@ def seed_corpus(folder: Path, model_info: dict) -> int:
     ecg = (1024 + 240 * np.exp(-0.5 * (((t % 288) - 100) / 4.0) ** 2)).astype("<i2")
     stream = [bytes([flags]) + struct.pack("<H", len(part)) + part.tobytes()
               for flags, part in ((1, ecg[:600]), (0, ecg[600:1200]), (2, ecg[1200:]))]
+    # two leads (STREAM flag 0x08): pairs interleaved, plain and delta-coded, and a lead change mid-record
+    from .stream import FLAG_DELTA, FLAG_TWO_LEADS, encode_delta_frame, interleaved
+
+    pairs = interleaved(ecg, (2048 - ecg).astype("<i2"))
+    two_leads = [bytes([flags | FLAG_TWO_LEADS]) + struct.pack("<H", len(part)) + part.tobytes()
+                 for flags, part in ((1, pairs[:300]), (0, pairs[300:600]), (2, pairs[600:900]))]
+    coded, coded_count = encode_delta_frame(pairs[900:1500], 1200)
+    two_leads_delta = bytes([1 | 2 | FLAG_DELTA | FLAG_TWO_LEADS]) + struct.pack("<H", coded_count) + coded
     requests = {
         "info": [(Command.INFO, b"")],
         "status": [(Command.STATUS, b"")],
@@ -86,6 +94,11 @@ def seed_corpus(folder: Path, model_info: dict) -> int:
         "infer_short": [(Command.INFER, inputs[:-1])],
         "stream": [(Command.STREAM, payload) for payload in stream],
         "mixed": [(Command.INFO, b""), (Command.INFER, inputs), (Command.STATUS, b""), (Command.STREAM, stream[0])],
+        "stream_two_leads": [(Command.STREAM, payload) for payload in two_leads],
+        "stream_two_leads_delta": [(Command.STREAM, two_leads_delta)],
+        "stream_lead_change": [(Command.STREAM, two_leads[0]), (Command.STREAM, stream[1]), (Command.STREAM, stream[0]),
+                               (Command.STREAM, two_leads[1])],
+        "play_memory_two_leads": [(Command.PLAY_MEMORY, struct.pack("<IB", 100, 2))],
     }
     written = 0
     for name, items in requests.items():
