@@ -33,6 +33,7 @@ DELTA_FRAME_SAMPLES = 1024  # at most this many samples per delta-coded frame
 COUNTER_NAMES = ("samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
                  "windows_ready", "windows_missed", "beats_classified", "beats_uncertain", "alarms_raised",
                  "quality_changes", "events_dropped", "second_lead_vetoed", "second_lead_added", "samples_refused")
+ONE_LEAD_COUNTERS = 12  # firmware without two leads (no INFO capability bit 5) sends the first 12 only
 LEAD_CHOICES = ("auto", "1", "2")
 MATCH_WINDOW_S = 0.150  # EC57 beat-matching window
 
@@ -225,6 +226,16 @@ def encode_delta_frame(samples: np.ndarray, budget: int) -> tuple[bytes, int]:
     return bytes(out), count
 
 
+def read_counters(reader: Reader, info) -> dict:
+    """The counters of a STREAM, PLAY_MEMORY or RECORD_DONE reply: all of COUNTER_NAMES from firmware with
+    two leads, the one-lead set (the rest 0) from firmware before it."""
+    names = COUNTER_NAMES if info is None or info.supports_two_leads else COUNTER_NAMES[:ONE_LEAD_COUNTERS]
+    counters = dict.fromkeys(COUNTER_NAMES, 0)
+    counters.update(zip(names, reader.take("I" * len(names))))
+    counters["busy_instructions"] = reader.take("Q")
+    return counters
+
+
 def require_two_leads(device: Device, info) -> None:
     if not info.supports_two_leads:
         raise RuntimeError(f"the firmware on {device.url} takes one lead (no two-lead capability in INFO)")
@@ -266,8 +277,7 @@ def stream_samples(device: Device, samples, *, chunk: int | None = None, delta: 
         requests += 1
         flags = 0
         consumed, flushed = reply.take("HB")
-        counters = dict(zip(COUNTER_NAMES, reply.take("I" * len(COUNTER_NAMES))))
-        counters["busy_instructions"] = reply.take("Q")
+        counters = read_counters(reply, info)
         for _ in range(reply.take("H")):
             events.append(DeviceEvent(*reply.take("BBBBIii")))
         offset += consumed
@@ -333,8 +343,7 @@ def play_from_memory(device: Device, samples, *, gap_timeout: float = 60.0, seco
         device.retries = retries
     reply = Reader(frame.payload)
     played, crc = reply.take("IH")
-    counters = dict(zip(COUNTER_NAMES, reply.take("I" * len(COUNTER_NAMES))))
-    counters["busy_instructions"] = reply.take("Q")
+    counters = read_counters(reply, info)
     expected_crc = crc16_ccitt(image.tobytes())
     if played != len(image) or crc != expected_crc:
         raise StreamMismatch(f"{device.url} played {played} samples with CRC 0x{crc:04x}; the host placed "
@@ -358,8 +367,7 @@ def collect_flash_record(device: Device, timeout: float = 600.0) -> StreamResult
                 events.append(DeviceEvent(*reader.take("BBBBIii")))
         elif frame.command == COMMAND_RECORD_DONE | REPLY_FLAG:
             length = reader.take("I")
-            counters = dict(zip(COUNTER_NAMES, reader.take("I" * len(COUNTER_NAMES))))
-            counters["busy_instructions"] = reader.take("Q")
+            counters = read_counters(reader, device.info_cache)
             return StreamResult(events, counters, length, 0, time.monotonic() - started)
 
 
