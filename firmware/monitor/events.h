@@ -49,6 +49,7 @@ typedef enum {
 #define MONITOR_FLAG_NO_WINDOW 0x10u      /* CLASS: window no longer available, not classified */
 #define MONITOR_FLAG_NOT_CLASSIFIED 0x20u /* CLASS: window was not classified before the next sample */
 #define MONITOR_FLAG_SUSPENDED 0x40u     /* CLASS: beat during ventricular fibrillation, not classified */
+#define MONITOR_FLAG_SECOND_LEAD 0x80u   /* BEAT: found on the second lead only (two-lead monitor) */
 #define MONITOR_FLAG_ACTIVE 0x01u         /* ALARM: raised (set) or cleared (clear) */
 
 typedef struct {

@@ -14,7 +14,7 @@
  * after their R peak. A beat is decided `wait` samples after its R peak, with
  * the levels the caller passes at that sample, so every beat of either lead
  * within `near` of it is known by then. Integer arithmetic, static memory.
- * Not yet wired into monitor.c (one detector runs there). */
+ * Wired into monitor.c: a monitor initialised with config.leads = 2. */
 #ifndef ECG_LEAD_AGREEMENT_H
 #define ECG_LEAD_AGREEMENT_H
 

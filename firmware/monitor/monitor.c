@@ -9,6 +9,12 @@ void monitor_default_config(monitor_config_t *config)
     config->classify_context = 0;
     config->read_instructions = 0;
     config->af_min_ms = ECG_AF_MIN_MS;
+    config->leads = 1;
+}
+
+static int two_leads(const monitor_t *m)
+{
+    return m->config.leads == 2;
 }
 
 void monitor_init(monitor_t *m, const monitor_config_t *config)
@@ -16,8 +22,20 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
     m->config = *config;
     ecg_filters_init(&m->filters);
     signal_history_init(&m->filtered, m->filtered_storage, MONITOR_FILTERED_HISTORY_LEN);
-    signal_history_init(&m->raw, m->raw_storage, MONITOR_RAW_HISTORY_LEN);
+    signal_history_init(&m->raw, m->raw_storage,
+                        config->leads == 2 ? MONITOR_RAW_HISTORY_LEN_TWO_LEADS : MONITOR_RAW_HISTORY_LEN);
     qrs_init(&m->qrs);
+    ecg_filters_init(&m->second_filters);
+    signal_history_init(&m->second_filtered, m->second_filtered_storage, MONITOR_FILTERED_HISTORY_LEN);
+    qrs_init(&m->second_qrs);
+    {
+        lead_agreement_config_t agreement;
+        agreement.near = MONITOR_LEAD_NEAR;
+        agreement.wait = MONITOR_LEAD_WAIT;
+        agreement.regular_span = ECG_MS_TO_SAMPLES(ECG_LEAD_REGULAR_MS);
+        agreement.gap_q8 = ECG_LEAD_GAP_Q8;
+        lead_agreement_init(&m->agreement, &agreement);
+    }
     quality_init(&m->quality);
     rhythm_init(&m->rhythm, &config->limits);
     vf_init(&m->vf);
@@ -31,10 +49,12 @@ void monitor_init(monitor_t *m, const monitor_config_t *config)
     m->counters.windows_ready = m->counters.windows_missed = 0;
     m->counters.beats_classified = m->counters.beats_uncertain = 0;
     m->counters.alarms_raised = m->counters.quality_changes = m->counters.events_dropped = 0;
+    m->counters.second_lead_vetoed = m->counters.second_lead_added = m->counters.samples_refused = 0;
     m->counters.busy_instructions = 0;
     m->sink = 0;
     m->next_beat_id = 0;
     m->last_sample = 0;
+    m->last_second = 0;
     m->awaiting_class = 0;
     m->finished = 0;
 }
@@ -117,25 +137,67 @@ static void release_window(monitor_t *m)
     }
 }
 
-static void report_beat(monitor_t *m, const qrs_beat_t *beat)
+/* 'flags': MONITOR_FLAG_SEARCHBACK or MONITOR_FLAG_SECOND_LEAD, as the beat was found. */
+static void report_beat(monitor_t *m, int32_t position, uint8_t flags)
 {
-    uint8_t flags = beat->searchback ? MONITOR_FLAG_SEARCHBACK : 0;
     uint32_t id = m->next_beat_id++;
-    int32_t rr = m->rhythm.has_beat ? rhythm_samples_to_ms(beat->position - m->rhythm.last_beat) : 0;
-    uint8_t quality = quality_worst_between(&m->quality, beat->position - ECG_MODEL_R_OFFSET,
-                                            beat->position - ECG_MODEL_R_OFFSET + ECG_MODEL_WINDOW_LEN - 1);
+    int32_t rr = m->rhythm.has_beat ? rhythm_samples_to_ms(position - m->rhythm.last_beat) : 0;
+    uint8_t quality = quality_worst_between(&m->quality, position - ECG_MODEL_R_OFFSET,
+                                            position - ECG_MODEL_R_OFFSET + ECG_MODEL_WINDOW_LEN - 1);
     if (quality != MONITOR_QUALITY_GOOD) flags |= MONITOR_FLAG_POOR_QUALITY;
     m->counters.beats++;
-    if (beat->searchback) m->counters.searchback_beats++;
-    monitor_events_add(m->sink, MONITOR_EVENT_BEAT, 0, flags, 0, id, beat->position, rr);
-    rhythm_on_beat(&m->rhythm, beat->position, quality != MONITOR_QUALITY_GOOD, m->sink);
-    if (beat_window_add(&m->window, id, beat->position, flags) != 0) m->counters.windows_missed++;
+    if (flags & MONITOR_FLAG_SEARCHBACK) m->counters.searchback_beats++;
+    monitor_events_add(m->sink, MONITOR_EVENT_BEAT, 0, flags, 0, id, position, rr);
+    rhythm_on_beat(&m->rhythm, position, quality != MONITOR_QUALITY_GOOD, m->sink);
+    if (beat_window_add(&m->window, id, position, flags) != 0) m->counters.windows_missed++;
 }
 
-/* One sample through the chain; 'real' is 0 for flush padding. */
-static void process(monitor_t *m, int32_t sample, int real)
+/* Two leads: both detectors' beats go to the agreement, which decides each
+ * MONITOR_LEAD_WAIT samples after its R peak with both detectors' levels at
+ * 'index'. A decided beat among the primary beats decided in this call keeps
+ * its search-back flag; any other decided beat came from the second lead
+ * (the agreement adds one only where no primary beat is near it). */
+static void decide_beats(monitor_t *m, int32_t index, int16_t second_filtered, const qrs_beat_t *beats,
+                         int count)
+{
+    qrs_beat_t second[QRS_MAX_BEATS_PER_PUSH];
+    int32_t decided[MONITOR_LEAD_DECIDED_MAX];
+    lead_agreement_t *la = &m->agreement;
+    uint32_t first, k;
+    int n, i, primary_noisy, second_quiet;
+    signal_history_push(&m->second_filtered, second_filtered);
+    n = qrs_push(&m->second_qrs, second_filtered, &m->second_filtered, second);
+    for (i = 0; i < count; i++) {
+        if ((uint32_t)beats[i].position >= m->counters.samples_in) continue;
+        m->primary_searchback[la->primary.count % LEAD_AGREEMENT_BEATS] = beats[i].searchback;
+        lead_agreement_primary(la, beats[i].position);
+    }
+    for (i = 0; i < n; i++) {
+        if ((uint32_t)second[i].position < m->counters.samples_in) lead_agreement_second(la, second[i].position);
+    }
+    primary_noisy = (int64_t)m->qrs.noise_level * ECG_LEAD_NOISY_RATIO > m->qrs.signal_level;
+    second_quiet = (int64_t)m->second_qrs.noise_level * ECG_LEAD_QUIET_RATIO <= m->second_qrs.signal_level;
+    first = la->primary.decided;
+    n = lead_agreement_advance(la, index, primary_noisy, second_quiet, decided, MONITOR_LEAD_DECIDED_MAX);
+    for (i = 0; i < n; i++) {
+        uint8_t flags = MONITOR_FLAG_SECOND_LEAD;
+        for (k = first; k < la->primary.decided; k++) {
+            if (la->primary.positions[k % LEAD_AGREEMENT_BEATS] == decided[i]) {
+                flags = m->primary_searchback[k % LEAD_AGREEMENT_BEATS] ? MONITOR_FLAG_SEARCHBACK : 0;
+                break;
+            }
+        }
+        report_beat(m, decided[i], flags);
+    }
+    m->counters.second_lead_vetoed = la->dropped;
+    m->counters.second_lead_added = la->added;
+}
+
+/* One sample (of each lead) through the chain; 'real' is 0 for flush padding. */
+static void process(monitor_t *m, int32_t sample, int32_t second, int real)
 {
     int16_t filtered = ecg_filters_push(&m->filters, sample);
+    int16_t second_filtered = two_leads(m) ? ecg_filters_push(&m->second_filters, second) : 0;
     uint32_t pushed = m->counters.samples_in + m->counters.samples_padding;
     int32_t index, count, i;
     qrs_beat_t beats[QRS_MAX_BEATS_PER_PUSH];
@@ -151,8 +213,13 @@ static void process(monitor_t *m, int32_t sample, int real)
     signal_history_push(&m->filtered, filtered);
     if ((uint32_t)index < m->counters.samples_in) m->counters.samples_processed++;
     count = qrs_push(&m->qrs, filtered, &m->filtered, beats);
-    for (i = 0; i < count; i++) {
-        if ((uint32_t)beats[i].position < m->counters.samples_in) report_beat(m, &beats[i]);
+    if (two_leads(m)) {
+        decide_beats(m, index, second_filtered, beats, count);
+    } else {
+        for (i = 0; i < count; i++) {
+            if ((uint32_t)beats[i].position < m->counters.samples_in)
+                report_beat(m, beats[i].position, beats[i].searchback ? MONITOR_FLAG_SEARCHBACK : 0);
+        }
     }
     release_window(m);
     if ((uint32_t)index < m->counters.samples_in && vf_push(&m->vf, filtered)) {
@@ -161,8 +228,9 @@ static void process(monitor_t *m, int32_t sample, int real)
         vf_decide(&m->vf, quality_worst_between(&m->quality, first, index) == MONITOR_QUALITY_GOOD, m->sink);
     }
     if ((uint32_t)index < m->counters.samples_in) {
-        /* A gap while the lead was off is a technical problem, not a pause. */
-        int32_t now = index - QRS_DETECTION_LAG;
+        /* A gap while the lead was off is a technical problem, not a pause.
+         * Two leads: every beat up to 'now' has been decided. */
+        int32_t now = index - (two_leads(m) ? MONITOR_LEAD_WAIT : QRS_DETECTION_LAG);
         if (rhythm_pause_due(&m->rhythm, now) &&
             quality_worst_between(&m->quality, now - m->rhythm.pause_samples, now) != MONITOR_QUALITY_LEAD_OFF)
             rhythm_raise_pause(&m->rhythm, now, m->sink);
@@ -197,16 +265,47 @@ static void finish(monitor_t *m, uint64_t start, monitor_output_t *out)
     if (m->config.read_instructions) m->counters.busy_instructions += m->config.read_instructions() - start;
 }
 
+/* The answer to a push with the wrong call for the lead count: no events. */
+static void refuse(monitor_t *m, monitor_output_t *out)
+{
+    out->events.count = 0;
+    out->events.dropped = 0;
+    out->counters = &m->counters;
+}
+
 void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out)
 {
     uint64_t start;
+    if (two_leads(m)) {
+        refuse(m, out);
+        m->counters.samples_refused++;
+        return;
+    }
     begin(m, out, &start);
     m->counters.samples_in++;
     /* Wider than any ECG front end; keeps every later sum inside 32 bits. */
     sample = fx_clamp(sample, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
     m->last_sample = sample;
-    process(m, sample, 1);
+    process(m, sample, 0, 1);
     finish(m, start, out);
+}
+
+int monitor_push_pair(monitor_t *m, int32_t primary, int32_t second, monitor_output_t *out)
+{
+    uint64_t start;
+    if (!two_leads(m)) {
+        refuse(m, out);
+        return -1;
+    }
+    begin(m, out, &start);
+    m->counters.samples_in++;
+    primary = fx_clamp(primary, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
+    second = fx_clamp(second, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
+    m->last_sample = primary;
+    m->last_second = second;
+    process(m, primary, second, 1);
+    finish(m, start, out);
+    return 0;
 }
 
 int monitor_flush(monitor_t *m, monitor_output_t *out)
@@ -216,9 +315,9 @@ int monitor_flush(monitor_t *m, monitor_output_t *out)
     begin(m, out, &start);
     if (m->counters.samples_in == 0) {
         more = 0;
-    } else if (m->counters.samples_padding < MONITOR_FLUSH_LEN) {
+    } else if (m->counters.samples_padding < (two_leads(m) ? MONITOR_FLUSH_LEN_TWO_LEADS : MONITOR_FLUSH_LEN)) {
         m->counters.samples_padding++;
-        process(m, m->last_sample, 0);
+        process(m, m->last_sample, m->last_second, 0);
         more = 1;
     } else {
         if (!m->finished) {

@@ -14,7 +14,15 @@
  * chain: either set config.classify, which the monitor calls when a window
  * is ready, or answer each MONITOR_EVENT_WINDOW with monitor_classify() /
  * monitor_classify_softmax() before pushing the next sample (an unanswered
- * window is closed as not classified). */
+ * window is closed as not classified).
+ *
+ * Two leads: set config.leads = 2 and push each sample of both leads with
+ * monitor_push_pair(). The primary lead is the one the model, the quality
+ * check and the fibrillation detector read; each lead has its own QRS
+ * detector, and the second-lead agreement (lead_agreement.h) decides each
+ * beat MONITOR_LEAD_WAIT samples after its R peak, so beats are reported
+ * later than with one lead (MONITOR_FLAG_SECOND_LEAD marks a beat only the
+ * second lead found). */
 #ifndef ECG_MONITOR_H
 #define ECG_MONITOR_H
 
@@ -25,6 +33,7 @@
 #include "events.h"
 #include "filters.h"
 #include "history.h"
+#include "lead_agreement.h"
 #include "qrs.h"
 #include "quality.h"
 #include "rhythm.h"
@@ -45,6 +54,14 @@ typedef uint64_t (*monitor_instruction_counter_fn)(void);
 /* Raw samples kept for model windows: a beat can be reported this late,
  * and its window may wait in the queue a few samples more. */
 #define MONITOR_RAW_HISTORY_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + ECG_MODEL_R_OFFSET + BEAT_WINDOW_QUEUE + 4)
+/* Two leads: a beat is decided once the slowest report of either detector
+ * near it is in, this many samples after its R peak, which is that much later
+ * than one lead reports at worst; the raw history reaches back so much more. */
+#define MONITOR_LEAD_NEAR ECG_MS_TO_SAMPLES(ECG_LEAD_NEAR_MS)
+#define MONITOR_LEAD_WAIT (MONITOR_LEAD_NEAR + QRS_MAX_REPORT_LAG)
+#define MONITOR_RAW_HISTORY_LEN_TWO_LEADS (MONITOR_RAW_HISTORY_LEN + MONITOR_LEAD_WAIT - QRS_MAX_REPORT_LAG)
+/* Beats one call of lead_agreement_advance may decide. */
+#define MONITOR_LEAD_DECIDED_MAX 4
 
 typedef struct {
     rhythm_limits_t limits;
@@ -53,6 +70,7 @@ typedef struct {
     void *classify_context;
     monitor_instruction_counter_fn read_instructions; /* optional, e.g. board_instructions */
     int32_t af_min_ms;                       /* AF alarm once an episode lasts this long */
+    uint8_t leads;                           /* 1: monitor_push_sample; 2: monitor_push_pair */
 } monitor_config_t;
 
 typedef struct {
@@ -68,6 +86,9 @@ typedef struct {
     uint32_t alarms_raised;
     uint32_t quality_changes;
     uint32_t events_dropped;
+    uint32_t second_lead_vetoed; /* primary beats the second lead overruled */
+    uint32_t second_lead_added;  /* beats only the second lead found */
+    uint32_t samples_refused;    /* pushed with the wrong call for the lead count, ignored */
     uint64_t busy_instructions; /* spent inside the monitor, by read_instructions */
 } monitor_counters_t;
 
@@ -82,8 +103,15 @@ typedef struct {
     signal_history_t filtered;
     signal_history_t raw;
     int16_t filtered_storage[MONITOR_FILTERED_HISTORY_LEN];
-    int16_t raw_storage[MONITOR_RAW_HISTORY_LEN];
+    int16_t raw_storage[MONITOR_RAW_HISTORY_LEN_TWO_LEADS]; /* one lead uses MONITOR_RAW_HISTORY_LEN */
     qrs_detector_t qrs;
+    /* The second lead's chain (used when config.leads is 2). */
+    ecg_filters_t second_filters;
+    signal_history_t second_filtered;
+    int16_t second_filtered_storage[MONITOR_FILTERED_HISTORY_LEN];
+    qrs_detector_t second_qrs;
+    lead_agreement_t agreement;
+    uint8_t primary_searchback[LEAD_AGREEMENT_BEATS]; /* per primary beat, slot as in agreement.primary */
     signal_quality_t quality;
     rhythm_t rhythm;
     vf_detector_t vf;
@@ -96,6 +124,7 @@ typedef struct {
     monitor_events_t *sink; /* the caller's output during a call */
     uint32_t next_beat_id;
     int32_t last_sample;
+    int32_t last_second;
     uint8_t awaiting_class; /* window.ready is waiting for its class */
     uint8_t finished;       /* flush has closed the last beat */
 } monitor_t;
@@ -106,10 +135,17 @@ typedef struct {
 #define MONITOR_FILTER_DELAY ECG_FILTER_DELAY
 /* Padding samples monitor_flush pushes so every real beat is reported. */
 #define MONITOR_FLUSH_LEN (ECG_FILTER_DELAY + QRS_MAX_REPORT_LAG + BEAT_WINDOW_QUEUE + 1)
+#define MONITOR_FLUSH_LEN_TWO_LEADS (MONITOR_FLUSH_LEN + MONITOR_LEAD_WAIT - QRS_MAX_REPORT_LAG)
 
 void monitor_default_config(monitor_config_t *config);
 void monitor_init(monitor_t *m, const monitor_config_t *config);
+/* One sample of a one-lead monitor. On a two-lead monitor it changes nothing
+ * but counters.samples_refused (out gets no events). */
 void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out);
+/* One sample of each lead of a two-lead monitor ('primary' as in
+ * monitor_push_sample). Returns 0, or -1 on a one-lead monitor, which it
+ * leaves untouched (out gets no events). */
+int monitor_push_pair(monitor_t *m, int32_t primary, int32_t second, monitor_output_t *out);
 /* End of input: each call pushes one padding sample (the last value again)
  * so the samples still in the filters get processed, then releases the
  * remaining beats; returns 1 while there is more to do. */

@@ -490,6 +490,29 @@
 #error "ECG_CLUSTER_COUNT must be within 1..16"
 #endif
 
+/* ---- Second lead (lead_agreement.h; used when monitor_config_t.leads is 2) ----
+ * The measured rule F(5, 3, gap 1.8), docs/alarms.md "noise round 5": the
+ * primary lead is noisy where its detector's noise level x NOISY_RATIO
+ * exceeds its signal level, the second lead quiet where noise x QUIET_RATIO
+ * is at most its signal level; beats within NEAR_MS agree; the second lead is
+ * regular when its largest RR over the last REGULAR_MS is at most GAP_Q8/256
+ * of their median. */
+#ifndef ECG_LEAD_NEAR_MS
+#define ECG_LEAD_NEAR_MS 150
+#endif
+#ifndef ECG_LEAD_REGULAR_MS
+#define ECG_LEAD_REGULAR_MS 10000
+#endif
+#ifndef ECG_LEAD_GAP_Q8
+#define ECG_LEAD_GAP_Q8 461
+#endif
+#ifndef ECG_LEAD_NOISY_RATIO
+#define ECG_LEAD_NOISY_RATIO 5
+#endif
+#ifndef ECG_LEAD_QUIET_RATIO
+#define ECG_LEAD_QUIET_RATIO 3
+#endif
+
 /* ---- Derived integers ---- */
 #define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)
 #define ECG_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -11,7 +11,9 @@
 #include "monitor_config.h"
 
 #define QUALITY_BLOCK_LEN ECG_MS_TO_SAMPLES(ECG_QUALITY_BLOCK_MS)
-#define QUALITY_HISTORY 16
+/* Blocks remembered: 16 (8 s) reach back as far as one lead needs; 5 more
+ * cover the two-lead decision wait (2.6 s of 500 ms blocks, monitor.h). */
+#define QUALITY_HISTORY 21
 
 typedef struct {
     int32_t block_index;  /* block being filled */

@@ -5,7 +5,13 @@
  *   monitor_host [--config] [--trace FILE] [--windows FILE]
  *                [--classes FILE] [--answer callback|softmax|none]
  *                [--brady BPM] [--tachy BPM] [--pause MS] [--vrun BEATS]
- *                [--af-min MS]
+ *                [--af-min MS] [--leads 1|2] [--wrong-call-every K]
+ *
+ * --leads 2 reads (primary, second) pairs and pushes them with
+ * monitor_push_pair. --wrong-call-every K makes the call of the other lead
+ * count before every K-th input sample and checks it is refused: -1 and no
+ * events from monitor_push_pair on a one-lead monitor, no events from
+ * monitor_push_sample on a two-lead one (exit status 3 otherwise).
  *
  * --classes gives "position class" lines (sorted): the stand-in classifier
  * labels a beat with the nearest listed class within 150 ms at confidence
@@ -117,6 +123,9 @@ static void print_config(void)
     printf("K r_offset %d\n", ECG_MODEL_R_OFFSET);
     printf("K quality_block_len %d\n", QUALITY_BLOCK_LEN);
     printf("K flush_len %d\n", MONITOR_FLUSH_LEN);
+    printf("K lead_wait %d\n", MONITOR_LEAD_WAIT);
+    printf("K raw_history_len_two_leads %d\n", MONITOR_RAW_HISTORY_LEN_TWO_LEADS);
+    printf("K flush_len_two_leads %d\n", MONITOR_FLUSH_LEN_TWO_LEADS);
     printf("K vf_block_len %d\n", VF_BLOCK_LEN);
     printf("K vf_max_half_period %d\n", VF_MAX_HALF_PERIOD);
     printf("K sizeof_monitor %lu\n", (unsigned long)sizeof(monitor_t));
@@ -174,11 +183,28 @@ static void handle(uint32_t push_index)
     }
 }
 
+/* The call of the other lead count, which the monitor must refuse. */
+static void wrong_call(int32_t primary, int32_t second)
+{
+    static monitor_output_t wrong;
+    wrong.events.count = 1;
+    if (monitor.config.leads == 2) {
+        monitor_push_sample(&monitor, primary, &wrong);
+        if (wrong.events.count != 0) {
+            fprintf(stderr, "monitor_push_sample on a two-lead monitor gave events\n");
+            exit(3);
+        }
+    } else if (monitor_push_pair(&monitor, primary, second, &wrong) != -1 || wrong.events.count != 0) {
+        fprintf(stderr, "monitor_push_pair on a one-lead monitor was not refused\n");
+        exit(3);
+    }
+}
+
 int main(int argc, char **argv)
 {
     monitor_config_t config;
-    int32_t sample;
-    uint32_t push_index = 0;
+    int32_t sample, pair[2];
+    uint32_t push_index = 0, wrong_every = 0;
     int i, more;
     monitor_default_config(&config);
     config.read_instructions = host_nanoseconds;
@@ -218,6 +244,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--af-min")) {
             config.af_min_ms = atoi(v);
             i++;
+        } else if (!strcmp(a, "--leads")) {
+            config.leads = (uint8_t)atoi(v);
+            i++;
+        } else if (!strcmp(a, "--wrong-call-every")) {
+            wrong_every = (uint32_t)atol(v);
+            i++;
         } else {
             fprintf(stderr, "unknown option %s\n", a);
             return 2;
@@ -225,9 +257,21 @@ int main(int argc, char **argv)
     }
     if (answer == ANSWER_CALLBACK) config.classify = classify_callback;
     monitor_init(&monitor, &config);
-    while (fread(&sample, sizeof sample, 1, stdin) == 1) {
-        monitor_push_sample(&monitor, sample, &out);
-        handle(push_index++);
+    if (config.leads == 2) {
+        while (fread(pair, sizeof pair[0], 2, stdin) == 2) {
+            if (wrong_every && push_index % wrong_every == 0) wrong_call(pair[0], pair[1]);
+            if (monitor_push_pair(&monitor, pair[0], pair[1], &out) != 0) {
+                fprintf(stderr, "monitor_push_pair refused on a two-lead monitor\n");
+                return 3;
+            }
+            handle(push_index++);
+        }
+    } else {
+        while (fread(&sample, sizeof sample, 1, stdin) == 1) {
+            if (wrong_every && push_index % wrong_every == 0) wrong_call(sample, sample);
+            monitor_push_sample(&monitor, sample, &out);
+            handle(push_index++);
+        }
     }
     do {
         more = monitor_flush(&monitor, &out);
@@ -247,6 +291,9 @@ int main(int argc, char **argv)
         printf("C alarms_raised %lu\n", (unsigned long)c->alarms_raised);
         printf("C quality_changes %lu\n", (unsigned long)c->quality_changes);
         printf("C events_dropped %lu\n", (unsigned long)c->events_dropped);
+        printf("C second_lead_vetoed %lu\n", (unsigned long)c->second_lead_vetoed);
+        printf("C second_lead_added %lu\n", (unsigned long)c->second_lead_added);
+        printf("C samples_refused %lu\n", (unsigned long)c->samples_refused);
         fprintf(stderr, "busy_ns %llu\n", (unsigned long long)c->busy_instructions);
     }
     if (trace_file) fclose(trace_file);

@@ -58,8 +58,15 @@ class DriverResult:
 
 
 def run_driver(exe: Path, samples: np.ndarray, work: Path, cfg: MonitorConfig, *, trace=False, windows=False,
-               classes: list[tuple[int, int]] | None = None, answer="callback", limits=None) -> DriverResult:
+               classes: list[tuple[int, int]] | None = None, answer="callback", limits=None, second=None,
+               wrong_call_every: int = 0) -> DriverResult:
+    """second: the second lead's samples (the driver then runs a two-lead monitor)."""
     args = [str(exe), "--answer", answer]
+    if second is not None:
+        args += ["--leads", "2"]
+        samples = np.column_stack([np.asarray(samples), np.asarray(second)]).reshape(-1)
+    if wrong_call_every:
+        args += ["--wrong-call-every", str(wrong_call_every)]
     trace_path, window_path = work / "trace.bin", work / "windows.bin"
     if trace:
         args += ["--trace", str(trace_path)]
@@ -161,10 +168,10 @@ def compare(c, py, cfg):
     assert c.counters == py.counters
 
 
-def run_both(samples, cfg, work, classes=None, answer="callback", limits=None):
+def run_both(samples, cfg, work, classes=None, answer="callback", limits=None, second=None, wrong_call_every=0):
     exe = build_driver(work, cfg)
     c = run_driver(exe, samples, work, cfg, trace=True, windows=True, classes=classes or [], answer=answer,
-                   limits=limits)
+                   limits=limits, second=second, wrong_call_every=wrong_call_every)
     oracle = OracleClassifier(classes or [], cfg)
     rl = RhythmLimits.defaults(cfg)
     limits = dict(limits or {})
@@ -172,5 +179,6 @@ def run_both(samples, cfg, work, classes=None, answer="callback", limits=None):
     for name, value in limits.items():
         setattr(rl, {"brady": "brady_bpm", "tachy": "tachy_bpm", "pause": "pause_ms", "vrun": "vrun_beats"}[name],
                 value)
-    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer, af_min_ms=af_min_ms)
+    py = run_monitor(samples, cfg, limits=rl, classifier=oracle, answer=answer, af_min_ms=af_min_ms, second=second,
+                     wrong_call_every=wrong_call_every)
     return c, py

@@ -20,11 +20,7 @@ import numpy as np
 
 from ..errors import InvalidRecordError, UserError, print_user_error
 from ..monitor.config import MonitorConfig
-from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig
-
-# The taken rule F(5, 3, gap 1.8): the verdicts the agreement's caller reads from the two detectors' levels
-PRIMARY_NOISY_RATIO = 5  # primary lead noisy where noise x 5 > signal
-SECOND_QUIET_RATIO = 3  # second lead quiet where noise x 3 <= signal
+from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig, TwoLeadDecision
 
 @dataclass
 class LeadDetection:
@@ -80,18 +76,13 @@ def decide(primary: LeadDetection, second: LeadDetection, cfg: MonitorConfig,
            agreement: LeadAgreementConfig | None = None) -> tuple[list[int], LeadAgreement]:
     """Feeds both detectors' reports to the agreement in stream order; returns (beats, agreement). Both
     leads' levels are read at the sample of the decision, as a device deciding in stream order reads them."""
-    agreement = agreement or LeadAgreementConfig.for_monitor(cfg)
-    la, out, n = LeadAgreement(agreement), [], len(primary.noise)
-    for now in range(n + agreement.wait + 1):
-        for position in primary.reported.get(now, ()):
-            la.push_primary(position)
-        for position in second.reported.get(now, ()):
-            la.push_second(position)
+    decision, out, n = TwoLeadDecision(cfg, agreement), [], len(primary.noise)
+    for now in range(n + decision.agreement.cfg.wait + 1):
         k = min(now, n - 1)
-        primary_noisy = int(primary.noise[k]) * PRIMARY_NOISY_RATIO > int(primary.signal[k])
-        second_quiet = int(second.noise[k]) * SECOND_QUIET_RATIO <= int(second.signal[k])
-        out += la.advance(now, primary_noisy, second_quiet)
-    return out, la
+        decided = decision.step(now, [(p, False) for p in primary.reported.get(now, ())], second.reported.get(now, ()),
+                                (primary.noise[k], primary.signal[k]), (second.noise[k], second.signal[k]))
+        out += [beat.position for beat in decided]
+    return out, decision.agreement
 
 
 def record_leads(record) -> tuple[int, int]:

@@ -111,13 +111,19 @@ DEFAULTS = {
     "cluster_s_pause_next": 77,
     "cluster_v_on_time": 61,
     "cluster_v_on_time_next": 77,
+    "lead_near_ms": 150,
+    "lead_regular_ms": 10000,
+    "lead_gap_q8": 461,
+    "lead_noisy_ratio": 5,
+    "lead_quiet_ratio": 3,
 }
 
 # Fixed sizes from the module headers.
 QRS_RR_HISTORY = 8
 QRS_LEARN_PEAKS = 8
 BEAT_WINDOW_QUEUE = 12
-QUALITY_HISTORY = 16
+# 16 blocks (8 s) for one lead, and 5 more for the two-lead decision's wait (2.6 s at 500 ms blocks)
+QUALITY_HISTORY = 21
 RHYTHM_RR_AVERAGE = 4
 MONITOR_MAX_EVENTS = 40
 
@@ -290,6 +296,20 @@ class MonitorConfig:
     def raw_history_len(self) -> int:
         return self.filter_delay + self.qrs_max_report_lag + self.model_r_offset + BEAT_WINDOW_QUEUE + 4
 
+    # ---- monitor.h: two leads ----
+    @property
+    def lead_near(self) -> int:
+        return self.ms(self.lead_near_ms)
+
+    @property
+    def lead_wait(self) -> int:
+        """A beat is decided this long after its R peak: once the slowest report of either detector is in."""
+        return self.lead_near + self.qrs_max_report_lag
+
+    @property
+    def raw_history_len_two_leads(self) -> int:
+        return self.raw_history_len + self.lead_wait - self.qrs_max_report_lag
+
     @property
     def window_len(self) -> int:
         return self.model_window_len
@@ -317,6 +337,10 @@ class MonitorConfig:
     def flush_len(self) -> int:
         return self.filter_delay + self.qrs_max_report_lag + BEAT_WINDOW_QUEUE + 1
 
+    @property
+    def flush_len_two_leads(self) -> int:
+        return self.flush_len + self.lead_wait - self.qrs_max_report_lag
+
     def derived(self) -> dict:
         """The constants the C host driver prints with --config."""
         return {
@@ -341,6 +365,9 @@ class MonitorConfig:
             "r_offset": self.model_r_offset,
             "quality_block_len": self.quality_block_len,
             "flush_len": self.flush_len,
+            "lead_wait": self.lead_wait,
+            "raw_history_len_two_leads": self.raw_history_len_two_leads,
+            "flush_len_two_leads": self.flush_len_two_leads,
             "vf_block_len": self.vf_block_len,
             "vf_max_half_period": self.vf_max_half_period,
         }

@@ -25,6 +25,7 @@ FLAG_LOW_CONFIDENCE = 0x08
 FLAG_NO_WINDOW = 0x10
 FLAG_NOT_CLASSIFIED = 0x20
 FLAG_SUSPENDED = 0x40
+FLAG_SECOND_LEAD = 0x80  # BEAT: found on the second lead only (two-lead monitor)
 FLAG_ACTIVE = 0x01
 
 

@@ -18,12 +18,13 @@ class LeadAgreementConfig:
     gap_q8: int
 
     @classmethod
-    def for_monitor(cls, cfg: MonitorConfig, *, near_ms: int = 150, regular_ms: int = 10000,
-                    gap_q8: int = 461) -> "LeadAgreementConfig":
-        """The measured setting: 150 ms either side, decided once the slowest report of either detector is
-        in, 10 s of second-lead RRs, largest RR at most 1.8 x their median."""
-        near = cfg.ms(near_ms)
-        return cls(near, near + cfg.qrs_max_report_lag, cfg.ms(regular_ms), gap_q8)
+    def for_monitor(cls, cfg: MonitorConfig, *, near_ms: int | None = None, regular_ms: int | None = None,
+                    gap_q8: int | None = None) -> "LeadAgreementConfig":
+        """The build's setting (monitor_init's): by default 150 ms either side, decided once the slowest report
+        of either detector is in, 10 s of second-lead RRs, largest RR at most 1.8 x their median."""
+        near = cfg.ms(cfg.lead_near_ms if near_ms is None else near_ms)
+        return cls(near, near + cfg.qrs_max_report_lag, cfg.ms(cfg.lead_regular_ms if regular_ms is None else regular_ms),
+                   cfg.lead_gap_q8 if gap_q8 is None else gap_q8)
 
 
 @dataclass
@@ -97,4 +98,55 @@ class LeadAgreement:
                 if veto and not p.has_beat_near(r, self.cfg.near):
                     out.append(r)
                     self.added += 1
+        return out
+
+
+# Beats one advance may decide (MONITOR_LEAD_DECIDED_MAX).
+DECIDED_MAX = 4
+
+
+def lead_verdicts(cfg: MonitorConfig, primary_levels: tuple[int, int], second_levels: tuple[int, int]) -> tuple[bool, bool]:
+    """(primary noisy, second quiet) from each detector's (noise level, signal level) at the deciding sample."""
+    primary_noise, primary_signal = primary_levels
+    second_noise, second_signal = second_levels
+    return (int(primary_noise) * cfg.lead_noisy_ratio > int(primary_signal),
+            int(second_noise) * cfg.lead_quiet_ratio <= int(second_signal))
+
+
+@dataclass(frozen=True)
+class DecidedBeat:
+    position: int
+    searchback: bool  # a primary beat found by search-back
+    second_lead: bool  # found on the second lead only
+
+
+class TwoLeadDecision:
+    """Both detectors' reports at one sample in, the beats decided at that sample out: what a two-lead monitor
+    does each sample (monitor.c decide_beats). A decided beat among the primary beats decided in the same call
+    is that primary beat (with its search-back flag); any other came from the second lead, since the agreement
+    adds a second-lead beat only where no primary beat is near it."""
+
+    def __init__(self, cfg: MonitorConfig, agreement: LeadAgreementConfig | None = None):
+        self.cfg = cfg
+        self.agreement = LeadAgreement(agreement or LeadAgreementConfig.for_monitor(cfg))
+        self.searchback = [False] * LEAD_AGREEMENT_BEATS  # per primary beat, slot as in the agreement's ring
+
+    def step(self, now: int, primary_beats, second_positions, primary_levels, second_levels) -> list[DecidedBeat]:
+        """primary_beats: (position, searchback) pairs reported at `now`; *_levels: (noise, signal) after it."""
+        la = self.agreement
+        for position, searchback in primary_beats:
+            self.searchback[la.primary.count % LEAD_AGREEMENT_BEATS] = bool(searchback)
+            la.push_primary(position)
+        for position in second_positions:
+            la.push_second(position)
+        noisy, quiet = lead_verdicts(self.cfg, primary_levels, second_levels)
+        first = la.primary.decided
+        out = []
+        for r in la.advance(now, noisy, quiet, DECIDED_MAX):
+            beat = DecidedBeat(r, False, True)
+            for k in range(first, la.primary.decided):
+                if la.primary.at(k) == r:
+                    beat = DecidedBeat(r, self.searchback[k % LEAD_AGREEMENT_BEATS], False)
+                    break
+            out.append(beat)
         return out

@@ -30,6 +30,7 @@ from .events import (
     FLAG_NOT_CLASSIFIED,
     FLAG_POOR_QUALITY,
     FLAG_SEARCHBACK,
+    FLAG_SECOND_LEAD,
     FLAG_SUSPENDED,
     FLAG_UNCERTAIN,
     ALARM,
@@ -41,6 +42,7 @@ from .events import (
 from .filters import run_filters
 from .fixed_point import sat16
 from .history import SignalHistory
+from .lead_agreement import TwoLeadDecision
 from .qrs import QrsDetector, qrs_signals
 from .quality import GOOD, LEAD_OFF, SignalQuality, block_levels
 from .rhythm import Rhythm, RhythmLimits, samples_to_ms
@@ -96,6 +98,8 @@ def run_monitor(
     flush: bool = True,
     af_min_ms: int | None = None,
     observer: Callable | None = None,
+    second=None,
+    wrong_call_every: int = 0,
 ) -> MonitorResult:
     """Run the monitor over raw ADC samples.
 
@@ -106,12 +110,23 @@ def run_monitor(
     (default: the build's af_min_ms). observer: called for every closed beat
     with (beat, window or None, model class, flags, AF episode active) before
     the adaptation stage, to record what that stage reads.
+
+    second: the second lead's raw ADC samples (as long as raw): the monitor
+    then runs with two leads (config.leads = 2, monitor_push_pair).
+    wrong_call_every: before every this many-th input sample the app also
+    makes the call of the other lead count (monitor_push_pair on a one-lead
+    monitor, monitor_push_sample on a two-lead one), which is refused.
     """
     cfg = cfg or MonitorConfig()
     limits = limits or RhythmLimits.defaults(cfg)
     raw = np.clip(np.asarray(raw, dtype=np.int64), -SAMPLE_LIMIT, SAMPLE_LIMIT)
     n_real = len(raw)
-    n_flush = cfg.flush_len if (flush and n_real > 0) else 0
+    two = second is not None
+    if two:
+        second = np.clip(np.asarray(second, dtype=np.int64), -SAMPLE_LIMIT, SAMPLE_LIMIT)
+        if len(second) != n_real:
+            raise ValueError(f"the second lead has {len(second)} samples, the primary {n_real}")
+    n_flush = (cfg.flush_len_two_leads if two else cfg.flush_len) if (flush and n_real > 0) else 0
     inputs = np.concatenate([raw, np.full(n_flush, raw[-1] if n_real else 0, dtype=np.int64)])
     total = len(inputs)
     delay = cfg.filter_delay
@@ -135,8 +150,17 @@ def run_monitor(
     integrated = signals.integrated.tolist()
     energy = signals.energy.tolist()
     history = SignalHistory(stream.tolist(), cfg.filtered_history_len)
-    raw_history = SignalHistory(sat16(raw - cfg.adc_zero).tolist(), cfg.raw_history_len)
+    raw_history = SignalHistory(sat16(raw - cfg.adc_zero).tolist(),
+                                cfg.raw_history_len_two_leads if two else cfg.raw_history_len)
     detector = QrsDetector(cfg)
+    if two:
+        second_inputs = np.concatenate([second, np.full(n_flush, second[-1] if n_real else 0, dtype=np.int64)])
+        second_stream = run_filters(second_inputs, cfg).filtered[delay:]
+        second_signals = qrs_signals(second_stream, cfg)
+        second_integrated, second_energy = second_signals.integrated.tolist(), second_signals.energy.tolist()
+        second_history = SignalHistory(second_stream.tolist(), cfg.filtered_history_len)
+        second_detector = QrsDetector(cfg)
+        decision = TwoLeadDecision(cfg)
     quality = SignalQuality()
     rhythm = Rhythm(cfg, limits)
     window = BeatWindow(cfg)
@@ -144,7 +168,7 @@ def run_monitor(
     af = AfDetector(cfg, cfg.af_min_ms if af_min_ms is None else af_min_ms)
     clusters = BeatClusters(cfg) if cfg.beat_clusters else None
     vf_window = cfg.vf_window_blocks * cfg.vf_block_len
-    lag = cfg.qrs_detection_lag
+    lag = cfg.lead_wait if two else cfg.qrs_detection_lag  # two leads: every beat up to index - lag is decided
     before, span = cfg.model_r_offset, cfg.model_window_len
 
     counters = dict.fromkeys(
@@ -152,6 +176,7 @@ def run_monitor(
             "samples_in", "samples_processed", "samples_padding", "beats", "searchback_beats",
             "windows_ready", "windows_missed", "beats_classified", "beats_uncertain",
             "alarms_raised", "quality_changes", "events_dropped",
+            "second_lead_vetoed", "second_lead_added", "samples_refused",
         ),
         0,
     )
@@ -214,8 +239,8 @@ def run_monitor(
                 beat_class, confidence = result
                 close_class(ev, beat_class if beat_class < CLASS_COUNT else CLASS_Q, confidence, 0)
 
-    def report_beat(ev: Events, position: int, searchback: bool):
-        flags = FLAG_SEARCHBACK if searchback else 0
+    def report_beat(ev: Events, position: int, flags: int):
+        """flags: FLAG_SEARCHBACK or FLAG_SECOND_LEAD, as the beat was found."""
         beat_id = state["next_id"]
         state["next_id"] += 1
         rr = samples_to_ms(position - rhythm.last_beat, cfg.sample_rate_hz) if rhythm.has_beat else 0
@@ -223,7 +248,7 @@ def run_monitor(
         if level != GOOD:
             flags |= FLAG_POOR_QUALITY
         counters["beats"] += 1
-        if searchback:
+        if flags & FLAG_SEARCHBACK:
             counters["searchback_beats"] += 1
         ev.add(BEAT, 0, flags, 0, beat_id, position, rr)
         rhythm.on_beat(position, level != GOOD, ev)
@@ -243,6 +268,8 @@ def run_monitor(
             # flush calls after the padding: close the last beat, drain the queue
             if not flush or n_real == 0 or (state["finished"] and not window.queue):
                 break
+        if wrong_call_every and push < n_real and push % wrong_call_every == 0 and two:
+            counters["samples_refused"] += 1  # monitor_push_sample on a two-lead monitor: counted, nothing else
         ev = Events(push)
         if state["awaiting"]:
             close_class(ev, CLASS_Q, 0, FLAG_NOT_CLASSIFIED)
@@ -264,9 +291,23 @@ def run_monitor(
             history.count = index + 1
             if index < n_real:
                 counters["samples_processed"] += 1
-            for beat in detector.step(index, integrated[index], energy[index], history):
-                if beat.position < n_real:
-                    report_beat(ev, beat.position, beat.searchback)
+            beats = [b for b in detector.step(index, integrated[index], energy[index], history) if b.position < n_real]
+            if two:
+                second_history.count = index + 1
+                second_beats = second_detector.step(index, second_integrated[index], second_energy[index],
+                                                    second_history)
+                decided = decision.step(index, [(b.position, b.searchback) for b in beats],
+                                        [b.position for b in second_beats if b.position < n_real],
+                                        (detector.noise_level, detector.signal_level),
+                                        (second_detector.noise_level, second_detector.signal_level))
+                for beat in decided:
+                    report_beat(ev, beat.position, FLAG_SECOND_LEAD if beat.second_lead else
+                                FLAG_SEARCHBACK if beat.searchback else 0)
+                counters["second_lead_vetoed"] = decision.agreement.dropped
+                counters["second_lead_added"] = decision.agreement.added
+            else:
+                for beat in beats:
+                    report_beat(ev, beat.position, FLAG_SEARCHBACK if beat.searchback else 0)
             release_window(ev)
             if index < n_real and vf.block_done(index):
                 first = index + 1 - vf_window
