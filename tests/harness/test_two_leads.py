@@ -18,7 +18,7 @@ from ecgcc.harness.stream import (COUNTER_NAMES, FLAG_DELTA, FLAG_FLUSH, FLAG_RE
                                   encode_delta_frame, interleaved, memory_image, memory_request, play_from_memory,
                                   record_memory_region, reference_classifier, stream_samples, twin_events)
 from ecgcc.monitor.events import BEAT
-from tests.monitor.rhythm_signals import beats_at, muscle_noise, regular_rr
+from tests.monitor.rhythm_signals import beats_at, regular_rr
 
 pytestmark = pytest.mark.hil
 HOST = "host"
@@ -28,18 +28,21 @@ ADC_ZERO, ADC_PER_MV = 1024, 200
 
 def constructed_two_lead_record(seconds: float = 75.0, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
     """(primary, second) in ADC units: the same beats on both leads, the second smaller and without a P
-    wave, and from 25 s to 50 s the primary buried in muscle noise while the second stays clean, so the
-    second-lead agreement has beats to add and false ones to veto."""
+    wave, and from 25 s to 50 s the primary under noise inside the QRS detector's pass band (6-18 Hz) while
+    the second stays clean, so the second-lead agreement has the primary's noise beats to veto and its
+    missed beats to add."""
+    from scipy.signal import butter, lfilter
+
     rng = np.random.default_rng(seed)
-    rr = regular_rr(seconds, 0.8, rng, jitter=0.03)
+    rr = regular_rr(seconds, 0.85, rng, jitter=0.03)
     primary_mv, _ = beats_at(rr)
     second_mv, _ = beats_at(rr, p_wave=False)
-    second_mv = 0.7 * second_mv
-    noisy = slice(25 * 360, 50 * 360)
-    primary_mv[noisy] += muscle_noise(noisy.stop - noisy.start, rng, rms=0.6)
-    second_mv += muscle_noise(len(second_mv), rng, rms=0.02)
+    b, a = butter(2, [6 / 180, 18 / 180], "band")
+    noise = lfilter(b, a, rng.standard_normal(len(primary_mv)))
+    noisy = np.zeros(len(primary_mv))
+    noisy[25 * 360:50 * 360] = 0.3 / np.std(noise)
     to_adc = lambda mv: np.round(ADC_ZERO + ADC_PER_MV * mv).astype(np.int64)
-    return to_adc(primary_mv), to_adc(second_mv)
+    return to_adc(primary_mv + noise * noisy), to_adc(0.7 * second_mv)
 
 
 def decode_frame(coded: bytes, leads: int) -> list[list[int]]:
