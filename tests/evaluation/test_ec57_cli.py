@@ -186,5 +186,5 @@ def test_records_name_their_leads_and_carry_the_second_lead_counters(leads, expe
         assert counters == [0, 0]
     out_one = tmp_path / "one.json"  # auto on a one-lead record: that lead alone
     assert main(["ec57", "--twin", "--board", "host", "--data", str(one_lead_dir), "--records", "100",
-                 "--json", str(out_one)]) == 0
+                 "--learning-period", "60", "--json", str(out_one)]) == 0
     assert json.loads(out_one.read_text())["records"][0]["leads"] == ["MLII"]
