@@ -133,3 +133,21 @@ def test_flush_decides_the_last_beat(recording, driver_dir):
     compare(c, py, cfg)
     assert py.beat_positions[-1] == peaks[-1]
     assert py.counters["samples_padding"] == cfg.flush_len_two_leads
+
+
+@pytest.mark.slow
+def test_noise_stress_whole_monitor_with_two_leads(mitdb):
+    """The whole twin monitor running both leads on nstdb 118/119 at 12 and 6 dB, scored through ec57 from minute
+    5: the issue's targets (12 dB >= 99 / 99 %, 6 dB >= 95 / 95 %; measured 100.00 / 99.58 % and 98.41 / 96.10 %),
+    and every beat the detectors-alone decision finds, with any other beat in the last second (the flush)."""
+    nstdb = mitdb.parent / "nstdb"
+    if not (nstdb / "118e06.hea").is_file():
+        pytest.skip(f"nstdb not found in {nstdb}")
+    for snr, floor in (("12", 0.99), ("06", 0.95)):
+        result = two_lead.evaluate_records(nstdb, [f"118e{snr}", f"119e{snr}"], start_s=300.0, monitor=True)
+        pooled = result["pooled"]["monitor"]
+        print(f"{snr} dB: Se {pooled['se']:.2f} %, +P {pooled['ppv']:.2f} % ({pooled['missed']}, {pooled['false']})")
+        assert pooled["se"] >= 100 * floor and pooled["ppv"] >= 100 * floor, (snr, pooled)
+        for entry in result["records"]:
+            assert entry["decision_only"] == [], entry["record"]
+            assert all(p >= entry["monitor_counters"]["samples_in"] - FS for p in entry["monitor_only"]), entry
