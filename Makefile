@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead two-lead-monitor clean
 
 setup: system-packages $(STAMP)
 
@@ -131,6 +131,12 @@ two-lead: setup
 	  $(BIN)/python -m ecgcc.evaluation.two_lead --data $(EC57_DATA)/nstdb --records 118e$$snr,119e$$snr \
 	    --json .build/two-lead/nstdb-$$snr.json || exit 1; \
 	done
+
+# The whole twin monitor running both leads on the noise stress records, scored as ecgcc ec57 --twin scores
+two-lead-monitor: setup
+	mkdir -p .build/two-lead
+	nice $(BIN)/python -m ecgcc.evaluation.two_lead --data $(EC57_DATA)/nstdb --records 118e06,119e06,118e12,119e12 \
+	  --monitor --json .build/two-lead/monitor-nstdb.json
 
 clean:
 	rm -rf .build

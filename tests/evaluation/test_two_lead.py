@@ -84,3 +84,14 @@ def test_cli_prints_and_writes_figures(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "| twolead | MLII + V1 |" in table and "| pooled |" in table
     assert json.loads(out.read_text())["pooled"]["two_lead"]["false"] == 0
+
+
+def test_whole_monitor_with_two_leads_scores_as_the_decision(tmp_path):
+    """--monitor: the twin monitor running both leads, scored through ec57, finds the decision's beats."""
+    write_record(tmp_path)
+    result = two_lead.evaluate_records(tmp_path, [NAME], start_s=10.0, monitor=True)
+    entry = result["records"][0]
+    assert entry["monitor"] == entry["two_lead"] and entry["monitor"]["tp"] > 150
+    assert entry["monitor_only"] == [] and entry["decision_only"] == []
+    assert entry["monitor_counters"]["second_lead_vetoed"] == entry["dropped"] > 0
+    assert "monitor, two leads" in two_lead.render(result)

@@ -33,7 +33,7 @@ def pqrst(t: np.ndarray, peaks: np.ndarray, r_mv: float, qrs_s: float) -> np.nda
 
 
 def two_lead_recording(cfg: MonitorConfig, noise_mv: float = 0.3):
-    """(primary ADC, second ADC, R peaks): the primary lead noisy from 50 to 110 s, the second clean."""
+    """(primary ADC, second ADC, R peaks): the primary lead noisy from 50 to 110 s, the second nearly clean."""
     from scipy.signal import butter, lfilter
 
     t = np.arange(FS * SECONDS)
@@ -42,8 +42,12 @@ def two_lead_recording(cfg: MonitorConfig, noise_mv: float = 0.3):
     b, a = butter(2, [6 / (FS / 2), 18 / (FS / 2)], "band")
     burst = lfilter(b, a, rng.standard_normal(len(t)))
     burst *= noise_mv / np.std(burst) * ((t >= NOISY[0]) & (t < NOISY[1]))
+    # The second lead's own noise is mild, but enough that its quiet verdict (noise x 3 <= signal) differs from
+    # one with another ratio somewhere: a wrong ratio changes the beats.
+    hum = lfilter(b, a, rng.standard_normal(len(t)))
+    hum *= 0.04 / np.std(hum) * ((t >= 40 * FS) & (t < 120 * FS))
     primary = pqrst(t, peaks, 1.2, 0.012) + burst
-    second = pqrst(t, peaks + 4, 0.8, 0.015)  # the second lead's R peak a little later, as V1's often is
+    second = pqrst(t, peaks + 4, 0.8, 0.015) + hum  # the second lead's R peak a little later, as V1's often is
     return cfg.samples_from_mv(primary), cfg.samples_from_mv(second), peaks
 
 
@@ -79,6 +83,9 @@ def test_host_c_equals_twin_with_two_leads(recording, driver_dir):
     # every beat is decided, the last one too (flush pushes enough padding), none twice
     assert counters["beats"] == len(beats) == len({e.position for e in beats})
     assert matched(peaks, py.beat_positions, cfg.ms(150)) == (0, 0)
+    # the verdicts' ratios matter here: either other one changes the beats
+    for other in (MonitorConfig(lead_quiet_ratio=5), MonitorConfig(lead_noisy_ratio=3)):
+        assert run_monitor(primary, other, second=second).beat_positions.tolist() != py.beat_positions.tolist()
     # beats come later than with one lead; no pause is raised for that
     assert not [e for e in py.of_type(ALARM) if e.code == ALARM_PAUSE]
 
@@ -115,3 +122,32 @@ def test_push_with_the_other_lead_count_refused(recording, driver_dir, leads):
     refused = (len(primary) + every - 1) // every if leads == 2 else 0
     assert c.counters == {**plain.counters, "samples_refused": refused}
     assert py.counters["samples_refused"] == refused
+
+
+def test_flush_decides_the_last_beat(recording, driver_dir):
+    """A beat 20 samples before the end is decided only once the padding has run MONITOR_LEAD_WAIT samples past
+    it: flush pushes that much more with two leads than with one."""
+    cfg, primary, second, peaks = recording
+    end = int(peaks[-1]) + 20
+    c, py = run_both(primary[:end], cfg, driver_dir, second=second[:end])
+    compare(c, py, cfg)
+    assert py.beat_positions[-1] == peaks[-1]
+    assert py.counters["samples_padding"] == cfg.flush_len_two_leads
+
+
+@pytest.mark.slow
+def test_noise_stress_whole_monitor_with_two_leads(mitdb):
+    """The whole twin monitor running both leads on nstdb 118/119 at 12 and 6 dB, scored through ec57 from minute
+    5: the issue's targets (12 dB >= 99 / 99 %, 6 dB >= 95 / 95 %; measured 100.00 / 99.58 % and 98.41 / 96.10 %),
+    and every beat the detectors-alone decision finds, with any other beat in the last second (the flush)."""
+    nstdb = mitdb.parent / "nstdb"
+    if not (nstdb / "118e06.hea").is_file():
+        pytest.skip(f"nstdb not found in {nstdb}")
+    for snr, floor in (("12", 0.99), ("06", 0.95)):
+        result = two_lead.evaluate_records(nstdb, [f"118e{snr}", f"119e{snr}"], start_s=300.0, monitor=True)
+        pooled = result["pooled"]["monitor"]
+        print(f"{snr} dB: Se {pooled['se']:.2f} %, +P {pooled['ppv']:.2f} % ({pooled['missed']}, {pooled['false']})")
+        assert pooled["se"] >= 100 * floor and pooled["ppv"] >= 100 * floor, (snr, pooled)
+        for entry in result["records"]:
+            assert entry["decision_only"] == [], entry["record"]
+            assert all(p >= entry["monitor_counters"]["samples_in"] - FS for p in entry["monitor_only"]), entry

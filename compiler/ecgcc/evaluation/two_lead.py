@@ -4,9 +4,12 @@ firmware/monitor/lead_agreement.c), scored against the reference beats.
 Each lead goes through the twin's own chain (filters, QRS signals, QrsDetector with the monitor's config), read
 as the streaming harness reads the primary lead. The agreement gets each detector's reports in stream order and
 the levels of both detectors at the sample it decides, as a device would. Scored from minute 5 by default, as
-the noise stress test is (the nstdb noise starts there).
+the noise stress test is (the nstdb noise starts there). With --monitor the whole twin monitor also runs with
+both leads (run_monitor(second=...), flush included) and its events are scored as `ecgcc ec57 --twin` scores
+them (ec57.score_record on ec57_annotations.monitor_annotations); beats need no class for QRS figures, so no
+model runs.
 
-    python -m ecgcc.evaluation.two_lead --data ../shared/data/nstdb --records 118e06,119e06 [--json out.json]
+    python -m ecgcc.evaluation.two_lead --data ../shared/data/nstdb --records 118e06,119e06 [--monitor] [--json out.json]
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ class TwoLeadBeats:
     decided: list[int]  # after the agreement
     dropped: int
     added: int
+    monitor: object = None  # MonitorResult of the whole twin monitor with both leads, when asked for
 
 
 def lead_adc(record, lead: int, cfg: MonitorConfig) -> np.ndarray:
@@ -100,7 +104,7 @@ def record_leads(record) -> tuple[int, int]:
     return primary, second
 
 
-def two_lead_beats(data_dir, name: str, cfg: MonitorConfig | None = None) -> TwoLeadBeats:
+def two_lead_beats(data_dir, name: str, cfg: MonitorConfig | None = None, *, monitor: bool = False) -> TwoLeadBeats:
     from ..data.wfdb_reader import load_wfdb_record
     from ..harness.stream import hold_invalid_samples
 
@@ -112,11 +116,29 @@ def two_lead_beats(data_dir, name: str, cfg: MonitorConfig | None = None) -> Two
     record = load_wfdb_record(data_dir, name)
     primary_lead, second_lead = record_leads(record)
     record = hold_invalid_samples(record)
-    primary = detect_lead(lead_adc(record, primary_lead, cfg), cfg)
-    second = detect_lead(lead_adc(record, second_lead, cfg), cfg)
+    primary_adc, second_adc = lead_adc(record, primary_lead, cfg), lead_adc(record, second_lead, cfg)
+    primary = detect_lead(primary_adc, cfg)
+    second = detect_lead(second_adc, cfg)
     decided, la = decide(primary, second, cfg)
+    result = None
+    if monitor:
+        from ..monitor.monitor import run_monitor
+
+        result = run_monitor(primary_adc, cfg, answer="none", second=second_adc)
     return TwoLeadBeats(record.lead_names[primary_lead], record.lead_names[second_lead], primary.beats(), decided,
-                        la.dropped, la.added)
+                        la.dropped, la.added, result)
+
+
+def monitor_qrs_counts(data_dir, name: str, result, cfg: MonitorConfig, start_s: float) -> tuple[int, int, int]:
+    """(true positive, missed, false) of a monitor run's beats, scored as `ecgcc ec57 --twin` scores them."""
+    from .ec57 import score_record
+    from .ec57_annotations import monitor_annotations, read_reference
+
+    ref = read_reference(data_dir, name)
+    samples = result.counters["samples_in"]
+    test = monitor_annotations(result.events, cfg.sample_rate_hz, ref.fs, samples)
+    return score_record(name, ref.annotations, test.annotations, ref.fs, ref.length, vf_detected=test.vf,
+                        start_s=start_s).beats.qrs()
 
 
 def qrs_counts(data_dir, name: str, positions, start_s: float) -> tuple[int, int, int]:
@@ -134,17 +156,31 @@ def figures(tp: int, fn: int, fp: int) -> dict:
             "se": 100.0 * tp / (tp + fn) if tp + fn else None, "ppv": 100.0 * tp / (tp + fp) if tp + fp else None}
 
 
-def evaluate_records(data_dir, names, *, start_s: float = 300.0, cfg: MonitorConfig | None = None) -> dict:
-    """Per record and pooled QRS figures of the primary lead alone and of the two-lead decision."""
-    records, pooled = [], {"primary": np.zeros(3, np.int64), "two_lead": np.zeros(3, np.int64)}
+def evaluate_records(data_dir, names, *, start_s: float = 300.0, cfg: MonitorConfig | None = None,
+                     monitor: bool = False) -> dict:
+    """Per record and pooled QRS figures of the primary lead alone and of the two-lead decision (and, with
+    monitor, of the whole twin monitor running both leads, with the beats it decides apart from the
+    decision's listed)."""
+    cfg = cfg or MonitorConfig()
+    keys = ("primary", "two_lead", "monitor") if monitor else ("primary", "two_lead")
+    records, pooled = [], {key: np.zeros(3, np.int64) for key in keys}
     for name in names:
-        beats = two_lead_beats(data_dir, name, cfg)
+        beats = two_lead_beats(data_dir, name, cfg, monitor=monitor)
         entry = {"record": name, "leads": [beats.primary_lead, beats.second_lead], "dropped": beats.dropped,
                  "added": beats.added}
         for key, positions in (("primary", beats.primary), ("two_lead", beats.decided)):
             counts = qrs_counts(data_dir, name, positions, start_s)
             pooled[key] += counts
             entry[key] = figures(*counts)
+        if monitor:
+            counts = monitor_qrs_counts(data_dir, name, beats.monitor, cfg, start_s)
+            pooled["monitor"] += counts
+            entry["monitor"] = figures(*counts)
+            found = beats.monitor.beat_positions.tolist()
+            entry["monitor_only"] = sorted(set(found) - set(beats.decided))
+            entry["decision_only"] = sorted(set(beats.decided) - set(found))
+            entry["monitor_counters"] = {k: beats.monitor.counters[k] for k in
+                                         ("second_lead_vetoed", "second_lead_added", "samples_in", "samples_processed")}
         records.append(entry)
     return {"start_s": start_s, "records": records,
             "pooled": {key: figures(*(int(x) for x in counts)) for key, counts in pooled.items()}}
@@ -156,15 +192,24 @@ def _cell(f: dict) -> str:
 
 
 def render(result: dict) -> str:
+    monitor = "monitor" in result["pooled"]
+    extra = " monitor, two leads (ec57) | monitor only | decision only |" if monitor else ""
     lines = [f"QRS Se / +P % (missed, false), scored from {result['start_s']:g} s",
-             "| record | leads | primary lead alone | two-lead decision | dropped | added |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             "| record | leads | primary lead alone | two-lead decision | dropped | added |" + extra,
+             "| --- | --- | --- | --- | --- | --- |" + (" --- | --- | --- |" if monitor else "")]
     for r in result["records"]:
-        lines.append(f"| {r['record']} | {' + '.join(r['leads'])} | {_cell(r['primary'])} | {_cell(r['two_lead'])} "
-                     f"| {r['dropped']} | {r['added']} |")
+        row = (f"| {r['record']} | {' + '.join(r['leads'])} | {_cell(r['primary'])} | {_cell(r['two_lead'])} "
+               f"| {r['dropped']} | {r['added']} |")
+        if monitor:
+            row += f" {_cell(r['monitor'])} | {len(r['monitor_only'])} | {len(r['decision_only'])} |"
+        lines.append(row)
     p = result["pooled"]
-    lines.append(f"| pooled | | {_cell(p['primary'])} | {_cell(p['two_lead'])} | "
-                 f"{sum(r['dropped'] for r in result['records'])} | {sum(r['added'] for r in result['records'])} |")
+    row = (f"| pooled | | {_cell(p['primary'])} | {_cell(p['two_lead'])} | "
+           f"{sum(r['dropped'] for r in result['records'])} | {sum(r['added'] for r in result['records'])} |")
+    if monitor:
+        row += (f" {_cell(p['monitor'])} | {sum(len(r['monitor_only']) for r in result['records'])} | "
+                f"{sum(len(r['decision_only']) for r in result['records'])} |")
+    lines.append(row)
     return "\n".join(lines)
 
 
@@ -180,12 +225,14 @@ def main(argv=None) -> int:
     parser.add_argument("--data", required=True, help="WFDB folder holding the records and their .atr")
     parser.add_argument("--records", required=True, help="comma-separated record names")
     parser.add_argument("--start", type=float, default=300.0, help="score from this many seconds (default 300)")
+    parser.add_argument("--monitor", action="store_true",
+                        help="also run the whole twin monitor with both leads and score it as ecgcc ec57 --twin does")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     try:
         if not Path(args.data).is_dir():
             raise UserError(f"--data {args.data}: no such folder", hint="point --data at a WFDB folder")
-        result = evaluate_records(args.data, parse_records(args.records), start_s=args.start)
+        result = evaluate_records(args.data, parse_records(args.records), start_s=args.start, monitor=args.monitor)
     except UserError as error:
         return print_user_error(error)
     print(render(result))
