@@ -9,8 +9,8 @@ import pytest
 from ecgcc.evaluation.ec57_beats import BeatCounts
 
 # gross QRS (Se, +P) per SNR measured with `ecgcc ec57 --board qemu-m4 ... --records 118e06,119e06,118e12,119e12`
-# (12 dB 100.00 / 99.58 %, 6 dB 98.41 / 96.10 %), rounded down
-FLOORS = {12: (0.9995, 0.9955), 6: (0.9840, 0.9610)}
+# (12 dB 100.00 / 99.58 %, 6 dB 98.41 / 96.10 %, +P 0.960961), rounded down
+FLOORS = {12: (0.9995, 0.9955), 6: (0.9840, 0.9609)}
 TARGETS = {12: (0.99, 0.99), 6: (0.95, 0.95)}
 RECORDS = {12: ["118e12", "119e12"], 6: ["118e06", "119e06"]}
 
