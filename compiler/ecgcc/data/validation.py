@@ -193,3 +193,18 @@ def require_usable_lead(record, index: int) -> LeadActivity:
     """The scorers' check on the one lead they will use."""
     return check_lead_carries_signal(record.signal_mv[:, index], record.fs, record.lead_names[index],
                                      record.source or record.name)
+
+
+def record_leads(record) -> tuple[int, int]:
+    """The primary lead (as the monitor chooses it) and the other one, the pair a two-lead monitor gets (the
+    streaming harness and ecgcc.evaluation.two_lead); a record needs two usable leads."""
+    from .records import choose_lead
+
+    if len(record.lead_names) < 2:
+        raise InvalidRecordError(f"record {record.name}: one lead ({', '.join(record.lead_names)}), two are needed",
+                                 hint="the two-lead decision needs a record with a second lead")
+    primary, _ = choose_lead(record.lead_names)
+    second = next(i for i in range(len(record.lead_names)) if i != primary)
+    for lead in (primary, second):
+        require_usable_lead(record, lead)
+    return primary, second

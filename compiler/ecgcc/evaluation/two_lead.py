@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import InvalidRecordError, UserError, print_user_error
 from ..monitor.config import MonitorConfig
 from ..monitor.lead_agreement import LeadAgreement, LeadAgreementConfig, TwoLeadDecision
+from ..data.validation import record_leads  # the lead pair is chosen there, for the harness too
 
 @dataclass
 class LeadDetection:
@@ -87,21 +88,6 @@ def decide(primary: LeadDetection, second: LeadDetection, cfg: MonitorConfig,
                                 (primary.noise[k], primary.signal[k]), (second.noise[k], second.signal[k]))
         out += [beat.position for beat in decided]
     return out, decision.agreement
-
-
-def record_leads(record) -> tuple[int, int]:
-    """The primary lead (as the monitor chooses it) and the other one; a record needs two leads."""
-    from ..data.records import choose_lead
-    from ..data.validation import require_usable_lead
-
-    if len(record.lead_names) < 2:
-        raise InvalidRecordError(f"record {record.name}: one lead ({', '.join(record.lead_names)}), two are needed",
-                                 hint="the two-lead decision needs a record with a second lead")
-    primary, _ = choose_lead(record.lead_names)
-    second = next(i for i in range(len(record.lead_names)) if i != primary)
-    for lead in (primary, second):
-        require_usable_lead(record, lead)
-    return primary, second
 
 
 def two_lead_beats(data_dir, name: str, cfg: MonitorConfig | None = None, *, monitor: bool = False) -> TwoLeadBeats:

@@ -94,10 +94,9 @@ def parse_leads(text) -> str:
 
 def played_leads(record, leads: str) -> tuple[int, int | None]:
     """(primary, second or None) of a record for a --leads choice; the second lead as the two-lead
-    evaluation chooses it (ecgcc.evaluation.two_lead.record_leads)."""
+    evaluation chooses it (data.validation.record_leads, which ecgcc.evaluation.two_lead uses too)."""
     from ..data.records import choose_lead
-    from ..data.validation import require_usable_lead
-    from ..evaluation.two_lead import record_leads
+    from ..data.validation import record_leads, require_usable_lead
 
     leads = parse_leads(leads)
     if leads == "2":
