@@ -139,7 +139,8 @@ def test_flush_decides_the_last_beat(recording, driver_dir):
 def test_noise_stress_whole_monitor_with_two_leads(mitdb):
     """The whole twin monitor running both leads on nstdb 118/119 at 12 and 6 dB, scored through ec57 from minute
     5: the issue's targets (12 dB >= 99 / 99 %, 6 dB >= 95 / 95 %; measured 100.00 / 99.58 % and 98.41 / 96.10 %),
-    and every beat the detectors-alone decision finds, with any other beat in the last second (the flush)."""
+    and every beat the detectors-alone decision finds, with any other beat within the detector's report lag of the
+    end (the flush)."""
     nstdb = mitdb.parent / "nstdb"
     if not (nstdb / "118e06.hea").is_file():
         pytest.skip(f"nstdb not found in {nstdb}")
@@ -150,4 +151,7 @@ def test_noise_stress_whole_monitor_with_two_leads(mitdb):
         assert pooled["se"] >= 100 * floor and pooled["ppv"] >= 100 * floor, (snr, pooled)
         for entry in result["records"]:
             assert entry["decision_only"] == [], entry["record"]
-            assert all(p >= entry["monitor_counters"]["samples_in"] - FS for p in entry["monitor_only"]), entry
+            # two_lead.detect_lead stops at the last sample; a beat its detector would report later comes only
+            # from the monitor's flush
+            last = entry["monitor_counters"]["samples_in"] - MonitorConfig().qrs_max_report_lag
+            assert all(p >= last for p in entry["monitor_only"]), entry
