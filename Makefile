@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead two-lead-monitor clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device ec57-noise-device two-lead two-lead-monitor clean
 
 setup: system-packages $(STAMP)
 
@@ -122,6 +122,11 @@ ec57: setup
 ec57-device: setup
 	$(BIN)/ecgcc ec57 --board $(BOARD) $(PORT_ARG) --data $(EC57_DATA)/mitdb --records $(EC57_RECORDS) --check-wfdb \
 	  --json .build/ec57/mitdb-$(BOARD).json
+
+# The noise stress test on BOARD with both leads (issue 15's 12 and 6 dB targets), every event against the twin.
+ec57-noise-device: setup
+	$(BIN)/ecgcc ec57 --board $(BOARD) $(PORT_ARG) --data $(EC57_DATA)/nstdb --records 118e06,119e06,118e12,119e12 \
+	  --leads 2 --json .build/ec57/nstdb-$(BOARD).json
 
 # The second-lead decision (lead_agreement, twin) against the primary lead alone on the noise stress test, each
 # SNR pooled on its own as docs/alarms.md reports it.
