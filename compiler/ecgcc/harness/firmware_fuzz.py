@@ -99,6 +99,11 @@ def seed_corpus(folder: Path, model_info: dict) -> int:
         "stream_lead_change": [(Command.STREAM, two_leads[0]), (Command.STREAM, stream[1]), (Command.STREAM, stream[0]),
                                (Command.STREAM, two_leads[1])],
         "play_memory_two_leads": [(Command.PLAY_MEMORY, struct.pack("<IB", 100, 2))],
+        # each refused with its own message: short head, half a pair, count against payload, unescaped lead start
+        "stream_two_leads_malformed": [(Command.STREAM, bytes([FLAG_TWO_LEADS, 1])),
+                                       (Command.STREAM, two_leads[0][:-2]),
+                                       (Command.STREAM, two_leads[0][:3] + two_leads[0][7:]),
+                                       (Command.STREAM, two_leads_delta[:3] + bytes([0x80, 0, 4, 3]))],
     }
     written = 0
     for name, items in requests.items():
