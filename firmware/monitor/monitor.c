@@ -83,7 +83,9 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
                (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
                    (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
                        MONITOR_FLAG_LOW_CONFIDENCE,
-               af_is_ectopic(beat_class), m->sink);
+               af_is_ectopic(beat_class),
+               (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
+               m->sink);
     m->awaiting_class = 0;
 }
 

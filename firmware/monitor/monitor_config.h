@@ -346,6 +346,16 @@
 #ifndef ECG_AF_END_BEATS
 #define ECG_AF_END_BEATS 12
 #endif
+/* P-wave gate (p_wave.h): 0 off; otherwise a beat counts as fibrillation
+ * only while the P-wave coherence (1/256) is known and below this, so the
+ * irregular RR of frequent premature atrial beats with a sinus P wave before
+ * most R peaks raises no episode. */
+#ifndef ECG_AF_P_COHERENCE_MAX
+#define ECG_AF_P_COHERENCE_MAX 0
+#endif
+#if ECG_AF_P_COHERENCE_MAX < 0 || ECG_AF_P_COHERENCE_MAX > 1024
+#error "ECG_AF_P_COHERENCE_MAX must be within 0..1024"
+#endif
 /* Default for monitor_config_t.af_min_ms: the alarm once an episode lasts this long. */
 #ifndef ECG_AF_MIN_MS
 #define ECG_AF_MIN_MS 30000

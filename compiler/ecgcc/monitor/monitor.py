@@ -186,7 +186,10 @@ def run_monitor(
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
         # AF reads only readable beats the model (if it saw them) classed with confidence
         unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
-        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev)
+        seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
+        channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev,
+                   channel)
         state["awaiting"] = False
 
     def release_window(ev: Events):

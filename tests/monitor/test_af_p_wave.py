@@ -1,0 +1,101 @@
+"""The AF detector's P-wave gate (af_p_coherence_max, p_wave.c / p_wave.py) on constructed signals:
+an irregular rhythm whose beats keep a P wave before R (frequent premature atrial beats no one classed)
+raises AF without the gate and not with it; an irregular rhythm without P waves, over small fibrillatory
+waves, raises AF with and without it. The host C build equals the twin event for event in each build."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from monitor_support import OracleClassifier, compare, run_both
+from rhythm_signals import FS, beats_at, irregular_rr, regular_rr
+
+from ecgcc.monitor import MonitorConfig, run_monitor
+from ecgcc.monitor.events import ALARM, ALARM_AF, CLASS_N, FLAG_ACTIVE
+from ecgcc.monitor.p_wave import UNKNOWN, PWave
+
+GATE = {"af_p_coherence_max": 64}
+
+
+def f_waves(n: int, rng, amplitude: float = 0.05) -> np.ndarray:
+    """Atrial fibrillatory waves: about 6 Hz, their phase drifting, in mV (not locked to the beats)."""
+    return amplitude * np.sin(2 * np.pi * np.cumsum(6 + 0.5 * rng.standard_normal(n)) / FS)
+
+
+def irregular_signal(p_wave: bool):
+    """1 min regular, 2 min irregular, 1 min regular; with P waves throughout, or none and f waves."""
+    rng = np.random.default_rng(15)
+    rr = np.concatenate([regular_rr(60, 0.8, rng), irregular_rr(120, rng), regular_rr(60, 0.8, rng)])
+    x, positions = beats_at(rr, p_wave=p_wave)
+    if not p_wave:
+        x = x + f_waves(len(x), rng)
+    return x, [(int(p), CLASS_N) for p in positions]
+
+
+def af_raised(result) -> list:
+    return [e for e in result.of_type(ALARM) if e.code == ALARM_AF and e.flags & FLAG_ACTIVE]
+
+
+@pytest.mark.parametrize("p_wave", [True, False])
+@pytest.mark.parametrize("build", [{}, GATE])
+def test_p_wave_gate_keeps_af_from_irregular_beats_with_p_waves(build, p_wave):
+    cfg = MonitorConfig(**build)
+    x, classes = irregular_signal(p_wave)
+    result = run_monitor(cfg.samples_from_mv(x), cfg, classifier=OracleClassifier(classes, cfg))
+    # without P waves AF is raised in either build; with them only the build without the gate raises it
+    assert bool(af_raised(result)) == (not p_wave or not build)
+
+
+@pytest.mark.parametrize("p_wave", [True, False])
+def test_coherence_is_high_with_a_p_wave_and_low_without(p_wave):
+    """The measure itself, over the regular first minute (no beat is premature)."""
+    cfg = MonitorConfig(**GATE)
+    x, classes = irregular_signal(p_wave)
+    gauge = PWave(cfg)
+    seen = []
+
+    def observe(beat, window, model_class, confidence, flags, af_active):
+        channel = None if window is None else np.asarray(window).reshape(-1)[::cfg.model_window_channels]
+        gauge.on_beat(beat.position, channel, True)
+        if beat.position < 60 * FS and gauge.coherence != UNKNOWN:
+            seen.append(gauge.coherence)
+
+    run_monitor(cfg.samples_from_mv(x), cfg, classifier=OracleClassifier(classes, cfg), observer=observe)
+    assert len(seen) > 40
+    # measured: about 200 with the P wave, below 40 over f waves alone
+    if p_wave:
+        assert min(seen) > 150
+    else:
+        assert max(seen) < 48
+
+
+def test_coherence_is_unknown_until_sixteen_beats_joined_and_premature_beats_do_not_join():
+    cfg = MonitorConfig(**GATE)
+    gauge = PWave(cfg)
+    window = np.zeros(cfg.model_window_len, np.int64)
+    window[gauge.points[len(gauge.points) // 2]] = 5  # a steady bump where the P wave is
+    position = 0
+    for _ in range(16):  # the first beat has no RR, so 15 join
+        position += 288
+        gauge.on_beat(position, window, True)
+        assert gauge.coherence == UNKNOWN
+    position += 288
+    gauge.on_beat(position, window, True)
+    assert gauge.coherence == 256  # a P wave that never changes keeps all its energy in the average
+    joined_energy = gauge.energy
+    position += 200  # premature (below 7/8 of the mean RR): does not join
+    gauge.on_beat(position, -window, True)
+    assert gauge.energy == joined_energy and gauge.coherence == 256
+    position += 288
+    gauge.on_beat(position, -window, True)  # on time: joins, and the opposite bump lowers the coherence
+    assert gauge.coherence < 256
+
+
+@pytest.mark.parametrize("p_wave", [True, False])
+@pytest.mark.parametrize("build", [GATE, {**GATE, "af_skip_s": 0, "model_window_channels": 2}])
+def test_host_c_matches_twin_with_the_p_wave_gate(build, p_wave, driver_dir):
+    cfg = MonitorConfig(**build)
+    x, classes = irregular_signal(p_wave)
+    c, py = run_both(cfg.samples_from_mv(x), cfg, driver_dir, classes=classes, limits={"af-min": 10000})
+    compare(c, py, cfg)
+    assert bool(af_raised(py)) == (not p_wave)
