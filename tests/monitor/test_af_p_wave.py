@@ -5,6 +5,9 @@ waves, raises AF with and without it. The host C build equals the twin event for
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 from monitor_support import OracleClassifier, compare, run_both
@@ -99,3 +102,54 @@ def test_host_c_matches_twin_with_the_p_wave_gate(build, p_wave, driver_dir):
     c, py = run_both(cfg.samples_from_mv(x), cfg, driver_dir, classes=classes, limits={"af-min": 10000})
     compare(c, py, cfg)
     assert bool(af_raised(py)) == (not p_wave)
+
+
+DRIVER = Path(__file__).resolve().parent / "p_wave_host.c"
+FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "monitor"
+
+
+def build_gauge(out_dir: Path, cfg: MonitorConfig) -> Path:
+    exe = out_dir / f"p_wave_host_{cfg.model_window_channels}"
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{FIRMWARE}",
+                    *cfg.c_defines(), str(DRIVER), str(FIRMWARE / "p_wave.c"), "-o", str(exe)], check=True)
+    return exe
+
+
+def random_beats(cfg: MonitorConfig, seed: int):
+    """Beats at random RRs (some premature, a few unreadable or without a window), each window a P-wave
+    bump that comes and goes over int8 noise, the other channel noise alone."""
+    rng = np.random.default_rng(seed)
+    points = PWave(cfg).points
+    position, beats = 0, []
+    for i in range(400):
+        position += int(rng.integers(120, 420))
+        readable = rng.random() > 0.03
+        window = None
+        if rng.random() > 0.05:
+            window = rng.integers(-6, 7, (cfg.model_window_len, cfg.model_window_channels))
+            if (i // 60) % 2 == 0:  # P wave present for 60 beats, then absent for 60
+                window[points[len(points) // 3]: points[len(points) // 3] + 8, 0] += 20
+            window = np.clip(window, -128, 127)
+        beats.append((position, readable, window))
+    return beats
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("seed", range(3))
+def test_host_c_coherence_equals_twin_beat_for_beat(channels, seed, driver_dir):
+    cfg = MonitorConfig(**GATE, model_window_channels=channels)
+    exe = build_gauge(driver_dir, cfg)
+    beats = random_beats(cfg, seed)
+    gauge, expected, lines = PWave(cfg), [], []
+    for position, readable, window in beats:
+        gauge.on_beat(position, None if window is None else window[:, 0], readable)
+        expected.append((gauge.coherence, gauge.energy, gauge.rr16))
+        lines.append(f"B {position} {int(readable)} {int(window is not None)}")
+        if window is not None:
+            lines.append(" ".join(str(v) for v in window.reshape(-1)))
+    proc = subprocess.run([str(exe)], input="\n".join(lines).encode(), capture_output=True, check=True)
+    got = [tuple(int(v) for v in line.split()[1:]) for line in proc.stdout.decode().splitlines()]
+    assert got == expected
+    coherence = [e[0] for e in expected]
+    # the case exercises the measure: known, both high (P wave) and low (noise alone)
+    assert max(coherence) > 128 and 0 <= min(c for c in coherence if c != UNKNOWN) < 64
