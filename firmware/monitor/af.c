@@ -11,7 +11,7 @@ void af_init(af_detector_t *a, int32_t min_ms)
 {
     memset(a, 0, sizeof *a);
     a->min_samples = (int32_t)(((int64_t)min_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
-#if ECG_AF_P_COHERENCE_MAX
+#if AF_P_WAVE
     p_wave_init(&a->p_wave);
 #endif
 }
@@ -71,12 +71,13 @@ static int add_interval(af_detector_t *a, int32_t rr)
     return 1;
 }
 
-static int no_p_wave(const af_detector_t *a)
+int af_no_p_wave(const af_detector_t *a, int32_t maximum)
 {
-#if ECG_AF_P_COHERENCE_MAX
-    return a->p_wave.coherence != P_WAVE_UNKNOWN && a->p_wave.coherence < ECG_AF_P_COHERENCE_MAX;
+#if AF_P_WAVE
+    return maximum == 0 || (a->p_wave.coherence != P_WAVE_UNKNOWN && a->p_wave.coherence < maximum);
 #else
     (void)a;
+    (void)maximum;
     return 1;
 #endif
 }
@@ -91,7 +92,7 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic,
                 monitor_events_t *events)
 {
     int fibrillation, updated, skip;
-#if ECG_AF_P_COHERENCE_MAX
+#if AF_P_WAVE
     p_wave_on_beat(&a->p_wave, position, window, !unreadable);
 #else
     (void)window;
@@ -115,7 +116,7 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic,
     a->last_ectopic = (uint8_t)(ectopic != 0);
     if (updated) {
         fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN) &&
-                       no_p_wave(a);
+                       af_no_p_wave(a, ECG_AF_P_COHERENCE_MAX);
         a->run = fibrillation != a->active ? a->run + 1 : 0;
         if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
             a->active = 1;

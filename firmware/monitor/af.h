@@ -39,6 +39,8 @@
 #define AF_ONSET_BACK (ECG_AF_ONSET_BEATS + AF_SPAN / 2)
 #define AF_END_BACK (ECG_AF_END_BEATS + AF_SPAN / 2)
 #define AF_POSITIONS (ECG_MAX(AF_ONSET_BACK, AF_END_BACK) + 1)
+/* The P-wave gauge is kept when the detector's gate or the S-in-AF rule reads it. */
+#define AF_P_WAVE (ECG_AF_P_COHERENCE_MAX || ECG_S_IN_AF_P_COHERENCE_MAX)
 
 typedef struct {
     int32_t min_samples;            /* alarm once an episode lasts this long */
@@ -56,7 +58,7 @@ typedef struct {
     uint8_t active, raised;
     int32_t run;
     int32_t onset;
-#if ECG_AF_P_COHERENCE_MAX
+#if AF_P_WAVE
     p_wave_t p_wave;                /* with the P-wave gate: fibrillation needs the coherence below the maximum */
 #endif
 } af_detector_t;
@@ -64,6 +66,9 @@ typedef struct {
 void af_init(af_detector_t *a, int32_t min_ms);
 /* Whether intervals next to a beat of this class are left out: V always, S with ECG_AF_SKIP_S. */
 int af_is_ectopic(uint8_t beat_class);
+/* Whether no steady P wave precedes the recent beats: the P-wave coherence is known and below 'maximum'
+ * (always 1 when 'maximum' is 0, or when the build keeps no P-wave gauge). */
+int af_no_p_wave(const af_detector_t *a, int32_t maximum);
 /* Each beat in order, once classified; 'unreadable' when its signal quality
  * was poor, the rhythm is ventricular fibrillation, or the model classed it
  * with low confidence; 'ectopic' when its class is one af_is_ectopic() names;

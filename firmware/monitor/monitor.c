@@ -54,7 +54,8 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     const beat_window_entry_t *beat = &m->window.ready;
     uint8_t reported = beat_class;
 #if ECG_S_IN_AF_AS_N
-    if (beat_class == MONITOR_CLASS_S && m->af.active) reported = MONITOR_CLASS_N;
+    if (beat_class == MONITOR_CLASS_S && m->af.active && af_no_p_wave(&m->af, ECG_S_IN_AF_P_COHERENCE_MAX))
+        reported = MONITOR_CLASS_N;
 #endif
 #if ECG_S_IN_AF_AS_N != 2
     beat_class = reported; /* the AF detector and rhythm alarms read the reported class */

@@ -394,6 +394,16 @@
 #if ECG_S_IN_AF_AS_N != 0 && ECG_S_IN_AF_AS_N != 1 && ECG_S_IN_AF_AS_N != 2
 #error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
 #endif
+/* With ECG_S_IN_AF_AS_N: 0 reports every S call inside the AF detector's
+ * episode N; otherwise only while the P-wave coherence (p_wave.h, 1/256) is
+ * known and below this. Premature atrial beats come among sinus beats with a
+ * steady P wave; in atrial fibrillation no P wave is locked to the R peaks. */
+#ifndef ECG_S_IN_AF_P_COHERENCE_MAX
+#define ECG_S_IN_AF_P_COHERENCE_MAX 0
+#endif
+#if ECG_S_IN_AF_P_COHERENCE_MAX < 0 || ECG_S_IN_AF_P_COHERENCE_MAX > 1024
+#error "ECG_S_IN_AF_P_COHERENCE_MAX must be within 0..1024"
+#endif
 
 /* Adaptation to the patient (beat_clusters.c): 1 reports the class the patient's own beat clusters
  * give (S for early beats with the sinus QRS and another P wave); the AF detector and the rhythm

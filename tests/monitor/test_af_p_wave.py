@@ -14,7 +14,7 @@ from monitor_support import OracleClassifier, compare, run_both
 from rhythm_signals import FS, beats_at, irregular_rr, regular_rr
 
 from ecgcc.monitor import MonitorConfig, run_monitor
-from ecgcc.monitor.events import ALARM, ALARM_AF, CLASS_N, FLAG_ACTIVE
+from ecgcc.monitor.events import ALARM, ALARM_AF, CLASS, CLASS_N, CLASS_S, FLAG_ACTIVE
 from ecgcc.monitor.p_wave import UNKNOWN, PWave
 
 GATE = {"af_p_coherence_max": 64}
@@ -153,3 +153,42 @@ def test_host_c_coherence_equals_twin_beat_for_beat(channels, seed, driver_dir):
     coherence = [e[0] for e in expected]
     # the case exercises the measure: known, both high (P wave) and low (noise alone)
     assert max(coherence) > 128 and 0 <= min(c for c in coherence if c != UNKNOWN) < 64
+
+
+S_RULE = {"s_in_af_as_n": 2, "s_in_af_p_coherence_max": 64}
+
+
+def irregular_with_s_calls(p_wave: bool):
+    """The irregular signal with every fourth beat classed S by the stand-in model."""
+    x, classes = irregular_signal(p_wave)
+    return x, [(p, CLASS_S if i % 4 == 0 else c) for i, (p, c) in enumerate(classes)]
+
+
+def reported_s(result) -> int:
+    return sum(1 for e in result.of_type(CLASS) if e.code == CLASS_S)
+
+
+@pytest.mark.parametrize("p_wave", [True, False])
+def test_s_calls_in_af_are_reported_n_only_without_a_p_wave(p_wave):
+    """The AF detector (no gate of its own) raises AF on both signals; s_in_af_as_n=2 alone reports the S calls
+    inside its episode N on both, with the P-wave rule only where no P wave precedes the beats."""
+    x, classes = irregular_with_s_calls(p_wave)
+    counts = {}
+    for name, build in (("plain", {}), ("option", {"s_in_af_as_n": 2}), ("rule", S_RULE)):
+        cfg = MonitorConfig(**build)
+        result = run_monitor(cfg.samples_from_mv(x), cfg, classifier=OracleClassifier(classes, cfg), af_min_ms=10000)
+        assert af_raised(result)
+        counts[name] = reported_s(result)
+    assert counts["option"] < counts["plain"] - 20  # the episode covers most of the irregular 2 minutes
+    assert counts["rule"] == (counts["plain"] if p_wave else counts["option"])
+
+
+@pytest.mark.parametrize("p_wave", [True, False])
+def test_host_c_matches_twin_with_the_s_in_af_p_wave_rule(p_wave, driver_dir):
+    cfg = MonitorConfig(**S_RULE)
+    x, classes = irregular_with_s_calls(p_wave)
+    c, py = run_both(cfg.samples_from_mv(x), cfg, driver_dir, classes=classes, limits={"af-min": 10000})
+    compare(c, py, cfg)
+    plain = run_monitor(cfg.samples_from_mv(x), MonitorConfig(), classifier=OracleClassifier(classes, cfg),
+                        af_min_ms=10000)
+    assert (reported_s(py) == reported_s(plain)) == p_wave

@@ -37,12 +37,14 @@ class AfDetector:
         self.active = self.raised = False
         self.run = 0
         self.onset = 0
-        self.p_wave = PWave(cfg) if cfg.af_p_coherence_max else None
+        # the P-wave gauge is kept when the detector's gate or the S-in-AF rule reads it
+        self.p_wave = PWave(cfg) if cfg.af_p_coherence_max or cfg.s_in_af_p_coherence_max else None
 
-    def _no_p_wave(self) -> bool:
-        if self.p_wave is None:
+    def no_p_wave(self, maximum: int) -> bool:
+        """The P-wave coherence is known and below maximum (always True for maximum 0 or without a gauge)."""
+        if self.p_wave is None or maximum == 0:
             return True
-        return self.p_wave.coherence != UNKNOWN and self.p_wave.coherence < self.cfg.af_p_coherence_max
+        return self.p_wave.coherence != UNKNOWN and self.p_wave.coherence < maximum
 
     def _back(self, back: int) -> int:
         return self.positions[max(0, len(self.positions) - 1 - back)]
@@ -92,7 +94,7 @@ class AfDetector:
         self.last_ectopic = ectopic
         if updated:
             fibrillation = (self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
-                            and self._no_p_wave())
+                            and self.no_p_wave(cfg.af_p_coherence_max))
             self.run = self.run + 1 if fibrillation != self.active else 0
             if not self.active and self.run >= cfg.af_onset_beats:
                 self.active, self.raised, self.run = True, False, 0

@@ -164,7 +164,7 @@ def run_monitor(
         if observer is not None:
             observer(beat, window.window if not flags else None, beat_class, confidence, flags, af.active)
         reported = beat_class
-        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active:
+        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active and af.no_p_wave(cfg.s_in_af_p_coherence_max):
             reported = CLASS_N  # MIT-BIH labels the beats of atrial fibrillation N
         if cfg.s_in_af_as_n != 2:
             beat_class = reported  # 2: AF and rhythm alarms keep reading the model's class
