@@ -387,9 +387,11 @@
  * model reading early beats as S calls many of them S. With 1 the AF
  * detector and rhythm alarms read the reported N; with 2 they read the
  * model's S, so the option cannot hold an episode up by itself (with 1 the
- * kept intervals around the S calls read as irregularity). */
+ * kept intervals around the S calls read as irregularity). 2 is the default,
+ * together with ECG_S_IN_AF_P_COHERENCE_MAX below (docs/training-log.md,
+ * "an AF detector that does not lean on the model's S calls"). */
 #ifndef ECG_S_IN_AF_AS_N
-#define ECG_S_IN_AF_AS_N 0
+#define ECG_S_IN_AF_AS_N 2
 #endif
 #if ECG_S_IN_AF_AS_N != 0 && ECG_S_IN_AF_AS_N != 1 && ECG_S_IN_AF_AS_N != 2
 #error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
@@ -399,7 +401,7 @@
  * known and below this. Premature atrial beats come among sinus beats with a
  * steady P wave; in atrial fibrillation no P wave is locked to the R peaks. */
 #ifndef ECG_S_IN_AF_P_COHERENCE_MAX
-#define ECG_S_IN_AF_P_COHERENCE_MAX 0
+#define ECG_S_IN_AF_P_COHERENCE_MAX 64
 #endif
 #if ECG_S_IN_AF_P_COHERENCE_MAX < 0 || ECG_S_IN_AF_P_COHERENCE_MAX > 1024
 #error "ECG_S_IN_AF_P_COHERENCE_MAX must be within 0..1024"

@@ -174,7 +174,8 @@ def test_s_calls_in_af_are_reported_n_only_without_a_p_wave(p_wave):
     inside its episode N on both, with the P-wave rule only where no P wave precedes the beats."""
     x, classes = irregular_with_s_calls(p_wave)
     counts = {}
-    for name, build in (("plain", {}), ("option", {"s_in_af_as_n": 2}), ("rule", S_RULE)):
+    for name, build in (("plain", {"s_in_af_as_n": 0}), ("option", {"s_in_af_as_n": 2, "s_in_af_p_coherence_max": 0}),
+                        ("rule", S_RULE)):
         cfg = MonitorConfig(**build)
         result = run_monitor(cfg.samples_from_mv(x), cfg, classifier=OracleClassifier(classes, cfg), af_min_ms=10000)
         assert af_raised(result)
@@ -189,6 +190,6 @@ def test_host_c_matches_twin_with_the_s_in_af_p_wave_rule(p_wave, driver_dir):
     x, classes = irregular_with_s_calls(p_wave)
     c, py = run_both(cfg.samples_from_mv(x), cfg, driver_dir, classes=classes, limits={"af-min": 10000})
     compare(c, py, cfg)
-    plain = run_monitor(cfg.samples_from_mv(x), MonitorConfig(), classifier=OracleClassifier(classes, cfg),
+    plain = run_monitor(cfg.samples_from_mv(x), MonitorConfig(s_in_af_as_n=0), classifier=OracleClassifier(classes, cfg),
                         af_min_ms=10000)
     assert (reported_s(py) == reported_s(plain)) == p_wave
