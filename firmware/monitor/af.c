@@ -11,6 +11,9 @@ void af_init(af_detector_t *a, int32_t min_ms)
 {
     memset(a, 0, sizeof *a);
     a->min_samples = (int32_t)(((int64_t)min_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
+#if AF_P_WAVE
+    p_wave_init(&a->p_wave);
+#endif
 }
 
 int af_is_ectopic(uint8_t beat_class)
@@ -68,15 +71,32 @@ static int add_interval(af_detector_t *a, int32_t rr)
     return 1;
 }
 
+int af_no_p_wave(const af_detector_t *a, int32_t maximum)
+{
+#if AF_P_WAVE
+    return maximum == 0 || (a->p_wave.coherence != P_WAVE_UNKNOWN && a->p_wave.coherence < maximum);
+#else
+    (void)a;
+    (void)maximum;
+    return 1;
+#endif
+}
+
 static void alarm(monitor_events_t *events, int active, int32_t position, int32_t duration)
 {
     monitor_events_add(events, MONITOR_EVENT_ALARM, MONITOR_ALARM_AF, active ? MONITOR_FLAG_ACTIVE : 0, 0, 0,
                        position, ms_from_samples(duration));
 }
 
-void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events)
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, const int8_t *window,
+                monitor_events_t *events)
 {
     int fibrillation, updated, skip;
+#if AF_P_WAVE
+    p_wave_on_beat(&a->p_wave, position, window, !unreadable);
+#else
+    (void)window;
+#endif
     a->positions[a->beats % AF_POSITIONS] = position;
     a->beats++;
     if (unreadable || !a->chained) {
@@ -95,7 +115,8 @@ void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic,
     a->last_good = position;
     a->last_ectopic = (uint8_t)(ectopic != 0);
     if (updated) {
-        fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN);
+        fibrillation = a->irregularity > (a->active ? ECG_AF_IRREGULARITY_END : ECG_AF_IRREGULARITY_MIN) &&
+                       af_no_p_wave(a, ECG_AF_P_COHERENCE_MAX);
         a->run = fibrillation != a->active ? a->run + 1 : 0;
         if (!a->active && a->run >= ECG_AF_ONSET_BEATS) {
             a->active = 1;

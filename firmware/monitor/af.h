@@ -19,13 +19,18 @@
  * would read as irregularity, and so
  * are intervals longer than ECG_AF_MAX_RR_MS (sinus pauses); beats in
  * poor signal quality break the RR chain (no interval is formed across
- * them) and are not judged. Integer arithmetic, work per beat only. */
+ * them) and are not judged. With ECG_AF_P_COHERENCE_MAX, a beat counts as
+ * fibrillation only while the P-wave coherence (p_wave.h) is known and below
+ * it: frequent premature atrial beats the classifier leaves N make the RR
+ * sequence irregular, but a sinus P wave still precedes most R peaks.
+ * Integer arithmetic, work per beat only. */
 #ifndef ECG_AF_H
 #define ECG_AF_H
 
 #include <stdint.h>
 #include "events.h"
 #include "monitor_config.h"
+#include "p_wave.h"
 
 #define AF_SPAN ECG_AF_SPAN
 #define AF_MEAN_BEATS 8
@@ -34,6 +39,8 @@
 #define AF_ONSET_BACK (ECG_AF_ONSET_BEATS + AF_SPAN / 2)
 #define AF_END_BACK (ECG_AF_END_BEATS + AF_SPAN / 2)
 #define AF_POSITIONS (ECG_MAX(AF_ONSET_BACK, AF_END_BACK) + 1)
+/* The P-wave gauge is kept when the detector's gate or the S-in-AF rule reads it. */
+#define AF_P_WAVE (ECG_AF_P_COHERENCE_MAX || ECG_S_IN_AF_P_COHERENCE_MAX)
 
 typedef struct {
     int32_t min_samples;            /* alarm once an episode lasts this long */
@@ -51,14 +58,23 @@ typedef struct {
     uint8_t active, raised;
     int32_t run;
     int32_t onset;
+#if AF_P_WAVE
+    p_wave_t p_wave;                /* with the P-wave gate: fibrillation needs the coherence below the maximum */
+#endif
 } af_detector_t;
 
 void af_init(af_detector_t *a, int32_t min_ms);
 /* Whether intervals next to a beat of this class are left out: V always, S with ECG_AF_SKIP_S. */
 int af_is_ectopic(uint8_t beat_class);
+/* Whether no steady P wave precedes the recent beats: the P-wave coherence is known and below 'maximum'
+ * (always 1 when 'maximum' is 0, or when the build keeps no P-wave gauge). */
+int af_no_p_wave(const af_detector_t *a, int32_t maximum);
 /* Each beat in order, once classified; 'unreadable' when its signal quality
  * was poor, the rhythm is ventricular fibrillation, or the model classed it
- * with low confidence; 'ectopic' when its class is one af_is_ectopic() names. Reports the AF alarm. */
-void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, monitor_events_t *events);
+ * with low confidence; 'ectopic' when its class is one af_is_ectopic() names;
+ * 'window' the beat's model window, 0 when it had none (read only by the
+ * P-wave gate). Reports the AF alarm. */
+void af_on_beat(af_detector_t *a, int32_t position, int unreadable, int ectopic, const int8_t *window,
+                monitor_events_t *events);
 
 #endif

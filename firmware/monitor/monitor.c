@@ -74,7 +74,8 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     const beat_window_entry_t *beat = &m->window.ready;
     uint8_t reported = beat_class;
 #if ECG_S_IN_AF_AS_N
-    if (beat_class == MONITOR_CLASS_S && m->af.active) reported = MONITOR_CLASS_N;
+    if (beat_class == MONITOR_CLASS_S && m->af.active && af_no_p_wave(&m->af, ECG_S_IN_AF_P_COHERENCE_MAX))
+        reported = MONITOR_CLASS_N;
 #endif
 #if ECG_S_IN_AF_AS_N != 2
     beat_class = reported; /* the AF detector and rhythm alarms read the reported class */
@@ -103,7 +104,9 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
                (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
                    (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
                        MONITOR_FLAG_LOW_CONFIDENCE,
-               af_is_ectopic(beat_class), m->sink);
+               af_is_ectopic(beat_class),
+               (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
+               m->sink);
     m->awaiting_class = 0;
 }
 

@@ -346,6 +346,16 @@
 #ifndef ECG_AF_END_BEATS
 #define ECG_AF_END_BEATS 12
 #endif
+/* P-wave gate (p_wave.h): 0 off; otherwise a beat counts as fibrillation
+ * only while the P-wave coherence (1/256) is known and below this, so the
+ * irregular RR of frequent premature atrial beats with a sinus P wave before
+ * most R peaks raises no episode. */
+#ifndef ECG_AF_P_COHERENCE_MAX
+#define ECG_AF_P_COHERENCE_MAX 0
+#endif
+#if ECG_AF_P_COHERENCE_MAX < 0 || ECG_AF_P_COHERENCE_MAX > 1024
+#error "ECG_AF_P_COHERENCE_MAX must be within 0..1024"
+#endif
 /* Default for monitor_config_t.af_min_ms: the alarm once an episode lasts this long. */
 #ifndef ECG_AF_MIN_MS
 #define ECG_AF_MIN_MS 30000
@@ -377,12 +387,24 @@
  * model reading early beats as S calls many of them S. With 1 the AF
  * detector and rhythm alarms read the reported N; with 2 they read the
  * model's S, so the option cannot hold an episode up by itself (with 1 the
- * kept intervals around the S calls read as irregularity). */
+ * kept intervals around the S calls read as irregularity). 2 is the default,
+ * together with ECG_S_IN_AF_P_COHERENCE_MAX below (docs/training-log.md,
+ * "an AF detector that does not lean on the model's S calls"). */
 #ifndef ECG_S_IN_AF_AS_N
-#define ECG_S_IN_AF_AS_N 0
+#define ECG_S_IN_AF_AS_N 2
 #endif
 #if ECG_S_IN_AF_AS_N != 0 && ECG_S_IN_AF_AS_N != 1 && ECG_S_IN_AF_AS_N != 2
 #error "ECG_S_IN_AF_AS_N must be 0, 1 or 2"
+#endif
+/* With ECG_S_IN_AF_AS_N: 0 reports every S call inside the AF detector's
+ * episode N; otherwise only while the P-wave coherence (p_wave.h, 1/256) is
+ * known and below this. Premature atrial beats come among sinus beats with a
+ * steady P wave; in atrial fibrillation no P wave is locked to the R peaks. */
+#ifndef ECG_S_IN_AF_P_COHERENCE_MAX
+#define ECG_S_IN_AF_P_COHERENCE_MAX 64
+#endif
+#if ECG_S_IN_AF_P_COHERENCE_MAX < 0 || ECG_S_IN_AF_P_COHERENCE_MAX > 1024
+#error "ECG_S_IN_AF_P_COHERENCE_MAX must be within 0..1024"
 #endif
 
 /* Adaptation to the patient (beat_clusters.c): 1 reports the class the patient's own beat clusters

@@ -2,12 +2,14 @@
 (median of successive RR changes over the mean RR, optionally the smaller of
 that and the median of changes two intervals back; a lower threshold to end an
 episode than to start one), intervals next to V beats (and S beats with
-af_skip_s) and intervals longer than af_max_rr_ms left out."""
+af_skip_s) and intervals longer than af_max_rr_ms left out; with af_p_coherence_max, a beat counts as
+fibrillation only while the P-wave coherence (p_wave.py) is known and below it."""
 
 from __future__ import annotations
 
 from .config import MonitorConfig
 from .events import ALARM, ALARM_AF, CLASS_S, CLASS_V, FLAG_ACTIVE, Events
+from .p_wave import UNKNOWN, PWave
 from .rhythm import samples_to_ms
 
 AF_MEAN_BEATS = 8
@@ -35,6 +37,14 @@ class AfDetector:
         self.active = self.raised = False
         self.run = 0
         self.onset = 0
+        # the P-wave gauge is kept when the detector's gate or the S-in-AF rule reads it
+        self.p_wave = PWave(cfg) if cfg.af_p_coherence_max or cfg.s_in_af_p_coherence_max else None
+
+    def no_p_wave(self, maximum: int) -> bool:
+        """The P-wave coherence is known and below maximum (always True for maximum 0 or without a gauge)."""
+        if self.p_wave is None or maximum == 0:
+            return True
+        return self.p_wave.coherence != UNKNOWN and self.p_wave.coherence < maximum
 
     def _back(self, back: int) -> int:
         return self.positions[max(0, len(self.positions) - 1 - back)]
@@ -59,8 +69,11 @@ class AfDetector:
         events.add(ALARM, ALARM_AF, FLAG_ACTIVE if active else 0, 0, 0, position,
                    samples_to_ms(duration, self.cfg.sample_rate_hz))
 
-    def on_beat(self, position: int, unreadable: bool, ectopic: bool, events: Events):
+    def on_beat(self, position: int, unreadable: bool, ectopic: bool, events: Events, channel=None):
+        """channel: the model window's beat channel, None when the beat had no window."""
         cfg = self.cfg
+        if self.p_wave is not None:
+            self.p_wave.on_beat(position, channel, not unreadable)
         self.positions.append(position)
         del self.positions[: -(max(self.onset_back, self.end_back) + 1)]
         if unreadable or not self.chained:
@@ -80,7 +93,8 @@ class AfDetector:
         self.last_good = position
         self.last_ectopic = ectopic
         if updated:
-            fibrillation = self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
+            fibrillation = (self.irregularity > (cfg.af_irregularity_end if self.active else cfg.af_irregularity_min)
+                            and self.no_p_wave(cfg.af_p_coherence_max))
             self.run = self.run + 1 if fibrillation != self.active else 0
             if not self.active and self.run >= cfg.af_onset_beats:
                 self.active, self.raised, self.run = True, False, 0

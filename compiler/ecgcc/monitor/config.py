@@ -82,13 +82,15 @@ DEFAULTS = {
     "af_onset_beats": 8,
     "af_end_beats": 12,
     "af_min_ms": 30000,
+    "af_p_coherence_max": 0,
     "brady_bpm": 40,
     "tachy_bpm": 150,
     "pause_ms": 3000,
     "vrun_beats": 3,
     "hr_hysteresis_bpm": 5,
     "confidence_min": 128,
-    "s_in_af_as_n": 0,
+    "s_in_af_as_n": 2,
+    "s_in_af_p_coherence_max": 64,
     "beat_clusters": 0,
     "cluster_count": 6,
     "cluster_step_ms": 5,
@@ -157,6 +159,8 @@ class MonitorConfig:
             raise ValueError("model_window_channels must be 1 or 2")
         if merged["model_rr_features"] not in (5, 6, 8, 9):
             raise ValueError("model_rr_features must be 5, 6, 8 or 9")
+        if not (0 <= merged["af_p_coherence_max"] <= 1024 and 0 <= merged["s_in_af_p_coherence_max"] <= 1024):
+            raise ValueError("af_p_coherence_max and s_in_af_p_coherence_max must be within 0..1024")
         if merged["s_in_af_as_n"] not in (0, 1, 2):
             raise ValueError("s_in_af_as_n must be 0, 1 or 2")
         if any(merged[k] not in (0, 1) for k in ("beat_clusters", "cluster_v", "cluster_s_rule", "cluster_s_votes")):

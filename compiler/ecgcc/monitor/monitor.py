@@ -189,7 +189,7 @@ def run_monitor(
         if observer is not None:
             observer(beat, window.window if not flags else None, beat_class, confidence, flags, af.active)
         reported = beat_class
-        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active:
+        if cfg.s_in_af_as_n and beat_class == CLASS_S and af.active and af.no_p_wave(cfg.s_in_af_p_coherence_max):
             reported = CLASS_N  # MIT-BIH labels the beats of atrial fibrillation N
         if cfg.s_in_af_as_n != 2:
             beat_class = reported  # 2: AF and rhythm alarms keep reading the model's class
@@ -211,7 +211,10 @@ def run_monitor(
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
         # AF reads only readable beats the model (if it saw them) classed with confidence
         unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
-        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev)
+        seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
+        channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
+        af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev,
+                   channel)
         state["awaiting"] = False
 
     def release_window(ev: Events):
