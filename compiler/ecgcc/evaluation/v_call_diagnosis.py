@@ -24,7 +24,8 @@ from ..monitor.events import CLASS_V, FLAG_POOR_QUALITY
 
 LABELS = "NSVFQO"  # O: a detection no annotated beat matched
 NEAR = 5  # detections either side that make a noisy stretch
-LOW_MARGIN = 64  # softmax margin below a quarter (int8 steps of 1/256)
+LOW_MARGIN = 128  # softmax margin below one half (int8 steps of 1/256)
+MARGIN_BINS = (0, 32, 64, 128, 192, 224, 256)
 CAUSES = ("AF episode", "poor quality", "noisy stretch", "next to true V", "low margin", "none of these")
 
 
@@ -87,6 +88,11 @@ def summarize(tables: dict[str, dict]) -> dict:
             out["cues"][cue] = [int((false_v & t[cue]).sum()), int((true_v & t[cue]).sum())]
         out["cues"]["low_margin"] = [int((false_v & (margin < LOW_MARGIN)).sum()),
                                      int((true_v & (margin < LOW_MARGIN)).sum())]
+        out["margin_bins"] = {name: np.histogram(margin[rows], MARGIN_BINS)[0].tolist()
+                              for name, rows in (("false_v", false_v), ("true_v", true_v))}
+        # the monitor reads the confidence (the decided class's softmax byte), not the margin
+        out["confidence_bins"] = {name: np.histogram(t["confidence"][rows], MARGIN_BINS)[0].tolist()
+                                  for name, rows in (("false_v", false_v), ("true_v", true_v))}
         for name, rows in (("false_v", false_v), ("true_v", true_v)):
             out["margin_quartiles"][name] = [int(q) for q in np.percentile(margin[rows], (25, 50, 75))] \
                 if rows.any() else []
@@ -105,6 +111,9 @@ def print_summary(folder: str, summary: dict) -> None:
     print("  cue (false / true V calls): " + ", ".join(f"{k} {a} / {b}" for k, (a, b) in p["cues"].items()))
     print(f"  margin quartiles (int8 steps): false {p['margin_quartiles']['false_v']}, "
           f"true {p['margin_quartiles']['true_v']}")
+    print(f"  margin bins {MARGIN_BINS}: false {p['margin_bins']['false_v']}, true {p['margin_bins']['true_v']}")
+    print(f"  confidence bins {MARGIN_BINS}: false {p['confidence_bins']['false_v']}, "
+          f"true {p['confidence_bins']['true_v']}")
     worst = sorted(summary["records"].items(), key=lambda kv: -kv[1]["false_v"])[:10]
     for name, r in worst:
         if not r["false_v"]:
