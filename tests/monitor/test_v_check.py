@@ -19,12 +19,14 @@ from ecgcc.monitor.events import (
 from ecgcc.monitor.v_check import v_check_class
 
 BUILD = dict(model_window_channels=2, model_rr_features=8)
+OFF = dict(v_confidence_min=0)  # the only rule on by default
 DRIVER = FIRMWARE.parents[1] / "tests" / "monitor" / "v_check_host.c"
 R = 96  # the R peak's index in the model window
 RULES = [
     dict(v_confidence_min=160),
-    dict(v_poor_quality=1),
-    dict(v_template_sad=6),
+    dict(v_poor_quality=1, **OFF),
+    dict(v_template_sad=6, **OFF),
+    dict(),  # the defaults
     dict(v_poor_quality=1, v_confidence_min=160, v_template_sad=6, v_template_half_ms=40),
 ]
 
@@ -57,7 +59,7 @@ def constructed_beats() -> list[tuple]:
     """(class, confidence, flags, has_window, rr, window): every combination of the cues the rules read."""
     beats = []
     for cls, confidence, flags, shape, timing, has_window in itertools.product(
-            range(CLASS_COUNT), (0, 100, 159, 160, 161, 255), (0, FLAG_POOR_QUALITY, FLAG_SEARCHBACK),
+            range(CLASS_COUNT), (0, 100, 127, 128, 159, 160, 161, 255), (0, FLAG_POOR_QUALITY, FLAG_SEARCHBACK),
             differences().values(), (40, 55, 56, 64), (1, 0)):
         beats.append((cls, confidence, flags, has_window, rr_features(timing), window(shape)))
     return beats
@@ -88,7 +90,7 @@ def one(cfg: MonitorConfig, cls=CLASS_V, confidence=255, flags=0, shape="wide QR
 
 
 def test_known_answers():
-    off = MonitorConfig(**BUILD)
+    off = MonitorConfig(**BUILD, **OFF)
     assert one(off, confidence=0, flags=FLAG_POOR_QUALITY, shape="same shape") == CLASS_V  # every rule off
     low = MonitorConfig(**BUILD, v_confidence_min=160)
     assert one(low, confidence=159) == CLASS_N
@@ -98,7 +100,7 @@ def test_known_answers():
     assert one(poor, flags=FLAG_POOR_QUALITY) == CLASS_Q
     assert one(poor, flags=FLAG_POOR_QUALITY, confidence=10) == CLASS_Q  # poor quality is tested first
     assert one(poor, flags=FLAG_SEARCHBACK) == CLASS_V
-    shape = MonitorConfig(**BUILD, v_template_sad=6)
+    shape = MonitorConfig(**BUILD, **OFF, v_template_sad=6)
     assert one(shape, shape="same shape") == CLASS_N
     assert one(shape, shape="6 per point") == CLASS_N  # at the limit
     assert one(shape, shape="7 per point") == CLASS_V
@@ -107,13 +109,15 @@ def test_known_answers():
     assert one(shape, shape="same shape", timing=55) == CLASS_V  # premature: not on time
     assert one(shape, shape="same shape", timing=56) == CLASS_N  # the template gate itself is on time
     assert one(shape, shape="same shape", has_window=False) == CLASS_V
-    narrow = MonitorConfig(**BUILD, v_template_sad=6, v_template_half_ms=40)
+    narrow = MonitorConfig(**BUILD, **OFF, v_template_sad=6, v_template_half_ms=40)
     assert one(narrow, shape="7 per point") == CLASS_V
+    default = MonitorConfig(**BUILD)
+    assert one(default, confidence=127) == CLASS_N and one(default, confidence=128) == CLASS_V
     with pytest.raises(ValueError):
         MonitorConfig(v_template_sad=6)  # one window channel: no template to compare with
 
 
-@pytest.mark.parametrize("settings", RULES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
+@pytest.mark.parametrize("settings", RULES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults")
 def test_c_and_twin_agree_on_constructed_beats(settings, driver_dir):
     cfg = MonitorConfig(**BUILD, **settings)
     beats = constructed_beats()
@@ -143,7 +147,7 @@ def test_monitor_reports_the_checked_class_in_c_and_twin(mitdb, driver_dir):
     cfg = MonitorConfig(**BUILD, v_confidence_min=160)
     c, py = run_both(samples, cfg, driver_dir, answers)
     compare(c, py, cfg)
-    plain_cfg = MonitorConfig(**BUILD)
+    plain_cfg = MonitorConfig(**BUILD, **OFF)
     plain = run_monitor(samples, plain_cfg, classifier=OracleClassifier(answers, plain_cfg))
     checked = {e.position: e.code for e in py.events if e.type == CLASS}
     without = {e.position: e.code for e in plain.events if e.type == CLASS}

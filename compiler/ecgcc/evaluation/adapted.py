@@ -25,7 +25,11 @@ REPORTED_CLASS_SETTINGS = ("beat_clusters", "v_poor_quality", "v_confidence_min"
 
 
 def changes_reported_class(settings: dict) -> bool:
-    return any(settings.get(name) for name in REPORTED_CLASS_SETTINGS)
+    """Whether the monitor built with these settings (over its defaults) reports other classes than the model's."""
+    from ..monitor.config import DEFAULTS
+
+    merged = {**DEFAULTS, **settings}
+    return any(merged[name] for name in REPORTED_CLASS_SETTINGS)
 
 
 def float_answers(model, beat_set: BeatSet) -> tuple[np.ndarray, np.ndarray]:

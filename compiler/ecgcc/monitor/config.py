@@ -112,7 +112,7 @@ DEFAULTS = {
     "cluster_v_on_time": 61,
     "cluster_v_on_time_next": 77,
     "v_poor_quality": 0,
-    "v_confidence_min": 0,
+    "v_confidence_min": 128,
     "v_template_sad": 0,
     "v_template_half_ms": 67,
 }
