@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device two-lead false-v clean
 
 setup: system-packages $(STAMP)
 
@@ -131,6 +131,16 @@ two-lead: setup
 	  $(BIN)/python -m ecgcc.evaluation.two_lead --data $(EC57_DATA)/nstdb --records 118e$$snr,119e$$snr \
 	    --json .build/two-lead/nstdb-$$snr.json || exit 1; \
 	done
+
+# Where the model's false V calls come from (svdb-train and DS1) and the replay of the chosen V-call setting
+# against the model's own classes (docs/false-v-calls.md); about 8 minutes.
+false-v: setup
+	$(BIN)/python -m ecgcc.evaluation.v_call_inputs --data $(EC57_DATA)/svdb-train \
+	  --records $$(ls $(EC57_DATA)/svdb-train/*.hea | xargs -n1 basename | sed 's/\.hea$$//' | paste -sd,) .build/vcall/svdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_inputs --data $(EC57_DATA)/mitdb --records \
+	  101,106,108,109,112,114,115,116,118,119,122,124,201,203,205,207,208,209,215,220,223,230 .build/vcall/mitdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_diagnosis .build/vcall/mitdb .build/vcall/svdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_tuning .build/vcall/mitdb .build/vcall/svdb
 
 clean:
 	rm -rf .build
