@@ -16,7 +16,13 @@ import numpy as np
 
 from ..monitor.config import MonitorConfig, settings_from_pairs
 from ..monitor.v_check import v_check_class
-from .cluster_tuning import confusion, figures
+from .cluster_tuning import confusion
+from .cluster_tuning import figures as _figures
+
+
+def figures(table) -> dict:
+    """Pooled Se / +P % of N, S and V as plain floats (they are printed and written as JSON)."""
+    return {name: tuple(float(v) for v in pair) for name, pair in _figures(table).items()}
 
 
 def replay_config(pairs: list[str]) -> tuple[dict, MonitorConfig]:
