@@ -15,7 +15,7 @@ COUNT ?=
 COUNT_ARG := $(if $(COUNT),--count $(COUNT),)
 HIL_DIR ?= .build
 
-.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device ec57-noise-device two-lead two-lead-monitor clean
+.PHONY: setup system-packages demo build flash hil library stream test test-slow bench mutation fuzz fuzz-models fuzz-firmware ec57 ec57-device ec57-noise-device two-lead two-lead-monitor false-v clean
 
 setup: system-packages $(STAMP)
 
@@ -142,6 +142,16 @@ two-lead-monitor: setup
 	mkdir -p .build/two-lead
 	nice $(BIN)/python -m ecgcc.evaluation.two_lead --data $(EC57_DATA)/nstdb --records 118e06,119e06,118e12,119e12 \
 	  --monitor --json .build/two-lead/monitor-nstdb.json
+
+# Where the model's false V calls come from (svdb-train and DS1) and the replay of the chosen V-call setting
+# against the model's own classes (docs/false-v-calls.md); about 8 minutes.
+false-v: setup
+	$(BIN)/python -m ecgcc.evaluation.v_call_inputs --data $(EC57_DATA)/svdb-train \
+	  --records $$(ls $(EC57_DATA)/svdb-train/*.hea | xargs -n1 basename | sed 's/\.hea$$//' | paste -sd,) .build/vcall/svdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_inputs --data $(EC57_DATA)/mitdb --records \
+	  101,106,108,109,112,114,115,116,118,119,122,124,201,203,205,207,208,209,215,220,223,230 .build/vcall/mitdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_diagnosis .build/vcall/mitdb .build/vcall/svdb
+	$(BIN)/python -m ecgcc.evaluation.v_call_tuning .build/vcall/mitdb .build/vcall/svdb
 
 clean:
 	rm -rf .build

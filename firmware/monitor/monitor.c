@@ -1,5 +1,6 @@
 #include "monitor.h"
 #include "fixed_point.h"
+#include "v_check.h"
 
 void monitor_default_config(monitor_config_t *config)
 {
@@ -85,6 +86,13 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
                  MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED))
         flags |= MONITOR_FLAG_UNCERTAIN;
+#if ECG_V_CHECK
+    /* a second look at V calls; the AF detector and rhythm alarms keep the model's class */
+    reported = v_check_class(
+        reported, confidence, flags,
+        (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
+        beat->rr);
+#endif
 #if ECG_BEAT_CLUSTERS
     /* the adapted class is reported; the AF detector and rhythm alarms keep the model's */
     reported = beat_clusters_on_beat(

@@ -535,6 +535,30 @@
 #define ECG_LEAD_QUIET_RATIO 3
 #endif
 
+/* Second look at the model's V calls (v_check.c; 0: off). Only the reported class changes.
+ * POOR_QUALITY=1: a V call on a beat in poor signal quality is reported Q.
+ * CONFIDENCE_MIN=K: a V call with confidence (softmax x 256) below K is reported N (128, chosen on svdb-train
+ * and DS1 by a rule fixed before the runs, docs/training-log.md; the other two stay off).
+ * TEMPLATE_SAD=K: an on-time V call whose QRS (within +-TEMPLATE_HALF_MS of R) differs from the running
+ * template by at most K window counts per point on average is reported N (2 window channels only). */
+#ifndef ECG_V_POOR_QUALITY
+#define ECG_V_POOR_QUALITY 0
+#endif
+#ifndef ECG_V_CONFIDENCE_MIN
+#define ECG_V_CONFIDENCE_MIN 128
+#endif
+#ifndef ECG_V_TEMPLATE_SAD
+#define ECG_V_TEMPLATE_SAD 0
+#endif
+#ifndef ECG_V_TEMPLATE_HALF_MS
+#define ECG_V_TEMPLATE_HALF_MS 67
+#endif
+#if (ECG_V_POOR_QUALITY != 0 && ECG_V_POOR_QUALITY != 1) || ECG_V_CONFIDENCE_MIN < 0 || \
+    ECG_V_CONFIDENCE_MIN > 255 || ECG_V_TEMPLATE_SAD < 0 || ECG_V_TEMPLATE_SAD > 127 || ECG_V_TEMPLATE_HALF_MS < 0
+#error "ECG_V_POOR_QUALITY must be 0 or 1, ECG_V_CONFIDENCE_MIN within 0..255, ECG_V_TEMPLATE_SAD within 0..127"
+#endif
+#define ECG_V_CHECK (ECG_V_POOR_QUALITY || ECG_V_CONFIDENCE_MIN || ECG_V_TEMPLATE_SAD)
+
 /* ---- Derived integers ---- */
 #define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)
 #define ECG_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -13,9 +13,10 @@
  * events from monitor_push_pair on a one-lead monitor, no events from
  * monitor_push_sample on a two-lead one (exit status 3 otherwise).
  *
- * --classes gives "position class" lines (sorted): the stand-in classifier
- * labels a beat with the nearest listed class within 150 ms at confidence
- * 230, and otherwise calls it N at confidence 100. */
+ * --classes gives "position class [confidence]" lines (sorted): the stand-in
+ * classifier labels a beat with the nearest listed class within 150 ms at the
+ * listed confidence (230 when none is given), and otherwise calls it N at
+ * confidence 100. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static monitor_output_t out;
 typedef struct {
     int32_t *positions;
     uint8_t *classes;
+    uint8_t *confidences;
     size_t count;
 } class_table_t;
 
@@ -39,18 +41,24 @@ static int load_classes(const char *path)
     FILE *f = fopen(path, "r");
     size_t capacity = 1024;
     long position;
-    int cls;
+    int cls, confidence, fields;
+    char line[64];
     if (!f) return -1;
     table.positions = malloc(capacity * sizeof(int32_t));
     table.classes = malloc(capacity);
-    while (fscanf(f, "%ld %d", &position, &cls) == 2) {
+    table.confidences = malloc(capacity);
+    while (fgets(line, sizeof line, f)) {
+        fields = sscanf(line, "%ld %d %d", &position, &cls, &confidence);
+        if (fields < 2) break;
         if (table.count == capacity) {
             capacity *= 2;
             table.positions = realloc(table.positions, capacity * sizeof(int32_t));
             table.classes = realloc(table.classes, capacity);
+            table.confidences = realloc(table.confidences, capacity);
         }
         table.positions[table.count] = (int32_t)position;
         table.classes[table.count] = (uint8_t)cls;
+        table.confidences[table.count] = (uint8_t)(fields == 3 ? confidence : 230);
         table.count++;
     }
     fclose(f);
@@ -77,7 +85,7 @@ static void lookup(int32_t position, monitor_classification_t *result)
     }
     if (best_distance <= ECG_MS_TO_SAMPLES(150)) {
         result->beat_class = table.classes[best];
-        result->confidence = 230;
+        result->confidence = table.confidences[best];
     } else {
         result->beat_class = MONITOR_CLASS_N;
         result->confidence = 100;

@@ -74,7 +74,7 @@ def run_driver(exe: Path, samples: np.ndarray, work: Path, cfg: MonitorConfig, *
         args += ["--windows", str(window_path)]
     if classes is not None:
         class_path = work / "classes.txt"
-        class_path.write_text("".join(f"{p} {c}\n" for p, c in classes))
+        class_path.write_text("".join(" ".join(map(str, entry)) + "\n" for entry in classes))
         args += ["--classes", str(class_path)]
     for name, value in (limits or {}).items():
         args += [f"--{name}", str(value)]
@@ -105,11 +105,13 @@ def twin_windows(result, cfg: MonitorConfig) -> np.ndarray:
 
 class OracleClassifier:
     """Stand-in for the model, identical to the driver's: the class of the
-    nearest listed beat within 150 ms (confidence 230), else N at 100."""
+    nearest listed beat within 150 ms (at its listed confidence, 230 when the
+    entry is (position, class) only), else N at 100."""
 
-    def __init__(self, classes: list[tuple[int, int]], cfg: MonitorConfig):
-        self.positions = [p for p, _ in classes]
-        self.classes = [c for _, c in classes]
+    def __init__(self, classes: list[tuple], cfg: MonitorConfig):
+        self.positions = [entry[0] for entry in classes]
+        self.classes = [entry[1] for entry in classes]
+        self.confidences = [entry[2] if len(entry) > 2 else 230 for entry in classes]
         self.tolerance = cfg.ms(150)
 
     def __call__(self, beat, window):
@@ -121,7 +123,7 @@ class OracleClassifier:
                 if d < best_distance:
                     best, best_distance = j, d
         if best is not None and best_distance <= self.tolerance:
-            return self.classes[best], 230
+            return self.classes[best], self.confidences[best]
         return CLASS_N, 100
 
 

@@ -19,6 +19,19 @@ from ..monitor.events import CLASS
 from ..progress import progress
 
 
+# Settings that change the class the monitor reports after the model (not what it detects): with any of
+# them on, `ecgcc evaluate --peaks detector` scores the monitor's reported classes.
+REPORTED_CLASS_SETTINGS = ("beat_clusters", "s_in_af_as_n", "v_poor_quality", "v_confidence_min", "v_template_sad")
+
+
+def changes_reported_class(settings: dict) -> bool:
+    """Whether the monitor built with these settings (over its defaults) reports other classes than the model's."""
+    from ..monitor.config import DEFAULTS
+
+    merged = {**DEFAULTS, **settings}
+    return any(merged[name] for name in REPORTED_CLASS_SETTINGS)
+
+
 def float_answers(model, beat_set: BeatSet) -> tuple[np.ndarray, np.ndarray]:
     """(class, confidence 0..255 = probability x 256) of the float model for every beat."""
     from ..training.model import RR_INPUT, WINDOW_INPUT

@@ -119,9 +119,9 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     the device computes from them (see ecgcc.data.dataset). With ``board`` a third column,
     ``device``, holds the answers of the int8 model compiled and run on that board (emulated, or
     attached at ``port``). ``monitor_settings`` (peaks="detector", WFDB records): monitor build settings;
-    with beat_clusters=1 or s_in_af_as_n given the float and int8 columns hold the classes the monitor reports
-    (after its beat-cluster stage, or with S calls inside atrial fibrillation reported N), and "float model" /
-    "int8 model" the model's own."""
+    with beat_clusters=1, s_in_af_as_n or a v_check rule (adapted.REPORTED_CLASS_SETTINGS) the float and int8
+    columns hold the classes the monitor reports after those stages (the default build's S-in-AF and V-call
+    rules included), and "float model" / "int8 model" the model's own."""
     monitor_settings = dict(monitor_settings or {})
     files = [r for r in records or [] if is_record_file(r)]
     if monitor_settings and (peaks != "detector" or files):
@@ -145,7 +145,9 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     started = time.monotonic()
     predictions = {"float": predict_float(float_model, beat_set)}
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
-    if monitor_settings.get("beat_clusters") or "s_in_af_as_n" in monitor_settings:
+    from .adapted import changes_reported_class
+
+    if changes_reported_class(monitor_settings):
         from .adapted import float_answers, int8_answers, monitor_classes, output_zero_point
 
         answers = {"float": float_answers(float_model, beat_set),
@@ -208,8 +210,8 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --board: spread the beats over N boards at once (emulated, or the ports given)")
     parser.add_argument("--twin-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="with --peaks detector: a monitor build setting (compiler/ecgcc/monitor/config.py); "
-                             "beat_clusters=1 (or any s_in_af_as_n) scores the classes the monitor reports after its "
-                             "beat-cluster stage (or its S-in-AF rule)")
+                             "beat_clusters=1, s_in_af_as_n or a V-call rule (v_confidence_min=K, v_poor_quality=1, "
+                             "v_template_sad=K) scores the classes the monitor reports after those stages")
     parser.add_argument("--json", help="write the report as JSON here (default: .build/evaluate/report.json)")
     parser.add_argument("--png", help="confusion-matrix figure (default: next to the JSON, .png)")
     parser.add_argument("--per-record", action="store_true",

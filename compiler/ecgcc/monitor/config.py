@@ -118,6 +118,10 @@ DEFAULTS = {
     "lead_gap_q8": 461,
     "lead_noisy_ratio": 5,
     "lead_quiet_ratio": 3,
+    "v_poor_quality": 0,
+    "v_confidence_min": 128,
+    "v_template_sad": 0,
+    "v_template_half_ms": 67,
 }
 
 # Fixed sizes from the module headers.
@@ -172,6 +176,12 @@ class MonitorConfig:
             raise ValueError("cluster_s_pause must be within 0..64 and cluster_v_on_time within 0..127")
         if any(not 0 <= merged[k] <= 255 for k in ("cluster_s_pause_next", "cluster_v_on_time_next")):
             raise ValueError("cluster_s_pause_next and cluster_v_on_time_next must be within 0..255")
+        if merged["v_poor_quality"] not in (0, 1) or not 0 <= merged["v_confidence_min"] <= 255 or \
+                not 0 <= merged["v_template_sad"] <= 127 or merged["v_template_half_ms"] < 0:
+            raise ValueError("v_poor_quality must be 0 or 1, v_confidence_min within 0..255, "
+                             "v_template_sad within 0..127")
+        if merged["v_template_sad"] and merged["model_window_channels"] != 2:
+            raise ValueError("v_template_sad needs the template channel (model_window_channels=2)")
         if not 1 <= merged["cluster_count"] <= 16:
             raise ValueError("cluster_count must be within 1..16")
         if self.qrs_integration_len > 127:

@@ -49,6 +49,7 @@ from .rhythm import Rhythm, RhythmLimits, samples_to_ms
 from .af import AfDetector, af_is_ectopic
 from .vf import VfDetector
 from .beat_clusters import BeatClusters
+from . import v_check
 
 # Input samples are limited to +-this before anything else (MONITOR_SAMPLE_LIMIT).
 SAMPLE_LIMIT = 1 << 24
@@ -198,6 +199,11 @@ def run_monitor(
             flags |= FLAG_LOW_CONFIDENCE
         if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             flags |= FLAG_UNCERTAIN
+        if v_check.is_on(cfg):
+            # a second look at V calls; the AF detector and rhythm alarms keep the model's class
+            seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
+            difference = np.asarray(window.window).reshape(-1)[1::2] if seen and cfg.model_window_channels == 2 else None
+            reported = v_check.v_check_class(cfg, reported, confidence, flags, difference, beat.rr)
         if clusters is not None:
             # the adapted class is reported; the AF detector and rhythm alarms keep the model's
             seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
