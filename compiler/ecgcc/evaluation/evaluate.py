@@ -147,7 +147,8 @@ def evaluate(data_dir: Path, records: list[str] | None = None, model_dir: Path |
     scores, predictions["int8"] = int8_outputs(flatbuffer, beat_set, show_progress=show_progress)
     from .adapted import changes_reported_class
 
-    if changes_reported_class(monitor_settings):
+    # the monitor's own classes exist only where its detector ran over a whole WFDB record
+    if peaks == "detector" and not files and changes_reported_class(monitor_settings):
         from .adapted import float_answers, int8_answers, monitor_classes, output_zero_point
 
         answers = {"float": float_answers(float_model, beat_set),
