@@ -8,16 +8,12 @@ Pooled Se / +P of N, S and V over the detections matched to annotated beats (EC5
 the model's classes and the checked ones, and the records whose V figures changed most."""
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import numpy as np
 
-from ..monitor.config import MonitorConfig, settings_from_pairs
+from ..monitor.config import MonitorConfig
 from ..monitor.v_check import v_check_class
-from .cluster_tuning import confusion
-from .cluster_tuning import figures as _figures
+from .replay_scoring import FolderTables, replay_main, replay_settings_for
+from .replay_scoring import figures as _figures
 
 
 def figures(table) -> dict:
@@ -27,9 +23,7 @@ def figures(table) -> dict:
 
 def replay_config(pairs: list[str]) -> tuple[dict, MonitorConfig]:
     """The committed model's inputs (2 window channels, 8 RR features), then each NAME=VALUE pair."""
-    settings = {"model_window_channels": 2, "model_rr_features": 8}
-    settings.update(settings_from_pairs(pairs))
-    return settings, MonitorConfig(**settings)
+    return replay_settings_for(pairs)
 
 
 def replay(inputs, cfg: MonitorConfig) -> np.ndarray:
@@ -41,44 +35,38 @@ def replay(inputs, cfg: MonitorConfig) -> np.ndarray:
     return out
 
 
+def false_and_true_v(table) -> tuple[int, int]:
+    """Detections called V whose annotated beat is not V, and those whose beat is V."""
+    return int(table[:, 2].sum() - table[2, 2]), int(table[2, 2])
+
+
+def summarize(folder: str, scored: FolderTables) -> dict:
+    """Prints the folder's pooled figures and the records whose false V calls moved most; gives the JSON group."""
+    before, after = scored.model, scored.replayed
+    per_record = {}
+    for name, (model, checked) in scored.records.items():
+        (model_false, model_true), (checked_false, checked_true) = false_and_true_v(model), false_and_true_v(checked)
+        per_record[name] = {"model": figures(model), "checked": figures(checked),
+                            "false_v": [model_false, checked_false], "true_v": [model_true, checked_true],
+                            "table": checked.tolist()}
+    (before_false, before_true), (after_false, after_true) = false_and_true_v(before), false_and_true_v(after)
+    group = {"model": figures(before), "checked": figures(after), "table": after.tolist(),
+             "false_v": [before_false, after_false], "true_v": [before_true, after_true], "records": per_record}
+    pad = " " * len(folder)
+    print(f"{folder}: model   {figures(before)}\n{pad}  checked {figures(after)}"
+          f"\n{pad}  false V calls {group['false_v'][0]} -> {group['false_v'][1]}, "
+          f"true V calls {group['true_v'][0]} -> {group['true_v'][1]}")
+    moved = sorted(per_record.items(), key=lambda kv: kv[1]["false_v"][1] - kv[1]["false_v"][0])
+    for name, row in moved[:6]:
+        if row["model"] == row["checked"]:
+            break
+        print(f"   {name}: false V {row['false_v'][0]} -> {row['false_v'][1]}, true V {row['true_v'][0]} -> "
+              f"{row['true_v'][1]}; V {row['model']['V']} -> {row['checked']['V']}")
+    return group
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dirs", nargs="+")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--json")
-    args = parser.parse_args(argv)
-    settings, cfg = replay_config(args.set)
-    result = {"settings": settings, "groups": {}}
-    for folder in args.dirs:
-        before, after, per_record = np.zeros((5, 5), np.int64), np.zeros((5, 5), np.int64), {}
-        for path in sorted(Path(folder).glob("*.npz")):
-            inputs = dict(np.load(path))
-            model = confusion(inputs, inputs["model_class"])
-            checked = confusion(inputs, replay(inputs, cfg))
-            before += model
-            after += checked
-            per_record[path.stem] = {"model": figures(model), "checked": figures(checked),
-                                     "false_v": [int(model[:, 2].sum() - model[2, 2]),
-                                                 int(checked[:, 2].sum() - checked[2, 2])],
-                                     "true_v": [int(model[2, 2]), int(checked[2, 2])],
-                                     "table": checked.tolist()}
-        group = {"model": figures(before), "checked": figures(after), "table": after.tolist(),
-                 "false_v": [int(before[:, 2].sum() - before[2, 2]), int(after[:, 2].sum() - after[2, 2])],
-                 "true_v": [int(before[2, 2]), int(after[2, 2])], "records": per_record}
-        result["groups"][folder] = group
-        pad = " " * len(folder)
-        print(f"{folder}: model   {figures(before)}\n{pad}  checked {figures(after)}"
-              f"\n{pad}  false V calls {group['false_v'][0]} -> {group['false_v'][1]}, "
-              f"true V calls {group['true_v'][0]} -> {group['true_v'][1]}")
-        moved = sorted(per_record.items(), key=lambda kv: kv[1]["false_v"][1] - kv[1]["false_v"][0])
-        for name, row in moved[:6]:
-            if row["model"] == row["checked"]:
-                break
-            print(f"   {name}: false V {row['false_v'][0]} -> {row['false_v'][1]}, true V {row['true_v'][0]} -> "
-                  f"{row['true_v'][1]}; V {row['model']['V']} -> {row['checked']['V']}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return replay_main(__doc__, argv, replay_config, replay, summarize)
 
 
 if __name__ == "__main__":
