@@ -1,5 +1,6 @@
 """Fixtures for the EC57 tests: short excerpts of MIT-BIH records written to a temporary WFDB folder
-(signal and reference annotations cut with the wfdb package), and the WFDB tools when their kit is there."""
+(signal and reference annotations cut with the wfdb package), the WFDB tools when their kit is there, and the
+twin of the deployed chain with the pooled QRS scoring the noise stress tests hold."""
 from __future__ import annotations
 
 import pytest
@@ -33,3 +34,45 @@ def excerpt_dir(mitdb_dir, tmp_path_factory):
         wfdb.wrann(name, "atr", ann.sample, symbol=ann.symbol, subtype=ann.subtype, chan=ann.chan, num=ann.num,
                    aux_note=aux, fs=record.fs, write_dir=str(out))
     return out
+
+
+@pytest.fixture(scope="module")
+def twin_chain():
+    """(classifier, config): the twin of the deployed chain, the host build of the committed model."""
+    from ecgcc import firmware
+    from ecgcc.harness.hil import CompiledModel
+    from ecgcc.harness.stream import reference_classifier
+    from ecgcc.model_cache import ensure_model
+
+    model_dir = ensure_model("host")
+    return reference_classifier(CompiledModel.load(model_dir).tflite), firmware.monitor_config_for(model_dir)
+
+
+@pytest.fixture(scope="session")
+def nstdb_dir(mitdb_dir):
+    """The MIT-BIH Noise Stress Test Database beside MIT-BIH."""
+    directory = mitdb_dir.parent / "nstdb"
+    if not (directory / "118e12.hea").is_file():
+        pytest.skip(f"nstdb not found in {directory}")
+    return directory
+
+
+@pytest.fixture
+def gross_qrs(twin_chain):
+    """score(names, data_dir, leads="1") -> (QRS Se, QRS +P, per-record entries): the records from minute 5
+    through the twin chain as `ecgcc ec57 --twin` scores them, pooled."""
+    from ecgcc.evaluation.ec57_beats import BeatCounts
+    from ecgcc.evaluation.ec57_run import score_stream
+
+    classifier, config = twin_chain
+
+    def score(names, data_dir, leads: str = "1") -> tuple[float, float, list]:
+        total, entries = BeatCounts(), []
+        for name in names:
+            entry, scored, _ = score_stream(name, data_dir, None, classifier, config, 300.0, leads)
+            total = total + scored.beats
+            entries.append(entry)
+        tp, fn, fp = total.qrs()
+        return tp / (tp + fn), tp / (tp + fp), entries
+
+    return score

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from ecgcc.evaluation.ec57_beats import BeatCounts
-
 # gross QRS (Se, +P) floors per SNR: the figures measured with `ecgcc ec57 --twin` with the held beat and the cap
 # on the noisy threshold (12 dB 99.80 / 99.11 %, 6 dB 96.06 / 91.58 %) rounded down; the 6 dB +P floor is lower
 # than round 3's (91.70 %), the price of the cap (cudb QRS Se 73.65 -> 75.24 %, nstdb -6 dB 49.34 -> 52.19 %)
@@ -17,35 +15,10 @@ TARGETS_MET = {12: (0.99, 0.99), 6: (0.95, None)}
 RECORDS = {12: ["118e12", "119e12"], 6: ["118e06", "119e06"]}
 
 
-@pytest.fixture(scope="module")
-def twin_chain():
-    from ecgcc import firmware
-    from ecgcc.harness.hil import CompiledModel
-    from ecgcc.harness.stream import reference_classifier
-    from ecgcc.model_cache import ensure_model
-
-    model_dir = ensure_model("host")
-    return reference_classifier(CompiledModel.load(model_dir).tflite), firmware.monitor_config_for(model_dir)
-
-
-def gross_qrs(names, data_dir, twin_chain) -> tuple[float, float]:
-    from ecgcc.evaluation.ec57_run import score_stream
-
-    classifier, config = twin_chain
-    total = BeatCounts()
-    for name in names:
-        total = total + score_stream(name, data_dir, None, classifier, config, 300.0)[1].beats
-    tp, fn, fp = total.qrs()
-    return tp / (tp + fn), tp / (tp + fp)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("snr_db", [12, 6])
-def test_noise_stress_qrs_figures_hold(snr_db, mitdb_dir, twin_chain):
-    data_dir = mitdb_dir.parent / "nstdb"
-    if not (data_dir / "118e12.hea").is_file():
-        pytest.skip(f"nstdb not found in {data_dir}")
-    se, ppv = gross_qrs(RECORDS[snr_db], data_dir, twin_chain)
+def test_noise_stress_qrs_figures_hold(snr_db, nstdb_dir, gross_qrs):
+    se, ppv, _ = gross_qrs(RECORDS[snr_db], nstdb_dir)
     print(f"noise {snr_db} dB: QRS Se {100 * se:.2f} % +P {100 * ppv:.2f} %")
     se_floor, ppv_floor = FLOORS[snr_db]
     assert se >= se_floor and ppv >= ppv_floor
