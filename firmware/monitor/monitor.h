@@ -1,6 +1,6 @@
 /* Streaming ECG monitor: one raw sample in, events out.
  *
- *   monitor_t monitor;                 (static: about 10.6 KB at 360 Hz, 3.3 KB
+ *   monitor_t monitor;                 (static: about 10.8 KB at 360 Hz, 3.3 KB
  *                                       of it the second lead's chain)
  *   monitor_config_t config;
  *   monitor_default_config(&config);   (then adjust limits, callbacks)

@@ -11,9 +11,12 @@
 #include "monitor_config.h"
 
 #define QUALITY_BLOCK_LEN ECG_MS_TO_SAMPLES(ECG_QUALITY_BLOCK_MS)
-/* Blocks remembered: 16 (8 s) reach back as far as one lead needs; 5 more
- * cover the two-lead decision wait (2.6 s of 500 ms blocks, monitor.h). */
-#define QUALITY_HISTORY 21
+/* Blocks remembered (500 ms each): the pause check asks whether the lead was
+ * off anywhere in the gap, which reaches back the pause limit plus the
+ * two-lead decision wait (2.6 s, monitor.h). 64 blocks (32 s) cover any pause
+ * limit up to 28 s; older blocks would read as the current level. One byte
+ * a block. */
+#define QUALITY_HISTORY 64
 
 typedef struct {
     int32_t block_index;  /* block being filled */

@@ -101,6 +101,24 @@ def test_lead_removed_mid_record(record100, driver_dir):
     assert alarms(result, ALARM_PAUSE) == []
 
 
+@pytest.mark.parametrize("pause_ms", [3000, 14000])
+def test_a_gap_that_began_with_the_lead_off_is_no_pause_whatever_the_limit(record100, driver_dir, pause_ms):
+    """The pause check looks over the whole gap, however long the configured limit: the lead off for its first
+    3 s, then a live but silent lead until the limit has passed, is a technical problem, not a pause."""
+    samples, positions, _ = record100
+    rng = np.random.default_rng(11)
+    last = int(positions[np.searchsorted(positions, 30 * FS) - 1])
+    off_start, off_stop = last + int(0.45 * FS), last + int(3.45 * FS)
+    stop = last + pause_ms * FS // 1000 + int(2.5 * FS)
+    x = samples.copy()
+    x[off_start:off_stop] = 1024
+    x[off_stop:stop] = quiet_baseline(stop - off_stop, int(np.median(samples[off_start - FS : off_start])), rng)
+    result = run(x, driver_dir, limits={"pause": pause_ms})
+    assert any(level == LEAD_OFF for _, level in quality_levels(result))
+    assert beats_between(result, off_start, stop) == []
+    assert alarms(result, ALARM_PAUSE) == []
+
+
 def test_flat_line_from_the_start(driver_dir):
     result = run(np.full(20 * FS, 1100, dtype=np.int64), driver_dir)
     assert quality_levels(result) == [(0, LEAD_OFF)]

@@ -129,7 +129,7 @@ QRS_RR_HISTORY = 8
 QRS_LEARN_PEAKS = 8
 BEAT_WINDOW_QUEUE = 12
 # 16 blocks (8 s) for one lead, and 5 more for the two-lead decision's wait (2.6 s at 500 ms blocks)
-QUALITY_HISTORY = 21
+QUALITY_HISTORY = 64
 RHYTHM_RR_AVERAGE = 4
 MONITOR_MAX_EVENTS = 40
 
