@@ -73,6 +73,7 @@ const beat_window_entry_t *monitor_window_beat(const monitor_t *m)
 static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, uint8_t flags)
 {
     const beat_window_entry_t *beat = &m->window.ready;
+    const int8_t *seen;
     uint8_t reported = beat_class;
 #if ECG_S_IN_AF_AS_N
     if (beat_class == MONITOR_CLASS_S && m->af.active && af_no_p_wave(&m->af, ECG_S_IN_AF_P_COHERENCE_MAX))
@@ -86,24 +87,20 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
     if (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW |
                  MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED))
         flags |= MONITOR_FLAG_UNCERTAIN;
+    /* the model's input, where the model saw the beat */
+    seen = (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window;
 #if ECG_V_CHECK
     /* a second look at V calls; the AF detector and rhythm alarms keep the model's class */
-    reported = v_check_class(
-        reported, confidence, flags,
-        (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
-        beat->rr);
+    reported = v_check_class(reported, confidence, flags, seen, beat->rr);
 #endif
 #if ECG_BEAT_CLUSTERS
     /* the adapted class is reported; the AF detector and rhythm alarms keep the model's */
-    reported = beat_clusters_on_beat(
-        &m->clusters,
-        (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
-        beat->rr, reported, (flags & MONITOR_FLAG_UNCERTAIN) == 0, m->af.active);
+    reported = beat_clusters_on_beat(&m->clusters, seen, beat->rr, reported, (flags & MONITOR_FLAG_UNCERTAIN) == 0,
+                                     m->af.active);
 #endif
     monitor_events_add(m->sink, MONITOR_EVENT_CLASS, reported, flags, confidence, beat->beat_id,
                        beat->position, 0);
-    if (!(flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)))
-        m->counters.beats_classified++;
+    if (seen) m->counters.beats_classified++;
     if (flags & MONITOR_FLAG_UNCERTAIN) m->counters.beats_uncertain++;
     rhythm_on_class(&m->rhythm, beat->position, beat_class, (flags & MONITOR_FLAG_UNCERTAIN) != 0, m->sink);
     /* AF reads only beats it can trust: readable, and, if the model saw them, classed with confidence
@@ -112,9 +109,7 @@ static void close_class(monitor_t *m, uint8_t beat_class, uint8_t confidence, ui
                (flags & (MONITOR_FLAG_POOR_QUALITY | MONITOR_FLAG_SUSPENDED)) != 0 ||
                    (flags & (MONITOR_FLAG_LOW_CONFIDENCE | MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED)) ==
                        MONITOR_FLAG_LOW_CONFIDENCE,
-               af_is_ectopic(beat_class),
-               (flags & (MONITOR_FLAG_NO_WINDOW | MONITOR_FLAG_NOT_CLASSIFIED | MONITOR_FLAG_SUSPENDED)) ? 0 : m->window.window,
-               m->sink);
+               af_is_ectopic(beat_class), seen, m->sink);
     m->awaiting_class = 0;
 }
 
@@ -284,38 +279,36 @@ static void refuse(monitor_t *m, monitor_output_t *out)
     out->counters = &m->counters;
 }
 
-void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out)
+/* One input sample of each lead (second: 0 with one lead). */
+static void push(monitor_t *m, int32_t primary, int32_t second, monitor_output_t *out)
 {
     uint64_t start;
+    begin(m, out, &start);
+    m->counters.samples_in++;
+    /* Wider than any ECG front end; keeps every later sum inside 32 bits. */
+    m->last_sample = fx_clamp(primary, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
+    m->last_second = fx_clamp(second, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
+    process(m, m->last_sample, m->last_second, 1);
+    finish(m, start, out);
+}
+
+void monitor_push_sample(monitor_t *m, int32_t sample, monitor_output_t *out)
+{
     if (two_leads(m)) {
         refuse(m, out);
         m->counters.samples_refused++;
         return;
     }
-    begin(m, out, &start);
-    m->counters.samples_in++;
-    /* Wider than any ECG front end; keeps every later sum inside 32 bits. */
-    sample = fx_clamp(sample, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
-    m->last_sample = sample;
-    process(m, sample, 0, 1);
-    finish(m, start, out);
+    push(m, sample, 0, out);
 }
 
 int monitor_push_pair(monitor_t *m, int32_t primary, int32_t second, monitor_output_t *out)
 {
-    uint64_t start;
     if (!two_leads(m)) {
         refuse(m, out);
         return -1;
     }
-    begin(m, out, &start);
-    m->counters.samples_in++;
-    primary = fx_clamp(primary, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
-    second = fx_clamp(second, -MONITOR_SAMPLE_LIMIT, MONITOR_SAMPLE_LIMIT);
-    m->last_sample = primary;
-    m->last_second = second;
-    process(m, primary, second, 1);
-    finish(m, start, out);
+    push(m, primary, second, out);
     return 0;
 }
 

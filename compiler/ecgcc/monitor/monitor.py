@@ -199,26 +199,24 @@ def run_monitor(
             flags |= FLAG_LOW_CONFIDENCE
         if flags & (FLAG_POOR_QUALITY | FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
             flags |= FLAG_UNCERTAIN
+        seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)  # the model saw the beat
+        samples = np.asarray(window.window).reshape(-1) if seen else None
+        channel = samples[::cfg.model_window_channels] if seen else None
         if v_check.is_on(cfg):
             # a second look at V calls; the AF detector and rhythm alarms keep the model's class
-            seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
-            difference = np.asarray(window.window).reshape(-1)[1::2] if seen and cfg.model_window_channels == 2 else None
+            difference = samples[1::2] if seen and cfg.model_window_channels == 2 else None
             reported = v_check.v_check_class(cfg, reported, confidence, flags, difference, beat.rr)
         if clusters is not None:
             # the adapted class is reported; the AF detector and rhythm alarms keep the model's
-            seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
-            channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
             reported = clusters.on_beat(channel, beat.rr, reported, not flags & FLAG_UNCERTAIN, af.active)
         ev.add(CLASS, reported, flags, confidence, beat.beat_id, beat.position, 0)
-        if not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED):
+        if seen:
             counters["beats_classified"] += 1
         if flags & FLAG_UNCERTAIN:
             counters["beats_uncertain"] += 1
         rhythm.on_class(beat.position, beat_class, bool(flags & FLAG_UNCERTAIN), ev)
         # AF reads only readable beats the model (if it saw them) classed with confidence
         unsure = flags & (FLAG_LOW_CONFIDENCE | FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED) == FLAG_LOW_CONFIDENCE
-        seen = not flags & (FLAG_NO_WINDOW | FLAG_NOT_CLASSIFIED | FLAG_SUSPENDED)
-        channel = np.asarray(window.window).reshape(-1)[::cfg.model_window_channels] if seen else None
         af.on_beat(beat.position, bool(flags & (FLAG_POOR_QUALITY | FLAG_SUSPENDED)) or unsure, af_is_ectopic(cfg, beat_class), ev,
                    channel)
         state["awaiting"] = False
