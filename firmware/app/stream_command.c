@@ -13,7 +13,6 @@
 static monitor_t monitor;
 static monitor_output_t output;
 static uint8_t monitor_ready;
-static uint8_t monitor_leads; /* the leads the running monitor was started with: 1 or 2 */
 
 /* The beat window and the RR features go to whichever model input has their size, so the model's
  * input order does not matter. */
@@ -48,7 +47,6 @@ void stream_monitor_restart(uint8_t leads) {
         if (model_input_info[i].bytes == ECG_MODEL_RR_FEATURES) rr_input = i;
     }
     monitor_init(&monitor, &config);
-    monitor_leads = leads;
     monitor_ready = 1;
 }
 
@@ -180,7 +178,7 @@ int stream_command_handle(const protocol_request_t *request) {
     int restart = (flags & STREAM_FLAG_RESTART) || !monitor_ready;
     /* the monitor's lead count is fixed from its restart on: a frame of the other kind would feed it
      * samples it cannot place, so it is refused whole and the monitor keeps its state */
-    if (!restart && leads != monitor_leads)
+    if (!restart && leads != monitor.config.leads)
         return protocol_refuse(PROTOCOL_ERROR_BAD_ARGUMENT, leads == 2u
                                    ? "STREAM: two-lead frame to a one-lead monitor (restart it with two leads)"
                                    : "STREAM: one-lead frame to a two-lead monitor (restart it with one lead)");

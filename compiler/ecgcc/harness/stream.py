@@ -375,13 +375,8 @@ def twin_events(samples, classifier, config=None, second=None) -> tuple[list[Dev
     device's event form."""
     from ..monitor.monitor import run_monitor
 
-    if second is None:
-        result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier)
-    else:
-        if len(second) != len(samples):
-            raise ValueError(f"the second lead has {len(second)} samples, the primary {len(samples)}")
-        result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier,
-                             second=np.asarray(second, dtype=np.int64))
+    second = None if second is None else np.asarray(second, dtype=np.int64)
+    result = run_monitor(np.asarray(samples, dtype=np.int64), config, classifier=classifier, second=second)
     events = [DeviceEvent(e.type, e.code, e.flags, e.confidence, e.beat_id, e.position, e.value)
               for e in result.events]
     return events, result.counters
