@@ -11,13 +11,19 @@ from ..progress import progress
 from ..training.model import RR_INPUT, WINDOW_INPUT
 
 
+def float_probabilities(model, beat_set: BeatSet, batch_size: int = 1024) -> np.ndarray:
+    """The float model's class probabilities (beats, classes)."""
+    if not len(beat_set):
+        return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
+    windows, rr = beat_set.float_inputs()
+    rr = rr_for_model(rr, int(model.get_layer(RR_INPUT).batch_shape[-1]))
+    return model.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=batch_size, verbose=0)
+
+
 def predict_float(model, beat_set: BeatSet, batch_size: int = 1024) -> np.ndarray:
     if not len(beat_set):
         return np.zeros(0, dtype=np.int64)
-    windows, rr = beat_set.float_inputs()
-    rr = rr_for_model(rr, int(model.get_layer(RR_INPUT).batch_shape[-1]))
-    probabilities = model.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=batch_size, verbose=0)
-    return np.argmax(probabilities, axis=1)
+    return np.argmax(float_probabilities(model, beat_set, batch_size), axis=1)
 
 
 def _input_order(reference) -> tuple[int, int]:

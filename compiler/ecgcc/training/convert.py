@@ -31,12 +31,16 @@ def _range_anchor(windows: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.n
     return window, features
 
 
-def representative_batches(calibration: BeatSet, max_samples: int = 1000, seed: int = 0):
+def representative_batches(calibration: BeatSet, max_samples: int = 1000, seed: int = 0,
+                           rr_width: int | None = None):
+    """rr_width: the RR features the model reads (a model made under an older contract reads fewer)."""
     rng = np.random.default_rng(seed)
     count = min(max_samples, len(calibration))
     chosen = np.sort(rng.choice(len(calibration), size=count, replace=False))
     windows = calibration.windows[chosen]
     rr = calibration.rr[chosen]
+    if rr_width is not None:
+        rr = beats.rr_for_model(rr, rr_width)
     anchor_w, anchor_rr = _range_anchor(windows, rr)
     windows = np.concatenate([anchor_w, windows])
     rr = np.concatenate([anchor_rr, rr])
@@ -54,7 +58,8 @@ def convert_to_int8(model, calibration: BeatSet, max_samples: int = 1000, seed: 
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative_batches(calibration, max_samples, seed)
+    rr_width = int(model.get_layer(RR_INPUT).batch_shape[-1])
+    converter.representative_dataset = representative_batches(calibration, max_samples, seed, rr_width)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
