@@ -371,6 +371,12 @@
 #ifndef ECG_PAUSE_MS
 #define ECG_PAUSE_MS 3000
 #endif
+/* The longest pause limit the quality history can judge (quality.h): a longer
+ * limit given at run time is held here. */
+#define ECG_PAUSE_MS_MAX 28000
+#if ECG_PAUSE_MS > ECG_PAUSE_MS_MAX
+#error "ECG_PAUSE_MS exceeds ECG_PAUSE_MS_MAX: the quality history cannot tell a lead-off gap that long from a pause"
+#endif
 #ifndef ECG_VRUN_BEATS
 #define ECG_VRUN_BEATS 3
 #endif

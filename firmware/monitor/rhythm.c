@@ -18,7 +18,8 @@ void rhythm_init(rhythm_t *r, const rhythm_limits_t *limits)
 {
     int32_t i;
     r->limits = *limits;
-    r->pause_samples = (int32_t)(((int64_t)limits->pause_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
+    if (r->limits.pause_ms > ECG_PAUSE_MS_MAX) r->limits.pause_ms = ECG_PAUSE_MS_MAX;
+    r->pause_samples = (int32_t)(((int64_t)r->limits.pause_ms * ECG_SAMPLE_RATE_HZ + 500) / 1000);
     r->last_beat = 0;
     r->has_beat = 0;
     r->rr_count = 0;

@@ -16,7 +16,7 @@
 typedef struct {
     int32_t brady_bpm; /* raise below this rate */
     int32_t tachy_bpm; /* raise above this rate */
-    int32_t pause_ms;  /* raise after this long without a beat (quality.h remembers 28 s) */
+    int32_t pause_ms;  /* raise after this long without a beat; held at ECG_PAUSE_MS_MAX (28 s) */
     int32_t vrun_beats;
 } rhythm_limits_t;
 

@@ -119,6 +119,21 @@ def test_a_gap_that_began_with_the_lead_off_is_no_pause_whatever_the_limit(recor
     assert alarms(result, ALARM_PAUSE) == []
 
 
+def test_a_pause_limit_beyond_the_quality_history_is_held_at_28_s(record100, driver_dir):
+    """The quality history judges gaps of up to 28 s, so a 40 s limit raises the pause after 28 s of a live,
+    silent lead rather than reading forgotten blocks as the current level."""
+    samples, positions, _ = record100
+    rng = np.random.default_rng(5)
+    last = int(positions[np.searchsorted(positions, 30 * FS) - 1])
+    start, stop = last + int(0.45 * FS), last + 33 * FS
+    x = samples.copy()
+    x[start:stop] = quiet_baseline(stop - start, int(np.median(samples[start - FS : start])), rng)
+    result = run(x, driver_dir, limits={"pause": 40000})
+    raised = [e for e in alarms(result, ALARM_PAUSE) if e.flags & FLAG_ACTIVE]
+    assert len(raised) == 1 and abs(raised[0].position - last) <= 54
+    assert 28000 <= raised[0].value < 33000
+
+
 def test_flat_line_from_the_start(driver_dir):
     result = run(np.full(20 * FS, 1100, dtype=np.int64), driver_dir)
     assert quality_levels(result) == [(0, LEAD_OFF)]

@@ -3,10 +3,13 @@ ventricular-run alarms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import RHYTHM_RR_AVERAGE, MonitorConfig
 from .events import ALARM, ALARM_BRADY, ALARM_PAUSE, ALARM_TACHY, ALARM_VRUN, CLASS_V, FLAG_ACTIVE, Events
+
+
+PAUSE_MS_MAX = 28000   # ECG_PAUSE_MS_MAX
 
 
 @dataclass
@@ -30,8 +33,9 @@ def samples_to_ms(samples: int, fs: int) -> int:
 class Rhythm:
     def __init__(self, cfg: MonitorConfig, limits: RhythmLimits):
         self.cfg = cfg
-        self.limits = limits
-        self.pause_samples = (limits.pause_ms * cfg.sample_rate_hz + 500) // 1000
+        # the quality history judges a gap of at most PAUSE_MS_MAX, so a longer limit is held there
+        self.limits = replace(limits, pause_ms=min(limits.pause_ms, PAUSE_MS_MAX))
+        self.pause_samples = (self.limits.pause_ms * cfg.sample_rate_hz + 500) // 1000
         self.last_beat = 0
         self.has_beat = False
         self.rr = [0] * RHYTHM_RR_AVERAGE
