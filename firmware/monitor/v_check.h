@@ -10,7 +10,11 @@
  *   ECG_V_TEMPLATE_SAD=K   a V call that comes on time (rr[3] at least ECG_MODEL_TEMPLATE_GATE) and
  *                          whose QRS differs from the recording's running template (the window's
  *                          second channel) by at most K window counts per point on average is
- *                          reported N. Needs ECG_MODEL_WINDOW_CHANNELS=2.
+ *                          reported N. Needs ECG_MODEL_WINDOW_CHANNELS=2;
+ *   ECG_V_NOISY_ON_TIME=K  a V call on a beat flagged for poor signal quality that comes on time (rr[3],
+ *                          pre-RR over the local mean, at least K/64) and is not followed by a pause
+ *                          (post-RR over pre-RR, rr[4]/rr[3], at most ECG_V_NOISY_PAUSE/64) is reported N
+ *                          and keeps its poor-quality flag.
  * Stateless: the same beat always gets the same answer. */
 #ifndef ECG_V_CHECK_H
 #define ECG_V_CHECK_H
