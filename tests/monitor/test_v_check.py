@@ -19,7 +19,7 @@ from ecgcc.monitor.events import (
 from ecgcc.monitor.v_check import v_check_class
 
 BUILD = dict(model_window_channels=2, model_rr_features=8)
-OFF = dict(v_confidence_min=0)  # the only rule on by default
+OFF = dict(v_confidence_min=0, v_noisy_on_time=0)  # the rules on by default
 DRIVER = FIRMWARE.parents[1] / "tests" / "monitor" / "v_check_host.c"
 R = 96  # the R peak's index in the model window
 RULES = [
@@ -28,8 +28,9 @@ RULES = [
     dict(v_template_sad=6, **OFF),
     dict(),  # the defaults
     dict(v_poor_quality=1, v_confidence_min=160, v_template_sad=6, v_template_half_ms=40),
-    dict(v_noisy_on_time=58, **OFF),
+    {**OFF, "v_noisy_on_time": 58},
     dict(v_noisy_on_time=61, v_noisy_pause=72),
+    dict(v_confidence_min=0),  # the noisy on-time rule alone at its defaults
     dict(v_noisy_on_time=56, v_noisy_pause=72, v_template_sad=6, v_poor_quality=1),
 ]
 
@@ -123,12 +124,15 @@ def test_known_answers():
     assert one(narrow, shape="7 per point") == CLASS_V
     default = MonitorConfig(**BUILD)
     assert one(default, confidence=127) == CLASS_N and one(default, confidence=128) == CLASS_V
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=56, post=67) == CLASS_N  # 67 * 64 <= 77 * 56
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=56, post=68) == CLASS_V  # a pause: 68 * 64 > 77 * 56
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=55, post=55) == CLASS_V  # early
     with pytest.raises(ValueError):
         MonitorConfig(v_template_sad=6)  # one window channel: no template to compare with
 
 
 def test_noisy_on_time_known_answers():
-    noisy = MonitorConfig(**BUILD, **OFF, v_noisy_on_time=58, v_noisy_pause=72)
+    noisy = MonitorConfig(**{**BUILD, **OFF, "v_noisy_on_time": 58, "v_noisy_pause": 72})
     poor = FLAG_POOR_QUALITY
     assert one(noisy, flags=poor, timing=64, post=64) == CLASS_N  # on time, no pause: noise, a sinus beat
     assert one(noisy, flags=0, timing=64, post=64) == CLASS_V  # clean signal: the model is left alone
@@ -142,7 +146,7 @@ def test_noisy_on_time_known_answers():
     assert one(noisy, flags=poor, timing=64, post=0) == CLASS_V  # the next beat is not known
     assert one(noisy, flags=poor, cls=CLASS_S) == CLASS_S
     assert one(noisy, flags=poor, has_window=False) == CLASS_N  # timing and quality only, no window needed
-    both = MonitorConfig(**BUILD, **OFF, v_noisy_on_time=58, v_poor_quality=1)
+    both = MonitorConfig(**{**BUILD, **OFF, "v_noisy_on_time": 58, "v_poor_quality": 1})
     assert one(both, flags=poor) == CLASS_Q  # the poor-quality rule, when on, is tested first
     with pytest.raises(ValueError):
         MonitorConfig(v_noisy_on_time=128)

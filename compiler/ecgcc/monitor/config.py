@@ -122,7 +122,7 @@ DEFAULTS = {
     "v_confidence_min": 128,
     "v_template_sad": 0,
     "v_template_half_ms": 67,
-    "v_noisy_on_time": 0,
+    "v_noisy_on_time": 56,
     "v_noisy_pause": 77,
 }
 

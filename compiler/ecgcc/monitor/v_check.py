@@ -1,6 +1,7 @@
 """Twin of firmware/monitor/v_check.c: a second look at the model's V calls.
 
-Each rule is a build setting (0: off; v_confidence_min is on by default at 128) and changes only the class
+Each rule is a build setting (0: off; v_confidence_min is on by default at 128, v_noisy_on_time at 56 with
+v_noisy_pause 77) and changes only the class
 the monitor reports:
 - v_poor_quality=1: a V call on a beat whose window overlaps poor signal quality is reported Q;
 - v_confidence_min=K: a V call with confidence (softmax x 256) below K is reported N;
