@@ -544,9 +544,13 @@
 /* Second look at the model's V calls (v_check.c; 0: off). Only the reported class changes.
  * POOR_QUALITY=1: a V call on a beat in poor signal quality is reported Q.
  * CONFIDENCE_MIN=K: a V call with confidence (softmax x 256) below K is reported N (128, chosen on svdb-train
- * and DS1 by a rule fixed before the runs, docs/training-log.md; the other two stay off).
+ * and DS1 by a rule fixed before the runs, docs/training-log.md; POOR_QUALITY and TEMPLATE_SAD stay off).
  * TEMPLATE_SAD=K: an on-time V call whose QRS (within +-TEMPLATE_HALF_MS of R) differs from the running
- * template by at most K window counts per point on average is reported N (2 window channels only). */
+ * template by at most K window counts per point on average is reported N (2 window channels only).
+ * NOISY_ON_TIME=K (with NOISY_PAUSE=M): a V call on a poor-quality beat whose pre/local RR ratio (rr[3]) is at
+ * least K/64 and whose post/pre RR ratio (rr[4]/rr[3]) is at most M/64 is reported N: noise changes a sinus
+ * beat's shape, not its timing; a ventricular ectopic beat is early or followed by a pause (56 and 77, chosen
+ * on DS1, svdb-train and nstdb by a rule fixed before the runs, docs/training-log.md). */
 #ifndef ECG_V_POOR_QUALITY
 #define ECG_V_POOR_QUALITY 0
 #endif
@@ -563,7 +567,16 @@
     ECG_V_CONFIDENCE_MIN > 255 || ECG_V_TEMPLATE_SAD < 0 || ECG_V_TEMPLATE_SAD > 127 || ECG_V_TEMPLATE_HALF_MS < 0
 #error "ECG_V_POOR_QUALITY must be 0 or 1, ECG_V_CONFIDENCE_MIN within 0..255, ECG_V_TEMPLATE_SAD within 0..127"
 #endif
-#define ECG_V_CHECK (ECG_V_POOR_QUALITY || ECG_V_CONFIDENCE_MIN || ECG_V_TEMPLATE_SAD)
+#ifndef ECG_V_NOISY_ON_TIME
+#define ECG_V_NOISY_ON_TIME 56
+#endif
+#ifndef ECG_V_NOISY_PAUSE
+#define ECG_V_NOISY_PAUSE 77
+#endif
+#if ECG_V_NOISY_ON_TIME < 0 || ECG_V_NOISY_ON_TIME > 127 || ECG_V_NOISY_PAUSE < 0 || ECG_V_NOISY_PAUSE > 255
+#error "ECG_V_NOISY_ON_TIME must be within 0..127 and ECG_V_NOISY_PAUSE within 0..255"
+#endif
+#define ECG_V_CHECK (ECG_V_POOR_QUALITY || ECG_V_CONFIDENCE_MIN || ECG_V_TEMPLATE_SAD || ECG_V_NOISY_ON_TIME)
 
 /* ---- Derived integers ---- */
 #define ECG_MS_TO_SAMPLES(ms) (((ms) * ECG_SAMPLE_RATE_HZ + 500) / 1000)

@@ -27,6 +27,14 @@ uint8_t v_check_class(uint8_t model_class, uint8_t confidence, uint8_t flags, co
 #if ECG_V_CONFIDENCE_MIN
     if (confidence < ECG_V_CONFIDENCE_MIN) return MONITOR_CLASS_N;
 #endif
+#if ECG_V_NOISY_ON_TIME
+    /* noise can give a sinus beat a ventricular shape, not a ventricular beat's timing: poor quality, on time
+     * (pre/local), no pause after it (post/pre = rr[4]/rr[3], both over the local mean); rr[4] = 0: next beat
+     * not known */
+    if ((flags & MONITOR_FLAG_POOR_QUALITY) && rr[3] >= ECG_V_NOISY_ON_TIME && rr[4] > 0 &&
+        (int32_t)rr[4] * 64 <= (int32_t)ECG_V_NOISY_PAUSE * rr[3])
+        return MONITOR_CLASS_N;
+#endif
 #if ECG_V_TEMPLATE_SAD
     /* an on-time beat shaped like the patient's usual beat is that beat, whatever the model saw */
     if (window && rr[3] >= ECG_MODEL_TEMPLATE_GATE &&

@@ -2,15 +2,19 @@
  *
  * Most false V calls on patients the model never saw are ones it is unsure of: the int8 softmax
  * byte of the V call is low, while true V beats are called with almost full confidence
- * (docs/false-v-calls.md). Each rule is a build setting, 0 = off (only ECG_V_CONFIDENCE_MIN is on by
- * default, at 128), and only the reported class changes; the AF detector and the rhythm alarms keep
- * reading the model's class.
+ * (docs/false-v-calls.md). Each rule is a build setting, 0 = off (on by default: ECG_V_CONFIDENCE_MIN at
+ * 128 and ECG_V_NOISY_ON_TIME at 56 with ECG_V_NOISY_PAUSE 77), and only the reported class changes; the AF
+ * detector and the rhythm alarms keep reading the model's class.
  *   ECG_V_POOR_QUALITY=1   a V call on a beat whose window overlaps poor signal quality is reported Q;
  *   ECG_V_CONFIDENCE_MIN=K a V call with confidence below K (softmax x 256) is reported N;
  *   ECG_V_TEMPLATE_SAD=K   a V call that comes on time (rr[3] at least ECG_MODEL_TEMPLATE_GATE) and
  *                          whose QRS differs from the recording's running template (the window's
  *                          second channel) by at most K window counts per point on average is
- *                          reported N. Needs ECG_MODEL_WINDOW_CHANNELS=2.
+ *                          reported N. Needs ECG_MODEL_WINDOW_CHANNELS=2;
+ *   ECG_V_NOISY_ON_TIME=K  a V call on a beat flagged for poor signal quality that comes on time (rr[3],
+ *                          pre-RR over the local mean, at least K/64) and is not followed by a pause
+ *                          (post-RR over pre-RR, rr[4]/rr[3], at most ECG_V_NOISY_PAUSE/64) is reported N
+ *                          and keeps its poor-quality flag.
  * Stateless: the same beat always gets the same answer. */
 #ifndef ECG_V_CHECK_H
 #define ECG_V_CHECK_H

@@ -19,7 +19,7 @@ from ecgcc.monitor.events import (
 from ecgcc.monitor.v_check import v_check_class
 
 BUILD = dict(model_window_channels=2, model_rr_features=8)
-OFF = dict(v_confidence_min=0)  # the only rule on by default
+OFF = dict(v_confidence_min=0, v_noisy_on_time=0)  # the rules on by default
 DRIVER = FIRMWARE.parents[1] / "tests" / "monitor" / "v_check_host.c"
 R = 96  # the R peak's index in the model window
 RULES = [
@@ -28,6 +28,10 @@ RULES = [
     dict(v_template_sad=6, **OFF),
     dict(),  # the defaults
     dict(v_poor_quality=1, v_confidence_min=160, v_template_sad=6, v_template_half_ms=40),
+    {**OFF, "v_noisy_on_time": 58},
+    dict(v_noisy_on_time=61, v_noisy_pause=72),
+    dict(v_confidence_min=0),  # the noisy on-time rule alone at its defaults
+    dict(v_noisy_on_time=56, v_noisy_pause=72, v_template_sad=6, v_poor_quality=1),
 ]
 
 
@@ -51,8 +55,14 @@ def differences() -> dict[str, np.ndarray]:
     }
 
 
-def rr_features(pre_over_local: int) -> list[int]:
-    return [54, 54, 54, pre_over_local, 64, 0, 64, 64]
+def rr_features(pre_over_local: int, post_over_local: int = 64) -> list[int]:
+    return [54, 54, 54, pre_over_local, post_over_local, 0, 64, 64]
+
+
+# (pre/local, post/local) of the constructed beats: premature, at the template gate, on time; no pause after
+# the beat, a post/pre ratio at 72/64 and 77/64 and one step over each, a pause, the next beat not known yet
+TIMINGS = ((40, 64), (55, 64), (56, 64), (64, 64), (58, 64), (61, 70), (64, 72), (64, 73), (60, 72), (60, 73),
+           (64, 77), (64, 78), (58, 80), (61, 100), (64, 0))
 
 
 def constructed_beats() -> list[tuple]:
@@ -60,8 +70,8 @@ def constructed_beats() -> list[tuple]:
     beats = []
     for cls, confidence, flags, shape, timing, has_window in itertools.product(
             range(CLASS_COUNT), (0, 100, 127, 128, 159, 160, 161, 255), (0, FLAG_POOR_QUALITY, FLAG_SEARCHBACK),
-            differences().values(), (40, 55, 56, 64), (1, 0)):
-        beats.append((cls, confidence, flags, has_window, rr_features(timing), window(shape)))
+            differences().values(), TIMINGS, (1, 0)):
+        beats.append((cls, confidence, flags, has_window, rr_features(*timing), window(shape)))
     return beats
 
 
@@ -84,8 +94,9 @@ def c_classes(cfg: MonitorConfig, beats, work) -> list[int]:
     return [int(v) for v in out.split()]
 
 
-def one(cfg: MonitorConfig, cls=CLASS_V, confidence=255, flags=0, shape="wide QRS", timing=64, has_window=True):
-    return twin_classes(cfg, [(cls, confidence, flags, has_window, rr_features(timing),
+def one(cfg: MonitorConfig, cls=CLASS_V, confidence=255, flags=0, shape="wide QRS", timing=64, has_window=True,
+        post=64):
+    return twin_classes(cfg, [(cls, confidence, flags, has_window, rr_features(timing, post),
                                window(differences()[shape]))])[0]
 
 
@@ -113,8 +124,34 @@ def test_known_answers():
     assert one(narrow, shape="7 per point") == CLASS_V
     default = MonitorConfig(**BUILD)
     assert one(default, confidence=127) == CLASS_N and one(default, confidence=128) == CLASS_V
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=56, post=67) == CLASS_N  # 67 * 64 <= 77 * 56
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=56, post=68) == CLASS_V  # a pause: 68 * 64 > 77 * 56
+    assert one(default, flags=FLAG_POOR_QUALITY, timing=55, post=55) == CLASS_V  # early
     with pytest.raises(ValueError):
         MonitorConfig(v_template_sad=6)  # one window channel: no template to compare with
+
+
+def test_noisy_on_time_known_answers():
+    noisy = MonitorConfig(**{**BUILD, **OFF, "v_noisy_on_time": 58, "v_noisy_pause": 72})
+    poor = FLAG_POOR_QUALITY
+    assert one(noisy, flags=poor, timing=64, post=64) == CLASS_N  # on time, no pause: noise, a sinus beat
+    assert one(noisy, flags=0, timing=64, post=64) == CLASS_V  # clean signal: the model is left alone
+    assert one(noisy, flags=FLAG_SEARCHBACK, timing=64, post=64) == CLASS_V
+    assert one(noisy, flags=poor, timing=57, post=57) == CLASS_V  # premature
+    assert one(noisy, flags=poor, timing=58, post=58) == CLASS_N  # the on-time limit itself is on time
+    assert one(noisy, flags=poor, timing=64, post=72) == CLASS_N  # post/pre 72/64: at the pause limit
+    assert one(noisy, flags=poor, timing=64, post=73) == CLASS_V  # a pause after it
+    assert one(noisy, flags=poor, timing=60, post=67) == CLASS_N  # 67 * 64 <= 72 * 60
+    assert one(noisy, flags=poor, timing=60, post=68) == CLASS_V  # 68 * 64 > 72 * 60: post/pre, not post/local
+    assert one(noisy, flags=poor, timing=64, post=0) == CLASS_V  # the next beat is not known
+    assert one(noisy, flags=poor, cls=CLASS_S) == CLASS_S
+    assert one(noisy, flags=poor, has_window=False) == CLASS_N  # timing and quality only, no window needed
+    both = MonitorConfig(**{**BUILD, **OFF, "v_noisy_on_time": 58, "v_poor_quality": 1})
+    assert one(both, flags=poor) == CLASS_Q  # the poor-quality rule, when on, is tested first
+    with pytest.raises(ValueError):
+        MonitorConfig(v_noisy_on_time=128)
+    with pytest.raises(ValueError):
+        MonitorConfig(v_noisy_pause=256)
 
 
 @pytest.mark.parametrize("settings", RULES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults")

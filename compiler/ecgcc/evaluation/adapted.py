@@ -21,7 +21,8 @@ from ..progress import progress
 
 # Settings that change the class the monitor reports after the model (not what it detects): with any of
 # them on, `ecgcc evaluate --peaks detector` scores the monitor's reported classes.
-REPORTED_CLASS_SETTINGS = ("beat_clusters", "s_in_af_as_n", "v_poor_quality", "v_confidence_min", "v_template_sad")
+REPORTED_CLASS_SETTINGS = ("beat_clusters", "s_in_af_as_n", "v_poor_quality", "v_confidence_min", "v_template_sad",
+                           "v_noisy_on_time")
 
 
 def changes_reported_class(settings: dict) -> bool:

@@ -122,6 +122,8 @@ DEFAULTS = {
     "v_confidence_min": 128,
     "v_template_sad": 0,
     "v_template_half_ms": 67,
+    "v_noisy_on_time": 56,
+    "v_noisy_pause": 77,
 }
 
 # Fixed sizes from the module headers.
@@ -180,6 +182,8 @@ class MonitorConfig:
                 not 0 <= merged["v_template_sad"] <= 127 or merged["v_template_half_ms"] < 0:
             raise ValueError("v_poor_quality must be 0 or 1, v_confidence_min within 0..255, "
                              "v_template_sad within 0..127")
+        if not 0 <= merged["v_noisy_on_time"] <= 127 or not 0 <= merged["v_noisy_pause"] <= 255:
+            raise ValueError("v_noisy_on_time must be within 0..127 and v_noisy_pause within 0..255")
         if merged["v_template_sad"] and merged["model_window_channels"] != 2:
             raise ValueError("v_template_sad needs the template channel (model_window_channels=2)")
         if not 1 <= merged["cluster_count"] <= 16:
