@@ -222,6 +222,25 @@ def _one_line(text: str) -> str:
     return line if len(line) <= MESSAGE_LIMIT else line[:MESSAGE_LIMIT] + " ... (--verbose shows all)"
 
 
+def _prepare_report_folder(path) -> None:
+    """Makes the folder of a --json report before the run, so a long run never ends in a report it cannot
+    write."""
+    from pathlib import Path
+
+    from .errors import UserError
+
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"--json {path}: that is a folder", hint="give a file name, e.g. report.json")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"--json {path}: its folder cannot be made ({error.strerror or error})",
+                        hint="give a path in a folder you can write to")
+
+
 def main(argv=None) -> int:
     """User and input errors: one `error:` line and a `hint:` line, exit 2 (traceback with --verbose).
     Device problems: one line, exit 3. Anything else is a defect of ecgcc: traceback and a request to
@@ -233,6 +252,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     verbose = args.verbose_errors or getattr(args, "verbose", False)
     try:
+        _prepare_report_folder(getattr(args, "json", None))
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

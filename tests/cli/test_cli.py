@@ -99,3 +99,17 @@ def test_demo_failure_line_counts_the_differing_vectors():
     line = verdict_line({"board": "qemu-m3", "exact": 197, "vectors": 200, "all_exact": False,
                          "first_mismatch": {"vector": 41}})
     assert line == "FAIL: on qemu-m3, 3 of 200 vectors differ from TFLite Micro or went unanswered (first at vector 41)"
+
+
+def test_a_json_report_gets_its_folder_before_the_run_and_an_unwritable_one_is_refused(tmp_path, capsys):
+    nested = tmp_path / "runs" / "today" / "r.json"
+    code = cli.main(["hil", "--board", "host", "--port", _closed_port(), "--random-vectors", "2", "--timeout", "1",
+                     "--reconnect-timeout", "1", "--json", str(nested)])
+    assert code == cli.EXIT_DEVICE and nested.parent.is_dir()
+    capsys.readouterr()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for target in (blocker / "r.json", tmp_path):
+        code = cli.main(["hil", "--board", "host", "--random-vectors", "2", "--json", str(target)])
+        err = capsys.readouterr().err.splitlines()
+        assert code == cli.EXIT_USAGE and err[0].startswith(f"error: --json {target}") and err[1].startswith("hint: ")
