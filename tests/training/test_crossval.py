@@ -161,3 +161,16 @@ def test_extra_patients_are_held_out_once_and_scored(mitdb_dir, extra_folder, tm
 def test_holding_out_extra_patients_needs_an_extra_database(mitdb_dir):
     with pytest.raises(ValueError, match="extra database"):
         cross_validate(TINY, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=TINY_POOL, hold_out_extra=True)
+
+
+def test_patient_discriminator_learns_each_folds_fitted_patients_of_both_databases(mitdb_dir, extra_folder, tmp_path):
+    config = TrainConfig(**{**TINY.__dict__, "extra_data": str(extra_folder), "patient_adversary": 0.2})
+    report = cross_validate(config, mitdb_dir, k=2, records=TINY_RECORDS, validation_pool=TINY_POOL,
+                            output=tmp_path, log=lambda *_: None, hold_out_extra=True)
+    assert report["parameters"]["patient_adversary"] == 0.2
+    for fold in report["fold_reports"]:
+        record = json.loads((tmp_path / f"fold{fold['index'] + 1}" / "training_record.json").read_text())
+        (adversary,) = record["patient_adversary"]
+        # the fitted patients, DS1 and extra alike; never a held-out or an epoch-choosing one
+        assert adversary["patients"] == sorted(fold["train"] + fold["extra_train"])
+        assert adversary["reversal"] == 0.2

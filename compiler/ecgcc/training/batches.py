@@ -13,6 +13,7 @@ import numpy as np
 
 from ..data import beats
 from .model import RR_INPUT, WINDOW_INPUT
+from .patient_adversary import CLASS_OUTPUT, PATIENT_OUTPUT
 
 
 def class_weights(labels: np.ndarray, n_classes: int, power: float, cap: float) -> np.ndarray:
@@ -135,7 +136,7 @@ def _moved_rhythm(rr: np.ndarray, rate: np.ndarray, pre: np.ndarray, post: np.nd
 
 def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
                                rng: np.random.Generator, normal: int, supraventricular: int,
-                               run_share: float = 0.0, previous_wave: bool = False):
+                               run_share: float = 0.0, previous_wave: bool = False, with_sources: bool = False):
     """``count`` new S beats made from N beats of a steady rhythm by moving them early.
 
     An atrial premature beat conducts through the normal pathway, so its QRS looks like the
@@ -152,13 +153,14 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     With ``previous_wave`` the window also changes: the previous beat's T wave moves as close
     as the new pre RR puts it (``move_previous_wave``).
 
-    Returns (windows, rr, labels) of the new beats only.
+    Returns (windows, rr, labels) of the new beats only, and with ``with_sources`` the index of
+    the beat each was made from as a fourth array.
     """
     rr = np.asarray(rr)
     index = beats.RR_FEATURES.index
     chosen = _choose_steady_normal_beats(rr, labels, normal, count, rng)
     if not len(chosen):
-        return windows[:0], rr[:0], labels[:0]
+        return _with_sources((windows[:0], rr[:0], labels[:0]), chosen, with_sources)
     rate = np.ones(count)
     pre = rng.uniform(*PREMATURITY, size=count)
     post = rng.uniform(*PAUSE, size=count)
@@ -175,7 +177,12 @@ def synthesize_premature_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
         pre_rr = index("pre_rr")
         new_windows = move_previous_wave(new_windows, rr[chosen, pre_rr] * SAMPLES_PER_RR_COUNT,
                                          moved[:, pre_rr] * SAMPLES_PER_RR_COUNT)
-    return new_windows, new_rr, np.full(count, supraventricular, dtype=labels.dtype)
+    return _with_sources((new_windows, new_rr, np.full(count, supraventricular, dtype=labels.dtype)), chosen,
+                         with_sources)
+
+
+def _with_sources(made: tuple, chosen: np.ndarray, with_sources: bool) -> tuple:
+    return (*made, chosen) if with_sources else made
 
 
 # Synthetic irregular N beats: the rhythm of atrial fibrillation on the N beats of every
@@ -189,7 +196,7 @@ IRREGULAR_MEDIAN_IRREGULARITY = (32, 127)
 
 
 def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.ndarray, count: int,
-                               rng: np.random.Generator, normal: int):
+                               rng: np.random.Generator, normal: int, with_sources: bool = False):
     """``count`` new N beats made from N beats of a steady rhythm by giving them the rhythm of
     atrial fibrillation: pre and post RR each drawn anew, the irregularity high, the local
     and long-term means kept, both irregularity features (mean- and median-based) high.
@@ -198,12 +205,13 @@ def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     that early means S in a steady rhythm; these teach, on the same shapes, that it does not
     in an irregular one, where most false S calls on held-out DS1 patients came from.
 
-    Returns (windows, rr, labels) of the new beats only.
+    Returns (windows, rr, labels) of the new beats only (and, with ``with_sources``, the index of
+    the beat each was made from).
     """
     rr = np.asarray(rr)
     chosen = _choose_steady_normal_beats(rr, labels, normal, count, rng)
     if not len(chosen):
-        return windows[:0], rr[:0], labels[:0]
+        return _with_sources((windows[:0], rr[:0], labels[:0]), chosen, with_sources)
     pre = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
     post = rng.uniform(*IRREGULAR_INTERVAL, size=len(chosen))
     moved = _moved_rhythm(rr[chosen], np.ones(len(chosen)), pre, post)
@@ -212,7 +220,8 @@ def synthesize_irregular_beats(windows: np.ndarray, rr: np.ndarray, labels: np.n
     # which is the ectopic-run pattern (record 232) rather than atrial fibrillation
     moved[:, beats.RR_FEATURES.index("median_irregularity")] = rng.uniform(*IRREGULAR_MEDIAN_IRREGULARITY,
                                                                           size=len(chosen))
-    return windows[chosen], _on_int8_grid(moved, lowest=0), np.full(len(chosen), normal, dtype=labels.dtype)
+    return _with_sources((windows[chosen], _on_int8_grid(moved, lowest=0),
+                          np.full(len(chosen), normal, dtype=labels.dtype)), chosen, with_sources)
 
 
 def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -228,12 +237,16 @@ def epoch_selection(labels: np.ndarray, majority_fraction: float, rng: np.random
 
 
 def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augment: bool,
-                 majority_fraction: float = 1.0, teacher=None):
+                 majority_fraction: float = 1.0, teacher=None, patients=None):
     """Weighted batches; with ``majority_fraction`` < 1 each epoch sees a new subset of the most
     common class, weighted up by 1 / fraction so the expected loss keeps its class balance.
 
     With ``teacher`` (float inputs -> class probabilities) the targets are [one-hot label |
-    teacher probabilities], the teacher seeing the same augmented beats as the student."""
+    teacher probabilities], the teacher seeing the same augmented beats as the student.
+
+    With ``patients`` (each beat's patient index) targets and weights become dicts keyed by the
+    outputs of the patient-adversarial trainer: the class targets weighted as above, the
+    patient targets weighted 1 (every beat tells the discriminator its patient alike)."""
     import keras
 
     weights = np.asarray(weights, dtype=np.float64).copy()
@@ -267,10 +280,14 @@ def make_batches(windows, rr, labels, weights, batch_size: int, seed: int, augme
             if teacher is not None:
                 one_hot = np.eye(len(weights), dtype=np.float32)[targets]
                 targets = np.concatenate([one_hot, teacher(float_w, float_rr)], axis=1)
+            sample_weights = weights[labels[chosen]].astype(np.float32)
+            if patients is not None:
+                targets = {CLASS_OUTPUT: targets, PATIENT_OUTPUT: patients[chosen].astype(np.int32)}
+                sample_weights = {CLASS_OUTPUT: sample_weights, PATIENT_OUTPUT: np.ones(len(chosen), np.float32)}
             return (
                 {WINDOW_INPUT: float_w, RR_INPUT: float_rr},
                 targets,
-                weights[labels[chosen]].astype(np.float32),
+                sample_weights,
             )
 
     return BeatBatches()

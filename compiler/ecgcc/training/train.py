@@ -30,6 +30,8 @@ from .convert import convert_to_int8, input_details
 from .distillation import distillation_loss, load_teacher, soft_targets
 from .extra_data import describe as describe_extra, extra_training_beats
 from .model import MODEL_PRESETS, ModelConfig, build_model, merge_members
+from .patient_adversary import (CLASS_OUTPUT, FEATURE_LAYER, PATIENT_OUTPUT, adversarial_trainer, adversary_layers,
+                                check_reversal, patient_indices, require_patients)
 
 FLOAT_MODEL_FILE = "model.keras"
 INT8_MODEL_FILE = "model_int8.tflite"
@@ -83,6 +85,9 @@ class TrainConfig:
     # networks trained with seeds seed, seed + 1, ... and merged into one whose class logits are
     # their mean (model.merge_members); 1: a single network
     ensemble: int = 1
+    # reversal factor of the patient discriminator (patient_adversary.py): the morphology summary
+    # gets -W times the gradient of a head that learns each fitted beat's patient; 0: no discriminator
+    patient_adversary: float = 0.0
     calibration_samples: int = 1000
     # shift the int8 class logits to the float model's mean on DS1 training beats (see
     # bias_correction.py): without it the int8 model called about 20 more DS1 beats S than
@@ -153,19 +158,25 @@ def fold_logit_offsets(model, offsets: np.ndarray) -> None:
 SYNTHESIS_STREAM = 1 << 20
 
 
-def training_arrays(train: BeatSet, config: TrainConfig):
-    """Training windows, RR features (a copy) and labels, with the synthetic beats appended."""
+def training_arrays(train: BeatSet, config: TrainConfig, with_records: bool = False):
+    """Training windows, RR features (a copy) and labels, with the synthetic beats appended;
+    with ``with_records`` also each beat's record (a synthetic beat's is the record of the beat
+    it was made from: it carries that patient's shape)."""
     real_s = int(np.sum(train.labels == aami.CLASS_INDEX["S"]))
     count = round(config.synthetic_premature * real_s)
     extra = synthesize_premature_beats(
         train.windows, train.rr, train.labels, count, np.random.default_rng([config.seed, 1]),
         normal=aami.CLASS_INDEX["N"], supraventricular=aami.CLASS_INDEX["S"],
-        run_share=config.synthetic_run_share, previous_wave=config.synthetic_previous_wave)
+        run_share=config.synthetic_run_share, previous_wave=config.synthetic_previous_wave, with_sources=True)
     irregular = synthesize_irregular_beats(
         train.windows, train.rr, train.labels, round(config.synthetic_irregular * real_s),
-        np.random.default_rng([config.seed, SYNTHESIS_STREAM, 2]), normal=aami.CLASS_INDEX["N"])
-    return tuple(np.concatenate([base, premature, more]) for base, premature, more in
-                 zip((train.windows, train.rr, train.labels), extra, irregular))
+        np.random.default_rng([config.seed, SYNTHESIS_STREAM, 2]), normal=aami.CLASS_INDEX["N"], with_sources=True)
+    arrays = tuple(np.concatenate([base, premature, more]) for base, premature, more in
+                   zip((train.windows, train.rr, train.labels), extra[:3], irregular[:3]))
+    if not with_records:
+        return arrays
+    records = np.asarray(train.records)
+    return (*arrays, np.concatenate([records, records[extra[3]], records[irregular[3]]]))
 
 
 def _seed_everything(seed: int) -> None:
@@ -176,7 +187,9 @@ def _seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, log):
+def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, log, classifier=None):
+    """Chooses the epoch on ``validation``; scores and keeps the weights of ``classifier`` (default:
+    the model being fitted; a patient-adversarial trainer fits a wrapper around the classifier)."""
     import keras
 
     from .model import RR_INPUT, WINDOW_INPUT
@@ -193,7 +206,8 @@ def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, 
             self.history: list[dict] = []
 
         def on_epoch_end(self, epoch, logs=None):
-            probabilities = self.model.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=1024, verbose=0)
+            scored = classifier if classifier is not None else self.model
+            probabilities = scored.predict({WINDOW_INPUT: windows, RR_INPUT: rr}, batch_size=1024, verbose=0)
             offsets = np.zeros(len(aami.CLASSES))
             if tune_offsets:
                 offsets, _ = choose_logit_offsets(probabilities, validation.labels)
@@ -203,6 +217,7 @@ def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, 
             entry = {
                 "epoch": epoch + 1,
                 "loss": float((logs or {}).get("loss", float("nan"))),
+                **({"patient_loss": float(logs["patient_loss"])} if "patient_loss" in (logs or {}) else {}),
                 "validation_score": score,
                 "validation_score_without_offsets": selection_score(
                     classification_metrics(validation.labels, np.argmax(probabilities, axis=1))),
@@ -213,10 +228,12 @@ def _selection_callback(validation: BeatSet, patience: int, tune_offsets: bool, 
             self.history.append(entry)
             if score > self.best_score:
                 self.best_score, self.best_epoch = score, epoch + 1
-                self.best_weights = self.model.get_weights()
+                self.best_weights = scored.get_weights()
                 self.best_offsets = offsets
             log(
-                f"epoch {epoch + 1:3d} loss {entry['loss']:.4f} val score {score:.4f} "
+                f"epoch {epoch + 1:3d} loss {entry['loss']:.4f} "
+                + (f"(patient {entry['patient_loss']:.4f}) " if "patient_loss" in entry else "")
+                + f"val score {score:.4f} "
                 f"(raw {entry['validation_score_without_offsets']:.4f}) "
                 + " ".join(
                     f"{c} se {metrics[c]['se'] or 0:.3f} +p {metrics[c]['ppv'] or 0:.3f}"
@@ -237,6 +254,7 @@ class _Member:
     class_weights: np.ndarray
     distillation: dict | None
     fit_seconds: float
+    adversary: dict | None = None
 
 
 def _fit_member(config: TrainConfig, train: BeatSet, validation: BeatSet, log) -> _Member:
@@ -244,7 +262,7 @@ def _fit_member(config: TrainConfig, train: BeatSet, validation: BeatSet, log) -
     import keras
 
     _seed_everything(config.seed)
-    train_windows, train_rr, train_labels = training_arrays(train, config)
+    train_windows, train_rr, train_labels, train_sources = training_arrays(train, config, with_records=True)
     if len(train_labels) > len(train):
         log(f"synthetic beats {len(train_labels) - len(train)} "
             f"(S {int(np.sum(train_labels[len(train):] == aami.CLASS_INDEX['S']))})")
@@ -259,10 +277,22 @@ def _fit_member(config: TrainConfig, train: BeatSet, validation: BeatSet, log) -
         teacher_targets = soft_targets(teacher)
         loss = distillation_loss(len(aami.CLASSES), config.distillation_weight, config.temperature)
         log(f"distilling from {config.teacher} ({distillation['parameters']} parameters)")
+    patients, adversary = None, None
+    if config.patient_adversary > 0:
+        patients, patient_names = patient_indices(train_sources)
+        require_patients(patient_names)
+        adversary = {"reversal": config.patient_adversary, "feature_layer": FEATURE_LAYER,
+                     "patients": patient_names}
+        log(f"patient discriminator over {len(patient_names)} patients, reversal {config.patient_adversary}")
     batches = make_batches(train_windows, train_rr, train_labels, weights, config.batch_size, config.seed,
-                           config.augment, config.majority_fraction, teacher_targets)
+                           config.augment, config.majority_fraction, teacher_targets, patients)
     model = build_model(config.model)
-    model.compile(
+    fitted = model
+    if adversary is not None:
+        fitted = adversarial_trainer(model, len(adversary["patients"]), config.patient_adversary)
+        adversary["layers"] = adversary_layers(fitted, model)
+        loss = {CLASS_OUTPUT: loss, PATIENT_OUTPUT: "sparse_categorical_crossentropy"}
+    fitted.compile(
         optimizer=keras.optimizers.Adam(
             config.learning_rate,
             use_ema=config.weight_averaging > 0,
@@ -271,18 +301,18 @@ def _fit_member(config: TrainConfig, train: BeatSet, validation: BeatSet, log) -
         loss=loss,
         weighted_metrics=[],
     )
-    selector = _selection_callback(validation, config.patience, config.logit_offsets, log)
+    selector = _selection_callback(validation, config.patience, config.logit_offsets, log, classifier=model)
     fit_started = time.monotonic()
     callbacks = [selector]
     if config.weight_averaging > 0:
         # put the averaged weights in place while the selector scores and copies them
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-    model.fit(batches, epochs=config.epochs, callbacks=callbacks, verbose=0)
+    fitted.fit(batches, epochs=config.epochs, callbacks=callbacks, verbose=0)
     fit_seconds = time.monotonic() - fit_started
     if selector.best_weights is not None:
         model.set_weights(selector.best_weights)
     fold_logit_offsets(model, selector.best_offsets)
-    return _Member(model, selector, weights, distillation, fit_seconds)
+    return _Member(model, selector, weights, distillation, fit_seconds, adversary)
 
 
 def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True, log=print) -> TrainResult:
@@ -291,6 +321,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
 
     splits.assert_design_records(config.train_records, "training")
     splits.assert_design_records(config.validation_records, "model selection")
+    check_reversal(config.patient_adversary)
     overlap = set(config.train_records) & set(config.validation_records)
     if overlap:
         raise splits.SplitLeakError(f"records {sorted(overlap)} are in both training and validation")
@@ -353,6 +384,7 @@ def train_reference(config: TrainConfig, data_dir: Path, use_cache: bool = True,
                       "logit_offsets": {c: float(v) for c, v in zip(aami.CLASSES, selector.best_offsets)},
                       "epochs_run": len(selector.history), "history": selector.history},
         "distillation": distillation,
+        "patient_adversary": [m.adversary for m in members] if config.patient_adversary > 0 else None,
         "quantization": quantization,
         "validation_metrics": {"float": float_validation, "int8": int8_validation},
         "wall_time_s": {"fit": round(fit_seconds, 1), "total": round(time.monotonic() - started, 1)},
@@ -420,6 +452,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ensemble", type=int, default=TrainConfig.ensemble,
                         help="train this many networks (seeds SEED, SEED+1, ...) and deploy the mean of their "
                              "class logits as one network")
+    parser.add_argument("--patient-adversary", type=float, default=TrainConfig.patient_adversary, metavar="W",
+                        help="train against a patient discriminator: a head learns which fitted patient each beat "
+                             "comes from and the morphology summary gets -W times its gradient (gradient "
+                             "reversal; training only, the exported model is unchanged; default 0: off)")
     parser.add_argument("--morphology-dropout", type=float, default=None,
                         help="probability of hiding a beat's whole morphology summary in training "
                              "(default: the --model preset's)")
@@ -464,6 +500,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         synthetic_previous_wave=args.synthetic_previous_wave,
         synthetic_irregular=args.synthetic_irregular,
         ensemble=args.ensemble,
+        patient_adversary=check_reversal(args.patient_adversary),
     )
 
 
