@@ -20,6 +20,7 @@ from ..monitor.beat_clusters import RR_SHIFT, TEMPLATE_SHIFT, BeatClusters
 from ..monitor.config import MonitorConfig
 from ..monitor.events import CLASS_N, CLASS_S, CLASS_V
 from .cluster_tuning import UNSURE, replay_settings
+from .replay_scoring import MATCH_WINDOW
 
 REASONS = ("not clustered", "AF episode", "no reference", "after V", "reference cluster", "other QRS", "cluster not early",
            "beat not early", "guard", "cluster mostly V", "reported S")
@@ -94,7 +95,7 @@ def diagnose(folder: Path, cfg: MonitorConfig, records=None) -> dict:
             continue
         inputs = dict(np.load(path))
         t = trace(inputs, cfg)
-        found, matched = match_beats(inputs["position"], inputs["annotated"], round(0.15 * 360))
+        found, matched = match_beats(inputs["position"], inputs["annotated"], MATCH_WINDOW)
         labels = inputs["labels"][matched]
         rows = []
         for d, label in zip(found.tolist(), labels.tolist()):

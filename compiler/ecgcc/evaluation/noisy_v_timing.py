@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.matching import match_beats
 from ..monitor.config import MonitorConfig
 from ..monitor.events import CLASS_V, FLAG_POOR_QUALITY
+from .replay_scoring import detection_labels, replay_settings_for
 from .v_call_tuning import replay
 
 TIMING_GROUPS = ("on time, no pause", "on time, pause", "early, no pause", "early, pause", "next beat unknown")
@@ -35,10 +35,7 @@ def timing_group(rr3: np.ndarray, rr4: np.ndarray, on_time: int, pause: int) -> 
 
 def record_counts(inputs, cfg: MonitorConfig, on_time: int, pause: int) -> dict:
     reported = replay(inputs, cfg)
-    position = inputs["position"]
-    found, matched = match_beats(position, inputs["annotated"], round(0.15 * 360))
-    label = np.full(len(position), -1, np.int64)  # -1: no annotated beat
-    label[found] = inputs["labels"][matched]
+    label = detection_labels(inputs, missing=-1)
     called = reported == CLASS_V
     poor = (inputs["flags"] & FLAG_POOR_QUALITY) != 0
     group = timing_group(inputs["rr"][:, 3], inputs["rr"][:, 4], on_time, pause)
@@ -68,7 +65,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pause", type=int, default=77, help="rr[4]/rr[3] above this (1/64) is a pause")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    cfg = MonitorConfig(model_window_channels=2, model_rr_features=8)
+    _, cfg = replay_settings_for([])
     result = {"on_time": args.on_time, "pause": args.pause, "timing_groups": TIMING_GROUPS, "groups": {}}
     for folder in args.dirs:
         records = {path.stem: record_counts(dict(np.load(path)), cfg, args.on_time, args.pause)

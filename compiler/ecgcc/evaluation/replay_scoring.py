@@ -24,8 +24,19 @@ def replay_settings_for(pairs: list[str], **stage) -> tuple[dict, MonitorConfig]
     return settings, MonitorConfig(**settings)
 
 
+MATCH_WINDOW = round(0.15 * 360)   # EC57's 150 ms at the recorded inputs' 360 Hz
+
+
+def detection_labels(inputs, missing: int) -> np.ndarray:
+    """Each recorded detection's annotated class; ``missing`` where no annotated beat lies within 150 ms."""
+    found, matched = match_beats(inputs["position"], inputs["annotated"], MATCH_WINDOW)
+    label = np.full(len(inputs["position"]), missing, np.int64)
+    label[found] = inputs["labels"][matched]
+    return label
+
+
 def confusion(inputs, predicted) -> np.ndarray:
-    found, matched = match_beats(inputs["position"], inputs["annotated"], round(0.15 * 360))
+    found, matched = match_beats(inputs["position"], inputs["annotated"], MATCH_WINDOW)
     table = np.zeros((5, 5), np.int64)
     np.add.at(table, (inputs["labels"][matched], np.minimum(predicted[found], 4)), 1)
     return table

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..data.matching import match_beats
 from ..monitor.events import CLASS_V, FLAG_POOR_QUALITY
+from .replay_scoring import MATCH_WINDOW
 
 LABELS = "NSVFQO"  # O: a detection no annotated beat matched
 NEAR = 5  # detections either side that make a noisy stretch
@@ -38,7 +39,7 @@ def beat_table(inputs) -> dict:
     """Per detection: annotated class index into LABELS and the cues a rule could read."""
     position = inputs["position"]
     n = len(position)
-    found, matched = match_beats(position, inputs["annotated"], round(0.15 * 360))
+    found, matched = match_beats(position, inputs["annotated"], MATCH_WINDOW)
     label = np.full(n, LABELS.index("O"), np.int64)
     label[found] = inputs["labels"][matched]
     poor = (inputs["flags"] & FLAG_POOR_QUALITY) != 0

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data import aami
 from ..errors import UserError
+from ..evaluation.metrics import classification_metrics
 
 SWEEP_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0)
 SCORED_CLASSES = ("N", "S", "V")
@@ -49,14 +50,9 @@ def decide(probabilities: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def class_figures(labels: np.ndarray, predicted: np.ndarray) -> dict:
     """Pooled Se and +P (%) of N, S and V."""
-    figures = {}
-    for name in SCORED_CLASSES:
-        k = aami.CLASS_INDEX[name]
-        hits = int(np.sum((predicted == k) & (labels == k)))
-        count, called = int(np.sum(labels == k)), int(np.sum(predicted == k))
-        figures[name] = {"se": 100.0 * hits / count if count else None,
-                         "ppv": 100.0 * hits / called if called else None}
-    return figures
+    metrics = classification_metrics(labels, predicted)
+    return {name: {key: None if metrics[name][key] is None else 100.0 * metrics[name][key] for key in ("se", "ppv")}
+            for name in SCORED_CLASSES}
 
 
 def sweep(probabilities: np.ndarray, labels: np.ndarray, grid=SWEEP_GRID, name: str = "S") -> list[dict]:
